@@ -1,0 +1,32 @@
+#!/bin/sh
+# Prepares a fresh clone: installs the Debian packages the build and the
+# tests need when some are missing, then runs autoreconf and configure.
+# Arguments are passed to configure. Safe to run again.
+set -e
+cd "$(dirname "$0")"
+
+packages="apache2 apache2-dev libapr1-dev libaprutil1-dev libaprutil1-dbd-sqlite3 \
+libaprutil1-dbd-pgsql libjson-c-dev libvirt-dev autoconf automake libtool pkg-config \
+build-essential libapache2-mod-perl2 libwww-perl sqlite3"
+
+missing=""
+for package in $packages; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+        missing="$missing $package"
+    fi
+done
+
+if [ -n "$missing" ]; then
+    install_line="apt-get install -y --no-install-recommends$missing"
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        echo "autogen.sh: these packages are missing; install them as root, then run me again:" >&2
+        echo "  $install_line" >&2
+        exit 1
+    fi
+    echo "autogen.sh: installing$missing"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $install_line
+fi
+
+autoreconf --force --install
+./configure "$@"

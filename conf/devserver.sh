@@ -1,0 +1,54 @@
+#!/bin/sh
+# Runs httpd in the foreground with a private configuration generated into
+# the build tree (never /etc/apache2), serving the OCCI API.
+#   OCCI_PORT         port on 127.0.0.1 (default 8080)
+#   OCCI_PREFIX       mount path (default /)
+#   OCCI_DBD_DRIVER   mod_dbd driver (default sqlite3)
+#   OCCI_DBD_PARAMS   mod_dbd parameters (default: a SQLite file in the build tree)
+# Usage: devserver.sh HTTPD HTTPD_MODULES_DIR BUILD_DIR SRC_DIR
+set -e
+httpd=$1 modules_dir=$2 build_dir=$3 src_dir=$4
+port=${OCCI_PORT:-8080}
+prefix=${OCCI_PREFIX:-/}
+run_dir="$build_dir/run"
+
+case "$port" in
+    ''|*[!0-9]*) echo "devserver: OCCI_PORT must be a port number, not '$port'" >&2; exit 2 ;;
+esac
+case "$prefix" in
+    /*) ;;
+    *) echo "devserver: OCCI_PREFIX must start with '/', not '$prefix'" >&2; exit 2 ;;
+esac
+case "$prefix" in
+    */) ;;
+    *) prefix="$prefix/" ;;
+esac
+
+mkdir -p "$run_dir/conf" "$run_dir/run" "$run_dir/data"
+dbd_driver=${OCCI_DBD_DRIVER:-sqlite3}
+dbd_params=${OCCI_DBD_PARAMS:-$run_dir/data/occi.sqlite}
+user_lines=""
+if [ "$(id -u)" = 0 ]; then
+    # httpd's children drop root; they must own the files they write.
+    user_lines="User www-data
+Group www-data"
+    chown www-data:www-data "$run_dir/data"
+fi
+
+escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
+sed -e "s|@RUN_DIR@|$(escape "$run_dir")|g" \
+    -e "s|@PORT@|$port|g" \
+    -e "s|@PREFIX@|$(escape "$prefix")|g" \
+    -e "s|@HTTPD_MODULES_DIR@|$(escape "$modules_dir")|g" \
+    -e "s|@BUILD_DIR@|$(escape "$build_dir")|g" \
+    -e "s|@SRC_DIR@|$(escape "$src_dir")|g" \
+    -e "s|@DBD_DRIVER@|$(escape "$dbd_driver")|g" \
+    -e "s|@DBD_PARAMS@|$(escape "$dbd_params")|g" \
+    "$src_dir/conf/httpd-dev.conf.in" > "$run_dir/conf/httpd.conf.tmp"
+awk -v lines="$user_lines" '{ if ($0 == "@USER_LINES@") print lines; else print }' \
+    "$run_dir/conf/httpd.conf.tmp" > "$run_dir/conf/httpd.conf"
+rm -f "$run_dir/conf/httpd.conf.tmp"
+
+echo "mod_occi: serving http://127.0.0.1:$port$prefix (configuration: $run_dir/conf/httpd.conf); Ctrl-C stops"
+# exec: Ctrl-C and SIGTERM reach httpd itself, which stops cleanly.
+exec "$httpd" -d "$run_dir" -f "$run_dir/conf/httpd.conf" -D FOREGROUND

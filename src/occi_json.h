@@ -1,0 +1,32 @@
+/*
+ * The OCCI JSON rendering (GFD.226) of categories and errors, built with
+ * json-c. Every json_object made here is released before the function
+ * returns or is tied to the caller's pool, so nothing outlives a request.
+ */
+#ifndef OCCI_JSON_H
+#define OCCI_JSON_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+#include "occi_model.h"
+
+/* Deepest nesting the JSON parsers accept; deeper input is refused. */
+#define OCCI_JSON_MAX_DEPTH 32
+
+/* The query interface document {"kinds":[...],"mixins":[...],"actions":[...]}
+ * for categories (const occi_category *), locations written below base. */
+const char *occi_json_categories(apr_pool_t *pool, const apr_array_header_t *categories,
+                                 const char *base);
+
+/* {"code":N,"message":"..."} */
+const char *occi_json_error(apr_pool_t *pool, int code, const char *message);
+
+/* Parses a category document: {"kinds":[...],"mixins":[...],"actions":[...]}
+ * (any of the three may be absent), or one mixin object. Appends an
+ * occi_category * per category to out. Returns NULL or a message naming
+ * what is wrong. */
+const char *occi_json_parse_categories(apr_pool_t *pool, const char *text, apr_size_t len,
+                                       apr_array_header_t *out);
+
+#endif

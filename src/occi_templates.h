@@ -1,0 +1,30 @@
+/*
+ * Provider templates (GFD.224 §3.6): OS templates (mixins depending on
+ * os_tpl) and resource templates or flavours (mixins depending on
+ * resource_tpl whose defaults size a compute).
+ */
+#ifndef OCCI_TEMPLATES_H
+#define OCCI_TEMPLATES_H
+
+#include <apr_pools.h>
+
+#include "occi_model.h"
+
+/* Scheme of the provider's OS templates: provider_scheme + "os_tpl#". */
+const char *occi_os_template_scheme(apr_pool_t *pool, const char *provider_scheme);
+const char *occi_resource_template_scheme(apr_pool_t *pool, const char *provider_scheme);
+
+/* An OS template mixin at /mixin/os_tpl/<term>/. */
+occi_category *occi_os_template(apr_pool_t *pool, const char *provider_scheme,
+                                const char *term, const char *title);
+
+/* A resource template mixin at /mixin/resource_tpl/<term>/ whose defaults
+ * set occi.compute.cores and occi.compute.memory (GiB). */
+occi_category *occi_resource_template(apr_pool_t *pool, const char *provider_scheme,
+                                      const char *term, const char *title,
+                                      int cores, double memory_gib);
+
+/* Memory in GiB in its canonical text form ("0.5", "2.0"). */
+const char *occi_format_gib(apr_pool_t *pool, double gib);
+
+#endif

@@ -1,0 +1,84 @@
+# A bad directive value stops httpd at start-up with a message that names
+# the directive and what it accepts.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use Apache::TestConfig ();
+use File::Temp qw(tempdir);
+use FindBin;
+
+my $config = Apache::Test::config();
+my $httpd = $config->{vars}{httpd};
+my $apxs = $config->{vars}{apxs};
+chomp(my $modules = `$apxs -q LIBEXECDIR`);
+my $module = "$FindBin::Bin/../.libs/mod_occi.so";
+my $dir = tempdir(CLEANUP => 1);
+
+# Runs "httpd -t" on a configuration holding $body; returns exit status and output.
+sub check_config {
+    my ($body) = @_;
+    open my $fh, '>', "$dir/httpd.conf" or die $!;
+    print $fh <<"CONF";
+ServerRoot "$dir"
+DefaultRuntimeDir "$dir"
+PidFile "$dir/httpd.pid"
+ErrorLog "$dir/error_log"
+Listen 127.0.0.1:1
+LoadModule mpm_event_module $modules/mod_mpm_event.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule occi_module $module
+$body
+CONF
+    close $fh;
+    my $output = `'$httpd' -t -d '$dir' -f '$dir/httpd.conf' 2>&1`;
+    return ($? >> 8, $output);
+}
+
+my ($status, $output) = check_config(<<'CONF');
+OCCIProviderScheme https://cloud.example.com/occi/
+OCCIOSTemplate debian12 "Debian 12"
+OCCIResourceTemplate small "Small" cores=1 memory=0.5
+<Location /occi/>
+    SetHandler occi
+    OCCIDefaultRendering application/json
+</Location>
+CONF
+is $status, 0, 'a valid configuration passes httpd -t' or diag $output;
+like $output, qr/Syntax OK/, 'httpd says Syntax OK';
+
+my @bad = (
+    ['OCCIDefaultRendering text/html',
+        qr{OCCIDefaultRendering: 'text/html' is not one of text/plain, text/occi, application/occi\+json, application/json}],
+    ['OCCIDefaultRendering text/uri-list', qr{OCCIDefaultRendering: 'text/uri-list' is not one of}],
+    ['OCCIResourceTemplate small "Small" cores=0 memory=1',
+        qr{OCCIResourceTemplate small: cores must be a whole number from 1 to 1024, not '0'}],
+    ['OCCIResourceTemplate small "Small" cores=two memory=1',
+        qr{cores must be a whole number from 1 to 1024, not 'two'}],
+    ['OCCIResourceTemplate small "Small" cores=1 memory=lots',
+        qr{OCCIResourceTemplate small: memory must be a number of GiB above 0}],
+    ['OCCIResourceTemplate small "Small" cores=1',
+        qr{OCCIResourceTemplate takes a name, a title, cores=<number of cores> and memory=<GiB>}],
+    ['OCCIResourceTemplate small "Small" cores=1 disk=3',
+        qr{OCCIResourceTemplate small: 'disk=3' is not understood}],
+    ['OCCIResourceTemplate small "Small" cores=1 cores=2',
+        qr{OCCIResourceTemplate small: memory= is missing}],
+    ['OCCIOSTemplate "bad name" "Bad"', qr{OCCIOSTemplate: template name 'bad name' is not valid}],
+    ['OCCIOSTemplate debian ""', qr{OCCIOSTemplate takes two arguments, An OS template: name and title}],
+    ["OCCIOSTemplate debian \"A\"\nOCCIOSTemplate debian \"B\"",
+        qr{OCCIOSTemplate: template 'debian' is declared twice}],
+    ['OCCIProviderScheme not-a-uri', qr{OCCIProviderScheme: 'not-a-uri' is not accepted; give an absolute URI}],
+    ['OCCIProviderScheme http://schemas.ogf.org/occi/mine/',
+        qr{OCCIProviderScheme: .* are reserved for the OGF}],
+    ['OCCIProviderScheme http://example.com/occi#', qr{OCCIProviderScheme: .* without '#'}],
+    ["<Location /x/>\nOCCIOSTemplate debian \"Debian\"\n</Location>",
+        qr{OCCIOSTemplate not allowed in <Location> context}],
+);
+for my $case (@bad) {
+    my ($body, $message) = @$case;
+    my ($status, $output) = check_config($body);
+    (my $name = $body) =~ s/\n/ | /g;
+    isnt $status, 0, "$name: httpd refuses to start";
+    like $output, $message, "$name: the message names the directive and the rule";
+}
+
+done_testing();

@@ -1,0 +1,170 @@
+package OCCITest;
+# Helpers shared by the Apache::Test suites: requests with any method and
+# headers, parsers for the text renderings written from GFD.229 (not from
+# the module's code), and the OCCI 1.2 model the query interface must show.
+use strict;
+use warnings FATAL => 'all';
+
+use Exporter 'import';
+use HTTP::Request ();
+use JSON::PP ();
+use Apache::TestRequest ();
+
+our @EXPORT = qw(occi_request parse_category_value parse_text_categories
+                 split_header_values decode_json_body %STANDARD %TEMPLATES
+                 CORE INFRA);
+
+use constant CORE  => 'http://schemas.ogf.org/occi/core#';
+use constant INFRA => 'http://schemas.ogf.org/occi/infrastructure#';
+
+my $compute_action = 'http://schemas.ogf.org/occi/infrastructure/compute/action#';
+my $storage_action = 'http://schemas.ogf.org/occi/infrastructure/storage/action#';
+my $network_action = 'http://schemas.ogf.org/occi/infrastructure/network/action#';
+
+# Every category of OCCI Core and Infrastructure 1.2: class, location
+# (below the mount point), attributes, actions.
+our %STANDARD = (
+    CORE . 'entity' => { class => 'kind', location => undef,
+        attributes => [qw(occi.core.id occi.core.title)] },
+    CORE . 'resource' => { class => 'kind', location => '/resource/', parent => CORE . 'entity',
+        attributes => [qw(occi.core.summary)] },
+    CORE . 'link' => { class => 'kind', location => '/link/', parent => CORE . 'entity',
+        attributes => [qw(occi.core.source occi.core.target)] },
+    INFRA . 'compute' => { class => 'kind', location => '/compute/', parent => CORE . 'resource',
+        attributes => [qw(occi.compute.architecture occi.compute.cores occi.compute.hostname
+                          occi.compute.share occi.compute.memory occi.compute.state
+                          occi.compute.state.message)],
+        actions => [map { $compute_action . $_ } qw(start stop restart suspend save)] },
+    INFRA . 'storage' => { class => 'kind', location => '/storage/', parent => CORE . 'resource',
+        attributes => [qw(occi.storage.size occi.storage.state occi.storage.state.message)],
+        actions => [map { $storage_action . $_ } qw(online offline)] },
+    INFRA . 'network' => { class => 'kind', location => '/network/', parent => CORE . 'resource',
+        attributes => [qw(occi.network.vlan occi.network.label occi.network.state
+                          occi.network.state.message)],
+        actions => [map { $network_action . $_ } qw(up down)] },
+    INFRA . 'storagelink' => { class => 'kind', location => '/storagelink/', parent => CORE . 'link',
+        attributes => [qw(occi.storagelink.deviceid occi.storagelink.mountpoint
+                          occi.storagelink.state occi.storagelink.state.message)] },
+    INFRA . 'networkinterface' => { class => 'kind', location => '/networkinterface/',
+        parent => CORE . 'link',
+        attributes => [qw(occi.networkinterface.interface occi.networkinterface.mac
+                          occi.networkinterface.state occi.networkinterface.state.message)] },
+    $compute_action . 'start'   => { class => 'action' },
+    $compute_action . 'stop'    => { class => 'action', attributes => ['method'],
+        enum => { method => [qw(graceful acpioff poweroff)] } },
+    $compute_action . 'restart' => { class => 'action', attributes => ['method'],
+        enum => { method => [qw(graceful warm cold)] } },
+    $compute_action . 'suspend' => { class => 'action', attributes => ['method'],
+        enum => { method => [qw(hibernate suspend)] } },
+    $compute_action . 'save'    => { class => 'action', attributes => [qw(method name)],
+        enum => { method => [qw(hot deferred)] } },
+    $storage_action . 'online'  => { class => 'action' },
+    $storage_action . 'offline' => { class => 'action' },
+    $network_action . 'up'      => { class => 'action' },
+    $network_action . 'down'    => { class => 'action' },
+    'http://schemas.ogf.org/occi/infrastructure/network#ipnetwork' => { class => 'mixin',
+        location => '/mixin/ipnetwork/', applies => [INFRA . 'network'],
+        attributes => [qw(occi.network.address occi.network.gateway occi.network.allocation)] },
+    'http://schemas.ogf.org/occi/infrastructure/networkinterface#ipnetworkinterface' => {
+        class => 'mixin', location => '/mixin/ipnetworkinterface/',
+        applies => [INFRA . 'networkinterface'],
+        attributes => [qw(occi.networkinterface.address occi.networkinterface.gateway
+                          occi.networkinterface.allocation)] },
+    INFRA . 'os_tpl' => { class => 'mixin', location => '/mixin/os_tpl/',
+        applies => [INFRA . 'compute'] },
+    INFRA . 'resource_tpl' => { class => 'mixin', location => '/mixin/resource_tpl/',
+        applies => [INFRA . 'compute'] },
+    'http://schemas.ogf.org/occi/infrastructure/credentials#ssh_key' => { class => 'mixin',
+        location => '/mixin/ssh_key/', applies => [INFRA . 'compute'],
+        attributes => [qw(occi.credentials.ssh.publickey)] },
+    'http://schemas.ogf.org/occi/infrastructure/compute#user_data' => { class => 'mixin',
+        location => '/mixin/user_data/', applies => [INFRA . 'compute'],
+        attributes => [qw(occi.compute.userdata)] },
+);
+
+# The templates of conf/templates.conf, which the test server includes.
+our %TEMPLATES = (
+    'http://localhost/occi/os_tpl#debian12' => { depends => INFRA . 'os_tpl',
+        location => '/mixin/os_tpl/debian12/', title => 'Debian 12 (bookworm)' },
+    'http://localhost/occi/os_tpl#cirros' => { depends => INFRA . 'os_tpl',
+        location => '/mixin/os_tpl/cirros/', title => 'CirrOS 0.6' },
+    'http://localhost/occi/resource_tpl#small' => { depends => INFRA . 'resource_tpl',
+        location => '/mixin/resource_tpl/small/', cores => 1, memory => 0.5 },
+    'http://localhost/occi/resource_tpl#medium' => { depends => INFRA . 'resource_tpl',
+        location => '/mixin/resource_tpl/medium/', cores => 2, memory => 2 },
+    'http://localhost/occi/resource_tpl#large' => { depends => INFRA . 'resource_tpl',
+        location => '/mixin/resource_tpl/large/', cores => 4, memory => 8 },
+);
+
+# occi_request(METHOD, PATH, [HEADER => VALUE, ...], [BODY]) -> HTTP::Response
+sub occi_request {
+    my ($method, $path, $headers, $body) = @_;
+    my $url = Apache::TestRequest::resolve_url($path);
+    my $request = HTTP::Request->new($method => $url, $headers || [], $body);
+    return Apache::TestRequest::user_agent()->request($request);
+}
+
+# Splits a header value on commas outside quoted strings (RFC 7230).
+sub split_header_values {
+    my ($value) = @_;
+    my (@values, $current, $quoted);
+    $current = '';
+    for (my $i = 0; $i < length $value; $i++) {
+        my $c = substr $value, $i, 1;
+        if ($quoted && $c eq '\\') {
+            $current .= $c . substr($value, ++$i, 1);
+            next;
+        }
+        $quoted = !$quoted if $c eq '"';
+        if ($c eq ',' && !$quoted) {
+            push @values, $current;
+            $current = '';
+            next;
+        }
+        $current .= $c;
+    }
+    push @values, $current if $current =~ /\S/;
+    s/^\s+|\s+$//g for @values;
+    return @values;
+}
+
+# Parses one category-value into { term, scheme, class, title, rel,
+# location, attributes => [...], actions => [...] }, per GFD.229's ABNF.
+sub parse_category_value {
+    my ($value) = @_;
+    my ($term, $rest) = $value =~ /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)$/s
+        or return;
+    my %category = (term => $term);
+    while ($rest =~ /\G;\s*([a-z]+)=(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))\s*/gc) {
+        my ($name, $quoted, $bare) = ($1, $2, $3);
+        my $v = defined $quoted ? $quoted =~ s/\\(.)/$1/gr : $bare;
+        $category{$name} = $v;
+    }
+    # attribute-def = name [ "{" property *( SP property ) "}" ]
+    my @defs = ($category{attributes} // '') =~ /([^\s{]+(?:\{[^}]*\})?)/g;
+    $category{attributes} = [map { s/\{.*\}$//r } @defs];
+    $category{attribute_flags} = { map { /^([^{]+)(?:\{(.*)\})?$/; ($1 => $2 // '') } @defs };
+    $category{actions} = [split ' ', ($category{actions} // '')];
+    return \%category;
+}
+
+# Parses a text/plain body of "Category:" lines into a hash by type id.
+sub parse_text_categories {
+    my ($body) = @_;
+    my %categories;
+    for my $line (split /\r?\n/, $body) {
+        next unless $line =~ /^Category:\s*(.*)$/;
+        for my $value (split_header_values($1)) {
+            my $category = parse_category_value($value) or return;
+            $categories{$category->{scheme} . $category->{term}} = $category;
+        }
+    }
+    return \%categories;
+}
+
+sub decode_json_body {
+    my ($response) = @_;
+    return eval { JSON::PP->new->utf8->decode($response->content) };
+}
+
+1;
