@@ -199,9 +199,13 @@ int occi_accept_quality(const occi_accept *accept, occi_media_type type)
 {
     const char *name = occi_media_type_name(type);
     const char *slash = strchr(name, '/');
-    size_t type_len = (size_t)(slash - name);
+    size_t type_len;
     int best_specificity = -1, quality = 0, i;
 
+    if (!slash) {
+        return 0;                  /* OCCI_MEDIA_NONE is never acceptable */
+    }
+    type_len = (size_t)(slash - name);
     if (accept->ranges->nelts == 0) {
         return 1000;
     }
