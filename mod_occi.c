@@ -22,6 +22,7 @@
 #include "occi_model.h"
 #include "occi_negotiate.h"
 #include "occi_query.h"
+#include "occi_render_cache.h"
 #include "occi_router.h"
 #include "occi_templates.h"
 #include "occi_text.h"
@@ -51,6 +52,7 @@ typedef struct {
     apr_array_header_t *os_templates;     /* occi_template_decl; NULL: unset */
     apr_array_header_t *resource_templates;
     occi_model *model;                    /* built in post_config, then read-only */
+    occi_render_cache *renderings;        /* per child process; NULL: not cached */
 } occi_server_conf;
 
 typedef struct {
@@ -299,11 +301,28 @@ static int occi_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
     return OK;
 }
 
+static void occi_child_init(apr_pool_t *pchild, server_rec *main_server)
+{
+    server_rec *s;
+
+    for (s = main_server; s; s = s->next) {
+        occi_server_conf *conf = server_conf(s);
+
+        conf->renderings = occi_render_cache_create(pchild);
+        if (!conf->renderings) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(4)
+                         "cannot create a mutex; the query interface is rendered anew "
+                         "for every request");
+        }
+    }
+}
+
 /* ---- Requests ------------------------------------------------------ */
 
 typedef struct {
     request_rec *r;
     const occi_model *model;
+    occi_render_cache *renderings;
     occi_media_type default_rendering;
     const char *base;          /* mount path without trailing '/' ("" at the root) */
     const char *path;          /* request path below base, starting with '/' */
@@ -472,7 +491,8 @@ static int get_query_interface(occi_request *req)
     apr_array_header_t *filter = NULL, *categories;
     occi_media_type type;
     const char *error, *body;
-    int status, i;
+    apr_size_t len;
+    int status, i, cacheable;
 
     status = negotiate(req, category_renderings,
                        (int)(sizeof(category_renderings) / sizeof(category_renderings[0])),
@@ -483,25 +503,28 @@ static int get_query_interface(occi_request *req)
     if ((error = category_filter(req, &filter))) {
         return send_error(req, HTTP_BAD_REQUEST, error);
     }
-    categories = occi_discovery_select(r->pool, req->model, filter);
-    switch (type) {
-    case OCCI_MEDIA_TEXT_OCCI:
+    if (type == OCCI_MEDIA_TEXT_OCCI) {
+        categories = occi_discovery_select(r->pool, req->model, filter);
         for (i = 0; i < categories->nelts; i++) {
             apr_table_addn(r->headers_out, "Category", occi_text_category(
                                r->pool, APR_ARRAY_IDX(categories, i, const occi_category *),
                                req->base));
         }
-        body = "OK\n";
-        break;
-    case OCCI_MEDIA_OCCI_JSON:
-    case OCCI_MEDIA_JSON:
-        body = occi_json_categories(r->pool, categories, req->base);
-        break;
-    default:
-        body = occi_text_category_lines(r->pool, categories, req->base);
-        break;
+        return send_body(req, HTTP_OK, type, "OK\n", 3);
     }
-    return send_body(req, HTTP_OK, type, body, strlen(body));
+    /* The whole model is the same for every request through one mount. */
+    cacheable = filter->nelts == 0 && req->renderings;
+    if (cacheable && (body = occi_render_cache_get(req->renderings, req->base, type, &len))) {
+        return send_body(req, HTTP_OK, type, body, len);
+    }
+    categories = occi_discovery_select(r->pool, req->model, filter);
+    body = occi_media_type_is_json(type) ? occi_json_categories(r->pool, categories, req->base)
+                                         : occi_text_category_lines(r->pool, categories, req->base);
+    len = strlen(body);
+    if (cacheable) {
+        body = occi_render_cache_put(req->renderings, req->base, type, body, len);
+    }
+    return send_body(req, HTTP_OK, type, body, len);
 }
 
 /* The mount path the request came through, without its trailing '/'.
@@ -547,6 +570,7 @@ static int occi_handler(request_rec *r)
     memset(&req, 0, sizeof(req));
     req.r = r;
     req.model = server_conf(r->server)->model;
+    req.renderings = server_conf(r->server)->renderings;
     req.default_rendering = dconf->default_rendering != OCCI_MEDIA_NONE
                                 ? dconf->default_rendering : OCCI_MEDIA_TEXT_PLAIN;
     req.base = mount_base(r, dconf);
@@ -603,6 +627,7 @@ static int occi_handler(request_rec *r)
 static void occi_register_hooks(apr_pool_t *pool)
 {
     ap_hook_post_config(occi_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(occi_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(occi_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

@@ -24,6 +24,8 @@ case "$prefix" in
     *) prefix="$prefix/" ;;
 esac
 
+# One configuration and pid file per port, so two servers can run side by side.
+conf="$run_dir/conf/httpd-$port.conf"
 mkdir -p "$run_dir/conf" "$run_dir/run" "$run_dir/data"
 dbd_driver=${OCCI_DBD_DRIVER:-sqlite3}
 dbd_params=${OCCI_DBD_PARAMS:-$run_dir/data/occi.sqlite}
@@ -44,11 +46,11 @@ sed -e "s|@RUN_DIR@|$(escape "$run_dir")|g" \
     -e "s|@SRC_DIR@|$(escape "$src_dir")|g" \
     -e "s|@DBD_DRIVER@|$(escape "$dbd_driver")|g" \
     -e "s|@DBD_PARAMS@|$(escape "$dbd_params")|g" \
-    "$src_dir/conf/httpd-dev.conf.in" > "$run_dir/conf/httpd.conf.tmp"
+    "$src_dir/conf/httpd-dev.conf.in" > "$conf.tmp"
 awk -v lines="$user_lines" '{ if ($0 == "@USER_LINES@") print lines; else print }' \
-    "$run_dir/conf/httpd.conf.tmp" > "$run_dir/conf/httpd.conf"
-rm -f "$run_dir/conf/httpd.conf.tmp"
+    "$conf.tmp" > "$conf"
+rm -f "$conf.tmp"
 
-echo "mod_occi: serving http://127.0.0.1:$port$prefix (configuration: $run_dir/conf/httpd.conf); Ctrl-C stops"
+echo "mod_occi: serving http://127.0.0.1:$port$prefix (configuration: $conf); Ctrl-C stops"
 # exec: Ctrl-C and SIGTERM reach httpd itself, which stops cleanly.
-exec "$httpd" -d "$run_dir" -f "$run_dir/conf/httpd.conf" -D FOREGROUND
+exec "$httpd" -d "$run_dir" -f "$conf" -D FOREGROUND
