@@ -319,6 +319,32 @@ static void occi_child_init(apr_pool_t *pchild, server_rec *main_server)
 
 /* ---- Requests ------------------------------------------------------ */
 
+/* OCCI paths name no files: skip the filesystem walk for them, as
+ * mod_proxy does for proxied URLs. Without this every API request costs
+ * stat calls and .htaccess lookups along DocumentRoot, and fails with 403
+ * where the document root is not searchable by httpd's user. The handler
+ * is only known from the <Location> configuration, which httpd merges
+ * after this hook, so the location walk is run here on a copy and the
+ * server defaults are restored for httpd's own walk, which reuses it. */
+static int occi_map_to_storage(request_rec *r)
+{
+    ap_conf_vector_t *server_defaults = r->per_dir_config;
+    const core_dir_config *core;
+    const char *handler = NULL, *error = NULL;
+
+    if (ap_location_walk(r) == OK) {
+        core = ap_get_core_module_config(r->per_dir_config);
+        if (core->expr_handler) {
+            handler = ap_expr_str_exec(r, core->expr_handler, &error);
+        }
+    }
+    r->per_dir_config = server_defaults;
+    if (error || !handler || strcmp(handler, OCCI_HANDLER_NAME)) {
+        return DECLINED;
+    }
+    return OK;
+}
+
 typedef struct {
     request_rec *r;
     const occi_model *model;
@@ -628,6 +654,7 @@ static void occi_register_hooks(apr_pool_t *pool)
 {
     ap_hook_post_config(occi_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(occi_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_map_to_storage(occi_map_to_storage, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(occi_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
