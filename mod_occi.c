@@ -536,7 +536,7 @@ static int get_query_interface(occi_request *req)
                                r->pool, APR_ARRAY_IDX(categories, i, const occi_category *),
                                req->base));
         }
-        return send_body(req, HTTP_OK, type, "OK\n", 3);
+        return send_body(req, HTTP_OK, type, "OK", 2);
     }
     /* The whole model is the same for every request through one mount. */
     cacheable = filter->nelts == 0 && req->renderings;

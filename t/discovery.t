@@ -102,7 +102,7 @@ for my $prefix ('', '/occi') {
 
         my $occi = occi_request(GET => $path, [Accept => 'text/occi']);
         is $occi->header('Content-Type'), 'text/occi', "$path: text/occi";
-        is $occi->content, "OK\n", "$path text/occi: the body is OK";
+        is $occi->content, "OK", "$path text/occi: the body is OK";
         my %header_categories;
         for my $value (map { split_header_values($_) } $occi->header('Category')) {
             my $category = parse_category_value($value);
