@@ -8,16 +8,6 @@ static const char *const depends_os_tpl[] = { OCCI_SCHEME_INFRA "os_tpl", NULL }
 static const char *const depends_resource_tpl[] = { OCCI_SCHEME_INFRA "resource_tpl", NULL };
 static const char *const applies_compute[] = { OCCI_SCHEME_INFRA "compute", NULL };
 
-const char *occi_os_template_scheme(apr_pool_t *pool, const char *provider_scheme)
-{
-    return apr_pstrcat(pool, provider_scheme, "os_tpl#", NULL);
-}
-
-const char *occi_resource_template_scheme(apr_pool_t *pool, const char *provider_scheme)
-{
-    return apr_pstrcat(pool, provider_scheme, "resource_tpl#", NULL);
-}
-
 const char *occi_format_gib(apr_pool_t *pool, double gib)
 {
     char text[64];
@@ -28,27 +18,37 @@ const char *occi_format_gib(apr_pool_t *pool, double gib)
     return strpbrk(text, ".e") ? apr_pstrdup(pool, text) : apr_pstrcat(pool, text, ".0", NULL);
 }
 
-occi_category *occi_os_template(apr_pool_t *pool, const char *provider_scheme,
-                                const char *term, const char *title)
+/* A provider template mixin of the given kind ("os_tpl" or "resource_tpl"):
+ * scheme <provider>kind#, location /mixin/<kind>/<term>/, applies to compute. */
+static occi_category *template_mixin(apr_pool_t *pool, const char *provider_scheme,
+                                     const char *kind, const char *const *depends,
+                                     const char *term, const char *title)
 {
     occi_category *category = apr_pcalloc(pool, sizeof(*category));
 
     category->cls = OCCI_CLASS_MIXIN;
-    category->scheme = occi_os_template_scheme(pool, provider_scheme);
+    category->scheme = apr_pstrcat(pool, provider_scheme, kind, "#", NULL);
     category->term = apr_pstrdup(pool, term);
     category->title = apr_pstrdup(pool, title);
-    category->location = apr_pstrcat(pool, "/mixin/os_tpl/", term, "/", NULL);
-    category->depends = depends_os_tpl;
+    category->location = apr_pstrcat(pool, "/mixin/", kind, "/", term, "/", NULL);
+    category->depends = depends;
     category->applies = applies_compute;
     category->is_provider_template = 1;
     return category;
+}
+
+occi_category *occi_os_template(apr_pool_t *pool, const char *provider_scheme,
+                                const char *term, const char *title)
+{
+    return template_mixin(pool, provider_scheme, "os_tpl", depends_os_tpl, term, title);
 }
 
 occi_category *occi_resource_template(apr_pool_t *pool, const char *provider_scheme,
                                       const char *term, const char *title,
                                       int cores, double memory_gib)
 {
-    occi_category *category = apr_pcalloc(pool, sizeof(*category));
+    occi_category *category = template_mixin(pool, provider_scheme, "resource_tpl",
+                                             depends_resource_tpl, term, title);
     occi_attribute_def *defaults = apr_pcalloc(pool, 2 * sizeof(*defaults));
 
     defaults[0].name = "occi.compute.cores";
@@ -64,16 +64,7 @@ occi_category *occi_resource_template(apr_pool_t *pool, const char *provider_sch
     defaults[1].is_mutable = 1;
     defaults[1].default_value = occi_format_gib(pool, memory_gib);
     defaults[1].description = "Memory of this flavour in GiB";
-
-    category->cls = OCCI_CLASS_MIXIN;
-    category->scheme = occi_resource_template_scheme(pool, provider_scheme);
-    category->term = apr_pstrdup(pool, term);
-    category->title = apr_pstrdup(pool, title);
-    category->location = apr_pstrcat(pool, "/mixin/resource_tpl/", term, "/", NULL);
-    category->depends = depends_resource_tpl;
-    category->applies = applies_compute;
     category->attributes = defaults;
     category->n_attributes = 2;
-    category->is_provider_template = 1;
     return category;
 }

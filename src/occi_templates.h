@@ -10,15 +10,13 @@
 
 #include "occi_model.h"
 
-/* Scheme of the provider's OS templates: provider_scheme + "os_tpl#". */
-const char *occi_os_template_scheme(apr_pool_t *pool, const char *provider_scheme);
-const char *occi_resource_template_scheme(apr_pool_t *pool, const char *provider_scheme);
-
-/* An OS template mixin at /mixin/os_tpl/<term>/. */
+/* An OS template mixin: scheme <provider_scheme>os_tpl#, location
+ * /mixin/os_tpl/<term>/. */
 occi_category *occi_os_template(apr_pool_t *pool, const char *provider_scheme,
                                 const char *term, const char *title);
 
-/* A resource template mixin at /mixin/resource_tpl/<term>/ whose defaults
+/* A resource template mixin: scheme <provider_scheme>resource_tpl#,
+ * location /mixin/resource_tpl/<term>/, whose defaults
  * set occi.compute.cores and occi.compute.memory (GiB). */
 occi_category *occi_resource_template(apr_pool_t *pool, const char *provider_scheme,
                                       const char *term, const char *title,
