@@ -15,6 +15,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "ap_mpm.h"
+#include "apr_fnmatch.h"
 #include "apr_strings.h"
 
 #include "occi_discovery.h"
@@ -56,7 +57,6 @@ typedef struct {
 } occi_server_conf;
 
 typedef struct {
-    const char *base;                     /* path of the section; NULL: unset */
     occi_media_type default_rendering;    /* OCCI_MEDIA_NONE: unset */
 } occi_dir_conf;
 
@@ -83,9 +83,6 @@ static void *occi_create_dir_conf(apr_pool_t *pool, char *dir)
     occi_dir_conf *conf = apr_pcalloc(pool, sizeof(*conf));
 
     conf->default_rendering = OCCI_MEDIA_NONE;
-    /* dir is the section's path (or NULL at server level); it is only a
-     * URL path for <Location>, which mount_base() checks. */
-    conf->base = dir;
     return conf;
 }
 
@@ -94,7 +91,6 @@ static void *occi_merge_dir_conf(apr_pool_t *pool, void *base_conf, void *add_co
     const occi_dir_conf *parent = base_conf, *child = add_conf;
     occi_dir_conf *merged = apr_pcalloc(pool, sizeof(*merged));
 
-    merged->base = child->base ? child->base : parent->base;
     merged->default_rendering = child->default_rendering != OCCI_MEDIA_NONE
                                     ? child->default_rendering : parent->default_rendering;
     return merged;
@@ -107,14 +103,20 @@ static occi_server_conf *server_conf(server_rec *s)
 
 static const char *set_provider_scheme(cmd_parms *cmd, void *dconf, const char *value)
 {
+    static const char *const reserved[] = { "http://schemas.ogf.org/occi",
+                                            "https://schemas.ogf.org/occi" };
     const char *colon = strchr(value, ':');
+    char last = *value ? value[strlen(value) - 1] : '\0';
 
-    if (!colon || colon == value || strpbrk(value, " \t\"#")
-        || !strncmp(value, OCCI_RESERVED_SCHEME_PREFIX, strlen(OCCI_RESERVED_SCHEME_PREFIX))) {
+    /* Terms are appended as <value>os_tpl#<term>, so the value must end
+     * where a path segment may start. */
+    if (!colon || colon == value || strpbrk(value, " \t\"#") || (last != '/' && last != ':')
+        || !strncasecmp(value, reserved[0], strlen(reserved[0]))
+        || !strncasecmp(value, reserved[1], strlen(reserved[1]))) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not accepted; give an absolute URI of "
-                            "your own without '#', such as http://cloud.example.com/occi/ "
-                            "(schemes under %s are reserved for the OGF)",
-                            cmd->cmd->name, value, OCCI_RESERVED_SCHEME_PREFIX);
+                            "your own that ends with '/' and holds no '#', such as "
+                            "http://cloud.example.com/occi/ (schemes under %s are reserved "
+                            "for the OGF)", cmd->cmd->name, value, OCCI_RESERVED_SCHEME_PREFIX);
     }
     server_conf(cmd->server)->provider_scheme = value;
     return NULL;
@@ -319,28 +321,74 @@ static void occi_child_init(apr_pool_t *pchild, server_rec *main_server)
 
 /* ---- Requests ------------------------------------------------------ */
 
-/* OCCI paths name no files: skip the filesystem walk for them, as
- * mod_proxy does for proxied URLs. Without this every API request costs
- * stat calls and .htaccess lookups along DocumentRoot, and fails with 403
- * where the document root is not searchable by httpd's user. The handler
- * is only known from the <Location> configuration, which httpd merges
- * after this hook, so the location walk is run here on a copy and the
- * server defaults are restored for httpd's own walk, which reuses it. */
+/* The handler named by a section's SetHandler, or NULL when it sets none. */
+static const char *section_handler(request_rec *r, const core_dir_config *section)
+{
+    const char *handler, *error = NULL;
+
+    if (!section->expr_handler) {
+        return NULL;
+    }
+    handler = ap_expr_str_exec(r, section->expr_handler, &error);
+    return error ? NULL : handler;
+}
+
+/* Whether a <Location> section applies to the request, matched as httpd's
+ * own location walk matches it. */
+static int location_matches(request_rec *r, const core_dir_config *section)
+{
+    size_t len;
+
+    if (section->r) {
+        return !ap_regexec(section->r, r->uri, 0, NULL, 0);
+    }
+    if (section->d_is_fnmatch) {
+        return apr_fnmatch(section->d, r->uri, APR_FNM_PATHNAME) == APR_SUCCESS;
+    }
+    len = strlen(section->d);
+    return !strncmp(section->d, r->uri, len)
+           && (len == 0 || section->d[len - 1] == '/' || r->uri[len] == '/'
+               || r->uri[len] == '\0');
+}
+
+/* Finds where the API is mounted for this request: the path of the last
+ * <Location> section that sets the handler, when that handler is occi. The
+ * mount is kept in the request's configuration for the handler; a regex or
+ * wildcard section, or SetHandler at server level, mounts at the root.
+ *
+ * OCCI paths name no files, so for them the filesystem walk is skipped, as
+ * mod_proxy does for proxied URLs: no stat calls or .htaccess lookups per
+ * request, no <Directory> rules, and no 403 where httpd's user cannot search
+ * the document root. */
 static int occi_map_to_storage(request_rec *r)
 {
-    ap_conf_vector_t *server_defaults = r->per_dir_config;
-    const core_dir_config *core;
-    const char *handler = NULL, *error = NULL;
+    const core_server_config *server = ap_get_core_module_config(r->server->module_config);
+    const core_dir_config *defaults = ap_get_core_module_config(r->server->lookup_defaults);
+    ap_conf_vector_t **sections = (ap_conf_vector_t **)server->sec_url->elts;
+    const core_dir_config *mount = NULL;
+    const char *handler = section_handler(r, defaults);
+    int i;
 
-    if (ap_location_walk(r) == OK) {
-        core = ap_get_core_module_config(r->per_dir_config);
-        if (core->expr_handler) {
-            handler = ap_expr_str_exec(r, core->expr_handler, &error);
+    for (i = 0; i < server->sec_url->nelts; i++) {
+        const core_dir_config *section = ap_get_core_module_config(sections[i]);
+        const char *named;
+
+        if (location_matches(r, section) && (named = section_handler(r, section))) {
+            handler = named;
+            mount = section;
         }
     }
-    r->per_dir_config = server_defaults;
-    if (error || !handler || strcmp(handler, OCCI_HANDLER_NAME)) {
+    if (!handler || strcmp(handler, OCCI_HANDLER_NAME)) {
         return DECLINED;
+    }
+    if (mount && !mount->r && !mount->d_is_fnmatch) {
+        size_t len = strlen(mount->d);
+
+        while (len && mount->d[len - 1] == '/') {
+            len--;
+        }
+        ap_set_module_config(r->request_config, &occi_module,
+                             apr_pstrmemdup(r->pool, mount->d, len));
     }
     return OK;
 }
@@ -415,7 +463,11 @@ static int send_error(occi_request *req, int status, const char *message)
             type = OCCI_MEDIA_TEXT_PLAIN;
         }
     }
-    ap_log_rerror(APLOG_MARK, status >= 500 ? APLOG_ERR : APLOG_INFO, 0, r, OCCI_LOGNO(10)
+    /* A client's mistake, or a feature it asks for that is missing, is no
+     * fault of the server: only other 5xx are logged as errors. */
+    ap_log_rerror(APLOG_MARK,
+                  status >= 500 && status != HTTP_NOT_IMPLEMENTED ? APLOG_ERR : APLOG_INFO,
+                  0, r, OCCI_LOGNO(10)
                   "%s %s: %d %s", r->method, r->uri, status, message);
     body = occi_media_type_is_json(type) ? occi_json_error(r->pool, status, message)
                                          : apr_pstrcat(r->pool, message, "\n", NULL);
@@ -553,34 +605,6 @@ static int get_query_interface(occi_request *req)
     return send_body(req, HTTP_OK, type, body, len);
 }
 
-/* The mount path the request came through, without its trailing '/'.
- * httpd creates this module's per-directory configuration only for
- * sections holding one of its directives, so the <Location> that holds
- * "SetHandler occi" is usually known only to the core's configuration,
- * which records the path of the last section merged. A regex section, a
- * <Directory> or a path the request is not below gives the root. */
-static const char *mount_base(request_rec *r, const occi_dir_conf *dconf)
-{
-    const core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
-    const char *path = dconf->base;
-    size_t len;
-
-    if (!path) {
-        if (!core->d || core->r || core->d[0] != '/') {
-            return "";
-        }
-        path = core->d;
-    }
-    len = strlen(path);
-    while (len && path[len - 1] == '/') {
-        len--;
-    }
-    if (len && !strncmp(r->uri, path, len) && (r->uri[len] == '\0' || r->uri[len] == '/')) {
-        return apr_pstrmemdup(r->pool, path, len);
-    }
-    return "";
-}
-
 static int occi_handler(request_rec *r)
 {
     const occi_dir_conf *dconf;
@@ -599,7 +623,10 @@ static int occi_handler(request_rec *r)
     req.renderings = server_conf(r->server)->renderings;
     req.default_rendering = dconf->default_rendering != OCCI_MEDIA_NONE
                                 ? dconf->default_rendering : OCCI_MEDIA_TEXT_PLAIN;
-    req.base = mount_base(r, dconf);
+    req.base = ap_get_module_config(r->request_config, &occi_module);
+    if (!req.base) {
+        req.base = "";             /* mounted through <Directory> or <If> */
+    }
     req.path = r->uri[strlen(req.base)] ? r->uri + strlen(req.base) : "/";
 
     apr_table_mergen(r->headers_out, "Vary", "Accept");

@@ -69,7 +69,9 @@ my @bad = (
     ['OCCIProviderScheme not-a-uri', qr{OCCIProviderScheme: 'not-a-uri' is not accepted; give an absolute URI}],
     ['OCCIProviderScheme http://schemas.ogf.org/occi/mine/',
         qr{OCCIProviderScheme: .* are reserved for the OGF}],
-    ['OCCIProviderScheme http://example.com/occi#', qr{OCCIProviderScheme: .* without '#'}],
+    ['OCCIProviderScheme http://example.com/occi#', qr{OCCIProviderScheme: .* holds no '#'}],
+    ['OCCIProviderScheme http://example.com/occi', qr{OCCIProviderScheme: .* ends with '/'}],
+    ['OCCIProviderScheme HTTP://Schemas.OGF.org/occi', qr{OCCIProviderScheme: .* reserved for the OGF}],
     ["<Location /x/>\nOCCIOSTemplate debian \"Debian\"\n</Location>",
         qr{OCCIOSTemplate not allowed in <Location> context}],
 );

@@ -65,6 +65,11 @@ my $res = occi_request(GET => '/-/');
 like $res->header('Vary'), qr/\bAccept\b/, 'Vary names Accept';
 like $res->header('Accept'), qr{application/occi\+json}, 'Accept lists the renderings served';
 
+# A <Location> nested in the API (for access control, say) does not move
+# the mount point: /occi/compute/ is still the compute collection.
+is occi_request(GET => '/occi/compute/-/')->code, 404,
+    'a nested <Location> is not a second mount';
+
 # What later releases implement is refused openly, not faked.
 $res = occi_request(GET => '/compute/');
 is $res->code, 501, 'entity collections are not served yet: 501';
