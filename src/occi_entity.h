@@ -1,0 +1,82 @@
+/*
+ * Entity instances: resources and links with their kind, mixins, attribute
+ * values and (for resources) inline links. This is the form every part of
+ * the core exchanges: the parsers produce it from a request, validation
+ * completes it against the model, the store keeps it, the renderers write it.
+ *
+ * Categories are named by type identifier (scheme + term) here, not by
+ * pointers into the model, so that a parsed request can name categories the
+ * model does not know (validation then refuses them by name) and so that
+ * stored rows need no model to be read back.
+ */
+#ifndef OCCI_ENTITY_H
+#define OCCI_ENTITY_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+#include "occi_model.h"
+
+/* A typed attribute value. ARRAY and OBJECT values keep their JSON text. */
+typedef struct occi_value {
+    occi_value_type type;
+    const char *string;        /* STRING, and the JSON text of ARRAY / OBJECT */
+    long long integer;         /* INTEGER */
+    double number;             /* FLOAT */
+    int boolean;               /* BOOLEAN */
+} occi_value;
+
+typedef struct occi_attribute_value {
+    const char *name;
+    occi_value value;
+} occi_attribute_value;
+
+typedef struct occi_entity {
+    /* Lower-case UUID, the last segment of the entity's URL; occi.core.id is
+     * "urn:uuid:" + id. NULL in a create request that does not choose one. */
+    const char *id;
+    const char *kind;                  /* kind type id */
+    apr_array_header_t *mixins;        /* const char *: mixin type ids */
+    /* occi_attribute_value. Every attribute but occi.core.id lives here,
+     * occi.core.title, .summary, .source and .target included. */
+    apr_array_header_t *attributes;
+    apr_array_header_t *links;         /* occi_entity *: a resource's links */
+    const char *owner;                 /* r->user at creation; "" without auth */
+    long long revision;                /* grows by one at every change; the ETag */
+} occi_entity;
+
+/* An empty entity with empty arrays. */
+occi_entity *occi_entity_create(apr_pool_t *pool);
+
+/* The value of attribute name, or NULL. */
+const occi_value *occi_entity_get(const occi_entity *entity, const char *name);
+
+/* Sets (replacing) or, with value NULL, removes attribute name. The name
+ * and the value's strings must live as long as the entity. */
+void occi_entity_set(occi_entity *entity, const char *name, const occi_value *value);
+
+/* Shorthands for string attributes; NULL when absent or not a string. */
+const char *occi_entity_get_string(const occi_entity *entity, const char *name);
+void occi_entity_set_string(apr_pool_t *pool, occi_entity *entity, const char *name,
+                            const char *value);
+
+int occi_entity_has_mixin(const occi_entity *entity, const char *type_id);
+
+/* The value in its text-rendering form: strings quoted (RFC 7230
+ * quoted-string), numbers and booleans bare, arrays and objects as a
+ * quoted JSON text. */
+const char *occi_value_to_text(apr_pool_t *pool, const occi_value *value);
+
+/* Equality of two values (same type and content). */
+int occi_value_equal(const occi_value *a, const occi_value *b);
+
+/* Generates a random (version 4) UUID in lower case; NULL if the system
+ * has no randomness to give. */
+const char *occi_uuid_generate(apr_pool_t *pool);
+
+/* Extracts an entity id from any form a client may use to refer to an
+ * entity: a bare UUID, "urn:uuid:<uuid>", a path ending in /<uuid>, or an
+ * absolute URL. Returns the lower-case UUID, or NULL. */
+const char *occi_entity_id_from_reference(apr_pool_t *pool, const char *reference);
+
+#endif

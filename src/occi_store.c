@@ -1,0 +1,1 @@
+#include "occi_store.h"

@@ -1,0 +1,153 @@
+/*
+ * The entity store: entities, mixin memberships and user mixins in an SQL
+ * database reached through apr_dbd (SQLite or PostgreSQL).
+ *
+ * The store knows nothing of httpd. The module prepares the statements of
+ * occi_store_statements() through mod_dbd at configuration time, creates
+ * and upgrades the schema with occi_store_migrate() when mod_dbd opens a
+ * connection (before the statements are prepared), and opens a store over
+ * the connection mod_dbd lends a request. Unit tests do the same with
+ * apr_dbd directly.
+ *
+ * Every row carries its owner (the authenticated user, "" without
+ * authentication); queries take an owner to see only that user's rows, or
+ * NULL to see everything.
+ */
+#ifndef OCCI_STORE_H
+#define OCCI_STORE_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <apr_hash.h>
+#include <apr_dbd.h>
+
+#include "occi_entity.h"
+#include "occi_model.h"
+
+/* A statement the store uses: a label (prefixed "occi_") and its SQL in
+ * apr_dbd's format (%s for text, %d for integers). */
+typedef struct occi_statement {
+    const char *label;
+    const char *sql;
+} occi_statement;
+
+/* The statements to prepare on every connection; *count receives their
+ * number. The same SQL serves SQLite and PostgreSQL. */
+const occi_statement *occi_store_statements(int *count);
+
+/* The schema version this code writes and reads. */
+#define OCCI_SCHEMA_VERSION 1
+
+/* Creates the schema on an empty database, or upgrades an older one, in a
+ * transaction that other processes doing the same wait for. Returns NULL,
+ * or a message (with the database's words) when the database refuses, or
+ * holds a newer schema than this code knows. */
+const char *occi_store_migrate(apr_pool_t *pool, const apr_dbd_driver_t *driver,
+                               apr_dbd_t *handle);
+
+typedef enum {
+    OCCI_STORE_OK,
+    OCCI_STORE_NOT_FOUND,       /* no such row (for this owner) */
+    OCCI_STORE_CONFLICT,        /* the id or location exists, or the revision moved */
+    OCCI_STORE_ERROR            /* the database failed; see occi_store_error() */
+} occi_store_status;
+
+typedef struct occi_store occi_store;
+
+/* A store over one connection. prepared maps labels to the statements
+ * prepared on that connection (mod_dbd's ap_dbd_t.prepared). Allocations
+ * for the store's own use come from pool (the request's). */
+occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
+                            apr_dbd_t *handle, apr_hash_t *prepared);
+
+/* The database's message for the last OCCI_STORE_ERROR. */
+const char *occi_store_error(const occi_store *store);
+
+/* Transactions. Changes of several rows happen inside one; on any failure
+ * the caller rolls back. Nesting is not supported. */
+occi_store_status occi_store_begin(occi_store *store);
+occi_store_status occi_store_commit(occi_store *store);
+void occi_store_rollback(occi_store *store);
+
+/* ---- Entities --------------------------------------------------------
+ * An entity row holds its id, kind, owner, revision, its link source and
+ * target (links only), and its attributes; mixins are membership rows.
+ * Inline links (entity->links) are separate entities: insert each. */
+
+/* Inserts a new entity (its id set, revision 1). CONFLICT if the id exists
+ * for any owner. */
+occi_store_status occi_store_insert(occi_store *store, const occi_entity *entity);
+
+/* Reads one entity of owner (NULL: any owner), without its links. */
+occi_store_status occi_store_get(occi_store *store, apr_pool_t *pool, const char *id,
+                                 const char *owner, occi_entity **entity);
+
+/* Replaces kind-independent content (mixins, attributes, link source and
+ * target) of an existing entity and increments its revision, which is
+ * written back into entity->revision. With expected_revision >= 0 the row
+ * must still be at that revision, else CONFLICT. NOT_FOUND if absent. */
+occi_store_status occi_store_update(occi_store *store, occi_entity *entity,
+                                    long long expected_revision);
+
+/* Deletes an entity, its mixin memberships, and, for a resource, the
+ * links whose source it is (with their memberships). NOT_FOUND if absent. */
+occi_store_status occi_store_delete(occi_store *store, const char *id, const char *owner);
+
+/* The links whose source is the resource id (occi_entity *), oldest first. */
+occi_store_status occi_store_links_from(occi_store *store, apr_pool_t *pool,
+                                        const char *source_id,
+                                        apr_array_header_t **links);
+
+/* What a collection request asks for. Unset members (NULL) do not filter. */
+typedef struct occi_store_query {
+    const char *owner;             /* NULL: every owner */
+    const char *kind;              /* entities of exactly this kind */
+    const char *mixin;             /* members of this mixin */
+    const char *attribute;         /* with this attribute ... */
+    const char *value;             /* ... whose text form is exactly this
+                                    * (strings unquoted, numbers as written) */
+    int offset;                    /* rows to skip */
+    int limit;                     /* at most this many rows; <= 0: all */
+} occi_store_query;
+
+/* The entities (occi_entity *, without links) matching query, oldest
+ * first, a page of them when limit > 0. */
+occi_store_status occi_store_list(occi_store *store, apr_pool_t *pool,
+                                  const occi_store_query *query,
+                                  apr_array_header_t **entities);
+
+/* How many entities match query (offset and limit ignored). */
+occi_store_status occi_store_count(occi_store *store, const occi_store_query *query,
+                                   long long *count);
+
+/* ---- Mixin membership ------------------------------------------------ */
+
+/* Adds or removes one membership and increments the entity's revision.
+ * Adding an existing membership, or removing an absent one, is OK. */
+occi_store_status occi_store_add_mixin(occi_store *store, const char *entity_id,
+                                       const char *mixin);
+occi_store_status occi_store_remove_mixin(occi_store *store, const char *entity_id,
+                                          const char *mixin);
+
+/* ---- User mixins -----------------------------------------------------
+ * Mixins clients define at /-/. Kept as occi_category (class mixin) with
+ * scheme, term, title, location, depends and applies; no attributes. */
+
+/* Inserts a user mixin of owner. CONFLICT if its type id or its location
+ * is taken by another user mixin. (Clashes with the model's own
+ * categories are the caller's to check.) */
+occi_store_status occi_store_insert_mixin(occi_store *store, const occi_category *mixin,
+                                          const char *owner);
+
+/* Deletes a user mixin and every membership of it. NOT_FOUND if absent. */
+occi_store_status occi_store_delete_mixin(occi_store *store, const char *type_id,
+                                          const char *owner);
+
+/* The user mixins of owner (NULL: all), oldest first, as occi_category *;
+ * *owners, when not NULL, receives their owners in the same order. */
+occi_store_status occi_store_list_mixins(occi_store *store, apr_pool_t *pool,
+                                         const char *owner,
+                                         apr_array_header_t **mixins,
+                                         apr_array_header_t **owners);
+
+#endif
