@@ -19,6 +19,16 @@ occi_entity *occi_entity_create(apr_pool_t *pool)
     return entity;
 }
 
+occi_entity *occi_entity_copy(apr_pool_t *pool, const occi_entity *entity)
+{
+    occi_entity *copy = apr_pmemdup(pool, entity, sizeof(*entity));
+
+    copy->mixins = apr_array_copy(pool, entity->mixins);
+    copy->attributes = apr_array_copy(pool, entity->attributes);
+    copy->links = apr_array_copy(pool, entity->links);
+    return copy;
+}
+
 static occi_attribute_value *find(const occi_entity *entity, const char *name)
 {
     int i;
@@ -100,7 +110,8 @@ const char *occi_value_to_text(apr_pool_t *pool, const occi_value *value)
 
     switch (value->type) {
     case OCCI_TYPE_INTEGER:
-        return apr_psprintf(pool, "%lld", value->integer);
+        /* APR's formatter knows no "ll": use its own 64-bit format. */
+        return apr_psprintf(pool, "%" APR_INT64_T_FMT, (apr_int64_t)value->integer);
     case OCCI_TYPE_FLOAT:
         /* %.17g round-trips every double; keep a '.' so it reads as a float.
          * The C library's formatter, as APR's drops leading zeros. */

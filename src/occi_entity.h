@@ -48,6 +48,9 @@ typedef struct occi_entity {
 /* An empty entity with empty arrays. */
 occi_entity *occi_entity_create(apr_pool_t *pool);
 
+/* A copy sharing the strings, with arrays of its own (links shallow). */
+occi_entity *occi_entity_copy(apr_pool_t *pool, const occi_entity *entity);
+
 /* The value of attribute name, or NULL. */
 const occi_value *occi_entity_get(const occi_entity *entity, const char *name);
 
