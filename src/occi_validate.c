@@ -195,6 +195,19 @@ static const char *check_value(apr_pool_t *pool, const occi_attribute_def *def,
         return apr_psprintf(pool, "%s must be %s, not %s", def->name, type_name(def->type),
                             type_name(value->type));
     }
+    if (def->type == OCCI_TYPE_STRING) {
+        const char *c;
+
+        /* The text renderings carry values in header lines, which cannot
+         * hold line breaks; binary data travels Base64-encoded. */
+        for (c = value->string; *c; c++) {
+            if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f) {
+                return apr_psprintf(pool, "%s contains a control character (line breaks "
+                                    "and other binary data must be Base64-encoded)",
+                                    def->name);
+            }
+        }
+    }
     if (def->type == OCCI_TYPE_FLOAT && !isfinite(value->number)) {
         return apr_psprintf(pool, "%s must be a finite number", def->name);
     }
@@ -558,6 +571,32 @@ const char *occi_validate_add_mixin(apr_pool_t *pool, const occi_validation *val
 
     APR_ARRAY_PUSH(changes->mixins, const char *) = mixin;
     return occi_validate_update(pool, validation, existing, changes, updated);
+}
+
+occi_entity *occi_validate_remove_mixin(apr_pool_t *pool, const occi_validation *validation,
+                                        const occi_entity *existing, const char *mixin)
+{
+    occi_entity *result = occi_entity_copy(pool, existing);
+    apr_hash_t *definitions;
+    int i;
+
+    result->mixins->nelts = 0;
+    for (i = 0; i < existing->mixins->nelts; i++) {
+        const char *kept = APR_ARRAY_IDX(existing->mixins, i, const char *);
+
+        if (strcmp(kept, mixin)) {
+            APR_ARRAY_PUSH(result->mixins, const char *) = kept;
+        }
+    }
+    definitions = attribute_definitions(pool, entity_categories(pool, validation, result));
+    for (i = result->attributes->nelts - 1; i >= 0; i--) {
+        const char *name = APR_ARRAY_IDX(result->attributes, i, occi_attribute_value).name;
+
+        if (!apr_hash_get(definitions, name, APR_HASH_KEY_STRING)) {
+            occi_entity_set(result, name, NULL);
+        }
+    }
+    return result;
 }
 
 const char *occi_validate_action(apr_pool_t *pool, const occi_validation *validation,

@@ -60,6 +60,11 @@ const char *occi_validate_add_mixin(apr_pool_t *pool, const occi_validation *val
                                     const occi_entity *existing, const char *mixin,
                                     occi_entity **updated);
 
+/* Removes mixin from a copy of existing, with the attributes only it
+ * defined, as dissociating it from a mixin collection does. */
+occi_entity *occi_validate_remove_mixin(apr_pool_t *pool, const occi_validation *validation,
+                                        const occi_entity *existing, const char *mixin);
+
 /* Checks action parameters against the action's definition: known names,
  * types and enumerations; fills defaults. */
 const char *occi_validate_action(apr_pool_t *pool, const occi_validation *validation,

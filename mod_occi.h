@@ -1,0 +1,175 @@
+/*
+ * The httpd glue of mod_occi, shared between its files: configuration,
+ * the per-request state, and the functions each file offers the others.
+ *
+ *   mod_occi.c            module record, hooks, request dispatch
+ *   mod_occi_config.c     directives and the model built from them
+ *   mod_occi_response.c   negotiation, request bodies, responses and errors
+ *   mod_occi_store.c      the entity store through mod_dbd
+ *   mod_occi_discovery.c  the query interface and user mixins
+ *   mod_occi_entities.c   entities, collections, actions, mixin membership
+ */
+#ifndef MOD_OCCI_H
+#define MOD_OCCI_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "apr_strings.h"
+
+#include "occi_entity.h"
+#include "occi_entity_text.h"
+#include "occi_model.h"
+#include "occi_negotiate.h"
+#include "occi_render_cache.h"
+#include "occi_router.h"
+#include "occi_store.h"
+#include "occi_validate.h"
+
+extern module AP_MODULE_DECLARE_DATA occi_module;
+
+/* Every log message carries a number of its own, never reused. */
+#define OCCI_LOGNO(n) "OCCI" #n ": "
+
+#define OCCI_HANDLER_NAME "occi"
+
+/* ---- Configuration (mod_occi_config.c) ----------------------------- */
+
+typedef struct {
+    const char *term;
+    const char *title;
+    int cores;                 /* resource templates only */
+    double memory_gib;         /* resource templates only */
+} occi_template_decl;
+
+typedef struct {
+    const char *provider_scheme;          /* NULL: unset */
+    apr_array_header_t *os_templates;     /* occi_template_decl; NULL: unset */
+    apr_array_header_t *resource_templates;
+    int max_page_size;                    /* 0: unset */
+    apr_off_t max_body_size;              /* 0: unset */
+    occi_model *model;                    /* built in post_config, then read-only */
+    occi_render_cache *renderings;        /* per child process; NULL: not cached */
+} occi_server_conf;
+
+#define OCCI_DEFAULT_MAX_PAGE_SIZE 1000
+#define OCCI_DEFAULT_MAX_BODY_SIZE (1024 * 1024)
+
+typedef struct {
+    occi_media_type default_rendering;    /* OCCI_MEDIA_NONE: unset */
+} occi_dir_conf;
+
+extern const command_rec occi_directives[];
+void *occi_create_server_conf(apr_pool_t *pool, server_rec *s);
+void *occi_merge_server_conf(apr_pool_t *pool, void *base_conf, void *add_conf);
+void *occi_create_dir_conf(apr_pool_t *pool, char *dir);
+void *occi_merge_dir_conf(apr_pool_t *pool, void *base_conf, void *add_conf);
+occi_server_conf *occi_server_config(server_rec *s);
+
+/* Builds the model of every server from its directives; OK or an error
+ * status after logging why. */
+int occi_build_models(apr_pool_t *pconf, server_rec *main_server);
+
+/* ---- A request -----------------------------------------------------
+ * Functions of the glue that may answer the request themselves return OK
+ * when the caller should go on, and any other value once they have sent
+ * the answer (an error); the handler then returns OK to httpd. */
+
+typedef struct occi_request {
+    request_rec *r;
+    occi_server_conf *conf;
+    const occi_model *model;
+    occi_media_type default_rendering;
+    const char *base;          /* mount path without trailing '/' ("" at the root) */
+    const char *path;          /* request path below base, starting with '/' */
+    occi_accept *accept;       /* NULL until parsed, or when unusable */
+    apr_table_t *query;
+    const char *owner;         /* r->user, or "" without authentication */
+    occi_store *store;         /* once acquired */
+    occi_validation validation;  /* model plus the owner's user mixins, once loaded */
+    int user_mixins_loaded;
+    apr_array_header_t *user_mixins;  /* const occi_category *, once loaded */
+} occi_request;
+
+/* ---- Responses (mod_occi_response.c) ------------------------------- */
+
+/* Sends body with status as type; returns OK for the handler to return. */
+int occi_send_body(occi_request *req, int status, occi_media_type type,
+                   const char *body, apr_size_t len);
+
+/* Sends an error: a JSON object when the client prefers JSON, else a line
+ * of text; logs it. Returns OK for the handler to return. */
+int occi_send_error(occi_request *req, int status, const char *message);
+
+/* Sends an error and returns status: for helpers whose caller stops on
+ * anything but OK. */
+int occi_refuse(occi_request *req, int status, const char *message);
+
+/* The same for a store failure (500 with the database's message). */
+int occi_refuse_store(occi_request *req, occi_store_status status);
+
+/* Chooses among offered (the configured default first) for the client,
+ * or answers 406 (400 for text/uri-list when it is not offered) and
+ * returns that status with *chosen OCCI_MEDIA_NONE. */
+int occi_negotiate(occi_request *req, const occi_media_type *offered, int n,
+                   occi_media_type *chosen);
+
+/* Renderings of a single entity or category set. */
+extern const occi_media_type occi_entity_renderings[];
+extern const int occi_entity_renderings_count;
+/* Renderings of a listing (text/uri-list added). */
+extern const occi_media_type occi_listing_renderings[];
+extern const int occi_listing_renderings_count;
+
+/* Sends text fields as a text/plain body or as text/occi headers. */
+int occi_send_fields(occi_request *req, int status, occi_media_type type,
+                     const apr_array_header_t *fields);
+
+/* The request body's media type and bytes. *type is OCCI_MEDIA_NONE when
+ * there is no body. On failure sends the error and returns its status;
+ * OK otherwise. Reads at most the configured maximum. */
+int occi_read_body(occi_request *req, occi_media_type *type, const char **body,
+                   apr_size_t *len);
+
+/* The OCCI fields of the text/occi request headers (Category, Link,
+ * X-OCCI-Attribute, X-OCCI-Location). */
+apr_array_header_t *occi_header_fields(occi_request *req);
+
+/* The "Allow" value for OCCI_METHOD_* bits. */
+const char *occi_allow_header(int methods);
+
+/* ---- The store (mod_occi_store.c) ---------------------------------- */
+
+/* Registers the store's statements with mod_dbd; fails start-up with a
+ * message when mod_dbd is missing. */
+int occi_store_configure(apr_pool_t *pconf, server_rec *main_server);
+
+/* Creates or upgrades the schema in each child before mod_dbd prepares
+ * the statements on its connections. */
+void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server);
+
+/* Acquires the request's store; on failure answers 503 and returns it. */
+int occi_store_acquire(occi_request *req);
+
+/* Answers a store failure with 500 and the database's message (an
+ * unreachable database is found when acquiring, and answered with 503).
+ * Returns OK. */
+int occi_send_store_error(occi_request *req, occi_store_status status);
+
+/* Loads the owner's user mixins into req->validation (once). OK or an
+ * error already sent. */
+int occi_load_user_mixins(occi_request *req);
+
+/* ---- Handlers ------------------------------------------------------ */
+
+/* The query interface: GET, POST (define user mixins), DELETE. */
+int occi_handle_query_interface(occi_request *req);
+
+/* Kind and mixin collections, unbound paths, entities. */
+int occi_handle_collection(occi_request *req, const occi_route *route);
+int occi_handle_entity(occi_request *req, const occi_route *route);
+
+#endif

@@ -1,0 +1,292 @@
+/*
+ * Configuration: the module's directives, their merging, and the category
+ * model each server builds from them at start-up.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mod_occi.h"
+#include "occi_templates.h"
+
+#define OCCI_DEFAULT_PROVIDER_SCHEME "http://localhost/occi/"
+
+void *occi_create_server_conf(apr_pool_t *pool, server_rec *s)
+{
+    return apr_pcalloc(pool, sizeof(occi_server_conf));
+}
+
+void *occi_merge_server_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
+{
+    const occi_server_conf *parent = base_conf, *child = add_conf;
+    occi_server_conf *merged = apr_pcalloc(pool, sizeof(*merged));
+
+    merged->provider_scheme = child->provider_scheme ? child->provider_scheme
+                                                     : parent->provider_scheme;
+    merged->os_templates = child->os_templates ? child->os_templates : parent->os_templates;
+    merged->resource_templates = child->resource_templates ? child->resource_templates
+                                                           : parent->resource_templates;
+    merged->max_page_size = child->max_page_size ? child->max_page_size
+                                                 : parent->max_page_size;
+    merged->max_body_size = child->max_body_size ? child->max_body_size
+                                                 : parent->max_body_size;
+    return merged;
+}
+
+void *occi_create_dir_conf(apr_pool_t *pool, char *dir)
+{
+    occi_dir_conf *conf = apr_pcalloc(pool, sizeof(*conf));
+
+    conf->default_rendering = OCCI_MEDIA_NONE;
+    return conf;
+}
+
+void *occi_merge_dir_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
+{
+    const occi_dir_conf *parent = base_conf, *child = add_conf;
+    occi_dir_conf *merged = apr_pcalloc(pool, sizeof(*merged));
+
+    merged->default_rendering = child->default_rendering != OCCI_MEDIA_NONE
+                                    ? child->default_rendering : parent->default_rendering;
+    return merged;
+}
+
+occi_server_conf *occi_server_config(server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &occi_module);
+}
+
+static const char *set_provider_scheme(cmd_parms *cmd, void *dconf, const char *value)
+{
+    static const char *const reserved[] = { "http://schemas.ogf.org/occi",
+                                            "https://schemas.ogf.org/occi" };
+    const char *colon = strchr(value, ':');
+    char last = *value ? value[strlen(value) - 1] : '\0';
+
+    /* Terms are appended as <value>os_tpl#<term>, so the value must end
+     * where a path segment may start. */
+    if (!colon || colon == value || strpbrk(value, " \t\"#") || (last != '/' && last != ':')
+        || !strncasecmp(value, reserved[0], strlen(reserved[0]))
+        || !strncasecmp(value, reserved[1], strlen(reserved[1]))) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not accepted; give an absolute URI of "
+                            "your own that ends with '/' and holds no '#', such as "
+                            "http://cloud.example.com/occi/ (schemes under %s are reserved "
+                            "for the OGF)", cmd->cmd->name, value, OCCI_RESERVED_SCHEME_PREFIX);
+    }
+    occi_server_config(cmd->server)->provider_scheme = value;
+    return NULL;
+}
+
+/* Validates term and title and appends a declaration to *list. */
+static const char *add_template(cmd_parms *cmd, apr_array_header_t **list,
+                                const char *term, const char *title,
+                                occi_template_decl **added)
+{
+    int i;
+
+    if (!occi_term_is_valid(term)) {
+        return apr_psprintf(cmd->pool, "%s: template name '%s' is not valid: it must start "
+                            "with a letter or digit followed by letters, digits, '-', '_' "
+                            "or '.'", cmd->cmd->name, term);
+    }
+    if (!*title) {
+        return apr_psprintf(cmd->pool, "%s %s: the title must not be empty",
+                            cmd->cmd->name, term);
+    }
+    if (!*list) {
+        *list = apr_array_make(cmd->pool, 4, sizeof(occi_template_decl));
+    }
+    for (i = 0; i < (*list)->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(*list, i, occi_template_decl).term, term)) {
+            return apr_psprintf(cmd->pool, "%s: template '%s' is declared twice",
+                                cmd->cmd->name, term);
+        }
+    }
+    *added = apr_array_push(*list);
+    memset(*added, 0, sizeof(**added));
+    (*added)->term = term;
+    (*added)->title = title;
+    return NULL;
+}
+
+static const char *set_os_template(cmd_parms *cmd, void *dconf,
+                                   const char *term, const char *title)
+{
+    occi_template_decl *decl;
+
+    return add_template(cmd, &occi_server_config(cmd->server)->os_templates, term, title, &decl);
+}
+
+static const char *set_resource_template(cmd_parms *cmd, void *dconf,
+                                         int argc, char *const argv[])
+{
+    static const char usage[] =
+        "takes a name, a title, cores=<number of cores> and memory=<GiB>, "
+        "as in: OCCIResourceTemplate small \"Small: 1 core, 1 GiB\" cores=1 memory=1";
+    occi_template_decl *decl;
+    const char *error;
+    int i;
+
+    if (argc != 4) {
+        return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, usage);
+    }
+    error = add_template(cmd, &occi_server_config(cmd->server)->resource_templates,
+                         argv[0], argv[1], &decl);
+    if (error) {
+        return error;
+    }
+    for (i = 2; i < 4; i++) {
+        char *end;
+
+        if (!strncmp(argv[i], "cores=", 6)) {
+            long cores = strtol(argv[i] + 6, &end, 10);
+
+            if (end == argv[i] + 6 || *end || cores < 1 || cores > 1024) {
+                return apr_psprintf(cmd->pool, "%s %s: cores must be a whole number from 1 "
+                                    "to 1024, not '%s'", cmd->cmd->name, argv[0], argv[i] + 6);
+            }
+            decl->cores = (int)cores;
+        }
+        else if (!strncmp(argv[i], "memory=", 7)) {
+            double memory = strtod(argv[i] + 7, &end);
+
+            if (end == argv[i] + 7 || *end || !(memory > 0) || memory > 65536) {
+                return apr_psprintf(cmd->pool, "%s %s: memory must be a number of GiB above "
+                                    "0 and at most 65536, not '%s'",
+                                    cmd->cmd->name, argv[0], argv[i] + 7);
+            }
+            decl->memory_gib = memory;
+        }
+        else {
+            return apr_psprintf(cmd->pool, "%s %s: '%s' is not understood; it %s",
+                                cmd->cmd->name, argv[0], argv[i], usage);
+        }
+    }
+    if (!decl->cores || !decl->memory_gib) {
+        return apr_psprintf(cmd->pool, "%s %s: %s is missing; it %s", cmd->cmd->name,
+                            argv[0], decl->cores ? "memory=" : "cores=", usage);
+    }
+    return NULL;
+}
+
+static const char *set_default_rendering(cmd_parms *cmd, void *dconf, const char *value)
+{
+    occi_dir_conf *conf = dconf;
+    occi_media_type type = occi_media_type_parse(value);
+
+    if (type == OCCI_MEDIA_NONE || type == OCCI_MEDIA_URI_LIST || strchr(value, ';')) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not one of text/plain, text/occi, "
+                            "application/occi+json, application/json",
+                            cmd->cmd->name, value);
+    }
+    conf->default_rendering = type;
+    return NULL;
+}
+
+/* A positive whole number no larger than limit, for a size directive. */
+static const char *parse_size(cmd_parms *cmd, const char *value, long long limit,
+                              long long *size)
+{
+    char *end;
+    long long parsed = strtoll(value, &end, 10);
+
+    if (end == value || *end || parsed < 1 || parsed > limit) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number from 1 to %"
+                            APR_INT64_T_FMT, cmd->cmd->name, value, (apr_int64_t)limit);
+    }
+    *size = parsed;
+    return NULL;
+}
+
+static const char *set_max_page_size(cmd_parms *cmd, void *dconf, const char *value)
+{
+    long long size;
+    const char *error = parse_size(cmd, value, 100000, &size);
+
+    if (!error) {
+        occi_server_config(cmd->server)->max_page_size = (int)size;
+    }
+    return error;
+}
+
+static const char *set_max_body_size(cmd_parms *cmd, void *dconf, const char *value)
+{
+    long long size;
+    const char *error = parse_size(cmd, value, 1024LL * 1024 * 1024, &size);
+
+    if (!error) {
+        occi_server_config(cmd->server)->max_body_size = (apr_off_t)size;
+    }
+    return error;
+}
+
+const command_rec occi_directives[] = {
+    AP_INIT_TAKE1("OCCIProviderScheme", set_provider_scheme, NULL, RSRC_CONF,
+                  "URI prefix of this provider's own categories (templates)"),
+    AP_INIT_TAKE2("OCCIOSTemplate", set_os_template, NULL, RSRC_CONF,
+                  "An OS template: name and title"),
+    AP_INIT_TAKE_ARGV("OCCIResourceTemplate", set_resource_template, NULL, RSRC_CONF,
+                      "A resource template (flavour): name, title, cores=N, memory=GiB"),
+    AP_INIT_TAKE1("OCCIMaxPageSize", set_max_page_size, NULL, RSRC_CONF,
+                  "Most entities one page of a collection may hold (default 1000)"),
+    AP_INIT_TAKE1("OCCIMaxBodySize", set_max_body_size, NULL, RSRC_CONF,
+                  "Largest request body the module parses, in bytes (default 1 MiB)"),
+    AP_INIT_TAKE1("OCCIDefaultRendering", set_default_rendering, NULL, RSRC_CONF | ACCESS_CONF,
+                  "Rendering for clients that accept anything (default text/plain)"),
+    { NULL }
+};
+
+static int build_model(apr_pool_t *pool, server_rec *s, occi_server_conf *conf)
+{
+    const char *scheme = conf->provider_scheme ? conf->provider_scheme
+                                               : OCCI_DEFAULT_PROVIDER_SCHEME;
+    int i;
+
+    conf->model = occi_model_create(pool);
+    occi_model_add_standard(conf->model);
+    for (i = 0; conf->os_templates && i < conf->os_templates->nelts; i++) {
+        const occi_template_decl *decl = &APR_ARRAY_IDX(conf->os_templates, i,
+                                                        occi_template_decl);
+        const char *error = occi_model_add(conf->model, occi_os_template(
+                                               pool, scheme, decl->term, decl->title));
+        if (error) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(1)
+                         "OCCIOSTemplate %s: %s", decl->term, error);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    for (i = 0; conf->resource_templates && i < conf->resource_templates->nelts; i++) {
+        const occi_template_decl *decl = &APR_ARRAY_IDX(conf->resource_templates, i,
+                                                        occi_template_decl);
+        const char *error = occi_model_add(conf->model, occi_resource_template(
+                                               pool, scheme, decl->term, decl->title,
+                                               decl->cores, decl->memory_gib));
+        if (error) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(2)
+                         "OCCIResourceTemplate %s: %s", decl->term, error);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+
+int occi_build_models(apr_pool_t *pconf, server_rec *main_server)
+{
+    server_rec *s;
+
+    for (s = main_server; s; s = s->next) {
+        occi_server_conf *conf = occi_server_config(s);
+        int status = build_model(pconf, s, conf);
+
+        if (status != OK) {
+            return status;
+        }
+        if (!conf->max_page_size) {
+            conf->max_page_size = OCCI_DEFAULT_MAX_PAGE_SIZE;
+        }
+        if (!conf->max_body_size) {
+            conf->max_body_size = OCCI_DEFAULT_MAX_BODY_SIZE;
+        }
+    }
+    return OK;
+}
