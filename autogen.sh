@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 packages="apache2 apache2-dev libapr1-dev libaprutil1-dev libaprutil1-dbd-sqlite3 \
 libaprutil1-dbd-pgsql libjson-c-dev libvirt-dev autoconf automake libtool pkg-config \
-build-essential libapache2-mod-perl2 libwww-perl sqlite3"
+build-essential libapache2-mod-perl2 libwww-perl sqlite3 postgresql"
 
 missing=""
 for package in $packages; do

@@ -12,7 +12,8 @@ use Apache::TestRequest ();
 
 our @EXPORT = qw(occi_request parse_category_value parse_text_categories
                  split_header_values decode_json_body %STANDARD %TEMPLATES
-                 CORE INFRA);
+                 CORE INFRA json_request create_json text_attributes
+                 location_path);
 
 use constant CORE  => 'http://schemas.ogf.org/occi/core#';
 use constant INFRA => 'http://schemas.ogf.org/occi/infrastructure#';
@@ -160,6 +161,45 @@ sub parse_text_categories {
         }
     }
     return \%categories;
+}
+
+# json_request(METHOD, PATH, DATA, [HEADER => VALUE...]): DATA is encoded
+# as application/occi+json (undef: no body); JSON is accepted back.
+sub json_request {
+    my ($method, $path, $data, @headers) = @_;
+    my @body = defined $data ? (JSON::PP->new->utf8->canonical->encode($data)) : ();
+    return occi_request($method => $path,
+        [Accept => 'application/occi+json',
+         (@body ? ('Content-Type' => 'application/occi+json') : ()), @headers], @body);
+}
+
+# Creates an entity from DATA at the collection PATH; returns the path of
+# the new entity (below the host) and the response.
+sub create_json {
+    my ($path, $data) = @_;
+    my $res = json_request(POST => $path, $data);
+    return (location_path($res->header('Location')), $res);
+}
+
+# The path part of a Location header.
+sub location_path {
+    my ($location) = @_;
+    return undef unless defined $location;
+    $location =~ s{^https?://[^/]+}{};
+    return $location;
+}
+
+# X-OCCI-Attribute values of a text rendering (body lines or headers) as
+# name => raw value text.
+sub text_attributes {
+    my (@values) = @_;
+    my %attributes;
+    for my $value (map { split_header_values($_) } @values) {
+        my ($name, $raw) = $value =~ /^\s*([^=\s]+)\s*=\s*(.*?)\s*$/ or next;
+        $raw =~ s/^"(.*)"$/$1/s and $raw =~ s/\\(.)/$1/g;
+        $attributes{$name} = $raw;
+    }
+    return \%attributes;
 }
 
 sub decode_json_body {

@@ -1,0 +1,93 @@
+# Collections: listings in every rendering, the union at unbound paths,
+# pagination, filters, and deleting a whole collection.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use OCCITest;
+use URI::Escape qw(uri_escape);
+
+my $network = INFRA . 'network';
+my @paths;
+for my $n (1 .. 7) {
+    my ($path, $res) = create_json('/network/', { kind => $network, title => "net-$n",
+        attributes => { 'occi.network.vlan' => $n % 2 ? 100 : 200, 'occi.network.label' => "l$n" } });
+    is $res->code, 201, "network $n created" or diag $res->content;
+    push @paths, $path;
+}
+
+sub json_locations {
+    my ($res) = @_;
+    my $collection = decode_json_body($res) or return [];
+    return [map { $_->{location} } @{ $collection->{resources} || [] }, @{ $collection->{links} || [] }];
+}
+
+# Every rendering lists the same members.
+my $res = occi_request(GET => '/network/', [Accept => 'text/uri-list']);
+is $res->header('Content-Type'), 'text/uri-list', 'text/uri-list';
+my @uris = grep { length } split /\r?\n/, $res->content;
+is_deeply [sort @uris], [sort @paths], 'text/uri-list: one URI per member';
+$res = occi_request(GET => '/network/', [Accept => 'text/plain']);
+is_deeply [sort map { /^X-OCCI-Location:\s*(\S+)/ ? $1 : () } split /\n/, $res->content],
+    [sort @paths], 'text/plain: X-OCCI-Location lines';
+$res = occi_request(GET => '/network/', [Accept => 'text/occi']);
+is_deeply [sort map { split_header_values($_) } $res->header('X-OCCI-Location')], [sort @paths],
+    'text/occi: X-OCCI-Location headers';
+$res = json_request(GET => '/network/');
+is_deeply [sort @{ json_locations($res) }], [sort @paths], 'JSON: resources with locations';
+is scalar(grep { $_->{kind} eq $network } @{ decode_json_body($res)->{resources} }), 7,
+    'JSON: full entities';
+$res = json_request(GET => '/occi/network/');
+is_deeply [sort @{ json_locations($res) }], [sort map { "/occi$_" } @paths],
+    'under /occi/ the locations carry the prefix';
+
+# The mount root is the union of the collections below it.
+$res = occi_request(GET => '/', [Accept => 'text/uri-list']);
+my %root = map { $_ => 1 } grep { length } split /\r?\n/, $res->content;
+ok !grep({ !$root{$_} } @paths), 'GET / lists the networks among everything';
+
+# Pagination: page/number, 413 beyond the maximum, empty past the end.
+my @pages;
+for my $page (1 .. 3) {
+    $res = occi_request(GET => "/network/?page=$page&number=3", [Accept => 'text/uri-list']);
+    is $res->code, 200, "page $page: 200";
+    push @pages, [grep { length } split /\r?\n/, $res->content];
+}
+is_deeply [map { scalar @$_ } @pages], [3, 3, 1], 'pages of 3, 3 and 1';
+is_deeply [sort map { @$_ } @pages], [sort @paths], 'the pages cover the collection once';
+$res = occi_request(GET => '/network/?page=9&number=3', [Accept => 'text/uri-list']);
+is $res->code, 200, 'past the end: 200';
+is $res->content, '', 'past the end: empty';
+$res = json_request(GET => '/network/?page=9&number=3');
+is_deeply decode_json_body($res)->{resources}, [], 'past the end in JSON: empty resources';
+$res = occi_request(GET => '/network/?number=51');
+is $res->code, 413, 'number beyond OCCIMaxPageSize: 413';
+like $res->content, qr/larger than the 50 entities a page may hold/, 'says the maximum';
+is occi_request(GET => '/network/?page=0&number=2')->code, 400, 'page 0: 400';
+is occi_request(GET => '/network/?page=1&number=x')->code, 400, 'number x: 400';
+
+# Filters: text/occi headers and the query string.
+$res = occi_request(GET => '/network/', [Accept => 'text/uri-list',
+                                          'X-OCCI-Attribute' => 'occi.network.vlan=200']);
+is scalar(grep { length } split /\r?\n/, $res->content), 3, 'X-OCCI-Attribute filter: 3 of 7';
+$res = occi_request(GET => '/network/?attribute=occi.network.label&value=l4',
+                    [Accept => 'text/uri-list']);
+is_deeply [grep { length } split /\r?\n/, $res->content], [$paths[3]], 'attribute= value=: one';
+$res = occi_request(GET => '/?category=' . uri_escape($network), [Accept => 'text/uri-list']);
+my @networks = grep { length } split /\r?\n/, $res->content;
+is_deeply [sort @networks], [sort @paths], '?category= at the root: only networks';
+$res = occi_request(GET => '/network/?attribute=occi.network.label', [Accept => 'text/uri-list']);
+is $res->code, 400, 'attribute= without value=: 400';
+$res = occi_request(GET => '/network/?page=1&number=2&attribute=occi.network.vlan&value=100',
+                    [Accept => 'text/uri-list']);
+is scalar(grep { length } split /\r?\n/, $res->content), 2, 'filters and pages combine';
+
+# DELETE on the kind collection removes every member.
+$res = occi_request(DELETE => '/network/');
+ok $res->code == 200 || $res->code == 204, 'DELETE /network/: 200 or 204';
+is occi_request(GET => '/network/', [Accept => 'text/uri-list'])->content, '',
+    'the collection is empty';
+is json_request(GET => $paths[0])->code, 404, 'its members are gone';
+
+done_testing();
