@@ -26,6 +26,7 @@ ErrorLog "$dir/error_log"
 Listen 127.0.0.1:1
 LoadModule mpm_event_module $modules/mod_mpm_event.so
 LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule dbd_module $modules/mod_dbd.so
 LoadModule occi_module $module
 $body
 CONF
@@ -38,6 +39,8 @@ my ($status, $output) = check_config(<<'CONF');
 OCCIProviderScheme https://cloud.example.com/occi/
 OCCIOSTemplate debian12 "Debian 12"
 OCCIResourceTemplate small "Small" cores=1 memory=0.5
+OCCIMaxPageSize 200
+OCCIMaxBodySize 65536
 <Location /occi/>
     SetHandler occi
     OCCIDefaultRendering application/json
@@ -72,6 +75,9 @@ my @bad = (
     ['OCCIProviderScheme http://example.com/occi#', qr{OCCIProviderScheme: .* holds no '#'}],
     ['OCCIProviderScheme http://example.com/occi', qr{OCCIProviderScheme: .* ends with '/'}],
     ['OCCIProviderScheme HTTP://Schemas.OGF.org/occi', qr{OCCIProviderScheme: .* reserved for the OGF}],
+    ['OCCIMaxPageSize 0', qr{OCCIMaxPageSize: '0' is not a whole number from 1 to 100000}],
+    ['OCCIMaxPageSize lots', qr{OCCIMaxPageSize: 'lots' is not a whole number}],
+    ['OCCIMaxBodySize 2G', qr{OCCIMaxBodySize: '2G' is not a whole number from 1 to 1073741824}],
     ["<Location /x/>\nOCCIOSTemplate debian \"Debian\"\n</Location>",
         qr{OCCIOSTemplate not allowed in <Location> context}],
 );
@@ -82,5 +88,30 @@ for my $case (@bad) {
     isnt $status, 0, "$name: httpd refuses to start";
     like $output, $message, "$name: the message names the directive and the rule";
 }
+
+# Without mod_dbd httpd does not start, and says what to load.
+open my $fh, '>', "$dir/nodbd.conf" or die $!;
+print $fh <<"CONF";
+ServerRoot "$dir"
+DefaultRuntimeDir "$dir"
+PidFile "$dir/nodbd.pid"
+ErrorLog "$dir/nodbd_error_log"
+Listen 127.0.0.1:0
+LoadModule mpm_event_module $modules/mod_mpm_event.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule occi_module $module
+CONF
+close $fh;
+$output = `'$httpd' -d '$dir' -f '$dir/nodbd.conf' -k start 2>&1`;
+my $started = $? == 0 && -f "$dir/nodbd.pid";
+`'$httpd' -d '$dir' -f '$dir/nodbd.conf' -k stop 2>&1` if $started;
+ok !$started, 'without mod_dbd httpd refuses to start';
+my $log = '';
+if (open my $l, '<', "$dir/nodbd_error_log") {
+    local $/;
+    $log = <$l> // '';
+}
+like($log . $output, qr/mod_occi keeps its entities through mod_dbd: load it/,
+     'and says to load mod_dbd');
 
 done_testing();
