@@ -100,7 +100,9 @@ const char *occi_value_to_text(apr_pool_t *pool, const occi_value *value)
 
     switch (value->type) {
     case OCCI_TYPE_INTEGER:
-        return apr_psprintf(pool, "%lld", value->integer);
+        /* APR's formatter has no %lld (it prints "%ld"); the C library's has. */
+        snprintf(number, sizeof(number), "%lld", value->integer);
+        return apr_pstrdup(pool, number);
     case OCCI_TYPE_FLOAT:
         /* %.17g round-trips every double; keep a '.' so it reads as a float.
          * The C library's formatter, as APR's drops leading zeros. */
