@@ -28,7 +28,10 @@ typedef struct occi_text_field {
 /* Splits a text/plain body ("Name: value" lines, CRLF or LF; blank lines
  * ignored) into occi_text_field entries appended to fields. Only the four
  * OCCI field names are kept (case-insensitively, stored in the canonical
- * spelling above); other lines are an error. Returns NULL or a message. */
+ * spelling above); other lines are an error. Returns NULL or a message
+ * naming the line: an unknown field, a line without ':', invalid UTF-8 (or
+ * a NUL byte), more than OCCI_TEXT_MAX_FIELDS fields. Values keep their
+ * comma lists; the parsers below split them. */
 const char *occi_text_parse_body(apr_pool_t *pool, const char *body, apr_size_t len,
                                  apr_array_header_t *fields);
 
@@ -39,21 +42,37 @@ const char *occi_text_parse_body(apr_pool_t *pool, const char *body, apr_size_t 
  * its inline links (each an occi_entity of the link kind named by
  * category=, with occi.core.target from <...>, occi.core.target.kind from
  * rel=, and its own attributes). occi.core.id, when given, sets the id.
- * Returns NULL or a message naming what is wrong. */
+ * Returns NULL or a message naming what is wrong.
+ *
+ * Details: every field may hold a comma list (commas inside quotes and
+ * <...> do not split). Numbers may carry a '-' and an exponent; any other
+ * bare value is refused, naming the attribute. An attribute given twice,
+ * a second kind, a mixin given twice, an action Category, X-OCCI-Location
+ * or more than OCCI_TEXT_MAX_FIELDS values in all are refused. Without a
+ * Category of class kind, entity->kind stays NULL (a partial update): the
+ * caller decides whether that is acceptable. A Link whose URI holds
+ * "?action=" is an ActionLink and is skipped. An inline link takes its id
+ * from self= (or occi.core.id among its attributes) when that ends in a
+ * UUID; its occi.core.source is left for the caller to fill. */
 const char *occi_text_parse_entity(apr_pool_t *pool, const apr_array_header_t *fields,
                                    occi_entity **entity);
 
 /* Parses an action invocation: exactly one Category of class action and
- * its parameters as X-OCCI-Attribute. */
+ * its parameters as X-OCCI-Attribute (typed as for entities). A Category
+ * of another class, a second action, Link or X-OCCI-Location fields are
+ * refused. *parameters is a new array. */
 const char *occi_text_parse_action(apr_pool_t *pool, const apr_array_header_t *fields,
                                    const char **action_type_id,
                                    apr_array_header_t **parameters /* occi_attribute_value */);
 
-/* The X-OCCI-Location values (each may hold several, comma-separated). */
+/* The X-OCCI-Location values (each may hold several, comma-separated;
+ * a value may be written <URI>), appended as written. Fields of other
+ * names are not looked at. */
 const char *occi_text_parse_locations(apr_pool_t *pool, const apr_array_header_t *fields,
                                       apr_array_header_t *locations /* const char * */);
 
-/* A text/uri-list body (RFC 2483: one URI per line, '#' comments). */
+/* A text/uri-list body (RFC 2483: one URI per line, '#' comments; blank
+ * lines and surrounding whitespace ignored; at most OCCI_TEXT_MAX_FIELDS). */
 const char *occi_text_parse_uri_list(apr_pool_t *pool, const char *body, apr_size_t len,
                                      apr_array_header_t *locations /* const char * */);
 
@@ -71,7 +90,17 @@ const char *occi_entity_location(apr_pool_t *pool, const occi_model *model,
 /* Appends the fields of an entity's rendering: Category for the kind then
  * each mixin, Link for each inline link and for each action in actions
  * (type ids, as ActionLinks), X-OCCI-Attribute for occi.core.id and every
- * attribute. */
+ * attribute. One field per value (no comma lists).
+ *
+ * Categories are the short form (term, scheme, class) plus location= when
+ * the model knows one. An inline link is <target>; rel="<target kind>";
+ * self="<link URL>"; category="<kind> <mixins>"; then its attributes but
+ * source, target, target.kind and id. rel= is occi.core.target.kind, else
+ * the kind bound to a local target's collection, else core#resource.
+ * Local paths (link targets, occi.core.source/target, self=, ActionLinks,
+ * locations) are written below context->base; absolute URLs as they are.
+ * ActionLinks need the entity's URL, so an entity without one has none.
+ * Control characters, which no header value can carry, become spaces. */
 void occi_text_render_entity(apr_pool_t *pool, const occi_render_context *context,
                              const occi_entity *entity, const apr_array_header_t *actions,
                              apr_array_header_t *fields);
@@ -81,10 +110,11 @@ void occi_text_render_entity(apr_pool_t *pool, const occi_render_context *contex
 void occi_text_render_locations(apr_pool_t *pool, const apr_array_header_t *locations,
                                 apr_array_header_t *fields);
 
-/* The text/plain body for fields: "Name: value" lines. */
+/* The text/plain body for fields: "Name: value" lines, each ending in LF
+ * (control characters in values become spaces). */
 const char *occi_text_fields_to_body(apr_pool_t *pool, const apr_array_header_t *fields);
 
-/* A text/uri-list body for locations. */
+/* A text/uri-list body for locations: each followed by CRLF (RFC 2483). */
 const char *occi_text_uri_list(apr_pool_t *pool, const apr_array_header_t *locations);
 
 #endif

@@ -196,14 +196,13 @@ const char *occi_json_error(apr_pool_t *pool, int code, const char *message)
 
 /* ---- Parsing ------------------------------------------------------- */
 
-/* Parses text into a json_object tied to pool. Returns NULL and sets
- * *error on malformed, too deep, or non-UTF-8 input. */
-static json_object *parse_document(apr_pool_t *pool, const char *text, apr_size_t len,
-                                   const char **error)
+json_object *occi_json_parse_document(apr_pool_t *pool, const char *text, apr_size_t len,
+                                      const char **error)
 {
     json_tokener *tokener;
     json_object *root;
     enum json_tokener_error status;
+    size_t consumed;
 
     if (!occi_utf8_is_valid(text, len)) {
         *error = "the JSON document is not valid UTF-8";
@@ -224,6 +223,18 @@ static json_object *parse_document(apr_pool_t *pool, const char *text, apr_size_
     root = json_tokener_parse_ex(tokener, text, (int)len);
     status = json_tokener_get_error(tokener);
     if (!root && status == json_tokener_continue) {
+        /* All of text was read. A number at its very end is complete only
+         * once the tokener sees what follows: the terminating NUL says so
+         * (as in json_tokener_parse), and anything truly unfinished is then
+         * reported as an early end. */
+        root = json_tokener_parse_ex(tokener, "", 1);
+        status = json_tokener_get_error(tokener);
+        consumed = len;
+    }
+    else {
+        consumed = json_tokener_get_parse_end(tokener);
+    }
+    if (!root && (status == json_tokener_continue || status == json_tokener_error_parse_eof)) {
         *error = "the JSON document ends before it is complete";
     }
     else if (!root || status != json_tokener_success) {
@@ -239,9 +250,9 @@ static json_object *parse_document(apr_pool_t *pool, const char *text, apr_size_
         json_object_put(root);
         root = NULL;
     }
-    else if (json_tokener_get_parse_end(tokener) < len) {
+    else if (consumed < len) {
         *error = apr_psprintf(pool, "unexpected data after the JSON document at byte %lu",
-                              (unsigned long)json_tokener_get_parse_end(tokener));
+                              (unsigned long)consumed);
         json_object_put(root);
         root = NULL;
     }
@@ -465,7 +476,7 @@ const char *occi_json_parse_categories(apr_pool_t *pool, const char *text, apr_s
         { "actions", OCCI_CLASS_ACTION },
     };
     const char *error = NULL;
-    json_object *root = parse_document(pool, text, len, &error);
+    json_object *root = occi_json_parse_document(pool, text, len, &error);
     int found = 0;
     size_t l;
 

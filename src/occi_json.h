@@ -29,4 +29,12 @@ const char *occi_json_error(apr_pool_t *pool, int code, const char *message);
 const char *occi_json_parse_categories(apr_pool_t *pool, const char *text, apr_size_t len,
                                        apr_array_header_t *out);
 
+/* Parses a JSON document strictly (UTF-8 checked, nesting limited to
+ * OCCI_JSON_MAX_DEPTH, nothing after the value) into a json-c object that
+ * is released when pool is. Returns NULL and sets *error, a message for
+ * the client, on any fault. Declared with the struct tag so that this
+ * header does not pull json-c's headers into files that do not use them. */
+struct json_object *occi_json_parse_document(apr_pool_t *pool, const char *text,
+                                             apr_size_t len, const char **error);
+
 #endif

@@ -143,38 +143,43 @@ static const char *scan_word(scanner *s)
     return apr_pstrmemdup(s->pool, start, (apr_size_t)(s->p - start));
 }
 
-static const char *scan_quoted(scanner *s)
+const char *occi_text_scan_quoted(apr_pool_t *pool, const char **p, const char **error)
 {
+    const char *c = *p + 1;                     /* past the opening quote */
+    const char *run = c;
     occi_buf value;
 
-    occi_buf_init(&value, s->pool, 64);
-    s->p++;                                     /* opening quote */
-    for (;;) {
-        char c = *s->p;
-
-        if (c == '\0') {
-            s->error = "a quoted string is not closed (unbalanced quotes)";
+    /* Unescaped runs are copied whole, so a long value costs one pass. */
+    occi_buf_init(&value, pool, 64);
+    for (;; c++) {
+        if (*c == '\0') {
+            *error = "a quoted string is not closed (unbalanced quotes)";
             return NULL;
         }
-        if (c == '"') {
-            s->p++;
+        if (*c == '"') {
+            occi_buf_append(&value, run, (apr_size_t)(c - run));
+            *p = c + 1;
             return value.data;
         }
-        if (c == '\\') {
-            s->p++;
-            if (*s->p == '\0') {
-                s->error = "a quoted string ends in a lone backslash";
+        if (*c == '\\') {
+            occi_buf_append(&value, run, (apr_size_t)(c - run));
+            c++;
+            if (*c == '\0') {
+                *error = "a quoted string ends in a lone backslash";
                 return NULL;
             }
-            c = *s->p;
+            run = c;                            /* the escaped character starts the next run */
         }
-        if ((unsigned char)c < 0x20 && c != '\t') {
-            s->error = "a quoted string contains a control character";
+        if ((unsigned char)*c < 0x20 && *c != '\t') {
+            *error = "a quoted string contains a control character";
             return NULL;
         }
-        occi_buf_putc(&value, c);
-        s->p++;
     }
+}
+
+static const char *scan_quoted(scanner *s)
+{
+    return occi_text_scan_quoted(s->pool, &s->p, &s->error);
 }
 
 static const char *scan_value(scanner *s)

@@ -29,4 +29,11 @@ const char *occi_text_category_lines(apr_pool_t *pool,
 const char *occi_text_parse_categories(apr_pool_t *pool, const char *value,
                                        int max_values, apr_array_header_t *out);
 
+/* Scans the RFC 7230 quoted-string that starts at *p (which points at its
+ * opening quote): returns the content with quoted-pairs undone and moves
+ * *p past the closing quote, or returns NULL and sets *error (unbalanced
+ * quotes, a lone trailing backslash, a control character other than tab).
+ * Shared with the entity parsers (Link and X-OCCI-Attribute values). */
+const char *occi_text_scan_quoted(apr_pool_t *pool, const char **p, const char **error);
+
 #endif
