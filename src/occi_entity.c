@@ -100,7 +100,8 @@ const char *occi_value_to_text(apr_pool_t *pool, const occi_value *value)
 
     switch (value->type) {
     case OCCI_TYPE_INTEGER:
-        return apr_psprintf(pool, "%lld", value->integer);
+        /* APR's formatter has no %lld: it prints "%ld" for it. */
+        return apr_psprintf(pool, "%" APR_INT64_T_FMT, (apr_int64_t)value->integer);
     case OCCI_TYPE_FLOAT:
         /* %.17g round-trips every double; keep a '.' so it reads as a float.
          * The C library's formatter, as APR's drops leading zeros. */
