@@ -1,1 +1,1228 @@
+/*
+ * The entity store over apr_dbd. Every statement that carries data is one
+ * of the prepared statements below; the schema they work on is created by
+ * occi_schema.c.
+ *
+ * An entity is one row of occi_entity holding everything needed to read
+ * it back (its mixins as a JSON array, its attributes as a JSON object),
+ * so that reading a page of a collection is a single query. The rows of
+ * occi_membership and occi_attribute exist only to find entities: they
+ * repeat the entity's owner and creation sequence number so that a page of
+ * a mixin collection, or of an attribute filter, is read from an index in
+ * creation order however large the collection.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <apr_sha1.h>
+#include <json.h>
+
 #include "occi_store.h"
+
+#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* Attribute text forms longer than this are indexed by their SHA-1: a
+ * PostgreSQL B-tree refuses keys of more than about 2.7 kB. */
+#define VALUE_KEY_MAX 200
+
+struct occi_store {
+    apr_pool_t *pool;
+    const apr_dbd_driver_t *driver;
+    apr_dbd_t *handle;
+    apr_hash_t *prepared;
+    apr_dbd_transaction_t *trans;
+    /* A statement failed inside trans (or a label was missing, which the
+     * driver never sees): the transaction may only be rolled back. */
+    int failed;
+    const char *error;
+};
+
+/* ---- Statements -------------------------------------------------------- */
+
+enum {
+    ENTITY_INSERT,
+    ENTITY_GET,
+    ENTITY_STATE,
+    ENTITY_UPDATE,
+    ENTITY_UPDATE_AT,
+    ENTITY_TOUCH,
+    ENTITY_SET_MIXINS,
+    ENTITY_DELETE,
+    LINKS_FROM,
+    LINKS_DELETE,
+    MEMBERSHIP_INSERT,
+    MEMBERSHIP_DELETE,
+    MEMBERSHIP_DELETE_ENTITY,
+    MEMBERSHIP_DELETE_LINKS,
+    MEMBERSHIP_DELETE_MIXIN,
+    MEMBERSHIP_MEMBERS,
+    ATTRIBUTE_INSERT,
+    ATTRIBUTE_DELETE_ENTITY,
+    ATTRIBUTE_DELETE_LINKS,
+    /* The list and count families run in the same order: a family's
+     * statement is its base plus 2 * family + (owner given). */
+    LIST_ALL,
+    LIST_ALL_OWNER,
+    LIST_KIND,
+    LIST_KIND_OWNER,
+    LIST_MIXIN,
+    LIST_MIXIN_OWNER,
+    LIST_ATTRIBUTE,
+    LIST_ATTRIBUTE_OWNER,
+    COUNT_ALL,
+    COUNT_ALL_OWNER,
+    COUNT_KIND,
+    COUNT_KIND_OWNER,
+    COUNT_MIXIN,
+    COUNT_MIXIN_OWNER,
+    COUNT_ATTRIBUTE,
+    COUNT_ATTRIBUTE_OWNER,
+    USER_MIXIN_INSERT,
+    USER_MIXIN_DELETE,
+    USER_MIXIN_LIST,
+    STATEMENT_COUNT
+};
+
+enum { FAMILY_ALL, FAMILY_KIND, FAMILY_MIXIN, FAMILY_ATTRIBUTE };
+
+#define ENTITY_COLUMNS "e.id, e.kind, e.owner, e.revision, e.mixins, e.attributes"
+
+/* An optional filter is a "(%s IS NULL OR ...)" residual only where an
+ * index chosen by the other conditions already drives the query; the
+ * conditions that pick the index have a statement each, as neither
+ * database plans around a parameter that may disable a condition. */
+#define KIND_OPTION " AND (%s IS NULL OR e.kind = %s)"
+#define MIXIN_OPTION " AND (%s IS NULL OR EXISTS (SELECT 1 FROM occi_membership x" \
+                     " WHERE x.mixin = %s AND x.entity_id = e.id))"
+
+#define FROM_ALL " FROM occi_entity e"
+#define FROM_ALL_OWNER FROM_ALL " WHERE e.owner = %s"
+#define FROM_KIND FROM_ALL " WHERE e.kind = %s"
+#define FROM_KIND_OWNER FROM_KIND " AND e.owner = %s"
+#define FROM_MIXIN_JOIN " FROM occi_membership m JOIN occi_entity e ON e.seq = m.seq" \
+                        " WHERE m.mixin = %s"
+#define FROM_MIXIN FROM_MIXIN_JOIN KIND_OPTION
+#define FROM_MIXIN_OWNER FROM_MIXIN_JOIN " AND m.owner = %s" KIND_OPTION
+#define FROM_ATTRIBUTE_JOIN " FROM occi_attribute a JOIN occi_entity e ON e.seq = a.seq" \
+                            " WHERE a.name = %s AND a.value = %s"
+#define FROM_ATTRIBUTE FROM_ATTRIBUTE_JOIN KIND_OPTION MIXIN_OPTION
+#define FROM_ATTRIBUTE_OWNER FROM_ATTRIBUTE_JOIN " AND a.owner = %s" KIND_OPTION MIXIN_OPTION
+
+#define PAGE " LIMIT %d OFFSET %d"
+#define OWNER_OPTION "(%s IS NULL OR owner = %s)"
+
+static const occi_statement statements[STATEMENT_COUNT] = {
+    /* ON CONFLICT DO NOTHING (PostgreSQL 9.5, SQLite 3.24) makes a taken id
+     * a zero-row insert instead of an error that would abort PostgreSQL's
+     * transaction, and it waits out a concurrent insert of the same id. */
+    [ENTITY_INSERT] = { "occi_entity_insert",
+        "INSERT INTO occi_entity (id, kind, owner, revision, source_id, target, mixins, attributes)"
+        " VALUES (%s, %s, %s, 1, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING" },
+    [ENTITY_GET] = { "occi_entity_get",
+        "SELECT " ENTITY_COLUMNS " FROM occi_entity e WHERE e.id = %s"
+        " AND (%s IS NULL OR e.owner = %s)" },
+    [ENTITY_STATE] = { "occi_entity_state",
+        "SELECT revision, mixins FROM occi_entity WHERE id = %s" },
+    [ENTITY_UPDATE] = { "occi_entity_update",
+        "UPDATE occi_entity SET source_id = %s, target = %s, mixins = %s, attributes = %s,"
+        " revision = revision + 1 WHERE id = %s" },
+    [ENTITY_UPDATE_AT] = { "occi_entity_update_at",
+        "UPDATE occi_entity SET source_id = %s, target = %s, mixins = %s, attributes = %s,"
+        " revision = revision + 1 WHERE id = %s AND revision = %lld" },
+    [ENTITY_TOUCH] = { "occi_entity_touch",
+        "UPDATE occi_entity SET revision = revision + 1 WHERE id = %s" },
+    [ENTITY_SET_MIXINS] = { "occi_entity_set_mixins",
+        "UPDATE occi_entity SET mixins = %s WHERE id = %s" },
+    [ENTITY_DELETE] = { "occi_entity_delete",
+        "DELETE FROM occi_entity WHERE id = %s AND " OWNER_OPTION },
+    [LINKS_FROM] = { "occi_links_from",
+        "SELECT " ENTITY_COLUMNS " FROM occi_entity e WHERE e.source_id = %s ORDER BY e.seq" },
+    [LINKS_DELETE] = { "occi_links_delete",
+        "DELETE FROM occi_entity WHERE source_id = %s" },
+    /* The membership and attribute rows copy owner and seq from the entity
+     * row in the same statement, so they cannot disagree with it. */
+    [MEMBERSHIP_INSERT] = { "occi_membership_insert",
+        "INSERT INTO occi_membership (mixin, entity_id, owner, seq)"
+        " SELECT %s, id, owner, seq FROM occi_entity WHERE id = %s ON CONFLICT DO NOTHING" },
+    [MEMBERSHIP_DELETE] = { "occi_membership_delete",
+        "DELETE FROM occi_membership WHERE mixin = %s AND entity_id = %s" },
+    [MEMBERSHIP_DELETE_ENTITY] = { "occi_membership_delete_entity",
+        "DELETE FROM occi_membership WHERE entity_id = %s" },
+    [MEMBERSHIP_DELETE_LINKS] = { "occi_membership_delete_links",
+        "DELETE FROM occi_membership WHERE entity_id IN"
+        " (SELECT id FROM occi_entity WHERE source_id = %s)" },
+    [MEMBERSHIP_DELETE_MIXIN] = { "occi_membership_delete_mixin",
+        "DELETE FROM occi_membership WHERE mixin = %s" },
+    [MEMBERSHIP_MEMBERS] = { "occi_membership_members",
+        "SELECT entity_id FROM occi_membership WHERE mixin = %s ORDER BY seq" },
+    [ATTRIBUTE_INSERT] = { "occi_attribute_insert",
+        "INSERT INTO occi_attribute (entity_id, name, value, owner, seq)"
+        " SELECT id, %s, %s, owner, seq FROM occi_entity WHERE id = %s" },
+    [ATTRIBUTE_DELETE_ENTITY] = { "occi_attribute_delete_entity",
+        "DELETE FROM occi_attribute WHERE entity_id = %s" },
+    [ATTRIBUTE_DELETE_LINKS] = { "occi_attribute_delete_links",
+        "DELETE FROM occi_attribute WHERE entity_id IN"
+        " (SELECT id FROM occi_entity WHERE source_id = %s)" },
+
+    [LIST_ALL] = { "occi_list_all",
+        "SELECT " ENTITY_COLUMNS FROM_ALL " ORDER BY e.seq" PAGE },
+    [LIST_ALL_OWNER] = { "occi_list_all_owner",
+        "SELECT " ENTITY_COLUMNS FROM_ALL_OWNER " ORDER BY e.seq" PAGE },
+    [LIST_KIND] = { "occi_list_kind",
+        "SELECT " ENTITY_COLUMNS FROM_KIND " ORDER BY e.seq" PAGE },
+    [LIST_KIND_OWNER] = { "occi_list_kind_owner",
+        "SELECT " ENTITY_COLUMNS FROM_KIND_OWNER " ORDER BY e.seq" PAGE },
+    [LIST_MIXIN] = { "occi_list_mixin",
+        "SELECT " ENTITY_COLUMNS FROM_MIXIN " ORDER BY m.seq" PAGE },
+    [LIST_MIXIN_OWNER] = { "occi_list_mixin_owner",
+        "SELECT " ENTITY_COLUMNS FROM_MIXIN_OWNER " ORDER BY m.seq" PAGE },
+    [LIST_ATTRIBUTE] = { "occi_list_attribute",
+        "SELECT " ENTITY_COLUMNS FROM_ATTRIBUTE " ORDER BY a.seq" PAGE },
+    [LIST_ATTRIBUTE_OWNER] = { "occi_list_attribute_owner",
+        "SELECT " ENTITY_COLUMNS FROM_ATTRIBUTE_OWNER " ORDER BY a.seq" PAGE },
+    [COUNT_ALL] = { "occi_count_all", "SELECT COUNT(*)" FROM_ALL },
+    [COUNT_ALL_OWNER] = { "occi_count_all_owner", "SELECT COUNT(*)" FROM_ALL_OWNER },
+    [COUNT_KIND] = { "occi_count_kind", "SELECT COUNT(*)" FROM_KIND },
+    [COUNT_KIND_OWNER] = { "occi_count_kind_owner", "SELECT COUNT(*)" FROM_KIND_OWNER },
+    [COUNT_MIXIN] = { "occi_count_mixin", "SELECT COUNT(*)" FROM_MIXIN },
+    [COUNT_MIXIN_OWNER] = { "occi_count_mixin_owner", "SELECT COUNT(*)" FROM_MIXIN_OWNER },
+    [COUNT_ATTRIBUTE] = { "occi_count_attribute", "SELECT COUNT(*)" FROM_ATTRIBUTE },
+    [COUNT_ATTRIBUTE_OWNER] = { "occi_count_attribute_owner",
+        "SELECT COUNT(*)" FROM_ATTRIBUTE_OWNER },
+
+    [USER_MIXIN_INSERT] = { "occi_user_mixin_insert",
+        "INSERT INTO occi_user_mixin"
+        " (type_id, scheme, term, title, location, owner, depends, applies)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING" },
+    [USER_MIXIN_DELETE] = { "occi_user_mixin_delete",
+        "DELETE FROM occi_user_mixin WHERE type_id = %s AND " OWNER_OPTION },
+    [USER_MIXIN_LIST] = { "occi_user_mixin_list",
+        "SELECT type_id, scheme, term, title, location, owner, depends, applies"
+        " FROM occi_user_mixin WHERE " OWNER_OPTION " ORDER BY seq" },
+};
+
+const occi_statement *occi_store_statements(int *count)
+{
+    *count = STATEMENT_COUNT;
+    return statements;
+}
+
+/* ---- Errors and statement execution ------------------------------------ */
+
+/* Records an error; inside a transaction it also condemns the transaction,
+ * as part of a change may already be written. The first error of a
+ * condemned transaction is kept: the drivers refuse every later statement
+ * with a message of no use. */
+static occi_store_status fail(occi_store *store, const char *message)
+{
+    if (!store->trans || !store->failed) {
+        store->error = message;
+    }
+    if (store->trans) {
+        store->failed = 1;
+    }
+    return OCCI_STORE_ERROR;
+}
+
+static const char *database_message(const occi_store *store, int status)
+{
+    const char *message = apr_dbd_error(store->driver, store->handle, status);
+    char *copy;
+    apr_size_t len;
+
+    if (!message || !*message) {
+        return apr_psprintf(store->pool, "%s error %d", apr_dbd_name(store->driver), status);
+    }
+    /* libpq ends its messages with a newline. */
+    copy = apr_pstrdup(store->pool, message);
+    len = strlen(copy);
+    while (len > 0 && apr_isspace(copy[len - 1])) {
+        copy[--len] = '\0';
+    }
+    return copy;
+}
+
+static occi_store_status fail_database(occi_store *store, int id, int status)
+{
+    return fail(store, apr_psprintf(store->pool, "%s: %s", statements[id].label,
+                                    database_message(store, status)));
+}
+
+static int parameter_count(const char *sql)
+{
+    int count = 0;
+
+    for (; *sql; sql++) {
+        if (sql[0] == '%') {
+            if (apr_isalpha(sql[1])) {
+                count++;
+            }
+            else if (sql[1] == '%') {
+                sql++;
+            }
+        }
+    }
+    return count;
+}
+
+/* The prepared statement, or NULL with the error set. The drivers read as
+ * many arguments as the statement has parameters, so a call passing fewer
+ * is refused here rather than left to read past its array. */
+static apr_dbd_prepared_t *prepared(occi_store *store, int id, int nargs)
+{
+    apr_dbd_prepared_t *statement = NULL;
+
+    if (store->prepared) {
+        statement = apr_hash_get(store->prepared, statements[id].label, APR_HASH_KEY_STRING);
+    }
+    if (!statement) {
+        fail(store, apr_psprintf(store->pool, "the statement %s is not prepared",
+                                 statements[id].label));
+        return NULL;
+    }
+    if (nargs != parameter_count(statements[id].sql)) {
+        fail(store, apr_psprintf(store->pool, "%s called with %d arguments",
+                                 statements[id].label, nargs));
+        return NULL;
+    }
+    return statement;
+}
+
+static occi_store_status execute(occi_store *store, apr_pool_t *pool, int id, int *nrows,
+                                 const char **args, int nargs)
+{
+    apr_dbd_prepared_t *statement = prepared(store, id, nargs);
+    int rows = 0;
+    int status;
+
+    if (!statement) {
+        return OCCI_STORE_ERROR;
+    }
+    status = apr_dbd_pquery(store->driver, pool, store->handle, &rows, statement, nargs, args);
+    if (status != 0) {
+        return fail_database(store, id, status);
+    }
+    if (nrows) {
+        *nrows = rows;
+    }
+    return OCCI_STORE_OK;
+}
+
+/* Runs a select and copies every row (const char **, NULL for SQL NULL)
+ * into pool: libpq's values die with the result, which the pgsql driver
+ * frees when the last row has been read. Every row is read, so no
+ * statement is left open. */
+static occi_store_status select_rows(occi_store *store, apr_pool_t *pool, int id,
+                                     const char **args, int nargs, apr_array_header_t **rows)
+{
+    apr_dbd_prepared_t *statement = prepared(store, id, nargs);
+    apr_dbd_results_t *results = NULL;
+    apr_dbd_row_t *row = NULL;
+    int status, columns;
+
+    if (!statement) {
+        return OCCI_STORE_ERROR;
+    }
+    /* Random access: the pgsql driver's sequential mode hides errors and
+     * sleeps on an empty result; the sqlite3 driver reads all rows anyway. */
+    status = apr_dbd_pselect(store->driver, pool, store->handle, &results, statement, 1,
+                             nargs, args);
+    if (status != 0) {
+        return fail_database(store, id, status);
+    }
+    columns = apr_dbd_num_cols(store->driver, results);
+    *rows = apr_array_make(pool, 8, sizeof(const char **));
+    while (apr_dbd_get_row(store->driver, pool, results, &row, -1) == 0) {
+        const char **values = apr_pcalloc(pool, sizeof(*values) * (apr_size_t)(columns + 1));
+        int i;
+
+        for (i = 0; i < columns; i++) {
+            const char *value = NULL;
+
+            /* get_entry cannot tell NULL from "" with pgsql; datum_get can. */
+            if (apr_dbd_datum_get(store->driver, row, i, APR_DBD_TYPE_STRING, &value)
+                    == APR_SUCCESS && value) {
+                values[i] = apr_pstrdup(pool, value);
+            }
+        }
+        APR_ARRAY_PUSH(*rows, const char **) = values;
+    }
+    return OCCI_STORE_OK;
+}
+
+#define ARGS(...) (const char *[]){ __VA_ARGS__ }
+#define NARGS(...) ((int)(sizeof(ARGS(__VA_ARGS__)) / sizeof(const char *)))
+#define EXECUTE(store, pool, id, nrows, ...) \
+    execute(store, pool, id, nrows, ARGS(__VA_ARGS__), NARGS(__VA_ARGS__))
+#define SELECT(store, pool, id, rows, ...) \
+    select_rows(store, pool, id, ARGS(__VA_ARGS__), NARGS(__VA_ARGS__), rows)
+
+#define CHECK(call) do { occi_store_status check_ = (call); \
+                         if (check_ != OCCI_STORE_OK) return check_; } while (0)
+
+/* ---- Transactions ------------------------------------------------------ */
+
+occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
+                            apr_dbd_t *handle, apr_hash_t *prepared_statements)
+{
+    occi_store *store = apr_pcalloc(pool, sizeof(*store));
+
+    store->pool = pool;
+    store->driver = driver;
+    store->handle = handle;
+    store->prepared = prepared_statements;
+    store->error = "";
+    return store;
+}
+
+const char *occi_store_error(const occi_store *store)
+{
+    return store->error;
+}
+
+occi_store_status occi_store_begin(occi_store *store)
+{
+    apr_dbd_transaction_t *trans = NULL;
+    int status;
+
+    if (store->trans) {
+        store->error = "a transaction is already open";
+        return OCCI_STORE_ERROR;
+    }
+    /* sqlite3 begins with BEGIN IMMEDIATE: writers queue at the start
+     * instead of deadlocking when a reader later wants to write. */
+    status = apr_dbd_transaction_start(store->driver, store->pool, store->handle, &trans);
+    if (status != 0) {
+        store->error = apr_psprintf(store->pool, "begin: %s", database_message(store, status));
+        if (trans) {
+            /* Detaches the half-made transaction from the handle. */
+            apr_dbd_transaction_mode_set(store->driver, trans, APR_DBD_TRANSACTION_ROLLBACK);
+            apr_dbd_transaction_end(store->driver, store->pool, trans);
+        }
+        return OCCI_STORE_ERROR;
+    }
+    store->trans = trans;
+    store->failed = 0;
+    return OCCI_STORE_OK;
+}
+
+occi_store_status occi_store_commit(occi_store *store)
+{
+    int status, rows;
+
+    if (!store->trans) {
+        store->error = "no transaction is open";
+        return OCCI_STORE_ERROR;
+    }
+    if (store->failed) {
+        const char *error = store->error;
+
+        occi_store_rollback(store);
+        store->error = apr_pstrcat(store->pool, "rolled back: ", error, NULL);
+        return OCCI_STORE_ERROR;
+    }
+    status = apr_dbd_transaction_end(store->driver, store->pool, store->trans);
+    store->trans = NULL;
+    if (status != 0) {
+        store->error = apr_psprintf(store->pool, "commit: %s", database_message(store, status));
+        /* SQLite keeps the transaction open when COMMIT fails (busy);
+         * PostgreSQL has ended it and only warns. */
+        apr_dbd_query(store->driver, store->handle, &rows, "ROLLBACK");
+        return OCCI_STORE_ERROR;
+    }
+    return OCCI_STORE_OK;
+}
+
+void occi_store_rollback(occi_store *store)
+{
+    if (!store->trans) {
+        return;
+    }
+    apr_dbd_transaction_mode_set(store->driver, store->trans, APR_DBD_TRANSACTION_ROLLBACK);
+    apr_dbd_transaction_end(store->driver, store->pool, store->trans);
+    store->trans = NULL;
+    store->failed = 0;
+}
+
+/* A change of several rows joins the caller's transaction, or runs in its
+ * own. Every CONFLICT and NOT_FOUND is decided before the first write, so
+ * only an ERROR leaves anything to undo: in the caller's transaction it
+ * has condemned it (fail()). */
+static occi_store_status enter(occi_store *store, int *own)
+{
+    *own = store->trans == NULL;
+    return *own ? occi_store_begin(store) : OCCI_STORE_OK;
+}
+
+static occi_store_status leave(occi_store *store, int own, occi_store_status status)
+{
+    const char *error;
+
+    if (!own) {
+        return status;
+    }
+    if (status == OCCI_STORE_OK) {
+        return occi_store_commit(store);
+    }
+    error = store->error;
+    occi_store_rollback(store);
+    store->error = error;
+    return status;
+}
+
+/* ---- Values and entities ----------------------------------------------- */
+
+/* Serialises object into pool memory and releases it. */
+static const char *json_text(apr_pool_t *pool, json_object *object)
+{
+    size_t len;
+    const char *text = json_object_to_json_string_length(object, JSON_FLAGS, &len);
+    const char *copy = apr_pstrmemdup(pool, text, len);
+
+    json_object_put(object);
+    return copy;
+}
+
+static json_object *string_list_json(const char *const *values, int count)
+{
+    json_object *array = json_object_new_array();
+    int i;
+
+    for (i = 0; values && (count < 0 ? values[i] != NULL : i < count); i++) {
+        json_object_array_add(array, json_object_new_string(values[i]));
+    }
+    return array;
+}
+
+/* The strings of a stored JSON array, NULL-terminated, or NULL if text is
+ * not an array of strings. */
+static const char **string_list_parse(apr_pool_t *pool, const char *text, int *count)
+{
+    json_object *array = text ? json_tokener_parse(text) : NULL;
+    const char **values;
+    size_t i, n;
+
+    if (!array || !json_object_is_type(array, json_type_array)) {
+        json_object_put(array);
+        return NULL;
+    }
+    n = json_object_array_length(array);
+    values = apr_pcalloc(pool, sizeof(*values) * (n + 1));
+    for (i = 0; i < n; i++) {
+        json_object *item = json_object_array_get_idx(array, i);
+
+        if (!json_object_is_type(item, json_type_string)) {
+            json_object_put(array);
+            return NULL;
+        }
+        values[i] = apr_pstrmemdup(pool, json_object_get_string(item),
+                                   (apr_size_t)json_object_get_string_len(item));
+    }
+    json_object_put(array);
+    *count = (int)n;
+    return values;
+}
+
+/* The JSON form of a value, keeping its type: int64 for integers, double
+ * for floats. NULL if an array or object value is not valid JSON. */
+static json_object *value_json(const occi_value *value)
+{
+    json_object *parsed;
+
+    switch (value->type) {
+    case OCCI_TYPE_INTEGER:
+        return json_object_new_int64(value->integer);
+    case OCCI_TYPE_FLOAT:
+        return json_object_new_double(value->number);
+    case OCCI_TYPE_BOOLEAN:
+        return json_object_new_boolean(value->boolean);
+    case OCCI_TYPE_ARRAY:
+    case OCCI_TYPE_OBJECT:
+        parsed = value->string ? json_tokener_parse(value->string) : NULL;
+        if (!parsed || !json_object_is_type(parsed, value->type == OCCI_TYPE_ARRAY
+                                                    ? json_type_array : json_type_object)) {
+            json_object_put(parsed);
+            return NULL;
+        }
+        return parsed;
+    case OCCI_TYPE_STRING:
+        break;
+    }
+    return json_object_new_string(value->string ? value->string : "");
+}
+
+static int value_from_json(apr_pool_t *pool, json_object *json, occi_value *value)
+{
+    memset(value, 0, sizeof(*value));
+    switch (json_object_get_type(json)) {
+    case json_type_int:
+        value->type = OCCI_TYPE_INTEGER;
+        value->integer = json_object_get_int64(json);
+        return 0;
+    case json_type_double:
+        value->type = OCCI_TYPE_FLOAT;
+        value->number = json_object_get_double(json);
+        return 0;
+    case json_type_boolean:
+        value->type = OCCI_TYPE_BOOLEAN;
+        value->boolean = json_object_get_boolean(json);
+        return 0;
+    case json_type_string:
+        value->type = OCCI_TYPE_STRING;
+        value->string = apr_pstrmemdup(pool, json_object_get_string(json),
+                                       (apr_size_t)json_object_get_string_len(json));
+        return 0;
+    case json_type_array:
+    case json_type_object:
+        value->type = json_object_is_type(json, json_type_array) ? OCCI_TYPE_ARRAY
+                                                                 : OCCI_TYPE_OBJECT;
+        value->string = apr_pstrdup(pool, json_object_to_json_string_ext(json, JSON_FLAGS));
+        return 0;
+    case json_type_null:
+        break;
+    }
+    return -1;
+}
+
+/* The text an attribute filter compares with: strings unquoted, other
+ * scalars as occi_value_to_text() prints them; NULL for arrays and
+ * objects, which are not indexed. */
+static const char *value_text(apr_pool_t *pool, const occi_value *value)
+{
+    switch (value->type) {
+    case OCCI_TYPE_STRING:
+        return value->string ? value->string : "";
+    case OCCI_TYPE_INTEGER:
+    case OCCI_TYPE_FLOAT:
+    case OCCI_TYPE_BOOLEAN:
+        return occi_value_to_text(pool, value);
+    case OCCI_TYPE_ARRAY:
+    case OCCI_TYPE_OBJECT:
+        break;
+    }
+    return NULL;
+}
+
+/* The indexed form of a text: itself when short, else "#" and its SHA-1.
+ * Texts starting with '#' are hashed too, so no text is taken for the
+ * digest of another. */
+static const char *value_key(apr_pool_t *pool, const char *text)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char digest[APR_SHA1_DIGESTSIZE];
+    apr_sha1_ctx_t context;
+    size_t len = strlen(text);
+    char *key;
+    int i;
+
+    if (len <= VALUE_KEY_MAX && text[0] != '#') {
+        return text;
+    }
+    apr_sha1_init(&context);
+    apr_sha1_update_binary(&context, (const unsigned char *)text, (unsigned int)len);
+    apr_sha1_final(digest, &context);
+    key = apr_palloc(pool, 2 * APR_SHA1_DIGESTSIZE + 2);
+    key[0] = '#';
+    for (i = 0; i < APR_SHA1_DIGESTSIZE; i++) {
+        key[1 + 2 * i] = hex[digest[i] >> 4];
+        key[2 + 2 * i] = hex[digest[i] & 0x0F];
+    }
+    key[1 + 2 * APR_SHA1_DIGESTSIZE] = '\0';
+    return key;
+}
+
+/* What the rows of one entity hold, computed before anything is written. */
+typedef struct {
+    const char *source_id;            /* links: the id in occi.core.source */
+    const char *target;               /* links: occi.core.target as given */
+    const char *mixins_json;
+    const char *attributes_json;
+    apr_array_header_t *mixins;       /* const char *, without repeats */
+    apr_array_header_t *index;        /* const char *: name, key, name, key ... */
+} entity_rows;
+
+static occi_store_status entity_rows_make(occi_store *store, apr_pool_t *pool,
+                                          const occi_entity *entity, entity_rows *rows)
+{
+    apr_hash_t *seen = apr_hash_make(pool);
+    apr_array_header_t *latest = apr_array_make(pool, entity->attributes->nelts,
+                                                sizeof(const occi_attribute_value *));
+    json_object *attributes;
+    int i;
+
+    if (!entity->id || !entity->kind) {
+        return fail(store, "an entity to store needs an id and a kind");
+    }
+    rows->source_id = occi_entity_id_from_reference(pool, occi_entity_get_string(entity,
+                                                    "occi.core.source"));
+    rows->target = occi_entity_get_string(entity, "occi.core.target");
+
+    rows->mixins = apr_array_make(pool, entity->mixins->nelts, sizeof(const char *));
+    for (i = 0; i < entity->mixins->nelts; i++) {
+        const char *mixin = APR_ARRAY_IDX(entity->mixins, i, const char *);
+
+        if (!apr_hash_get(seen, mixin, APR_HASH_KEY_STRING)) {
+            apr_hash_set(seen, mixin, APR_HASH_KEY_STRING, mixin);
+            APR_ARRAY_PUSH(rows->mixins, const char *) = mixin;
+        }
+    }
+    rows->mixins_json = json_text(pool, string_list_json((const char *const *)rows->mixins->elts,
+                                                         rows->mixins->nelts));
+
+    /* A name set twice keeps its first place and its last value, as the
+     * JSON object would. */
+    seen = apr_hash_make(pool);
+    for (i = 0; i < entity->attributes->nelts; i++) {
+        const occi_attribute_value *attribute = &APR_ARRAY_IDX(entity->attributes, i,
+                                                               occi_attribute_value);
+        int *place = apr_hash_get(seen, attribute->name, APR_HASH_KEY_STRING);
+
+        if (place) {
+            APR_ARRAY_IDX(latest, *place, const occi_attribute_value *) = attribute;
+            continue;
+        }
+        place = apr_palloc(pool, sizeof(*place));
+        *place = latest->nelts;
+        apr_hash_set(seen, attribute->name, APR_HASH_KEY_STRING, place);
+        APR_ARRAY_PUSH(latest, const occi_attribute_value *) = attribute;
+    }
+
+    attributes = json_object_new_object();
+    rows->index = apr_array_make(pool, 2 * latest->nelts, sizeof(const char *));
+    for (i = 0; i < latest->nelts; i++) {
+        const occi_attribute_value *attribute = APR_ARRAY_IDX(latest, i,
+                                                              const occi_attribute_value *);
+        json_object *json = value_json(&attribute->value);
+        const char *text;
+
+        if (!json) {
+            json_object_put(attributes);
+            return fail(store, apr_psprintf(store->pool, "attribute %s: not a JSON %s",
+                                            attribute->name,
+                                            attribute->value.type == OCCI_TYPE_ARRAY
+                                            ? "array" : "object"));
+        }
+        json_object_object_add(attributes, attribute->name, json);
+        text = value_text(pool, &attribute->value);
+        if (text) {
+            APR_ARRAY_PUSH(rows->index, const char *) = attribute->name;
+            APR_ARRAY_PUSH(rows->index, const char *) = value_key(pool, text);
+        }
+    }
+    rows->attributes_json = json_text(pool, attributes);
+    return OCCI_STORE_OK;
+}
+
+/* The membership and attribute rows of an entity whose row is written. */
+static occi_store_status write_index_rows(occi_store *store, apr_pool_t *pool, const char *id,
+                                          const entity_rows *rows)
+{
+    int i;
+
+    for (i = 0; i < rows->mixins->nelts; i++) {
+        CHECK(EXECUTE(store, pool, MEMBERSHIP_INSERT, NULL,
+                      APR_ARRAY_IDX(rows->mixins, i, const char *), id));
+    }
+    for (i = 0; i + 1 < rows->index->nelts; i += 2) {
+        CHECK(EXECUTE(store, pool, ATTRIBUTE_INSERT, NULL,
+                      APR_ARRAY_IDX(rows->index, i, const char *),
+                      APR_ARRAY_IDX(rows->index, i + 1, const char *), id));
+    }
+    return OCCI_STORE_OK;
+}
+
+/* An entity from the columns of ENTITY_COLUMNS. */
+static occi_store_status entity_from_row(occi_store *store, apr_pool_t *pool,
+                                         const char **row, occi_entity **result)
+{
+    occi_entity *entity = occi_entity_create(pool);
+    const char **mixins;
+    json_object *attributes;
+    int count = 0, i;
+
+    entity->id = row[0];
+    entity->kind = row[1];
+    entity->owner = row[2] ? row[2] : "";
+    entity->revision = row[3] ? apr_atoi64(row[3]) : 0;
+
+    mixins = string_list_parse(pool, row[4], &count);
+    attributes = row[5] ? json_tokener_parse(row[5]) : NULL;
+    if (!mixins || !attributes || !json_object_is_type(attributes, json_type_object)) {
+        json_object_put(attributes);
+        return fail(store, apr_psprintf(store->pool, "entity %s: unreadable stored row",
+                                        entity->id ? entity->id : "(null)"));
+    }
+    for (i = 0; i < count; i++) {
+        APR_ARRAY_PUSH(entity->mixins, const char *) = mixins[i];
+    }
+    json_object_object_foreach(attributes, name, json) {
+        occi_attribute_value *attribute;
+        occi_value value;
+
+        if (value_from_json(pool, json, &value) != 0) {
+            continue;
+        }
+        attribute = apr_array_push(entity->attributes);
+        attribute->name = apr_pstrdup(pool, name);
+        attribute->value = value;
+    }
+    json_object_put(attributes);
+    *result = entity;
+    return OCCI_STORE_OK;
+}
+
+static occi_store_status entities_from_rows(occi_store *store, apr_pool_t *pool,
+                                            apr_array_header_t *rows,
+                                            apr_array_header_t **entities)
+{
+    int i;
+
+    *entities = apr_array_make(pool, rows->nelts, sizeof(occi_entity *));
+    for (i = 0; i < rows->nelts; i++) {
+        occi_entity *entity;
+
+        CHECK(entity_from_row(store, pool, APR_ARRAY_IDX(rows, i, const char **), &entity));
+        APR_ARRAY_PUSH(*entities, occi_entity *) = entity;
+    }
+    return OCCI_STORE_OK;
+}
+
+/* ---- Entities ---------------------------------------------------------- */
+
+/* Most changes allocate only for themselves: a scratch pool keeps a loop
+ * over many of them from growing the request's pool. */
+static apr_pool_t *scratch_pool(occi_store *store)
+{
+    apr_pool_t *pool;
+
+    apr_pool_create(&pool, store->pool);
+    return pool;
+}
+
+static occi_store_status insert(occi_store *store, apr_pool_t *pool, const occi_entity *entity)
+{
+    entity_rows rows;
+    int inserted = 0;
+
+    CHECK(entity_rows_make(store, pool, entity, &rows));
+    CHECK(EXECUTE(store, pool, ENTITY_INSERT, &inserted, entity->id, entity->kind,
+                  entity->owner ? entity->owner : "", rows.source_id, rows.target,
+                  rows.mixins_json, rows.attributes_json));
+    if (inserted == 0) {
+        store->error = apr_psprintf(store->pool, "entity %s exists", entity->id);
+        return OCCI_STORE_CONFLICT;
+    }
+    return write_index_rows(store, pool, entity->id, &rows);
+}
+
+occi_store_status occi_store_insert(occi_store *store, const occi_entity *entity)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, insert(store, pool, entity));
+    }
+    apr_pool_destroy(pool);
+    return status;
+}
+
+occi_store_status occi_store_get(occi_store *store, apr_pool_t *pool, const char *id,
+                                 const char *owner, occi_entity **entity)
+{
+    apr_array_header_t *rows;
+
+    CHECK(SELECT(store, pool, ENTITY_GET, &rows, id, owner, owner));
+    if (rows->nelts == 0) {
+        return OCCI_STORE_NOT_FOUND;
+    }
+    return entity_from_row(store, pool, APR_ARRAY_IDX(rows, 0, const char **), entity);
+}
+
+/* NOT_FOUND, or OK with the revision and mixin list of an entity row. */
+static occi_store_status entity_state(occi_store *store, apr_pool_t *pool, const char *id,
+                                      long long *revision, const char **mixins)
+{
+    apr_array_header_t *rows;
+    const char **row;
+
+    CHECK(SELECT(store, pool, ENTITY_STATE, &rows, id));
+    if (rows->nelts == 0) {
+        return OCCI_STORE_NOT_FOUND;
+    }
+    row = APR_ARRAY_IDX(rows, 0, const char **);
+    *revision = row[0] ? apr_atoi64(row[0]) : 0;
+    if (mixins) {
+        *mixins = row[1];
+    }
+    return OCCI_STORE_OK;
+}
+
+static occi_store_status update(occi_store *store, apr_pool_t *pool, occi_entity *entity,
+                                long long expected_revision)
+{
+    entity_rows rows;
+    long long revision;
+    int updated = 0;
+
+    CHECK(entity_rows_make(store, pool, entity, &rows));
+    if (expected_revision >= 0) {
+        CHECK(EXECUTE(store, pool, ENTITY_UPDATE_AT, &updated, rows.source_id, rows.target,
+                      rows.mixins_json, rows.attributes_json, entity->id,
+                      apr_psprintf(pool, "%" APR_INT64_T_FMT, (apr_int64_t)expected_revision)));
+    }
+    else {
+        CHECK(EXECUTE(store, pool, ENTITY_UPDATE, &updated, rows.source_id, rows.target,
+                      rows.mixins_json, rows.attributes_json, entity->id));
+    }
+    if (updated == 0) {
+        occi_store_status status = entity_state(store, pool, entity->id, &revision, NULL);
+
+        if (status == OCCI_STORE_OK) {
+            store->error = apr_psprintf(store->pool, "entity %s is at revision %" APR_INT64_T_FMT
+                                        ", not %" APR_INT64_T_FMT, entity->id,
+                                        (apr_int64_t)revision, (apr_int64_t)expected_revision);
+            return OCCI_STORE_CONFLICT;
+        }
+        return status;
+    }
+    CHECK(EXECUTE(store, pool, MEMBERSHIP_DELETE_ENTITY, NULL, entity->id));
+    CHECK(EXECUTE(store, pool, ATTRIBUTE_DELETE_ENTITY, NULL, entity->id));
+    CHECK(write_index_rows(store, pool, entity->id, &rows));
+    CHECK(entity_state(store, pool, entity->id, &revision, NULL));
+    entity->revision = revision;
+    return OCCI_STORE_OK;
+}
+
+occi_store_status occi_store_update(occi_store *store, occi_entity *entity,
+                                    long long expected_revision)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    long long revision = entity->revision;
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, update(store, pool, entity, expected_revision));
+    }
+    if (status != OCCI_STORE_OK) {
+        /* A rolled-back change leaves the caller's entity as it was. */
+        entity->revision = revision;
+    }
+    apr_pool_destroy(pool);
+    return status;
+}
+
+static occi_store_status delete_entity(occi_store *store, apr_pool_t *pool, const char *id,
+                                       const char *owner)
+{
+    int deleted = 0;
+
+    CHECK(EXECUTE(store, pool, ENTITY_DELETE, &deleted, id, owner, owner));
+    if (deleted == 0) {
+        return OCCI_STORE_NOT_FOUND;
+    }
+    CHECK(EXECUTE(store, pool, MEMBERSHIP_DELETE_ENTITY, NULL, id));
+    CHECK(EXECUTE(store, pool, ATTRIBUTE_DELETE_ENTITY, NULL, id));
+    /* The links from a resource: their index rows first, while the link
+     * rows still say whose they are. */
+    CHECK(EXECUTE(store, pool, MEMBERSHIP_DELETE_LINKS, NULL, id));
+    CHECK(EXECUTE(store, pool, ATTRIBUTE_DELETE_LINKS, NULL, id));
+    return EXECUTE(store, pool, LINKS_DELETE, NULL, id);
+}
+
+occi_store_status occi_store_delete(occi_store *store, const char *id, const char *owner)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, delete_entity(store, pool, id, owner));
+    }
+    apr_pool_destroy(pool);
+    return status;
+}
+
+occi_store_status occi_store_links_from(occi_store *store, apr_pool_t *pool,
+                                        const char *source_id, apr_array_header_t **links)
+{
+    apr_array_header_t *rows;
+
+    CHECK(SELECT(store, pool, LINKS_FROM, &rows, source_id));
+    return entities_from_rows(store, pool, rows, links);
+}
+
+/* The statement (relative to LIST_ALL or COUNT_ALL) and arguments of a
+ * query, without the page arguments. */
+static occi_store_status query_plan(occi_store *store, const occi_store_query *query,
+                                    int *relative, const char **args, int *nargs)
+{
+    int family, n = 0;
+
+    if ((query->attribute == NULL) != (query->value == NULL)) {
+        return fail(store, "an attribute filter needs both a name and a value");
+    }
+    if (query->attribute) {
+        family = FAMILY_ATTRIBUTE;
+        args[n++] = query->attribute;
+        args[n++] = value_key(store->pool, query->value);
+    }
+    else if (query->mixin) {
+        family = FAMILY_MIXIN;
+        args[n++] = query->mixin;
+    }
+    else if (query->kind) {
+        family = FAMILY_KIND;
+        args[n++] = query->kind;
+    }
+    else {
+        family = FAMILY_ALL;
+    }
+    if (query->owner) {
+        args[n++] = query->owner;
+    }
+    if (family == FAMILY_MIXIN || family == FAMILY_ATTRIBUTE) {
+        args[n++] = query->kind;
+        args[n++] = query->kind;
+    }
+    if (family == FAMILY_ATTRIBUTE) {
+        args[n++] = query->mixin;
+        args[n++] = query->mixin;
+    }
+    *relative = 2 * family + (query->owner != NULL);
+    *nargs = n;
+    return OCCI_STORE_OK;
+}
+
+#define QUERY_MAX_ARGS 12
+
+occi_store_status occi_store_list(occi_store *store, apr_pool_t *pool,
+                                  const occi_store_query *query,
+                                  apr_array_header_t **entities)
+{
+    const char *args[QUERY_MAX_ARGS];
+    apr_array_header_t *rows;
+    int relative, nargs;
+
+    CHECK(query_plan(store, query, &relative, args, &nargs));
+    /* LIMIT takes no "all" that both databases read the same way. */
+    args[nargs++] = apr_psprintf(pool, "%d", query->limit > 0 ? query->limit : 2147483647);
+    args[nargs++] = apr_psprintf(pool, "%d", query->offset > 0 ? query->offset : 0);
+    CHECK(select_rows(store, pool, LIST_ALL + relative, args, nargs, &rows));
+    return entities_from_rows(store, pool, rows, entities);
+}
+
+occi_store_status occi_store_count(occi_store *store, const occi_store_query *query,
+                                   long long *count)
+{
+    const char *args[QUERY_MAX_ARGS];
+    apr_pool_t *pool = scratch_pool(store);
+    apr_array_header_t *rows;
+    occi_store_status status;
+    int relative, nargs;
+
+    status = query_plan(store, query, &relative, args, &nargs);
+    if (status == OCCI_STORE_OK) {
+        status = select_rows(store, pool, COUNT_ALL + relative, args, nargs, &rows);
+    }
+    if (status == OCCI_STORE_OK) {
+        const char **row = rows->nelts ? APR_ARRAY_IDX(rows, 0, const char **) : NULL;
+
+        *count = row && row[0] ? apr_atoi64(row[0]) : 0;
+    }
+    apr_pool_destroy(pool);
+    return status;
+}
+
+/* ---- Mixin membership -------------------------------------------------- */
+
+/* Writes the mixin list of the entity row after its membership of mixin
+ * changed. The revision is raised first: in PostgreSQL that update locks
+ * the row, so the list read next is the latest and no concurrent change
+ * of another membership is lost. */
+static occi_store_status rewrite_mixins(occi_store *store, apr_pool_t *pool, const char *id,
+                                        const char *mixin, int member)
+{
+    const char *stored, **mixins;
+    apr_array_header_t *list;
+    long long revision;
+    int count = 0, present = 0, i;
+
+    CHECK(EXECUTE(store, pool, ENTITY_TOUCH, NULL, id));
+    CHECK(entity_state(store, pool, id, &revision, &stored));
+    mixins = string_list_parse(pool, stored, &count);
+    if (!mixins) {
+        return fail(store, apr_psprintf(store->pool, "entity %s: unreadable stored row", id));
+    }
+    list = apr_array_make(pool, count + 1, sizeof(const char *));
+    for (i = 0; i < count; i++) {
+        if (!strcmp(mixins[i], mixin)) {
+            present = 1;
+            if (!member) {
+                continue;
+            }
+        }
+        APR_ARRAY_PUSH(list, const char *) = mixins[i];
+    }
+    if (member && !present) {
+        APR_ARRAY_PUSH(list, const char *) = mixin;
+    }
+    return EXECUTE(store, pool, ENTITY_SET_MIXINS, NULL,
+                   json_text(pool, string_list_json((const char *const *)list->elts,
+                                                    list->nelts)),
+                   id);
+}
+
+static occi_store_status change_membership(occi_store *store, apr_pool_t *pool,
+                                           const char *id, const char *mixin, int member)
+{
+    long long revision;
+    int changed = 0;
+
+    if (member) {
+        CHECK(EXECUTE(store, pool, MEMBERSHIP_INSERT, &changed, mixin, id));
+    }
+    else {
+        CHECK(EXECUTE(store, pool, MEMBERSHIP_DELETE, &changed, mixin, id));
+    }
+    if (changed == 0) {
+        /* Already as asked, or no such entity. */
+        return entity_state(store, pool, id, &revision, NULL);
+    }
+    return rewrite_mixins(store, pool, id, mixin, member);
+}
+
+static occi_store_status membership(occi_store *store, const char *entity_id,
+                                    const char *mixin, int member)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, change_membership(store, pool, entity_id, mixin, member));
+    }
+    apr_pool_destroy(pool);
+    return status;
+}
+
+occi_store_status occi_store_add_mixin(occi_store *store, const char *entity_id,
+                                       const char *mixin)
+{
+    return membership(store, entity_id, mixin, 1);
+}
+
+occi_store_status occi_store_remove_mixin(occi_store *store, const char *entity_id,
+                                          const char *mixin)
+{
+    return membership(store, entity_id, mixin, 0);
+}
+
+/* ---- User mixins ------------------------------------------------------- */
+
+occi_store_status occi_store_insert_mixin(occi_store *store, const occi_category *mixin,
+                                          const char *owner)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    const char *type_id = occi_category_type_id(pool, mixin);
+    occi_store_status status;
+    int inserted = 0;
+
+    status = EXECUTE(store, pool, USER_MIXIN_INSERT, &inserted, type_id, mixin->scheme,
+                     mixin->term, mixin->title, mixin->location, owner ? owner : "",
+                     json_text(pool, string_list_json(mixin->depends, -1)),
+                     json_text(pool, string_list_json(mixin->applies, -1)));
+    if (status == OCCI_STORE_OK && inserted == 0) {
+        store->error = apr_psprintf(store->pool, "a user mixin has the type %s or the location %s",
+                                    type_id, mixin->location ? mixin->location : "(null)");
+        status = OCCI_STORE_CONFLICT;
+    }
+    apr_pool_destroy(pool);
+    return status;
+}
+
+static occi_store_status delete_mixin(occi_store *store, apr_pool_t *pool, const char *type_id,
+                                      const char *owner)
+{
+    apr_array_header_t *members;
+    int deleted = 0, i;
+
+    CHECK(EXECUTE(store, pool, USER_MIXIN_DELETE, &deleted, type_id, owner, owner));
+    if (deleted == 0) {
+        return OCCI_STORE_NOT_FOUND;
+    }
+    CHECK(SELECT(store, pool, MEMBERSHIP_MEMBERS, &members, type_id));
+    for (i = 0; i < members->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(members, i, const char **)[0];
+        apr_pool_t *member_pool = scratch_pool(store);
+        occi_store_status status = rewrite_mixins(store, member_pool, id, type_id, 0);
+
+        apr_pool_destroy(member_pool);
+        CHECK(status);
+    }
+    return EXECUTE(store, pool, MEMBERSHIP_DELETE_MIXIN, NULL, type_id);
+}
+
+occi_store_status occi_store_delete_mixin(occi_store *store, const char *type_id,
+                                          const char *owner)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, delete_mixin(store, pool, type_id, owner));
+    }
+    apr_pool_destroy(pool);
+    return status;
+}
+
+/* A NULL-terminated list, or NULL for an empty one. */
+static const char *const *type_list(apr_pool_t *pool, const char *text)
+{
+    int count = 0;
+    const char **values = string_list_parse(pool, text, &count);
+
+    return values && count > 0 ? values : NULL;
+}
+
+occi_store_status occi_store_list_mixins(occi_store *store, apr_pool_t *pool,
+                                         const char *owner,
+                                         apr_array_header_t **mixins,
+                                         apr_array_header_t **owners)
+{
+    apr_array_header_t *rows;
+    int i;
+
+    CHECK(SELECT(store, pool, USER_MIXIN_LIST, &rows, owner, owner));
+    *mixins = apr_array_make(pool, rows->nelts, sizeof(occi_category *));
+    if (owners) {
+        *owners = apr_array_make(pool, rows->nelts, sizeof(const char *));
+    }
+    for (i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+        occi_category *mixin = apr_pcalloc(pool, sizeof(*mixin));
+
+        mixin->cls = OCCI_CLASS_MIXIN;
+        mixin->scheme = row[1];
+        mixin->term = row[2];
+        mixin->title = row[3];
+        mixin->location = row[4];
+        mixin->depends = type_list(pool, row[6]);
+        mixin->applies = type_list(pool, row[7]);
+        APR_ARRAY_PUSH(*mixins, occi_category *) = mixin;
+        if (owners) {
+            APR_ARRAY_PUSH(*owners, const char *) = row[5] ? row[5] : "";
+        }
+    }
+    return OCCI_STORE_OK;
+}

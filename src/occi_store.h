@@ -12,6 +12,14 @@
  * Every row carries its owner (the authenticated user, "" without
  * authentication); queries take an owner to see only that user's rows, or
  * NULL to see everything.
+ *
+ * Databases: the sqlite3 driver (SQLite 3.24 or later) and the pgsql
+ * driver (PostgreSQL 9.5 or later). With PostgreSQL, custom plans suit the
+ * collection statements best, as kinds, mixins and owners differ widely in
+ * size: DBDInitSQL "SET plan_cache_mode = force_custom_plan" (PostgreSQL
+ * 12 or later). The sqlite3 driver prepares with SQLite's legacy interface,
+ * whose statements fail for good once another connection changes the
+ * schema: connections opened before a migration must be reopened.
  */
 #ifndef OCCI_STORE_H
 #define OCCI_STORE_H
@@ -25,7 +33,7 @@
 #include "occi_model.h"
 
 /* A statement the store uses: a label (prefixed "occi_") and its SQL in
- * apr_dbd's format (%s for text, %d for integers). */
+ * apr_dbd's format (%s for text, %d and %lld for integers). */
 typedef struct occi_statement {
     const char *label;
     const char *sql;
@@ -41,7 +49,8 @@ const occi_statement *occi_store_statements(int *count);
 /* Creates the schema on an empty database, or upgrades an older one, in a
  * transaction that other processes doing the same wait for. Returns NULL,
  * or a message (with the database's words) when the database refuses, or
- * holds a newer schema than this code knows. */
+ * holds a newer schema than this code knows, or the driver is neither
+ * sqlite3 nor pgsql. A current schema costs one SELECT. */
 const char *occi_store_migrate(apr_pool_t *pool, const apr_dbd_driver_t *driver,
                                apr_dbd_t *handle);
 
@@ -64,18 +73,25 @@ occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
 const char *occi_store_error(const occi_store *store);
 
 /* Transactions. Changes of several rows happen inside one; on any failure
- * the caller rolls back. Nesting is not supported. */
+ * the caller rolls back. Nesting is not supported. Every change below is
+ * atomic by itself: it joins the caller's transaction when one is open
+ * (after an ERROR the transaction can only be rolled back: commit then
+ * rolls back and returns ERROR), else it runs in its own. A CONFLICT or
+ * NOT_FOUND writes nothing and leaves the caller's transaction usable. */
 occi_store_status occi_store_begin(occi_store *store);
 occi_store_status occi_store_commit(occi_store *store);
 void occi_store_rollback(occi_store *store);
 
 /* ---- Entities --------------------------------------------------------
  * An entity row holds its id, kind, owner, revision, its link source and
- * target (links only), and its attributes; mixins are membership rows.
+ * target (links only), its mixins in order and its attributes; membership
+ * and attribute rows index them for the collection queries.
  * Inline links (entity->links) are separate entities: insert each. */
 
-/* Inserts a new entity (its id set, revision 1). CONFLICT if the id exists
- * for any owner. */
+/* Inserts a new entity (its id and kind set; stored at revision 1, with
+ * entity->owner, "" when NULL). CONFLICT if the id exists for any owner. A
+ * mixin or attribute named twice is stored once (an attribute with its
+ * last value). ARRAY and OBJECT values must be valid JSON (else ERROR). */
 occi_store_status occi_store_insert(occi_store *store, const occi_entity *entity);
 
 /* Reads one entity of owner (NULL: any owner), without its links. */
@@ -85,7 +101,8 @@ occi_store_status occi_store_get(occi_store *store, apr_pool_t *pool, const char
 /* Replaces kind-independent content (mixins, attributes, link source and
  * target) of an existing entity and increments its revision, which is
  * written back into entity->revision. With expected_revision >= 0 the row
- * must still be at that revision, else CONFLICT. NOT_FOUND if absent. */
+ * must still be at that revision, else CONFLICT. NOT_FOUND if absent. The
+ * entity is found by id alone, whoever owns it; kind and owner stay. */
 occi_store_status occi_store_update(occi_store *store, occi_entity *entity,
                                     long long expected_revision);
 
@@ -104,8 +121,14 @@ typedef struct occi_store_query {
     const char *kind;              /* entities of exactly this kind */
     const char *mixin;             /* members of this mixin */
     const char *attribute;         /* with this attribute ... */
-    const char *value;             /* ... whose text form is exactly this
-                                    * (strings unquoted, numbers as written) */
+    const char *value;             /* ... whose text form is exactly this:
+                                    * strings unquoted, other values as
+                                    * occi_value_to_text() prints them ("4",
+                                    * "2.0", "true"); a caller knowing the
+                                    * attribute's type should canonicalise
+                                    * the value that way. ARRAY and OBJECT
+                                    * values never match. attribute and
+                                    * value come together (else ERROR). */
     int offset;                    /* rows to skip */
     int limit;                     /* at most this many rows; <= 0: all */
 } occi_store_query;
@@ -122,8 +145,10 @@ occi_store_status occi_store_count(occi_store *store, const occi_store_query *qu
 
 /* ---- Mixin membership ------------------------------------------------ */
 
-/* Adds or removes one membership and increments the entity's revision.
- * Adding an existing membership, or removing an absent one, is OK. */
+/* Adds (at the end of the entity's mixins) or removes one membership and
+ * increments the entity's revision. Adding an existing membership, or
+ * removing an absent one, is OK and changes nothing. NOT_FOUND if the
+ * entity is absent. */
 occi_store_status occi_store_add_mixin(occi_store *store, const char *entity_id,
                                        const char *mixin);
 occi_store_status occi_store_remove_mixin(occi_store *store, const char *entity_id,
@@ -139,7 +164,8 @@ occi_store_status occi_store_remove_mixin(occi_store *store, const char *entity_
 occi_store_status occi_store_insert_mixin(occi_store *store, const occi_category *mixin,
                                           const char *owner);
 
-/* Deletes a user mixin and every membership of it. NOT_FOUND if absent. */
+/* Deletes a user mixin and every membership of it (each member's revision
+ * grows). NOT_FOUND if absent (for this owner; NULL: any owner). */
 occi_store_status occi_store_delete_mixin(occi_store *store, const char *type_id,
                                           const char *owner);
 

@@ -1,7 +1,1125 @@
+/* The entity store on a real database: SQLite in a temporary directory,
+ * and the same checks on PostgreSQL when OCCI_TEST_PGSQL holds connection
+ * parameters ("host=127.0.0.1 port=15433 dbname=occitest user=postgres";
+ * the store's tables in that database are dropped first). */
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <apr_dbd.h>
+#include <apr_file_io.h>
+#include <apr_hash.h>
+
 #include "tap.h"
+#include "occi_store.h"
+
+#define COMPUTE OCCI_SCHEME_INFRA "compute"
+#define STORAGE OCCI_SCHEME_INFRA "storage"
+#define NETIF OCCI_SCHEME_INFRA "networkinterface"
+#define OS_TPL "http://cloud.example.com/occi/os_tpl#debian12"
+#define SMALL "http://cloud.example.com/occi/resource_tpl#small"
+#define SSH_KEY "http://schemas.ogf.org/occi/infrastructure/credentials#ssh_key"
+#define USER_TAG "http://example.com/user/alice#tag"
+
+#define R1 "10000000-0000-4000-8000-000000000001"
+#define R2 "10000000-0000-4000-8000-000000000002"
+#define R3 "10000000-0000-4000-8000-000000000003"
+#define L1 "20000000-0000-4000-8000-000000000001"
+#define L2 "20000000-0000-4000-8000-000000000002"
+#define L3 "20000000-0000-4000-8000-000000000003"
+
+typedef struct {
+    const char *name;                 /* driver name, prefixes test names */
+    const char *params;
+    const apr_dbd_driver_t *driver;
+    apr_dbd_t *handle;
+    apr_hash_t *prepared;
+    occi_store *store;
+    apr_pool_t *pool;
+} database;
+
+static const char *name_of(database *db, const char *what)
+{
+    return apr_psprintf(db->pool, "%s: %s", db->name, what);
+}
+
+static const char *status_name(occi_store_status status)
+{
+    switch (status) {
+    case OCCI_STORE_OK:        return "OK";
+    case OCCI_STORE_NOT_FOUND: return "NOT_FOUND";
+    case OCCI_STORE_CONFLICT:  return "CONFLICT";
+    case OCCI_STORE_ERROR:     return "ERROR";
+    }
+    return "?";
+}
+
+static int is_status(database *db, occi_store_status got, occi_store_status expected,
+                     const char *what)
+{
+    int passed = tap_ok(got == expected, name_of(db, what));
+
+    if (!passed) {
+        printf("#   got:      %s (%s)\n#   expected: %s\n", status_name(got),
+               occi_store_error(db->store), status_name(expected));
+    }
+    return passed;
+}
+
+/* The helper the module has in mod_dbd: every statement prepared under its
+ * label. */
+static apr_hash_t *prepare_statements(apr_pool_t *pool, const apr_dbd_driver_t *driver,
+                                      apr_dbd_t *handle, const char **error)
+{
+    apr_hash_t *prepared = apr_hash_make(pool);
+    const occi_statement *statements;
+    int count, i;
+
+    statements = occi_store_statements(&count);
+    for (i = 0; i < count; i++) {
+        apr_dbd_prepared_t *statement = NULL;
+        int status = apr_dbd_prepare(driver, pool, handle, statements[i].sql,
+                                     statements[i].label, &statement);
+
+        if (status != 0) {
+            *error = apr_psprintf(pool, "%s: %s", statements[i].label,
+                                  apr_dbd_error(driver, handle, status));
+            return NULL;
+        }
+        apr_hash_set(prepared, statements[i].label, APR_HASH_KEY_STRING, statement);
+    }
+    return prepared;
+}
+
+static apr_dbd_t *connect_to(database *db, apr_pool_t *pool, const char **error)
+{
+    apr_dbd_t *handle = NULL;
+    int rows;
+
+    *error = NULL;
+    if (apr_dbd_open_ex(db->driver, pool, db->params, &handle, error) != APR_SUCCESS) {
+        if (!*error) {
+            *error = "cannot connect";
+        }
+        return NULL;
+    }
+    if (!strcmp(db->name, "sqlite3")) {
+        /* As the example configuration's DBDInitSQL lines. */
+        apr_dbd_query(db->driver, handle, &rows, "PRAGMA busy_timeout=5000");
+        apr_dbd_query(db->driver, handle, &rows, "PRAGMA journal_mode=WAL");
+    }
+    return handle;
+}
+
+/* The first column of the first row of a query the test makes itself. */
+static const char *sql_value(database *db, const char *sql)
+{
+    apr_dbd_results_t *results = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *value = NULL;
+
+    if (apr_dbd_select(db->driver, db->pool, db->handle, &results, sql, 1) != 0) {
+        return apr_pstrcat(db->pool, "error: ", apr_dbd_error(db->driver, db->handle, 1),
+                           NULL);
+    }
+    while (apr_dbd_get_row(db->driver, db->pool, results, &row, -1) == 0) {
+        if (!value) {
+            const char *entry = apr_dbd_get_entry(db->driver, row, 0);
+
+            value = apr_pstrdup(db->pool, entry ? entry : "(null)");
+        }
+    }
+    return value;
+}
+
+static const char *sql_count(database *db, const char *table, const char *column,
+                             const char *id)
+{
+    return sql_value(db, apr_psprintf(db->pool, "SELECT COUNT(*) FROM %s WHERE %s = '%s'",
+                                      table, column, id));
+}
+
+/* ---- Fixtures ------------------------------------------------------------ */
+
+static occi_entity *resource(apr_pool_t *pool, const char *id, const char *kind,
+                             const char *owner)
+{
+    occi_entity *entity = occi_entity_create(pool);
+
+    entity->id = id;
+    entity->kind = kind;
+    entity->owner = owner;
+    return entity;
+}
+
+static occi_entity *link_from(apr_pool_t *pool, const char *id, const char *source,
+                              const char *target, const char *owner)
+{
+    occi_entity *entity = resource(pool, id, NETIF, owner);
+
+    occi_entity_set_string(pool, entity, "occi.core.source",
+                           apr_pstrcat(pool, "/compute/", source, NULL));
+    occi_entity_set_string(pool, entity, "occi.core.target", target);
+    return entity;
+}
+
+static void set_integer(occi_entity *entity, const char *name, long long integer)
+{
+    occi_value value;
+
+    memset(&value, 0, sizeof(value));
+    value.type = OCCI_TYPE_INTEGER;
+    value.integer = integer;
+    occi_entity_set(entity, name, &value);
+}
+
+static void set_float(occi_entity *entity, const char *name, double number)
+{
+    occi_value value;
+
+    memset(&value, 0, sizeof(value));
+    value.type = OCCI_TYPE_FLOAT;
+    value.number = number;
+    occi_entity_set(entity, name, &value);
+}
+
+static void set_boolean(occi_entity *entity, const char *name, int boolean)
+{
+    occi_value value;
+
+    memset(&value, 0, sizeof(value));
+    value.type = OCCI_TYPE_BOOLEAN;
+    value.boolean = boolean;
+    occi_entity_set(entity, name, &value);
+}
+
+static void set_json(occi_entity *entity, const char *name, occi_value_type type,
+                     const char *text)
+{
+    occi_value value;
+
+    memset(&value, 0, sizeof(value));
+    value.type = type;
+    value.string = text;
+    occi_entity_set(entity, name, &value);
+}
+
+static void add_mixin(apr_pool_t *pool, occi_entity *entity, const char *mixin)
+{
+    APR_ARRAY_PUSH(entity->mixins, const char *) = apr_pstrdup(pool, mixin);
+}
+
+static const char *mixin_list(apr_pool_t *pool, const occi_entity *entity)
+{
+    const char *list = "";
+    int i;
+
+    for (i = 0; entity && i < entity->mixins->nelts; i++) {
+        list = apr_pstrcat(pool, list, i ? " " : "",
+                           APR_ARRAY_IDX(entity->mixins, i, const char *), NULL);
+    }
+    return list;
+}
+
+static const char *id_list(apr_pool_t *pool, apr_array_header_t *entities)
+{
+    const char *list = "";
+    int i;
+
+    for (i = 0; entities && i < entities->nelts; i++) {
+        const occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+
+        /* The last digit of each fixture id is enough to read a list. */
+        list = apr_pstrcat(pool, list, i ? " " : "", entity->id + strlen(entity->id) - 2, NULL);
+    }
+    return list;
+}
+
+static occi_entity *fetch(database *db, const char *id)
+{
+    occi_entity *entity = NULL;
+
+    if (occi_store_get(db->store, db->pool, id, NULL, &entity) != OCCI_STORE_OK) {
+        return NULL;
+    }
+    return entity;
+}
+
+static long long revision_of(database *db, const char *id)
+{
+    occi_entity *entity = fetch(db, id);
+
+    return entity ? entity->revision : -1;
+}
+
+/* ---- Checks -------------------------------------------------------------- */
+
+static void test_migrate(database *db)
+{
+    const char *error;
+    int rows;
+
+    error = occi_store_migrate(db->pool, db->driver, db->handle);
+    tap_is_str(error, NULL, name_of(db, "migrate creates the schema"));
+    error = occi_store_migrate(db->pool, db->driver, db->handle);
+    tap_is_str(error, NULL, name_of(db, "migrate again changes nothing"));
+    tap_is_str(sql_value(db, "SELECT COUNT(*) FROM occi_schema"), "1",
+               name_of(db, "one version row"));
+    tap_is_str(sql_value(db, "SELECT version FROM occi_schema"),
+               apr_itoa(db->pool, OCCI_SCHEMA_VERSION),
+               name_of(db, "the version row holds OCCI_SCHEMA_VERSION"));
+
+    apr_dbd_query(db->driver, db->handle, &rows, "UPDATE occi_schema SET version = 99");
+    error = occi_store_migrate(db->pool, db->driver, db->handle);
+    tap_like(error, "newer", name_of(db, "a newer schema is refused"));
+    tap_like(error, "99", name_of(db, "the refusal names the stored version"));
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  apr_psprintf(db->pool, "UPDATE occi_schema SET version = %d",
+                               OCCI_SCHEMA_VERSION));
+    tap_is_str(occi_store_migrate(db->pool, db->driver, db->handle), NULL,
+               name_of(db, "the current schema is accepted again"));
+}
+
+/* Several processes migrating a new database at once, as httpd's children
+ * do at their first connections. */
+static void test_concurrent_migrate(database *db)
+{
+    enum { CHILDREN = 4 };
+    pid_t children[CHILDREN];
+    int i, succeeded = 0;
+
+    fflush(stdout);
+    for (i = 0; i < CHILDREN; i++) {
+        children[i] = fork();
+        if (children[i] == 0) {
+            apr_pool_t *pool;
+            const char *error;
+            apr_dbd_t *handle;
+
+            apr_pool_create(&pool, NULL);
+            handle = connect_to(db, pool, &error);
+            if (!handle) {
+                printf("# child: %s\n", error);
+                fflush(stdout);
+                _exit(2);
+            }
+            error = occi_store_migrate(pool, db->driver, handle);
+            if (error) {
+                printf("# child: %s\n", error);
+                fflush(stdout);
+            }
+            apr_dbd_close(db->driver, handle);
+            _exit(error ? 1 : 0);
+        }
+    }
+    for (i = 0; i < CHILDREN; i++) {
+        int status = 0;
+
+        if (children[i] > 0 && waitpid(children[i], &status, 0) == children[i]
+                && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            succeeded++;
+        }
+    }
+    tap_is_int(succeeded, CHILDREN, name_of(db, "processes migrating at once all succeed"));
+    tap_is_str(sql_value(db, "SELECT COUNT(*) FROM occi_schema"), "1",
+               name_of(db, "and leave one version row"));
+}
+
+static const char *const hostile_strings[] = {
+    "plain",
+    "with \"double\" and 'single' quotes",
+    "back\\slash \\\" and \\n",
+    "line\nbreak\r\nand\ttab",
+    "UTF-8: \xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe4\xb8\xad",
+    "<markup attr=\"x\">&amp; & </markup>",
+    "",
+    "%s %d %lld ? $1 :name -- ; DROP TABLE occi_entity;",
+};
+
+static void test_round_trip(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    occi_entity *entity = resource(pool, R1, COMPUTE, "alice"), *got = NULL;
+    const occi_value *value;
+    occi_attribute_value repeated;
+    int i;
+
+    for (i = 0; i < (int)(sizeof(hostile_strings) / sizeof(hostile_strings[0])); i++) {
+        occi_entity_set_string(pool, entity, apr_psprintf(pool, "test.string%d", i),
+                               hostile_strings[i]);
+    }
+    occi_entity_set_string(pool, entity, "occi.core.title", "first");
+    set_integer(entity, "occi.compute.cores", 4);
+    set_integer(entity, "test.negative", -17);
+    set_integer(entity, "test.big", 9007199254740993LL);   /* beyond a double's 2^53 */
+    set_float(entity, "occi.compute.memory", 1.0);
+    set_float(entity, "test.tenth", 0.1);
+    set_float(entity, "test.tiny", -2.5e-300);
+    set_boolean(entity, "test.yes", 1);
+    set_boolean(entity, "test.no", 0);
+    set_json(entity, "test.array", OCCI_TYPE_ARRAY, "[1,\"a\\\"b\",{\"c\":null},[true,2.5]]");
+    set_json(entity, "test.object", OCCI_TYPE_OBJECT, "{\"k\":\"v<&>\",\"n\":[1,2],\"e\":{}}");
+    add_mixin(pool, entity, SSH_KEY);
+    add_mixin(pool, entity, OS_TPL);
+    add_mixin(pool, entity, SMALL);
+
+    is_status(db, occi_store_insert(db->store, entity), OCCI_STORE_OK, "insert a resource");
+    is_status(db, occi_store_get(db->store, pool, R1, "alice", &got), OCCI_STORE_OK,
+              "get it back");
+    if (!got) {
+        return;
+    }
+    tap_is_str(got->id, R1, name_of(db, "id"));
+    tap_is_str(got->kind, COMPUTE, name_of(db, "kind"));
+    tap_is_str(got->owner, "alice", name_of(db, "owner"));
+    tap_is_int(got->revision, 1, name_of(db, "a new entity is at revision 1"));
+    tap_is_str(mixin_list(pool, got), SSH_KEY " " OS_TPL " " SMALL,
+               name_of(db, "mixins in their order"));
+    tap_is_int(got->attributes->nelts, entity->attributes->nelts,
+               name_of(db, "as many attributes"));
+    for (i = 0; i < entity->attributes->nelts && i < got->attributes->nelts; i++) {
+        const occi_attribute_value *want = &APR_ARRAY_IDX(entity->attributes, i,
+                                                          occi_attribute_value);
+        const occi_attribute_value *have = &APR_ARRAY_IDX(got->attributes, i,
+                                                          occi_attribute_value);
+
+        tap_is_str(have->name, want->name,
+                   name_of(db, apr_psprintf(pool, "attribute %d keeps its place", i)));
+        if (!tap_ok(occi_value_equal(&have->value, &want->value),
+                    name_of(db, apr_psprintf(pool, "%s keeps its type and value",
+                                             want->name)))) {
+            printf("#   got:      %d %s\n#   expected: %d %s\n", have->value.type,
+                   occi_value_to_text(pool, &have->value), want->value.type,
+                   occi_value_to_text(pool, &want->value));
+        }
+    }
+    value = occi_entity_get(got, "test.tenth");
+    tap_ok(value && value->type == OCCI_TYPE_FLOAT && value->number == 0.1,
+           name_of(db, "0.1 reads back as exactly the same double"));
+    value = occi_entity_get(got, "test.big");
+    tap_ok(value && value->type == OCCI_TYPE_INTEGER && value->integer == 9007199254740993LL,
+           name_of(db, "integers keep all 64 bits"));
+
+    is_status(db, occi_store_insert(db->store, resource(pool, R1, STORAGE, "alice")),
+              OCCI_STORE_CONFLICT, "a second insert of the id conflicts");
+    is_status(db, occi_store_insert(db->store, resource(pool, R1, COMPUTE, "bob")),
+              OCCI_STORE_CONFLICT, "also for another owner");
+    tap_is_str(fetch(db, R1) ? fetch(db, R1)->kind : NULL, COMPUTE,
+               name_of(db, "the conflict left the first entity as it was"));
+    tap_is_str(sql_count(db, "occi_membership", "entity_id", R1), "3",
+               name_of(db, "and its memberships"));
+
+    /* A repeated mixin or attribute in the entity is stored once. */
+    entity = resource(pool, R3, STORAGE, "");
+    add_mixin(pool, entity, SMALL);
+    add_mixin(pool, entity, SMALL);
+    set_integer(entity, "occi.storage.size", 1);
+    repeated = APR_ARRAY_IDX(entity->attributes, 0, occi_attribute_value);
+    repeated.value.integer = 2;
+    APR_ARRAY_PUSH(entity->attributes, occi_attribute_value) = repeated;
+    is_status(db, occi_store_insert(db->store, entity), OCCI_STORE_OK,
+              "insert with a repeated mixin and attribute");
+    got = fetch(db, R3);
+    tap_is_str(mixin_list(pool, got), SMALL, name_of(db, "the mixin is kept once"));
+    value = got ? occi_entity_get(got, "occi.storage.size") : NULL;
+    tap_ok(got && got->attributes->nelts == 1 && value && value->integer == 2,
+           name_of(db, "the attribute once, with its last value"));
+    tap_is_str(got ? got->owner : NULL, "", name_of(db, "the empty owner"));
+    is_status(db, occi_store_delete(db->store, R3, NULL), OCCI_STORE_OK, "delete it");
+
+    entity = resource(pool, R3, STORAGE, "alice");
+    entity->id = NULL;
+    is_status(db, occi_store_insert(db->store, entity), OCCI_STORE_ERROR,
+              "an entity without an id is refused");
+    entity = resource(pool, R3, STORAGE, "alice");
+    set_json(entity, "test.array", OCCI_TYPE_ARRAY, "[1,");
+    is_status(db, occi_store_insert(db->store, entity), OCCI_STORE_ERROR,
+              "an array that is not JSON is refused");
+    tap_ok(fetch(db, R3) == NULL, name_of(db, "and nothing of it is stored"));
+}
+
+static void test_owners(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    occi_store_query query;
+    apr_array_header_t *list = NULL;
+    occi_entity *got = NULL;
+
+    is_status(db, occi_store_get(db->store, pool, R1, "bob", &got), OCCI_STORE_NOT_FOUND,
+              "another owner does not see the entity");
+    is_status(db, occi_store_get(db->store, pool, R1, "", &got), OCCI_STORE_NOT_FOUND,
+              "nor does the anonymous owner");
+    is_status(db, occi_store_get(db->store, pool, R1, NULL, &got), OCCI_STORE_OK,
+              "no owner sees every entity");
+    is_status(db, occi_store_get(db->store, pool, R3, NULL, &got), OCCI_STORE_NOT_FOUND,
+              "an absent id is not found");
+
+    memset(&query, 0, sizeof(query));
+    query.owner = "bob";
+    is_status(db, occi_store_list(db->store, pool, &query, &list), OCCI_STORE_OK,
+              "list for another owner");
+    tap_is_int(list ? list->nelts : -1, 0, name_of(db, "finds nothing"));
+    query.kind = COMPUTE;
+    occi_store_list(db->store, pool, &query, &list);
+    tap_is_int(list ? list->nelts : -1, 0, name_of(db, "nor in the kind's collection"));
+    query.kind = NULL;
+    query.mixin = OS_TPL;
+    occi_store_list(db->store, pool, &query, &list);
+    tap_is_int(list ? list->nelts : -1, 0, name_of(db, "nor in a mixin's collection"));
+    query.mixin = NULL;
+    query.attribute = "occi.core.title";
+    query.value = "first";
+    occi_store_list(db->store, pool, &query, &list);
+    tap_is_int(list ? list->nelts : -1, 0, name_of(db, "nor by attribute"));
+    query.owner = "alice";
+    occi_store_list(db->store, pool, &query, &list);
+    tap_is_int(list ? list->nelts : -1, 1, name_of(db, "which the owner's list finds"));
+
+    is_status(db, occi_store_delete(db->store, R1, "bob"), OCCI_STORE_NOT_FOUND,
+              "another owner cannot delete the entity");
+    tap_ok(fetch(db, R1) != NULL, name_of(db, "which is still there"));
+}
+
+static void test_update(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    occi_entity *entity = NULL;
+    occi_store_query query;
+    apr_array_header_t *list = NULL;
+    long long count = -1;
+
+    occi_store_get(db->store, pool, R1, "alice", &entity);
+    if (!entity) {
+        tap_ok(0, name_of(db, "the entity to update exists"));
+        return;
+    }
+    occi_entity_set_string(pool, entity, "occi.core.title", "second");
+    occi_entity_set(entity, "test.yes", NULL);
+    entity->mixins->nelts = 0;
+    add_mixin(pool, entity, SMALL);
+    add_mixin(pool, entity, SSH_KEY);
+    is_status(db, occi_store_update(db->store, entity, 1), OCCI_STORE_OK,
+              "update at the expected revision");
+    tap_is_int(entity->revision, 2, name_of(db, "the new revision is written back"));
+    entity = fetch(db, R1);
+    tap_is_int(entity ? entity->revision : -1, 2, name_of(db, "and stored"));
+    tap_is_str(entity ? occi_entity_get_string(entity, "occi.core.title") : NULL, "second",
+               name_of(db, "the changed attribute"));
+    tap_ok(entity && occi_entity_get(entity, "test.yes") == NULL,
+           name_of(db, "the removed attribute is gone"));
+    tap_is_str(mixin_list(pool, entity), SMALL " " SSH_KEY, name_of(db, "the new mixin list"));
+
+    memset(&query, 0, sizeof(query));
+    query.mixin = OS_TPL;
+    occi_store_count(db->store, &query, &count);
+    tap_is_int(count, 0, name_of(db, "the dropped mixin's collection lost it"));
+    query.mixin = NULL;
+    query.attribute = "occi.core.title";
+    query.value = "first";
+    occi_store_count(db->store, &query, &count);
+    tap_is_int(count, 0, name_of(db, "the old value no longer matches"));
+    query.value = "second";
+    occi_store_list(db->store, pool, &query, &list);
+    tap_is_str(id_list(pool, list), "01", name_of(db, "the new value does"));
+
+    if (!entity) {
+        return;
+    }
+    occi_entity_set_string(pool, entity, "occi.core.title", "stale");
+    is_status(db, occi_store_update(db->store, entity, 1), OCCI_STORE_CONFLICT,
+              "update at a past revision conflicts");
+    tap_is_int(entity->revision, 2, name_of(db, "the entity's revision is left"));
+    tap_is_str(occi_entity_get_string(fetch(db, R1), "occi.core.title"), "second",
+               name_of(db, "nothing is written"));
+    is_status(db, occi_store_update(db->store, entity, -1), OCCI_STORE_OK,
+              "update without a revision");
+    tap_is_int(entity->revision, 3, name_of(db, "raises the revision"));
+
+    entity = resource(pool, R3, COMPUTE, "alice");
+    is_status(db, occi_store_update(db->store, entity, -1), OCCI_STORE_NOT_FOUND,
+              "update of an absent entity");
+    is_status(db, occi_store_update(db->store, entity, 1), OCCI_STORE_NOT_FOUND,
+              "also with a revision");
+}
+
+static void test_links_and_delete(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    occi_entity *link;
+    apr_array_header_t *links = NULL;
+    occi_store_query query;
+    long long count = -1;
+
+    is_status(db, occi_store_insert(db->store, resource(pool, R2, COMPUTE, "alice")),
+              OCCI_STORE_OK, "insert a second resource");
+    link = link_from(pool, L1, R2, "/network/" R1, "alice");
+    add_mixin(pool, link,
+              "http://schemas.ogf.org/occi/infrastructure/networkinterface#ipnetworkinterface");
+    occi_entity_set_string(pool, link, "occi.networkinterface.address", "10.0.0.1");
+    is_status(db, occi_store_insert(db->store, link), OCCI_STORE_OK, "insert a link from it");
+    is_status(db, occi_store_insert(db->store,
+                                    link_from(pool, L2, R2, "http://elsewhere/x", "alice")),
+              OCCI_STORE_OK, "and another");
+    is_status(db, occi_store_insert(db->store, link_from(pool, L3, R1, "/storage/x", "alice")),
+              OCCI_STORE_OK, "and one from the first resource");
+
+    is_status(db, occi_store_links_from(db->store, pool, R2, &links), OCCI_STORE_OK,
+              "links from the resource");
+    tap_is_str(id_list(pool, links), "01 02", name_of(db, "are its links, oldest first"));
+    link = links && links->nelts ? APR_ARRAY_IDX(links, 0, occi_entity *) : NULL;
+    tap_is_str(link ? occi_entity_get_string(link, "occi.core.source") : NULL, "/compute/" R2,
+               name_of(db, "a link keeps its source as given"));
+    tap_is_str(link ? occi_entity_get_string(link, "occi.core.target") : NULL, "/network/" R1,
+               name_of(db, "and its target"));
+    tap_is_str(sql_value(db, "SELECT source_id FROM occi_entity WHERE id = '" L1 "'"), R2,
+               name_of(db, "the link row holds the source's id"));
+
+    is_status(db, occi_store_delete(db->store, R2, "alice"), OCCI_STORE_OK,
+              "delete the resource");
+    tap_ok(fetch(db, R2) == NULL, name_of(db, "the resource is gone"));
+    tap_ok(fetch(db, L1) == NULL && fetch(db, L2) == NULL, name_of(db, "with its links"));
+    tap_is_str(sql_count(db, "occi_membership", "entity_id", L1), "0",
+               name_of(db, "and the links' memberships"));
+    tap_is_str(sql_count(db, "occi_attribute", "entity_id", L1), "0",
+               name_of(db, "and the links' attribute rows"));
+    tap_is_str(sql_count(db, "occi_attribute", "entity_id", R2), "0",
+               name_of(db, "and its own"));
+    occi_store_links_from(db->store, pool, R2, &links);
+    tap_is_int(links ? links->nelts : -1, 0, name_of(db, "no link is left from it"));
+    tap_ok(fetch(db, L3) != NULL, name_of(db, "another resource's link stays"));
+    memset(&query, 0, sizeof(query));
+    query.kind = NETIF;
+    occi_store_count(db->store, &query, &count);
+    tap_is_int(count, 1, name_of(db, "the link collection holds that one"));
+    is_status(db, occi_store_delete(db->store, R2, "alice"), OCCI_STORE_NOT_FOUND,
+              "deleting it again finds nothing");
+
+    is_status(db, occi_store_delete(db->store, L3, NULL), OCCI_STORE_OK, "delete a link alone");
+    tap_ok(fetch(db, R1) != NULL, name_of(db, "its source stays"));
+}
+
+/* Resources 01..09 and links, owners and attributes mixed, created in
+ * order; the lists below name them by the last digits of their ids. */
+static void make_collection(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    int i;
+
+    for (i = 1; i <= 9; i++) {
+        const char *id = apr_psprintf(pool, "30000000-0000-4000-8000-0000000000%02d", i);
+        occi_entity *entity = resource(pool, id, i % 3 == 0 ? STORAGE : COMPUTE,
+                                       i % 2 ? "carol" : "dave");
+
+        occi_entity_set_string(pool, entity, "occi.compute.state", i <= 4 ? "active" : "inactive");
+        set_integer(entity, "occi.compute.cores", i % 4);
+        set_float(entity, "occi.compute.memory", i * 0.5);
+        set_boolean(entity, "test.even", i % 2 == 0);
+        if (i % 2) {
+            add_mixin(pool, entity, SMALL);
+        }
+        if (i >= 5) {
+            add_mixin(pool, entity, OS_TPL);
+        }
+        occi_store_insert(db->store, entity);
+    }
+}
+
+typedef struct {
+    const char *what;
+    const char *owner, *kind, *mixin, *attribute, *value;
+    const char *ids;            /* every match, in order */
+} list_case;
+
+static const list_case list_cases[] = {
+    { "all", NULL, NULL, NULL, NULL, NULL, "01 02 03 04 05 06 07 08 09" },
+    { "all of an owner", "carol", NULL, NULL, NULL, NULL, "01 03 05 07 09" },
+    { "a kind", NULL, COMPUTE, NULL, NULL, NULL, "01 02 04 05 07 08" },
+    { "a kind of an owner", "dave", COMPUTE, NULL, NULL, NULL, "02 04 08" },
+    { "a mixin", NULL, NULL, SMALL, NULL, NULL, "01 03 05 07 09" },
+    { "a mixin of an owner", "carol", NULL, OS_TPL, NULL, NULL, "05 07 09" },
+    { "a mixin and a kind", NULL, STORAGE, SMALL, NULL, NULL, "03 09" },
+    { "a mixin and a kind of an owner", "dave", COMPUTE, OS_TPL, NULL, NULL, "08" },
+    { "a string attribute", NULL, NULL, NULL, "occi.compute.state", "active", "01 02 03 04" },
+    { "an integer attribute", NULL, NULL, NULL, "occi.compute.cores", "1", "01 05 09" },
+    { "a float attribute", NULL, NULL, NULL, "occi.compute.memory", "2.0", "04" },
+    { "a float attribute with a fraction", NULL, NULL, NULL, "occi.compute.memory", "1.5", "03" },
+    { "a boolean attribute", NULL, NULL, NULL, "test.even", "true", "02 04 06 08" },
+    { "an attribute of an owner", "carol", NULL, NULL, "occi.compute.state", "inactive",
+      "05 07 09" },
+    { "an attribute and a kind", NULL, COMPUTE, NULL, "occi.compute.state", "active",
+      "01 02 04" },
+    { "an attribute and a mixin", NULL, NULL, SMALL, "occi.compute.state", "active", "01 03" },
+    { "an attribute, a kind, a mixin, an owner", "carol", COMPUTE, OS_TPL,
+      "occi.compute.state", "inactive", "05 07" },
+    { "an attribute no entity has", NULL, NULL, NULL, "occi.compute.state", "suspended", "" },
+    { "an integer attribute written as a string", NULL, NULL, NULL, "occi.compute.cores",
+      "\"1\"", "" },
+    { "an unknown kind", NULL, "http://example.com/#nothing", NULL, NULL, NULL, "" },
+};
+
+/* The ids of list's entities from the collection, as two-digit numbers. */
+static const char *collection_ids(apr_pool_t *pool, apr_array_header_t *list)
+{
+    const char *ids = "";
+    int i, n = 0;
+
+    for (i = 0; list && i < list->nelts; i++) {
+        const occi_entity *entity = APR_ARRAY_IDX(list, i, occi_entity *);
+
+        if (!strncmp(entity->id, "30000000", 8)) {
+            ids = apr_pstrcat(pool, ids, n++ ? " " : "", entity->id + 34, NULL);
+        }
+    }
+    return ids;
+}
+
+static void test_list(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    occi_store_query query;
+    apr_array_header_t *list = NULL;
+    long long count = -1;
+    size_t c;
+
+    make_collection(db);
+    /* R1 (alice) stays in the store; these queries keep to the collection. */
+    for (c = 0; c < sizeof(list_cases) / sizeof(list_cases[0]); c++) {
+        const list_case *l = &list_cases[c];
+        const char *ids;
+
+        memset(&query, 0, sizeof(query));
+        query.owner = l->owner;
+        query.kind = l->kind;
+        query.mixin = l->mixin;
+        query.attribute = l->attribute;
+        query.value = l->value;
+        list = NULL;
+        is_status(db, occi_store_list(db->store, pool, &query, &list), OCCI_STORE_OK,
+                  apr_psprintf(pool, "list %s", l->what));
+        ids = collection_ids(pool, list);
+        tap_is_str(ids, l->ids,
+                   name_of(db, apr_psprintf(pool, "list %s finds them in order", l->what)));
+        count = -1;
+        is_status(db, occi_store_count(db->store, &query, &count), OCCI_STORE_OK,
+                  apr_psprintf(pool, "count %s", l->what));
+        tap_is_int(count, list ? list->nelts : -1,
+                   name_of(db, apr_psprintf(pool, "count %s agrees with the list", l->what)));
+    }
+
+    memset(&query, 0, sizeof(query));
+    query.kind = COMPUTE;
+    query.offset = 2;
+    query.limit = 3;
+    occi_store_list(db->store, pool, &query, &list);
+    /* R1, created first, opens the kind's collection. */
+    tap_is_str(collection_ids(pool, list), "02 04 05", name_of(db, "a page of a kind"));
+    query.offset = 5;
+    occi_store_list(db->store, pool, &query, &list);
+    tap_is_str(collection_ids(pool, list), "07 08", name_of(db, "the last page is short"));
+    query.offset = 6;
+    occi_store_list(db->store, pool, &query, &list);
+    tap_is_str(collection_ids(pool, list), "08", name_of(db, "the last entity alone"));
+    query.offset = 7;
+    list = NULL;
+    is_status(db, occi_store_list(db->store, pool, &query, &list), OCCI_STORE_OK,
+              "a page past the end");
+    tap_is_int(list ? list->nelts : -1, 0, name_of(db, "is empty"));
+    occi_store_count(db->store, &query, &count);
+    tap_is_int(count, 7, name_of(db, "count ignores the page"));
+
+    memset(&query, 0, sizeof(query));
+    query.mixin = OS_TPL;
+    query.owner = "carol";
+    query.offset = 1;
+    query.limit = 1;
+    occi_store_list(db->store, pool, &query, &list);
+    tap_is_str(collection_ids(pool, list), "07", name_of(db, "a page of a mixin's collection"));
+    memset(&query, 0, sizeof(query));
+    query.attribute = "occi.compute.state";
+    query.value = "inactive";
+    query.offset = 3;
+    query.limit = 10;
+    occi_store_list(db->store, pool, &query, &list);
+    tap_is_str(collection_ids(pool, list), "08 09", name_of(db, "a page of an attribute filter"));
+    memset(&query, 0, sizeof(query));
+    query.owner = "dave";
+    query.limit = 2;
+    occi_store_list(db->store, pool, &query, &list);
+    tap_is_str(collection_ids(pool, list), "02 04", name_of(db, "a first page of an owner's"));
+
+    memset(&query, 0, sizeof(query));
+    query.attribute = "occi.compute.state";
+    is_status(db, occi_store_list(db->store, pool, &query, &list), OCCI_STORE_ERROR,
+              "an attribute filter without a value is refused");
+}
+
+static void test_long_values(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    occi_entity *entity = resource(pool, R2, STORAGE, "alice");
+    char *text = apr_palloc(pool, 10001);
+    occi_store_query query;
+    apr_array_header_t *list = NULL;
+    int i;
+
+    for (i = 0; i < 10000; i++) {
+        text[i] = (char)('a' + i % 26);
+    }
+    text[10000] = '\0';
+    occi_entity_set_string(pool, entity, "occi.core.summary", text);
+    occi_entity_set_string(pool, entity, "test.hash", "#not a digest");
+    is_status(db, occi_store_insert(db->store, entity), OCCI_STORE_OK,
+              "insert a 10 kB attribute value");
+    tap_is_int(strlen(occi_entity_get_string(fetch(db, R2), "occi.core.summary")), 10000,
+               name_of(db, "it reads back whole"));
+    memset(&query, 0, sizeof(query));
+    query.attribute = "occi.core.summary";
+    query.value = text;
+    occi_store_list(db->store, pool, &query, &list);
+    tap_is_int(list ? list->nelts : -1, 1, name_of(db, "and filters by it"));
+    text[9999] = 'A';
+    occi_store_list(db->store, pool, &query, &list);
+    tap_is_int(list ? list->nelts : -1, 0, name_of(db, "but not by another long text"));
+    query.attribute = "test.hash";
+    query.value = "#not a digest";
+    occi_store_list(db->store, pool, &query, &list);
+    tap_is_int(list ? list->nelts : -1, 1, name_of(db, "a value starting with # filters"));
+    occi_store_delete(db->store, R2, NULL);
+}
+
+static void test_membership(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    occi_store_query query;
+    long long count = -1;
+    long long revision = revision_of(db, R1);
+
+    is_status(db, occi_store_add_mixin(db->store, R1, OS_TPL), OCCI_STORE_OK, "add a mixin");
+    tap_is_int(revision_of(db, R1), revision + 1, name_of(db, "the revision grows"));
+    tap_is_str(mixin_list(pool, fetch(db, R1)), SMALL " " SSH_KEY " " OS_TPL,
+               name_of(db, "the mixin ends the list"));
+    memset(&query, 0, sizeof(query));
+    query.mixin = OS_TPL;
+    query.owner = "alice";
+    occi_store_count(db->store, &query, &count);
+    tap_is_int(count, 1, name_of(db, "the entity is in the mixin's collection"));
+
+    is_status(db, occi_store_add_mixin(db->store, R1, OS_TPL), OCCI_STORE_OK,
+              "adding it again");
+    tap_is_int(revision_of(db, R1), revision + 1, name_of(db, "changes nothing"));
+    is_status(db, occi_store_remove_mixin(db->store, R1, SMALL), OCCI_STORE_OK,
+              "remove a mixin");
+    tap_is_int(revision_of(db, R1), revision + 2, name_of(db, "the revision grows again"));
+    tap_is_str(mixin_list(pool, fetch(db, R1)), SSH_KEY " " OS_TPL,
+               name_of(db, "the others keep their order"));
+    query.mixin = SMALL;
+    occi_store_count(db->store, &query, &count);
+    tap_is_int(count, 0, name_of(db, "the entity left the mixin's collection"));
+    is_status(db, occi_store_remove_mixin(db->store, R1, SMALL), OCCI_STORE_OK,
+              "removing it again");
+    tap_is_int(revision_of(db, R1), revision + 2, name_of(db, "changes nothing either"));
+    is_status(db, occi_store_add_mixin(db->store, R3, OS_TPL), OCCI_STORE_NOT_FOUND,
+              "adding a mixin to an absent entity");
+    is_status(db, occi_store_remove_mixin(db->store, R3, OS_TPL), OCCI_STORE_NOT_FOUND,
+              "removing one from an absent entity");
+    tap_is_str(sql_count(db, "occi_membership", "entity_id", R3), "0",
+               name_of(db, "leaves no membership"));
+}
+
+static occi_category *user_mixin(apr_pool_t *pool, const char *scheme, const char *term,
+                                 const char *title, const char *location)
+{
+    static const char *const applies[] = { COMPUTE, STORAGE, NULL };
+    static const char *const depends[] = { OS_TPL, NULL };
+    occi_category *mixin = apr_pcalloc(pool, sizeof(*mixin));
+
+    mixin->cls = OCCI_CLASS_MIXIN;
+    mixin->scheme = scheme;
+    mixin->term = term;
+    mixin->title = title;
+    mixin->location = location;
+    mixin->applies = applies;
+    mixin->depends = title ? depends : NULL;
+    return mixin;
+}
+
+static void test_user_mixins(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    apr_array_header_t *mixins = NULL, *owners = NULL;
+    const occi_category *mixin;
+    occi_store_query query;
+    long long count = -1, revision;
+
+    is_status(db, occi_store_insert_mixin(db->store,
+                                          user_mixin(pool, "http://example.com/user/alice#", "tag",
+                                                     "Alice's \"tag\" <&>", "/-/tag/"), "alice"),
+              OCCI_STORE_OK, "insert a user mixin");
+    is_status(db, occi_store_insert_mixin(db->store,
+                                          user_mixin(pool, "http://example.com/user/bob#", "web",
+                                                     NULL, "/-/web/"), "bob"),
+              OCCI_STORE_OK, "and another of another owner");
+    is_status(db, occi_store_insert_mixin(db->store,
+                                          user_mixin(pool, "http://example.com/user/alice#", "tag",
+                                                     "again", "/-/other/"), "bob"),
+              OCCI_STORE_CONFLICT, "a taken type id conflicts");
+    is_status(db, occi_store_insert_mixin(db->store,
+                                          user_mixin(pool, "http://example.com/user/carol#", "t",
+                                                     NULL, "/-/tag/"), "carol"),
+              OCCI_STORE_CONFLICT, "a taken location conflicts");
+
+    is_status(db, occi_store_list_mixins(db->store, pool, NULL, &mixins, &owners), OCCI_STORE_OK,
+              "list every user mixin");
+    tap_is_int(mixins ? mixins->nelts : -1, 2, name_of(db, "both are there"));
+    if (!mixins || mixins->nelts != 2) {
+        return;
+    }
+    mixin = APR_ARRAY_IDX(mixins, 0, occi_category *);
+    tap_ok(mixin->cls == OCCI_CLASS_MIXIN, name_of(db, "a user mixin is a mixin"));
+    tap_is_str(occi_category_type_id(pool, mixin), USER_TAG, name_of(db, "the oldest first"));
+    tap_is_str(mixin->title, "Alice's \"tag\" <&>", name_of(db, "its title"));
+    tap_is_str(mixin->location, "/-/tag/", name_of(db, "its location"));
+    tap_ok(mixin->applies && !strcmp(mixin->applies[0], COMPUTE)
+           && !strcmp(mixin->applies[1], STORAGE) && !mixin->applies[2],
+           name_of(db, "what it applies to"));
+    tap_ok(mixin->depends && !strcmp(mixin->depends[0], OS_TPL) && !mixin->depends[1],
+           name_of(db, "what it depends on"));
+    tap_is_str(APR_ARRAY_IDX(owners, 0, const char *), "alice", name_of(db, "its owner"));
+    mixin = APR_ARRAY_IDX(mixins, 1, occi_category *);
+    tap_ok(mixin->title == NULL, name_of(db, "no title stays no title"));
+    tap_ok(mixin->depends == NULL, name_of(db, "no dependencies stay none"));
+    tap_is_str(APR_ARRAY_IDX(owners, 1, const char *), "bob", name_of(db, "the other's owner"));
+    occi_store_list_mixins(db->store, pool, "bob", &mixins, NULL);
+    tap_is_int(mixins ? mixins->nelts : -1, 1, name_of(db, "an owner lists only its own"));
+
+    occi_store_add_mixin(db->store, R1, USER_TAG);
+    revision = revision_of(db, R1);
+    is_status(db, occi_store_delete_mixin(db->store, USER_TAG, "bob"), OCCI_STORE_NOT_FOUND,
+              "another owner cannot delete the mixin");
+    memset(&query, 0, sizeof(query));
+    query.mixin = USER_TAG;
+    occi_store_count(db->store, &query, &count);
+    tap_is_int(count, 1, name_of(db, "which keeps its member"));
+    is_status(db, occi_store_delete_mixin(db->store, USER_TAG, "alice"), OCCI_STORE_OK,
+              "the owner deletes it");
+    occi_store_count(db->store, &query, &count);
+    tap_is_int(count, 0, name_of(db, "its collection is empty"));
+    tap_is_str(mixin_list(pool, fetch(db, R1)), SSH_KEY " " OS_TPL,
+               name_of(db, "its member no longer names it"));
+    tap_is_int(revision_of(db, R1), revision + 1, name_of(db, "and is at a new revision"));
+    is_status(db, occi_store_delete_mixin(db->store, USER_TAG, NULL), OCCI_STORE_NOT_FOUND,
+              "deleting it again finds nothing");
+    occi_store_list_mixins(db->store, pool, NULL, &mixins, NULL);
+    tap_is_int(mixins ? mixins->nelts : -1, 1, name_of(db, "one user mixin is left"));
+    is_status(db, occi_store_insert_mixin(db->store,
+                                          user_mixin(pool, "http://example.com/user/carol#", "t",
+                                                     NULL, "/-/tag/"), "carol"),
+              OCCI_STORE_OK, "its location is free again");
+}
+
+static void test_transactions(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    apr_hash_t *crippled = apr_hash_copy(pool, db->prepared);
+    occi_store *store;
+    occi_entity *entity;
+    const char *id = "40000000-0000-4000-8000-000000000001";
+    const char *other = "40000000-0000-4000-8000-000000000002";
+
+    is_status(db, occi_store_begin(db->store), OCCI_STORE_OK, "begin");
+    is_status(db, occi_store_begin(db->store), OCCI_STORE_ERROR, "transactions do not nest");
+    is_status(db, occi_store_insert(db->store, resource(pool, id, COMPUTE, "alice")),
+              OCCI_STORE_OK, "insert inside the transaction");
+    is_status(db, occi_store_add_mixin(db->store, id, OS_TPL), OCCI_STORE_OK,
+              "change it inside the transaction");
+    tap_ok(fetch(db, id) != NULL, name_of(db, "the transaction sees its changes"));
+    occi_store_rollback(db->store);
+    tap_ok(fetch(db, id) == NULL, name_of(db, "rollback leaves nothing"));
+    tap_is_str(sql_count(db, "occi_membership", "entity_id", id), "0",
+               name_of(db, "not even a membership"));
+    is_status(db, occi_store_commit(db->store), OCCI_STORE_ERROR,
+              "commit without a transaction");
+
+    occi_store_begin(db->store);
+    occi_store_insert(db->store, resource(pool, id, COMPUTE, "alice"));
+    is_status(db, occi_store_insert(db->store, resource(pool, id, COMPUTE, "alice")),
+              OCCI_STORE_CONFLICT, "a conflict inside a transaction");
+    is_status(db, occi_store_commit(db->store), OCCI_STORE_OK,
+              "does not spoil the transaction");
+    tap_ok(fetch(db, id) != NULL, name_of(db, "commit keeps the changes"));
+
+    /* A store whose statement for attribute rows is missing fails after
+     * the entity row is written. */
+    apr_hash_set(crippled, "occi_attribute_insert", APR_HASH_KEY_STRING, NULL);
+    store = occi_store_open(pool, db->driver, db->handle, crippled);
+    entity = resource(pool, other, COMPUTE, "alice");
+    add_mixin(pool, entity, OS_TPL);
+    occi_entity_set_string(pool, entity, "occi.core.title", "half");
+    tap_is_int(occi_store_insert(store, entity), OCCI_STORE_ERROR,
+               name_of(db, "a change failing half-way fails"));
+    tap_like(occi_store_error(store), "occi_attribute_insert",
+             name_of(db, "naming the missing statement"));
+    tap_ok(fetch(db, other) == NULL, name_of(db, "and leaves no entity row"));
+    tap_is_str(sql_count(db, "occi_membership", "entity_id", other), "0",
+               name_of(db, "and no membership"));
+
+    tap_is_int(occi_store_begin(store), OCCI_STORE_OK,
+               name_of(db, "in the caller's transaction"));
+    tap_is_int(occi_store_delete(store, id, NULL), OCCI_STORE_OK,
+               name_of(db, "a first change succeeds"));
+    tap_is_int(occi_store_insert(store, entity), OCCI_STORE_ERROR,
+               name_of(db, "the failing one fails"));
+    tap_is_int(occi_store_commit(store), OCCI_STORE_ERROR,
+               name_of(db, "and the commit refuses"));
+    tap_ok(fetch(db, id) != NULL && fetch(db, other) == NULL,
+           name_of(db, "the whole transaction is undone"));
+    tap_is_int(occi_store_begin(store), OCCI_STORE_OK,
+               name_of(db, "the connection takes a new transaction"));
+    occi_store_rollback(store);
+
+    tap_is_int(occi_store_delete(db->store, id, NULL), OCCI_STORE_OK,
+               name_of(db, "clean up"));
+}
+
+/* The collection queries read an index in creation order: no full scan of
+ * a table and no sort, however large the collection. */
+static void test_plans(database *db)
+{
+    static const char *const labels[] = {
+        "occi_list_all_owner", "occi_list_kind", "occi_list_kind_owner", "occi_list_mixin",
+        "occi_list_mixin_owner", "occi_list_attribute", "occi_list_attribute_owner",
+        "occi_links_from", "occi_membership_members",
+    };
+    const occi_statement *statements;
+    int count, i, j;
+    size_t l;
+
+    statements = occi_store_statements(&count);
+    for (l = 0; l < sizeof(labels) / sizeof(labels[0]); l++) {
+        for (i = 0; i < count && strcmp(statements[i].label, labels[l]); i++) {
+        }
+        if (i < count) {
+            apr_dbd_prepared_t *statement = NULL;
+            apr_dbd_results_t *results = NULL;
+            apr_dbd_row_t *row = NULL;
+            const char *args[16], *plan = "";
+
+            for (j = 0; j < 16; j++) {
+                args[j] = "1";
+            }
+            apr_dbd_prepare(db->driver, db->pool, db->handle,
+                            apr_pstrcat(db->pool, "EXPLAIN QUERY PLAN ", statements[i].sql, NULL),
+                            NULL, &statement);
+            if (statement && apr_dbd_pselect(db->driver, db->pool, db->handle, &results,
+                                             statement, 1, 16, args) == 0) {
+                while (apr_dbd_get_row(db->driver, db->pool, results, &row, -1) == 0) {
+                    plan = apr_pstrcat(db->pool, plan, apr_dbd_get_entry(db->driver, row, 3),
+                                       "; ", NULL);
+                }
+            }
+            tap_ok(plan[0] && !strstr(plan, "SCAN e") && !strstr(plan, "SCAN m")
+                   && !strstr(plan, "SCAN a") && !strstr(plan, "SCAN occi_")
+                   && !strstr(plan, "TEMP B-TREE"),
+                   name_of(db, apr_psprintf(db->pool, "%s reads an index in order", labels[l])));
+            if (!plan[0] || strstr(plan, "SCAN") || strstr(plan, "TEMP")) {
+                printf("#   %s\n", plan);
+            }
+        }
+    }
+}
+
+static void run(database *db)
+{
+    db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
+    test_round_trip(db);
+    test_owners(db);
+    test_update(db);
+    test_links_and_delete(db);
+    test_list(db);
+    test_long_values(db);
+    test_membership(db);
+    test_user_mixins(db);
+    test_transactions(db);
+    if (!strcmp(db->name, "sqlite3")) {
+        test_plans(db);
+    }
+}
+
+/* A fresh schema, migrated by several processes at once, and a connection
+ * with every statement prepared. */
+static int open_database(database *db)
+{
+    const char *error = NULL;
+    int rows;
+
+    if (apr_dbd_get_driver(db->pool, db->name, &db->driver) != APR_SUCCESS) {
+        tap_ok(0, name_of(db, "the driver loads"));
+        return 0;
+    }
+    db->handle = connect_to(db, db->pool, &error);
+    if (!tap_ok(db->handle != NULL, name_of(db, "connect"))) {
+        printf("#   %s\n", error ? error : "");
+        return 0;
+    }
+    if (!strcmp(db->name, "pgsql")) {
+        apr_dbd_query(db->driver, db->handle, &rows,
+                      "DROP TABLE IF EXISTS occi_attribute, occi_membership, occi_entity,"
+                      " occi_user_mixin, occi_schema");
+    }
+    test_concurrent_migrate(db);
+    test_migrate(db);
+    db->prepared = prepare_statements(db->pool, db->driver, db->handle, &error);
+    if (!tap_ok(db->prepared != NULL, name_of(db, "every statement prepares"))) {
+        printf("#   %s\n", error);
+        return 0;
+    }
+    return 1;
+}
+
 int main(void)
 {
     apr_pool_t *pool = tap_start();
+    const char *pgsql = getenv("OCCI_TEST_PGSQL");
+    const char *temp = NULL;
+    char *directory;
+    database db;
 
+    apr_dbd_init(pool);
+
+    memset(&db, 0, sizeof(db));
+    db.name = "sqlite3";
+    db.pool = pool;
+    apr_temp_dir_get(&temp, pool);
+    directory = apr_pstrcat(pool, temp ? temp : "/tmp", "/occi-store-XXXXXX", NULL);
+    if (!mkdtemp(directory)) {
+        tap_ok(0, "a temporary directory");
+    }
+    else {
+        db.params = apr_pstrcat(pool, directory, "/occi.sqlite", NULL);
+        if (open_database(&db)) {
+            run(&db);
+        }
+        if (db.handle) {
+            apr_dbd_close(db.driver, db.handle);
+        }
+        apr_file_remove(db.params, pool);
+        apr_file_remove(apr_pstrcat(pool, db.params, "-wal", NULL), pool);
+        apr_file_remove(apr_pstrcat(pool, db.params, "-shm", NULL), pool);
+        apr_file_remove(apr_pstrcat(pool, db.params, "-journal", NULL), pool);
+        apr_dir_remove(directory, pool);
+    }
+
+    if (pgsql && *pgsql) {
+        memset(&db, 0, sizeof(db));
+        db.name = "pgsql";
+        db.params = pgsql;
+        db.pool = pool;
+        if (open_database(&db)) {
+            run(&db);
+        }
+        if (db.handle) {
+            apr_dbd_close(db.driver, db.handle);
+        }
+    }
     return tap_done(pool);
 }

@@ -1,0 +1,294 @@
+/*
+ * The store's schema and its migrations. Each step takes the schema from
+ * one version to the next; a later version of the code appends a step and
+ * raises OCCI_SCHEMA_VERSION. The SQL here is constant DDL: no value from
+ * a request ever reaches it.
+ *
+ * Tables (see occi_store.c for how they are used):
+ *   occi_schema      the version, one row
+ *   occi_entity      one row per entity; seq orders by creation
+ *   occi_membership  (mixin, entity) pairs, with the entity's owner and seq
+ *   occi_attribute   (entity, attribute name, indexed text of the value),
+ *                    with the entity's owner and seq
+ *   occi_user_mixin  the mixins clients define, with their owner
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include "occi_store.h"
+
+typedef struct {
+    const char *sql;
+    const char *pgsql;      /* PostgreSQL's form, where it differs */
+} schema_statement;
+
+typedef struct {
+    const schema_statement *statements;
+    int count;
+} schema_step;
+
+/* Version 0 -> 1: the first schema. */
+static const schema_statement schema_1[] = {
+    { "CREATE TABLE IF NOT EXISTS occi_entity ("
+      " seq INTEGER PRIMARY KEY,"
+      " id VARCHAR(36) NOT NULL UNIQUE,"
+      " kind VARCHAR NOT NULL,"
+      " owner VARCHAR NOT NULL DEFAULT '',"
+      " revision BIGINT NOT NULL,"
+      " source_id VARCHAR(36),"
+      " target VARCHAR,"
+      " mixins TEXT NOT NULL,"
+      " attributes TEXT NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS occi_entity ("
+      " seq BIGSERIAL PRIMARY KEY,"
+      " id VARCHAR(36) NOT NULL UNIQUE,"
+      " kind VARCHAR NOT NULL,"
+      " owner VARCHAR NOT NULL DEFAULT '',"
+      " revision BIGINT NOT NULL,"
+      " source_id VARCHAR(36),"
+      " target VARCHAR,"
+      " mixins TEXT NOT NULL,"
+      " attributes TEXT NOT NULL)" },
+    /* One index per collection page shape, each ending in seq so that a
+     * page is a range of the index in creation order. */
+    { "CREATE INDEX IF NOT EXISTS occi_entity_owner ON occi_entity (owner, seq)", NULL },
+    { "CREATE INDEX IF NOT EXISTS occi_entity_kind ON occi_entity (kind, seq)", NULL },
+    { "CREATE INDEX IF NOT EXISTS occi_entity_owner_kind ON occi_entity (owner, kind, seq)",
+      NULL },
+    { "CREATE INDEX IF NOT EXISTS occi_entity_source ON occi_entity (source_id, seq)", NULL },
+    { "CREATE TABLE IF NOT EXISTS occi_membership ("
+      " mixin VARCHAR NOT NULL,"
+      " entity_id VARCHAR(36) NOT NULL,"
+      " owner VARCHAR NOT NULL,"
+      " seq BIGINT NOT NULL,"
+      " PRIMARY KEY (mixin, entity_id))", NULL },
+    { "CREATE INDEX IF NOT EXISTS occi_membership_entity ON occi_membership (entity_id)",
+      NULL },
+    { "CREATE INDEX IF NOT EXISTS occi_membership_mixin ON occi_membership (mixin, seq)",
+      NULL },
+    { "CREATE INDEX IF NOT EXISTS occi_membership_mixin_owner"
+      " ON occi_membership (mixin, owner, seq)", NULL },
+    { "CREATE TABLE IF NOT EXISTS occi_attribute ("
+      " entity_id VARCHAR(36) NOT NULL,"
+      " name VARCHAR NOT NULL,"
+      " value VARCHAR NOT NULL,"
+      " owner VARCHAR NOT NULL,"
+      " seq BIGINT NOT NULL,"
+      " PRIMARY KEY (entity_id, name))", NULL },
+    { "CREATE INDEX IF NOT EXISTS occi_attribute_value ON occi_attribute (name, value, seq)",
+      NULL },
+    { "CREATE INDEX IF NOT EXISTS occi_attribute_value_owner"
+      " ON occi_attribute (name, value, owner, seq)", NULL },
+    { "CREATE TABLE IF NOT EXISTS occi_user_mixin ("
+      " seq INTEGER PRIMARY KEY,"
+      " type_id VARCHAR NOT NULL UNIQUE,"
+      " scheme VARCHAR NOT NULL,"
+      " term VARCHAR NOT NULL,"
+      " title VARCHAR,"
+      " location VARCHAR NOT NULL UNIQUE,"
+      " owner VARCHAR NOT NULL DEFAULT '',"
+      " depends TEXT NOT NULL,"
+      " applies TEXT NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS occi_user_mixin ("
+      " seq BIGSERIAL PRIMARY KEY,"
+      " type_id VARCHAR NOT NULL UNIQUE,"
+      " scheme VARCHAR NOT NULL,"
+      " term VARCHAR NOT NULL,"
+      " title VARCHAR,"
+      " location VARCHAR NOT NULL UNIQUE,"
+      " owner VARCHAR NOT NULL DEFAULT '',"
+      " depends TEXT NOT NULL,"
+      " applies TEXT NOT NULL)" },
+};
+
+#define STEP(statements) { statements, (int)(sizeof(statements) / sizeof(statements[0])) }
+
+/* steps[n] takes version n to n + 1. */
+static const schema_step steps[] = {
+    STEP(schema_1),
+};
+
+/* Refuses to compile when a step is missing or one too many. */
+typedef char schema_steps_match_version[
+    sizeof(steps) / sizeof(steps[0]) == OCCI_SCHEMA_VERSION ? 1 : -1];
+
+static const char *database_error(apr_pool_t *pool, const apr_dbd_driver_t *driver,
+                                  apr_dbd_t *handle, int status, const char *doing)
+{
+    const char *message = apr_dbd_error(driver, handle, status);
+    char *copy = apr_pstrdup(pool, message && *message ? message : "unknown error");
+    apr_size_t len = strlen(copy);
+
+    while (len > 0 && apr_isspace(copy[len - 1])) {
+        copy[--len] = '\0';
+    }
+    return apr_psprintf(pool, "schema: %s: %s", doing, copy);
+}
+
+static const char *run(apr_pool_t *pool, const apr_dbd_driver_t *driver, apr_dbd_t *handle,
+                       const char *sql)
+{
+    int rows = 0;
+    int status = apr_dbd_query(driver, handle, &rows, sql);
+
+    return status ? database_error(pool, driver, handle, status, sql) : NULL;
+}
+
+/* Reads the version: NULL and *found 0 when the table is empty, or a
+ * message when it cannot be read (as when it does not exist). */
+static const char *read_version(apr_pool_t *pool, const apr_dbd_driver_t *driver,
+                                apr_dbd_t *handle, int *found, int *version)
+{
+    apr_dbd_results_t *results = NULL;
+    apr_dbd_row_t *row = NULL;
+    int status;
+
+    *found = 0;
+    *version = 0;
+    status = apr_dbd_select(driver, pool, handle, &results,
+                            "SELECT version FROM occi_schema", 1);
+    if (status) {
+        return database_error(pool, driver, handle, status, "reading the version");
+    }
+    while (apr_dbd_get_row(driver, pool, results, &row, -1) == 0) {
+        const char *value = apr_dbd_get_entry(driver, row, 0);
+        int stored = value ? atoi(value) : 0;
+
+        if (!*found || stored > *version) {
+            *version = stored;
+        }
+        *found = 1;
+    }
+    return NULL;
+}
+
+static const char *newer(apr_pool_t *pool, int version)
+{
+    return apr_psprintf(pool, "schema: the database holds schema version %d, newer than "
+                        "version %d that this module knows; upgrade the module", version,
+                        OCCI_SCHEMA_VERSION);
+}
+
+/* Runs the steps from version on, inside the caller's transaction. */
+static const char *upgrade(apr_pool_t *pool, const apr_dbd_driver_t *driver, apr_dbd_t *handle,
+                           int pgsql, int version)
+{
+    const char *error;
+    int i;
+
+    for (; version < OCCI_SCHEMA_VERSION; version++) {
+        const schema_step *step = &steps[version];
+
+        for (i = 0; i < step->count; i++) {
+            const schema_statement *statement = &step->statements[i];
+
+            error = run(pool, driver, handle,
+                        pgsql && statement->pgsql ? statement->pgsql : statement->sql);
+            if (error) {
+                return error;
+            }
+        }
+        /* A number from this table, not from any input. */
+        error = run(pool, driver, handle,
+                    apr_psprintf(pool, "UPDATE occi_schema SET version = %d", version + 1));
+        if (error) {
+            return error;
+        }
+    }
+    return NULL;
+}
+
+/* Everything after the version table exists, in one transaction that
+ * other processes migrating at the same time wait for. */
+static const char *migrate_locked(apr_pool_t *pool, const apr_dbd_driver_t *driver,
+                                  apr_dbd_t *handle, int pgsql)
+{
+    const char *error;
+    int found, version;
+
+    if (pgsql) {
+        error = run(pool, driver, handle, "BEGIN");
+        if (!error) {
+            error = run(pool, driver, handle, "LOCK TABLE occi_schema IN ACCESS EXCLUSIVE MODE");
+        }
+    }
+    else {
+        /* A plain BEGIN takes the write lock only at the first write, and
+         * two processes that both read first deadlock on the upgrade. */
+        error = run(pool, driver, handle, "BEGIN IMMEDIATE");
+    }
+    if (!error) {
+        error = read_version(pool, driver, handle, &found, &version);
+        if (error && !pgsql) {
+            /* The sqlite3 driver prepares with the legacy interface, whose
+             * statements fail once ("database schema has changed") when
+             * another process has just created the tables; SQLite reloads
+             * the schema for the next one. */
+            error = read_version(pool, driver, handle, &found, &version);
+        }
+    }
+    if (!error && !found) {
+        error = run(pool, driver, handle, "INSERT INTO occi_schema (version) VALUES (0)");
+    }
+    if (!error && version > OCCI_SCHEMA_VERSION) {
+        error = newer(pool, version);
+    }
+    if (!error) {
+        error = upgrade(pool, driver, handle, pgsql, version);
+    }
+    if (!error) {
+        error = run(pool, driver, handle, "COMMIT");
+    }
+    if (error) {
+        int rows;
+
+        apr_dbd_query(driver, handle, &rows, "ROLLBACK");
+    }
+    return error;
+}
+
+const char *occi_store_migrate(apr_pool_t *pool, const apr_dbd_driver_t *driver,
+                               apr_dbd_t *handle)
+{
+    const char *name = apr_dbd_name(driver);
+    const char *error;
+    int pgsql, found, version;
+
+    if (!strcmp(name, "pgsql")) {
+        pgsql = 1;
+    }
+    else if (!strcmp(name, "sqlite3")) {
+        pgsql = 0;
+    }
+    else {
+        return apr_psprintf(pool, "schema: the store supports the sqlite3 and pgsql drivers, "
+                            "not %s", name);
+    }
+
+    /* The usual case, a current schema, costs this one SELECT. */
+    if (!read_version(pool, driver, handle, &found, &version) && found) {
+        if (version == OCCI_SCHEMA_VERSION) {
+            return NULL;
+        }
+        if (version > OCCI_SCHEMA_VERSION) {
+            return newer(pool, version);
+        }
+    }
+
+    /* The version table is created outside the transaction: PostgreSQL's
+     * CREATE TABLE IF NOT EXISTS is not safe against a concurrent one (the
+     * loser fails on a unique index of the catalog), and once it exists it
+     * is the lock every migration takes. The retry is that loser's. */
+    error = run(pool, driver, handle,
+                "CREATE TABLE IF NOT EXISTS occi_schema (version INTEGER NOT NULL)");
+    if (error) {
+        error = run(pool, driver, handle,
+                    "CREATE TABLE IF NOT EXISTS occi_schema (version INTEGER NOT NULL)");
+    }
+    if (error) {
+        return error;
+    }
+    return migrate_locked(pool, driver, handle, pgsql);
+}
