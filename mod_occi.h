@@ -92,6 +92,9 @@ typedef struct occi_request {
     occi_validation validation;  /* model plus the owner's user mixins, once loaded */
     int user_mixins_loaded;
     apr_array_header_t *user_mixins;  /* const occi_category *, once loaded */
+    /* Locations of the entities this request created: text renderings
+     * repeat them in X-OCCI-Location headers. */
+    apr_array_header_t *created_locations;
 } occi_request;
 
 /* ---- Responses (mod_occi_response.c) ------------------------------- */

@@ -186,7 +186,7 @@ static const char *absolute_location(occi_request *req, const occi_entity *entit
 }
 
 /* Sends a listing of entities in the negotiated rendering. */
-static int send_collection(occi_request *req, apr_array_header_t *entities)
+static int send_collection(occi_request *req, int http_status, apr_array_header_t *entities)
 {
     apr_pool_t *pool = req->r->pool;
     occi_render_context context = render_context(req);
@@ -217,19 +217,19 @@ static int send_collection(occi_request *req, apr_array_header_t *entities)
                 occi_state_applicable_actions(pool, req->model, entity);
         }
         body = occi_json_render_collection(pool, &context, entities, actions);
-        return occi_send_body(req, HTTP_OK, type, body, strlen(body));
+        return occi_send_body(req, http_status, type, body, strlen(body));
     }
     if (type == OCCI_MEDIA_URI_LIST) {
         const char *body = occi_text_uri_list(pool, locations);
 
-        return occi_send_body(req, HTTP_OK, type, body, strlen(body));
+        return occi_send_body(req, http_status, type, body, strlen(body));
     }
     else {
         apr_array_header_t *fields = apr_array_make(pool, entities->nelts,
                                                     sizeof(occi_text_field));
 
         occi_text_render_locations(pool, locations, fields);
-        return occi_send_fields(req, HTTP_OK, type, fields);
+        return occi_send_fields(req, http_status, type, fields);
     }
 }
 
@@ -339,13 +339,13 @@ static int resolve_link_ends(occi_request *req, occi_entity *link, const occi_en
     }
     if (wanted_target && strcmp(source->kind, COMPUTE_KIND)) {
         occi_send_error(req, HTTP_BAD_REQUEST, apr_psprintf(
-                            pool, "a %s link starts at a compute, not at a %s",
+                            pool, "a %s link must start at a compute, not at a %s",
                             strrchr(link->kind, '#') + 1, strrchr(source->kind, '#') + 1));
         return HTTP_BAD_REQUEST;
     }
+    /* The source's kind is implied by the source, and rendered from it. */
     occi_entity_set_string(pool, link, "occi.core.source",
                            occi_entity_location(pool, req->model, source));
-    occi_entity_set_string(pool, link, "occi.core.source.kind", source->kind);
 
     if (!target_ref) {
         occi_send_error(req, HTTP_BAD_REQUEST, "a link needs occi.core.target");
@@ -365,7 +365,7 @@ static int resolve_link_ends(occi_request *req, occi_entity *link, const occi_en
     }
     if (wanted_target && strcmp(found->kind, wanted_target)) {
         occi_send_error(req, HTTP_BAD_REQUEST, apr_psprintf(
-                            pool, "a %s link points at a %s, not at a %s",
+                            pool, "a %s link must point at a %s, not at a %s",
                             strrchr(link->kind, '#') + 1, strrchr(wanted_target, '#') + 1,
                             strrchr(found->kind, '#') + 1));
         return HTTP_BAD_REQUEST;
@@ -476,10 +476,13 @@ static int insert_entities(occi_request *req, const apr_array_header_t *entities
     return OK;
 }
 
+/* Location names the first new entity; text renderings list them all in
+ * X-OCCI-Location (see occi_send_fields). */
 static void add_location_headers(occi_request *req, const apr_array_header_t *entities)
 {
     int i;
 
+    req->created_locations = apr_array_make(req->r->pool, entities->nelts, sizeof(const char *));
     for (i = 0; i < entities->nelts; i++) {
         const char *location = absolute_location(req, APR_ARRAY_IDX(entities, i,
                                                                      const occi_entity *));
@@ -487,7 +490,7 @@ static void add_location_headers(occi_request *req, const apr_array_header_t *en
             apr_table_setn(req->r->headers_out, "Location",
                            ap_construct_url(req->r->pool, location, req->r));
         }
-        apr_table_addn(req->r->headers_out, "X-OCCI-Location", location);
+        APR_ARRAY_PUSH(req->created_locations, const char *) = location;
     }
 }
 
@@ -514,7 +517,7 @@ static int create_in_collection(occi_request *req, const occi_category *kind)
     if (entities->nelts == 1) {
         return send_entity(req, HTTP_CREATED, APR_ARRAY_IDX(entities, 0, occi_entity *));
     }
-    return send_collection(req, entities);
+    return send_collection(req, HTTP_CREATED, entities);
 }
 
 /* ---- Collections --------------------------------------------------- */
@@ -602,13 +605,13 @@ static int read_filter(occi_request *req, entity_filter *filter, occi_store_quer
             const occi_text_field *field = &APR_ARRAY_IDX(fields, i, occi_text_field);
 
             if (!strcmp(field->name, "X-OCCI-Attribute")) {
-                apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_text_field));
-                occi_text_field *kind = apr_array_push(one), *attributes = apr_array_push(one);
+                apr_array_header_t *one = apr_array_make(pool, 2, sizeof(occi_text_field));
+                occi_text_field *kind = apr_array_push(one);
 
                 /* A dummy kind lets the entity parser read the attributes. */
                 kind->name = "Category";
                 kind->value = "filter; scheme=\"urn:x-filter#\"; class=\"kind\"";
-                *attributes = *field;
+                *(occi_text_field *)apr_array_push(one) = *field;
                 if ((error = occi_text_parse_entity(pool, one, &named))) {
                     return occi_refuse(req, HTTP_BAD_REQUEST, apr_pstrcat(
                                                pool, "X-OCCI-Attribute filter: ", error, NULL));
@@ -811,7 +814,7 @@ static int run_action(occi_request *req, apr_array_header_t *entities, int is_co
         return occi_refuse_store(req, stored);
     }
     if (is_collection) {
-        return send_collection(req, entities);
+        return send_collection(req, HTTP_OK, entities);
     }
     return send_entity(req, HTTP_OK, APR_ARRAY_IDX(entities, 0, occi_entity *));
 }
@@ -910,7 +913,7 @@ static int change_membership(occi_request *req, const occi_route *route)
     if ((status = list_members(req, route, 0, &members)) != OK) {
         return status;
     }
-    return send_collection(req, members);
+    return send_collection(req, HTTP_OK, members);
 }
 
 /* Deletes every member of a kind collection. */
@@ -962,7 +965,7 @@ int occi_handle_collection(occi_request *req, const occi_route *route)
         if ((status = list_members(req, route, 1, &members)) != OK) {
             return status;
         }
-        return send_collection(req, members);
+        return send_collection(req, HTTP_OK, members);
     case M_POST:
         if (route->type == OCCI_ROUTE_KIND_COLLECTION) {
             return create_in_collection(req, route->category);

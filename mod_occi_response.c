@@ -153,6 +153,10 @@ int occi_send_fields(occi_request *req, int status, occi_media_type type,
     const char *body;
     int i;
 
+    for (i = 0; req->created_locations && i < req->created_locations->nelts; i++) {
+        apr_table_addn(r->headers_out, "X-OCCI-Location",
+                       APR_ARRAY_IDX(req->created_locations, i, const char *));
+    }
     if (type == OCCI_MEDIA_TEXT_OCCI) {
         for (i = 0; i < fields->nelts; i++) {
             const occi_text_field *field = &APR_ARRAY_IDX(fields, i, occi_text_field);

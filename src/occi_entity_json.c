@@ -409,9 +409,11 @@ static const char *parse_entity_object(apr_pool_t *pool, json_object *object,
     if ((error = string_member(pool, object, "kind", context, &kind))) {
         return error;
     }
-    if (!kind || !*kind) {
-        return at(pool, context, "'kind' is missing (the type identifier of the entity's "
-                  "kind is required)");
+    /* A partial update may leave the kind out; whoever creates an entity
+     * checks that it names one. */
+    if (kind && !*kind) {
+        return at(pool, context, "'kind' is empty (it is the type identifier of the "
+                  "entity's kind)");
     }
     entity->kind = kind;
     if (json_object_object_get_ex(object, "mixins", &mixins)) {

@@ -5,6 +5,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Apache::TestConfig ();
 use File::Temp qw(tempdir);
+use IO::Socket::INET;
 use FindBin;
 
 my $config = Apache::Test::config();
@@ -90,13 +91,14 @@ for my $case (@bad) {
 }
 
 # Without mod_dbd httpd does not start, and says what to load.
+my $free_port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)->sockport;
 open my $fh, '>', "$dir/nodbd.conf" or die $!;
 print $fh <<"CONF";
 ServerRoot "$dir"
 DefaultRuntimeDir "$dir"
 PidFile "$dir/nodbd.pid"
 ErrorLog "$dir/nodbd_error_log"
-Listen 127.0.0.1:0
+Listen 127.0.0.1:$free_port
 LoadModule mpm_event_module $modules/mod_mpm_event.so
 LoadModule authz_core_module $modules/mod_authz_core.so
 LoadModule occi_module $module

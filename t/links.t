@@ -58,8 +58,8 @@ is scalar @{ decode_json_body(json_request(GET => $vm2))->{links} }, 2, 'the sou
 for my $bad (
     [{ kind => $ni, source => '/compute/00000000-0000-4000-8000-000000000000', target => $net },
         qr/source .* is not a resource here/],
-    [{ kind => $ni, source => $vm2, target => $disk }, qr/points at a storage, not at a network/],
-    [{ kind => $ni, source => $net, target => $net }, qr/starts at a compute/],
+    [{ kind => $ni, source => $vm2, target => $disk }, qr/must point at a network, not at a storage/],
+    [{ kind => $ni, source => $net, target => $net }, qr/must start at a compute/],
     [{ kind => $ni, source => $vm2 }, qr/occi\.core\.target/],
     [{ kind => $ni, source => $vm2, target => '/network/00000000-0000-4000-8000-000000000000' },
         qr/target .* is not an entity here/],
