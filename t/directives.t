@@ -104,9 +104,10 @@ LoadModule authz_core_module $modules/mod_authz_core.so
 LoadModule occi_module $module
 CONF
 close $fh;
-$output = `'$httpd' -d '$dir' -f '$dir/nodbd.conf' -k start 2>&1`;
-my $started = $? == 0 && -f "$dir/nodbd.pid";
-`'$httpd' -d '$dir' -f '$dir/nodbd.conf' -k stop 2>&1` if $started;
+# In the foreground httpd fails before it returns (or is stopped by
+# timeout if it wrongly starts), so the log is complete when read.
+$output = `timeout 20 '$httpd' -d '$dir' -f '$dir/nodbd.conf' -D FOREGROUND 2>&1`;
+my $started = ($? >> 8) == 124;
 ok !$started, 'without mod_dbd httpd refuses to start';
 my $log = '';
 if (open my $l, '<', "$dir/nodbd_error_log") {
