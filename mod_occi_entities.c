@@ -566,6 +566,7 @@ static int read_page(occi_request *req, occi_store_query *query)
 typedef struct {
     apr_array_header_t *categories;   /* type ids an entity must carry (any of) */
     apr_array_header_t *attributes;   /* occi_attribute_value it must have */
+    apr_array_header_t *scope;        /* and, when not NULL, one of these type ids */
 } entity_filter;
 
 /* Filters from text/occi headers (Category, X-OCCI-Attribute) and the
@@ -583,6 +584,7 @@ static int read_filter(occi_request *req, entity_filter *filter, occi_store_quer
 
     filter->categories = apr_array_make(pool, 2, sizeof(const char *));
     filter->attributes = apr_array_make(pool, 2, sizeof(occi_attribute_value));
+    filter->scope = NULL;
     if (fields->nelts) {
         /* A filter is an entity rendering in headers: reuse the parser,
          * which needs a kind first, by reading categories on their own. */
@@ -634,10 +636,27 @@ static int read_filter(occi_request *req, entity_filter *filter, occi_store_quer
     return OK;
 }
 
+static int carries_any(const occi_entity *entity, const apr_array_header_t *type_ids)
+{
+    int i;
+
+    for (i = 0; i < type_ids->nelts; i++) {
+        const char *wanted = APR_ARRAY_IDX(type_ids, i, const char *);
+
+        if (!strcmp(entity->kind, wanted) || occi_entity_has_mixin(entity, wanted)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int entity_matches(const occi_entity *entity, const entity_filter *filter)
 {
     int i, any = filter->categories->nelts == 0;
 
+    if (filter->scope && !carries_any(entity, filter->scope)) {
+        return 0;
+    }
     for (i = 0; !any && i < filter->categories->nelts; i++) {
         const char *wanted = APR_ARRAY_IDX(filter->categories, i, const char *);
 
@@ -656,6 +675,32 @@ static int entity_matches(const occi_entity *entity, const entity_filter *filter
         }
     }
     return 1;
+}
+
+/* The kinds and mixins (type ids) located below an unbound path: the
+ * collections whose union it stands for. */
+static apr_array_header_t *categories_below(occi_request *req, const char *path)
+{
+    apr_pool_t *pool = req->r->pool;
+    apr_array_header_t *below = apr_array_make(pool, 8, sizeof(const char *));
+    size_t len = strlen(path);
+    int i, n = occi_model_count(req->model);
+
+    for (i = 0; i < n; i++) {
+        const occi_category *category = occi_model_at(req->model, i);
+
+        if (category->location && !strncmp(category->location, path, len)) {
+            APR_ARRAY_PUSH(below, const char *) = occi_category_type_id(pool, category);
+        }
+    }
+    for (i = 0; req->user_mixins && i < req->user_mixins->nelts; i++) {
+        const occi_category *mixin = APR_ARRAY_IDX(req->user_mixins, i, const occi_category *);
+
+        if (!strncmp(mixin->location, path, len)) {
+            APR_ARRAY_PUSH(below, const char *) = occi_category_type_id(pool, mixin);
+        }
+    }
+    return below;
 }
 
 /* The entities a collection GET (or a collection action) covers. */
@@ -680,11 +725,14 @@ static int list_members(occi_request *req, const occi_route *route, int paged,
     if ((status = read_filter(req, &filter, &query)) != OK) {
         return status;
     }
+    if (route->type == OCCI_ROUTE_UNBOUND && strcmp(req->path, "/")) {
+        filter.scope = categories_below(req, req->path);
+    }
     if (paged && (status = read_page(req, &query)) != OK) {
         return status;
     }
     /* Header filters are applied here, so then the page is cut here too. */
-    in_memory = filter.categories->nelts || filter.attributes->nelts;
+    in_memory = filter.categories->nelts || filter.attributes->nelts || filter.scope;
     offset = query.offset;
     limit = query.limit;
     if (in_memory) {
@@ -916,6 +964,30 @@ static int change_membership(occi_request *req, const occi_route *route)
     return send_collection(req, HTTP_OK, members);
 }
 
+/* Deletes entity inside the caller's transaction, with the links that
+ * start at it (the store's part) and the links that point at it, which
+ * would otherwise name a resource that is gone. */
+static occi_store_status delete_one(occi_request *req, const occi_entity *entity)
+{
+    apr_pool_t *pool = req->r->pool;
+    apr_array_header_t *links;
+    occi_store_status status;
+    int i;
+
+    status = occi_store_links_to(req->store, pool,
+                                 occi_entity_location(pool, req->model, entity), &links);
+    for (i = 0; status == OCCI_STORE_OK && i < links->nelts; i++) {
+        status = occi_store_delete(req->store, APR_ARRAY_IDX(links, i, occi_entity *)->id, NULL);
+        if (status == OCCI_STORE_NOT_FOUND) {
+            status = OCCI_STORE_OK;
+        }
+    }
+    if (status == OCCI_STORE_OK) {
+        status = occi_store_delete(req->store, entity->id, req->owner);
+    }
+    return status;
+}
+
 /* Deletes every member of a kind collection. */
 static int delete_members(occi_request *req, const occi_route *route)
 {
@@ -928,8 +1000,7 @@ static int delete_members(occi_request *req, const occi_route *route)
     }
     stored = occi_store_begin(req->store);
     for (i = 0; stored == OCCI_STORE_OK && i < members->nelts; i++) {
-        stored = occi_store_delete(req->store, APR_ARRAY_IDX(members, i, occi_entity *)->id,
-                                   req->owner);
+        stored = delete_one(req, APR_ARRAY_IDX(members, i, occi_entity *));
         if (stored == OCCI_STORE_NOT_FOUND) {
             stored = OCCI_STORE_OK;        /* deleted as a link of an earlier one */
         }
@@ -1106,7 +1177,16 @@ static int delete_entity(occi_request *req, occi_entity *current)
     if (status != OK) {
         return status;
     }
-    stored = occi_store_delete(req->store, current->id, req->owner);
+    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
+        return occi_refuse_store(req, stored);
+    }
+    stored = delete_one(req, current);
+    if (stored == OCCI_STORE_OK) {
+        stored = occi_store_commit(req->store);
+    }
+    else {
+        occi_store_rollback(req->store);
+    }
     if (stored == OCCI_STORE_NOT_FOUND) {
         return occi_refuse(req, HTTP_NOT_FOUND, "the entity was deleted meanwhile");
     }

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
@@ -113,11 +114,8 @@ const char *occi_value_to_text(apr_pool_t *pool, const occi_value *value)
         /* APR's formatter knows no "ll": use its own 64-bit format. */
         return apr_psprintf(pool, "%" APR_INT64_T_FMT, (apr_int64_t)value->integer);
     case OCCI_TYPE_FLOAT:
-        /* %.17g round-trips every double; keep a '.' so it reads as a float.
-         * The C library's formatter, as APR's drops leading zeros. */
-        snprintf(number, sizeof(number), "%.17g", value->number);
-        return strpbrk(number, ".eEn") ? apr_pstrdup(pool, number)
-                                       : apr_pstrcat(pool, number, ".0", NULL);
+        occi_format_double(number, sizeof(number), value->number);
+        return apr_pstrdup(pool, number);
     case OCCI_TYPE_BOOLEAN:
         return value->boolean ? "true" : "false";
     case OCCI_TYPE_STRING:
@@ -128,6 +126,25 @@ const char *occi_value_to_text(apr_pool_t *pool, const occi_value *value)
     occi_buf_init(&buf, pool, 64);
     occi_buf_put_quoted(&buf, value->string ? value->string : "");
     return buf.data;
+}
+
+void occi_format_double(char *text, size_t size, double number)
+{
+    int precision;
+
+    /* The C library's formatter: APR's drops leading zeros ("0.5" -> ".5").
+     * %.17g always reads back exactly, but writes 0.1 as
+     * 0.10000000000000001; the first shorter precision that reads back
+     * exactly is the one a person would write. */
+    for (precision = 1; precision <= 17; precision++) {
+        snprintf(text, size - 2, "%.*g", precision, number);
+        if (strtod(text, NULL) == number) {
+            break;
+        }
+    }
+    if (!strpbrk(text, ".eEn")) {
+        strcat(text, ".0");
+    }
 }
 
 int occi_value_equal(const occi_value *a, const occi_value *b)

@@ -70,6 +70,10 @@ int occi_entity_has_mixin(const occi_entity *entity, const char *type_id);
  * quoted JSON text. */
 const char *occi_value_to_text(apr_pool_t *pool, const occi_value *value);
 
+/* Writes the shortest text that reads back as the same double, with a
+ * '.' or an exponent so that it stays a float ("2.0", "0.1"); size >= 32. */
+void occi_format_double(char *text, size_t size, double number);
+
 /* Equality of two values (same type and content). */
 int occi_value_equal(const occi_value *a, const occi_value *b);
 

@@ -666,26 +666,16 @@ static const char *to_pool_string(apr_pool_t *pool, json_object *object)
     return copy;
 }
 
-/* The shortest text that reads back as the same double, with a '.' or an
- * exponent so that it stays a float: 2.0 is "2.0", 0.1 is "0.1" (json-c's
- * own %.17g would write 0.10000000000000001). */
+/* A double in its shortest exact form (json-c's own %.17g would write 0.1
+ * as 0.10000000000000001). */
 static json_object *new_double(double number)
 {
     char text[40];
-    int precision;
 
     if (!isfinite(number)) {
         return NULL;                            /* JSON null: no NaN in JSON */
     }
-    for (precision = 1; precision <= 17; precision++) {
-        snprintf(text, sizeof(text) - 2, "%.*g", precision, number);
-        if (strtod(text, NULL) == number) {
-            break;
-        }
-    }
-    if (!strpbrk(text, ".e")) {
-        strcat(text, ".0");
-    }
+    occi_format_double(text, sizeof(text), number);
     return json_object_new_double_s(number, text);
 }
 

@@ -103,11 +103,17 @@ static const schema_statement schema_1[] = {
       " applies TEXT NOT NULL)" },
 };
 
+/* Version 1 -> 2: links are found by their target, to delete them with it. */
+static const schema_statement schema_2[] = {
+    { "CREATE INDEX IF NOT EXISTS occi_entity_target ON occi_entity (target, seq)", NULL },
+};
+
 #define STEP(statements) { statements, (int)(sizeof(statements) / sizeof(statements[0])) }
 
 /* steps[n] takes version n to n + 1. */
 static const schema_step steps[] = {
     STEP(schema_1),
+    STEP(schema_2),
 };
 
 /* Refuses to compile when a step is missing or one too many. */

@@ -51,6 +51,7 @@ enum {
     ENTITY_SET_MIXINS,
     ENTITY_DELETE,
     LINKS_FROM,
+    LINKS_TO,
     LINKS_DELETE,
     MEMBERSHIP_INSERT,
     MEMBERSHIP_DELETE,
@@ -139,6 +140,8 @@ static const occi_statement statements[STATEMENT_COUNT] = {
         "DELETE FROM occi_entity WHERE id = %s AND " OWNER_OPTION },
     [LINKS_FROM] = { "occi_links_from",
         "SELECT " ENTITY_COLUMNS " FROM occi_entity e WHERE e.source_id = %s ORDER BY e.seq" },
+    [LINKS_TO] = { "occi_links_to",
+        "SELECT " ENTITY_COLUMNS " FROM occi_entity e WHERE e.target = %s ORDER BY e.seq" },
     [LINKS_DELETE] = { "occi_links_delete",
         "DELETE FROM occi_entity WHERE source_id = %s" },
     /* The membership and attribute rows copy owner and seq from the entity
@@ -956,6 +959,15 @@ occi_store_status occi_store_links_from(occi_store *store, apr_pool_t *pool,
     apr_array_header_t *rows;
 
     CHECK(SELECT(store, pool, LINKS_FROM, &rows, source_id));
+    return entities_from_rows(store, pool, rows, links);
+}
+
+occi_store_status occi_store_links_to(occi_store *store, apr_pool_t *pool,
+                                      const char *target_location, apr_array_header_t **links)
+{
+    apr_array_header_t *rows;
+
+    CHECK(SELECT(store, pool, LINKS_TO, &rows, target_location));
     return entities_from_rows(store, pool, rows, links);
 }
 

@@ -44,7 +44,7 @@ typedef struct occi_statement {
 const occi_statement *occi_store_statements(int *count);
 
 /* The schema version this code writes and reads. */
-#define OCCI_SCHEMA_VERSION 1
+#define OCCI_SCHEMA_VERSION 2
 
 /* Creates the schema on an empty database, or upgrades an older one, in a
  * transaction that other processes doing the same wait for. Returns NULL,
@@ -114,6 +114,12 @@ occi_store_status occi_store_delete(occi_store *store, const char *id, const cha
 occi_store_status occi_store_links_from(occi_store *store, apr_pool_t *pool,
                                         const char *source_id,
                                         apr_array_header_t **links);
+
+/* The links whose occi.core.target is target_location (a location below
+ * the mount, "/network/<id>"), of any owner, oldest first. */
+occi_store_status occi_store_links_to(occi_store *store, apr_pool_t *pool,
+                                      const char *target_location,
+                                      apr_array_header_t **links);
 
 /* What a collection request asks for. Unset members (NULL) do not filter. */
 typedef struct occi_store_query {

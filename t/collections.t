@@ -47,6 +47,16 @@ $res = occi_request(GET => '/', [Accept => 'text/uri-list']);
 my %root = map { $_ => 1 } grep { length } split /\r?\n/, $res->content;
 ok !grep({ !$root{$_} } @paths), 'GET / lists the networks among everything';
 
+# Below another unbound path, the union of the collections located there.
+my ($flavoured) = create_json('/compute/', { kind => INFRA . 'compute',
+    mixins => ['http://localhost/occi/resource_tpl#small'] });
+my ($plain) = create_json('/compute/', { kind => INFRA . 'compute' });
+my %below = map { $_ => 1 } grep { length }
+    split /\r?\n/, occi_request(GET => '/mixin/', [Accept => 'text/uri-list'])->content;
+ok $below{$flavoured}, 'GET /mixin/ lists a member of a template below it';
+ok !$below{$plain} && !$below{$paths[0]}, 'and nothing that carries no mixin located there';
+json_request(DELETE => $_) for $flavoured, $plain;
+
 # Pagination: page/number, 413 beyond the maximum, empty past the end.
 my @pages;
 for my $page (1 .. 3) {

@@ -80,5 +80,12 @@ ok json_request(DELETE => $vm)->code =~ /^20[04]$/, 'DELETE the compute';
 is json_request(GET => $_)->code, 404, "its link $_ is gone" for @vm_links;
 is json_request(GET => $net)->code, 200, 'the network stays';
 
-json_request(DELETE => $_) for $vm2, $net, $disk;
+# Deleting a link's target deletes the link too: it would point at nothing.
+my ($nic2) = create_json('/networkinterface/', { kind => $ni, source => $vm2, target => $net });
+ok json_request(DELETE => $net)->code =~ /^20[04]$/, 'DELETE the network';
+is json_request(GET => $nic2)->code, 404, 'the interface to it is gone';
+ok !grep({ $_->{kind} eq $ni } @{ decode_json_body(json_request(GET => $vm2))->{links} }),
+    'and the compute no longer lists it';
+
+json_request(DELETE => $_) for $vm2, $disk;
 done_testing();
