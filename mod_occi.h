@@ -162,6 +162,13 @@ int occi_store_acquire(occi_request *req);
  * Returns OK. */
 int occi_send_store_error(occi_request *req, occi_store_status status);
 
+/* Ends a transaction the caller began: commits when status is OK, else
+ * rolls back. Answers a failure: conflict_status with conflict_message for
+ * OCCI_STORE_CONFLICT, 404 for OCCI_STORE_NOT_FOUND, 500 otherwise.
+ * Returns OK, or the status it sent. */
+int occi_store_finish(occi_request *req, occi_store_status status, int conflict_status,
+                      const char *conflict_message);
+
 /* Loads the owner's user mixins into req->validation (once). OK or an
  * error already sent. */
 int occi_load_user_mixins(occi_request *req);

@@ -350,26 +350,14 @@ static int define_user_mixins(occi_request *req)
             return status;
         }
     }
-    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
-        return occi_send_store_error(req, stored);
+    stored = occi_store_begin(req->store);
+    for (i = 0; stored == OCCI_STORE_OK && i < categories->nelts; i++) {
+        stored = occi_store_insert_mixin(req->store, APR_ARRAY_IDX(categories, i, occi_category *),
+                                         req->owner);
     }
-    for (i = 0; i < categories->nelts; i++) {
-        occi_category *mixin = APR_ARRAY_IDX(categories, i, occi_category *);
-
-        stored = occi_store_insert_mixin(req->store, mixin, req->owner);
-        if (stored != OCCI_STORE_OK) {
-            occi_store_rollback(req->store);
-            if (stored == OCCI_STORE_CONFLICT) {
-                return occi_send_error(req, HTTP_CONFLICT, apr_psprintf(
-                                           req->r->pool, "mixin %s or its location %s "
-                                           "already exists", occi_category_type_id(
-                                               req->r->pool, mixin), mixin->location));
-            }
-            return occi_send_store_error(req, stored);
-        }
-    }
-    if ((stored = occi_store_commit(req->store)) != OCCI_STORE_OK) {
-        return occi_send_store_error(req, stored);
+    if ((status = occi_store_finish(req, stored, HTTP_CONFLICT, "one of these mixins, or "
+                                    "its location, exists already")) != OK) {
+        return status;
     }
     return send_categories(req, categories);
 }
@@ -398,21 +386,16 @@ static int delete_user_mixins(occi_request *req)
                                        req->r->pool, "there is no mixin %s", type_id));
         }
     }
-    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
-        return occi_send_store_error(req, stored);
-    }
-    for (i = 0; i < categories->nelts; i++) {
+    stored = occi_store_begin(req->store);
+    for (i = 0; stored == OCCI_STORE_OK && i < categories->nelts; i++) {
         const occi_category *named = APR_ARRAY_IDX(categories, i, const occi_category *);
 
         stored = occi_store_delete_mixin(req->store, occi_category_type_id(req->r->pool, named),
                                          req->owner);
-        if (stored != OCCI_STORE_OK && stored != OCCI_STORE_NOT_FOUND) {
-            occi_store_rollback(req->store);
-            return occi_send_store_error(req, stored);
-        }
     }
-    if ((stored = occi_store_commit(req->store)) != OCCI_STORE_OK) {
-        return occi_send_store_error(req, stored);
+    if ((status = occi_store_finish(req, stored, HTTP_CONFLICT, "a mixin changed meanwhile; "
+                                    "try again")) != OK) {
+        return status;
     }
     return occi_send_body(req, HTTP_OK, OCCI_MEDIA_TEXT_PLAIN, "", 0);
 }

@@ -459,21 +459,8 @@ static int insert_entities(occi_request *req, const apr_array_header_t *entities
                                                                  const occi_entity *));
         }
     }
-    if (status == OCCI_STORE_OK) {
-        status = occi_store_commit(req->store);
-    }
-    else {
-        occi_store_rollback(req->store);
-    }
-    if (status == OCCI_STORE_CONFLICT) {
-        occi_send_error(req, HTTP_CONFLICT, "an entity with one of these ids exists already");
-        return HTTP_CONFLICT;
-    }
-    if (status != OCCI_STORE_OK) {
-        occi_send_store_error(req, status);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    return OK;
+    return occi_store_finish(req, status, HTTP_CONFLICT,
+                             "an entity with one of these ids exists already");
 }
 
 /* Location names the first new entity; text renderings list them all in
@@ -766,6 +753,21 @@ static int list_members(occi_request *req, const occi_route *route, int paged,
     return OK;
 }
 
+/* Stores each changed entity, in one transaction. */
+static int update_all(occi_request *req, apr_array_header_t *entities)
+{
+    occi_store_status stored = occi_store_begin(req->store);
+    int i;
+
+    for (i = 0; stored == OCCI_STORE_OK && i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+
+        stored = occi_store_update(req->store, entity, entity->revision);
+    }
+    return occi_store_finish(req, stored, HTTP_CONFLICT, "an entity changed meanwhile; "
+                             "try again");
+}
+
 /* Runs an action on entities (one, or a collection's members). */
 static int run_action(occi_request *req, apr_array_header_t *entities, int is_collection)
 {
@@ -774,7 +776,6 @@ static int run_action(occi_request *req, apr_array_header_t *entities, int is_co
     const char *action = NULL, *error = NULL;
     apr_array_header_t *parameters = NULL, *fields;
     occi_media_type type;
-    occi_store_status stored;
     const char *body;
     apr_size_t len;
     const char *hash;
@@ -840,59 +841,13 @@ static int run_action(occi_request *req, apr_array_header_t *entities, int is_co
             occi_entity_set_string(pool, entity, state_attribute, after);
         }
     }
-    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
-        return occi_refuse_store(req, stored);
-    }
-    for (i = 0; stored == OCCI_STORE_OK && i < entities->nelts; i++) {
-        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
-
-        stored = occi_store_update(req->store, entity, entity->revision);
-    }
-    if (stored == OCCI_STORE_OK) {
-        stored = occi_store_commit(req->store);
-    }
-    else {
-        occi_store_rollback(req->store);
-    }
-    if (stored == OCCI_STORE_CONFLICT) {
-        return occi_refuse(req, HTTP_CONFLICT, "the entity changed while the action "
-                               "ran; try again");
-    }
-    if (stored != OCCI_STORE_OK) {
-        return occi_refuse_store(req, stored);
+    if ((status = update_all(req, entities)) != OK) {
+        return status;
     }
     if (is_collection) {
         return send_collection(req, HTTP_OK, entities);
     }
     return send_entity(req, HTTP_OK, APR_ARRAY_IDX(entities, 0, occi_entity *));
-}
-
-/* Applies change to each entity in one transaction. */
-static int update_all(occi_request *req, apr_array_header_t *entities)
-{
-    occi_store_status stored = occi_store_begin(req->store);
-    int i;
-
-    for (i = 0; stored == OCCI_STORE_OK && i < entities->nelts; i++) {
-        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
-
-        stored = occi_store_update(req->store, entity, entity->revision);
-    }
-    if (stored == OCCI_STORE_OK) {
-        stored = occi_store_commit(req->store);
-    }
-    else {
-        occi_store_rollback(req->store);
-    }
-    if (stored == OCCI_STORE_CONFLICT) {
-        occi_send_error(req, HTTP_CONFLICT, "an entity changed meanwhile; try again");
-        return HTTP_CONFLICT;
-    }
-    if (stored != OCCI_STORE_OK) {
-        occi_send_store_error(req, stored);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    return OK;
 }
 
 /* Mixin collections: associate (POST), replace (PUT) or dissociate
@@ -1005,14 +960,9 @@ static int delete_members(occi_request *req, const occi_route *route)
             stored = OCCI_STORE_OK;        /* deleted as a link of an earlier one */
         }
     }
-    if (stored == OCCI_STORE_OK) {
-        stored = occi_store_commit(req->store);
-    }
-    else {
-        occi_store_rollback(req->store);
-    }
-    if (stored != OCCI_STORE_OK) {
-        return occi_refuse_store(req, stored);
+    if ((status = occi_store_finish(req, stored, HTTP_CONFLICT, "a member changed "
+                                    "meanwhile; try again")) != OK) {
+        return status;
     }
     return occi_send_body(req, HTTP_OK, OCCI_MEDIA_TEXT_PLAIN, "", 0);
 }
@@ -1177,21 +1127,13 @@ static int delete_entity(occi_request *req, occi_entity *current)
     if (status != OK) {
         return status;
     }
-    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
-        return occi_refuse_store(req, stored);
-    }
-    stored = delete_one(req, current);
+    stored = occi_store_begin(req->store);
     if (stored == OCCI_STORE_OK) {
-        stored = occi_store_commit(req->store);
+        stored = delete_one(req, current);
     }
-    else {
-        occi_store_rollback(req->store);
-    }
-    if (stored == OCCI_STORE_NOT_FOUND) {
-        return occi_refuse(req, HTTP_NOT_FOUND, "the entity was deleted meanwhile");
-    }
-    if (stored != OCCI_STORE_OK) {
-        return occi_refuse_store(req, stored);
+    if ((status = occi_store_finish(req, stored, HTTP_CONFLICT, "the entity changed "
+                                    "meanwhile; try again")) != OK) {
+        return status;
     }
     return occi_send_body(req, HTTP_OK, OCCI_MEDIA_TEXT_PLAIN, "", 0);
 }

@@ -158,6 +158,27 @@ int occi_refuse_store(occi_request *req, occi_store_status status)
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
+int occi_store_finish(occi_request *req, occi_store_status status, int conflict_status,
+                      const char *conflict_message)
+{
+    if (status == OCCI_STORE_OK) {
+        status = occi_store_commit(req->store);
+    }
+    else {
+        occi_store_rollback(req->store);
+    }
+    switch (status) {
+    case OCCI_STORE_OK:
+        return OK;
+    case OCCI_STORE_CONFLICT:
+        return occi_refuse(req, conflict_status, conflict_message);
+    case OCCI_STORE_NOT_FOUND:
+        return occi_refuse(req, HTTP_NOT_FOUND, "the entity was deleted meanwhile");
+    default:
+        return occi_refuse_store(req, status);
+    }
+}
+
 int occi_load_user_mixins(occi_request *req)
 {
     occi_store_status status;
