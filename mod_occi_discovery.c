@@ -83,6 +83,32 @@ static void select_user_mixins(occi_request *req, const apr_array_header_t *filt
     }
 }
 
+/* Sends categories (const occi_category *) in the rendering type. */
+static int send_categories(occi_request *req, occi_media_type type,
+                           const apr_array_header_t *categories)
+{
+    request_rec *r = req->r;
+    const char *body;
+
+    if (type == OCCI_MEDIA_TEXT_OCCI) {
+        apr_array_header_t *fields = apr_array_make(r->pool, categories->nelts,
+                                                    sizeof(occi_text_field));
+        int i;
+
+        for (i = 0; i < categories->nelts; i++) {
+            occi_text_field *field = apr_array_push(fields);
+
+            field->name = "Category";
+            field->value = occi_text_category(
+                r->pool, APR_ARRAY_IDX(categories, i, const occi_category *), req->base);
+        }
+        return occi_send_fields(req, HTTP_OK, type, fields);
+    }
+    body = occi_media_type_is_json(type) ? occi_json_categories(r->pool, categories, req->base)
+                                         : occi_text_category_lines(r->pool, categories, req->base);
+    return occi_send_body(req, HTTP_OK, type, body, strlen(body));
+}
+
 static int get_query_interface(occi_request *req)
 {
     request_rec *r = req->r;
@@ -90,7 +116,7 @@ static int get_query_interface(occi_request *req)
     occi_media_type type;
     const char *error, *body;
     apr_size_t len;
-    int status, i, cacheable;
+    int status, cacheable;
 
     status = occi_negotiate(req, occi_entity_renderings, occi_entity_renderings_count, &type);
     if (status != OK) {
@@ -111,25 +137,13 @@ static int get_query_interface(occi_request *req)
     }
     categories = occi_discovery_select(r->pool, req->model, filter);
     select_user_mixins(req, filter, categories);
-    if (type == OCCI_MEDIA_TEXT_OCCI) {
-        apr_array_header_t *fields = apr_array_make(r->pool, categories->nelts,
-                                                    sizeof(occi_text_field));
-
-        for (i = 0; i < categories->nelts; i++) {
-            occi_text_field *field = apr_array_push(fields);
-
-            field->name = "Category";
-            field->value = occi_text_category(
-                r->pool, APR_ARRAY_IDX(categories, i, const occi_category *), req->base);
-        }
-        return occi_send_fields(req, HTTP_OK, type, fields);
+    if (!cacheable) {
+        return send_categories(req, type, categories);
     }
     body = occi_media_type_is_json(type) ? occi_json_categories(r->pool, categories, req->base)
                                          : occi_text_category_lines(r->pool, categories, req->base);
     len = strlen(body);
-    if (cacheable) {
-        body = occi_render_cache_put(req->conf->renderings, req->base, type, body, len);
-    }
+    body = occi_render_cache_put(req->conf->renderings, req->base, type, body, len);
     return occi_send_body(req, HTTP_OK, type, body, len);
 }
 
@@ -305,39 +319,11 @@ static int check_user_mixin(occi_request *req, occi_category *mixin)
     return OK;
 }
 
-static int send_categories(occi_request *req, const apr_array_header_t *categories)
-{
-    request_rec *r = req->r;
-    occi_media_type type;
-    const char *body;
-    int status = occi_negotiate(req, occi_entity_renderings, occi_entity_renderings_count,
-                                &type);
-
-    if (status != OK) {
-        return status;
-    }
-    if (type == OCCI_MEDIA_TEXT_OCCI) {
-        apr_array_header_t *fields = apr_array_make(r->pool, 2, sizeof(occi_text_field));
-        int i;
-
-        for (i = 0; i < categories->nelts; i++) {
-            occi_text_field *field = apr_array_push(fields);
-
-            field->name = "Category";
-            field->value = occi_text_category(
-                r->pool, APR_ARRAY_IDX(categories, i, const occi_category *), req->base);
-        }
-        return occi_send_fields(req, HTTP_OK, type, fields);
-    }
-    body = occi_media_type_is_json(type) ? occi_json_categories(r->pool, categories, req->base)
-                                         : occi_text_category_lines(r->pool, categories, req->base);
-    return occi_send_body(req, HTTP_OK, type, body, strlen(body));
-}
-
 static int define_user_mixins(occi_request *req)
 {
     apr_array_header_t *categories;
     occi_store_status stored;
+    occi_media_type type;
     int status, i;
 
     if ((status = read_categories(req, &categories)) != OK
@@ -359,7 +345,11 @@ static int define_user_mixins(occi_request *req)
                                     "its location, exists already")) != OK) {
         return status;
     }
-    return send_categories(req, categories);
+    if ((status = occi_negotiate(req, occi_entity_renderings, occi_entity_renderings_count,
+                                 &type)) != OK) {
+        return status;
+    }
+    return send_categories(req, type, categories);
 }
 
 static int delete_user_mixins(occi_request *req)

@@ -63,3 +63,11 @@ void occi_buf_put_quoted(occi_buf *buf, const char *s)
     occi_buf_append(buf, run, (apr_size_t)(s - run));
     occi_buf_putc(buf, '"');
 }
+
+void occi_buf_put_param(occi_buf *buf, const char *name, const char *value)
+{
+    occi_buf_puts(buf, "; ");
+    occi_buf_puts(buf, name);
+    occi_buf_putc(buf, '=');
+    occi_buf_put_quoted(buf, value);
+}

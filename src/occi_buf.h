@@ -22,4 +22,8 @@ void occi_buf_putc(occi_buf *buf, char c);
  * '\' escaped as quoted-pairs. */
 void occi_buf_put_quoted(occi_buf *buf, const char *s);
 
+/* Appends "; name=" and value as a quoted-string: one parameter of a text
+ * rendering's Category or Link value. */
+void occi_buf_put_param(occi_buf *buf, const char *name, const char *value);
+
 #endif

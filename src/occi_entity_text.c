@@ -968,14 +968,6 @@ static void split_type_id(apr_pool_t *pool, const char *type_id, const char **sc
     *term = hash + 1;
 }
 
-static void put_param(occi_buf *buf, const char *name, const char *value)
-{
-    occi_buf_puts(buf, "; ");
-    occi_buf_puts(buf, name);
-    occi_buf_putc(buf, '=');
-    occi_buf_put_quoted(buf, value);
-}
-
 /* GFD.229 values are header values: a quoted-string cannot carry CR, LF
  * or other control characters, and one written out raw would end the
  * header (text/occi) or the line (text/plain) and let a stored value
@@ -1021,10 +1013,10 @@ static const char *category_value(apr_pool_t *pool, const occi_render_context *c
     split_type_id(pool, type_id, &scheme, &term);
     occi_buf_init(&buf, pool, 128);
     occi_buf_puts(&buf, term);
-    put_param(&buf, "scheme", scheme);
-    put_param(&buf, "class", cls);
+    occi_buf_put_param(&buf, "scheme", scheme);
+    occi_buf_put_param(&buf, "class", cls);
     if (known && known->location) {
-        put_param(&buf, "location", apr_pstrcat(pool, context->base, known->location, NULL));
+        occi_buf_put_param(&buf, "location", apr_pstrcat(pool, context->base, known->location, NULL));
     }
     return buf.data;
 }
@@ -1076,11 +1068,11 @@ static const char *link_value_text(apr_pool_t *pool, const occi_render_context *
     occi_buf_putc(&buf, '<');
     occi_buf_puts(&buf, below_base(pool, context->base, target ? target : ""));
     occi_buf_putc(&buf, '>');
-    put_param(&buf, "rel", target_kind(pool, context->model, link));
+    occi_buf_put_param(&buf, "rel", target_kind(pool, context->model, link));
     if (location) {
-        put_param(&buf, "self", apr_pstrcat(pool, context->base, location, NULL));
+        occi_buf_put_param(&buf, "self", apr_pstrcat(pool, context->base, location, NULL));
     }
-    put_param(&buf, "category", types);
+    occi_buf_put_param(&buf, "category", types);
     for (i = 0; i < link->attributes->nelts; i++) {
         const occi_attribute_value *attribute = &APR_ARRAY_IDX(link->attributes, i,
                                                                occi_attribute_value);
@@ -1145,7 +1137,7 @@ void occi_text_render_entity(apr_pool_t *pool, const occi_render_context *contex
         occi_buf_puts(&buf, "?action=");
         occi_buf_puts(&buf, term);
         occi_buf_putc(&buf, '>');
-        put_param(&buf, "rel", action);
+        occi_buf_put_param(&buf, "rel", action);
         add_field(pool, fields, "Link", buf.data);
     }
     if (entity->id) {

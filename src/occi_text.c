@@ -13,14 +13,6 @@
 
 /* ---- Rendering ----------------------------------------------------- */
 
-static void put_param(occi_buf *buf, const char *name, const char *value)
-{
-    occi_buf_puts(buf, "; ");
-    occi_buf_puts(buf, name);
-    occi_buf_putc(buf, '=');
-    occi_buf_put_quoted(buf, value);
-}
-
 static const char *attribute_list(apr_pool_t *pool, const occi_category *category)
 {
     occi_buf list;
@@ -53,10 +45,10 @@ static void render_category(occi_buf *buf, apr_pool_t *pool,
     const char *rel = NULL;
 
     occi_buf_puts(buf, category->term);
-    put_param(buf, "scheme", category->scheme);
-    put_param(buf, "class", occi_category_class_name(category->cls));
+    occi_buf_put_param(buf, "scheme", category->scheme);
+    occi_buf_put_param(buf, "class", occi_category_class_name(category->cls));
     if (category->title) {
-        put_param(buf, "title", category->title);
+        occi_buf_put_param(buf, "title", category->title);
     }
     if (category->cls == OCCI_CLASS_KIND) {
         rel = category->parent;
@@ -65,13 +57,13 @@ static void render_category(occi_buf *buf, apr_pool_t *pool,
         rel = category->depends[0];
     }
     if (rel) {
-        put_param(buf, "rel", rel);
+        occi_buf_put_param(buf, "rel", rel);
     }
     if (category->location) {
-        put_param(buf, "location", apr_pstrcat(pool, base, category->location, NULL));
+        occi_buf_put_param(buf, "location", apr_pstrcat(pool, base, category->location, NULL));
     }
     if (category->n_attributes) {
-        put_param(buf, "attributes", attribute_list(pool, category));
+        occi_buf_put_param(buf, "attributes", attribute_list(pool, category));
     }
     if (category->actions && category->actions[0]) {
         const char *actions = category->actions[0];
@@ -80,7 +72,7 @@ static void render_category(occi_buf *buf, apr_pool_t *pool,
         for (i = 1; category->actions[i]; i++) {
             actions = apr_pstrcat(pool, actions, " ", category->actions[i], NULL);
         }
-        put_param(buf, "actions", actions);
+        occi_buf_put_param(buf, "actions", actions);
     }
 }
 
