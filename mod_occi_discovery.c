@@ -220,7 +220,7 @@ static const char *check_location(occi_request *req, occi_category *mixin)
     }
     if (location[0] != '/' || location[strlen(location) - 1] != '/' || strlen(location) < 3
         || strlen(location) > 256) {
-        return apr_psprintf(pool, "location '%s' must be a path of 1 to 256 characters that "
+        return apr_psprintf(pool, "location '%s' must be a path of 3 to 256 characters that "
                             "starts and ends with '/'", mixin->location);
     }
     for (p = location; *p; p++) {

@@ -11,6 +11,7 @@
 #include "occi_entity_json.h"
 #include "occi_state.h"
 #include "occi_text.h"
+#include "occi_discovery.h"
 
 #define LINK_KIND           OCCI_SCHEME_CORE "link"
 #define COMPUTE_KIND        OCCI_SCHEME_INFRA "compute"
@@ -556,13 +557,46 @@ typedef struct {
     apr_array_header_t *scope;        /* and, when not NULL, one of these type ids */
 } entity_filter;
 
+/* The store matches values by their text form, in which a float is
+ * written "2.0": a number given for a number attribute is written so. */
+static const char *canonical_number(occi_request *req, const char *name, const char *value)
+{
+    int i, j, n = occi_model_count(req->model);
+    char *end;
+    double number = strtod(value, &end);
+    char text[64];
+
+    if (end == value || *end) {
+        return value;
+    }
+    for (i = 0; i < n; i++) {
+        const occi_category *category = occi_model_at(req->model, i);
+
+        for (j = 0; j < category->n_attributes; j++) {
+            const occi_attribute_def *def = &category->attributes[j];
+
+            if (strcmp(def->name, name)) {
+                continue;
+            }
+            if (def->type == OCCI_TYPE_FLOAT) {
+                occi_format_double(text, sizeof(text), number);
+                return apr_pstrdup(req->r->pool, text);
+            }
+            if (def->type == OCCI_TYPE_INTEGER && number == (double)(long long)number) {
+                return apr_psprintf(req->r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)number);
+            }
+            return value;
+        }
+    }
+    return value;
+}
+
 /* Filters from text/occi headers (Category, X-OCCI-Attribute) and the
  * query string (category=, attribute= with value=). */
 static int read_filter(occi_request *req, entity_filter *filter, occi_store_query *query)
 {
     apr_pool_t *pool = req->r->pool;
     apr_array_header_t *fields = occi_header_fields(req);
-    const char *category = apr_table_get(req->query, "category");
     const char *attribute = apr_table_get(req->query, "attribute");
     const char *value = apr_table_get(req->query, "value");
     occi_entity *named = NULL;
@@ -609,8 +643,21 @@ static int read_filter(occi_request *req, entity_filter *filter, occi_store_quer
             }
         }
     }
-    if (category) {
-        APR_ARRAY_PUSH(filter->categories, const char *) = category;
+    {
+        const apr_array_header_t *params = apr_table_elts(req->query);
+        apr_array_header_t *checked = apr_array_make(pool, 1, sizeof(occi_category_filter));
+
+        for (i = 0; i < params->nelts; i++) {
+            const apr_table_entry_t *param = &APR_ARRAY_IDX(params, i, apr_table_entry_t);
+
+            if (strcmp(param->key, "category")) {
+                continue;
+            }
+            if ((error = occi_discovery_filter_type_id(pool, param->val, checked))) {
+                return occi_refuse(req, HTTP_BAD_REQUEST, error);
+            }
+            APR_ARRAY_PUSH(filter->categories, const char *) = param->val;
+        }
     }
     if (attribute || value) {
         if (!attribute || !value) {
@@ -618,7 +665,7 @@ static int read_filter(occi_request *req, entity_filter *filter, occi_store_quer
                                    "and value= together");
         }
         query->attribute = attribute;
-        query->value = value;
+        query->value = canonical_number(req, attribute, value);
     }
     return OK;
 }
@@ -690,6 +737,43 @@ static apr_array_header_t *categories_below(occi_request *req, const char *path)
     return below;
 }
 
+static int depends_on(const occi_category *mixin, const char *type_id)
+{
+    const char *const *d;
+
+    for (d = mixin->depends; d && *d; d++) {
+        if (!strcmp(*d, type_id)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The mixins that depend on mixin (the provider's OS templates on os_tpl,
+ * say), whose members belong to its collection too. */
+static apr_array_header_t *dependent_mixins(occi_request *req, const char *mixin)
+{
+    apr_pool_t *pool = req->r->pool;
+    apr_array_header_t *dependents = apr_array_make(pool, 4, sizeof(const char *));
+    int i, n = occi_model_count(req->model);
+
+    for (i = 0; i < n; i++) {
+        const occi_category *category = occi_model_at(req->model, i);
+
+        if (category->cls == OCCI_CLASS_MIXIN && depends_on(category, mixin)) {
+            APR_ARRAY_PUSH(dependents, const char *) = occi_category_type_id(pool, category);
+        }
+    }
+    for (i = 0; req->user_mixins && i < req->user_mixins->nelts; i++) {
+        const occi_category *category = APR_ARRAY_IDX(req->user_mixins, i, const occi_category *);
+
+        if (depends_on(category, mixin)) {
+            APR_ARRAY_PUSH(dependents, const char *) = occi_category_type_id(pool, category);
+        }
+    }
+    return dependents;
+}
+
 /* The entities a collection GET (or a collection action) covers. */
 static int list_members(occi_request *req, const occi_route *route, int paged,
                         apr_array_header_t **members)
@@ -714,6 +798,16 @@ static int list_members(occi_request *req, const occi_route *route, int paged,
     }
     if (route->type == OCCI_ROUTE_UNBOUND && strcmp(req->path, "/")) {
         filter.scope = categories_below(req, req->path);
+    }
+    if (route->type == OCCI_ROUTE_MIXIN_COLLECTION) {
+        apr_array_header_t *dependents = dependent_mixins(req, query.mixin);
+
+        if (dependents->nelts) {
+            /* Members of the mixin or of any mixin depending on it. */
+            APR_ARRAY_PUSH(dependents, const char *) = query.mixin;
+            filter.scope = dependents;
+            query.mixin = NULL;
+        }
     }
     if (paged && (status = read_page(req, &query)) != OK) {
         return status;
@@ -904,6 +998,10 @@ static int change_membership(occi_request *req, const occi_route *route)
         for (i = 0; i < members->nelts; i++) {
             occi_entity *member = APR_ARRAY_IDX(members, i, occi_entity *);
 
+            /* Members through a mixin depending on this one keep theirs. */
+            if (!occi_entity_has_mixin(member, mixin)) {
+                continue;
+            }
             if (method == M_DELETE || !apr_hash_get(named, member->id, APR_HASH_KEY_STRING)) {
                 APR_ARRAY_PUSH(changed, occi_entity *) = occi_validate_remove_mixin(
                     pool, &req->validation, member, mixin);
@@ -967,12 +1065,33 @@ static int delete_members(occi_request *req, const occi_route *route)
     return occi_send_body(req, HTTP_OK, OCCI_MEDIA_TEXT_PLAIN, "", 0);
 }
 
+/* A request that changes something is refused before the change when the
+ * client accepts no rendering of the answer: telling it "406" after the
+ * change would hide that the change happened. */
+static int check_answerable(occi_request *req, int listing)
+{
+    occi_media_type type;
+
+    if (req->r->method_number == M_GET) {
+        return OK;
+    }
+    return listing ? occi_negotiate(req, occi_listing_renderings, occi_listing_renderings_count,
+                                    &type)
+                   : occi_negotiate(req, occi_entity_renderings, occi_entity_renderings_count,
+                                    &type);
+}
+
 int occi_handle_collection(occi_request *req, const occi_route *route)
 {
     apr_array_header_t *members;
     int status, method = req->r->method_number;
+    /* A create answers with the new entity; the rest with the collection. */
+    int listing = !(method == M_POST && route->type == OCCI_ROUTE_KIND_COLLECTION
+                    && !apr_table_get(req->query, "action"));
 
-    if ((status = occi_store_acquire(req)) != OK || (status = occi_load_user_mixins(req)) != OK) {
+    if ((status = check_answerable(req, listing)) != OK
+        || (status = occi_store_acquire(req)) != OK
+        || (status = occi_load_user_mixins(req)) != OK) {
         return status;
     }
     if (method == M_POST && apr_table_get(req->query, "action")) {
@@ -1092,7 +1211,9 @@ static int update_entity(occi_request *req, occi_entity *current)
         || (status = read_one_entity(req, &changes)) != OK) {
         return status;
     }
-    if (changes->links->nelts) {
+    /* {"links":[...]} alone reads as a collection of links. */
+    if (changes->links->nelts || (changes->kind && occi_kind_is_link(req->model, changes->kind)
+                                  && !occi_kind_is_link(req->model, current->kind))) {
         return occi_refuse(req, HTTP_BAD_REQUEST, "links cannot be added by an update; "
                                "create them at their own kind's location");
     }
@@ -1144,7 +1265,9 @@ int occi_handle_entity(occi_request *req, const occi_route *route)
     occi_store_status stored;
     int status;
 
-    if ((status = occi_store_acquire(req)) != OK || (status = occi_load_user_mixins(req)) != OK) {
+    if ((status = check_answerable(req, 0)) != OK
+        || (status = occi_store_acquire(req)) != OK
+        || (status = occi_load_user_mixins(req)) != OK) {
         return status;
     }
     stored = occi_store_get(req->store, req->r->pool, route->entity_uuid, req->owner, &current);

@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,15 +131,18 @@ const char *occi_value_to_text(apr_pool_t *pool, const occi_value *value)
 
 void occi_format_double(char *text, size_t size, double number)
 {
+    double magnitude = fabs(number);
+    int plain = magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e15);
     int precision;
 
     /* The C library's formatter: APR's drops leading zeros ("0.5" -> ".5").
      * %.17g always reads back exactly, but writes 0.1 as
      * 0.10000000000000001; the first shorter precision that reads back
-     * exactly is the one a person would write. */
+     * exactly is the one a person would write. A short precision writes 10
+     * as 1e+01, so ordinary magnitudes wait for a plain form. */
     for (precision = 1; precision <= 17; precision++) {
         snprintf(text, size - 2, "%.*g", precision, number);
-        if (strtod(text, NULL) == number) {
+        if (strtod(text, NULL) == number && (!plain || !strpbrk(text, "eE"))) {
             break;
         }
     }
@@ -149,6 +153,13 @@ void occi_format_double(char *text, size_t size, double number)
 
 int occi_value_equal(const occi_value *a, const occi_value *b)
 {
+    /* 2 and 2.0 are the same number whichever rendering wrote them. */
+    if (a->type == OCCI_TYPE_INTEGER && b->type == OCCI_TYPE_FLOAT) {
+        return (double)a->integer == b->number;
+    }
+    if (a->type == OCCI_TYPE_FLOAT && b->type == OCCI_TYPE_INTEGER) {
+        return a->number == (double)b->integer;
+    }
     if (a->type != b->type) {
         return 0;
     }

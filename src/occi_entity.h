@@ -74,7 +74,8 @@ const char *occi_value_to_text(apr_pool_t *pool, const occi_value *value);
  * '.' or an exponent so that it stays a float ("2.0", "0.1"); size >= 32. */
 void occi_format_double(char *text, size_t size, double number);
 
-/* Equality of two values (same type and content). */
+/* Equality of two values: same type and content, or the same number
+ * written as an integer and as a float. */
 int occi_value_equal(const occi_value *a, const occi_value *b);
 
 /* Generates a random (version 4) UUID in lower case; NULL if the system

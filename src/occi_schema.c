@@ -142,6 +142,25 @@ static const char *run(apr_pool_t *pool, const apr_dbd_driver_t *driver, apr_dbd
     return status ? database_error(pool, driver, handle, status, sql) : NULL;
 }
 
+/* PRAGMA busy_timeout answers with a row, which apr_dbd_query takes for
+ * an error: run it as a query and read the row. */
+static const char *sqlite_busy_timeout(apr_pool_t *pool, const apr_dbd_driver_t *driver,
+                                       apr_dbd_t *handle)
+{
+    static const char sql[] = "PRAGMA busy_timeout = 10000";
+    apr_dbd_results_t *results = NULL;
+    apr_dbd_row_t *row = NULL;
+    int status = apr_dbd_select(driver, pool, handle, &results, sql, 0);
+
+    if (status) {
+        return database_error(pool, driver, handle, status, sql);
+    }
+    while (apr_dbd_get_row(driver, pool, results, &row, -1) == 0) {
+        /* read to the end: an unfinished statement would hold its lock */
+    }
+    return NULL;
+}
+
 /* Reads the version: NULL and *found 0 when the table is empty, or a
  * message when it cannot be read (as when it does not exist). */
 static const char *read_version(apr_pool_t *pool, const apr_dbd_driver_t *driver,
@@ -271,6 +290,14 @@ const char *occi_store_migrate(apr_pool_t *pool, const apr_dbd_driver_t *driver,
     else {
         return apr_psprintf(pool, "schema: the store supports the sqlite3 and pgsql drivers, "
                             "not %s", name);
+    }
+
+    /* Children starting together all migrate on connections of their own:
+     * let SQLite wait for the lock instead of failing with "database is
+     * locked" (the operator's DBDInitSQL applies only to mod_dbd's
+     * connections). */
+    if (!pgsql && (error = sqlite_busy_timeout(pool, driver, handle))) {
+        return error;
     }
 
     /* The usual case, a current schema, costs this one SELECT. */

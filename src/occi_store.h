@@ -4,8 +4,9 @@
  *
  * The store knows nothing of httpd. The module prepares the statements of
  * occi_store_statements() through mod_dbd at configuration time, creates
- * and upgrades the schema with occi_store_migrate() when mod_dbd opens a
- * connection (before the statements are prepared), and opens a store over
+ * and upgrades the schema with occi_store_migrate() on a connection of its
+ * own as each child process starts (before mod_dbd opens its connections
+ * and prepares the statements), and opens a store over
  * the connection mod_dbd lends a request. Unit tests do the same with
  * apr_dbd directly.
  *

@@ -455,7 +455,9 @@ const char *occi_validate_replace(apr_pool_t *pool, const occi_validation *valid
     const char *error = check_kind(pool, validation, existing->kind, replacement);
 
     if (error) {
-        return apr_psprintf(pool, "%s (the kind of an entity cannot change)", error);
+        return replacement->kind && strcmp(replacement->kind, existing->kind)
+                   ? apr_psprintf(pool, "%s (the kind of an entity cannot change)", error)
+                   : error;
     }
     if ((error = validate_whole(pool, validation, replacement, client))) {
         return error;

@@ -93,6 +93,39 @@ $res = occi_request(GET => '/network/?page=1&number=2&attribute=occi.network.vla
                     [Accept => 'text/uri-list']);
 is scalar(grep { length } split /\r?\n/, $res->content), 2, 'filters and pages combine';
 
+# Several ?category= values are a union; a malformed one is refused.
+$res = occi_request(GET => '/?category=' . uri_escape($network) . '&category='
+                    . uri_escape(INFRA . 'storage'), [Accept => 'text/uri-list']);
+is scalar(grep { length } split /\r?\n/, $res->content), scalar(@paths),
+    'two ?category= values: networks and (no) storages';
+$res = occi_request(GET => '/network/?category=network');
+is $res->code, 400, 'a ?category= that is no type identifier: 400';
+like $res->content, qr/is not a type identifier/, 'says why';
+
+# Numbers match whichever way they are written.
+my ($sized) = create_json('/storage/', { kind => INFRA . 'storage', attributes => { 'occi.storage.size' => 10 } });
+is decode_json_body(json_request(GET => $sized))->{attributes}{'occi.storage.size'}, 10,
+    'a float attribute given as 10';
+like json_request(GET => $sized)->content, qr/"occi\.storage\.size":10\.0\b/,
+    'is written 10.0 in JSON, not 1e+01';
+for my $written ('10', '10.0', '1e1') {
+    $res = occi_request(GET => "/storage/?attribute=occi.storage.size&value=$written",
+                        [Accept => 'text/uri-list']);
+    ok scalar(grep { $_ eq $sized } split /\r?\n/, $res->content), "value=$written finds it";
+}
+$res = occi_request(GET => '/storage/', [Accept => 'text/uri-list',
+                                          'X-OCCI-Attribute' => 'occi.storage.size=10']);
+ok scalar(grep { $_ eq $sized } split /\r?\n/, $res->content), 'so does X-OCCI-Attribute size=10';
+json_request(DELETE => $sized);
+
+# A mixin's collection holds the members of the mixins depending on it.
+my ($templated) = create_json('/compute/', { kind => INFRA . 'compute',
+    mixins => ['http://localhost/occi/os_tpl#debian12'] });
+$res = occi_request(GET => '/mixin/os_tpl/', [Accept => 'text/uri-list']);
+ok scalar(grep { $_ eq $templated } split /\r?\n/, $res->content),
+    '/mixin/os_tpl/ lists a compute made from an OS template';
+json_request(DELETE => $templated);
+
 # DELETE on the kind collection removes every member.
 $res = occi_request(DELETE => '/network/');
 ok $res->code == 200 || $res->code == 204, 'DELETE /network/: 200 or 204';

@@ -116,6 +116,16 @@ for my $prefix ('', '/occi') {
         "$prefix: the PUT-created entity is deleted too";
 }
 
+my $res;
+# A change the client cannot read the answer to is refused before it is made.
+my $before_count = scalar @{ decode_json_body(json_request(GET => '/compute/'))->{resources} };
+$res = occi_request(POST => '/compute/', ['Content-Type' => 'application/occi+json',
+    Accept => 'image/png'], '{"kind":"' . $compute . '"}');
+is $res->code, 406, 'a create with an unanswerable Accept: 406';
+ok !$res->header('Location'), 'without a Location';
+is scalar @{ decode_json_body(json_request(GET => '/compute/'))->{resources} }, $before_count,
+    'and nothing was created';
+
 # Creation refusals: 400 with the reason, nothing created.
 my @refused = (
     ['/compute/', { kind => INFRA . 'storage', attributes => { 'occi.storage.size' => 1 } },
@@ -135,7 +145,7 @@ for my $case (@refused) {
     is $res->code, 400, "refused creation: 400";
     like decode_json_body($res)->{message}, $case->[2], 'with the reason';
 }
-my $res = occi_request(POST => '/compute/', ['Content-Type' => 'application/occi+json'], '{"kind":');
+$res = occi_request(POST => '/compute/', ['Content-Type' => 'application/occi+json'], '{"kind":');
 is $res->code, 400, 'malformed JSON: 400';
 $res = occi_request(POST => '/compute/', ['Content-Type' => 'application/xml'], '<compute/>');
 is $res->code, 415, 'an unknown Content-Type: 415';
