@@ -29,12 +29,20 @@ conf="$run_dir/conf/httpd-$port.conf"
 mkdir -p "$run_dir/conf" "$run_dir/run" "$run_dir/data"
 dbd_driver=${OCCI_DBD_DRIVER:-sqlite3}
 dbd_params=${OCCI_DBD_PARAMS:-$run_dir/data/occi.sqlite}
+case "$dbd_driver" in
+    sqlite3) dbd_init_lines='DBDInitSQL "PRAGMA journal_mode=WAL"
+DBDInitSQL "PRAGMA busy_timeout=5000"' ;;
+    pgsql) dbd_init_lines='DBDInitSQL "SET plan_cache_mode = force_custom_plan"' ;;
+    *) dbd_init_lines="" ;;
+esac
 user_lines=""
 if [ "$(id -u)" = 0 ]; then
     # httpd's children drop root; they must own the files they write.
     user_lines="User www-data
 Group www-data"
-    chown www-data:www-data "$run_dir/data"
+    if [ "$dbd_driver" = sqlite3 ]; then
+        chown www-data:www-data "$run_dir/data"
+    fi
 fi
 
 escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
@@ -47,7 +55,8 @@ sed -e "s|@RUN_DIR@|$(escape "$run_dir")|g" \
     -e "s|@DBD_DRIVER@|$(escape "$dbd_driver")|g" \
     -e "s|@DBD_PARAMS@|$(escape "$dbd_params")|g" \
     "$src_dir/conf/httpd-dev.conf.in" > "$conf.tmp"
-awk -v lines="$user_lines" '{ if ($0 == "@USER_LINES@") print lines; else print }' \
+awk -v users="$user_lines" -v init="$dbd_init_lines" \
+    '{ if ($0 == "@USER_LINES@") print users; else if ($0 == "@DBD_INIT_LINES@") print init; else print }' \
     "$conf.tmp" > "$conf"
 rm -f "$conf.tmp"
 

@@ -97,6 +97,8 @@ for my $prefix ('', '/occi') {
     is $replaced->{title}, 'replaced', "$prefix: with the new title";
     ok !$replaced->{mixins} || !@{ $replaced->{mixins} }, "$prefix: and only what it names";
     is $replaced->{attributes}{'occi.compute.memory'}, 1, "$prefix: defaults fill the rest";
+    is json_request(PUT => $path, { kind => $compute }, 'If-Match' => '"999"')->code, 412,
+        "$prefix: PUT with a stale If-Match: 412";
     is json_request(PUT => $path, { kind => $compute }, 'If-None-Match' => '*')->code, 412,
         "$prefix: If-None-Match: * on an existing entity: 412";
     my $new_id = '6b3c2f0e-8d4a-4c1e-9f5a-' . sprintf('%012d', $prefix ? 2 : 1);

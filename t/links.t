@@ -72,6 +72,11 @@ $res = json_request(POST => '/compute/', { kind => INFRA . 'compute', links => [
     { kind => $sl, target => { location => $net }, attributes => { 'occi.storagelink.deviceid' => 'x' } } ] });
 is $res->code, 400, 'an inline storagelink to a network: 400';
 
+# A full replacement of the resource keeps its links (GFD.223).
+$res = json_request(PUT => $vm2, { kind => INFRA . 'compute', title => 'replaced' });
+is $res->code, 200, 'PUT replaces the compute' or diag $res->content;
+is scalar @{ decode_json_body($res)->{links} }, 2, 'and its links stay';
+
 # Deleting a link removes it from its source; deleting a resource its links.
 ok json_request(DELETE => $nic_path)->code =~ /^20[04]$/, 'DELETE the standalone link';
 is scalar @{ decode_json_body(json_request(GET => $vm2))->{links} }, 1, 'the source lost it';
