@@ -57,6 +57,13 @@ static void occi_child_init(apr_pool_t *pchild, server_rec *main_server)
                          "for every request");
         }
     }
+    for (s = main_server; s; s = s->next) {
+        occi_server_conf *conf = occi_server_config(s);
+        const occi_hypervisor_config *settings = occi_hypervisor_settings(pchild, s);
+
+        /* The connection itself is opened by the first request. */
+        conf->hypervisor = settings ? occi_hypervisor_create(pchild, settings) : NULL;
+    }
     occi_store_child_init(pchild, main_server);
 }
 

@@ -22,6 +22,7 @@
 
 #include "occi_entity.h"
 #include "occi_entity_text.h"
+#include "occi_hypervisor.h"
 #include "occi_model.h"
 #include "occi_negotiate.h"
 #include "occi_render_cache.h"
@@ -43,17 +44,29 @@ typedef struct {
     const char *title;
     int cores;                 /* resource templates only */
     double memory_gib;         /* resource templates only */
+    occi_os_image image;       /* OS templates only: what a compute boots */
 } occi_template_decl;
 
 typedef struct {
     const char *provider_scheme;          /* NULL: unset */
     apr_array_header_t *os_templates;     /* occi_template_decl; NULL: unset */
     apr_array_header_t *resource_templates;
+    const char *libvirt_uri;              /* NULL: unset; "none": no hypervisor */
+    const char *domain_type;              /* NULL: from the URI */
+    const char *storage_pool;             /* NULL: unset */
     int max_page_size;                    /* 0: unset */
     apr_off_t max_body_size;              /* 0: unset */
     occi_model *model;                    /* built in post_config, then read-only */
     occi_render_cache *renderings;        /* per child process; NULL: not cached */
+    occi_hypervisor *hypervisor;          /* per child process; NULL: none */
 } occi_server_conf;
+
+#define OCCI_DEFAULT_LIBVIRT_URI "test:///default"
+#define OCCI_DEFAULT_STORAGE_POOL "default"
+
+/* The hypervisor configuration a server's directives describe; NULL when
+ * the server runs without one (OCCILibvirtURI none). */
+const occi_hypervisor_config *occi_hypervisor_settings(apr_pool_t *pool, server_rec *s);
 
 #define OCCI_DEFAULT_MAX_PAGE_SIZE 1000
 #define OCCI_DEFAULT_MAX_BODY_SIZE (1024 * 1024)
@@ -172,6 +185,21 @@ int occi_store_finish(occi_request *req, occi_store_status status, int conflict_
 /* Loads the owner's user mixins into req->validation (once). OK or an
  * error already sent. */
 int occi_load_user_mixins(occi_request *req);
+
+/* ---- The hypervisor (mod_occi_hypervisor.c) ------------------------ */
+
+/* Answers a hypervisor failure: 503 unreachable, 409 state conflict, 400
+ * impossible request, 500 otherwise, with libvirt's words. Returns the
+ * status sent. */
+int occi_refuse_hv(occi_request *req, const occi_hv_error *error);
+
+/* Writes the live state of entities (occi_entity *, with their inline
+ * links) from the hypervisor, in one round of questions. OK, or the status
+ * of the error sent. No-op without a hypervisor. */
+int occi_observe(occi_request *req, apr_array_header_t *entities);
+
+/* An entity standing for a link's source, with only its id. */
+occi_entity *occi_link_source(apr_pool_t *pool, const occi_entity *link);
 
 /* ---- Handlers ------------------------------------------------------ */
 

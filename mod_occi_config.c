@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "mod_occi.h"
+#include "apr_lib.h"
+#include "apr_file_info.h"
 #include "occi_templates.h"
 
 #define OCCI_DEFAULT_PROVIDER_SCHEME "http://localhost/occi/"
@@ -25,6 +27,9 @@ void *occi_merge_server_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
     merged->os_templates = child->os_templates ? child->os_templates : parent->os_templates;
     merged->resource_templates = child->resource_templates ? child->resource_templates
                                                            : parent->resource_templates;
+    merged->libvirt_uri = child->libvirt_uri ? child->libvirt_uri : parent->libvirt_uri;
+    merged->domain_type = child->domain_type ? child->domain_type : parent->domain_type;
+    merged->storage_pool = child->storage_pool ? child->storage_pool : parent->storage_pool;
     merged->max_page_size = child->max_page_size ? child->max_page_size
                                                  : parent->max_page_size;
     merged->max_body_size = child->max_body_size ? child->max_body_size
@@ -108,12 +113,147 @@ static const char *add_template(cmd_parms *cmd, apr_array_header_t **list,
     return NULL;
 }
 
-static const char *set_os_template(cmd_parms *cmd, void *dconf,
-                                   const char *term, const char *title)
+/* An absolute path of a file httpd can read at start-up. */
+static const char *check_image_file(cmd_parms *cmd, const char *term, const char *option,
+                                    const char *path)
 {
-    occi_template_decl *decl;
+    apr_finfo_t info;
 
-    return add_template(cmd, &occi_server_config(cmd->server)->os_templates, term, title, &decl);
+    if (path[0] != '/') {
+        return apr_psprintf(cmd->pool, "%s %s: %s= takes an absolute path, not '%s'",
+                            cmd->cmd->name, term, option, path);
+    }
+    if (apr_stat(&info, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || info.filetype != APR_REG) {
+        return apr_psprintf(cmd->pool, "%s %s: %s=%s is not a file that can be read",
+                            cmd->cmd->name, term, option, path);
+    }
+    return NULL;
+}
+
+static const char *set_os_template(cmd_parms *cmd, void *dconf, int argc, char *const argv[])
+{
+    static const char usage[] =
+        "takes a name, a title and optionally disk=<base image> or kernel=<kernel> "
+        "[initrd=<initrd>] [cmdline=<kernel command line>]";
+    occi_template_decl *decl;
+    const char *error;
+    int i;
+
+    if (argc < 2) {
+        return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, usage);
+    }
+    error = add_template(cmd, &occi_server_config(cmd->server)->os_templates, argv[0], argv[1],
+                         &decl);
+    if (error) {
+        return error;
+    }
+    decl->image.term = argv[0];
+    for (i = 2; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        const char *option = eq ? apr_pstrmemdup(cmd->pool, argv[i], (apr_size_t)(eq - argv[i]))
+                                : argv[i];
+        const char *value = eq ? eq + 1 : "";
+
+        if (!strcmp(option, "disk")) {
+            decl->image.disk = value;
+        }
+        else if (!strcmp(option, "kernel")) {
+            decl->image.kernel = value;
+        }
+        else if (!strcmp(option, "initrd")) {
+            decl->image.initrd = value;
+        }
+        else if (!strcmp(option, "cmdline")) {
+            decl->image.cmdline = value;
+            continue;
+        }
+        else {
+            return apr_psprintf(cmd->pool, "%s %s: '%s' is not understood; it %s",
+                                cmd->cmd->name, argv[0], argv[i], usage);
+        }
+        if ((error = check_image_file(cmd, argv[0], option, value))) {
+            return error;
+        }
+    }
+    if (decl->image.disk && decl->image.kernel) {
+        return apr_psprintf(cmd->pool, "%s %s: give disk= or kernel=, not both",
+                            cmd->cmd->name, argv[0]);
+    }
+    if ((decl->image.initrd || decl->image.cmdline) && !decl->image.kernel) {
+        return apr_psprintf(cmd->pool, "%s %s: initrd= and cmdline= go with kernel=",
+                            cmd->cmd->name, argv[0]);
+    }
+    return NULL;
+}
+
+static const char *set_libvirt_uri(cmd_parms *cmd, void *dconf, const char *value)
+{
+    if (!strchr(value, ':') && strcmp(value, "none")) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is neither a libvirt URI (qemu:///system, "
+                            "test:///default, qemu+ssh://host/system ...) nor none",
+                            cmd->cmd->name, value);
+    }
+    occi_server_config(cmd->server)->libvirt_uri = value;
+    return NULL;
+}
+
+static const char *set_domain_type(cmd_parms *cmd, void *dconf, const char *value)
+{
+    static const char *const types[] = { "qemu", "kvm", "test", "xen", "lxc", NULL };
+    int i;
+
+    for (i = 0; types[i]; i++) {
+        if (!strcmp(types[i], value)) {
+            occi_server_config(cmd->server)->domain_type = value;
+            return NULL;
+        }
+    }
+    return apr_psprintf(cmd->pool, "%s: '%s' is not one of qemu, kvm, test, xen, lxc",
+                        cmd->cmd->name, value);
+}
+
+static const char *set_storage_pool(cmd_parms *cmd, void *dconf, const char *value)
+{
+    const char *c;
+
+    for (c = value; *c; c++) {
+        if (!apr_isalnum(*c) && !strchr("-_.", *c)) {
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a storage pool name (letters, "
+                                "digits, '-', '_' and '.')", cmd->cmd->name, value);
+        }
+    }
+    if (!*value) {
+        return apr_psprintf(cmd->pool, "%s: the pool name is empty", cmd->cmd->name);
+    }
+    occi_server_config(cmd->server)->storage_pool = value;
+    return NULL;
+}
+
+const occi_hypervisor_config *occi_hypervisor_settings(apr_pool_t *pool, server_rec *s)
+{
+    const occi_server_conf *conf = occi_server_config(s);
+    occi_hypervisor_config *config;
+    apr_array_header_t *images;
+    int i;
+
+    if (conf->libvirt_uri && !strcmp(conf->libvirt_uri, "none")) {
+        return NULL;
+    }
+    config = apr_pcalloc(pool, sizeof(*config));
+    config->uri = conf->libvirt_uri ? conf->libvirt_uri : OCCI_DEFAULT_LIBVIRT_URI;
+    config->domain_type = conf->domain_type ? conf->domain_type
+                          : !strncmp(config->uri, "test:", 5) ? "test" : "qemu";
+    config->pool = conf->storage_pool ? conf->storage_pool : OCCI_DEFAULT_STORAGE_POOL;
+    config->os_template_scheme = apr_pstrcat(pool, conf->provider_scheme ? conf->provider_scheme
+                                             : OCCI_DEFAULT_PROVIDER_SCHEME, "os_tpl#", NULL);
+    images = apr_array_make(pool, 4, sizeof(occi_os_image));
+    for (i = 0; conf->os_templates && i < conf->os_templates->nelts; i++) {
+        APR_ARRAY_PUSH(images, occi_os_image) =
+            APR_ARRAY_IDX(conf->os_templates, i, occi_template_decl).image;
+    }
+    config->os_images = images;
+    return config;
 }
 
 static const char *set_resource_template(cmd_parms *cmd, void *dconf,
@@ -222,8 +362,14 @@ static const char *set_max_body_size(cmd_parms *cmd, void *dconf, const char *va
 const command_rec occi_directives[] = {
     AP_INIT_TAKE1("OCCIProviderScheme", set_provider_scheme, NULL, RSRC_CONF,
                   "URI prefix of this provider's own categories (templates)"),
-    AP_INIT_TAKE2("OCCIOSTemplate", set_os_template, NULL, RSRC_CONF,
-                  "An OS template: name and title"),
+    AP_INIT_TAKE_ARGV("OCCIOSTemplate", set_os_template, NULL, RSRC_CONF,
+                      "An OS template: name, title, and disk= or kernel= [initrd=] [cmdline=]"),
+    AP_INIT_TAKE1("OCCILibvirtURI", set_libvirt_uri, NULL, RSRC_CONF,
+                  "The hypervisor's libvirt URI, or none (default test:///default)"),
+    AP_INIT_TAKE1("OCCILibvirtDomainType", set_domain_type, NULL, RSRC_CONF,
+                  "The domain type of computes: qemu, kvm, test... (default from the URI)"),
+    AP_INIT_TAKE1("OCCIStoragePool", set_storage_pool, NULL, RSRC_CONF,
+                  "The libvirt storage pool of volumes (default \"default\")"),
     AP_INIT_TAKE_ARGV("OCCIResourceTemplate", set_resource_template, NULL, RSRC_CONF,
                       "A resource template (flavour): name, title, cores=N, memory=GiB"),
     AP_INIT_TAKE1("OCCIMaxPageSize", set_max_page_size, NULL, RSRC_CONF,

@@ -160,6 +160,14 @@ static int send_entity(occi_request *req, int status, occi_entity *entity)
     if ((negotiated = load_links(req, entity)) != OK) {
         return negotiated;
     }
+    {
+        apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *));
+
+        APR_ARRAY_PUSH(one, occi_entity *) = entity;
+        if ((negotiated = occi_observe(req, one)) != OK) {
+            return negotiated;
+        }
+    }
     negotiated = occi_negotiate(req, occi_entity_renderings, occi_entity_renderings_count,
                                 &type);
     if (negotiated != OK) {
@@ -214,8 +222,14 @@ static int send_collection(occi_request *req, int http_status, apr_array_header_
             if ((status = load_links(req, entity)) != OK) {
                 return status;
             }
-            APR_ARRAY_PUSH(actions, apr_array_header_t *) =
-                occi_state_applicable_actions(pool, req->model, entity);
+        }
+        /* One round of questions to the hypervisor for the whole page. */
+        if ((status = occi_observe(req, entities)) != OK) {
+            return status;
+        }
+        for (i = 0; i < entities->nelts; i++) {
+            APR_ARRAY_PUSH(actions, apr_array_header_t *) = occi_state_applicable_actions(
+                pool, req->model, APR_ARRAY_IDX(entities, i, occi_entity *));
         }
         body = occi_json_render_collection(pool, &context, entities, actions);
         return occi_send_body(req, http_status, type, body, strlen(body));
@@ -446,22 +460,89 @@ static int prepare_new_entity(occi_request *req, const char *collection_kind,
 }
 
 /* Inserts entities and their links in one transaction. */
-static int insert_entities(occi_request *req, const apr_array_header_t *entities)
+/* What a request made on the hypervisor, undone if a later step fails. */
+typedef struct {
+    const occi_entity *entity;
+    const occi_entity *source;      /* a link's compute */
+} hv_made;
+
+static void undo_made(occi_request *req, const apr_array_header_t *made)
 {
+    occi_hv_error ignored;
+    int i;
+
+    for (i = made->nelts - 1; i >= 0; i--) {
+        const hv_made *m = &APR_ARRAY_IDX(made, i, hv_made);
+
+        occi_hypervisor_delete_entity(req->conf->hypervisor, req->r->pool, m->entity,
+                                      m->source, &ignored);
+    }
+}
+
+/* Makes entity on the hypervisor (when there is one) and records it. */
+static occi_hv_status make_on_hypervisor(occi_request *req, apr_array_header_t *made,
+                                         occi_entity *entity, const occi_entity *source,
+                                         occi_hv_error *error)
+{
+    hv_made *m;
+
+    if (!req->conf->hypervisor) {
+        return OCCI_HV_OK;
+    }
+    if (!source && occi_kind_is_link(req->model, entity->kind)) {
+        source = occi_link_source(req->r->pool, entity);
+    }
+    if (occi_hypervisor_create_entity(req->conf->hypervisor, req->r->pool, entity, source,
+                                      NULL, error) != OCCI_HV_OK) {
+        return error->status;
+    }
+    m = apr_array_push(made);
+    m->entity = entity;
+    m->source = source;
+    return OCCI_HV_OK;
+}
+
+/* Makes entities and their links on the hypervisor and in the store, all
+ * or nothing: the hypervisor first (it may choose attributes, such as a
+ * MAC address, that the store keeps), then the rows, then the commit;
+ * a failure anywhere undoes what the hypervisor made. */
+static int insert_entities(occi_request *req, apr_array_header_t *entities)
+{
+    apr_array_header_t *made = apr_array_make(req->r->pool, 4, sizeof(hv_made));
     occi_store_status status = occi_store_begin(req->store);
-    int i, j;
+    occi_hv_error hv_error;
+    int i, j, result;
 
     for (i = 0; status == OCCI_STORE_OK && i < entities->nelts; i++) {
-        const occi_entity *entity = APR_ARRAY_IDX(entities, i, const occi_entity *);
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
 
+        if (make_on_hypervisor(req, made, entity, NULL, &hv_error) != OCCI_HV_OK) {
+            break;
+        }
         status = occi_store_insert(req->store, entity);
         for (j = 0; status == OCCI_STORE_OK && j < entity->links->nelts; j++) {
-            status = occi_store_insert(req->store, APR_ARRAY_IDX(entity->links, j,
-                                                                 const occi_entity *));
+            occi_entity *link = APR_ARRAY_IDX(entity->links, j, occi_entity *);
+
+            if (make_on_hypervisor(req, made, link, entity, &hv_error) != OCCI_HV_OK) {
+                break;
+            }
+            status = occi_store_insert(req->store, link);
+        }
+        if (j < entity->links->nelts && status == OCCI_STORE_OK) {
+            break;                       /* a link failed on the hypervisor */
         }
     }
-    return occi_store_finish(req, status, HTTP_CONFLICT,
-                             "an entity with one of these ids exists already");
+    if (status == OCCI_STORE_OK && i < entities->nelts) {
+        occi_store_rollback(req->store);
+        undo_made(req, made);
+        return occi_refuse_hv(req, &hv_error);
+    }
+    result = occi_store_finish(req, status, HTTP_CONFLICT,
+                               "an entity with one of these ids exists already");
+    if (result != OK) {
+        undo_made(req, made);
+    }
+    return result;
 }
 
 /* Location names the first new entity; text renderings list them all in
@@ -866,6 +947,7 @@ static int update_all(occi_request *req, apr_array_header_t *entities)
 static int run_action(occi_request *req, apr_array_header_t *entities, int is_collection)
 {
     apr_pool_t *pool = req->r->pool;
+    apr_array_header_t *afters;
     const char *term = apr_table_get(req->query, "action");
     const char *action = NULL, *error = NULL;
     apr_array_header_t *parameters = NULL, *fields;
@@ -908,6 +990,11 @@ static int run_action(occi_request *req, apr_array_header_t *entities, int is_co
     if ((error = occi_validate_action(pool, &req->validation, action, parameters))) {
         return occi_refuse(req, HTTP_BAD_REQUEST, error);
     }
+    /* The states the checks read are the hypervisor's, now. */
+    if ((status = occi_observe(req, entities)) != OK) {
+        return status;
+    }
+    afters = apr_array_make(pool, entities->nelts, sizeof(const char *));
     for (i = 0; i < entities->nelts; i++) {
         occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
         apr_array_header_t *defined = occi_state_defined_actions(pool, req->model, entity);
@@ -931,8 +1018,28 @@ static int run_action(occi_request *req, apr_array_header_t *entities, int is_co
                                        term, absolute_location(req, entity),
                                        occi_entity_get_string(entity, state_attribute)));
         }
-        if (*after) {
-            occi_entity_set_string(pool, entity, state_attribute, after);
+        APR_ARRAY_PUSH(afters, const char *) = after;
+    }
+    /* Only then carried out: on the hypervisor, which says the state that
+     * results, or, without one, by the life cycle's table. */
+    for (i = 0; i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+        const char *after = APR_ARRAY_IDX(afters, i, const char *);
+        occi_hv_error hv_error;
+
+        if (req->conf->hypervisor && occi_hypervisor_backs(entity->kind)) {
+            if (occi_hypervisor_act(req->conf->hypervisor, pool, entity, action, parameters,
+                                    &hv_error) != OCCI_HV_OK) {
+                if (i > 0) {
+                    hv_error.message = apr_psprintf(pool, "%s (after it ran on %d of %d "
+                                                    "members)", hv_error.message, i,
+                                                    entities->nelts);
+                }
+                return occi_refuse_hv(req, &hv_error);
+            }
+        }
+        else if (*after) {
+            occi_entity_set_string(pool, entity, occi_state_attribute(entity->kind), after);
         }
     }
     if ((status = update_all(req, entities)) != OK) {
@@ -1017,28 +1124,56 @@ static int change_membership(occi_request *req, const occi_route *route)
     return send_collection(req, HTTP_OK, members);
 }
 
+/* Removes what entity stands for from the hypervisor, if there is one. */
+static occi_hv_status unmake_on_hypervisor(occi_request *req, const occi_entity *entity,
+                                           occi_hv_error *error)
+{
+    const occi_entity *source = occi_kind_is_link(req->model, entity->kind)
+                                    ? occi_link_source(req->r->pool, entity) : NULL;
+
+    if (!req->conf->hypervisor) {
+        return OCCI_HV_OK;
+    }
+    return occi_hypervisor_delete_entity(req->conf->hypervisor, req->r->pool, entity, source,
+                                         error);
+}
+
 /* Deletes entity inside the caller's transaction, with the links that
  * start at it (the store's part) and the links that point at it, which
- * would otherwise name a resource that is gone. */
-static occi_store_status delete_one(occi_request *req, const occi_entity *entity)
+ * would otherwise name a resource that is gone; on the hypervisor, the
+ * devices of those links are detached, then the entity removed. OK, or
+ * the status of the error sent (the caller rolls back). */
+static int delete_one(occi_request *req, const occi_entity *entity)
 {
     apr_pool_t *pool = req->r->pool;
     apr_array_header_t *links;
     occi_store_status status;
+    occi_hv_error hv_error;
     int i;
 
     status = occi_store_links_to(req->store, pool,
                                  occi_entity_location(pool, req->model, entity), &links);
     for (i = 0; status == OCCI_STORE_OK && i < links->nelts; i++) {
-        status = occi_store_delete(req->store, APR_ARRAY_IDX(links, i, occi_entity *)->id, NULL);
+        const occi_entity *link = APR_ARRAY_IDX(links, i, occi_entity *);
+
+        if (unmake_on_hypervisor(req, link, &hv_error) != OCCI_HV_OK) {
+            return occi_refuse_hv(req, &hv_error);
+        }
+        status = occi_store_delete(req->store, link->id, NULL);
         if (status == OCCI_STORE_NOT_FOUND) {
             status = OCCI_STORE_OK;
         }
     }
     if (status == OCCI_STORE_OK) {
+        if (unmake_on_hypervisor(req, entity, &hv_error) != OCCI_HV_OK) {
+            return occi_refuse_hv(req, &hv_error);
+        }
         status = occi_store_delete(req->store, entity->id, req->owner);
     }
-    return status;
+    if (status == OCCI_STORE_NOT_FOUND) {
+        return occi_refuse(req, HTTP_NOT_FOUND, "the entity was deleted meanwhile");
+    }
+    return status == OCCI_STORE_OK ? OK : occi_refuse_store(req, status);
 }
 
 /* Deletes every member of a kind collection. */
@@ -1051,14 +1186,24 @@ static int delete_members(occi_request *req, const occi_route *route)
     if ((status = list_members(req, route, 0, &members)) != OK) {
         return status;
     }
-    stored = occi_store_begin(req->store);
-    for (i = 0; stored == OCCI_STORE_OK && i < members->nelts; i++) {
-        stored = delete_one(req, APR_ARRAY_IDX(members, i, occi_entity *));
-        if (stored == OCCI_STORE_NOT_FOUND) {
-            stored = OCCI_STORE_OK;        /* deleted as a link of an earlier one */
+    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
+        return occi_refuse_store(req, stored);
+    }
+    for (i = 0; i < members->nelts; i++) {
+        const occi_entity *member = APR_ARRAY_IDX(members, i, occi_entity *);
+        occi_entity *still;
+
+        /* An earlier member's deletion may have taken this one (a link). */
+        if (occi_store_get(req->store, req->r->pool, member->id, req->owner, &still)
+            != OCCI_STORE_OK) {
+            continue;
+        }
+        if ((status = delete_one(req, member)) != OK) {
+            occi_store_rollback(req->store);
+            return status;
         }
     }
-    if ((status = occi_store_finish(req, stored, HTTP_CONFLICT, "a member changed "
+    if ((status = occi_store_finish(req, OCCI_STORE_OK, HTTP_CONFLICT, "a member changed "
                                     "meanwhile; try again")) != OK) {
         return status;
     }
@@ -1140,6 +1285,36 @@ static int read_one_entity(occi_request *req, occi_entity **entity)
     return OK;
 }
 
+/* Applies a change of current into changed: on the hypervisor first (a
+ * resize it refuses changes nothing), then in the store, checking that
+ * the entity is still at the revision read; if the store refuses, the
+ * hypervisor is changed back. OK, or the status of the error sent. */
+static int apply_change(occi_request *req, const occi_entity *current, occi_entity *changed,
+                        const char *what)
+{
+    occi_hypervisor *hv = req->conf->hypervisor;
+    occi_store_status stored;
+    occi_hv_error hv_error;
+
+    if (hv && occi_hypervisor_update(hv, req->r->pool, current, changed, &hv_error)
+                  != OCCI_HV_OK) {
+        return occi_refuse_hv(req, &hv_error);
+    }
+    stored = occi_store_update(req->store, changed, current->revision);
+    if (stored != OCCI_STORE_OK && hv) {
+        occi_hv_error ignored;
+        occi_entity *back = occi_entity_copy(req->r->pool, current);
+
+        occi_hypervisor_update(hv, req->r->pool, changed, back, &ignored);
+    }
+    if (stored == OCCI_STORE_CONFLICT) {
+        return occi_refuse(req, HTTP_PRECONDITION_FAILED, apr_psprintf(
+                               req->r->pool, "the entity changed while it was %s; read it "
+                               "again", what));
+    }
+    return stored == OCCI_STORE_OK ? OK : occi_refuse_store(req, stored);
+}
+
 static int put_entity(occi_request *req, const occi_route *route, occi_entity *current)
 {
     apr_pool_t *pool = req->r->pool;
@@ -1147,7 +1322,6 @@ static int put_entity(occi_request *req, const occi_route *route, occi_entity *c
     const char *if_none_match = apr_table_get(req->r->headers_in, "If-None-Match");
     apr_array_header_t *created;
     occi_entity *entity = NULL;
-    occi_store_status stored;
     const char *error;
     int status;
 
@@ -1189,13 +1363,8 @@ static int put_entity(occi_request *req, const occi_route *route, occi_entity *c
     if ((error = occi_validate_replace(pool, &req->validation, current, entity))) {
         return occi_refuse(req, HTTP_BAD_REQUEST, error);
     }
-    stored = occi_store_update(req->store, entity, current->revision);
-    if (stored == OCCI_STORE_CONFLICT) {
-        return occi_refuse(req, HTTP_PRECONDITION_FAILED, "the entity changed while "
-                               "it was replaced; read it again");
-    }
-    if (stored != OCCI_STORE_OK) {
-        return occi_refuse_store(req, stored);
+    if ((status = apply_change(req, current, entity, "replaced")) != OK) {
+        return status;
     }
     return send_entity(req, HTTP_OK, entity);
 }
@@ -1203,7 +1372,6 @@ static int put_entity(occi_request *req, const occi_route *route, occi_entity *c
 static int update_entity(occi_request *req, occi_entity *current)
 {
     occi_entity *changes = NULL, *updated;
-    occi_store_status stored;
     const char *error;
     int status;
 
@@ -1229,13 +1397,8 @@ static int update_entity(occi_request *req, occi_entity *current)
         && (status = resolve_link_ends(req, updated, NULL)) != OK) {
         return status;
     }
-    stored = occi_store_update(req->store, updated, current->revision);
-    if (stored == OCCI_STORE_CONFLICT) {
-        return occi_refuse(req, HTTP_PRECONDITION_FAILED, "the entity changed while it "
-                               "was updated; read it again");
-    }
-    if (stored != OCCI_STORE_OK) {
-        return occi_refuse_store(req, stored);
+    if ((status = apply_change(req, current, updated, "updated")) != OK) {
+        return status;
     }
     return send_entity(req, HTTP_OK, updated);
 }
@@ -1248,11 +1411,14 @@ static int delete_entity(occi_request *req, occi_entity *current)
     if (status != OK) {
         return status;
     }
-    stored = occi_store_begin(req->store);
-    if (stored == OCCI_STORE_OK) {
-        stored = delete_one(req, current);
+    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
+        return occi_refuse_store(req, stored);
     }
-    if ((status = occi_store_finish(req, stored, HTTP_CONFLICT, "the entity changed "
+    if ((status = delete_one(req, current)) != OK) {
+        occi_store_rollback(req->store);
+        return status;
+    }
+    if ((status = occi_store_finish(req, OCCI_STORE_OK, HTTP_CONFLICT, "the entity changed "
                                     "meanwhile; try again")) != OK) {
         return status;
     }

@@ -1,0 +1,99 @@
+/*
+ * The hypervisor: compute, storage and network entities as libvirt
+ * domains, volumes and networks, and links as the devices that join them.
+ *
+ * One occi_hypervisor serves a process: its libvirt connection is opened
+ * on first use, shared by all threads (libvirt connections are
+ * thread-safe), and reopened after it breaks. What an entity's state is
+ * comes from libvirt at the moment it is asked, never from the store.
+ *
+ * Every function that changes something either completes or leaves the
+ * hypervisor as it found it, and reports failures as an occi_hv_error
+ * whose kind says how the HTTP layer answers.
+ */
+#ifndef OCCI_HYPERVISOR_H
+#define OCCI_HYPERVISOR_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+#include "occi_entity.h"
+
+typedef enum {
+    OCCI_HV_OK,
+    OCCI_HV_UNAVAILABLE,     /* the hypervisor cannot be reached: 503 */
+    OCCI_HV_CONFLICT,        /* the object's state forbids it: 409 */
+    OCCI_HV_INVALID,         /* the request cannot be carried out as asked: 400 */
+    OCCI_HV_FAILED           /* anything else libvirt refused: 500 */
+} occi_hv_status;
+
+typedef struct occi_hv_error {
+    occi_hv_status status;
+    const char *message;      /* libvirt's words, with what was being done */
+} occi_hv_error;
+
+/* An OS template's image: a disk image to overlay, or a kernel to boot
+ * (with an optional initrd and command line). */
+typedef struct occi_os_image {
+    const char *term;          /* the template's term */
+    const char *disk;          /* path of a base disk image, or NULL */
+    const char *kernel;        /* path of a kernel, or NULL */
+    const char *initrd;
+    const char *cmdline;
+} occi_os_image;
+
+typedef struct occi_hypervisor_config {
+    const char *uri;           /* libvirt URI */
+    const char *domain_type;   /* "qemu", "kvm", "test" ... */
+    const char *pool;          /* storage pool for volumes */
+    const char *os_template_scheme;            /* scheme of the provider's OS templates */
+    const apr_array_header_t *os_images;       /* occi_os_image */
+} occi_hypervisor_config;
+
+typedef struct occi_hypervisor occi_hypervisor;
+
+/* A hypervisor for this process; pool must outlive it (httpd's child
+ * pool). Connects lazily. NULL if no mutex can be made. */
+occi_hypervisor *occi_hypervisor_create(apr_pool_t *pool, const occi_hypervisor_config *config);
+
+/* True for the kinds the hypervisor backs (compute, storage, network,
+ * storagelink, networkinterface). */
+int occi_hypervisor_backs(const char *kind);
+
+/* Writes the live state of each entity (occi_entity *) into its state
+ * attributes (and state.message), asking libvirt once per kind present,
+ * not once per entity. Links take the state of what they join. An object
+ * that vanished shows "error" with a message saying so. Failing to reach
+ * the hypervisor is reported; the entities are then left as stored. */
+occi_hv_status occi_hypervisor_observe(occi_hypervisor *hv, apr_pool_t *pool,
+                                       apr_array_header_t *entities, occi_hv_error *error);
+
+/* Creates what entity stands for: defines a domain, creates a volume,
+ * defines a network; for a link, attaches the device to the domain of
+ * source (hot-plugged when it runs). source and target are the link's ends
+ * (NULL otherwise). Fills server-chosen attributes (a generated MAC). */
+occi_hv_status occi_hypervisor_create_entity(occi_hypervisor *hv, apr_pool_t *pool,
+                                             occi_entity *entity, const occi_entity *source,
+                                             const occi_entity *target, occi_hv_error *error);
+
+/* Removes what entity stands for: destroys and undefines a domain with
+ * the volumes it owns, deletes a volume, destroys and undefines a
+ * network, detaches a link's device. Already gone is not an error. */
+occi_hv_status occi_hypervisor_delete_entity(occi_hypervisor *hv, apr_pool_t *pool,
+                                             const occi_entity *entity,
+                                             const occi_entity *source,
+                                             occi_hv_error *error);
+
+/* Carries out an action (type id) with its parameters
+ * (occi_attribute_value) on entity. */
+occi_hv_status occi_hypervisor_act(occi_hypervisor *hv, apr_pool_t *pool,
+                                   occi_entity *entity, const char *action,
+                                   const apr_array_header_t *parameters, occi_hv_error *error);
+
+/* Applies the change from current to updated (cores, memory, storage
+ * size): redefines an inactive domain, resizes a volume. */
+occi_hv_status occi_hypervisor_update(occi_hypervisor *hv, apr_pool_t *pool,
+                                      const occi_entity *current, occi_entity *updated,
+                                      occi_hv_error *error);
+
+#endif

@@ -1,0 +1,1258 @@
+/*
+ * The hypervisor through libvirt.
+ *
+ * Names: a compute is the domain "occi-<uuid>" with the entity's UUID, its
+ * root disk the volume "occi-<uuid>-root.qcow2"; a storage is the volume
+ * "occi-<uuid>.qcow2" in the configured pool; a network is "occi-<uuid>"
+ * with the entity's UUID and the bridge "occi<first 8 hex digits>". Only
+ * these names and numbers, and values escaped by xml_escape(), go into the
+ * XML given to libvirt.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_lib.h>
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <apr_hash.h>
+#include <apr_thread_mutex.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "occi_hypervisor.h"
+#include "occi_buf.h"
+#include "occi_model.h"
+
+#define KIND(term)            OCCI_SCHEME_INFRA term
+#define COMPUTE_ACTION(term)  "http://schemas.ogf.org/occi/infrastructure/compute/action#" term
+#define STORAGE_ACTION(term)  "http://schemas.ogf.org/occi/infrastructure/storage/action#" term
+#define NETWORK_ACTION(term)  "http://schemas.ogf.org/occi/infrastructure/network/action#" term
+#define IPNETWORK             "http://schemas.ogf.org/occi/infrastructure/network#ipnetwork"
+#define IPNETWORKINTERFACE \
+    "http://schemas.ogf.org/occi/infrastructure/networkinterface#ipnetworkinterface"
+
+#define GIB (1024.0 * 1024.0 * 1024.0)
+
+struct occi_hypervisor {
+    apr_pool_t *pool;
+    occi_hypervisor_config config;
+    apr_thread_mutex_t *lock;      /* guards connection */
+    virConnectPtr connection;
+};
+
+/* libvirt prints every error on stderr unless told otherwise; errors are
+ * read with virGetLastError() (thread-local) instead. */
+static void ignore_error(void *data, virErrorPtr error)
+{
+    (void)data;
+    (void)error;
+}
+
+occi_hypervisor *occi_hypervisor_create(apr_pool_t *pool, const occi_hypervisor_config *config)
+{
+    occi_hypervisor *hv = apr_pcalloc(pool, sizeof(*hv));
+
+    if (apr_thread_mutex_create(&hv->lock, APR_THREAD_MUTEX_DEFAULT, pool) != APR_SUCCESS) {
+        return NULL;
+    }
+    hv->pool = pool;
+    hv->config = *config;
+    virSetErrorFunc(NULL, ignore_error);
+    return hv;
+}
+
+int occi_hypervisor_backs(const char *kind)
+{
+    return kind && (!strcmp(kind, KIND("compute")) || !strcmp(kind, KIND("storage"))
+                    || !strcmp(kind, KIND("network")) || !strcmp(kind, KIND("storagelink"))
+                    || !strcmp(kind, KIND("networkinterface")));
+}
+
+/* ---- Errors -------------------------------------------------------- */
+
+static occi_hv_status fail(apr_pool_t *pool, occi_hv_error *error, occi_hv_status status,
+                           const char *doing)
+{
+    virErrorPtr last = virGetLastError();
+
+    error->status = status;
+    error->message = apr_psprintf(pool, "%s: %s", doing,
+                                  last && last->message ? last->message : "no reason given");
+    return status;
+}
+
+/* The status a libvirt failure maps to. */
+static occi_hv_status libvirt_status(void)
+{
+    virErrorPtr last = virGetLastError();
+
+    if (!last) {
+        return OCCI_HV_FAILED;
+    }
+    switch (last->code) {
+    case VIR_ERR_OPERATION_INVALID:
+    case VIR_ERR_OPERATION_UNSUPPORTED:
+    case VIR_ERR_OPERATION_DENIED:
+    case VIR_ERR_NO_SUPPORT:
+        return OCCI_HV_CONFLICT;
+    case VIR_ERR_NO_CONNECT:
+    case VIR_ERR_INVALID_CONN:
+        return OCCI_HV_UNAVAILABLE;
+    case VIR_ERR_SYSTEM_ERROR:
+    case VIR_ERR_RPC:
+        return last->domain == VIR_FROM_RPC || last->domain == VIR_FROM_REMOTE
+                   ? OCCI_HV_UNAVAILABLE : OCCI_HV_FAILED;
+    case VIR_ERR_CONFIG_UNSUPPORTED:
+    case VIR_ERR_INVALID_ARG:
+    case VIR_ERR_XML_ERROR:
+        return OCCI_HV_INVALID;
+    default:
+        return OCCI_HV_FAILED;
+    }
+}
+
+static occi_hv_status fail_libvirt(apr_pool_t *pool, occi_hv_error *error, const char *doing)
+{
+    return fail(pool, error, libvirt_status(), doing);
+}
+
+/* ---- The connection ------------------------------------------------ */
+
+/* A reference to the process's connection, opened or reopened as needed;
+ * the caller releases it with virConnectClose(). */
+static virConnectPtr connect_to(occi_hypervisor *hv, apr_pool_t *pool, occi_hv_error *error)
+{
+    virConnectPtr connection;
+
+    apr_thread_mutex_lock(hv->lock);
+    if (hv->connection && virConnectIsAlive(hv->connection) != 1) {
+        virConnectClose(hv->connection);
+        hv->connection = NULL;
+    }
+    if (!hv->connection) {
+        hv->connection = virConnectOpen(hv->config.uri);
+    }
+    connection = hv->connection;
+    if (connection) {
+        virConnectRef(connection);
+    }
+    apr_thread_mutex_unlock(hv->lock);
+    if (!connection) {
+        fail(pool, error, OCCI_HV_UNAVAILABLE,
+             apr_psprintf(pool, "cannot connect to the hypervisor at %s", hv->config.uri));
+    }
+    return connection;
+}
+
+/* ---- Names and XML ------------------------------------------------- */
+
+static const char *xml_escape(apr_pool_t *pool, const char *text)
+{
+    occi_buf buf;
+
+    occi_buf_init(&buf, pool, strlen(text) + 16);
+    for (; *text; text++) {
+        switch (*text) {
+        case '&':  occi_buf_puts(&buf, "&amp;"); break;
+        case '<':  occi_buf_puts(&buf, "&lt;"); break;
+        case '>':  occi_buf_puts(&buf, "&gt;"); break;
+        case '"':  occi_buf_puts(&buf, "&quot;"); break;
+        case '\'': occi_buf_puts(&buf, "&apos;"); break;
+        default:   occi_buf_putc(&buf, *text); break;
+        }
+    }
+    return buf.data;
+}
+
+static const char *domain_name(apr_pool_t *pool, const char *id)
+{
+    return apr_pstrcat(pool, "occi-", id, NULL);
+}
+
+static const char *root_volume_name(apr_pool_t *pool, const char *id)
+{
+    return apr_pstrcat(pool, "occi-", id, "-root.qcow2", NULL);
+}
+
+static const char *volume_name(apr_pool_t *pool, const char *id)
+{
+    return apr_pstrcat(pool, "occi-", id, ".qcow2", NULL);
+}
+
+/* Linux bridge names have at most 15 characters. */
+static const char *bridge_name(apr_pool_t *pool, const char *id)
+{
+    return apr_pstrcat(pool, "occi", apr_pstrmemdup(pool, id, 8), NULL);
+}
+
+static double attribute_number(const occi_entity *entity, const char *name, double fallback)
+{
+    const occi_value *value = occi_entity_get(entity, name);
+
+    if (!value) {
+        return fallback;
+    }
+    return value->type == OCCI_TYPE_INTEGER ? (double)value->integer
+           : value->type == OCCI_TYPE_FLOAT ? value->number : fallback;
+}
+
+static const occi_os_image *os_image_of(const occi_hypervisor *hv, const occi_entity *entity)
+{
+    size_t scheme_len = hv->config.os_template_scheme ? strlen(hv->config.os_template_scheme) : 0;
+    int i, j;
+
+    for (i = 0; scheme_len && i < entity->mixins->nelts; i++) {
+        const char *mixin = APR_ARRAY_IDX(entity->mixins, i, const char *);
+
+        if (strncmp(mixin, hv->config.os_template_scheme, scheme_len)) {
+            continue;
+        }
+        for (j = 0; hv->config.os_images && j < hv->config.os_images->nelts; j++) {
+            const occi_os_image *image = &APR_ARRAY_IDX(hv->config.os_images, j, occi_os_image);
+
+            if (!strcmp(image->term, mixin + scheme_len)) {
+                return image;
+            }
+        }
+    }
+    return NULL;
+}
+
+static const char *domain_xml(occi_hypervisor *hv, apr_pool_t *pool, const occi_entity *compute,
+                              const occi_os_image *image)
+{
+    const char *architecture = occi_entity_get_string(compute, "occi.compute.architecture");
+    const char *title = occi_entity_get_string(compute, "occi.core.title");
+    const char *hostname = occi_entity_get_string(compute, "occi.compute.hostname");
+    long long memory_kib = llround(attribute_number(compute, "occi.compute.memory", 1.0)
+                                   * 1024 * 1024);
+    long long cores = llround(attribute_number(compute, "occi.compute.cores", 1));
+    occi_buf xml;
+
+    occi_buf_init(&xml, pool, 2048);
+    occi_buf_puts(&xml, apr_psprintf(pool, "<domain type='%s'>\n", xml_escape(pool,
+                                                                               hv->config.domain_type)));
+    occi_buf_puts(&xml, apr_psprintf(pool, "  <name>%s</name>\n  <uuid>%s</uuid>\n",
+                                     domain_name(pool, compute->id), compute->id));
+    if (title) {
+        occi_buf_puts(&xml, apr_psprintf(pool, "  <title>%s</title>\n", xml_escape(pool, title)));
+    }
+    if (hostname) {
+        occi_buf_puts(&xml, apr_psprintf(pool, "  <metadata><occi:compute "
+                                         "xmlns:occi='urn:x-mod-occi:compute'>"
+                                         "<occi:hostname>%s</occi:hostname></occi:compute>"
+                                         "</metadata>\n", xml_escape(pool, hostname)));
+    }
+    occi_buf_puts(&xml, apr_psprintf(pool, "  <memory unit='KiB'>%lld</memory>\n"
+                                     "  <vcpu>%lld</vcpu>\n", memory_kib, cores));
+    occi_buf_puts(&xml, apr_psprintf(pool, "  <os>\n    <type arch='%s'>hvm</type>\n",
+                                     architecture && !strcmp(architecture, "x86")
+                                         ? "i686" : "x86_64"));
+    if (image && image->kernel) {
+        occi_buf_puts(&xml, apr_psprintf(pool, "    <kernel>%s</kernel>\n",
+                                         xml_escape(pool, image->kernel)));
+        if (image->initrd) {
+            occi_buf_puts(&xml, apr_psprintf(pool, "    <initrd>%s</initrd>\n",
+                                             xml_escape(pool, image->initrd)));
+        }
+        if (image->cmdline) {
+            occi_buf_puts(&xml, apr_psprintf(pool, "    <cmdline>%s</cmdline>\n",
+                                             xml_escape(pool, image->cmdline)));
+        }
+    }
+    else {
+        occi_buf_puts(&xml, "    <boot dev='hd'/>\n");
+    }
+    occi_buf_puts(&xml, "  </os>\n  <features><acpi/><apic/></features>\n"
+                        "  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n"
+                        "  <devices>\n");
+    if (image && image->disk) {
+        occi_buf_puts(&xml, apr_psprintf(pool, "    <disk type='volume' device='disk'>"
+                                         "<driver name='qemu' type='qcow2'/>"
+                                         "<source pool='%s' volume='%s'/>"
+                                         "<target dev='vda' bus='virtio'/></disk>\n",
+                                         xml_escape(pool, hv->config.pool),
+                                         root_volume_name(pool, compute->id)));
+    }
+    occi_buf_puts(&xml, "    <serial type='pty'/>\n    <console type='pty'/>\n"
+                        "  </devices>\n</domain>\n");
+    return xml.data;
+}
+
+/* ---- Compute ------------------------------------------------------- */
+
+static virStoragePoolPtr open_pool(occi_hypervisor *hv, virConnectPtr connection,
+                                   apr_pool_t *pool, occi_hv_error *error)
+{
+    virStoragePoolPtr storage_pool = virStoragePoolLookupByName(connection, hv->config.pool);
+
+    if (!storage_pool) {
+        fail(pool, error, OCCI_HV_FAILED, apr_psprintf(pool, "the storage pool %s is not "
+                                                       "available", hv->config.pool));
+    }
+    return storage_pool;
+}
+
+/* A qcow2 volume of capacity bytes (0: that of the backing file) in the
+ * pool, backed by backing when not NULL. */
+static occi_hv_status create_volume(occi_hypervisor *hv, virConnectPtr connection,
+                                    apr_pool_t *pool, const char *name,
+                                    unsigned long long capacity, const char *backing,
+                                    occi_hv_error *error)
+{
+    virStoragePoolPtr storage_pool = open_pool(hv, connection, pool, error);
+    virStorageVolPtr volume;
+    occi_buf xml;
+
+    if (!storage_pool) {
+        return error->status;
+    }
+    if (backing && !capacity) {
+        virStorageVolPtr base = virStorageVolLookupByPath(connection, backing);
+        virStorageVolInfo info;
+
+        if (base && virStorageVolGetInfo(base, &info) == 0) {
+            capacity = info.capacity;
+        }
+        if (base) {
+            virStorageVolFree(base);
+        }
+    }
+    occi_buf_init(&xml, pool, 512);
+    occi_buf_puts(&xml, apr_psprintf(pool, "<volume><name>%s</name>", name));
+    if (capacity) {
+        occi_buf_puts(&xml, apr_psprintf(pool, "<capacity unit='bytes'>%llu</capacity>",
+                                         capacity));
+    }
+    occi_buf_puts(&xml, "<target><format type='qcow2'/></target>");
+    if (backing) {
+        occi_buf_puts(&xml, apr_psprintf(pool, "<backingStore><path>%s</path>"
+                                         "<format type='qcow2'/></backingStore>",
+                                         xml_escape(pool, backing)));
+    }
+    occi_buf_puts(&xml, "</volume>");
+    volume = virStorageVolCreateXML(storage_pool, xml.data, 0);
+    if (!volume) {
+        fail_libvirt(pool, error, apr_psprintf(pool, "creating volume %s in pool %s", name,
+                                               hv->config.pool));
+        virStoragePoolFree(storage_pool);
+        return error->status;
+    }
+    virStorageVolFree(volume);
+    virStoragePoolFree(storage_pool);
+    return OCCI_HV_OK;
+}
+
+/* Deletes a volume of the pool; a missing one is fine. */
+static occi_hv_status delete_volume(occi_hypervisor *hv, virConnectPtr connection,
+                                    apr_pool_t *pool, const char *name, occi_hv_error *error)
+{
+    virStoragePoolPtr storage_pool = open_pool(hv, connection, pool, error);
+    virStorageVolPtr volume;
+    occi_hv_status status = OCCI_HV_OK;
+
+    if (!storage_pool) {
+        return error->status;
+    }
+    volume = virStorageVolLookupByName(storage_pool, name);
+    if (volume) {
+        if (virStorageVolDelete(volume, 0) < 0) {
+            status = fail_libvirt(pool, error, apr_psprintf(pool, "deleting volume %s", name));
+        }
+        virStorageVolFree(volume);
+    }
+    virStoragePoolFree(storage_pool);
+    return status;
+}
+
+static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connection,
+                                     apr_pool_t *pool, const occi_entity *compute,
+                                     occi_hv_error *error)
+{
+    const occi_os_image *image = os_image_of(hv, compute);
+    virDomainPtr domain;
+    occi_hv_status status;
+
+    if (image && image->disk) {
+        status = create_volume(hv, connection, pool, root_volume_name(pool, compute->id), 0,
+                               image->disk, error);
+        if (status != OCCI_HV_OK) {
+            return status;
+        }
+    }
+    domain = virDomainDefineXML(connection, domain_xml(hv, pool, compute, image));
+    if (!domain) {
+        occi_hv_error ignored;
+
+        fail_libvirt(pool, error, "defining the domain");
+        if (image && image->disk) {
+            delete_volume(hv, connection, pool, root_volume_name(pool, compute->id), &ignored);
+        }
+        return error->status;
+    }
+    virDomainFree(domain);
+    return OCCI_HV_OK;
+}
+
+static virDomainPtr find_domain(virConnectPtr connection, const char *id)
+{
+    return id ? virDomainLookupByUUIDString(connection, id) : NULL;
+}
+
+static const char *compute_state(virDomainPtr domain, const char **message)
+{
+    int state = VIR_DOMAIN_NOSTATE, reason = 0;
+
+    *message = NULL;
+    if (virDomainGetState(domain, &state, &reason, 0) < 0) {
+        *message = "the hypervisor did not say the domain's state";
+        return "error";
+    }
+    switch (state) {
+    case VIR_DOMAIN_RUNNING:
+    case VIR_DOMAIN_BLOCKED:
+    case VIR_DOMAIN_SHUTDOWN:            /* still running while it shuts down */
+        return "active";
+    case VIR_DOMAIN_PAUSED:
+    case VIR_DOMAIN_PMSUSPENDED:
+        return "suspended";
+    case VIR_DOMAIN_CRASHED:
+        *message = "the guest crashed";
+        return "error";
+    default:
+        /* Hibernated: off, with its memory saved to disk. */
+        return virDomainHasManagedSaveImage(domain, 0) == 1 ? "suspended" : "inactive";
+    }
+}
+
+static void set_state(apr_pool_t *pool, occi_entity *entity, const char *attribute,
+                      const char *state, const char *message)
+{
+    occi_entity_set_string(pool, entity, attribute, state);
+    if (message) {
+        occi_entity_set_string(pool, entity, apr_pstrcat(pool, attribute, ".message", NULL),
+                               message);
+    }
+    else {
+        occi_entity_set(entity, apr_pstrcat(pool, attribute, ".message", NULL), NULL);
+    }
+}
+
+static const char *parameter(const apr_array_header_t *parameters, const char *name)
+{
+    int i;
+
+    for (i = 0; parameters && i < parameters->nelts; i++) {
+        const occi_attribute_value *p = &APR_ARRAY_IDX(parameters, i, occi_attribute_value);
+
+        if (!strcmp(p->name, name) && p->value.type == OCCI_TYPE_STRING) {
+            return p->value.string;
+        }
+    }
+    return NULL;
+}
+
+static occi_hv_status act_on_compute(occi_hypervisor *hv, virConnectPtr connection,
+                                     apr_pool_t *pool, occi_entity *compute, const char *action,
+                                     const apr_array_header_t *parameters, occi_hv_error *error)
+{
+    const char *method = parameter(parameters, "method");
+    virDomainPtr domain = find_domain(connection, compute->id);
+    int result = 0, state = VIR_DOMAIN_NOSTATE, reason;
+    const char *doing = action;
+
+    if (!domain) {
+        /* A domain that vanished is defined again by start. */
+        if (strcmp(action, COMPUTE_ACTION("start"))) {
+            return fail(pool, error, OCCI_HV_CONFLICT, "the domain is gone from the "
+                        "hypervisor; start defines it again");
+        }
+        if (define_compute(hv, connection, pool, compute, error) != OCCI_HV_OK) {
+            return error->status;
+        }
+        domain = find_domain(connection, compute->id);
+        if (!domain) {
+            return fail_libvirt(pool, error, "finding the domain just defined");
+        }
+    }
+    virDomainGetState(domain, &state, &reason, 0);
+    if (!strcmp(action, COMPUTE_ACTION("start"))) {
+        doing = "starting the domain";
+        result = state == VIR_DOMAIN_PAUSED ? virDomainResume(domain) : virDomainCreate(domain);
+    }
+    else if (!strcmp(action, COMPUTE_ACTION("stop"))) {
+        if (method && !strcmp(method, "poweroff")) {
+            doing = "powering the domain off";
+            result = virDomainDestroy(domain);
+        }
+        else {
+            doing = "asking the guest to shut down";
+            result = virDomainShutdown(domain);
+        }
+    }
+    else if (!strcmp(action, COMPUTE_ACTION("restart"))) {
+        if (method && !strcmp(method, "cold")) {
+            doing = "resetting the domain";
+            result = virDomainReset(domain, 0);
+        }
+        else {
+            doing = "asking the guest to reboot";
+            result = virDomainReboot(domain, 0);
+        }
+    }
+    else if (!strcmp(action, COMPUTE_ACTION("suspend"))) {
+        if (method && !strcmp(method, "hibernate")) {
+            doing = "saving the domain's memory to disk";
+            result = virDomainManagedSave(domain, 0);
+        }
+        else {
+            doing = "pausing the domain";
+            result = virDomainSuspend(domain);
+        }
+    }
+    else if (!strcmp(action, COMPUTE_ACTION("save"))) {
+        virDomainFree(domain);
+        return fail(pool, error, OCCI_HV_CONFLICT, "save is not available yet: copying a "
+                    "root disk into a new OS template comes in a later release");
+    }
+    if (result < 0) {
+        fail_libvirt(pool, error, doing);
+        virDomainFree(domain);
+        return error->status;
+    }
+    {
+        const char *message, *now = compute_state(domain, &message);
+
+        set_state(pool, compute, "occi.compute.state", now, message);
+    }
+    virDomainFree(domain);
+    return OCCI_HV_OK;
+}
+
+static occi_hv_status delete_compute(occi_hypervisor *hv, virConnectPtr connection,
+                                     apr_pool_t *pool, const occi_entity *compute,
+                                     occi_hv_error *error)
+{
+    virDomainPtr domain = find_domain(connection, compute->id);
+
+    if (domain) {
+        if (virDomainIsActive(domain) == 1 && virDomainDestroy(domain) < 0) {
+            fail_libvirt(pool, error, "powering the domain off");
+            virDomainFree(domain);
+            return error->status;
+        }
+        if (virDomainUndefineFlags(domain, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+                                   | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+                                   | VIR_DOMAIN_UNDEFINE_NVRAM) < 0
+            && virDomainUndefine(domain) < 0) {
+            fail_libvirt(pool, error, "undefining the domain");
+            virDomainFree(domain);
+            return error->status;
+        }
+        virDomainFree(domain);
+    }
+    /* The root disk belongs to the compute; attached storage does not. */
+    return delete_volume(hv, connection, pool, root_volume_name(pool, compute->id), error);
+}
+
+/* ---- Networks ------------------------------------------------------ */
+
+/* Parses an IPv4 address; 0 on success. */
+static int parse_ipv4(const char *text, unsigned long *address)
+{
+    unsigned int a, b, c, d;
+    char tail;
+
+    if (!text || sscanf(text, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4
+        || a > 255 || b > 255 || c > 255 || d > 255) {
+        return -1;
+    }
+    *address = ((unsigned long)a << 24) | (b << 16) | (c << 8) | d;
+    return 0;
+}
+
+static const char *ipv4_text(apr_pool_t *pool, unsigned long address)
+{
+    return apr_psprintf(pool, "%lu.%lu.%lu.%lu", (address >> 24) & 255, (address >> 16) & 255,
+                        (address >> 8) & 255, address & 255);
+}
+
+/* The <ip> element of an ipnetwork: the gateway (first host unless
+ * given) on the network, and DHCP over the rest when allocation is
+ * dynamic. Only IPv4 for now. */
+static occi_hv_status network_ip_xml(apr_pool_t *pool, const occi_entity *network,
+                                     const char **xml, occi_hv_error *error)
+{
+    const char *cidr = occi_entity_get_string(network, "occi.network.address");
+    const char *gateway_text = occi_entity_get_string(network, "occi.network.gateway");
+    const char *allocation = occi_entity_get_string(network, "occi.network.allocation");
+    unsigned long address, gateway, mask, first, last;
+    const char *slash;
+    int prefix;
+
+    *xml = "";
+    if (!cidr) {
+        return OCCI_HV_OK;
+    }
+    slash = strchr(cidr, '/');
+    prefix = slash ? atoi(slash + 1) : -1;
+    if (!slash || prefix < 8 || prefix > 30
+        || parse_ipv4(apr_pstrmemdup(pool, cidr, (apr_size_t)(slash - cidr)), &address)) {
+        error->status = OCCI_HV_INVALID;
+        error->message = apr_psprintf(pool, "occi.network.address '%s' is not an IPv4 range "
+                                      "such as 192.168.10.0/24 (prefix 8 to 30)", cidr);
+        return error->status;
+    }
+    mask = prefix ? (0xFFFFFFFFUL << (32 - prefix)) & 0xFFFFFFFFUL : 0;
+    first = (address & mask) + 1;
+    last = ((address & mask) | (~mask & 0xFFFFFFFFUL)) - 1;
+    if (gateway_text) {
+        if (parse_ipv4(gateway_text, &gateway) || (gateway & mask) != (address & mask)) {
+            error->status = OCCI_HV_INVALID;
+            error->message = apr_psprintf(pool, "occi.network.gateway '%s' is not an address "
+                                          "in %s", gateway_text, cidr);
+            return error->status;
+        }
+    }
+    else {
+        gateway = first;
+    }
+    if (allocation && !strcmp(allocation, "static")) {
+        *xml = apr_psprintf(pool, "<ip address='%s' prefix='%d'/>", ipv4_text(pool, gateway),
+                            prefix);
+    }
+    else {
+        unsigned long start = gateway == first ? first + 1 : first;
+
+        *xml = apr_psprintf(pool, "<ip address='%s' prefix='%d'><dhcp>"
+                            "<range start='%s' end='%s'/></dhcp></ip>",
+                            ipv4_text(pool, gateway), prefix, ipv4_text(pool, start),
+                            ipv4_text(pool, last == gateway ? last - 1 : last));
+    }
+    return OCCI_HV_OK;
+}
+
+static occi_hv_status define_network(virConnectPtr connection, apr_pool_t *pool,
+                                     const occi_entity *network, occi_hv_error *error)
+{
+    const char *ip;
+    virNetworkPtr defined;
+
+    if (network_ip_xml(pool, network, &ip, error) != OCCI_HV_OK) {
+        return error->status;
+    }
+    /* Isolated: no <forward>, so guests reach each other, not the host's
+     * networks. */
+    defined = virNetworkDefineXML(connection, apr_psprintf(
+                                      pool, "<network><name>%s</name><uuid>%s</uuid>"
+                                      "<bridge name='%s' stp='on' delay='0'/>%s</network>",
+                                      domain_name(pool, network->id), network->id,
+                                      bridge_name(pool, network->id), ip));
+    if (!defined) {
+        return fail_libvirt(pool, error, "defining the network");
+    }
+    virNetworkFree(defined);
+    return OCCI_HV_OK;
+}
+
+static occi_hv_status delete_network(virConnectPtr connection, apr_pool_t *pool,
+                                     const occi_entity *network, occi_hv_error *error)
+{
+    virNetworkPtr found = virNetworkLookupByUUIDString(connection, network->id);
+    occi_hv_status status = OCCI_HV_OK;
+
+    if (!found) {
+        return OCCI_HV_OK;
+    }
+    if (virNetworkIsActive(found) == 1 && virNetworkDestroy(found) < 0) {
+        status = fail_libvirt(pool, error, "stopping the network");
+    }
+    else if (virNetworkUndefine(found) < 0) {
+        status = fail_libvirt(pool, error, "undefining the network");
+    }
+    virNetworkFree(found);
+    return status;
+}
+
+static occi_hv_status act_on_network(virConnectPtr connection, apr_pool_t *pool,
+                                     occi_entity *network, const char *action,
+                                     occi_hv_error *error)
+{
+    virNetworkPtr found = virNetworkLookupByUUIDString(connection, network->id);
+    int up = !strcmp(action, NETWORK_ACTION("up")), result;
+
+    if (!found) {
+        if (!up || define_network(connection, pool, network, error) != OCCI_HV_OK
+            || !(found = virNetworkLookupByUUIDString(connection, network->id))) {
+            return error->message ? error->status
+                                  : fail(pool, error, OCCI_HV_CONFLICT, "the network is gone "
+                                         "from the hypervisor; up defines it again");
+        }
+    }
+    result = up ? virNetworkCreate(found) : virNetworkDestroy(found);
+    if (result < 0) {
+        fail_libvirt(pool, error, up ? "starting the network" : "stopping the network");
+        virNetworkFree(found);
+        return error->status;
+    }
+    set_state(pool, network, "occi.network.state", up ? "active" : "inactive", NULL);
+    virNetworkFree(found);
+    return OCCI_HV_OK;
+}
+
+/* ---- Storage ------------------------------------------------------- */
+
+static unsigned long long size_bytes(const occi_entity *storage)
+{
+    return (unsigned long long)llround(attribute_number(storage, "occi.storage.size", 1) * GIB);
+}
+
+/* ---- Links --------------------------------------------------------- */
+
+static const char *device_name(apr_pool_t *pool, const char *deviceid)
+{
+    if (deviceid && !strncmp(deviceid, "/dev/", 5)) {
+        deviceid += 5;
+    }
+    return deviceid;
+}
+
+/* Whether the device may be changed on the running domain as well. */
+static unsigned int affect_flags(virDomainPtr domain)
+{
+    return VIR_DOMAIN_AFFECT_CONFIG
+           | (virDomainIsActive(domain) == 1 ? VIR_DOMAIN_AFFECT_LIVE : 0);
+}
+
+static const char *storagelink_xml(occi_hypervisor *hv, apr_pool_t *pool,
+                                   const occi_entity *link, const char *storage_id,
+                                   occi_hv_error *error)
+{
+    const char *device = device_name(pool, occi_entity_get_string(link,
+                                                                  "occi.storagelink.deviceid"));
+    const char *c;
+
+    for (c = device; c && *c; c++) {
+        if (!apr_isalnum(*c)) {
+            break;
+        }
+    }
+    if (!device || !*device || (c && *c) || strlen(device) > 16) {
+        error->status = OCCI_HV_INVALID;
+        error->message = apr_psprintf(pool, "occi.storagelink.deviceid '%s' is not a device "
+                                      "name such as vdb or /dev/vdb",
+                                      device ? device : "");
+        return NULL;
+    }
+    return apr_psprintf(pool, "<disk type='volume' device='disk'><driver name='qemu' "
+                        "type='qcow2'/><source pool='%s' volume='%s'/><target dev='%s' "
+                        "bus='virtio'/></disk>", xml_escape(pool, hv->config.pool),
+                        volume_name(pool, storage_id), device);
+}
+
+static const char *generated_mac(apr_pool_t *pool)
+{
+    unsigned char bytes[3];
+
+    apr_generate_random_bytes(bytes, sizeof(bytes));
+    /* 52:54:00 is the prefix QEMU and libvirt use for their guests. */
+    return apr_psprintf(pool, "52:54:00:%02x:%02x:%02x", bytes[0], bytes[1], bytes[2]);
+}
+
+static int mac_is_valid(const char *mac)
+{
+    int i;
+
+    for (i = 0; i < 17; i++) {
+        if (i % 3 == 2 ? mac[i] != ':' : !apr_isxdigit(mac[i])) {
+            return 0;
+        }
+    }
+    return mac[17] == '\0';
+}
+
+static const char *interface_xml(apr_pool_t *pool, const occi_entity *link,
+                                 const char *network_id)
+{
+    return apr_psprintf(pool, "<interface type='network'><mac address='%s'/>"
+                        "<source network='%s'/><model type='virtio'/></interface>",
+                        occi_entity_get_string(link, "occi.networkinterface.mac"),
+                        domain_name(pool, network_id));
+}
+
+/* The DHCP host entry that gives a static address to an interface. */
+static occi_hv_status update_dhcp_host(virConnectPtr connection, apr_pool_t *pool,
+                                       const occi_entity *link, const char *network_id,
+                                       int add, occi_hv_error *error)
+{
+    const char *address = occi_entity_get_string(link, "occi.networkinterface.address");
+    const char *allocation = occi_entity_get_string(link, "occi.networkinterface.allocation");
+    unsigned long ip;
+    virNetworkPtr network;
+    unsigned int flags;
+    int result;
+
+    /* Only a static address needs an entry; dynamic ones come from the
+     * network's DHCP range. */
+    if (!occi_entity_has_mixin(link, IPNETWORKINTERFACE) || !address
+        || (allocation && strcmp(allocation, "static"))) {
+        return OCCI_HV_OK;
+    }
+    if (parse_ipv4(address, &ip)) {
+        error->status = OCCI_HV_INVALID;
+        error->message = apr_psprintf(pool, "occi.networkinterface.address '%s' is not an "
+                                      "IPv4 address", address);
+        return error->status;
+    }
+    network = virNetworkLookupByUUIDString(connection, network_id);
+    if (!network) {
+        return fail_libvirt(pool, error, "finding the interface's network");
+    }
+    flags = VIR_NETWORK_UPDATE_AFFECT_CONFIG
+            | (virNetworkIsActive(network) == 1 ? VIR_NETWORK_UPDATE_AFFECT_LIVE : 0);
+    result = virNetworkUpdate(network, add ? VIR_NETWORK_UPDATE_COMMAND_ADD_LAST
+                                           : VIR_NETWORK_UPDATE_COMMAND_DELETE,
+                              VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
+                              apr_psprintf(pool, "<host mac='%s' ip='%s'/>",
+                                           occi_entity_get_string(link,
+                                                                  "occi.networkinterface.mac"),
+                                           ipv4_text(pool, ip)), flags);
+    virNetworkFree(network);
+    if (result < 0 && add) {
+        return fail_libvirt(pool, error, "reserving the interface's address on the network");
+    }
+    return OCCI_HV_OK;
+}
+
+/* The device XML of a link, or NULL (error set). */
+static const char *link_device_xml(occi_hypervisor *hv, apr_pool_t *pool,
+                                   const occi_entity *link, const char *target_id,
+                                   occi_hv_error *error)
+{
+    if (!strcmp(link->kind, KIND("storagelink"))) {
+        return storagelink_xml(hv, pool, link, target_id, error);
+    }
+    return interface_xml(pool, link, target_id);
+}
+
+static const char *target_id_of(apr_pool_t *pool, const occi_entity *link)
+{
+    return occi_entity_id_from_reference(pool, occi_entity_get_string(link, "occi.core.target"));
+}
+
+static occi_hv_status attach_link(occi_hypervisor *hv, virConnectPtr connection,
+                                  apr_pool_t *pool, occi_entity *link,
+                                  const occi_entity *source, occi_hv_error *error)
+{
+    const char *target_id = target_id_of(pool, link);
+    virDomainPtr domain = find_domain(connection, source ? source->id : NULL);
+    const char *xml;
+    int result;
+
+    if (!domain) {
+        return fail(pool, error, OCCI_HV_CONFLICT, "the link's compute has no domain on the "
+                    "hypervisor");
+    }
+    if (!strcmp(link->kind, KIND("networkinterface"))) {
+        const char *mac = occi_entity_get_string(link, "occi.networkinterface.mac");
+
+        if (!mac) {
+            occi_entity_set_string(pool, link, "occi.networkinterface.mac", generated_mac(pool));
+        }
+        else if (!mac_is_valid(mac)) {
+            virDomainFree(domain);
+            error->status = OCCI_HV_INVALID;
+            error->message = apr_psprintf(pool, "occi.networkinterface.mac '%s' is not a MAC "
+                                          "address such as 52:54:00:12:34:56", mac);
+            return error->status;
+        }
+        if (!occi_entity_get_string(link, "occi.networkinterface.interface")) {
+            occi_entity_set_string(pool, link, "occi.networkinterface.interface",
+                                   apr_psprintf(pool, "eth-%.8s", link->id));
+        }
+        if (update_dhcp_host(connection, pool, link, target_id, 1, error) != OCCI_HV_OK) {
+            virDomainFree(domain);
+            return error->status;
+        }
+    }
+    xml = link_device_xml(hv, pool, link, target_id, error);
+    if (!xml) {
+        virDomainFree(domain);
+        return error->status;
+    }
+    result = virDomainAttachDeviceFlags(domain, xml, affect_flags(domain));
+    if (result < 0) {
+        occi_hv_error ignored;
+
+        fail_libvirt(pool, error, "attaching the device to the domain");
+        if (!strcmp(link->kind, KIND("networkinterface"))) {
+            update_dhcp_host(connection, pool, link, target_id, 0, &ignored);
+        }
+    }
+    virDomainFree(domain);
+    return result < 0 ? error->status : OCCI_HV_OK;
+}
+
+static occi_hv_status detach_link(occi_hypervisor *hv, virConnectPtr connection,
+                                  apr_pool_t *pool, const occi_entity *link,
+                                  const occi_entity *source, occi_hv_error *error)
+{
+    const char *target_id = target_id_of(pool, link);
+    const char *source_id = source ? source->id
+                            : occi_entity_id_from_reference(pool, occi_entity_get_string(
+                                                                link, "occi.core.source"));
+    virDomainPtr domain = find_domain(connection, source_id);
+    const char *xml;
+    int result = 0;
+
+    if (!domain || !target_id) {
+        return OCCI_HV_OK;           /* nothing left to detach from */
+    }
+    xml = link_device_xml(hv, pool, link, target_id, error);
+    if (xml) {
+        result = virDomainDetachDeviceFlags(domain, xml, affect_flags(domain));
+    }
+    virDomainFree(domain);
+    if (!strcmp(link->kind, KIND("networkinterface"))) {
+        occi_hv_error ignored;
+
+        update_dhcp_host(connection, pool, link, target_id, 0, &ignored);
+    }
+    if (result < 0) {
+        virErrorPtr last = virGetLastError();
+
+        /* Already gone from the domain is what was wanted. */
+        if (last && (last->code == VIR_ERR_DEVICE_MISSING
+                     || last->code == VIR_ERR_OPERATION_FAILED)) {
+            return OCCI_HV_OK;
+        }
+        return fail_libvirt(pool, error, "detaching the device from the domain");
+    }
+    return OCCI_HV_OK;
+}
+
+/* ---- Observing ----------------------------------------------------- */
+
+/* The UUID strings of all domains -> their current state, read in one
+ * call. Values are "state\nmessage". */
+static occi_hv_status domain_states(virConnectPtr connection, apr_pool_t *pool,
+                                    apr_hash_t **states, occi_hv_error *error)
+{
+    virDomainPtr *domains = NULL;
+    int n = virConnectListAllDomains(connection, &domains, 0), i;
+
+    if (n < 0) {
+        return fail_libvirt(pool, error, "listing the domains");
+    }
+    *states = apr_hash_make(pool);
+    for (i = 0; i < n; i++) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+        const char *message, *state = compute_state(domains[i], &message);
+
+        if (virDomainGetUUIDString(domains[i], uuid) == 0) {
+            apr_hash_set(*states, apr_pstrdup(pool, uuid), APR_HASH_KEY_STRING,
+                         apr_pstrcat(pool, state, "\n", message ? message : "", NULL));
+        }
+        virDomainFree(domains[i]);
+    }
+    free(domains);
+    return OCCI_HV_OK;
+}
+
+static occi_hv_status network_states(virConnectPtr connection, apr_pool_t *pool,
+                                     apr_hash_t **states, occi_hv_error *error)
+{
+    virNetworkPtr *networks = NULL;
+    int n = virConnectListAllNetworks(connection, &networks, 0), i;
+
+    if (n < 0) {
+        return fail_libvirt(pool, error, "listing the networks");
+    }
+    *states = apr_hash_make(pool);
+    for (i = 0; i < n; i++) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+
+        if (virNetworkGetUUIDString(networks[i], uuid) == 0) {
+            apr_hash_set(*states, apr_pstrdup(pool, uuid), APR_HASH_KEY_STRING,
+                         virNetworkIsActive(networks[i]) == 1 ? "active" : "inactive");
+        }
+        virNetworkFree(networks[i]);
+    }
+    free(networks);
+    return OCCI_HV_OK;
+}
+
+static occi_hv_status volume_names(occi_hypervisor *hv, virConnectPtr connection,
+                                   apr_pool_t *pool, apr_hash_t **names, occi_hv_error *error)
+{
+    virStoragePoolPtr storage_pool = open_pool(hv, connection, pool, error);
+    virStorageVolPtr *volumes = NULL;
+    int n, i;
+
+    if (!storage_pool) {
+        return error->status;
+    }
+    n = virStoragePoolListAllVolumes(storage_pool, &volumes, 0);
+    virStoragePoolFree(storage_pool);
+    if (n < 0) {
+        return fail_libvirt(pool, error, "listing the volumes of the pool");
+    }
+    *names = apr_hash_make(pool);
+    for (i = 0; i < n; i++) {
+        const char *name = virStorageVolGetName(volumes[i]);
+
+        if (name) {
+            apr_hash_set(*names, apr_pstrdup(pool, name), APR_HASH_KEY_STRING, "");
+        }
+        virStorageVolFree(volumes[i]);
+    }
+    free(volumes);
+    return OCCI_HV_OK;
+}
+
+occi_hv_status occi_hypervisor_observe(occi_hypervisor *hv, apr_pool_t *pool,
+                                       apr_array_header_t *entities, occi_hv_error *error)
+{
+    apr_hash_t *domains = NULL, *networks = NULL, *volumes = NULL;
+    virConnectPtr connection = NULL;
+    occi_hv_status status = OCCI_HV_OK;
+    int i;
+
+    for (i = 0; i < entities->nelts && status == OCCI_HV_OK; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+        const char *kind = entity->kind;
+
+        if (!occi_hypervisor_backs(kind)) {
+            continue;
+        }
+        if (!connection && !(connection = connect_to(hv, pool, error))) {
+            return error->status;
+        }
+        if (!strcmp(kind, KIND("compute")) || !strcmp(kind, KIND("storagelink"))
+            || !strcmp(kind, KIND("networkinterface"))) {
+            const char *id = !strcmp(kind, KIND("compute"))
+                ? entity->id
+                : occi_entity_id_from_reference(pool, occi_entity_get_string(
+                                                    entity, "occi.core.source"));
+            const char *found, *newline;
+            const char *attribute = !strcmp(kind, KIND("compute")) ? "occi.compute.state"
+                                    : !strcmp(kind, KIND("storagelink"))
+                                        ? "occi.storagelink.state"
+                                        : "occi.networkinterface.state";
+
+            if (!domains && (status = domain_states(connection, pool, &domains, error))) {
+                break;
+            }
+            found = id ? apr_hash_get(domains, id, APR_HASH_KEY_STRING) : NULL;
+            if (!found) {
+                set_state(pool, entity, attribute, "error", !strcmp(kind, KIND("compute"))
+                          ? "the domain is gone from the hypervisor"
+                          : "the compute's domain is gone from the hypervisor");
+                continue;
+            }
+            newline = strchr(found, '\n');
+            if (!strcmp(kind, KIND("compute"))) {
+                set_state(pool, entity, attribute,
+                          apr_pstrmemdup(pool, found, (apr_size_t)(newline - found)),
+                          newline[1] ? newline + 1 : NULL);
+            }
+            else {
+                /* A device is in use while its domain runs. */
+                set_state(pool, entity, attribute,
+                          !strncmp(found, "active", 6) ? "active" : "inactive", NULL);
+            }
+        }
+        else if (!strcmp(kind, KIND("network"))) {
+            const char *found;
+
+            if (!networks && (status = network_states(connection, pool, &networks, error))) {
+                break;
+            }
+            found = apr_hash_get(networks, entity->id, APR_HASH_KEY_STRING);
+            set_state(pool, entity, "occi.network.state", found ? found : "error",
+                      found ? NULL : "the network is gone from the hypervisor");
+        }
+        else if (!strcmp(kind, KIND("storage"))) {
+            if (!volumes && (status = volume_names(hv, connection, pool, &volumes, error))) {
+                break;
+            }
+            /* Volumes have no state of their own: online and offline are
+             * kept as the client set them, unless the volume is gone. */
+            if (!apr_hash_get(volumes, volume_name(pool, entity->id), APR_HASH_KEY_STRING)) {
+                set_state(pool, entity, "occi.storage.state", "error",
+                          "the volume is gone from the storage pool");
+            }
+        }
+    }
+    if (connection) {
+        virConnectClose(connection);
+    }
+    return status;
+}
+
+/* ---- Changes ------------------------------------------------------- */
+
+occi_hv_status occi_hypervisor_create_entity(occi_hypervisor *hv, apr_pool_t *pool,
+                                             occi_entity *entity, const occi_entity *source,
+                                             const occi_entity *target, occi_hv_error *error)
+{
+    virConnectPtr connection;
+    occi_hv_status status;
+
+    if (!occi_hypervisor_backs(entity->kind)) {
+        return OCCI_HV_OK;
+    }
+    if (!(connection = connect_to(hv, pool, error))) {
+        return error->status;
+    }
+    if (!strcmp(entity->kind, KIND("compute"))) {
+        status = define_compute(hv, connection, pool, entity, error);
+    }
+    else if (!strcmp(entity->kind, KIND("storage"))) {
+        status = create_volume(hv, connection, pool, volume_name(pool, entity->id),
+                               size_bytes(entity), NULL, error);
+    }
+    else if (!strcmp(entity->kind, KIND("network"))) {
+        status = define_network(connection, pool, entity, error);
+    }
+    else {
+        status = attach_link(hv, connection, pool, entity, source, error);
+    }
+    virConnectClose(connection);
+    return status;
+}
+
+occi_hv_status occi_hypervisor_delete_entity(occi_hypervisor *hv, apr_pool_t *pool,
+                                             const occi_entity *entity,
+                                             const occi_entity *source,
+                                             occi_hv_error *error)
+{
+    virConnectPtr connection;
+    occi_hv_status status;
+
+    if (!occi_hypervisor_backs(entity->kind)) {
+        return OCCI_HV_OK;
+    }
+    if (!(connection = connect_to(hv, pool, error))) {
+        return error->status;
+    }
+    if (!strcmp(entity->kind, KIND("compute"))) {
+        status = delete_compute(hv, connection, pool, entity, error);
+    }
+    else if (!strcmp(entity->kind, KIND("storage"))) {
+        status = delete_volume(hv, connection, pool, volume_name(pool, entity->id), error);
+    }
+    else if (!strcmp(entity->kind, KIND("network"))) {
+        status = delete_network(connection, pool, entity, error);
+    }
+    else {
+        status = detach_link(hv, connection, pool, entity, source, error);
+    }
+    virConnectClose(connection);
+    return status;
+}
+
+occi_hv_status occi_hypervisor_act(occi_hypervisor *hv, apr_pool_t *pool,
+                                   occi_entity *entity, const char *action,
+                                   const apr_array_header_t *parameters, occi_hv_error *error)
+{
+    virConnectPtr connection;
+    occi_hv_status status = OCCI_HV_OK;
+
+    if (!occi_hypervisor_backs(entity->kind)) {
+        return OCCI_HV_OK;
+    }
+    if (!(connection = connect_to(hv, pool, error))) {
+        return error->status;
+    }
+    if (!strcmp(entity->kind, KIND("compute"))) {
+        status = act_on_compute(hv, connection, pool, entity, action, parameters, error);
+    }
+    else if (!strcmp(entity->kind, KIND("network"))) {
+        status = act_on_network(connection, pool, entity, action, error);
+    }
+    else if (!strcmp(entity->kind, KIND("storage"))) {
+        /* online / offline: the volume is there either way; the state is
+         * the client's, kept by the caller. */
+        set_state(pool, entity, "occi.storage.state",
+                  !strcmp(action, STORAGE_ACTION("online")) ? "online" : "offline", NULL);
+    }
+    virConnectClose(connection);
+    return status;
+}
+
+static int number_changed(const occi_entity *a, const occi_entity *b, const char *name)
+{
+    return attribute_number(a, name, -1) != attribute_number(b, name, -1);
+}
+
+occi_hv_status occi_hypervisor_update(occi_hypervisor *hv, apr_pool_t *pool,
+                                      const occi_entity *current, occi_entity *updated,
+                                      occi_hv_error *error)
+{
+    virConnectPtr connection;
+    occi_hv_status status = OCCI_HV_OK;
+
+    if (!occi_hypervisor_backs(current->kind)) {
+        return OCCI_HV_OK;
+    }
+    if (!(connection = connect_to(hv, pool, error))) {
+        return error->status;
+    }
+    if (!strcmp(current->kind, KIND("compute"))
+        && (number_changed(current, updated, "occi.compute.cores")
+            || number_changed(current, updated, "occi.compute.memory"))) {
+        virDomainPtr domain = find_domain(connection, current->id);
+
+        if (domain && virDomainIsActive(domain) == 1) {
+            status = fail(pool, error, OCCI_HV_CONFLICT, "cores and memory change only while "
+                          "the compute is stopped: stop it, update it, start it again");
+        }
+        else {
+            /* An inactive domain is redefined with the new sizes. */
+            status = define_compute(hv, connection, pool, updated, error);
+        }
+        if (domain) {
+            virDomainFree(domain);
+        }
+    }
+    else if (!strcmp(current->kind, KIND("storage"))) {
+        unsigned long long before = size_bytes(current), after = size_bytes(updated);
+
+        if (after < before) {
+            status = fail(pool, error, OCCI_HV_INVALID, "occi.storage.size cannot shrink: "
+                          "volumes only grow");
+        }
+        else if (after > before) {
+            virStoragePoolPtr storage_pool = open_pool(hv, connection, pool, error);
+            virStorageVolPtr volume = storage_pool ? virStorageVolLookupByName(
+                storage_pool, volume_name(pool, current->id)) : NULL;
+
+            if (!storage_pool) {
+                status = error->status;
+            }
+            else if (!volume || virStorageVolResize(volume, after, 0) < 0) {
+                status = fail_libvirt(pool, error, "resizing the volume");
+            }
+            if (volume) {
+                virStorageVolFree(volume);
+            }
+            if (storage_pool) {
+                virStoragePoolFree(storage_pool);
+            }
+        }
+    }
+    else if (!strcmp(current->kind, KIND("network"))) {
+        const char *before = occi_entity_get_string(current, "occi.network.address");
+        const char *after = occi_entity_get_string(updated, "occi.network.address");
+
+        /* Guests hold leases from the old range; a new one is a new network. */
+        if ((before || after) && (!before || !after || strcmp(before, after))) {
+            status = fail(pool, error, OCCI_HV_INVALID, "occi.network.address of an existing "
+                          "network cannot change: create another network");
+        }
+    }
+    virConnectClose(connection);
+    return status;
+}
