@@ -39,7 +39,11 @@ CONF
 my ($status, $output) = check_config(<<'CONF');
 OCCIProviderScheme https://cloud.example.com/occi/
 OCCIOSTemplate debian12 "Debian 12"
+OCCIOSTemplate hostname "A file that exists" kernel=/etc/hostname cmdline="console=ttyS0"
 OCCIResourceTemplate small "Small" cores=1 memory=0.5
+OCCILibvirtURI qemu:///system
+OCCILibvirtDomainType kvm
+OCCIStoragePool images
 OCCIMaxPageSize 200
 OCCIMaxBodySize 65536
 <Location /occi/>
@@ -67,7 +71,16 @@ my @bad = (
     ['OCCIResourceTemplate small "Small" cores=1 cores=2',
         qr{OCCIResourceTemplate small: memory= is missing}],
     ['OCCIOSTemplate "bad name" "Bad"', qr{OCCIOSTemplate: template name 'bad name' is not valid}],
-    ['OCCIOSTemplate debian ""', qr{OCCIOSTemplate takes two arguments, An OS template: name and title}],
+    ['OCCIOSTemplate debian ""', qr{OCCIOSTemplate (takes a name, a title|debian: the title must not be empty)}],
+    ['OCCIOSTemplate debian "Debian" disk=relative.qcow2', qr{OCCIOSTemplate debian: disk= takes an absolute path}],
+    ['OCCIOSTemplate debian "Debian" kernel=/nonexistent/vmlinuz',
+        qr{OCCIOSTemplate debian: kernel=/nonexistent/vmlinuz is not a file that can be read}],
+    ['OCCIOSTemplate debian "Debian" initrd=/etc/hostname', qr{initrd= and cmdline= go with kernel=}],
+    ['OCCIOSTemplate debian "Debian" disk=/etc/hostname kernel=/etc/hostname', qr{give disk= or kernel=, not both}],
+    ['OCCIOSTemplate debian "Debian" color=blue', qr{OCCIOSTemplate debian: 'color=blue' is not understood}],
+    ['OCCILibvirtURI qemu', qr{OCCILibvirtURI: 'qemu' is neither a libvirt URI .* nor none}],
+    ['OCCILibvirtDomainType vmware', qr{OCCILibvirtDomainType: 'vmware' is not one of qemu, kvm, test, xen, lxc}],
+    ['OCCIStoragePool "my pool"', qr{OCCIStoragePool: 'my pool' is not a storage pool name}],
     ["OCCIOSTemplate debian \"A\"\nOCCIOSTemplate debian \"B\"",
         qr{OCCIOSTemplate: template 'debian' is declared twice}],
     ['OCCIProviderScheme not-a-uri', qr{OCCIProviderScheme: 'not-a-uri' is not accepted; give an absolute URI}],
