@@ -5,6 +5,8 @@
 #   OCCI_PREFIX       mount path (default /)
 #   OCCI_DBD_DRIVER   mod_dbd driver (default sqlite3)
 #   OCCI_DBD_PARAMS   mod_dbd parameters (default: a SQLite file in the build tree)
+#   OCCI_LIBVIRT_URI  the hypervisor (default: the libvirt test driver with
+#                     the host of conf/libvirt-test-host.xml)
 # Usage: devserver.sh HTTPD HTTPD_MODULES_DIR BUILD_DIR SRC_DIR
 set -e
 httpd=$1 modules_dir=$2 build_dir=$3 src_dir=$4
@@ -35,6 +37,15 @@ DBDInitSQL "PRAGMA busy_timeout=5000"' ;;
     pgsql) dbd_init_lines='DBDInitSQL "SET plan_cache_mode = force_custom_plan"' ;;
     *) dbd_init_lines="" ;;
 esac
+libvirt_uri=${OCCI_LIBVIRT_URI:-test://$src_dir/conf/libvirt-test-host.xml}
+case "$libvirt_uri" in
+    # The test driver keeps its state per connection, so per process.
+    test:*) process_lines='ServerLimit 1
+StartServers 1
+ThreadsPerChild 25
+MaxRequestWorkers 25' ;;
+    *) process_lines="" ;;
+esac
 user_lines=""
 if [ "$(id -u)" = 0 ]; then
     # httpd's children drop root; they must own the files they write.
@@ -54,9 +65,13 @@ sed -e "s|@RUN_DIR@|$(escape "$run_dir")|g" \
     -e "s|@SRC_DIR@|$(escape "$src_dir")|g" \
     -e "s|@DBD_DRIVER@|$(escape "$dbd_driver")|g" \
     -e "s|@DBD_PARAMS@|$(escape "$dbd_params")|g" \
+    -e "s|@LIBVIRT_URI@|$(escape "$libvirt_uri")|g" \
     "$src_dir/conf/httpd-dev.conf.in" > "$conf.tmp"
-awk -v users="$user_lines" -v init="$dbd_init_lines" \
-    '{ if ($0 == "@USER_LINES@") print users; else if ($0 == "@DBD_INIT_LINES@") print init; else print }' \
+awk -v users="$user_lines" -v init="$dbd_init_lines" -v processes="$process_lines" \
+    '{ if ($0 == "@USER_LINES@") print users;
+       else if ($0 == "@DBD_INIT_LINES@") print init;
+       else if ($0 == "@PROCESS_LINES@") print processes;
+       else print }' \
     "$conf.tmp" > "$conf"
 rm -f "$conf.tmp"
 

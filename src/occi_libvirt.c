@@ -117,6 +117,14 @@ static occi_hv_status fail_libvirt(apr_pool_t *pool, occi_hv_error *error, const
     return fail(pool, error, libvirt_status(), doing);
 }
 
+/* A refusal in this module's own words (no libvirt error behind it). */
+static occi_hv_status refuse(occi_hv_error *error, occi_hv_status status, const char *message)
+{
+    error->status = status;
+    error->message = message;
+    return status;
+}
+
 /* ---- The connection ------------------------------------------------ */
 
 /* A reference to the process's connection, opened or reopened as needed;
@@ -244,8 +252,10 @@ static const char *domain_xml(occi_hypervisor *hv, apr_pool_t *pool, const occi_
                                          "<occi:hostname>%s</occi:hostname></occi:compute>"
                                          "</metadata>\n", xml_escape(pool, hostname)));
     }
-    occi_buf_puts(&xml, apr_psprintf(pool, "  <memory unit='KiB'>%lld</memory>\n"
-                                     "  <vcpu>%lld</vcpu>\n", memory_kib, cores));
+    /* APR's formatter knows no "ll": its own 64-bit formats instead. */
+    occi_buf_puts(&xml, apr_psprintf(pool, "  <memory unit='KiB'>%" APR_INT64_T_FMT
+                                     "</memory>\n  <vcpu>%" APR_INT64_T_FMT "</vcpu>\n",
+                                     (apr_int64_t)memory_kib, (apr_int64_t)cores));
     occi_buf_puts(&xml, apr_psprintf(pool, "  <os>\n    <type arch='%s'>hvm</type>\n",
                                      architecture && !strcmp(architecture, "x86")
                                          ? "i686" : "x86_64"));
@@ -322,8 +332,8 @@ static occi_hv_status create_volume(occi_hypervisor *hv, virConnectPtr connectio
     occi_buf_init(&xml, pool, 512);
     occi_buf_puts(&xml, apr_psprintf(pool, "<volume><name>%s</name>", name));
     if (capacity) {
-        occi_buf_puts(&xml, apr_psprintf(pool, "<capacity unit='bytes'>%llu</capacity>",
-                                         capacity));
+        occi_buf_puts(&xml, apr_psprintf(pool, "<capacity unit='bytes'>%" APR_UINT64_T_FMT
+                                         "</capacity>", (apr_uint64_t)capacity));
     }
     occi_buf_puts(&xml, "<target><format type='qcow2'/></target>");
     if (backing) {
@@ -465,8 +475,8 @@ static occi_hv_status act_on_compute(occi_hypervisor *hv, virConnectPtr connecti
     if (!domain) {
         /* A domain that vanished is defined again by start. */
         if (strcmp(action, COMPUTE_ACTION("start"))) {
-            return fail(pool, error, OCCI_HV_CONFLICT, "the domain is gone from the "
-                        "hypervisor; start defines it again");
+            return refuse(error, OCCI_HV_CONFLICT, "the domain is gone from the "
+                          "hypervisor; start defines it again");
         }
         if (define_compute(hv, connection, pool, compute, error) != OCCI_HV_OK) {
             return error->status;
@@ -513,7 +523,7 @@ static occi_hv_status act_on_compute(occi_hypervisor *hv, virConnectPtr connecti
     }
     else if (!strcmp(action, COMPUTE_ACTION("save"))) {
         virDomainFree(domain);
-        return fail(pool, error, OCCI_HV_CONFLICT, "save is not available yet: copying a "
+        return refuse(error, OCCI_HV_CONFLICT, "save is not available yet: copying a "
                     "root disk into a new OS template comes in a later release");
     }
     if (result < 0) {
@@ -686,7 +696,7 @@ static occi_hv_status act_on_network(virConnectPtr connection, apr_pool_t *pool,
         if (!up || define_network(connection, pool, network, error) != OCCI_HV_OK
             || !(found = virNetworkLookupByUUIDString(connection, network->id))) {
             return error->message ? error->status
-                                  : fail(pool, error, OCCI_HV_CONFLICT, "the network is gone "
+                                  : refuse(error, OCCI_HV_CONFLICT, "the network is gone "
                                          "from the hypervisor; up defines it again");
         }
     }
@@ -841,6 +851,78 @@ static const char *target_id_of(apr_pool_t *pool, const occi_entity *link)
     return occi_entity_id_from_reference(pool, occi_entity_get_string(link, "occi.core.target"));
 }
 
+/* Adds device_xml to, or removes the element holding marker from, the
+ * domain's persistent definition and defines it again: for drivers that
+ * lack the device API (the test driver), where a change then takes effect
+ * at the next start. The XML is libvirt's own, so its elements are found
+ * by their names; the device XML and marker are this module's. */
+static int redefine_with_device(virConnectPtr connection, virDomainPtr domain,
+                                apr_pool_t *pool, const char *device_xml,
+                                const char *element, const char *marker, int add)
+{
+    char *xml = virDomainGetXMLDesc(domain, VIR_DOMAIN_XML_INACTIVE);
+    const char *changed = NULL;
+    virDomainPtr defined;
+
+    if (!xml) {
+        return -1;
+    }
+    if (add) {
+        char *end = strstr(xml, "</devices>");
+
+        if (end) {
+            changed = apr_pstrcat(pool, apr_pstrmemdup(pool, xml, (apr_size_t)(end - xml)),
+                                  device_xml, end, NULL);
+        }
+    }
+    else {
+        char *at = strstr(xml, marker), *start, *finish;
+        const char *open = apr_pstrcat(pool, "<", element, NULL);
+        const char *close = apr_pstrcat(pool, "</", element, ">", NULL);
+
+        if (at) {
+            for (start = at; start > xml && strncmp(start, open, strlen(open)); start--) {
+            }
+            finish = strstr(at, close);
+            if (finish && start > xml) {
+                finish += strlen(close);
+                changed = apr_pstrcat(pool, apr_pstrmemdup(pool, xml, (apr_size_t)(start - xml)),
+                                      finish, NULL);
+            }
+        }
+        else {
+            free(xml);
+            return 0;                   /* not there: nothing to remove */
+        }
+    }
+    free(xml);
+    if (!changed || !(defined = virDomainDefineXML(connection, changed))) {
+        return -1;
+    }
+    virDomainFree(defined);
+    return 0;
+}
+
+static int no_device_api(void)
+{
+    virErrorPtr last = virGetLastError();
+
+    return last && last->code == VIR_ERR_NO_SUPPORT;
+}
+
+/* The text that finds a link's device in the domain's XML. */
+static const char *device_marker(apr_pool_t *pool, const occi_entity *link,
+                                 const char *target_id, const char **element)
+{
+    if (!strcmp(link->kind, KIND("storagelink"))) {
+        *element = "disk";
+        return apr_psprintf(pool, "volume='%s'", volume_name(pool, target_id));
+    }
+    *element = "interface";
+    return apr_psprintf(pool, "address='%s'",
+                        occi_entity_get_string(link, "occi.networkinterface.mac"));
+}
+
 static occi_hv_status attach_link(occi_hypervisor *hv, virConnectPtr connection,
                                   apr_pool_t *pool, occi_entity *link,
                                   const occi_entity *source, occi_hv_error *error)
@@ -851,7 +933,7 @@ static occi_hv_status attach_link(occi_hypervisor *hv, virConnectPtr connection,
     int result;
 
     if (!domain) {
-        return fail(pool, error, OCCI_HV_CONFLICT, "the link's compute has no domain on the "
+        return refuse(error, OCCI_HV_CONFLICT, "the link's compute has no domain on the "
                     "hypervisor");
     }
     if (!strcmp(link->kind, KIND("networkinterface"))) {
@@ -882,6 +964,11 @@ static occi_hv_status attach_link(occi_hypervisor *hv, virConnectPtr connection,
         return error->status;
     }
     result = virDomainAttachDeviceFlags(domain, xml, affect_flags(domain));
+    if (result < 0 && no_device_api()) {
+        const char *element, *marker = device_marker(pool, link, target_id, &element);
+
+        result = redefine_with_device(connection, domain, pool, xml, element, marker, 1);
+    }
     if (result < 0) {
         occi_hv_error ignored;
 
@@ -912,6 +999,11 @@ static occi_hv_status detach_link(occi_hypervisor *hv, virConnectPtr connection,
     xml = link_device_xml(hv, pool, link, target_id, error);
     if (xml) {
         result = virDomainDetachDeviceFlags(domain, xml, affect_flags(domain));
+        if (result < 0 && no_device_api()) {
+            const char *element, *marker = device_marker(pool, link, target_id, &element);
+
+            result = redefine_with_device(connection, domain, pool, xml, element, marker, 0);
+        }
     }
     virDomainFree(domain);
     if (!strcmp(link->kind, KIND("networkinterface"))) {
@@ -1206,7 +1298,7 @@ occi_hv_status occi_hypervisor_update(occi_hypervisor *hv, apr_pool_t *pool,
         virDomainPtr domain = find_domain(connection, current->id);
 
         if (domain && virDomainIsActive(domain) == 1) {
-            status = fail(pool, error, OCCI_HV_CONFLICT, "cores and memory change only while "
+            status = refuse(error, OCCI_HV_CONFLICT, "cores and memory change only while "
                           "the compute is stopped: stop it, update it, start it again");
         }
         else {
@@ -1221,7 +1313,7 @@ occi_hv_status occi_hypervisor_update(occi_hypervisor *hv, apr_pool_t *pool,
         unsigned long long before = size_bytes(current), after = size_bytes(updated);
 
         if (after < before) {
-            status = fail(pool, error, OCCI_HV_INVALID, "occi.storage.size cannot shrink: "
+            status = refuse(error, OCCI_HV_INVALID, "occi.storage.size cannot shrink: "
                           "volumes only grow");
         }
         else if (after > before) {
@@ -1249,7 +1341,7 @@ occi_hv_status occi_hypervisor_update(occi_hypervisor *hv, apr_pool_t *pool,
 
         /* Guests hold leases from the old range; a new one is a new network. */
         if ((before || after) && (!before || !after || strcmp(before, after))) {
-            status = fail(pool, error, OCCI_HV_INVALID, "occi.network.address of an existing "
+            status = refuse(error, OCCI_HV_INVALID, "occi.network.address of an existing "
                           "network cannot change: create another network");
         }
     }
