@@ -129,6 +129,7 @@ count_results() {
     suite_failed=$((suite_failed + failed))
 }
 
+protocol_tests=$(ls t/*.t)
 write_backend none
 for database in ${OCCI_TEST_DATABASES:-sqlite3 pgsql}; do
     case "$database" in
@@ -136,7 +137,7 @@ for database in ${OCCI_TEST_DATABASES:-sqlite3 pgsql}; do
         # httpd's children run as nobody when the suite runs as root.
         mkdir -p "$work/sqlite"
         [ "$(id -u)" = 0 ] && chown nobody "$work/sqlite"
-        set +e; run_suite sqlite3 "$work/sqlite/occi.sqlite" "$@"; result=$?; set -e
+        set +e; run_suite sqlite3 "$work/sqlite/occi.sqlite" "$@" $protocol_tests; result=$?; set -e
         ;;
     pgsql)
         if [ -z "$pg_ctl" ] || ! params=$(start_postgres); then
@@ -144,7 +145,7 @@ for database in ${OCCI_TEST_DATABASES:-sqlite3 pgsql}; do
             result=1
             : > t/logs/apache-test-pgsql.out
         else
-            set +e; run_suite pgsql "$params" "$@"; result=$?; set -e
+            set +e; run_suite pgsql "$params" "$@" $protocol_tests; result=$?; set -e
             stop_postgres
         fi
         ;;
@@ -153,10 +154,30 @@ for database in ${OCCI_TEST_DATABASES:-sqlite3 pgsql}; do
     [ "$result" = 0 ] || status=1
 done
 
-# One closing line for the unit tests and both runs of the suite together.
+# The hypervisor suites: the libvirt test driver (one child, as its state
+# lives in the process).
+if [ -z "${OCCI_TEST_DATABASES:-}" ] || [ "${OCCI_TEST_HYPERVISORS:-}" ]; then
+    for hypervisor in ${OCCI_TEST_HYPERVISORS:-test}; do
+        case "$hypervisor" in
+        test)
+            write_backend "test://$src_dir/conf/libvirt-test-host.xml"
+            mkdir -p "$work/sqlite-test" && chown nobody "$work/sqlite-test" 2>/dev/null || true
+            set +e
+            run_suite sqlite3 "$work/sqlite-test/occi.sqlite" "$@" t/libvirt/*.t
+            result=$?
+            set -e
+            mv t/logs/apache-test-sqlite3.out t/logs/apache-test-libvirt-test.out
+            count_results t/logs/apache-test-libvirt-test.out "$result"
+            ;;
+        esac
+        [ "$result" = 0 ] || status=1
+    done
+fi
+
+# One closing line for the unit tests and every run of the suite together.
 unit_passed=$(cat t/unit/*.trs 2>/dev/null | grep -c '^:test-result: PASS' || true)
 unit_failed=$(cat t/unit/*.trs 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)' || true)
 echo "unit tests: $unit_passed passed, $unit_failed failed"
-echo "Apache::Test (SQLite and PostgreSQL): $((suite_total - suite_failed)) passed, $suite_failed failed"
+echo "Apache::Test (every store and hypervisor): $((suite_total - suite_failed)) passed, $suite_failed failed"
 echo "total: $((unit_passed + suite_total - suite_failed)) passed, $((unit_failed + suite_failed)) failed"
 exit "$status"
