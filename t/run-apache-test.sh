@@ -36,6 +36,9 @@ stop_postgres() {
 }
 cleanup() {
     stop_postgres
+    if [ -d "$work/hv" ]; then
+        t/hypervisor/hypervisor.sh stop "$work/hv" >/dev/null 2>&1 || true
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -154,10 +157,27 @@ for database in ${OCCI_TEST_DATABASES:-sqlite3 pgsql}; do
     [ "$result" = 0 ] || status=1
 done
 
+# A private libvirtd with a storage pool, and the test guest (kept in the
+# build tree between runs) as an OS template. Prints the URI.
+start_hypervisor() {
+    local dir="$work/hv" guest="$build_dir/t/hypervisor/guest" uri
+    t/hypervisor/make-guest.sh "$guest" >"$work/make-guest.log" 2>&1 || return 1
+    uri=$(t/hypervisor/hypervisor.sh start "$dir" 2>"$work/hypervisor.log" | tail -n 1) || return 1
+    mkdir -p "$dir/pool"
+    virsh -q -c "$uri" pool-define-as occi dir --target "$dir/pool" >/dev/null &&
+        virsh -q -c "$uri" pool-start occi >/dev/null || return 1
+    {
+        echo "OCCIStoragePool occi"
+        echo "OCCILibvirtDomainType qemu"
+        echo "OCCIOSTemplate testguest \"Test guest\" kernel=$guest/vmlinuz initrd=$guest/initrd.img \"cmdline=$(cat "$guest/cmdline")\""
+    } > "$work/hypervisor.conf"
+    echo "$uri"
+}
+
 # The hypervisor suites: the libvirt test driver (one child, as its state
-# lives in the process).
+# lives in the process), then a real libvirtd running QEMU guests.
 if [ -z "${OCCI_TEST_DATABASES:-}" ] || [ "${OCCI_TEST_HYPERVISORS:-}" ]; then
-    for hypervisor in ${OCCI_TEST_HYPERVISORS:-test}; do
+    for hypervisor in ${OCCI_TEST_HYPERVISORS:-test qemu}; do
         case "$hypervisor" in
         test)
             write_backend "test://$src_dir/conf/libvirt-test-host.xml"
@@ -168,6 +188,27 @@ if [ -z "${OCCI_TEST_DATABASES:-}" ] || [ "${OCCI_TEST_HYPERVISORS:-}" ]; then
             set -e
             mv t/logs/apache-test-sqlite3.out t/logs/apache-test-libvirt-test.out
             count_results t/logs/apache-test-libvirt-test.out "$result"
+            ;;
+        qemu)
+            echo "==== starting a private libvirtd with QEMU"
+            if ! uri=$(start_hypervisor); then
+                echo "==== the hypervisor could not be started: that run fails"
+                cat "$work/make-guest.log" "$work/hypervisor.log" 2>/dev/null | tail -n 20
+                : > t/logs/apache-test-libvirt-qemu.out
+                result=1
+            else
+                write_backend "$uri"
+                cat "$work/hypervisor.conf" >> t/conf/occi-backend.conf
+                mkdir -p "$work/sqlite-qemu" && chown nobody "$work/sqlite-qemu" 2>/dev/null || true
+                export OCCI_TEST_LIBVIRT_URI="$uri" OCCI_TEST_STORAGE_POOL=occi
+                set +e
+                run_suite sqlite3 "$work/sqlite-qemu/occi.sqlite" "$@" t/hypervisor/*.t
+                result=$?
+                set -e
+                mv t/logs/apache-test-sqlite3.out t/logs/apache-test-libvirt-qemu.out
+                t/hypervisor/hypervisor.sh stop "$work/hv" >/dev/null 2>&1 || true
+            fi
+            count_results t/logs/apache-test-libvirt-qemu.out "$result"
             ;;
         esac
         [ "$result" = 0 ] || status=1

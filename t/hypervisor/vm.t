@@ -1,0 +1,132 @@
+# A real QEMU guest driven through the API against a private libvirtd
+# (started by t/run-apache-test.sh with t/hypervisor/hypervisor.sh), with
+# virsh as the witness: the API's states match the hypervisor's at every
+# step, including after changes made behind the API's back.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use OCCITest;
+use Time::HiRes qw(sleep time);
+
+my $uri = $ENV{OCCI_TEST_LIBVIRT_URI} or die "OCCI_TEST_LIBVIRT_URI is not set\n";
+my $pool = $ENV{OCCI_TEST_STORAGE_POOL} // 'occi';
+my $action = 'http://schemas.ogf.org/occi/infrastructure/compute/action#';
+
+sub virsh {
+    my $output = `virsh -q -c '$uri' @_ 2>&1`;
+    $output =~ s/\s+$//;
+    return $output;
+}
+sub act {
+    my ($path, $term, %attributes) = @_;
+    return json_request(POST => "$path?action=$term",
+        { action => "$action$term", (%attributes ? (attributes => \%attributes) : ()) });
+}
+sub api_state {
+    my ($path, $attribute) = @_;
+    return decode_json_body(json_request(GET => $path))->{attributes}{$attribute // 'occi.compute.state'};
+}
+# Waits up to $seconds for virsh domstate to become $state.
+sub wait_domstate {
+    my ($domain, $state, $seconds) = @_;
+    my $end = time + $seconds;
+    while (time < $end) {
+        return 1 if virsh('domstate', $domain) eq $state;
+        sleep 0.5;
+    }
+    diag "domstate of $domain is still '" . virsh('domstate', $domain) . "', not '$state'";
+    return 0;
+}
+sub id_of { ($_[0] =~ m{/([0-9a-f-]{36})$})[0] }
+
+# A network, a volume and a compute from the test guest's OS template.
+my ($net, $res) = create_json('/network/', { kind => INFRA . 'network', title => 'test lan',
+    mixins => ['http://schemas.ogf.org/occi/infrastructure/network#ipnetwork'],
+    attributes => { 'occi.network.address' => '10.231.0.0/24' } });
+is $res->code, 201, 'a network' or diag $res->content;
+my $net_name = 'occi-' . id_of($net);
+like virsh('net-list', '--all', '--name'), qr/^\Q$net_name\E$/m, 'is defined in libvirt';
+$res = json_request(POST => "$net?action=up",
+    { action => 'http://schemas.ogf.org/occi/infrastructure/network/action#up' });
+is $res->code, 200, 'the network comes up' or diag $res->content;
+like virsh('net-info', $net_name), qr/^Active:\s+yes/m, 'libvirt says it is active';
+
+my ($disk) = create_json('/storage/', { kind => INFRA . 'storage', attributes => { 'occi.storage.size' => 0.25 } });
+my $volume = 'occi-' . id_of($disk) . '.qcow2';
+like virsh('vol-list', $pool), qr/^\s*\Q$volume\E\s/m, 'a storage is a volume in the pool';
+
+my ($vm);
+($vm, $res) = create_json('/compute/', { kind => INFRA . 'compute', title => "guest <1> & 'x'",
+    mixins => ['http://localhost/occi/os_tpl#testguest'],
+    attributes => { 'occi.compute.memory' => 0.25, 'occi.compute.cores' => 1 } });
+is $res->code, 201, 'a compute from the test guest template' or diag $res->content;
+my $domain = 'occi-' . id_of($vm);
+is virsh('domstate', $domain), 'shut off', 'its domain is defined, shut off';
+is api_state($vm), 'inactive', 'the API says inactive';
+like virsh('dumpxml', $domain), qr{<title>guest &lt;1&gt; &amp; 'x'</title>|<title>guest &lt;1&gt; &amp; &apos;x&apos;</title>},
+    'the title reached libvirt escaped';
+is virsh('desc', '--title', $domain), "guest <1> & 'x'", 'and reads back byte for byte';
+
+# start -> running; suspend -> paused; start -> running.
+is act($vm, 'start')->code, 200, 'start';
+ok wait_domstate($domain, 'running', 30), 'virsh: running';
+is api_state($vm), 'active', 'API: active';
+is act($vm, 'suspend', method => 'suspend')->code, 200, 'suspend';
+is virsh('domstate', $domain), 'paused', 'virsh: paused';
+is api_state($vm), 'suspended', 'API: suspended';
+is act($vm, 'start')->code, 200, 'start again';
+is virsh('domstate', $domain), 'running', 'virsh: running';
+
+# Attach the volume and an interface to the running guest.
+my ($sl);
+($sl, $res) = create_json('/storagelink/', { kind => INFRA . 'storagelink', source => $vm,
+    target => $disk, attributes => { 'occi.storagelink.deviceid' => 'vdb' } });
+is $res->code, 201, 'a storagelink to the running guest' or diag $res->content;
+like virsh('domblklist', $domain), qr/^\s*vdb\s/m, 'virsh: vdb is attached';
+my ($ni);
+($ni, $res) = create_json('/networkinterface/', { kind => INFRA . 'networkinterface',
+    source => $vm, target => $net });
+is $res->code, 201, 'a networkinterface to the running guest' or diag $res->content;
+my $mac = decode_json_body($res)->{attributes}{'occi.networkinterface.mac'};
+like virsh('domiflist', $domain), qr/\Q$net_name\E.*\Q$mac\E/, 'virsh: the interface is on the network';
+is api_state($ni, 'occi.networkinterface.state'), 'active', 'API: the interface is active';
+
+# A graceful stop: the guest answers ACPI and powers off. A power button
+# pressed while the guest still boots is lost, as on real hardware, so the
+# client presses it again until the guest is up to hear it.
+is act($vm, 'stop', method => 'graceful')->code, 200, 'graceful stop';
+my $off = wait_domstate($domain, 'shut off', 8);
+for (1 .. 8) {
+    last if $off;
+    act($vm, 'stop', method => 'graceful');
+    $off = wait_domstate($domain, 'shut off', 8);
+}
+ok $off, 'virsh: shut off';
+is api_state($vm), 'inactive', 'API: inactive';
+
+# Out of band: destroyed behind the API's back.
+act($vm, 'start');
+ok wait_domstate($domain, 'running', 30), 'started again';
+virsh('destroy', $domain);
+is api_state($vm), 'inactive', 'after virsh destroy the API says inactive';
+
+# Vanished: undefined behind the API's back; start defines it again.
+virsh('undefine', $domain);
+$res = json_request(GET => $vm);
+is decode_json_body($res)->{attributes}{'occi.compute.state'}, 'error', 'a vanished domain: error';
+like decode_json_body($res)->{attributes}{'occi.compute.state.message'}, qr/gone/,
+    'with a message that says so';
+is act($vm, 'start')->code, 200, 'start redefines it';
+ok wait_domstate($domain, 'running', 30), 'and it runs';
+
+# Delete: the domain and the volume are gone; the network too.
+ok json_request(DELETE => $vm)->code =~ /^20[04]$/, 'DELETE the compute';
+unlike virsh('list', '--all', '--name'), qr/^\Q$domain\E$/m, 'virsh list --all: gone';
+ok json_request(DELETE => $disk)->code =~ /^20[04]$/, 'DELETE the storage';
+unlike virsh('vol-list', $pool), qr/\Q$volume\E/, 'the volume is gone from the pool';
+ok json_request(DELETE => $net)->code =~ /^20[04]$/, 'DELETE the network';
+unlike virsh('net-list', '--all', '--name'), qr/^\Q$net_name\E$/m, 'the network is gone';
+
+done_testing();
