@@ -160,7 +160,9 @@ done
 # A private libvirtd with a storage pool, and the test guest (kept in the
 # build tree between runs) as an OS template. Prints the URI.
 start_hypervisor() {
-    local dir="$work/hv" guest="$build_dir/t/hypervisor/guest" uri
+    # Outside the build tree, which may sit where QEMU's user cannot read
+    # (a clone under /root); /var/tmp keeps it between runs.
+    local dir="$work/hv" guest="${OCCI_TEST_GUEST_DIR:-/var/tmp/mod_occi-test-guest}" uri
     t/hypervisor/make-guest.sh "$guest" >"$work/make-guest.log" 2>&1 || return 1
     uri=$(t/hypervisor/hypervisor.sh start "$dir" 2>"$work/hypervisor.log" | tail -n 1) || return 1
     mkdir -p "$dir/pool"
@@ -180,7 +182,10 @@ if [ -z "${OCCI_TEST_DATABASES:-}" ] || [ "${OCCI_TEST_HYPERVISORS:-}" ]; then
     for hypervisor in ${OCCI_TEST_HYPERVISORS:-test qemu}; do
         case "$hypervisor" in
         test)
-            write_backend "test://$src_dir/conf/libvirt-test-host.xml"
+            # A copy httpd's children (nobody) can read wherever the tree is.
+            cp conf/libvirt-test-host.xml "$work/libvirt-test-host.xml"
+            chmod 644 "$work/libvirt-test-host.xml"
+            write_backend "test://$work/libvirt-test-host.xml"
             mkdir -p "$work/sqlite-test" && chown nobody "$work/sqlite-test" 2>/dev/null || true
             set +e
             run_suite sqlite3 "$work/sqlite-test/occi.sqlite" "$@" t/libvirt/*.t
