@@ -90,6 +90,10 @@ static occi_hv_status libvirt_status(void)
     if (!last) {
         return OCCI_HV_FAILED;
     }
+    /* The connection itself broke (the daemon went away). */
+    if (last->domain == VIR_FROM_RPC || last->domain == VIR_FROM_REMOTE) {
+        return OCCI_HV_UNAVAILABLE;
+    }
     switch (last->code) {
     case VIR_ERR_OPERATION_INVALID:
     case VIR_ERR_OPERATION_UNSUPPORTED:
@@ -114,7 +118,10 @@ static occi_hv_status libvirt_status(void)
 
 static occi_hv_status fail_libvirt(apr_pool_t *pool, occi_hv_error *error, const char *doing)
 {
-    return fail(pool, error, libvirt_status(), doing);
+    occi_hv_status status = libvirt_status();
+
+    return fail(pool, error, status, status == OCCI_HV_UNAVAILABLE
+                ? apr_psprintf(pool, "the hypervisor cannot be reached (%s)", doing) : doing);
 }
 
 /* A refusal in this module's own words (no libvirt error behind it). */
@@ -152,6 +159,38 @@ static virConnectPtr connect_to(occi_hypervisor *hv, apr_pool_t *pool, occi_hv_e
     }
     return connection;
 }
+
+/* Forgets a connection that broke, so that the next use opens another:
+ * virConnectIsAlive() notices a dead daemon only after a call failed. */
+static void drop_connection(occi_hypervisor *hv, virConnectPtr broken)
+{
+    apr_thread_mutex_lock(hv->lock);
+    if (hv->connection == broken) {
+        virConnectClose(hv->connection);
+        hv->connection = NULL;
+    }
+    apr_thread_mutex_unlock(hv->lock);
+}
+
+/* Runs an operation on the process's connection; if the connection turns
+ * out to be broken, once more on a new one. */
+#define WITH_CONNECTION(hv, pool, error, status, call)                     \
+    do {                                                                    \
+        int attempt_;                                                       \
+        for (attempt_ = 0; attempt_ < 2; attempt_++) {                      \
+            virConnectPtr connection = connect_to(hv, pool, error);        \
+            if (!connection) {                                              \
+                status = (error)->status;                                   \
+                break;                                                      \
+            }                                                               \
+            status = (call);                                                \
+            virConnectClose(connection);                                    \
+            if (status != OCCI_HV_UNAVAILABLE) {                            \
+                break;                                                      \
+            }                                                               \
+            drop_connection(hv, connection);                                \
+        }                                                                   \
+    } while (0)
 
 /* ---- Names and XML ------------------------------------------------- */
 
@@ -1103,11 +1142,11 @@ static occi_hv_status volume_names(occi_hypervisor *hv, virConnectPtr connection
     return OCCI_HV_OK;
 }
 
-occi_hv_status occi_hypervisor_observe(occi_hypervisor *hv, apr_pool_t *pool,
-                                       apr_array_header_t *entities, occi_hv_error *error)
+static occi_hv_status observe_on(occi_hypervisor *hv, virConnectPtr connection,
+                                 apr_pool_t *pool, apr_array_header_t *entities,
+                                 occi_hv_error *error)
 {
     apr_hash_t *domains = NULL, *networks = NULL, *volumes = NULL;
-    virConnectPtr connection = NULL;
     occi_hv_status status = OCCI_HV_OK;
     int i;
 
@@ -1117,9 +1156,6 @@ occi_hv_status occi_hypervisor_observe(occi_hypervisor *hv, apr_pool_t *pool,
 
         if (!occi_hypervisor_backs(kind)) {
             continue;
-        }
-        if (!connection && !(connection = connect_to(hv, pool, error))) {
-            return error->status;
         }
         if (!strcmp(kind, KIND("compute")) || !strcmp(kind, KIND("storagelink"))
             || !strcmp(kind, KIND("networkinterface"))) {
@@ -1177,27 +1213,33 @@ occi_hv_status occi_hypervisor_observe(occi_hypervisor *hv, apr_pool_t *pool,
             }
         }
     }
-    if (connection) {
-        virConnectClose(connection);
+    return status;
+}
+
+occi_hv_status occi_hypervisor_observe(occi_hypervisor *hv, apr_pool_t *pool,
+                                       apr_array_header_t *entities, occi_hv_error *error)
+{
+    occi_hv_status status = OCCI_HV_OK;
+    int i, backed = 0;
+
+    for (i = 0; i < entities->nelts; i++) {
+        backed |= occi_hypervisor_backs(APR_ARRAY_IDX(entities, i, occi_entity *)->kind);
+    }
+    if (backed) {
+        WITH_CONNECTION(hv, pool, error, status,
+                        observe_on(hv, connection, pool, entities, error));
     }
     return status;
 }
 
 /* ---- Changes ------------------------------------------------------- */
 
-occi_hv_status occi_hypervisor_create_entity(occi_hypervisor *hv, apr_pool_t *pool,
-                                             occi_entity *entity, const occi_entity *source,
-                                             const occi_entity *target, occi_hv_error *error)
+static occi_hv_status create_on(occi_hypervisor *hv, virConnectPtr connection,
+                                apr_pool_t *pool, occi_entity *entity,
+                                const occi_entity *source, occi_hv_error *error)
 {
-    virConnectPtr connection;
     occi_hv_status status;
 
-    if (!occi_hypervisor_backs(entity->kind)) {
-        return OCCI_HV_OK;
-    }
-    if (!(connection = connect_to(hv, pool, error))) {
-        return error->status;
-    }
     if (!strcmp(entity->kind, KIND("compute"))) {
         status = define_compute(hv, connection, pool, entity, error);
     }
@@ -1211,24 +1253,28 @@ occi_hv_status occi_hypervisor_create_entity(occi_hypervisor *hv, apr_pool_t *po
     else {
         status = attach_link(hv, connection, pool, entity, source, error);
     }
-    virConnectClose(connection);
     return status;
 }
 
-occi_hv_status occi_hypervisor_delete_entity(occi_hypervisor *hv, apr_pool_t *pool,
-                                             const occi_entity *entity,
-                                             const occi_entity *source,
-                                             occi_hv_error *error)
+occi_hv_status occi_hypervisor_create_entity(occi_hypervisor *hv, apr_pool_t *pool,
+                                             occi_entity *entity, const occi_entity *source,
+                                             const occi_entity *target, occi_hv_error *error)
 {
-    virConnectPtr connection;
+    occi_hv_status status = OCCI_HV_OK;
+
+    if (occi_hypervisor_backs(entity->kind)) {
+        WITH_CONNECTION(hv, pool, error, status,
+                        create_on(hv, connection, pool, entity, source, error));
+    }
+    return status;
+}
+
+static occi_hv_status delete_on(occi_hypervisor *hv, virConnectPtr connection,
+                                apr_pool_t *pool, const occi_entity *entity,
+                                const occi_entity *source, occi_hv_error *error)
+{
     occi_hv_status status;
 
-    if (!occi_hypervisor_backs(entity->kind)) {
-        return OCCI_HV_OK;
-    }
-    if (!(connection = connect_to(hv, pool, error))) {
-        return error->status;
-    }
     if (!strcmp(entity->kind, KIND("compute"))) {
         status = delete_compute(hv, connection, pool, entity, error);
     }
@@ -1241,23 +1287,29 @@ occi_hv_status occi_hypervisor_delete_entity(occi_hypervisor *hv, apr_pool_t *po
     else {
         status = detach_link(hv, connection, pool, entity, source, error);
     }
-    virConnectClose(connection);
     return status;
 }
 
-occi_hv_status occi_hypervisor_act(occi_hypervisor *hv, apr_pool_t *pool,
-                                   occi_entity *entity, const char *action,
-                                   const apr_array_header_t *parameters, occi_hv_error *error)
+occi_hv_status occi_hypervisor_delete_entity(occi_hypervisor *hv, apr_pool_t *pool,
+                                             const occi_entity *entity,
+                                             const occi_entity *source,
+                                             occi_hv_error *error)
 {
-    virConnectPtr connection;
     occi_hv_status status = OCCI_HV_OK;
 
-    if (!occi_hypervisor_backs(entity->kind)) {
-        return OCCI_HV_OK;
+    if (occi_hypervisor_backs(entity->kind)) {
+        WITH_CONNECTION(hv, pool, error, status,
+                        delete_on(hv, connection, pool, entity, source, error));
     }
-    if (!(connection = connect_to(hv, pool, error))) {
-        return error->status;
-    }
+    return status;
+}
+
+static occi_hv_status act_on(occi_hypervisor *hv, virConnectPtr connection, apr_pool_t *pool,
+                             occi_entity *entity, const char *action,
+                             const apr_array_header_t *parameters, occi_hv_error *error)
+{
+    occi_hv_status status = OCCI_HV_OK;
+
     if (!strcmp(entity->kind, KIND("compute"))) {
         status = act_on_compute(hv, connection, pool, entity, action, parameters, error);
     }
@@ -1270,7 +1322,19 @@ occi_hv_status occi_hypervisor_act(occi_hypervisor *hv, apr_pool_t *pool,
         set_state(pool, entity, "occi.storage.state",
                   !strcmp(action, STORAGE_ACTION("online")) ? "online" : "offline", NULL);
     }
-    virConnectClose(connection);
+    return status;
+}
+
+occi_hv_status occi_hypervisor_act(occi_hypervisor *hv, apr_pool_t *pool,
+                                   occi_entity *entity, const char *action,
+                                   const apr_array_header_t *parameters, occi_hv_error *error)
+{
+    occi_hv_status status = OCCI_HV_OK;
+
+    if (occi_hypervisor_backs(entity->kind)) {
+        WITH_CONNECTION(hv, pool, error, status,
+                        act_on(hv, connection, pool, entity, action, parameters, error));
+    }
     return status;
 }
 
@@ -1279,19 +1343,12 @@ static int number_changed(const occi_entity *a, const occi_entity *b, const char
     return attribute_number(a, name, -1) != attribute_number(b, name, -1);
 }
 
-occi_hv_status occi_hypervisor_update(occi_hypervisor *hv, apr_pool_t *pool,
-                                      const occi_entity *current, occi_entity *updated,
-                                      occi_hv_error *error)
+static occi_hv_status update_on(occi_hypervisor *hv, virConnectPtr connection,
+                                apr_pool_t *pool, const occi_entity *current,
+                                occi_entity *updated, occi_hv_error *error)
 {
-    virConnectPtr connection;
     occi_hv_status status = OCCI_HV_OK;
 
-    if (!occi_hypervisor_backs(current->kind)) {
-        return OCCI_HV_OK;
-    }
-    if (!(connection = connect_to(hv, pool, error))) {
-        return error->status;
-    }
     if (!strcmp(current->kind, KIND("compute"))
         && (number_changed(current, updated, "occi.compute.cores")
             || number_changed(current, updated, "occi.compute.memory"))) {
@@ -1345,6 +1402,18 @@ occi_hv_status occi_hypervisor_update(occi_hypervisor *hv, apr_pool_t *pool,
                           "network cannot change: create another network");
         }
     }
-    virConnectClose(connection);
+    return status;
+}
+
+occi_hv_status occi_hypervisor_update(occi_hypervisor *hv, apr_pool_t *pool,
+                                      const occi_entity *current, occi_entity *updated,
+                                      occi_hv_error *error)
+{
+    occi_hv_status status = OCCI_HV_OK;
+
+    if (occi_hypervisor_backs(current->kind)) {
+        WITH_CONNECTION(hv, pool, error, status,
+                        update_on(hv, connection, pool, current, updated, error));
+    }
     return status;
 }

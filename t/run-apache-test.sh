@@ -166,11 +166,15 @@ start_hypervisor() {
     t/hypervisor/make-guest.sh "$guest" >"$work/make-guest.log" 2>&1 || return 1
     uri=$(t/hypervisor/hypervisor.sh start "$dir" 2>"$work/hypervisor.log" | tail -n 1) || return 1
     mkdir -p "$dir/pool"
+    # An empty base image stands for a disk OS template (it need not boot).
+    qemu-img create -q -f qcow2 "$dir/pool/base.qcow2" 64M || return 1
     virsh -q -c "$uri" pool-define-as occi dir --target "$dir/pool" >/dev/null &&
-        virsh -q -c "$uri" pool-start occi >/dev/null || return 1
+        virsh -q -c "$uri" pool-start occi >/dev/null &&
+        virsh -q -c "$uri" pool-autostart occi >/dev/null || return 1
     {
         echo "OCCIStoragePool occi"
         echo "OCCILibvirtDomainType qemu"
+        echo "OCCIOSTemplate diskguest \"Disk guest\" disk=$dir/pool/base.qcow2"
         echo "OCCIOSTemplate testguest \"Test guest\" kernel=$guest/vmlinuz initrd=$guest/initrd.img \"cmdline=$(cat "$guest/cmdline")\""
     } > "$work/hypervisor.conf"
     echo "$uri"
@@ -205,7 +209,8 @@ if [ -z "${OCCI_TEST_DATABASES:-}" ] || [ "${OCCI_TEST_HYPERVISORS:-}" ]; then
                 write_backend "$uri"
                 cat "$work/hypervisor.conf" >> t/conf/occi-backend.conf
                 mkdir -p "$work/sqlite-qemu" && chown nobody "$work/sqlite-qemu" 2>/dev/null || true
-                export OCCI_TEST_LIBVIRT_URI="$uri" OCCI_TEST_STORAGE_POOL=occi
+                export OCCI_TEST_LIBVIRT_URI="$uri" OCCI_TEST_STORAGE_POOL=occi \
+                    OCCI_TEST_HYPERVISOR_DIR="$work/hv"
                 set +e
                 run_suite sqlite3 "$work/sqlite-qemu/occi.sqlite" "$@" t/hypervisor/*.t
                 result=$?

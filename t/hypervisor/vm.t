@@ -121,6 +121,28 @@ like decode_json_body($res)->{attributes}{'occi.compute.state.message'}, qr/gone
 is act($vm, 'start')->code, 200, 'start redefines it';
 ok wait_domstate($domain, 'running', 30), 'and it runs';
 
+# A static address on an interface becomes a DHCP host entry.
+my ($static);
+($static, $res) = create_json('/networkinterface/', { kind => INFRA . 'networkinterface',
+    mixins => ['http://schemas.ogf.org/occi/infrastructure/networkinterface#ipnetworkinterface'],
+    source => $vm, target => $net, attributes => { 'occi.networkinterface.address' => '10.231.0.77',
+    'occi.networkinterface.allocation' => 'static', 'occi.networkinterface.mac' => '52:54:00:aa:bb:cc' } });
+is $res->code, 201, 'an interface with a static address' or diag $res->content;
+like virsh('net-dumpxml', $net_name), qr{<host mac='52:54:00:aa:bb:cc' ip='10\.231\.0\.77'/>},
+    'virsh: the network reserves the address for its MAC';
+ok json_request(DELETE => $static)->code =~ /^20[04]$/, 'DELETE the interface';
+unlike virsh('net-dumpxml', $net_name), qr{52:54:00:aa:bb:cc}, 'and the reservation goes';
+
+# A disk OS template: the compute's root disk is a qcow2 overlay on it.
+my ($diskvm);
+($diskvm, $res) = create_json('/compute/', { kind => INFRA . 'compute',
+    mixins => ['http://localhost/occi/os_tpl#diskguest'], attributes => { 'occi.compute.memory' => 0.125 } });
+is $res->code, 201, 'a compute from a disk OS template' or diag $res->content;
+my $root = 'occi-' . id_of($diskvm) . '-root.qcow2';
+like virsh('vol-dumpxml', $root, $pool), qr{<backingStore>\s*<path>[^<]*base\.qcow2</path>},
+    'its root volume is an overlay on the base image';
+like virsh('domblklist', 'occi-' . id_of($diskvm)), qr/^\s*vda\s+\S*\Q$root\E/m, 'attached as vda';
+
 # Delete: the domain and the volume are gone; the network too.
 ok json_request(DELETE => $vm)->code =~ /^20[04]$/, 'DELETE the compute';
 unlike virsh('list', '--all', '--name'), qr/^\Q$domain\E$/m, 'virsh list --all: gone';
@@ -128,5 +150,25 @@ ok json_request(DELETE => $disk)->code =~ /^20[04]$/, 'DELETE the storage';
 unlike virsh('vol-list', $pool), qr/\Q$volume\E/, 'the volume is gone from the pool';
 ok json_request(DELETE => $net)->code =~ /^20[04]$/, 'DELETE the network';
 unlike virsh('net-list', '--all', '--name'), qr/^\Q$net_name\E$/m, 'the network is gone';
+
+# The hypervisor goes away: 503 with the reason, and nothing half made.
+my $dir = $ENV{OCCI_TEST_HYPERVISOR_DIR};
+system("t/hypervisor/hypervisor.sh stop '$dir' >/dev/null 2>&1");
+$res = json_request(GET => $diskvm);
+is $res->code, 503, 'an unreachable hypervisor: 503';
+like decode_json_body($res)->{message}, qr/hypervisor cannot be reached|cannot connect to the hypervisor/, 'with the reason';
+$res = json_request(POST => '/compute/', { kind => INFRA . 'compute', title => 'not made' });
+is $res->code, 503, 'creating while it is away: 503';
+is_deeply [grep { length } split /\r?\n/,
+           occi_request(GET => '/compute/', [Accept => 'text/uri-list'])->content], [$diskvm],
+    'and nothing was stored: the collection lists only the compute made before';
+
+# It comes back: the connection is opened again.
+system("t/hypervisor/hypervisor.sh start '$dir' >/dev/null 2>&1");
+$res = json_request(GET => $diskvm);
+is $res->code, 200, 'the hypervisor is back: 200' or diag $res->content;
+is decode_json_body($res)->{attributes}{'occi.compute.state'}, 'inactive', 'with the live state';
+ok json_request(DELETE => $diskvm)->code =~ /^20[04]$/, 'DELETE the disk compute';
+unlike virsh('vol-list', $pool), qr/\Q$root\E/, 'its root volume is gone';
 
 done_testing();
