@@ -64,6 +64,9 @@ typedef struct {
 #define OCCI_DEFAULT_LIBVIRT_URI "test:///default"
 #define OCCI_DEFAULT_STORAGE_POOL "default"
 
+/* The scheme of the OS templates the save action makes. */
+const char *occi_saved_template_scheme(apr_pool_t *pool, server_rec *s);
+
 /* The hypervisor configuration a server's directives describe; NULL when
  * the server runs without one (OCCILibvirtURI none). */
 const occi_hypervisor_config *occi_hypervisor_settings(apr_pool_t *pool, server_rec *s);

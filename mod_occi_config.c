@@ -230,6 +230,14 @@ static const char *set_storage_pool(cmd_parms *cmd, void *dconf, const char *val
     return NULL;
 }
 
+const char *occi_saved_template_scheme(apr_pool_t *pool, server_rec *s)
+{
+    const occi_server_conf *conf = occi_server_config(s);
+
+    return apr_pstrcat(pool, conf->provider_scheme ? conf->provider_scheme
+                       : OCCI_DEFAULT_PROVIDER_SCHEME, OCCI_SAVED_TEMPLATE_SUFFIX, NULL);
+}
+
 const occi_hypervisor_config *occi_hypervisor_settings(apr_pool_t *pool, server_rec *s)
 {
     const occi_server_conf *conf = occi_server_config(s);
@@ -247,6 +255,7 @@ const occi_hypervisor_config *occi_hypervisor_settings(apr_pool_t *pool, server_
     config->pool = conf->storage_pool ? conf->storage_pool : OCCI_DEFAULT_STORAGE_POOL;
     config->os_template_scheme = apr_pstrcat(pool, conf->provider_scheme ? conf->provider_scheme
                                              : OCCI_DEFAULT_PROVIDER_SCHEME, "os_tpl#", NULL);
+    config->saved_template_scheme = occi_saved_template_scheme(pool, s);
     images = apr_array_make(pool, 4, sizeof(occi_os_image));
     for (i = 0; conf->os_templates && i < conf->os_templates->nelts; i++) {
         APR_ARRAY_PUSH(images, occi_os_image) =

@@ -356,6 +356,7 @@ static int delete_user_mixins(occi_request *req)
 {
     apr_array_header_t *categories;
     occi_store_status stored;
+    const char *saved_scheme;
     int status, i;
 
     if ((status = read_categories(req, &categories)) != OK
@@ -376,12 +377,38 @@ static int delete_user_mixins(occi_request *req)
                                        req->r->pool, "there is no mixin %s", type_id));
         }
     }
+    saved_scheme = occi_saved_template_scheme(req->r->pool, req->r->server);
     stored = occi_store_begin(req->store);
     for (i = 0; stored == OCCI_STORE_OK && i < categories->nelts; i++) {
         const occi_category *named = APR_ARRAY_IDX(categories, i, const occi_category *);
+        const char *type_id = occi_category_type_id(req->r->pool, named);
+        occi_hv_error hv_error;
 
-        stored = occi_store_delete_mixin(req->store, occi_category_type_id(req->r->pool, named),
-                                         req->owner);
+        if (req->conf->hypervisor && !strcmp(named->scheme, saved_scheme)) {
+            /* A saved OS template's image is the base of its computes'
+             * root disks: it goes only when no compute uses it. */
+            occi_store_query query;
+            long long users = 0;
+
+            memset(&query, 0, sizeof(query));
+            query.mixin = type_id;
+            stored = occi_store_count(req->store, &query, &users);
+            if (stored == OCCI_STORE_OK && users > 0) {
+                occi_store_rollback(req->store);
+                return occi_refuse(req, HTTP_CONFLICT, apr_psprintf(
+                                       req->r->pool, "%s is the OS template of %ld compute(s): "
+                                       "delete them first", type_id, (long)users));
+            }
+            if (stored == OCCI_STORE_OK
+                && occi_hypervisor_delete_saved(req->conf->hypervisor, req->r->pool,
+                                                named->term, &hv_error) != OCCI_HV_OK) {
+                occi_store_rollback(req->store);
+                return occi_refuse_hv(req, &hv_error);
+            }
+        }
+        if (stored == OCCI_STORE_OK) {
+            stored = occi_store_delete_mixin(req->store, type_id, req->owner);
+        }
     }
     if ((status = occi_store_finish(req, stored, HTTP_CONFLICT, "a mixin changed meanwhile; "
                                     "try again")) != OK) {

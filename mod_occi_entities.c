@@ -9,6 +9,7 @@
 
 #include "mod_occi.h"
 #include "occi_entity_json.h"
+#include "occi_json.h"
 #include "occi_state.h"
 #include "occi_text.h"
 #include "occi_discovery.h"
@@ -943,6 +944,100 @@ static int update_all(occi_request *req, apr_array_header_t *entities)
                              "try again");
 }
 
+/* The save action: each compute's root disk becomes the image of a new OS
+ * template, a mixin of the client's; the answer renders the templates
+ * (GFD.224 requires it). */
+static int save_computes(occi_request *req, apr_array_header_t *entities,
+                         const apr_array_header_t *parameters)
+{
+    apr_pool_t *pool = req->r->pool;
+    static const char *const depends[] = { OCCI_SCHEME_INFRA "os_tpl", NULL };
+    static const char *const applies[] = { OCCI_SCHEME_INFRA "compute", NULL };
+    apr_array_header_t *made = apr_array_make(pool, entities->nelts, sizeof(occi_category *));
+    const char *method = NULL, *name = NULL, *body;
+    occi_store_status stored;
+    occi_media_type type;
+    occi_hv_error hv_error;
+    int i, status;
+
+    if (!req->conf->hypervisor) {
+        return occi_refuse(req, HTTP_CONFLICT, "save copies a compute's root disk, which needs "
+                           "a hypervisor (OCCILibvirtURI is none)");
+    }
+    for (i = 0; i < parameters->nelts; i++) {
+        const occi_attribute_value *p = &APR_ARRAY_IDX(parameters, i, occi_attribute_value);
+
+        if (p->value.type == OCCI_TYPE_STRING && !strcmp(p->name, "method")) {
+            method = p->value.string;
+        }
+        else if (p->value.type == OCCI_TYPE_STRING && !strcmp(p->name, "name")) {
+            name = p->value.string;
+        }
+    }
+    for (i = 0; i < entities->nelts; i++) {
+        const occi_entity *compute = APR_ARRAY_IDX(entities, i, occi_entity *);
+        const char *title = occi_entity_get_string(compute, "occi.core.title");
+        occi_category *template = apr_pcalloc(pool, sizeof(*template));
+        const char *uuid = occi_uuid_generate(pool);
+
+        template->cls = OCCI_CLASS_MIXIN;
+        template->scheme = occi_saved_template_scheme(pool, req->r->server);
+        template->term = apr_pstrcat(pool, "saved-", apr_pstrmemdup(pool, uuid, 8), NULL);
+        template->title = name ? name : apr_psprintf(pool, "Saved from %s",
+                                                     title ? title : absolute_location(req, compute));
+        template->location = apr_pstrcat(pool, "/mixin/os_tpl/", template->term, "/", NULL);
+        template->depends = depends;
+        template->applies = applies;
+        if (occi_hypervisor_save(req->conf->hypervisor, pool, compute, template->term, method,
+                                 &hv_error) != OCCI_HV_OK) {
+            break;
+        }
+        APR_ARRAY_PUSH(made, occi_category *) = template;
+    }
+    stored = i < entities->nelts ? OCCI_STORE_ERROR : occi_store_begin(req->store);
+    for (i = 0; stored == OCCI_STORE_OK && i < made->nelts; i++) {
+        stored = occi_store_insert_mixin(req->store, APR_ARRAY_IDX(made, i, occi_category *),
+                                         req->owner);
+    }
+    if (stored != OCCI_STORE_OK || made->nelts < entities->nelts) {
+        /* Copies made for a request that failed are not left behind. */
+        for (i = 0; i < made->nelts; i++) {
+            occi_hv_error ignored;
+
+            occi_hypervisor_delete_saved(req->conf->hypervisor, pool,
+                                         APR_ARRAY_IDX(made, i, occi_category *)->term,
+                                         &ignored);
+        }
+        if (made->nelts < entities->nelts) {
+            return occi_refuse_hv(req, &hv_error);
+        }
+        return occi_store_finish(req, stored, HTTP_CONFLICT, "a template of that name exists");
+    }
+    if ((status = occi_store_finish(req, OCCI_STORE_OK, HTTP_CONFLICT, "a template of that "
+                                    "name exists")) != OK) {
+        return status;
+    }
+    if ((status = occi_negotiate(req, occi_entity_renderings, occi_entity_renderings_count,
+                                 &type)) != OK) {
+        return status;
+    }
+    if (type == OCCI_MEDIA_TEXT_OCCI) {
+        apr_array_header_t *fields = apr_array_make(pool, made->nelts, sizeof(occi_text_field));
+
+        for (i = 0; i < made->nelts; i++) {
+            occi_text_field *field = apr_array_push(fields);
+
+            field->name = "Category";
+            field->value = occi_text_category(pool, APR_ARRAY_IDX(made, i, occi_category *),
+                                              req->base);
+        }
+        return occi_send_fields(req, HTTP_OK, type, fields);
+    }
+    body = occi_media_type_is_json(type) ? occi_json_categories(pool, made, req->base)
+                                         : occi_text_category_lines(pool, made, req->base);
+    return occi_send_body(req, HTTP_OK, type, body, strlen(body));
+}
+
 /* Runs an action on entities (one, or a collection's members). */
 static int run_action(occi_request *req, apr_array_header_t *entities, int is_collection)
 {
@@ -1020,6 +1115,9 @@ static int run_action(occi_request *req, apr_array_header_t *entities, int is_co
         }
         APR_ARRAY_PUSH(afters, const char *) = after;
     }
+    if (!strcmp(action, "http://schemas.ogf.org/occi/infrastructure/compute/action#save")) {
+        return save_computes(req, entities, parameters);
+    }
     /* Only then carried out: on the hypervisor, which says the state that
      * results, or, without one, by the life cycle's table. */
     for (i = 0; i < entities->nelts; i++) {
@@ -1093,6 +1191,15 @@ static int change_membership(occi_request *req, const occi_route *route)
             return occi_refuse(req, HTTP_BAD_REQUEST, apr_psprintf(
                                        pool, "%s: %s", reference, error));
         }
+        /* A new resource template resizes: the hypervisor must agree. */
+        if (req->conf->hypervisor) {
+            occi_hv_error hv_error;
+
+            if (occi_hypervisor_update(req->conf->hypervisor, pool, entity, updated,
+                                       &hv_error) != OCCI_HV_OK) {
+                return occi_refuse_hv(req, &hv_error);
+            }
+        }
         APR_ARRAY_PUSH(changed, occi_entity *) = updated;
     }
     if (method == M_PUT || (method == M_DELETE && !given)) {
@@ -1162,6 +1269,19 @@ static int delete_one(occi_request *req, const occi_entity *entity)
         status = occi_store_delete(req->store, link->id, NULL);
         if (status == OCCI_STORE_NOT_FOUND) {
             status = OCCI_STORE_OK;
+        }
+    }
+    /* The links that start at it leave with it (the store deletes their
+     * rows); on the hypervisor they may hold more than the domain, such as
+     * a network's DHCP reservation. */
+    if (status == OCCI_STORE_OK && req->conf->hypervisor
+        && !occi_kind_is_link(req->model, entity->kind)) {
+        status = occi_store_links_from(req->store, pool, entity->id, &links);
+        for (i = 0; status == OCCI_STORE_OK && i < links->nelts; i++) {
+            if (unmake_on_hypervisor(req, APR_ARRAY_IDX(links, i, occi_entity *), &hv_error)
+                != OCCI_HV_OK) {
+                return occi_refuse_hv(req, &hv_error);
+            }
         }
     }
     if (status == OCCI_STORE_OK) {

@@ -42,11 +42,16 @@ typedef struct occi_os_image {
     const char *cmdline;
 } occi_os_image;
 
+/* Saved OS templates (the compute save action) have this scheme, after
+ * the provider's: <provider scheme>saved_os_tpl#<term>. */
+#define OCCI_SAVED_TEMPLATE_SUFFIX "saved_os_tpl#"
+
 typedef struct occi_hypervisor_config {
     const char *uri;           /* libvirt URI */
     const char *domain_type;   /* "qemu", "kvm", "test" ... */
     const char *pool;          /* storage pool for volumes */
     const char *os_template_scheme;            /* scheme of the provider's OS templates */
+    const char *saved_template_scheme;         /* scheme of saved OS templates */
     const apr_array_header_t *os_images;       /* occi_os_image */
 } occi_hypervisor_config;
 
@@ -89,6 +94,18 @@ occi_hv_status occi_hypervisor_delete_entity(occi_hypervisor *hv, apr_pool_t *po
 occi_hv_status occi_hypervisor_act(occi_hypervisor *hv, apr_pool_t *pool,
                                    occi_entity *entity, const char *action,
                                    const apr_array_header_t *parameters, occi_hv_error *error);
+
+/* The save action: copies compute's root disk into the pool as the image
+ * of a new OS template named term. With method "deferred" the compute
+ * must be stopped (the copy is then consistent); "hot" copies a running
+ * disk as it is. A compute that boots a kernel has no disk to save. */
+occi_hv_status occi_hypervisor_save(occi_hypervisor *hv, apr_pool_t *pool,
+                                    const occi_entity *compute, const char *term,
+                                    const char *method, occi_hv_error *error);
+
+/* Deletes the image of a saved OS template. */
+occi_hv_status occi_hypervisor_delete_saved(occi_hypervisor *hv, apr_pool_t *pool,
+                                            const char *term, occi_hv_error *error);
 
 /* Applies the change from current to updated (cores, memory, storage
  * size): redefines an inactive domain, resizes a volume. */

@@ -244,15 +244,44 @@ static double attribute_number(const occi_entity *entity, const char *name, doub
            : value->type == OCCI_TYPE_FLOAT ? value->number : fallback;
 }
 
-static const occi_os_image *os_image_of(const occi_hypervisor *hv, const occi_entity *entity)
+static const char *saved_volume_name(apr_pool_t *pool, const char *term)
+{
+    return apr_pstrcat(pool, "occi-saved-", term, ".qcow2", NULL);
+}
+
+/* The image a compute boots: a configured OS template's, or the volume of
+ * a saved one (found through the connection). */
+static const occi_os_image *os_image_of(const occi_hypervisor *hv, virConnectPtr connection,
+                                        apr_pool_t *pool, const occi_entity *entity)
 {
     size_t scheme_len = hv->config.os_template_scheme ? strlen(hv->config.os_template_scheme) : 0;
+    size_t saved_len = hv->config.saved_template_scheme
+                           ? strlen(hv->config.saved_template_scheme) : 0;
     int i, j;
 
-    for (i = 0; scheme_len && i < entity->mixins->nelts; i++) {
+    for (i = 0; i < entity->mixins->nelts; i++) {
         const char *mixin = APR_ARRAY_IDX(entity->mixins, i, const char *);
 
-        if (strncmp(mixin, hv->config.os_template_scheme, scheme_len)) {
+        if (saved_len && !strncmp(mixin, hv->config.saved_template_scheme, saved_len)) {
+            virStoragePoolPtr storage_pool = virStoragePoolLookupByName(connection,
+                                                                        hv->config.pool);
+            virStorageVolPtr volume = storage_pool ? virStorageVolLookupByName(
+                storage_pool, saved_volume_name(pool, mixin + saved_len)) : NULL;
+            occi_os_image *image = apr_pcalloc(pool, sizeof(*image));
+            char *path = volume ? virStorageVolGetPath(volume) : NULL;
+
+            image->term = mixin + saved_len;
+            image->disk = path ? apr_pstrdup(pool, path) : NULL;
+            free(path);
+            if (volume) {
+                virStorageVolFree(volume);
+            }
+            if (storage_pool) {
+                virStoragePoolFree(storage_pool);
+            }
+            return image->disk ? image : NULL;
+        }
+        if (!scheme_len || strncmp(mixin, hv->config.os_template_scheme, scheme_len)) {
             continue;
         }
         for (j = 0; hv->config.os_images && j < hv->config.os_images->nelts; j++) {
@@ -337,8 +366,8 @@ static virStoragePoolPtr open_pool(occi_hypervisor *hv, virConnectPtr connection
     virStoragePoolPtr storage_pool = virStoragePoolLookupByName(connection, hv->config.pool);
 
     if (!storage_pool) {
-        fail(pool, error, OCCI_HV_FAILED, apr_psprintf(pool, "the storage pool %s is not "
-                                                       "available", hv->config.pool));
+        fail(pool, error, libvirt_status(), apr_psprintf(pool, "the storage pool %s is not "
+                                                         "available", hv->config.pool));
     }
     return storage_pool;
 }
@@ -415,15 +444,45 @@ static occi_hv_status delete_volume(occi_hypervisor *hv, virConnectPtr connectio
     return status;
 }
 
+static int volume_exists(occi_hypervisor *hv, virConnectPtr connection, apr_pool_t *pool,
+                         const char *name)
+{
+    virStoragePoolPtr storage_pool = virStoragePoolLookupByName(connection, hv->config.pool);
+    virStorageVolPtr volume = storage_pool ? virStorageVolLookupByName(storage_pool, name) : NULL;
+
+    if (volume) {
+        virStorageVolFree(volume);
+    }
+    if (storage_pool) {
+        virStoragePoolFree(storage_pool);
+    }
+    return volume != NULL;
+}
+
 static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connection,
                                      apr_pool_t *pool, const occi_entity *compute,
                                      occi_hv_error *error)
 {
-    const occi_os_image *image = os_image_of(hv, compute);
+    const occi_os_image *image = os_image_of(hv, connection, pool, compute);
+    size_t saved_len = hv->config.saved_template_scheme
+                           ? strlen(hv->config.saved_template_scheme) : 0;
     virDomainPtr domain;
     occi_hv_status status;
+    int i, made_root;
 
-    if (image && image->disk) {
+    for (i = 0; !image && saved_len && i < compute->mixins->nelts; i++) {
+        const char *mixin = APR_ARRAY_IDX(compute->mixins, i, const char *);
+
+        if (!strncmp(mixin, hv->config.saved_template_scheme, saved_len)) {
+            return refuse(error, OCCI_HV_CONFLICT, apr_psprintf(
+                              pool, "the image of the saved OS template %s is gone from the "
+                              "storage pool %s", mixin, hv->config.pool));
+        }
+    }
+    /* A redefinition (new sizes, a vanished domain) keeps the root disk. */
+    made_root = image && image->disk && !volume_exists(hv, connection, pool,
+                                                       root_volume_name(pool, compute->id));
+    if (made_root) {
         status = create_volume(hv, connection, pool, root_volume_name(pool, compute->id), 0,
                                image->disk, error);
         if (status != OCCI_HV_OK) {
@@ -435,7 +494,7 @@ static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connecti
         occi_hv_error ignored;
 
         fail_libvirt(pool, error, "defining the domain");
-        if (image && image->disk) {
+        if (made_root) {
             delete_volume(hv, connection, pool, root_volume_name(pool, compute->id), &ignored);
         }
         return error->status;
@@ -1030,7 +1089,7 @@ static occi_hv_status detach_link(occi_hypervisor *hv, virConnectPtr connection,
                                                                 link, "occi.core.source"));
     virDomainPtr domain = find_domain(connection, source_id);
     const char *xml;
-    int result = 0;
+    int result = 0, missing = 0;
 
     if (!domain || !target_id) {
         return OCCI_HV_OK;           /* nothing left to detach from */
@@ -1044,6 +1103,14 @@ static occi_hv_status detach_link(occi_hypervisor *hv, virConnectPtr connection,
             result = redefine_with_device(connection, domain, pool, xml, element, marker, 0);
         }
     }
+    if (result < 0) {
+        /* Read now: the DHCP update below replaces libvirt's last error. */
+        virErrorPtr last = virGetLastError();
+
+        missing = last && (last->code == VIR_ERR_DEVICE_MISSING
+                           || last->code == VIR_ERR_OPERATION_FAILED);
+        fail_libvirt(pool, error, "detaching the device from the domain");
+    }
     virDomainFree(domain);
     if (!strcmp(link->kind, KIND("networkinterface"))) {
         occi_hv_error ignored;
@@ -1051,16 +1118,85 @@ static occi_hv_status detach_link(occi_hypervisor *hv, virConnectPtr connection,
         update_dhcp_host(connection, pool, link, target_id, 0, &ignored);
     }
     if (result < 0) {
-        virErrorPtr last = virGetLastError();
-
         /* Already gone from the domain is what was wanted. */
-        if (last && (last->code == VIR_ERR_DEVICE_MISSING
-                     || last->code == VIR_ERR_OPERATION_FAILED)) {
-            return OCCI_HV_OK;
-        }
-        return fail_libvirt(pool, error, "detaching the device from the domain");
+        return missing ? OCCI_HV_OK : error->status;
     }
     return OCCI_HV_OK;
+}
+
+/* ---- Saving -------------------------------------------------------- */
+
+static occi_hv_status save_on(occi_hypervisor *hv, virConnectPtr connection, apr_pool_t *pool,
+                              const occi_entity *compute, const char *term, const char *method,
+                              occi_hv_error *error)
+{
+    virStoragePoolPtr storage_pool = open_pool(hv, connection, pool, error);
+    virStorageVolPtr root, copy;
+    virStorageVolInfo info;
+    virDomainPtr domain;
+    int running;
+
+    if (!storage_pool) {
+        return error->status;
+    }
+    root = virStorageVolLookupByName(storage_pool, root_volume_name(pool, compute->id));
+    if (!root) {
+        virStoragePoolFree(storage_pool);
+        return refuse(error, OCCI_HV_CONFLICT, "this compute has no root disk to save (it "
+                      "boots a kernel, or was made without a disk OS template)");
+    }
+    domain = find_domain(connection, compute->id);
+    running = domain && virDomainIsActive(domain) == 1;
+    if (domain) {
+        virDomainFree(domain);
+    }
+    if (running && method && !strcmp(method, "deferred")) {
+        virStorageVolFree(root);
+        virStoragePoolFree(storage_pool);
+        return refuse(error, OCCI_HV_CONFLICT, "a deferred save copies a stopped disk: stop "
+                      "the compute first, or save with method hot");
+    }
+    if (virStorageVolGetInfo(root, &info) < 0) {
+        fail_libvirt(pool, error, "reading the size of the root disk");
+        virStorageVolFree(root);
+        virStoragePoolFree(storage_pool);
+        return error->status;
+    }
+    /* A full copy, independent of the base image the root disk overlays. */
+    copy = virStorageVolCreateXMLFrom(storage_pool, apr_psprintf(
+                                          pool, "<volume><name>%s</name><capacity unit='bytes'>%"
+                                          APR_UINT64_T_FMT "</capacity><target><format "
+                                          "type='qcow2'/></target></volume>",
+                                          saved_volume_name(pool, term),
+                                          (apr_uint64_t)info.capacity), root, 0);
+    virStorageVolFree(root);
+    virStoragePoolFree(storage_pool);
+    if (!copy) {
+        return fail_libvirt(pool, error, "copying the root disk");
+    }
+    virStorageVolFree(copy);
+    return OCCI_HV_OK;
+}
+
+occi_hv_status occi_hypervisor_save(occi_hypervisor *hv, apr_pool_t *pool,
+                                    const occi_entity *compute, const char *term,
+                                    const char *method, occi_hv_error *error)
+{
+    occi_hv_status status;
+
+    WITH_CONNECTION(hv, pool, error, status,
+                    save_on(hv, connection, pool, compute, term, method, error));
+    return status;
+}
+
+occi_hv_status occi_hypervisor_delete_saved(occi_hypervisor *hv, apr_pool_t *pool,
+                                            const char *term, occi_hv_error *error)
+{
+    occi_hv_status status;
+
+    WITH_CONNECTION(hv, pool, error, status,
+                    delete_volume(hv, connection, pool, saved_volume_name(pool, term), error));
+    return status;
 }
 
 /* ---- Observing ----------------------------------------------------- */

@@ -28,6 +28,9 @@ typedef struct {
 
 static const transition compute_transitions[] = {
     { "inactive", COMPUTE_ACTION "start", "active" },
+    /* A stopped disk copies consistently: the save the "deferred" method
+     * asks for. */
+    { "inactive", COMPUTE_ACTION "save", "inactive" },
     { "active", COMPUTE_ACTION "stop", "inactive" },
     { "active", COMPUTE_ACTION "restart", "active" },
     { "active", COMPUTE_ACTION "suspend", "suspended" },

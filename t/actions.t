@@ -33,6 +33,13 @@ is act($vm, 'start')->code, 200, 'start from suspended: 200';
 is act($vm, 'stop', { method => 'poweroff' })->code, 200, 'stop poweroff: 200';
 is state_of($vm), 'inactive', 'inactive';
 
+# Without a hypervisor there is no disk to copy: save is refused.
+act($vm, 'start');
+$res = act($vm, 'save', { method => 'hot' });
+is $res->code, 409, 'save without a hypervisor: 409';
+like decode_json_body($res)->{message}, qr/needs a hypervisor/, 'says why';
+act($vm, 'stop');
+
 # Invocation mistakes: 400, nothing changes.
 $res = act($vm, 'stop', undef, 'start');
 is $res->code, 400, 'body action differs from the query: 400';

@@ -39,7 +39,7 @@ CONF
 my ($status, $output) = check_config(<<'CONF');
 OCCIProviderScheme https://cloud.example.com/occi/
 OCCIOSTemplate debian12 "Debian 12"
-OCCIOSTemplate hostname "A file that exists" kernel=/etc/hostname cmdline="console=ttyS0"
+OCCIOSTemplate hostname "A file that exists" kernel=/etc/hostname "cmdline=console=ttyS0 quiet"
 OCCIResourceTemplate small "Small" cores=1 memory=0.5
 OCCILibvirtURI qemu:///system
 OCCILibvirtDomainType kvm

@@ -31,8 +31,8 @@ for my $prefix ('', '/occi') {
     is $created->{attributes}{'occi.compute.hostname'}, 'vm1.example.com', "$prefix: hostname";
     like $created->{id}, qr/^urn:uuid:[0-9a-f-]{36}$/, "$prefix: id is a urn:uuid";
     is_deeply $created->{actions},
-        ['http://schemas.ogf.org/occi/infrastructure/compute/action#start'],
-        "$prefix: an inactive compute offers start";
+        [map { "http://schemas.ogf.org/occi/infrastructure/compute/action#$_" } qw(start save)],
+        "$prefix: an inactive compute offers start and save";
     ok $res->header('ETag'), "$prefix: the response carries an ETag";
 
     # Read it back.

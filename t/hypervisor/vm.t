@@ -132,6 +132,11 @@ like virsh('net-dumpxml', $net_name), qr{<host mac='52:54:00:aa:bb:cc' ip='10\.2
     'virsh: the network reserves the address for its MAC';
 ok json_request(DELETE => $static)->code =~ /^20[04]$/, 'DELETE the interface';
 unlike virsh('net-dumpxml', $net_name), qr{52:54:00:aa:bb:cc}, 'and the reservation goes';
+($static, $res) = create_json('/networkinterface/', { kind => INFRA . 'networkinterface',
+    mixins => ['http://schemas.ogf.org/occi/infrastructure/networkinterface#ipnetworkinterface'],
+    source => $vm, target => $net, attributes => { 'occi.networkinterface.address' => '10.231.0.78',
+    'occi.networkinterface.allocation' => 'static', 'occi.networkinterface.mac' => '52:54:00:aa:bb:dd' } });
+is $res->code, 201, 'another static interface, kept until its compute goes' or diag $res->content;
 
 # A disk OS template: the compute's root disk is a qcow2 overlay on it.
 my ($diskvm);
@@ -142,10 +147,44 @@ my $root = 'occi-' . id_of($diskvm) . '-root.qcow2';
 like virsh('vol-dumpxml', $root, $pool), qr{<backingStore>\s*<path>[^<]*base\.qcow2</path>},
     'its root volume is an overlay on the base image';
 like virsh('domblklist', 'occi-' . id_of($diskvm)), qr/^\s*vda\s+\S*\Q$root\E/m, 'attached as vda';
+$res = json_request(POST => $diskvm, { attributes => { 'occi.compute.cores' => 2 } });
+is $res->code, 200, 'more cores for the stopped compute' or diag $res->content;
+like virsh('dominfo', 'occi-' . id_of($diskvm)), qr/^CPU\(s\):\s+2$/m, 'virsh: 2 CPUs, same root disk';
+
+# Save: the root disk becomes the image of a new OS template.
+$res = json_request(POST => "$diskvm?action=save", { action => "${action}save",
+    attributes => { method => 'deferred', name => 'My saved disk' } });
+is $res->code, 200, 'save a stopped compute' or diag $res->content;
+my ($saved) = @{ (decode_json_body($res) || {})->{mixins} || [] };
+$saved ||= { term => '', scheme => '' };
+ok $saved && $saved->{term} =~ /^saved-/, 'the answer renders the new OS template';
+is_deeply $saved->{depends}, [INFRA . 'os_tpl'], 'which depends on os_tpl';
+is $saved->{title}, 'My saved disk', 'titled as asked';
+my $saved_id = $saved->{scheme} . $saved->{term};
+my $saved_volume = "occi-saved-$saved->{term}.qcow2";
+like virsh('vol-list', $pool), qr/\Q$saved_volume\E/, 'its image is a volume of the pool';
+ok grep({ ($_->{scheme} . $_->{term}) eq $saved_id } @{ decode_json_body(json_request(GET => '/-/'))->{mixins} }),
+    'the query interface lists it';
+my ($fromsaved);
+($fromsaved, $res) = create_json('/compute/', { kind => INFRA . 'compute', mixins => [$saved_id],
+    attributes => { 'occi.compute.memory' => 0.125 } });
+is $res->code, 201, 'a compute from the saved template' or diag $res->content;
+like virsh('vol-dumpxml', 'occi-' . id_of($fromsaved) . '-root.qcow2', $pool),
+    qr{<backingStore>\s*<path>[^<]*\Q$saved_volume\E</path>}, 'overlays the saved image';
+$res = json_request(DELETE => '/-/', { mixins => [{ scheme => $saved->{scheme}, term => $saved->{term} }] });
+is $res->code, 409, 'a saved template in use cannot be deleted';
+json_request(DELETE => $fromsaved);
+$res = json_request(DELETE => '/-/', { mixins => [{ scheme => $saved->{scheme}, term => $saved->{term} }] });
+is $res->code, 200, 'once unused it can' or diag $res->content;
+unlike virsh('vol-list', $pool), qr/\Q$saved_volume\E/, 'and its image goes with it';
+$res = json_request(POST => "$vm?action=save", { action => "${action}save" });
+is $res->code, 409, 'a compute booting a kernel has no disk to save: 409';
 
 # Delete: the domain and the volume are gone; the network too.
 ok json_request(DELETE => $vm)->code =~ /^20[04]$/, 'DELETE the compute';
 unlike virsh('list', '--all', '--name'), qr/^\Q$domain\E$/m, 'virsh list --all: gone';
+unlike virsh('net-dumpxml', $net_name), qr{52:54:00:aa:bb:dd},
+    'and the reservation of its static interface';
 ok json_request(DELETE => $disk)->code =~ /^20[04]$/, 'DELETE the storage';
 unlike virsh('vol-list', $pool), qr/\Q$volume\E/, 'the volume is gone from the pool';
 ok json_request(DELETE => $net)->code =~ /^20[04]$/, 'DELETE the network';

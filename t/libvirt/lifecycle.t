@@ -51,6 +51,11 @@ like decode_json_body($res)->{message}, qr/only while the compute is stopped/, '
 is decode_json_body(json_request(GET => $vm))->{attributes}{'occi.compute.memory'}, 0.5,
     'and nothing changed';
 
+$res = json_request(POST => '/mixin/resource_tpl/large/', [$vm]);
+is $res->code, 409, 'a new flavour for a running compute: 409 (it would resize it)';
+is decode_json_body(json_request(GET => $vm))->{attributes}{'occi.compute.cores'}, 2,
+    'and nothing changed';
+
 # Storage is a volume of the pool; shrinking is refused.
 my ($disk) = create_json('/storage/', { kind => INFRA . 'storage', attributes => { 'occi.storage.size' => 1 } });
 ok $disk, 'a storage is a volume';

@@ -269,8 +269,9 @@ static void test_actions(apr_pool_t *pool, const occi_validation *v)
 
     occi_validate_create(pool, v, COMPUTE, entity);
     actions = occi_state_applicable_actions(pool, v->model, entity);
-    tap_ok(actions->nelts == 1 && !strcmp(APR_ARRAY_IDX(actions, 0, const char *), ACTION "start"),
-           "an inactive compute can only start");
+    tap_ok(actions->nelts == 2 && !strcmp(APR_ARRAY_IDX(actions, 0, const char *), ACTION "start")
+           && !strcmp(APR_ARRAY_IDX(actions, 1, const char *), ACTION "save"),
+           "an inactive compute can start, or be saved");
     tap_is_str(occi_state_after(entity, ACTION "start"), "active", "start makes it active");
     tap_ok(occi_state_after(entity, ACTION "stop") == NULL, "stop is not allowed when inactive");
     occi_entity_set_string(pool, entity, "occi.compute.state", "active");
