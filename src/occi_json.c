@@ -185,6 +185,11 @@ const char *occi_json_categories(apr_pool_t *pool, const apr_array_header_t *cat
     return to_pool_string(pool, document);
 }
 
+const char *occi_json_string(apr_pool_t *pool, const char *s)
+{
+    return to_pool_string(pool, json_object_new_string(s));
+}
+
 const char *occi_json_error(apr_pool_t *pool, int code, const char *message)
 {
     json_object *error = json_object_new_object();

@@ -19,6 +19,9 @@
 const char *occi_json_categories(apr_pool_t *pool, const apr_array_header_t *categories,
                                  const char *base);
 
+/* s as a JSON string literal, quotes included. */
+const char *occi_json_string(apr_pool_t *pool, const char *s);
+
 /* {"code":N,"message":"..."} */
 const char *occi_json_error(apr_pool_t *pool, int code, const char *message);
 

@@ -19,8 +19,11 @@
 #include <apr_thread_mutex.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <apr_base64.h>
 
 #include "occi_hypervisor.h"
+#include "occi_iso9660.h"
+#include "occi_json.h"
 #include "occi_buf.h"
 #include "occi_model.h"
 
@@ -29,6 +32,8 @@
 #define STORAGE_ACTION(term)  "http://schemas.ogf.org/occi/infrastructure/storage/action#" term
 #define NETWORK_ACTION(term)  "http://schemas.ogf.org/occi/infrastructure/network/action#" term
 #define IPNETWORK             "http://schemas.ogf.org/occi/infrastructure/network#ipnetwork"
+#define SSH_KEY      "http://schemas.ogf.org/occi/infrastructure/credentials#ssh_key"
+#define USER_DATA    "http://schemas.ogf.org/occi/infrastructure/compute#user_data"
 #define IPNETWORKINTERFACE \
     "http://schemas.ogf.org/occi/infrastructure/networkinterface#ipnetworkinterface"
 
@@ -217,6 +222,11 @@ static const char *domain_name(apr_pool_t *pool, const char *id)
     return apr_pstrcat(pool, "occi-", id, NULL);
 }
 
+static const char *seed_volume_name(apr_pool_t *pool, const char *id)
+{
+    return apr_pstrcat(pool, "occi-", id, "-seed.iso", NULL);
+}
+
 static const char *root_volume_name(apr_pool_t *pool, const char *id)
 {
     return apr_pstrcat(pool, "occi-", id, "-root.qcow2", NULL);
@@ -296,7 +306,7 @@ static const occi_os_image *os_image_of(const occi_hypervisor *hv, virConnectPtr
 }
 
 static const char *domain_xml(occi_hypervisor *hv, apr_pool_t *pool, const occi_entity *compute,
-                              const occi_os_image *image)
+                              const occi_os_image *image, int with_seed)
 {
     const char *architecture = occi_entity_get_string(compute, "occi.compute.architecture");
     const char *title = occi_entity_get_string(compute, "occi.core.title");
@@ -352,6 +362,14 @@ static const char *domain_xml(occi_hypervisor *hv, apr_pool_t *pool, const occi_
                                          "<target dev='vda' bus='virtio'/></disk>\n",
                                          xml_escape(pool, hv->config.pool),
                                          root_volume_name(pool, compute->id)));
+    }
+    if (with_seed) {
+        occi_buf_puts(&xml, apr_psprintf(pool, "    <disk type='volume' device='cdrom'>"
+                                         "<driver name='qemu' type='raw'/>"
+                                         "<source pool='%s' volume='%s'/>"
+                                         "<target dev='hdc' bus='ide'/><readonly/></disk>\n",
+                                         xml_escape(pool, hv->config.pool),
+                                         seed_volume_name(pool, compute->id)));
     }
     occi_buf_puts(&xml, "    <serial type='pty'/>\n    <console type='pty'/>\n"
                         "  </devices>\n</domain>\n");
@@ -444,6 +462,115 @@ static occi_hv_status delete_volume(occi_hypervisor *hv, virConnectPtr connectio
     return status;
 }
 
+/* ---- cloud-init ---------------------------------------------------- */
+
+static int wants_seed(const occi_entity *compute)
+{
+    return occi_entity_has_mixin(compute, SSH_KEY) || occi_entity_has_mixin(compute, USER_DATA);
+}
+
+/* The user data, which clients send Base64-encoded (text renderings cannot
+ * carry line breaks). NULL and an error for anything that is not Base64. */
+static const char *decoded_user_data(apr_pool_t *pool, const char *encoded, apr_size_t *len,
+                                     occi_hv_error *error)
+{
+    const char *c;
+    char *decoded;
+
+    for (c = encoded; *c; c++) {
+        if (!apr_isalnum(*c) && !strchr("+/=", *c)) {
+            refuse(error, OCCI_HV_INVALID, "occi.compute.userdata is not Base64 (RFC 4648 "
+                   "alphabet, without line breaks)");
+            return NULL;
+        }
+    }
+    decoded = apr_palloc(pool, (apr_size_t)apr_base64_decode_len(encoded) + 1);
+    *len = (apr_size_t)apr_base64_decode(decoded, encoded);
+    decoded[*len] = '\0';
+    return decoded;
+}
+
+/* A NoCloud seed (an ISO 9660 volume labelled cidata with meta-data and
+ * user-data), built in memory and uploaded into the pool, so that it works
+ * with a remote hypervisor too. */
+static occi_hv_status create_seed(occi_hypervisor *hv, virConnectPtr connection,
+                                  apr_pool_t *pool, const occi_entity *compute,
+                                  occi_hv_error *error)
+{
+    const char *hostname = occi_entity_get_string(compute, "occi.compute.hostname");
+    const char *key = occi_entity_get_string(compute, "occi.credentials.ssh.publickey");
+    const char *userdata = occi_entity_get_string(compute, "occi.compute.userdata");
+    const char *user = "#cloud-config\n", *meta, *image, *message;
+    apr_size_t user_len = strlen(user), image_len, sent = 0;
+    occi_iso_file files[2];
+    virStoragePoolPtr storage_pool;
+    virStorageVolPtr volume;
+    virStreamPtr stream;
+    int result;
+
+    if (userdata && occi_entity_has_mixin(compute, USER_DATA)
+        && !(user = decoded_user_data(pool, userdata, &user_len, error))) {
+        return error->status;
+    }
+    /* YAML reads JSON strings, and json-c writes them safely escaped. */
+    meta = apr_psprintf(pool, "instance-id: %s\nlocal-hostname: %s\n", compute->id,
+                        occi_json_string(pool, hostname ? hostname
+                                                        : domain_name(pool, compute->id)));
+    if (key && occi_entity_has_mixin(compute, SSH_KEY)) {
+        meta = apr_pstrcat(pool, meta, "public-keys:\n  - ", occi_json_string(pool, key), "\n",
+                           NULL);
+    }
+    files[0].name = "meta-data";
+    files[0].data = meta;
+    files[0].len = strlen(meta);
+    files[1].name = "user-data";
+    files[1].data = user;
+    files[1].len = user_len;
+    if ((message = occi_iso9660_image(pool, "cidata", files, 2, &image, &image_len))) {
+        return refuse(error, OCCI_HV_INVALID, apr_psprintf(pool, "the cloud-init seed: %s",
+                                                           message));
+    }
+    if (!(storage_pool = open_pool(hv, connection, pool, error))) {
+        return error->status;
+    }
+    volume = virStorageVolCreateXML(storage_pool, apr_psprintf(
+                                        pool, "<volume><name>%s</name><capacity unit='bytes'>%"
+                                        APR_UINT64_T_FMT "</capacity><target><format type='raw'/>"
+                                        "</target></volume>", seed_volume_name(pool, compute->id),
+                                        (apr_uint64_t)image_len), 0);
+    virStoragePoolFree(storage_pool);
+    if (!volume) {
+        return fail_libvirt(pool, error, "creating the cloud-init seed volume");
+    }
+    stream = virStreamNew(connection, 0);
+    result = stream ? virStorageVolUpload(volume, stream, 0, image_len, 0) : -1;
+    while (result == 0 && sent < image_len) {
+        int n = virStreamSend(stream, image + sent, image_len - sent);
+
+        if (n < 0) {
+            result = -1;
+        }
+        else {
+            sent += (apr_size_t)n;
+        }
+    }
+    if (result == 0) {
+        result = virStreamFinish(stream);
+    }
+    else if (stream) {
+        virStreamAbort(stream);
+    }
+    if (stream) {
+        virStreamFree(stream);
+    }
+    if (result < 0) {
+        fail_libvirt(pool, error, "uploading the cloud-init seed");
+        virStorageVolDelete(volume, 0);
+    }
+    virStorageVolFree(volume);
+    return result < 0 ? error->status : OCCI_HV_OK;
+}
+
 static int volume_exists(occi_hypervisor *hv, virConnectPtr connection, apr_pool_t *pool,
                          const char *name)
 {
@@ -468,7 +595,7 @@ static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connecti
                            ? strlen(hv->config.saved_template_scheme) : 0;
     virDomainPtr domain;
     occi_hv_status status;
-    int i, made_root;
+    int i, made_root, with_seed, made_seed = 0;
 
     for (i = 0; !image && saved_len && i < compute->mixins->nelts; i++) {
         const char *mixin = APR_ARRAY_IDX(compute->mixins, i, const char *);
@@ -478,6 +605,14 @@ static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connecti
                               pool, "the image of the saved OS template %s is gone from the "
                               "storage pool %s", mixin, hv->config.pool));
         }
+    }
+    with_seed = wants_seed(compute);
+    if (with_seed && !volume_exists(hv, connection, pool, seed_volume_name(pool, compute->id))) {
+        status = create_seed(hv, connection, pool, compute, error);
+        if (status != OCCI_HV_OK) {
+            return status;
+        }
+        made_seed = 1;
     }
     /* A redefinition (new sizes, a vanished domain) keeps the root disk. */
     made_root = image && image->disk && !volume_exists(hv, connection, pool,
@@ -489,11 +624,14 @@ static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connecti
             return status;
         }
     }
-    domain = virDomainDefineXML(connection, domain_xml(hv, pool, compute, image));
+    domain = virDomainDefineXML(connection, domain_xml(hv, pool, compute, image, with_seed));
     if (!domain) {
         occi_hv_error ignored;
 
         fail_libvirt(pool, error, "defining the domain");
+        if (made_seed) {
+            delete_volume(hv, connection, pool, seed_volume_name(pool, compute->id), &ignored);
+        }
         if (made_root) {
             delete_volume(hv, connection, pool, root_volume_name(pool, compute->id), &ignored);
         }
@@ -660,7 +798,12 @@ static occi_hv_status delete_compute(occi_hypervisor *hv, virConnectPtr connecti
         }
         virDomainFree(domain);
     }
-    /* The root disk belongs to the compute; attached storage does not. */
+    /* The root disk and the seed belong to the compute; attached storage
+     * does not. */
+    if (delete_volume(hv, connection, pool, seed_volume_name(pool, compute->id), error)
+        != OCCI_HV_OK) {
+        return error->status;
+    }
     return delete_volume(hv, connection, pool, root_volume_name(pool, compute->id), error);
 }
 

@@ -9,6 +9,11 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use OCCITest;
 use Time::HiRes qw(sleep time);
+use MIME::Base64 ();
+use JSON::PP ();
+use File::Temp qw(tempdir);
+
+my $dir_for_files = tempdir(CLEANUP => 1);
 
 my $uri = $ENV{OCCI_TEST_LIBVIRT_URI} or die "OCCI_TEST_LIBVIRT_URI is not set\n";
 my $pool = $ENV{OCCI_TEST_STORAGE_POOL} // 'occi';
@@ -150,6 +155,36 @@ like virsh('domblklist', 'occi-' . id_of($diskvm)), qr/^\s*vda\s+\S*\Q$root\E/m,
 $res = json_request(POST => $diskvm, { attributes => { 'occi.compute.cores' => 2 } });
 is $res->code, 200, 'more cores for the stopped compute' or diag $res->content;
 like virsh('dominfo', 'occi-' . id_of($diskvm)), qr/^CPU\(s\):\s+2$/m, 'virsh: 2 CPUs, same root disk';
+
+# ssh_key and user_data: a cloud-init NoCloud seed on a CD-ROM.
+my $userdata = "#cloud-config\nruncmd:\n  - echo hello\n";
+my $key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOCCItestkeytestkeytestkeytestkeytest user@"host"';
+my ($seeded);
+($seeded, $res) = create_json('/compute/', { kind => INFRA . 'compute',
+    mixins => ['http://localhost/occi/os_tpl#diskguest',
+               'http://schemas.ogf.org/occi/infrastructure/credentials#ssh_key',
+               'http://schemas.ogf.org/occi/infrastructure/compute#user_data'],
+    attributes => { 'occi.compute.memory' => 0.125, 'occi.compute.hostname' => 'seeded.example.com',
+                    'occi.credentials.ssh.publickey' => $key,
+                    'occi.compute.userdata' => MIME::Base64::encode_base64($userdata, '') } });
+is $res->code, 201, 'a compute with ssh_key and user_data' or diag $res->content;
+my $seed = 'occi-' . id_of($seeded) . '-seed.iso';
+like virsh('domblklist', 'occi-' . id_of($seeded)), qr/^\s*hdc\s+\S*\Q$seed\E/m,
+    'its seed is a CD-ROM of the domain';
+my $iso = "$dir_for_files/seed.iso";
+virsh('vol-download', $seed, $iso, '--pool', $pool);
+is `isoinfo -J -x /user-data -i '$iso'`, $userdata, 'the seed carries the user data, decoded';
+my $meta = `isoinfo -J -x /meta-data -i '$iso'`;
+like $meta, qr/^local-hostname: "seeded\.example\.com"$/m, 'the hostname';
+my $quoted_key = JSON::PP->new->allow_nonref->encode($key);
+like $meta, qr/^public-keys:\n  - \Q$quoted_key\E$/m, 'and the key, quoted';
+like `blkid -o value -s LABEL '$iso'`, qr/^cidata$/m, 'labelled cidata, as NoCloud wants';
+ok json_request(DELETE => $seeded)->code =~ /^20[04]$/, 'DELETE it';
+unlike virsh('vol-list', $pool), qr/\Q$seed\E/, 'the seed goes with it';
+$res = json_request(POST => '/compute/', { kind => INFRA . 'compute',
+    mixins => ['http://schemas.ogf.org/occi/infrastructure/compute#user_data'],
+    attributes => { 'occi.compute.userdata' => "not base64!" } });
+is $res->code, 400, 'user data that is not Base64: 400';
 
 # Save: the root disk becomes the image of a new OS template.
 $res = json_request(POST => "$diskvm?action=save", { action => "${action}save",
