@@ -158,22 +158,22 @@ static void primary_name(char *out, const char *name, unsigned suffix)
 }
 
 /* ECMA-119 9.3 orders a directory by name, then extension, the shorter of
- * two padded with spaces. As d-characters sort after '.', and '.' after
- * the space, comparing "NAME.EXT" bytewise gives that order; the version
- * is left out because ';' would sort after the digits. */
+ * two padded with spaces. '.' sorts before every d-character, as the
+ * padding space does, so comparing "NAME.EXT" bytewise gives that order.
+ * The version is left out: ';' would sort after the digits. */
 static int primary_cmp(const void *a, const void *b)
 {
     const char *x = (*(occi_iso_entry *const *)a)->primary_name;
     const char *y = (*(occi_iso_entry *const *)b)->primary_name;
-
     apr_size_t x_len = strcspn(x, ";"), y_len = strcspn(y, ";");
     int order = memcmp(x, y, x_len < y_len ? x_len : y_len);
 
     return order ? order : (x_len > y_len) - (x_len < y_len);
 }
 
-/* The names are ASCII, so the order of their UCS-2 code units is theirs;
- * no character below the space pads the shorter one (see primary_cmp). */
+/* The Joliet directory follows the same rule over UCS-2 code units. The
+ * names hold ASCII from the space up, so strcmp gives it: a name sorts
+ * before the longer names it begins, as it would padded with spaces. */
 static int joliet_cmp(const void *a, const void *b)
 {
     return strcmp((*(occi_iso_entry *const *)a)->file->name,
@@ -397,7 +397,7 @@ const char *occi_iso9660_image(apr_pool_t *pool, const char *volume_id,
                                const char **image, apr_size_t *len)
 {
     occi_iso_layout layout;
-    apr_hash_t *taken = apr_hash_make(pool);
+    apr_hash_t *taken;
     char primary_volume_id[OCCI_ISO9660_MAX_VOLUME_ID + 1];
     apr_uint32_t next, empty_extent = 0;
     unsigned char *out;
@@ -418,6 +418,7 @@ const char *occi_iso9660_image(apr_pool_t *pool, const char *volume_id,
     primary_volume_id[i] = '\0';
 
     memset(&layout, 0, sizeof(layout));
+    taken = apr_hash_make(pool);
     layout.n = n_files;
     layout.entries = apr_pcalloc(pool, (apr_size_t)(n_files + 1) * sizeof(*layout.entries));
     layout.primary_order = apr_palloc(pool, (apr_size_t)(n_files + 1) * sizeof(occi_iso_entry *));
