@@ -557,15 +557,16 @@ static occi_hv_status create_seed(occi_hypervisor *hv, virConnectPtr connection,
     if (result == 0) {
         result = virStreamFinish(stream);
     }
-    else if (stream) {
-        virStreamAbort(stream);
+    if (result < 0) {
+        /* Read before the clean-up calls below replace libvirt's error. */
+        fail_libvirt(pool, error, "uploading the cloud-init seed");
+        if (stream) {
+            virStreamAbort(stream);
+        }
+        virStorageVolDelete(volume, 0);
     }
     if (stream) {
         virStreamFree(stream);
-    }
-    if (result < 0) {
-        fail_libvirt(pool, error, "uploading the cloud-init seed");
-        virStorageVolDelete(volume, 0);
     }
     virStorageVolFree(volume);
     return result < 0 ? error->status : OCCI_HV_OK;

@@ -61,6 +61,14 @@ like virsh('net-info', $net_name), qr/^Active:\s+yes/m, 'libvirt says it is acti
 my ($disk) = create_json('/storage/', { kind => INFRA . 'storage', attributes => { 'occi.storage.size' => 0.25 } });
 my $volume = 'occi-' . id_of($disk) . '.qcow2';
 like virsh('vol-list', $pool), qr/^\s*\Q$volume\E\s/m, 'a storage is a volume in the pool';
+like virsh('vol-info', $volume, '--pool', $pool, '--bytes'), qr/^Capacity:\s+268435456 bytes$/m,
+    'of 0.25 GiB';
+$res = json_request(POST => $disk, { attributes => { 'occi.storage.size' => 0.5 } });
+is $res->code, 200, 'growing it' or diag $res->content;
+like virsh('vol-info', $volume, '--pool', $pool, '--bytes'), qr/^Capacity:\s+536870912 bytes$/m,
+    'resizes the volume to 0.5 GiB';
+is json_request(POST => $disk, { attributes => { 'occi.storage.size' => 0.25 } })->code, 400,
+    'shrinking it: 400';
 
 my ($vm);
 ($vm, $res) = create_json('/compute/', { kind => INFRA . 'compute', title => "guest <1> & 'x'",

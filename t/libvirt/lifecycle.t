@@ -56,6 +56,16 @@ is $res->code, 409, 'a new flavour for a running compute: 409 (it would resize i
 is decode_json_body(json_request(GET => $vm))->{attributes}{'occi.compute.cores'}, 2,
     'and nothing changed';
 
+# The test driver takes no uploads, so no cloud-init seed: refused, nothing made.
+$res = json_request(POST => '/compute/', { kind => INFRA . 'compute', title => 'seeded',
+    mixins => ['http://schemas.ogf.org/occi/infrastructure/credentials#ssh_key'],
+    attributes => { 'occi.credentials.ssh.publickey' => 'ssh-ed25519 AAAA test' } });
+is $res->code, 409, 'a cloud-init seed on the test driver: 409';
+like decode_json_body($res)->{message}, qr/uploading the cloud-init seed: .*not supported/,
+    'with libvirt\'s words';
+ok !grep({ ($_->{title} // '') eq 'seeded' } @{ decode_json_body(json_request(GET => '/compute/'))->{resources} }),
+    'and no entity was stored';
+
 # Storage is a volume of the pool; shrinking is refused.
 my ($disk) = create_json('/storage/', { kind => INFRA . 'storage', attributes => { 'occi.storage.size' => 1 } });
 ok $disk, 'a storage is a volume';
