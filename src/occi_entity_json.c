@@ -16,17 +16,14 @@
 #include <json.h>
 
 #include "occi_entity_json.h"
+#include "occi_validate.h"
 #include "occi_json.h"
 
 #define OCCI_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-#define CORE_LINK OCCI_SCHEME_CORE "link"
 
 /* Longest piece of client input quoted back in an error message. */
 #define QUOTE_MAX 200
 
-/* Kinds deeper than this below core#entity do not exist; the bound only
- * keeps a (misconfigured) cycle of parents from looping. */
-#define MAX_KIND_DEPTH 64
 
 static const char *quote_input(apr_pool_t *pool, const char *s)
 {
@@ -656,16 +653,6 @@ const char *occi_json_parse_locations(apr_pool_t *pool, const char *text, apr_si
 
 /* ---- Rendering ----------------------------------------------------- */
 
-static const char *to_pool_string(apr_pool_t *pool, json_object *object)
-{
-    size_t len;
-    const char *text = json_object_to_json_string_length(object, OCCI_JSON_FLAGS, &len);
-    const char *copy = apr_pstrmemdup(pool, text, len);
-
-    json_object_put(object);
-    return copy;
-}
-
 /* A double in its shortest exact form (json-c's own %.17g would write 0.1
  * as 0.10000000000000001). */
 static json_object *new_double(double number)
@@ -722,21 +709,6 @@ static json_object *value_json(const occi_value *value)
     return json_object_new_string(value->string ? value->string : "");
 }
 
-static int is_link_kind(const occi_model *model, const char *kind)
-{
-    int depth;
-
-    for (depth = 0; kind && depth < MAX_KIND_DEPTH; depth++) {
-        const occi_category *category;
-
-        if (!strcmp(kind, CORE_LINK)) {
-            return 1;
-        }
-        category = occi_model_find(model, kind);
-        kind = category ? category->parent : NULL;
-    }
-    return 0;
-}
 
 static const char *below_base(apr_pool_t *pool, const char *base, const char *reference)
 {
@@ -797,7 +769,7 @@ static json_object *entity_object(apr_pool_t *pool, const occi_render_context *c
     const char *source = occi_entity_get_string(entity, "occi.core.source");
     const char *target = occi_entity_get_string(entity, "occi.core.target");
     const char *source_kind = occi_entity_get_string(entity, "occi.core.source.kind");
-    int is_link = entity->kind && is_link_kind(context->model, entity->kind);
+    int is_link = entity->kind && occi_kind_is_link(context->model, entity->kind);
     int i;
 
     json_object_object_add(object, "kind", json_object_new_string(entity->kind ? entity->kind
@@ -875,7 +847,7 @@ const char *occi_json_render_entity(apr_pool_t *pool, const occi_render_context 
                                     const occi_entity *entity,
                                     const apr_array_header_t *actions)
 {
-    return to_pool_string(pool, entity_object(pool, context, entity, actions, NULL));
+    return occi_json_release_to_string(pool, entity_object(pool, context, entity, actions, NULL));
 }
 
 const char *occi_json_render_collection(apr_pool_t *pool, const occi_render_context *context,
@@ -893,11 +865,11 @@ const char *occi_json_render_collection(apr_pool_t *pool, const occi_render_cont
             actions && i < actions->nelts ? APR_ARRAY_IDX(actions, i, const apr_array_header_t *)
                                           : NULL;
 
-        json_object_array_add(entity->kind && is_link_kind(context->model, entity->kind)
+        json_object_array_add(entity->kind && occi_kind_is_link(context->model, entity->kind)
                                   ? links : resources,
                               entity_object(pool, context, entity, entity_actions, NULL));
     }
     json_object_object_add(document, "resources", resources);
     json_object_object_add(document, "links", links);
-    return to_pool_string(pool, document);
+    return occi_json_release_to_string(pool, document);
 }

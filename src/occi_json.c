@@ -22,7 +22,7 @@ static apr_status_t release_json(void *object)
 }
 
 /* Serialises object into pool memory and releases it. */
-static const char *to_pool_string(apr_pool_t *pool, json_object *object)
+const char *occi_json_release_to_string(apr_pool_t *pool, json_object *object)
 {
     size_t len;
     const char *text = json_object_to_json_string_length(object, OCCI_JSON_FLAGS, &len);
@@ -182,12 +182,12 @@ const char *occi_json_categories(apr_pool_t *pool, const apr_array_header_t *cat
     json_object_object_add(document, "kinds", lists[OCCI_CLASS_KIND]);
     json_object_object_add(document, "mixins", lists[OCCI_CLASS_MIXIN]);
     json_object_object_add(document, "actions", lists[OCCI_CLASS_ACTION]);
-    return to_pool_string(pool, document);
+    return occi_json_release_to_string(pool, document);
 }
 
 const char *occi_json_string(apr_pool_t *pool, const char *s)
 {
-    return to_pool_string(pool, json_object_new_string(s));
+    return occi_json_release_to_string(pool, json_object_new_string(s));
 }
 
 const char *occi_json_error(apr_pool_t *pool, int code, const char *message)
@@ -196,7 +196,7 @@ const char *occi_json_error(apr_pool_t *pool, int code, const char *message)
 
     json_object_object_add(error, "code", json_object_new_int(code));
     json_object_object_add(error, "message", json_object_new_string(message));
-    return to_pool_string(pool, error);
+    return occi_json_release_to_string(pool, error);
 }
 
 /* ---- Parsing ------------------------------------------------------- */

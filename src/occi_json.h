@@ -11,6 +11,9 @@
 
 #include "occi_model.h"
 
+/* json-c's object, declared here so that users need not include json-c. */
+struct json_object;
+
 /* Deepest nesting the JSON parsers accept; deeper input is refused. */
 #define OCCI_JSON_MAX_DEPTH 32
 
@@ -18,6 +21,10 @@
  * for categories (const occi_category *), locations written below base. */
 const char *occi_json_categories(apr_pool_t *pool, const apr_array_header_t *categories,
                                  const char *base);
+
+/* Serialises object (compact, "/" unescaped) into pool memory and
+ * releases it: every JSON document of the core is written this way. */
+const char *occi_json_release_to_string(apr_pool_t *pool, struct json_object *object);
 
 /* s as a JSON string literal, quotes included. */
 const char *occi_json_string(apr_pool_t *pool, const char *s);

@@ -20,6 +20,7 @@
 #include <json.h>
 
 #include "occi_store.h"
+#include "occi_json.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
@@ -477,16 +478,6 @@ static occi_store_status leave(occi_store *store, int own, occi_store_status sta
 
 /* ---- Values and entities ----------------------------------------------- */
 
-/* Serialises object into pool memory and releases it. */
-static const char *json_text(apr_pool_t *pool, json_object *object)
-{
-    size_t len;
-    const char *text = json_object_to_json_string_length(object, JSON_FLAGS, &len);
-    const char *copy = apr_pstrmemdup(pool, text, len);
-
-    json_object_put(object);
-    return copy;
-}
 
 static json_object *string_list_json(const char *const *values, int count)
 {
@@ -671,7 +662,7 @@ static occi_store_status entity_rows_make(occi_store *store, apr_pool_t *pool,
             APR_ARRAY_PUSH(rows->mixins, const char *) = mixin;
         }
     }
-    rows->mixins_json = json_text(pool, string_list_json((const char *const *)rows->mixins->elts,
+    rows->mixins_json = occi_json_release_to_string(pool, string_list_json((const char *const *)rows->mixins->elts,
                                                          rows->mixins->nelts));
 
     /* A name set twice keeps its first place and its last value, as the
@@ -714,7 +705,7 @@ static occi_store_status entity_rows_make(occi_store *store, apr_pool_t *pool,
             APR_ARRAY_PUSH(rows->index, const char *) = value_key(pool, text);
         }
     }
-    rows->attributes_json = json_text(pool, attributes);
+    rows->attributes_json = occi_json_release_to_string(pool, attributes);
     return OCCI_STORE_OK;
 }
 
@@ -1087,7 +1078,7 @@ static occi_store_status rewrite_mixins(occi_store *store, apr_pool_t *pool, con
         APR_ARRAY_PUSH(list, const char *) = mixin;
     }
     return EXECUTE(store, pool, ENTITY_SET_MIXINS, NULL,
-                   json_text(pool, string_list_json((const char *const *)list->elts,
+                   occi_json_release_to_string(pool, string_list_json((const char *const *)list->elts,
                                                     list->nelts)),
                    id);
 }
@@ -1150,8 +1141,8 @@ occi_store_status occi_store_insert_mixin(occi_store *store, const occi_category
 
     status = EXECUTE(store, pool, USER_MIXIN_INSERT, &inserted, type_id, mixin->scheme,
                      mixin->term, mixin->title, mixin->location, owner ? owner : "",
-                     json_text(pool, string_list_json(mixin->depends, -1)),
-                     json_text(pool, string_list_json(mixin->applies, -1)));
+                     occi_json_release_to_string(pool, string_list_json(mixin->depends, -1)),
+                     occi_json_release_to_string(pool, string_list_json(mixin->applies, -1)));
     if (status == OCCI_STORE_OK && inserted == 0) {
         store->error = apr_psprintf(store->pool, "a user mixin has the type %s or the location %s",
                                     type_id, mixin->location ? mixin->location : "(null)");
