@@ -1347,16 +1347,43 @@ occi_hv_status occi_hypervisor_delete_saved(occi_hypervisor *hv, apr_pool_t *poo
 
 /* The UUID strings of all domains -> their current state, read in one
  * call. Values are "state\nmessage". */
+/* Up to this many domains are looked up one by one; more are listed in
+ * one call. One GET of a compute should not list the whole hypervisor. */
+#define DOMAIN_LOOKUPS_MAX 4
+
 static occi_hv_status domain_states(virConnectPtr connection, apr_pool_t *pool,
-                                    apr_hash_t **states, occi_hv_error *error)
+                                    const apr_array_header_t *wanted, apr_hash_t **states,
+                                    occi_hv_error *error)
 {
     virDomainPtr *domains = NULL;
-    int n = virConnectListAllDomains(connection, &domains, 0), i;
+    int n, i;
 
+    *states = apr_hash_make(pool);
+    if (wanted->nelts <= DOMAIN_LOOKUPS_MAX) {
+        for (i = 0; i < wanted->nelts; i++) {
+            const char *id = APR_ARRAY_IDX(wanted, i, const char *);
+            virDomainPtr domain = virDomainLookupByUUIDString(connection, id);
+            const char *message, *state;
+            virErrorPtr last;
+
+            if (!domain) {
+                last = virGetLastError();
+                if (!last || last->code != VIR_ERR_NO_DOMAIN) {
+                    return fail_libvirt(pool, error, "looking up the domain");
+                }
+                continue;                     /* vanished: not in the table */
+            }
+            state = compute_state(domain, &message);
+            apr_hash_set(*states, id, APR_HASH_KEY_STRING,
+                         apr_pstrcat(pool, state, "\n", message ? message : "", NULL));
+            virDomainFree(domain);
+        }
+        return OCCI_HV_OK;
+    }
+    n = virConnectListAllDomains(connection, &domains, 0);
     if (n < 0) {
         return fail_libvirt(pool, error, "listing the domains");
     }
-    *states = apr_hash_make(pool);
     for (i = 0; i < n; i++) {
         char uuid[VIR_UUID_STRING_BUFLEN];
         const char *message, *state = compute_state(domains[i], &message);
@@ -1422,11 +1449,38 @@ static occi_hv_status volume_names(occi_hypervisor *hv, virConnectPtr connection
     return OCCI_HV_OK;
 }
 
+/* The domain ids whose state the entities need: computes and the
+ * computes links start at. */
+static apr_array_header_t *wanted_domains(apr_pool_t *pool, const apr_array_header_t *entities)
+{
+    apr_array_header_t *wanted = apr_array_make(pool, entities->nelts, sizeof(const char *));
+    int i;
+
+    for (i = 0; i < entities->nelts; i++) {
+        const occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+        const char *id = NULL;
+
+        if (!strcmp(entity->kind, KIND("compute"))) {
+            id = entity->id;
+        }
+        else if (!strcmp(entity->kind, KIND("storagelink"))
+                 || !strcmp(entity->kind, KIND("networkinterface"))) {
+            id = occi_entity_id_from_reference(pool, occi_entity_get_string(entity,
+                                                                            "occi.core.source"));
+        }
+        if (id) {
+            APR_ARRAY_PUSH(wanted, const char *) = id;
+        }
+    }
+    return wanted;
+}
+
 static occi_hv_status observe_on(occi_hypervisor *hv, virConnectPtr connection,
                                  apr_pool_t *pool, apr_array_header_t *entities,
                                  occi_hv_error *error)
 {
     apr_hash_t *domains = NULL, *networks = NULL, *volumes = NULL;
+    apr_array_header_t *wanted = wanted_domains(pool, entities);
     occi_hv_status status = OCCI_HV_OK;
     int i;
 
@@ -1449,7 +1503,7 @@ static occi_hv_status observe_on(occi_hypervisor *hv, virConnectPtr connection,
                                         ? "occi.storagelink.state"
                                         : "occi.networkinterface.state";
 
-            if (!domains && (status = domain_states(connection, pool, &domains, error))) {
+            if (!domains && (status = domain_states(connection, pool, wanted, &domains, error))) {
                 break;
             }
             found = id ? apr_hash_get(domains, id, APR_HASH_KEY_STRING) : NULL;
