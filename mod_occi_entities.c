@@ -1126,6 +1126,11 @@ static int run_action(occi_request *req, apr_array_header_t *entities, int is_co
         occi_hv_error hv_error;
 
         if (req->conf->hypervisor && occi_hypervisor_backs(entity->kind)) {
+            /* A domain defined again (start of a vanished one) keeps its
+             * links' devices. */
+            if ((status = load_links(req, entity)) != OK) {
+                return status;
+            }
             if (occi_hypervisor_act(req->conf->hypervisor, pool, entity, action, parameters,
                                     &hv_error) != OCCI_HV_OK) {
                 if (i > 0) {
@@ -1191,10 +1196,15 @@ static int change_membership(occi_request *req, const occi_route *route)
             return occi_refuse(req, HTTP_BAD_REQUEST, apr_psprintf(
                                        pool, "%s: %s", reference, error));
         }
-        /* A new resource template resizes: the hypervisor must agree. */
+        /* A new resource template resizes: the hypervisor must agree, and
+         * a redefinition keeps the links' devices. */
         if (req->conf->hypervisor) {
             occi_hv_error hv_error;
 
+            if ((status = load_links(req, entity)) != OK) {
+                return status;
+            }
+            updated->links = entity->links;
             if (occi_hypervisor_update(req->conf->hypervisor, pool, entity, updated,
                                        &hv_error) != OCCI_HV_OK) {
                 return occi_refuse_hv(req, &hv_error);
@@ -1416,6 +1426,15 @@ static int apply_change(occi_request *req, const occi_entity *current, occi_enti
     occi_store_status stored;
     occi_hv_error hv_error;
 
+    if (hv && current->links->nelts == 0 && !occi_kind_is_link(req->model, current->kind)) {
+        /* A redefinition (new sizes) keeps the links' devices. */
+        int status = load_links(req, (occi_entity *)current);
+
+        if (status != OK) {
+            return status;
+        }
+        changed->links = current->links;
+    }
     if (hv && occi_hypervisor_update(hv, req->r->pool, current, changed, &hv_error)
                   != OCCI_HV_OK) {
         return occi_refuse_hv(req, &hv_error);

@@ -305,6 +305,11 @@ static const occi_os_image *os_image_of(const occi_hypervisor *hv, virConnectPtr
     return NULL;
 }
 
+static const char *link_device_xml(occi_hypervisor *hv, apr_pool_t *pool,
+                                   const occi_entity *link, const char *target_id,
+                                   occi_hv_error *error);
+static const char *target_id_of(apr_pool_t *pool, const occi_entity *link);
+
 static const char *domain_xml(occi_hypervisor *hv, apr_pool_t *pool, const occi_entity *compute,
                               const occi_os_image *image, int with_seed)
 {
@@ -370,6 +375,21 @@ static const char *domain_xml(occi_hypervisor *hv, apr_pool_t *pool, const occi_
                                          "<target dev='hdc' bus='ide'/><readonly/></disk>\n",
                                          xml_escape(pool, hv->config.pool),
                                          seed_volume_name(pool, compute->id)));
+    }
+    /* A definition made again (new sizes, a vanished domain) keeps the
+     * devices of the compute's links. */
+    for (int i = 0; compute->links && i < compute->links->nelts; i++) {
+        const occi_entity *link = APR_ARRAY_IDX(compute->links, i, occi_entity *);
+        const char *target = target_id_of(pool, link), *device;
+        occi_hv_error ignored;
+
+        if (target && (strcmp(link->kind, KIND("networkinterface"))
+                       || occi_entity_get_string(link, "occi.networkinterface.mac"))
+            && (device = link_device_xml(hv, pool, link, target, &ignored))) {
+            occi_buf_puts(&xml, "    ");
+            occi_buf_puts(&xml, device);
+            occi_buf_putc(&xml, '\n');
+        }
     }
     occi_buf_puts(&xml, "    <serial type='pty'/>\n    <console type='pty'/>\n"
                         "  </devices>\n</domain>\n");

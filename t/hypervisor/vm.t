@@ -133,6 +133,8 @@ like decode_json_body($res)->{attributes}{'occi.compute.state.message'}, qr/gone
     'with a message that says so';
 is act($vm, 'start')->code, 200, 'start redefines it';
 ok wait_domstate($domain, 'running', 30), 'and it runs';
+like virsh('domblklist', $domain), qr/^\s*vdb\s/m, 'with its volume attached again';
+like virsh('domiflist', $domain), qr/\Q$mac\E/, 'and its interface';
 
 # A static address on an interface becomes a DHCP host entry.
 my ($static);
