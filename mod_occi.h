@@ -7,7 +7,10 @@
  *   mod_occi_response.c   negotiation, request bodies, responses and errors
  *   mod_occi_store.c      the entity store through mod_dbd
  *   mod_occi_discovery.c  the query interface and user mixins
- *   mod_occi_entities.c   entities, collections, actions, mixin membership
+ *   mod_occi_entities.c   entities: creation, changes, deletion, membership
+ *   mod_occi_collections.c  the members of collections: filters, pages
+ *   mod_occi_actions.c    actions, and the OS templates save makes
+ *   mod_occi_hypervisor.c the hypervisor's errors and live states in requests
  */
 #ifndef MOD_OCCI_H
 #define MOD_OCCI_H
@@ -208,6 +211,38 @@ occi_entity *occi_link_source(apr_pool_t *pool, const occi_entity *link);
 
 /* The query interface: GET, POST (define user mixins), DELETE. */
 int occi_handle_query_interface(occi_request *req);
+
+/* ---- Entities, collections, actions ---------------------------------
+ * mod_occi_entities.c renders and changes entities; mod_occi_collections.c
+ * finds a collection's members; mod_occi_actions.c runs actions. */
+
+/* The text fields of a request: a text/plain body's lines, else the
+ * text/occi headers. OK, or the status of the error sent. */
+int occi_request_fields(occi_request *req, occi_media_type type, const char *body,
+                        apr_size_t len, apr_array_header_t **fields);
+
+/* Reads a resource's links from the store into entity->links. */
+int occi_load_links(occi_request *req, occi_entity *entity);
+
+/* Sends an entity (with its links, live state, actions and ETag), or a
+ * listing of entities, in the negotiated rendering. */
+int occi_send_entity(occi_request *req, int status, occi_entity *entity);
+int occi_send_collection(occi_request *req, int http_status, apr_array_header_t *entities);
+
+/* The entity's location below the host: mount path, kind location, id. */
+const char *occi_absolute_location(occi_request *req, const occi_entity *entity);
+
+/* The entities (occi_entity *) a collection route holds for the client,
+ * filtered by the request, and paged when paged is set. */
+int occi_list_members(occi_request *req, const occi_route *route, int paged,
+                      apr_array_header_t **members);
+
+/* Stores each changed entity in one transaction. */
+int occi_update_all(occi_request *req, apr_array_header_t *entities);
+
+/* Runs the action of the request's ?action= on entities (one, or a
+ * collection's members) and answers. */
+int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_collection);
 
 /* Kind and mixin collections, unbound paths, entities. */
 int occi_handle_collection(occi_request *req, const occi_route *route);

@@ -25,7 +25,7 @@
 
 /* The text fields of a request: a text/plain body's lines, else the
  * text/occi headers. */
-static int request_fields(occi_request *req, occi_media_type type, const char *body,
+int occi_request_fields(occi_request *req, occi_media_type type, const char *body,
                           apr_size_t len, apr_array_header_t **fields)
 {
     const char *error;
@@ -65,7 +65,7 @@ static int read_entities(occi_request *req, apr_array_header_t **entities)
     else {
         occi_entity *entity;
 
-        if ((status = request_fields(req, type, body, len, &fields)) != OK) {
+        if ((status = occi_request_fields(req, type, body, len, &fields)) != OK) {
             return status;
         }
         error = occi_text_parse_entity(pool, fields, &entity);
@@ -109,7 +109,7 @@ static int read_references(occi_request *req, apr_array_header_t **references, i
         *given = 1;
     }
     else {
-        if ((status = request_fields(req, type, body, len, &fields)) != OK) {
+        if ((status = occi_request_fields(req, type, body, len, &fields)) != OK) {
             return status;
         }
         error = occi_text_parse_locations(pool, fields, *references);
@@ -139,7 +139,7 @@ static void set_etag(occi_request *req, const occi_entity *entity)
 }
 
 /* Reads a resource's links from the store into entity->links. */
-static int load_links(occi_request *req, occi_entity *entity)
+int occi_load_links(occi_request *req, occi_entity *entity)
 {
     occi_store_status status;
 
@@ -150,7 +150,7 @@ static int load_links(occi_request *req, occi_entity *entity)
     return status == OCCI_STORE_OK ? OK : occi_refuse_store(req, status);
 }
 
-static int send_entity(occi_request *req, int status, occi_entity *entity)
+int occi_send_entity(occi_request *req, int status, occi_entity *entity)
 {
     apr_pool_t *pool = req->r->pool;
     occi_render_context context = render_context(req);
@@ -158,7 +158,7 @@ static int send_entity(occi_request *req, int status, occi_entity *entity)
     occi_media_type type;
     int negotiated;
 
-    if ((negotiated = load_links(req, entity)) != OK) {
+    if ((negotiated = occi_load_links(req, entity)) != OK) {
         return negotiated;
     }
     {
@@ -189,14 +189,14 @@ static int send_entity(occi_request *req, int status, occi_entity *entity)
     }
 }
 
-static const char *absolute_location(occi_request *req, const occi_entity *entity)
+const char *occi_absolute_location(occi_request *req, const occi_entity *entity)
 {
     return apr_pstrcat(req->r->pool, req->base,
                        occi_entity_location(req->r->pool, req->model, entity), NULL);
 }
 
 /* Sends a listing of entities in the negotiated rendering. */
-static int send_collection(occi_request *req, int http_status, apr_array_header_t *entities)
+int occi_send_collection(occi_request *req, int http_status, apr_array_header_t *entities)
 {
     apr_pool_t *pool = req->r->pool;
     occi_render_context context = render_context(req);
@@ -210,7 +210,7 @@ static int send_collection(occi_request *req, int http_status, apr_array_header_
     }
     for (i = 0; i < entities->nelts; i++) {
         APR_ARRAY_PUSH(locations, const char *) =
-            absolute_location(req, APR_ARRAY_IDX(entities, i, occi_entity *));
+            occi_absolute_location(req, APR_ARRAY_IDX(entities, i, occi_entity *));
     }
     if (occi_media_type_is_json(type)) {
         apr_array_header_t *actions = apr_array_make(pool, entities->nelts,
@@ -220,7 +220,7 @@ static int send_collection(occi_request *req, int http_status, apr_array_header_
         for (i = 0; i < entities->nelts; i++) {
             occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
 
-            if ((status = load_links(req, entity)) != OK) {
+            if ((status = occi_load_links(req, entity)) != OK) {
                 return status;
             }
         }
@@ -554,7 +554,7 @@ static void add_location_headers(occi_request *req, const apr_array_header_t *en
 
     req->created_locations = apr_array_make(req->r->pool, entities->nelts, sizeof(const char *));
     for (i = 0; i < entities->nelts; i++) {
-        const char *location = absolute_location(req, APR_ARRAY_IDX(entities, i,
+        const char *location = occi_absolute_location(req, APR_ARRAY_IDX(entities, i,
                                                                      const occi_entity *));
         if (i == 0) {
             apr_table_setn(req->r->headers_out, "Location",
@@ -585,573 +585,9 @@ static int create_in_collection(occi_request *req, const occi_category *kind)
     }
     add_location_headers(req, entities);
     if (entities->nelts == 1) {
-        return send_entity(req, HTTP_CREATED, APR_ARRAY_IDX(entities, 0, occi_entity *));
+        return occi_send_entity(req, HTTP_CREATED, APR_ARRAY_IDX(entities, 0, occi_entity *));
     }
-    return send_collection(req, HTTP_CREATED, entities);
-}
-
-/* ---- Collections --------------------------------------------------- */
-
-/* page and number from the query string; 413 when number exceeds the
- * configured maximum. */
-static int read_page(occi_request *req, occi_store_query *query)
-{
-    const char *page = apr_table_get(req->query, "page");
-    const char *number = apr_table_get(req->query, "number");
-    char *end;
-    long value;
-
-    query->offset = 0;
-    query->limit = 0;
-    if (!page && !number) {
-        return OK;
-    }
-    value = number ? strtol(number, &end, 10) : req->conf->max_page_size;
-    if (number && (end == number || *end || value < 1)) {
-        return occi_refuse(req, HTTP_BAD_REQUEST, apr_psprintf(
-                                   req->r->pool, "number must be a whole number of at least "
-                                   "1, not '%s'", number));
-    }
-    if (value > req->conf->max_page_size) {
-        return occi_refuse(req, HTTP_REQUEST_ENTITY_TOO_LARGE, apr_psprintf(
-                                   req->r->pool, "number %ld is larger than the %d entities "
-                                   "a page may hold", value, req->conf->max_page_size));
-    }
-    query->limit = (int)value;
-    value = page ? strtol(page, &end, 10) : 1;
-    if (page && (end == page || *end || value < 1 || value > 100000000)) {
-        return occi_refuse(req, HTTP_BAD_REQUEST, apr_psprintf(
-                                   req->r->pool, "page must be a whole number from 1, "
-                                   "not '%s'", page));
-    }
-    if ((value - 1) * (long)query->limit > 2000000000L) {
-        query->offset = 2000000000;
-    }
-    else {
-        query->offset = (int)((value - 1) * query->limit);
-    }
-    return OK;
-}
-
-typedef struct {
-    apr_array_header_t *categories;   /* type ids an entity must carry (any of) */
-    apr_array_header_t *attributes;   /* occi_attribute_value it must have */
-    apr_array_header_t *scope;        /* and, when not NULL, one of these type ids */
-} entity_filter;
-
-/* The store matches values by their text form, in which a float is
- * written "2.0": a number given for a number attribute is written so. */
-static const char *canonical_number(occi_request *req, const char *name, const char *value)
-{
-    int i, j, n = occi_model_count(req->model);
-    char *end;
-    double number = strtod(value, &end);
-    char text[64];
-
-    if (end == value || *end) {
-        return value;
-    }
-    for (i = 0; i < n; i++) {
-        const occi_category *category = occi_model_at(req->model, i);
-
-        for (j = 0; j < category->n_attributes; j++) {
-            const occi_attribute_def *def = &category->attributes[j];
-
-            if (strcmp(def->name, name)) {
-                continue;
-            }
-            if (def->type == OCCI_TYPE_FLOAT) {
-                occi_format_double(text, sizeof(text), number);
-                return apr_pstrdup(req->r->pool, text);
-            }
-            if (def->type == OCCI_TYPE_INTEGER && number == (double)(long long)number) {
-                return apr_psprintf(req->r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)number);
-            }
-            return value;
-        }
-    }
-    return value;
-}
-
-/* Filters from text/occi headers (Category, X-OCCI-Attribute) and the
- * query string (category=, attribute= with value=). */
-static int read_filter(occi_request *req, entity_filter *filter, occi_store_query *query)
-{
-    apr_pool_t *pool = req->r->pool;
-    apr_array_header_t *fields = occi_header_fields(req);
-    const char *attribute = apr_table_get(req->query, "attribute");
-    const char *value = apr_table_get(req->query, "value");
-    occi_entity *named = NULL;
-    const char *error;
-    int i;
-
-    filter->categories = apr_array_make(pool, 2, sizeof(const char *));
-    filter->attributes = apr_array_make(pool, 2, sizeof(occi_attribute_value));
-    filter->scope = NULL;
-    if (fields->nelts) {
-        /* A filter is an entity rendering in headers: reuse the parser,
-         * which needs a kind first, by reading categories on their own. */
-        apr_array_header_t *categories = apr_array_make(pool, 2, sizeof(occi_category *));
-
-        for (i = 0; i < fields->nelts; i++) {
-            const occi_text_field *field = &APR_ARRAY_IDX(fields, i, occi_text_field);
-
-            if (!strcmp(field->name, "Category")
-                && (error = occi_text_parse_categories(pool, field->value, 64, categories))) {
-                return occi_refuse(req, HTTP_BAD_REQUEST, apr_pstrcat(
-                                           pool, "Category filter: ", error, NULL));
-            }
-        }
-        for (i = 0; i < categories->nelts; i++) {
-            APR_ARRAY_PUSH(filter->categories, const char *) = occi_category_type_id(
-                pool, APR_ARRAY_IDX(categories, i, const occi_category *));
-        }
-        for (i = 0; i < fields->nelts; i++) {
-            const occi_text_field *field = &APR_ARRAY_IDX(fields, i, occi_text_field);
-
-            if (!strcmp(field->name, "X-OCCI-Attribute")) {
-                apr_array_header_t *one = apr_array_make(pool, 2, sizeof(occi_text_field));
-                occi_text_field *kind = apr_array_push(one);
-
-                /* A dummy kind lets the entity parser read the attributes. */
-                kind->name = "Category";
-                kind->value = "filter; scheme=\"urn:x-filter#\"; class=\"kind\"";
-                *(occi_text_field *)apr_array_push(one) = *field;
-                if ((error = occi_text_parse_entity(pool, one, &named))) {
-                    return occi_refuse(req, HTTP_BAD_REQUEST, apr_pstrcat(
-                                               pool, "X-OCCI-Attribute filter: ", error, NULL));
-                }
-                apr_array_cat(filter->attributes, named->attributes);
-            }
-        }
-    }
-    {
-        const apr_array_header_t *params = apr_table_elts(req->query);
-        apr_array_header_t *checked = apr_array_make(pool, 1, sizeof(occi_category_filter));
-
-        for (i = 0; i < params->nelts; i++) {
-            const apr_table_entry_t *param = &APR_ARRAY_IDX(params, i, apr_table_entry_t);
-
-            if (strcmp(param->key, "category")) {
-                continue;
-            }
-            if ((error = occi_discovery_filter_type_id(pool, param->val, checked))) {
-                return occi_refuse(req, HTTP_BAD_REQUEST, error);
-            }
-            APR_ARRAY_PUSH(filter->categories, const char *) = param->val;
-        }
-    }
-    if (attribute || value) {
-        if (!attribute || !value) {
-            return occi_refuse(req, HTTP_BAD_REQUEST, "the query filters by attribute= "
-                                   "and value= together");
-        }
-        query->attribute = attribute;
-        query->value = canonical_number(req, attribute, value);
-    }
-    return OK;
-}
-
-static int carries_any(const occi_entity *entity, const apr_array_header_t *type_ids)
-{
-    int i;
-
-    for (i = 0; i < type_ids->nelts; i++) {
-        const char *wanted = APR_ARRAY_IDX(type_ids, i, const char *);
-
-        if (!strcmp(entity->kind, wanted) || occi_entity_has_mixin(entity, wanted)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int entity_matches(const occi_entity *entity, const entity_filter *filter)
-{
-    int i, any = filter->categories->nelts == 0;
-
-    if (filter->scope && !carries_any(entity, filter->scope)) {
-        return 0;
-    }
-    for (i = 0; !any && i < filter->categories->nelts; i++) {
-        const char *wanted = APR_ARRAY_IDX(filter->categories, i, const char *);
-
-        any = !strcmp(entity->kind, wanted) || occi_entity_has_mixin(entity, wanted);
-    }
-    if (!any) {
-        return 0;
-    }
-    for (i = 0; i < filter->attributes->nelts; i++) {
-        const occi_attribute_value *wanted = &APR_ARRAY_IDX(filter->attributes, i,
-                                                            occi_attribute_value);
-        const occi_value *value = occi_entity_get(entity, wanted->name);
-
-        if (!value || !occi_value_equal(value, &wanted->value)) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* The kinds and mixins (type ids) located below an unbound path: the
- * collections whose union it stands for. */
-static apr_array_header_t *categories_below(occi_request *req, const char *path)
-{
-    apr_pool_t *pool = req->r->pool;
-    apr_array_header_t *below = apr_array_make(pool, 8, sizeof(const char *));
-    size_t len = strlen(path);
-    int i, n = occi_model_count(req->model);
-
-    for (i = 0; i < n; i++) {
-        const occi_category *category = occi_model_at(req->model, i);
-
-        if (category->location && !strncmp(category->location, path, len)) {
-            APR_ARRAY_PUSH(below, const char *) = occi_category_type_id(pool, category);
-        }
-    }
-    for (i = 0; req->user_mixins && i < req->user_mixins->nelts; i++) {
-        const occi_category *mixin = APR_ARRAY_IDX(req->user_mixins, i, const occi_category *);
-
-        if (!strncmp(mixin->location, path, len)) {
-            APR_ARRAY_PUSH(below, const char *) = occi_category_type_id(pool, mixin);
-        }
-    }
-    return below;
-}
-
-static int depends_on(const occi_category *mixin, const char *type_id)
-{
-    const char *const *d;
-
-    for (d = mixin->depends; d && *d; d++) {
-        if (!strcmp(*d, type_id)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* The mixins that depend on mixin (the provider's OS templates on os_tpl,
- * say), whose members belong to its collection too. */
-static apr_array_header_t *dependent_mixins(occi_request *req, const char *mixin)
-{
-    apr_pool_t *pool = req->r->pool;
-    apr_array_header_t *dependents = apr_array_make(pool, 4, sizeof(const char *));
-    int i, n = occi_model_count(req->model);
-
-    for (i = 0; i < n; i++) {
-        const occi_category *category = occi_model_at(req->model, i);
-
-        if (category->cls == OCCI_CLASS_MIXIN && depends_on(category, mixin)) {
-            APR_ARRAY_PUSH(dependents, const char *) = occi_category_type_id(pool, category);
-        }
-    }
-    for (i = 0; req->user_mixins && i < req->user_mixins->nelts; i++) {
-        const occi_category *category = APR_ARRAY_IDX(req->user_mixins, i, const occi_category *);
-
-        if (depends_on(category, mixin)) {
-            APR_ARRAY_PUSH(dependents, const char *) = occi_category_type_id(pool, category);
-        }
-    }
-    return dependents;
-}
-
-/* The entities a collection GET (or a collection action) covers. */
-static int list_members(occi_request *req, const occi_route *route, int paged,
-                        apr_array_header_t **members)
-{
-    apr_pool_t *pool = req->r->pool;
-    occi_store_query query;
-    entity_filter filter;
-    occi_store_status stored;
-    apr_array_header_t *found;
-    int status, i, offset, limit, in_memory;
-
-    memset(&query, 0, sizeof(query));
-    query.owner = req->owner;
-    if (route->type == OCCI_ROUTE_KIND_COLLECTION) {
-        query.kind = occi_category_type_id(pool, route->category);
-    }
-    else if (route->type == OCCI_ROUTE_MIXIN_COLLECTION) {
-        query.mixin = occi_category_type_id(pool, route->category);
-    }
-    if ((status = read_filter(req, &filter, &query)) != OK) {
-        return status;
-    }
-    if (route->type == OCCI_ROUTE_UNBOUND && strcmp(req->path, "/")) {
-        filter.scope = categories_below(req, req->path);
-    }
-    if (route->type == OCCI_ROUTE_MIXIN_COLLECTION) {
-        apr_array_header_t *dependents = dependent_mixins(req, query.mixin);
-
-        if (dependents->nelts) {
-            /* Members of the mixin or of any mixin depending on it. */
-            APR_ARRAY_PUSH(dependents, const char *) = query.mixin;
-            filter.scope = dependents;
-            query.mixin = NULL;
-        }
-    }
-    if (paged && (status = read_page(req, &query)) != OK) {
-        return status;
-    }
-    /* Header filters are applied here, so then the page is cut here too. */
-    in_memory = filter.categories->nelts || filter.attributes->nelts || filter.scope;
-    offset = query.offset;
-    limit = query.limit;
-    if (in_memory) {
-        query.offset = 0;
-        query.limit = 0;
-    }
-    stored = occi_store_list(req->store, pool, &query, &found);
-    if (stored != OCCI_STORE_OK) {
-        occi_send_store_error(req, stored);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    if (!in_memory) {
-        *members = found;
-        return OK;
-    }
-    *members = apr_array_make(pool, found->nelts, sizeof(occi_entity *));
-    for (i = 0; i < found->nelts; i++) {
-        occi_entity *entity = APR_ARRAY_IDX(found, i, occi_entity *);
-
-        if (entity_matches(entity, &filter)) {
-            if (offset > 0) {
-                offset--;
-                continue;
-            }
-            if (limit > 0 && (*members)->nelts >= limit) {
-                break;
-            }
-            APR_ARRAY_PUSH(*members, occi_entity *) = entity;
-        }
-    }
-    return OK;
-}
-
-/* Stores each changed entity, in one transaction. */
-static int update_all(occi_request *req, apr_array_header_t *entities)
-{
-    occi_store_status stored = occi_store_begin(req->store);
-    int i;
-
-    for (i = 0; stored == OCCI_STORE_OK && i < entities->nelts; i++) {
-        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
-
-        stored = occi_store_update(req->store, entity, entity->revision);
-    }
-    return occi_store_finish(req, stored, HTTP_CONFLICT, "an entity changed meanwhile; "
-                             "try again");
-}
-
-/* The save action: each compute's root disk becomes the image of a new OS
- * template, a mixin of the client's; the answer renders the templates
- * (GFD.224 requires it). */
-static int save_computes(occi_request *req, apr_array_header_t *entities,
-                         const apr_array_header_t *parameters)
-{
-    apr_pool_t *pool = req->r->pool;
-    static const char *const depends[] = { OCCI_SCHEME_INFRA "os_tpl", NULL };
-    static const char *const applies[] = { OCCI_SCHEME_INFRA "compute", NULL };
-    apr_array_header_t *made = apr_array_make(pool, entities->nelts, sizeof(occi_category *));
-    const char *method = NULL, *name = NULL, *body;
-    occi_store_status stored;
-    occi_media_type type;
-    occi_hv_error hv_error;
-    int i, status;
-
-    if (!req->conf->hypervisor) {
-        return occi_refuse(req, HTTP_CONFLICT, "save copies a compute's root disk, which needs "
-                           "a hypervisor (OCCILibvirtURI is none)");
-    }
-    for (i = 0; i < parameters->nelts; i++) {
-        const occi_attribute_value *p = &APR_ARRAY_IDX(parameters, i, occi_attribute_value);
-
-        if (p->value.type == OCCI_TYPE_STRING && !strcmp(p->name, "method")) {
-            method = p->value.string;
-        }
-        else if (p->value.type == OCCI_TYPE_STRING && !strcmp(p->name, "name")) {
-            name = p->value.string;
-        }
-    }
-    for (i = 0; i < entities->nelts; i++) {
-        const occi_entity *compute = APR_ARRAY_IDX(entities, i, occi_entity *);
-        const char *title = occi_entity_get_string(compute, "occi.core.title");
-        occi_category *template = apr_pcalloc(pool, sizeof(*template));
-        const char *uuid = occi_uuid_generate(pool);
-
-        template->cls = OCCI_CLASS_MIXIN;
-        template->scheme = occi_saved_template_scheme(pool, req->r->server);
-        template->term = apr_pstrcat(pool, "saved-", apr_pstrmemdup(pool, uuid, 8), NULL);
-        template->title = name ? name : apr_psprintf(pool, "Saved from %s",
-                                                     title ? title : absolute_location(req, compute));
-        template->location = apr_pstrcat(pool, "/mixin/os_tpl/", template->term, "/", NULL);
-        template->depends = depends;
-        template->applies = applies;
-        if (occi_hypervisor_save(req->conf->hypervisor, pool, compute, template->term, method,
-                                 &hv_error) != OCCI_HV_OK) {
-            break;
-        }
-        APR_ARRAY_PUSH(made, occi_category *) = template;
-    }
-    stored = i < entities->nelts ? OCCI_STORE_ERROR : occi_store_begin(req->store);
-    for (i = 0; stored == OCCI_STORE_OK && i < made->nelts; i++) {
-        stored = occi_store_insert_mixin(req->store, APR_ARRAY_IDX(made, i, occi_category *),
-                                         req->owner);
-    }
-    if (stored != OCCI_STORE_OK || made->nelts < entities->nelts) {
-        /* Copies made for a request that failed are not left behind. */
-        for (i = 0; i < made->nelts; i++) {
-            occi_hv_error ignored;
-
-            occi_hypervisor_delete_saved(req->conf->hypervisor, pool,
-                                         APR_ARRAY_IDX(made, i, occi_category *)->term,
-                                         &ignored);
-        }
-        if (made->nelts < entities->nelts) {
-            return occi_refuse_hv(req, &hv_error);
-        }
-        return occi_store_finish(req, stored, HTTP_CONFLICT, "a template of that name exists");
-    }
-    if ((status = occi_store_finish(req, OCCI_STORE_OK, HTTP_CONFLICT, "a template of that "
-                                    "name exists")) != OK) {
-        return status;
-    }
-    if ((status = occi_negotiate(req, occi_entity_renderings, occi_entity_renderings_count,
-                                 &type)) != OK) {
-        return status;
-    }
-    if (type == OCCI_MEDIA_TEXT_OCCI) {
-        apr_array_header_t *fields = apr_array_make(pool, made->nelts, sizeof(occi_text_field));
-
-        for (i = 0; i < made->nelts; i++) {
-            occi_text_field *field = apr_array_push(fields);
-
-            field->name = "Category";
-            field->value = occi_text_category(pool, APR_ARRAY_IDX(made, i, occi_category *),
-                                              req->base);
-        }
-        return occi_send_fields(req, HTTP_OK, type, fields);
-    }
-    body = occi_media_type_is_json(type) ? occi_json_categories(pool, made, req->base)
-                                         : occi_text_category_lines(pool, made, req->base);
-    return occi_send_body(req, HTTP_OK, type, body, strlen(body));
-}
-
-/* Runs an action on entities (one, or a collection's members). */
-static int run_action(occi_request *req, apr_array_header_t *entities, int is_collection)
-{
-    apr_pool_t *pool = req->r->pool;
-    apr_array_header_t *afters;
-    const char *term = apr_table_get(req->query, "action");
-    const char *action = NULL, *error = NULL;
-    apr_array_header_t *parameters = NULL, *fields;
-    occi_media_type type;
-    const char *body;
-    apr_size_t len;
-    const char *hash;
-    int status, i;
-
-    if ((status = occi_read_body(req, &type, &body, &len)) != OK) {
-        return status;
-    }
-    if (occi_media_type_is_json(type)) {
-        error = occi_json_parse_action(pool, body, len, &action, &parameters);
-    }
-    else if (type == OCCI_MEDIA_URI_LIST) {
-        error = "text/uri-list cannot carry an action invocation";
-    }
-    else {
-        if ((status = request_fields(req, type, body, len, &fields)) != OK) {
-            return status;
-        }
-        if (fields->nelts == 0) {
-            error = "an action invocation needs a body (or text/occi headers) naming the "
-                    "action";
-        }
-        else {
-            error = occi_text_parse_action(pool, fields, &action, &parameters);
-        }
-    }
-    if (error) {
-        return occi_refuse(req, HTTP_BAD_REQUEST, error);
-    }
-    hash = strrchr(action, '#');
-    if (!hash || strcmp(hash + 1, term)) {
-        return occi_refuse(req, HTTP_BAD_REQUEST, apr_psprintf(
-                                   pool, "the body invokes %s but the query names action "
-                                   "%s", action, term));
-    }
-    if ((error = occi_validate_action(pool, &req->validation, action, parameters))) {
-        return occi_refuse(req, HTTP_BAD_REQUEST, error);
-    }
-    /* The states the checks read are the hypervisor's, now. */
-    if ((status = occi_observe(req, entities)) != OK) {
-        return status;
-    }
-    afters = apr_array_make(pool, entities->nelts, sizeof(const char *));
-    for (i = 0; i < entities->nelts; i++) {
-        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
-        apr_array_header_t *defined = occi_state_defined_actions(pool, req->model, entity);
-        const char *state_attribute = occi_state_attribute(entity->kind);
-        const char *after;
-        int j, defines = 0;
-
-        for (j = 0; j < defined->nelts; j++) {
-            defines |= !strcmp(APR_ARRAY_IDX(defined, j, const char *), action);
-        }
-        if (!defines) {
-            return occi_refuse(req, HTTP_BAD_REQUEST, apr_psprintf(
-                                       pool, "%s %s does not define action %s",
-                                       is_collection ? "member" : "entity",
-                                       absolute_location(req, entity), action));
-        }
-        after = occi_state_after(entity, action);
-        if (!after) {
-            return occi_refuse(req, HTTP_CONFLICT, apr_psprintf(
-                                       pool, "action %s is not allowed on %s in state %s",
-                                       term, absolute_location(req, entity),
-                                       occi_entity_get_string(entity, state_attribute)));
-        }
-        APR_ARRAY_PUSH(afters, const char *) = after;
-    }
-    if (!strcmp(action, "http://schemas.ogf.org/occi/infrastructure/compute/action#save")) {
-        return save_computes(req, entities, parameters);
-    }
-    /* Only then carried out: on the hypervisor, which says the state that
-     * results, or, without one, by the life cycle's table. */
-    for (i = 0; i < entities->nelts; i++) {
-        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
-        const char *after = APR_ARRAY_IDX(afters, i, const char *);
-        occi_hv_error hv_error;
-
-        if (req->conf->hypervisor && occi_hypervisor_backs(entity->kind)) {
-            /* A domain defined again (start of a vanished one) keeps its
-             * links' devices. */
-            if ((status = load_links(req, entity)) != OK) {
-                return status;
-            }
-            if (occi_hypervisor_act(req->conf->hypervisor, pool, entity, action, parameters,
-                                    &hv_error) != OCCI_HV_OK) {
-                if (i > 0) {
-                    hv_error.message = apr_psprintf(pool, "%s (after it ran on %d of %d "
-                                                    "members)", hv_error.message, i,
-                                                    entities->nelts);
-                }
-                return occi_refuse_hv(req, &hv_error);
-            }
-        }
-        else if (*after) {
-            occi_entity_set_string(pool, entity, occi_state_attribute(entity->kind), after);
-        }
-    }
-    if ((status = update_all(req, entities)) != OK) {
-        return status;
-    }
-    if (is_collection) {
-        return send_collection(req, HTTP_OK, entities);
-    }
-    return send_entity(req, HTTP_OK, APR_ARRAY_IDX(entities, 0, occi_entity *));
+    return occi_send_collection(req, HTTP_CREATED, entities);
 }
 
 /* Mixin collections: associate (POST), replace (PUT) or dissociate
@@ -1201,7 +637,7 @@ static int change_membership(occi_request *req, const occi_route *route)
         if (req->conf->hypervisor) {
             occi_hv_error hv_error;
 
-            if ((status = load_links(req, entity)) != OK) {
+            if ((status = occi_load_links(req, entity)) != OK) {
                 return status;
             }
             updated->links = entity->links;
@@ -1216,7 +652,7 @@ static int change_membership(occi_request *req, const occi_route *route)
         /* Current members the request does not name leave the collection. */
         occi_route all = *route;
 
-        if ((status = list_members(req, &all, 0, &members)) != OK) {
+        if ((status = occi_list_members(req, &all, 0, &members)) != OK) {
             return status;
         }
         for (i = 0; i < members->nelts; i++) {
@@ -1232,13 +668,13 @@ static int change_membership(occi_request *req, const occi_route *route)
             }
         }
     }
-    if (changed->nelts && (status = update_all(req, changed)) != OK) {
+    if (changed->nelts && (status = occi_update_all(req, changed)) != OK) {
         return status;
     }
-    if ((status = list_members(req, route, 0, &members)) != OK) {
+    if ((status = occi_list_members(req, route, 0, &members)) != OK) {
         return status;
     }
-    return send_collection(req, HTTP_OK, members);
+    return occi_send_collection(req, HTTP_OK, members);
 }
 
 /* Removes what entity stands for from the hypervisor, if there is one. */
@@ -1313,7 +749,7 @@ static int delete_members(occi_request *req, const occi_route *route)
     occi_store_status stored;
     int status, i;
 
-    if ((status = list_members(req, route, 0, &members)) != OK) {
+    if ((status = occi_list_members(req, route, 0, &members)) != OK) {
         return status;
     }
     if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
@@ -1370,17 +806,17 @@ int occi_handle_collection(occi_request *req, const occi_route *route)
         return status;
     }
     if (method == M_POST && apr_table_get(req->query, "action")) {
-        if ((status = list_members(req, route, 0, &members)) != OK) {
+        if ((status = occi_list_members(req, route, 0, &members)) != OK) {
             return status;
         }
-        return run_action(req, members, 1);
+        return occi_run_action(req, members, 1);
     }
     switch (method) {
     case M_GET:
-        if ((status = list_members(req, route, 1, &members)) != OK) {
+        if ((status = occi_list_members(req, route, 1, &members)) != OK) {
             return status;
         }
-        return send_collection(req, HTTP_OK, members);
+        return occi_send_collection(req, HTTP_OK, members);
     case M_POST:
         if (route->type == OCCI_ROUTE_KIND_COLLECTION) {
             return create_in_collection(req, route->category);
@@ -1428,7 +864,7 @@ static int apply_change(occi_request *req, const occi_entity *current, occi_enti
 
     if (hv && current->links->nelts == 0 && !occi_kind_is_link(req->model, current->kind)) {
         /* A redefinition (new sizes) keeps the links' devices. */
-        int status = load_links(req, (occi_entity *)current);
+        int status = occi_load_links(req, (occi_entity *)current);
 
         if (status != OK) {
             return status;
@@ -1489,7 +925,7 @@ static int put_entity(occi_request *req, const occi_route *route, occi_entity *c
             return status;
         }
         add_location_headers(req, created);
-        return send_entity(req, HTTP_CREATED, entity);
+        return occi_send_entity(req, HTTP_CREATED, entity);
     }
     if (entity->links->nelts) {
         return occi_refuse(req, HTTP_BAD_REQUEST, "a replacement keeps the links the "
@@ -1505,7 +941,7 @@ static int put_entity(occi_request *req, const occi_route *route, occi_entity *c
     if ((status = apply_change(req, current, entity, "replaced")) != OK) {
         return status;
     }
-    return send_entity(req, HTTP_OK, entity);
+    return occi_send_entity(req, HTTP_OK, entity);
 }
 
 static int update_entity(occi_request *req, occi_entity *current)
@@ -1539,7 +975,7 @@ static int update_entity(occi_request *req, occi_entity *current)
     if ((status = apply_change(req, current, updated, "updated")) != OK) {
         return status;
     }
-    return send_entity(req, HTTP_OK, updated);
+    return occi_send_entity(req, HTTP_OK, updated);
 }
 
 static int delete_entity(occi_request *req, occi_entity *current)
@@ -1602,12 +1038,12 @@ int occi_handle_entity(occi_request *req, const occi_route *route)
                 return status;
             }
             APR_ARRAY_PUSH(one, occi_entity *) = current;
-            return run_action(req, one, 0);
+            return occi_run_action(req, one, 0);
         }
         return update_entity(req, current);
     case M_DELETE:
         return delete_entity(req, current);
     default:
-        return send_entity(req, HTTP_OK, current);
+        return occi_send_entity(req, HTTP_OK, current);
     }
 }

@@ -1,0 +1,238 @@
+/*
+ * Actions on entities and collections: checked against the life cycles,
+ * carried out on the hypervisor (or, without one, by the life cycle's
+ * table), and stored. The save action makes OS templates.
+ */
+#include <string.h>
+
+#include "mod_occi.h"
+#include "occi_entity_json.h"
+#include "occi_json.h"
+#include "occi_state.h"
+#include "occi_text.h"
+
+/* Stores each changed entity, in one transaction. */
+int occi_update_all(occi_request *req, apr_array_header_t *entities)
+{
+    occi_store_status stored = occi_store_begin(req->store);
+    int i;
+
+    for (i = 0; stored == OCCI_STORE_OK && i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+
+        stored = occi_store_update(req->store, entity, entity->revision);
+    }
+    return occi_store_finish(req, stored, HTTP_CONFLICT, "an entity changed meanwhile; "
+                             "try again");
+}
+
+/* The save action: each compute's root disk becomes the image of a new OS
+ * template, a mixin of the client's; the answer renders the templates
+ * (GFD.224 requires it). */
+static int save_computes(occi_request *req, apr_array_header_t *entities,
+                         const apr_array_header_t *parameters)
+{
+    apr_pool_t *pool = req->r->pool;
+    static const char *const depends[] = { OCCI_SCHEME_INFRA "os_tpl", NULL };
+    static const char *const applies[] = { OCCI_SCHEME_INFRA "compute", NULL };
+    apr_array_header_t *made = apr_array_make(pool, entities->nelts, sizeof(occi_category *));
+    const char *method = NULL, *name = NULL, *body;
+    occi_store_status stored;
+    occi_media_type type;
+    occi_hv_error hv_error;
+    int i, status;
+
+    if (!req->conf->hypervisor) {
+        return occi_refuse(req, HTTP_CONFLICT, "save copies a compute's root disk, which needs "
+                           "a hypervisor (OCCILibvirtURI is none)");
+    }
+    for (i = 0; i < parameters->nelts; i++) {
+        const occi_attribute_value *p = &APR_ARRAY_IDX(parameters, i, occi_attribute_value);
+
+        if (p->value.type == OCCI_TYPE_STRING && !strcmp(p->name, "method")) {
+            method = p->value.string;
+        }
+        else if (p->value.type == OCCI_TYPE_STRING && !strcmp(p->name, "name")) {
+            name = p->value.string;
+        }
+    }
+    for (i = 0; i < entities->nelts; i++) {
+        const occi_entity *compute = APR_ARRAY_IDX(entities, i, occi_entity *);
+        const char *title = occi_entity_get_string(compute, "occi.core.title");
+        occi_category *template = apr_pcalloc(pool, sizeof(*template));
+        const char *uuid = occi_uuid_generate(pool);
+
+        template->cls = OCCI_CLASS_MIXIN;
+        template->scheme = occi_saved_template_scheme(pool, req->r->server);
+        template->term = apr_pstrcat(pool, "saved-", apr_pstrmemdup(pool, uuid, 8), NULL);
+        template->title = name ? name : apr_psprintf(pool, "Saved from %s",
+                                                     title ? title : occi_absolute_location(req, compute));
+        template->location = apr_pstrcat(pool, "/mixin/os_tpl/", template->term, "/", NULL);
+        template->depends = depends;
+        template->applies = applies;
+        if (occi_hypervisor_save(req->conf->hypervisor, pool, compute, template->term, method,
+                                 &hv_error) != OCCI_HV_OK) {
+            break;
+        }
+        APR_ARRAY_PUSH(made, occi_category *) = template;
+    }
+    stored = i < entities->nelts ? OCCI_STORE_ERROR : occi_store_begin(req->store);
+    for (i = 0; stored == OCCI_STORE_OK && i < made->nelts; i++) {
+        stored = occi_store_insert_mixin(req->store, APR_ARRAY_IDX(made, i, occi_category *),
+                                         req->owner);
+    }
+    if (stored != OCCI_STORE_OK || made->nelts < entities->nelts) {
+        /* Copies made for a request that failed are not left behind. */
+        for (i = 0; i < made->nelts; i++) {
+            occi_hv_error ignored;
+
+            occi_hypervisor_delete_saved(req->conf->hypervisor, pool,
+                                         APR_ARRAY_IDX(made, i, occi_category *)->term,
+                                         &ignored);
+        }
+        if (made->nelts < entities->nelts) {
+            return occi_refuse_hv(req, &hv_error);
+        }
+        return occi_store_finish(req, stored, HTTP_CONFLICT, "a template of that name exists");
+    }
+    if ((status = occi_store_finish(req, OCCI_STORE_OK, HTTP_CONFLICT, "a template of that "
+                                    "name exists")) != OK) {
+        return status;
+    }
+    if ((status = occi_negotiate(req, occi_entity_renderings, occi_entity_renderings_count,
+                                 &type)) != OK) {
+        return status;
+    }
+    if (type == OCCI_MEDIA_TEXT_OCCI) {
+        apr_array_header_t *fields = apr_array_make(pool, made->nelts, sizeof(occi_text_field));
+
+        for (i = 0; i < made->nelts; i++) {
+            occi_text_field *field = apr_array_push(fields);
+
+            field->name = "Category";
+            field->value = occi_text_category(pool, APR_ARRAY_IDX(made, i, occi_category *),
+                                              req->base);
+        }
+        return occi_send_fields(req, HTTP_OK, type, fields);
+    }
+    body = occi_media_type_is_json(type) ? occi_json_categories(pool, made, req->base)
+                                         : occi_text_category_lines(pool, made, req->base);
+    return occi_send_body(req, HTTP_OK, type, body, strlen(body));
+}
+
+/* Runs an action on entities (one, or a collection's members). */
+int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_collection)
+{
+    apr_pool_t *pool = req->r->pool;
+    apr_array_header_t *afters;
+    const char *term = apr_table_get(req->query, "action");
+    const char *action = NULL, *error = NULL;
+    apr_array_header_t *parameters = NULL, *fields;
+    occi_media_type type;
+    const char *body;
+    apr_size_t len;
+    const char *hash;
+    int status, i;
+
+    if ((status = occi_read_body(req, &type, &body, &len)) != OK) {
+        return status;
+    }
+    if (occi_media_type_is_json(type)) {
+        error = occi_json_parse_action(pool, body, len, &action, &parameters);
+    }
+    else if (type == OCCI_MEDIA_URI_LIST) {
+        error = "text/uri-list cannot carry an action invocation";
+    }
+    else {
+        if ((status = occi_request_fields(req, type, body, len, &fields)) != OK) {
+            return status;
+        }
+        if (fields->nelts == 0) {
+            error = "an action invocation needs a body (or text/occi headers) naming the "
+                    "action";
+        }
+        else {
+            error = occi_text_parse_action(pool, fields, &action, &parameters);
+        }
+    }
+    if (error) {
+        return occi_refuse(req, HTTP_BAD_REQUEST, error);
+    }
+    hash = strrchr(action, '#');
+    if (!hash || strcmp(hash + 1, term)) {
+        return occi_refuse(req, HTTP_BAD_REQUEST, apr_psprintf(
+                                   pool, "the body invokes %s but the query names action "
+                                   "%s", action, term));
+    }
+    if ((error = occi_validate_action(pool, &req->validation, action, parameters))) {
+        return occi_refuse(req, HTTP_BAD_REQUEST, error);
+    }
+    /* The states the checks read are the hypervisor's, now. */
+    if ((status = occi_observe(req, entities)) != OK) {
+        return status;
+    }
+    afters = apr_array_make(pool, entities->nelts, sizeof(const char *));
+    for (i = 0; i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+        apr_array_header_t *defined = occi_state_defined_actions(pool, req->model, entity);
+        const char *state_attribute = occi_state_attribute(entity->kind);
+        const char *after;
+        int j, defines = 0;
+
+        for (j = 0; j < defined->nelts; j++) {
+            defines |= !strcmp(APR_ARRAY_IDX(defined, j, const char *), action);
+        }
+        if (!defines) {
+            return occi_refuse(req, HTTP_BAD_REQUEST, apr_psprintf(
+                                       pool, "%s %s does not define action %s",
+                                       is_collection ? "member" : "entity",
+                                       occi_absolute_location(req, entity), action));
+        }
+        after = occi_state_after(entity, action);
+        if (!after) {
+            return occi_refuse(req, HTTP_CONFLICT, apr_psprintf(
+                                       pool, "action %s is not allowed on %s in state %s",
+                                       term, occi_absolute_location(req, entity),
+                                       occi_entity_get_string(entity, state_attribute)));
+        }
+        APR_ARRAY_PUSH(afters, const char *) = after;
+    }
+    if (!strcmp(action, "http://schemas.ogf.org/occi/infrastructure/compute/action#save")) {
+        return save_computes(req, entities, parameters);
+    }
+    /* Only then carried out: on the hypervisor, which says the state that
+     * results, or, without one, by the life cycle's table. */
+    for (i = 0; i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+        const char *after = APR_ARRAY_IDX(afters, i, const char *);
+        occi_hv_error hv_error;
+
+        if (req->conf->hypervisor && occi_hypervisor_backs(entity->kind)) {
+            /* A domain defined again (start of a vanished one) keeps its
+             * links' devices. */
+            if ((status = occi_load_links(req, entity)) != OK) {
+                return status;
+            }
+            if (occi_hypervisor_act(req->conf->hypervisor, pool, entity, action, parameters,
+                                    &hv_error) != OCCI_HV_OK) {
+                if (i > 0) {
+                    hv_error.message = apr_psprintf(pool, "%s (after it ran on %d of %d "
+                                                    "members)", hv_error.message, i,
+                                                    entities->nelts);
+                }
+                return occi_refuse_hv(req, &hv_error);
+            }
+        }
+        else if (*after) {
+            occi_entity_set_string(pool, entity, occi_state_attribute(entity->kind), after);
+        }
+    }
+    if ((status = occi_update_all(req, entities)) != OK) {
+        return status;
+    }
+    if (is_collection) {
+        return occi_send_collection(req, HTTP_OK, entities);
+    }
+    return occi_send_entity(req, HTTP_OK, APR_ARRAY_IDX(entities, 0, occi_entity *));
+}
+
