@@ -19,10 +19,9 @@
 #include <apr_thread_mutex.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
-#include <apr_base64.h>
 
 #include "occi_hypervisor.h"
-#include "occi_iso9660.h"
+#include "occi_cloudinit.h"
 #include "occi_json.h"
 #include "occi_buf.h"
 #include "occi_model.h"
@@ -32,8 +31,6 @@
 #define STORAGE_ACTION(term)  "http://schemas.ogf.org/occi/infrastructure/storage/action#" term
 #define NETWORK_ACTION(term)  "http://schemas.ogf.org/occi/infrastructure/network/action#" term
 #define IPNETWORK             "http://schemas.ogf.org/occi/infrastructure/network#ipnetwork"
-#define SSH_KEY      "http://schemas.ogf.org/occi/infrastructure/credentials#ssh_key"
-#define USER_DATA    "http://schemas.ogf.org/occi/infrastructure/compute#user_data"
 #define IPNETWORKINTERFACE \
     "http://schemas.ogf.org/occi/infrastructure/networkinterface#ipnetworkinterface"
 
@@ -484,71 +481,22 @@ static occi_hv_status delete_volume(occi_hypervisor *hv, virConnectPtr connectio
 
 /* ---- cloud-init ---------------------------------------------------- */
 
-static int wants_seed(const occi_entity *compute)
-{
-    return occi_entity_has_mixin(compute, SSH_KEY) || occi_entity_has_mixin(compute, USER_DATA);
-}
-
-/* The user data, which clients send Base64-encoded (text renderings cannot
- * carry line breaks). NULL and an error for anything that is not Base64. */
-static const char *decoded_user_data(apr_pool_t *pool, const char *encoded, apr_size_t *len,
-                                     occi_hv_error *error)
-{
-    const char *c;
-    char *decoded;
-
-    for (c = encoded; *c; c++) {
-        if (!apr_isalnum(*c) && !strchr("+/=", *c)) {
-            refuse(error, OCCI_HV_INVALID, "occi.compute.userdata is not Base64 (RFC 4648 "
-                   "alphabet, without line breaks)");
-            return NULL;
-        }
-    }
-    decoded = apr_palloc(pool, (apr_size_t)apr_base64_decode_len(encoded) + 1);
-    *len = (apr_size_t)apr_base64_decode(decoded, encoded);
-    decoded[*len] = '\0';
-    return decoded;
-}
-
-/* A NoCloud seed (an ISO 9660 volume labelled cidata with meta-data and
- * user-data), built in memory and uploaded into the pool, so that it works
- * with a remote hypervisor too. */
+/* The compute's cloud-init seed, built in memory and uploaded into the
+ * pool, so that it works with a remote hypervisor too. */
 static occi_hv_status create_seed(occi_hypervisor *hv, virConnectPtr connection,
                                   apr_pool_t *pool, const occi_entity *compute,
                                   occi_hv_error *error)
 {
-    const char *hostname = occi_entity_get_string(compute, "occi.compute.hostname");
-    const char *key = occi_entity_get_string(compute, "occi.credentials.ssh.publickey");
-    const char *userdata = occi_entity_get_string(compute, "occi.compute.userdata");
-    const char *user = "#cloud-config\n", *meta, *image, *message;
-    apr_size_t user_len = strlen(user), image_len, sent = 0;
-    occi_iso_file files[2];
+    const char *image, *message;
+    apr_size_t image_len, sent = 0;
     virStoragePoolPtr storage_pool;
     virStorageVolPtr volume;
     virStreamPtr stream;
     int result;
 
-    if (userdata && occi_entity_has_mixin(compute, USER_DATA)
-        && !(user = decoded_user_data(pool, userdata, &user_len, error))) {
-        return error->status;
-    }
-    /* YAML reads JSON strings, and json-c writes them safely escaped. */
-    meta = apr_psprintf(pool, "instance-id: %s\nlocal-hostname: %s\n", compute->id,
-                        occi_json_string(pool, hostname ? hostname
-                                                        : domain_name(pool, compute->id)));
-    if (key && occi_entity_has_mixin(compute, SSH_KEY)) {
-        meta = apr_pstrcat(pool, meta, "public-keys:\n  - ", occi_json_string(pool, key), "\n",
-                           NULL);
-    }
-    files[0].name = "meta-data";
-    files[0].data = meta;
-    files[0].len = strlen(meta);
-    files[1].name = "user-data";
-    files[1].data = user;
-    files[1].len = user_len;
-    if ((message = occi_iso9660_image(pool, "cidata", files, 2, &image, &image_len))) {
-        return refuse(error, OCCI_HV_INVALID, apr_psprintf(pool, "the cloud-init seed: %s",
-                                                           message));
+    if ((message = occi_cloudinit_seed(pool, compute, domain_name(pool, compute->id), &image,
+                                       &image_len))) {
+        return refuse(error, OCCI_HV_INVALID, message);
     }
     if (!(storage_pool = open_pool(hv, connection, pool, error))) {
         return error->status;
@@ -627,7 +575,7 @@ static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connecti
                               "storage pool %s", mixin, hv->config.pool));
         }
     }
-    with_seed = wants_seed(compute);
+    with_seed = occi_cloudinit_wanted(compute);
     if (with_seed && !volume_exists(hv, connection, pool, seed_volume_name(pool, compute->id))) {
         status = create_seed(hv, connection, pool, compute, error);
         if (status != OCCI_HV_OK) {

@@ -14,7 +14,7 @@
 
 static int tap_count, tap_failed;
 
-static int tap_ok(int passed, const char *name)
+static inline int tap_ok(int passed, const char *name)
 {
     tap_count++;
     if (!passed) {
@@ -24,7 +24,7 @@ static int tap_ok(int passed, const char *name)
     return passed;
 }
 
-static int tap_is_str(const char *got, const char *expected, const char *name)
+static inline int tap_is_str(const char *got, const char *expected, const char *name)
 {
     int passed = (got == NULL && expected == NULL)
                  || (got && expected && strcmp(got, expected) == 0);
@@ -36,7 +36,7 @@ static int tap_is_str(const char *got, const char *expected, const char *name)
     return passed;
 }
 
-static int tap_is_int(long long got, long long expected, const char *name)
+static inline int tap_is_int(long long got, long long expected, const char *name)
 {
     int passed = got == expected;
 
@@ -47,7 +47,7 @@ static int tap_is_int(long long got, long long expected, const char *name)
 }
 
 /* Passes when haystack contains needle. */
-static int tap_like(const char *haystack, const char *needle, const char *name)
+static inline int tap_like(const char *haystack, const char *needle, const char *name)
 {
     int passed = haystack && strstr(haystack, needle) != NULL;
 
@@ -57,7 +57,7 @@ static int tap_like(const char *haystack, const char *needle, const char *name)
     return passed;
 }
 
-static apr_pool_t *tap_start(void)
+static inline apr_pool_t *tap_start(void)
 {
     apr_pool_t *pool;
 
@@ -66,7 +66,7 @@ static apr_pool_t *tap_start(void)
     return pool;
 }
 
-static int tap_done(apr_pool_t *pool)
+static inline int tap_done(apr_pool_t *pool)
 {
     printf("1..%d\n", tap_count);
     apr_pool_destroy(pool);
