@@ -194,6 +194,10 @@ static int occi_handler(request_rec *r)
     req.model = req.conf->model;
     req.validation.model = req.model;
     req.owner = r->user ? r->user : "";
+    /* Administrators see and manage every owner's entities and mixins. */
+    req.scope = r->user && req.conf->administrators
+                        && apr_hash_get(req.conf->administrators, r->user, APR_HASH_KEY_STRING)
+                    ? NULL : req.owner;
     req.default_rendering = dconf->default_rendering != OCCI_MEDIA_NONE
                                 ? dconf->default_rendering : OCCI_MEDIA_TEXT_PLAIN;
     req.base = ap_get_module_config(r->request_config, &occi_module);

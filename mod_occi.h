@@ -57,6 +57,7 @@ typedef struct {
     const char *libvirt_uri;              /* NULL: unset; "none": no hypervisor */
     const char *domain_type;              /* NULL: from the URI */
     const char *storage_pool;             /* NULL: unset */
+    apr_hash_t *administrators;           /* user names; NULL: unset */
     int max_page_size;                    /* 0: unset */
     apr_off_t max_body_size;              /* 0: unset */
     occi_model *model;                    /* built in post_config, then read-only */
@@ -106,7 +107,9 @@ typedef struct occi_request {
     const char *path;          /* request path below base, starting with '/' */
     occi_accept *accept;       /* NULL until parsed, or when unusable */
     apr_table_t *query;
-    const char *owner;         /* r->user, or "" without authentication */
+    const char *owner;         /* r->user, or "" without authentication: owns what it makes */
+    const char *scope;         /* whose entities it sees: owner, or NULL (all) for an
+                                * administrator */
     occi_store *store;         /* once acquired */
     occi_validation validation;  /* model plus the owner's user mixins, once loaded */
     int user_mixins_loaded;

@@ -286,7 +286,7 @@ int occi_list_members(occi_request *req, const occi_route *route, int paged,
     int status, i, offset, limit, in_memory;
 
     memset(&query, 0, sizeof(query));
-    query.owner = req->owner;
+    query.owner = req->scope;
     if (route->type == OCCI_ROUTE_KIND_COLLECTION) {
         query.kind = occi_category_type_id(pool, route->category);
     }

@@ -27,6 +27,8 @@ void *occi_merge_server_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
     merged->os_templates = child->os_templates ? child->os_templates : parent->os_templates;
     merged->resource_templates = child->resource_templates ? child->resource_templates
                                                            : parent->resource_templates;
+    merged->administrators = child->administrators ? child->administrators
+                                                   : parent->administrators;
     merged->libvirt_uri = child->libvirt_uri ? child->libvirt_uri : parent->libvirt_uri;
     merged->domain_type = child->domain_type ? child->domain_type : parent->domain_type;
     merged->storage_pool = child->storage_pool ? child->storage_pool : parent->storage_pool;
@@ -368,6 +370,20 @@ static const char *set_max_body_size(cmd_parms *cmd, void *dconf, const char *va
     return error;
 }
 
+static const char *add_administrator(cmd_parms *cmd, void *dconf, const char *user)
+{
+    occi_server_conf *conf = occi_server_config(cmd->server);
+
+    if (!*user || strpbrk(user, "\r\n")) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a user name", cmd->cmd->name, user);
+    }
+    if (!conf->administrators) {
+        conf->administrators = apr_hash_make(cmd->pool);
+    }
+    apr_hash_set(conf->administrators, user, APR_HASH_KEY_STRING, user);
+    return NULL;
+}
+
 const command_rec occi_directives[] = {
     AP_INIT_TAKE1("OCCIProviderScheme", set_provider_scheme, NULL, RSRC_CONF,
                   "URI prefix of this provider's own categories (templates)"),
@@ -381,6 +397,9 @@ const command_rec occi_directives[] = {
                   "The libvirt storage pool of volumes (default \"default\")"),
     AP_INIT_TAKE_ARGV("OCCIResourceTemplate", set_resource_template, NULL, RSRC_CONF,
                       "A resource template (flavour): name, title, cores=N, memory=GiB"),
+    AP_INIT_ITERATE("OCCIAdministrator", add_administrator, NULL, RSRC_CONF,
+                    "Users (as httpd authenticates them) who see and manage every "
+                    "user's entities"),
     AP_INIT_TAKE1("OCCIMaxPageSize", set_max_page_size, NULL, RSRC_CONF,
                   "Most entities one page of a collection may hold (default 1000)"),
     AP_INIT_TAKE1("OCCIMaxBodySize", set_max_body_size, NULL, RSRC_CONF,

@@ -407,7 +407,7 @@ static int delete_user_mixins(occi_request *req)
             }
         }
         if (stored == OCCI_STORE_OK) {
-            stored = occi_store_delete_mixin(req->store, type_id, req->owner);
+            stored = occi_store_delete_mixin(req->store, type_id, req->scope);
         }
     }
     if ((status = occi_store_finish(req, stored, HTTP_CONFLICT, "a mixin changed meanwhile; "

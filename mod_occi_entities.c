@@ -296,7 +296,7 @@ static int find_referenced(occi_request *req, const char *reference, occi_entity
     if (!id) {
         return OK;
     }
-    status = occi_store_get(req->store, req->r->pool, id, req->owner, entity);
+    status = occi_store_get(req->store, req->r->pool, id, req->scope, entity);
     if (status == OCCI_STORE_NOT_FOUND) {
         *entity = NULL;
         return OK;
@@ -734,7 +734,7 @@ static int delete_one(occi_request *req, const occi_entity *entity)
         if (unmake_on_hypervisor(req, entity, &hv_error) != OCCI_HV_OK) {
             return occi_refuse_hv(req, &hv_error);
         }
-        status = occi_store_delete(req->store, entity->id, req->owner);
+        status = occi_store_delete(req->store, entity->id, req->scope);
     }
     if (status == OCCI_STORE_NOT_FOUND) {
         return occi_refuse(req, HTTP_NOT_FOUND, "the entity was deleted meanwhile");
@@ -760,7 +760,7 @@ static int delete_members(occi_request *req, const occi_route *route)
         occi_entity *still;
 
         /* An earlier member's deletion may have taken this one (a link). */
-        if (occi_store_get(req->store, req->r->pool, member->id, req->owner, &still)
+        if (occi_store_get(req->store, req->r->pool, member->id, req->scope, &still)
             != OCCI_STORE_OK) {
             continue;
         }
@@ -1011,7 +1011,7 @@ int occi_handle_entity(occi_request *req, const occi_route *route)
         || (status = occi_load_user_mixins(req)) != OK) {
         return status;
     }
-    stored = occi_store_get(req->store, req->r->pool, route->entity_uuid, req->owner, &current);
+    stored = occi_store_get(req->store, req->r->pool, route->entity_uuid, req->scope, &current);
     if (stored == OCCI_STORE_NOT_FOUND) {
         current = NULL;
     }

@@ -190,7 +190,7 @@ int occi_load_user_mixins(occi_request *req)
     if (occi_store_acquire(req) != OK) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    status = occi_store_list_mixins(req->store, req->r->pool, req->owner,
+    status = occi_store_list_mixins(req->store, req->r->pool, req->scope,
                                     &req->user_mixins, NULL);
     if (status != OCCI_STORE_OK) {
         occi_send_store_error(req, status);

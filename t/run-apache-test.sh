@@ -20,14 +20,27 @@ LoadModule mpm_event_module $modules_dir/mod_mpm_event.so
 LoadModule authz_core_module $modules_dir/mod_authz_core.so
 LoadModule mime_module $modules_dir/mod_mime.so
 LoadModule dbd_module $modules_dir/mod_dbd.so
+LoadModule auth_basic_module $modules_dir/mod_auth_basic.so
+LoadModule authn_core_module $modules_dir/mod_authn_core.so
+LoadModule authn_file_module $modules_dir/mod_authn_file.so
+LoadModule authz_user_module $modules_dir/mod_authz_user.so
 TypesConfig /etc/mime.types
 CONF
+
 mkdir -p t/logs
 work=$(mktemp -d /tmp/occi-test.XXXXXX)
 chmod 755 "$work"
 pg_ctl=$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -n 1)
 pg_bin=$(dirname "${pg_ctl:-/nonexistent/pg_ctl}")
 pg_dir="$work/pgsql"
+
+# The users of the tenancy tests, two tenants and an administrator, in a
+# file httpd's children (nobody) can read wherever the tree is.
+htpasswd -c -b -B "$work/occi-users" alice alice-secret 2>/dev/null
+htpasswd -b -B "$work/occi-users" bob bob-secret 2>/dev/null
+htpasswd -b -B "$work/occi-users" admin admin-secret 2>/dev/null
+chmod 644 "$work/occi-users"
+echo "Define OCCI_TEST_USERS $work/occi-users" > t/conf/occi-users.conf
 
 stop_postgres() {
     if [ -f "$pg_dir/data/postmaster.pid" ]; then
