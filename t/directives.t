@@ -44,6 +44,7 @@ OCCIResourceTemplate small "Small" cores=1 memory=0.5
 OCCILibvirtURI qemu:///system
 OCCILibvirtDomainType kvm
 OCCIStoragePool images
+OCCIAdministrator root operator
 OCCIMaxPageSize 200
 OCCIMaxBodySize 65536
 <Location /occi/>
@@ -78,6 +79,7 @@ my @bad = (
     ['OCCIOSTemplate debian "Debian" initrd=/etc/hostname', qr{initrd= and cmdline= go with kernel=}],
     ['OCCIOSTemplate debian "Debian" disk=/etc/hostname kernel=/etc/hostname', qr{give disk= or kernel=, not both}],
     ['OCCIOSTemplate debian "Debian" color=blue', qr{OCCIOSTemplate debian: 'color=blue' is not understood}],
+    ['OCCIAdministrator', qr{OCCIAdministrator requires at least one argument}],
     ['OCCILibvirtURI qemu', qr{OCCILibvirtURI: 'qemu' is neither a libvirt URI .* nor none}],
     ['OCCILibvirtDomainType vmware', qr{OCCILibvirtDomainType: 'vmware' is not one of qemu, kvm, test, xen, lxc}],
     ['OCCIStoragePool "my pool"', qr{OCCIStoragePool: 'my pool' is not a storage pool name}],
