@@ -24,6 +24,8 @@ LoadModule auth_basic_module $modules_dir/mod_auth_basic.so
 LoadModule authn_core_module $modules_dir/mod_authn_core.so
 LoadModule authn_file_module $modules_dir/mod_authn_file.so
 LoadModule authz_user_module $modules_dir/mod_authz_user.so
+LoadModule socache_shmcb_module $modules_dir/mod_socache_shmcb.so
+LoadModule ssl_module $modules_dir/mod_ssl.so
 TypesConfig /etc/mime.types
 CONF
 
@@ -41,6 +43,26 @@ htpasswd -b -B "$work/occi-users" bob bob-secret 2>/dev/null
 htpasswd -b -B "$work/occi-users" admin admin-secret 2>/dev/null
 chmod 644 "$work/occi-users"
 echo "Define OCCI_TEST_USERS $work/occi-users" > t/conf/occi-users.conf
+
+# TLS: a CA, a certificate for the server (localhost) and one for each
+# client (alice, bob), made here with openssl; the TLS tests present them.
+tls="$work/tls"
+mkdir -p "$tls"
+make_certificate() {         # name subject [signer]
+    openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$2" \
+        -keyout "$tls/$1.key" -out "$tls/$1.csr" >/dev/null 2>&1 &&
+    openssl x509 -req -in "$tls/$1.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
+        -CAcreateserial -days 2 -out "$tls/$1.pem" \
+        ${3:+-extfile "$tls/$3"} >/dev/null 2>&1
+}
+openssl req -x509 -new -newkey rsa:2048 -nodes -subj "/CN=mod_occi test CA" -days 2 \
+    -keyout "$tls/ca.key" -out "$tls/ca.pem" >/dev/null 2>&1
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$tls/server.ext"
+make_certificate server localhost server.ext
+make_certificate alice alice
+make_certificate bob bob
+chmod 644 "$tls"/*
+echo "Define OCCI_TEST_TLS $tls" >> t/conf/occi-users.conf
 
 stop_postgres() {
     if [ -f "$pg_dir/data/postmaster.pid" ]; then
