@@ -60,6 +60,9 @@ typedef struct {
     apr_hash_t *administrators;           /* user names; NULL: unset */
     int max_page_size;                    /* 0: unset */
     apr_off_t max_body_size;              /* 0: unset */
+    int max_attribute_length;             /* 0: unset */
+    int max_categories;                   /* 0: unset */
+    int max_links;                        /* 0: unset */
     occi_model *model;                    /* built in post_config, then read-only */
     occi_render_cache *renderings;        /* per child process; NULL: not cached */
     occi_hypervisor *hypervisor;          /* per child process; NULL: none */
@@ -77,6 +80,9 @@ const occi_hypervisor_config *occi_hypervisor_settings(apr_pool_t *pool, server_
 
 #define OCCI_DEFAULT_MAX_PAGE_SIZE 1000
 #define OCCI_DEFAULT_MAX_BODY_SIZE (1024 * 1024)
+#define OCCI_DEFAULT_MAX_ATTRIBUTE_LENGTH 65536
+#define OCCI_DEFAULT_MAX_CATEGORIES 64
+#define OCCI_DEFAULT_MAX_LINKS 64
 
 typedef struct {
     occi_media_type default_rendering;    /* OCCI_MEDIA_NONE: unset */

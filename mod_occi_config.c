@@ -36,6 +36,11 @@ void *occi_merge_server_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
                                                  : parent->max_page_size;
     merged->max_body_size = child->max_body_size ? child->max_body_size
                                                  : parent->max_body_size;
+    merged->max_attribute_length = child->max_attribute_length ? child->max_attribute_length
+                                                               : parent->max_attribute_length;
+    merged->max_categories = child->max_categories ? child->max_categories
+                                                   : parent->max_categories;
+    merged->max_links = child->max_links ? child->max_links : parent->max_links;
     return merged;
 }
 
@@ -382,6 +387,28 @@ static const char *add_administrator(cmd_parms *cmd, void *dconf, const char *us
     return NULL;
 }
 
+/* The three limits of what one request may carry, set alike. */
+static const char *set_request_limit(cmd_parms *cmd, void *dconf, const char *value)
+{
+    occi_server_conf *conf = occi_server_config(cmd->server);
+    long long size;
+    const char *error = parse_size(cmd, value, 16 * 1024 * 1024, &size);
+
+    if (error) {
+        return error;
+    }
+    if (!strcmp(cmd->cmd->name, "OCCIMaxAttributeLength")) {
+        conf->max_attribute_length = (int)size;
+    }
+    else if (!strcmp(cmd->cmd->name, "OCCIMaxCategories")) {
+        conf->max_categories = (int)size;
+    }
+    else {
+        conf->max_links = (int)size;
+    }
+    return NULL;
+}
+
 const command_rec occi_directives[] = {
     AP_INIT_TAKE1("OCCIProviderScheme", set_provider_scheme, NULL, RSRC_CONF,
                   "URI prefix of this provider's own categories (templates)"),
@@ -400,6 +427,12 @@ const command_rec occi_directives[] = {
                     "user's entities"),
     AP_INIT_TAKE1("OCCIMaxPageSize", set_max_page_size, NULL, RSRC_CONF,
                   "Most entities one page of a collection may hold (default 1000)"),
+    AP_INIT_TAKE1("OCCIMaxAttributeLength", set_request_limit, NULL, RSRC_CONF,
+                  "Longest attribute value a request may carry, in bytes (default 65536)"),
+    AP_INIT_TAKE1("OCCIMaxCategories", set_request_limit, NULL, RSRC_CONF,
+                  "Most entities and mixins one request may name (default 64)"),
+    AP_INIT_TAKE1("OCCIMaxLinks", set_request_limit, NULL, RSRC_CONF,
+                  "Most links one request may carry (default 64)"),
     AP_INIT_TAKE1("OCCIMaxBodySize", set_max_body_size, NULL, RSRC_CONF,
                   "Largest request body the module parses, in bytes (default 1 MiB)"),
     AP_INIT_TAKE1("OCCIDefaultRendering", set_default_rendering, NULL, RSRC_CONF | ACCESS_CONF,
@@ -458,6 +491,15 @@ int occi_build_models(apr_pool_t *pconf, server_rec *main_server)
         }
         if (!conf->max_body_size) {
             conf->max_body_size = OCCI_DEFAULT_MAX_BODY_SIZE;
+        }
+        if (!conf->max_attribute_length) {
+            conf->max_attribute_length = OCCI_DEFAULT_MAX_ATTRIBUTE_LENGTH;
+        }
+        if (!conf->max_categories) {
+            conf->max_categories = OCCI_DEFAULT_MAX_CATEGORIES;
+        }
+        if (!conf->max_links) {
+            conf->max_links = OCCI_DEFAULT_MAX_LINKS;
         }
     }
     return OK;

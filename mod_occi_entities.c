@@ -42,6 +42,45 @@ int occi_request_fields(occi_request *req, occi_media_type type, const char *bod
     return OK;
 }
 
+/* Checks an entity (and its links) against the limits of one request;
+ * counts the categories and links it names into *categories and *links. */
+static const char *over_limits(occi_request *req, const occi_entity *entity, int *categories,
+                               int *links)
+{
+    int i;
+
+    *categories += 1 + entity->mixins->nelts;
+    *links += entity->links->nelts;
+    if (*categories > req->conf->max_categories) {
+        return apr_psprintf(req->r->pool, "the request names more than %d entities and mixins "
+                            "(OCCIMaxCategories)", req->conf->max_categories);
+    }
+    if (*links > req->conf->max_links) {
+        return apr_psprintf(req->r->pool, "the request carries more than %d links "
+                            "(OCCIMaxLinks)", req->conf->max_links);
+    }
+    for (i = 0; i < entity->attributes->nelts; i++) {
+        const occi_attribute_value *attribute = &APR_ARRAY_IDX(entity->attributes, i,
+                                                               occi_attribute_value);
+        size_t length = attribute->value.string ? strlen(attribute->value.string) : 0;
+
+        if (length > (size_t)req->conf->max_attribute_length) {
+            return apr_psprintf(req->r->pool, "%s is %lu bytes long; at most %d are accepted "
+                                "(OCCIMaxAttributeLength)", attribute->name,
+                                (unsigned long)length, req->conf->max_attribute_length);
+        }
+    }
+    for (i = 0; i < entity->links->nelts; i++) {
+        const char *error = over_limits(req, APR_ARRAY_IDX(entity->links, i, occi_entity *),
+                                        categories, links);
+
+        if (error) {
+            return error;
+        }
+    }
+    return NULL;
+}
+
 /* The entities a create, replace or update request carries. */
 static int read_entities(occi_request *req, apr_array_header_t **entities)
 {
@@ -80,6 +119,16 @@ static int read_entities(occi_request *req, apr_array_header_t **entities)
     if ((*entities)->nelts == 0) {
         occi_send_error(req, HTTP_BAD_REQUEST, "the request carries no entity");
         return HTTP_BAD_REQUEST;
+    }
+    {
+        int categories = 0, links = 0, i;
+
+        for (i = 0; i < (*entities)->nelts; i++) {
+            if ((error = over_limits(req, APR_ARRAY_IDX(*entities, i, occi_entity *),
+                                     &categories, &links))) {
+                return occi_refuse(req, HTTP_REQUEST_ENTITY_TOO_LARGE, error);
+            }
+        }
     }
     return OK;
 }

@@ -47,6 +47,9 @@ OCCIStoragePool images
 OCCIAdministrator root operator
 OCCIMaxPageSize 200
 OCCIMaxBodySize 65536
+OCCIMaxAttributeLength 1024
+OCCIMaxCategories 16
+OCCIMaxLinks 8
 <Location /occi/>
     SetHandler occi
     OCCIDefaultRendering application/json
@@ -93,6 +96,9 @@ my @bad = (
     ['OCCIProviderScheme HTTP://Schemas.OGF.org/occi', qr{OCCIProviderScheme: .* reserved for the OGF}],
     ['OCCIMaxPageSize 0', qr{OCCIMaxPageSize: '0' is not a whole number from 1 to 100000}],
     ['OCCIMaxPageSize lots', qr{OCCIMaxPageSize: 'lots' is not a whole number}],
+    ['OCCIMaxAttributeLength 0', qr{OCCIMaxAttributeLength: '0' is not a whole number from 1 to 16777216}],
+    ['OCCIMaxCategories many', qr{OCCIMaxCategories: 'many' is not a whole number}],
+    ['OCCIMaxLinks -1', qr{OCCIMaxLinks: '-1' is not a whole number}],
     ['OCCIMaxBodySize 2G', qr{OCCIMaxBodySize: '2G' is not a whole number from 1 to 1073741824}],
     ["<Location /x/>\nOCCIOSTemplate debian \"Debian\"\n</Location>",
         qr{OCCIOSTemplate not allowed in <Location> context}],
