@@ -21,7 +21,9 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "apr_dbd.h"
 #include "apr_strings.h"
+#include "mod_dbd.h"
 
 #include "occi_entity.h"
 #include "occi_entity_text.h"
@@ -117,6 +119,7 @@ typedef struct occi_request {
     const char *scope;         /* whose entities it sees: owner, or NULL (all) for an
                                 * administrator */
     occi_store *store;         /* once acquired */
+    ap_dbd_t *connection;      /* mod_dbd's connection the store runs on */
     occi_validation validation;  /* model plus the owner's user mixins, once loaded */
     int user_mixins_loaded;
     apr_array_header_t *user_mixins;  /* const occi_category *, once loaded */
@@ -139,7 +142,8 @@ int occi_send_error(occi_request *req, int status, const char *message);
  * anything but OK. */
 int occi_refuse(occi_request *req, int status, const char *message);
 
-/* The same for a store failure (500 with the database's message). */
+/* The same for a store failure, with the database's message: 503 when the
+ * connection to the database is lost, else 500. */
 int occi_refuse_store(occi_request *req, occi_store_status status);
 
 /* Chooses among offered (the configured default first) for the client,
@@ -185,14 +189,9 @@ void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server);
 /* Acquires the request's store; on failure answers 503 and returns it. */
 int occi_store_acquire(occi_request *req);
 
-/* Answers a store failure with 500 and the database's message (an
- * unreachable database is found when acquiring, and answered with 503).
- * Returns OK. */
-int occi_send_store_error(occi_request *req, occi_store_status status);
-
 /* Ends a transaction the caller began: commits when status is OK, else
  * rolls back. Answers a failure: conflict_status with conflict_message for
- * OCCI_STORE_CONFLICT, 404 for OCCI_STORE_NOT_FOUND, 500 otherwise.
+ * OCCI_STORE_CONFLICT, 404 for OCCI_STORE_NOT_FOUND, else as occi_refuse_store.
  * Returns OK, or the status it sent. */
 int occi_store_finish(occi_request *req, occi_store_status status, int conflict_status,
                       const char *conflict_message);

@@ -322,8 +322,7 @@ int occi_list_members(occi_request *req, const occi_route *route, int paged,
     }
     stored = occi_store_list(req->store, pool, &query, &found);
     if (stored != OCCI_STORE_OK) {
-        occi_send_store_error(req, stored);
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return occi_refuse_store(req, stored);
     }
     if (!in_memory) {
         *members = found;

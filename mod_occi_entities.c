@@ -351,8 +351,7 @@ static int find_referenced(occi_request *req, const char *reference, occi_entity
         return OK;
     }
     if (status != OCCI_STORE_OK) {
-        occi_send_store_error(req, status);
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return occi_refuse_store(req, status);
     }
     return OK;
 }
@@ -468,8 +467,7 @@ static int prepare_new_entity(occi_request *req, const char *collection_kind,
             return HTTP_CONFLICT;
         }
         if (status != OCCI_STORE_NOT_FOUND) {
-            occi_send_store_error(req, status);
-            return HTTP_INTERNAL_SERVER_ERROR;
+            return occi_refuse_store(req, status);
         }
     }
     entity->owner = req->owner;
@@ -1065,7 +1063,7 @@ int occi_handle_entity(occi_request *req, const occi_route *route)
         current = NULL;
     }
     else if (stored != OCCI_STORE_OK) {
-        return occi_send_store_error(req, stored);
+        return occi_refuse_store(req, stored);
     }
     else if (current && strcmp(current->kind, occi_category_type_id(req->r->pool,
                                                                     route->category))) {

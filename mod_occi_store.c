@@ -115,6 +115,87 @@ void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server)
     apr_pool_destroy(pool);
 }
 
+/*
+ * A PostgreSQL session that ends (the server restarted, a network cut)
+ * takes with it the statements mod_dbd prepared on it, yet mod_dbd's next
+ * acquire reconnects the connection (apr_dbd_check_conn) and hands it out
+ * with its old handles: every statement would then fail until DBDExptime
+ * retires it. So a connection found broken is marked, and when it comes
+ * back the statements its new session lacks are prepared again. Only
+ * PostgreSQL keeps prepared statements on the server; an SQLite handle
+ * keeps them itself.
+ */
+static const char reconnected_key[] = "mod_occi-reconnected";
+
+static void mark_reconnected(ap_dbd_t *connection)
+{
+    apr_pool_userdata_setn("", reconnected_key, NULL, connection->pool);
+}
+
+static int was_reconnected(ap_dbd_t *connection)
+{
+    void *mark = NULL;
+
+    apr_pool_userdata_get(&mark, reconnected_key, connection->pool);
+    return mark != NULL;
+}
+
+/* Prepares again, on the connection's current session, the statements it
+ * lacks. Returns how many, or -1 when the session could not be asked. */
+static int prepare_missing(request_rec *r, ap_dbd_t *connection)
+{
+    const apr_dbd_driver_t *driver = connection->driver;
+    const occi_statement *statements;
+    apr_dbd_prepared_t *list = NULL, *statement;
+    apr_dbd_results_t *results = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_hash_t *present = apr_hash_make(r->pool);
+    int count, i, prepared = 0;
+
+    if (strcmp(apr_dbd_name(driver), "pgsql") != 0) {
+        return 0;
+    }
+    if (apr_dbd_prepare(driver, r->pool, connection->handle,
+                        "SELECT name FROM pg_prepared_statements", NULL, &list) != 0
+        || apr_dbd_pselect(driver, r->pool, connection->handle, &results, list, 0, 0, NULL) != 0) {
+        return -1;
+    }
+    while (apr_dbd_get_row(driver, r->pool, results, &row, -1) == 0) {
+        const char *name = apr_dbd_get_entry(driver, row, 0);
+
+        if (name) {
+            apr_hash_set(present, apr_pstrdup(r->pool, name), APR_HASH_KEY_STRING, "");
+        }
+    }
+    apr_pool_userdata_setn(NULL, reconnected_key, NULL, connection->pool);
+    statements = occi_store_statements(&count);
+    for (i = 0; i < count; i++) {
+        if (apr_hash_get(present, statements[i].label, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        /* From the connection's pool: the handle lives as long as it does.
+         * This happens once per lost session, so the pool does not grow
+         * with requests. */
+        statement = NULL;
+        if (apr_dbd_prepare(driver, connection->pool, connection->handle, statements[i].sql,
+                            statements[i].label, &statement) != 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, OCCI_LOGNO(22)
+                          "preparing %s again on a reconnected session failed: %s",
+                          statements[i].label, apr_dbd_error(driver, connection->handle, 1));
+            mark_reconnected(connection);
+            continue;
+        }
+        apr_hash_set(connection->prepared, statements[i].label, APR_HASH_KEY_STRING, statement);
+        prepared++;
+    }
+    if (prepared) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, OCCI_LOGNO(23)
+                      "the database session of a connection was lost: %d statements "
+                      "prepared again", prepared);
+    }
+    return prepared;
+}
+
 int occi_store_acquire(occi_request *req)
 {
     request_rec *r = req->r;
@@ -138,24 +219,37 @@ int occi_store_acquire(occi_request *req)
             return HTTP_SERVICE_UNAVAILABLE;
         }
     }
+    if (was_reconnected(dbd)) {
+        prepare_missing(r, dbd);
+    }
+    req->connection = dbd;
     req->store = occi_store_open(r->pool, dbd->driver, dbd->handle, dbd->prepared);
     return OK;
 }
 
-int occi_send_store_error(occi_request *req, occi_store_status status)
-{
-    const char *message = req->store ? occi_store_error(req->store) : NULL;
-
-    (void)status;
-    return occi_send_error(req, HTTP_INTERNAL_SERVER_ERROR, apr_psprintf(
-                               req->r->pool, "the entity store failed: %s",
-                               message ? message : "unknown error"));
-}
-
 int occi_refuse_store(occi_request *req, occi_store_status status)
 {
-    occi_send_store_error(req, status);
-    return HTTP_INTERNAL_SERVER_ERROR;
+    request_rec *r = req->r;
+    const char *message = req->store ? occi_store_error(req->store) : NULL;
+    ap_dbd_t *connection = req->connection;
+
+    (void)status;
+    message = message ? message : "unknown error";
+    if (connection) {
+        /* apr_dbd_check_conn reconnects a connection it finds broken. */
+        if (apr_dbd_check_conn(connection->driver, r->pool, connection->handle) != APR_SUCCESS) {
+            mark_reconnected(connection);
+            return occi_refuse(req, HTTP_SERVICE_UNAVAILABLE, apr_psprintf(
+                                   r->pool, "the entity store is unavailable: %s", message));
+        }
+        if (prepare_missing(r, connection) > 0) {
+            return occi_refuse(req, HTTP_SERVICE_UNAVAILABLE, apr_psprintf(
+                                   r->pool, "the connection to the entity store was lost "
+                                   "and is open again; retry: %s", message));
+        }
+    }
+    return occi_refuse(req, HTTP_INTERNAL_SERVER_ERROR, apr_psprintf(
+                           r->pool, "the entity store failed: %s", message));
 }
 
 int occi_store_finish(occi_request *req, occi_store_status status, int conflict_status,
@@ -193,8 +287,7 @@ int occi_load_user_mixins(occi_request *req)
     status = occi_store_list_mixins(req->store, req->r->pool, req->scope,
                                     &req->user_mixins, NULL);
     if (status != OCCI_STORE_OK) {
-        occi_send_store_error(req, status);
-        return HTTP_SERVICE_UNAVAILABLE;
+        return occi_refuse_store(req, status);
     }
     req->validation.user_mixins = apr_hash_make(req->r->pool);
     for (i = 0; i < req->user_mixins->nelts; i++) {

@@ -86,9 +86,11 @@ start_postgres() {
     mkdir -p "$pg_dir" && chown postgres "$pg_dir"
     runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust \
         -E UTF8 --locale=C.UTF-8 >"$pg_dir/initdb.log" 2>&1 || return 1
-    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $pg_dir -c max_connections=200" \
-        -w start >/dev/null 2>&1 || return 1
+    # In its configuration file, so that t/outage.t can start it again as it was.
+    printf '%s\n' "listen_addresses = '127.0.0.1'" "port = $port" \
+        "unix_socket_directories = '$pg_dir'" "max_connections = 200" >> "$pg_dir/data/postgresql.conf"
+    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w start >/dev/null 2>&1 \
+        || return 1
     "$pg_bin/psql" -h 127.0.0.1 -p "$port" -U postgres -q \
         -c "CREATE ROLE occi LOGIN PASSWORD 'occi'" -c "CREATE DATABASE occi OWNER occi" \
         >/dev/null 2>&1 || return 1
@@ -183,7 +185,11 @@ for database in ${OCCI_TEST_DATABASES:-sqlite3 pgsql}; do
             result=1
             : > t/logs/apache-test-pgsql.out
         else
+            # t/outage.t stops and starts the database under the running server.
+            export OCCI_TEST_DATABASE_STOP="runuser -u postgres -- $pg_bin/pg_ctl -D $pg_dir/data -m fast -w stop >/dev/null"
+            export OCCI_TEST_DATABASE_START="runuser -u postgres -- $pg_bin/pg_ctl -D $pg_dir/data -l $pg_dir/log -w start >/dev/null"
             set +e; run_suite pgsql "$params" "$@" $protocol_tests; result=$?; set -e
+            unset OCCI_TEST_DATABASE_STOP OCCI_TEST_DATABASE_START
             stop_postgres
         fi
         ;;
