@@ -461,6 +461,19 @@ static int prepare_new_entity(occi_request *req, const char *collection_kind,
     }
     else {
         status = occi_store_get(req->store, pool, entity->id, NULL, &existing);
+        if (status == OCCI_STORE_OK && req->scope && strcmp(existing->owner, req->scope)) {
+            /* Ids are one namespace for every owner. Another tenant's
+             * entity is answered as absent: a PUT at its location as
+             * every other verb there, a create naming its id without
+             * saying whose it is. */
+            if (req->r->method_number == M_PUT) {
+                return occi_refuse(req, HTTP_NOT_FOUND,
+                                   apr_psprintf(pool, "there is no entity at %s", req->r->uri));
+            }
+            return occi_refuse(req, HTTP_CONFLICT, apr_psprintf(
+                                   pool, "id %s cannot be used; leave the id out and the "
+                                   "server makes one", entity->id));
+        }
         if (status == OCCI_STORE_OK) {
             occi_send_error(req, HTTP_CONFLICT, apr_psprintf(
                                 pool, "an entity with id %s exists already", entity->id));

@@ -273,6 +273,15 @@ int occi_store_finish(occi_request *req, occi_store_status status, int conflict_
     }
 }
 
+/* Removes element i of an array of pointers, keeping the order. */
+static void remove_mixin_at(apr_array_header_t *mixins, int i)
+{
+    const occi_category **elements = (const occi_category **)mixins->elts;
+
+    memmove(elements + i, elements + i + 1, (size_t)(mixins->nelts - i - 1) * sizeof(*elements));
+    mixins->nelts--;
+}
+
 int occi_load_user_mixins(occi_request *req)
 {
     occi_store_status status;
@@ -292,9 +301,15 @@ int occi_load_user_mixins(occi_request *req)
     req->validation.user_mixins = apr_hash_make(req->r->pool);
     for (i = 0; i < req->user_mixins->nelts; i++) {
         const occi_category *mixin = APR_ARRAY_IDX(req->user_mixins, i, const occi_category *);
+        const char *type_id = occi_category_type_id(req->r->pool, mixin);
 
-        apr_hash_set(req->validation.user_mixins,
-                     occi_category_type_id(req->r->pool, mixin), APR_HASH_KEY_STRING, mixin);
+        if (apr_hash_get(req->validation.user_mixins, type_id, APR_HASH_KEY_STRING)) {
+            /* Owners each have their own type ids; an administrator, who
+             * sees them all, sees the oldest definition of each. */
+            remove_mixin_at(req->user_mixins, i--);
+            continue;
+        }
+        apr_hash_set(req->validation.user_mixins, type_id, APR_HASH_KEY_STRING, mixin);
     }
     req->user_mixins_loaded = 1;
     return OK;

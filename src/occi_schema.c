@@ -21,8 +21,12 @@
 
 typedef struct {
     const char *sql;
-    const char *pgsql;      /* PostgreSQL's form, where it differs */
+    const char *pgsql;      /* PostgreSQL's form, where it differs; "" when
+                             * PostgreSQL has nothing to do for this one */
 } schema_statement;
+
+#define SQLITE_ONLY ""
+
 
 typedef struct {
     const schema_statement *statements;
@@ -108,12 +112,42 @@ static const schema_statement schema_2[] = {
     { "CREATE INDEX IF NOT EXISTS occi_entity_target ON occi_entity (target, seq)", NULL },
 };
 
+/* Version 2 -> 3: each owner has a namespace of user mixins, so that one
+ * tenant's type ids and locations neither clash with nor reveal another's.
+ * SQLite cannot drop a constraint: the table is copied into a new one. */
+static const schema_statement schema_3[] = {
+    { "CREATE TABLE occi_user_mixin_v3 ("
+      " seq INTEGER PRIMARY KEY,"
+      " type_id VARCHAR NOT NULL,"
+      " scheme VARCHAR NOT NULL,"
+      " term VARCHAR NOT NULL,"
+      " title VARCHAR,"
+      " location VARCHAR NOT NULL,"
+      " owner VARCHAR NOT NULL DEFAULT '',"
+      " depends TEXT NOT NULL,"
+      " applies TEXT NOT NULL,"
+      " UNIQUE (owner, type_id),"
+      " UNIQUE (owner, location))",
+      "ALTER TABLE occi_user_mixin"
+      " DROP CONSTRAINT occi_user_mixin_type_id_key,"
+      " DROP CONSTRAINT occi_user_mixin_location_key,"
+      " ADD CONSTRAINT occi_user_mixin_owner_type_id UNIQUE (owner, type_id),"
+      " ADD CONSTRAINT occi_user_mixin_owner_location UNIQUE (owner, location)" },
+    { "INSERT INTO occi_user_mixin_v3"
+      " (seq, type_id, scheme, term, title, location, owner, depends, applies)"
+      " SELECT seq, type_id, scheme, term, title, location, owner, depends, applies"
+      " FROM occi_user_mixin", SQLITE_ONLY },
+    { "DROP TABLE occi_user_mixin", SQLITE_ONLY },
+    { "ALTER TABLE occi_user_mixin_v3 RENAME TO occi_user_mixin", SQLITE_ONLY },
+};
+
 #define STEP(statements) { statements, (int)(sizeof(statements) / sizeof(statements[0])) }
 
 /* steps[n] takes version n to n + 1. */
 static const schema_step steps[] = {
     STEP(schema_1),
     STEP(schema_2),
+    STEP(schema_3),
 };
 
 /* Refuses to compile when a step is missing or one too many. */
@@ -208,9 +242,12 @@ static const char *upgrade(apr_pool_t *pool, const apr_dbd_driver_t *driver, apr
 
         for (i = 0; i < step->count; i++) {
             const schema_statement *statement = &step->statements[i];
+            const char *sql = pgsql && statement->pgsql ? statement->pgsql : statement->sql;
 
-            error = run(pool, driver, handle,
-                        pgsql && statement->pgsql ? statement->pgsql : statement->sql);
+            if (*sql == '\0') {
+                continue;
+            }
+            error = run(pool, driver, handle, sql);
             if (error) {
                 return error;
             }

@@ -157,10 +157,13 @@ static const occi_statement statements[STATEMENT_COUNT] = {
     [MEMBERSHIP_DELETE_LINKS] = { "occi_membership_delete_links",
         "DELETE FROM occi_membership WHERE entity_id IN"
         " (SELECT id FROM occi_entity WHERE source_id = %s)" },
+    /* A user mixin's type id is the owner's own: another owner may use the
+     * same one, so its memberships are found by the pair. */
     [MEMBERSHIP_DELETE_MIXIN] = { "occi_membership_delete_mixin",
-        "DELETE FROM occi_membership WHERE mixin = %s" },
+        "DELETE FROM occi_membership WHERE mixin = %s AND " OWNER_OPTION },
     [MEMBERSHIP_MEMBERS] = { "occi_membership_members",
-        "SELECT entity_id FROM occi_membership WHERE mixin = %s ORDER BY seq" },
+        "SELECT entity_id FROM occi_membership WHERE mixin = %s AND " OWNER_OPTION
+        " ORDER BY seq" },
     [ATTRIBUTE_INSERT] = { "occi_attribute_insert",
         "INSERT INTO occi_attribute (entity_id, name, value, owner, seq)"
         " SELECT id, %s, %s, owner, seq FROM occi_entity WHERE id = %s" },
@@ -1144,7 +1147,7 @@ occi_store_status occi_store_insert_mixin(occi_store *store, const occi_category
                      occi_json_release_to_string(pool, string_list_json(mixin->depends, -1)),
                      occi_json_release_to_string(pool, string_list_json(mixin->applies, -1)));
     if (status == OCCI_STORE_OK && inserted == 0) {
-        store->error = apr_psprintf(store->pool, "a user mixin has the type %s or the location %s",
+        store->error = apr_psprintf(store->pool, "you already have a mixin of type %s or at %s",
                                     type_id, mixin->location ? mixin->location : "(null)");
         status = OCCI_STORE_CONFLICT;
     }
@@ -1162,7 +1165,7 @@ static occi_store_status delete_mixin(occi_store *store, apr_pool_t *pool, const
     if (deleted == 0) {
         return OCCI_STORE_NOT_FOUND;
     }
-    CHECK(SELECT(store, pool, MEMBERSHIP_MEMBERS, &members, type_id));
+    CHECK(SELECT(store, pool, MEMBERSHIP_MEMBERS, &members, type_id, owner, owner));
     for (i = 0; i < members->nelts; i++) {
         const char *id = APR_ARRAY_IDX(members, i, const char **)[0];
         apr_pool_t *member_pool = scratch_pool(store);
@@ -1171,7 +1174,7 @@ static occi_store_status delete_mixin(occi_store *store, apr_pool_t *pool, const
         apr_pool_destroy(member_pool);
         CHECK(status);
     }
-    return EXECUTE(store, pool, MEMBERSHIP_DELETE_MIXIN, NULL, type_id);
+    return EXECUTE(store, pool, MEMBERSHIP_DELETE_MIXIN, NULL, type_id, owner, owner);
 }
 
 occi_store_status occi_store_delete_mixin(occi_store *store, const char *type_id,

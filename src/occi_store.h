@@ -45,7 +45,7 @@ typedef struct occi_statement {
 const occi_statement *occi_store_statements(int *count);
 
 /* The schema version this code writes and reads. */
-#define OCCI_SCHEMA_VERSION 2
+#define OCCI_SCHEMA_VERSION 3
 
 /* Creates the schema on an empty database, or upgrades an older one, in a
  * transaction that other processes doing the same wait for. Returns NULL,
@@ -166,13 +166,15 @@ occi_store_status occi_store_remove_mixin(occi_store *store, const char *entity_
  * scheme, term, title, location, depends and applies; no attributes. */
 
 /* Inserts a user mixin of owner. CONFLICT if its type id or its location
- * is taken by another user mixin. (Clashes with the model's own
- * categories are the caller's to check.) */
+ * is taken by another user mixin of the same owner: each owner has a
+ * namespace of its own. (Clashes with the model's own categories are the
+ * caller's to check.) */
 occi_store_status occi_store_insert_mixin(occi_store *store, const occi_category *mixin,
                                           const char *owner);
 
 /* Deletes a user mixin and every membership of it (each member's revision
- * grows). NOT_FOUND if absent (for this owner; NULL: any owner). */
+ * grows). NOT_FOUND if absent (for this owner; NULL: the mixins of that
+ * type id of every owner). */
 occi_store_status occi_store_delete_mixin(occi_store *store, const char *type_id,
                                           const char *owner);
 

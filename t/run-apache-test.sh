@@ -190,6 +190,17 @@ for database in ${OCCI_TEST_DATABASES:-sqlite3 pgsql}; do
             export OCCI_TEST_DATABASE_START="runuser -u postgres -- $pg_bin/pg_ctl -D $pg_dir/data -l $pg_dir/log -w start >/dev/null"
             set +e; run_suite pgsql "$params" "$@" $protocol_tests; result=$?; set -e
             unset OCCI_TEST_DATABASE_STOP OCCI_TEST_DATABASE_START
+            # The store's unit tests, again on PostgreSQL (after the suite:
+            # they drop and make the tables anew).
+            if [ -x t/unit/test_store ]; then
+                OCCI_TEST_PGSQL="$params" t/unit/test_store > t/logs/unit-store-pgsql.tap 2>&1 || status=1
+                store_passed=$(grep -c '^ok ' t/logs/unit-store-pgsql.tap || true)
+                store_failed=$(grep -c '^not ok ' t/logs/unit-store-pgsql.tap || true)
+                echo "==== store unit tests on PostgreSQL: $store_passed passed, $store_failed failed"
+                grep -A3 '^not ok ' t/logs/unit-store-pgsql.tap || true
+                suite_total=$((suite_total + store_passed + store_failed))
+                suite_failed=$((suite_failed + store_failed))
+            fi
             stop_postgres
         fi
         ;;

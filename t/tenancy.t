@@ -59,6 +59,36 @@ is $res->code, 400, 'bob cannot use alice\'s mixin';
 is as(alice => POST => '/alice-tags/', [$bob_vm])->code, 400, 'alice cannot tag bob\'s compute';
 is as(alice => GET => $alice_vm)->code, 200, 'alice still has hers';
 
+# Nor can bob learn that her compute exists by writing at its location.
+$res = as(bob => PUT => $alice_vm, { kind => INFRA . 'compute', title => 'taken over' });
+is $res->code, 404, 'bob\'s PUT at alice\'s compute answers 404, as his GET does';
+like decode_json_body($res)->{message}, qr/there is no entity at/, 'with the same message';
+my ($alice_id) = $alice_vm =~ m{([^/]+)$};
+$res = as(bob => POST => '/compute/', { kind => INFRA . 'compute', id => $alice_id });
+is $res->code, 409, 'a create naming her id is refused';
+unlike decode_json_body($res)->{message}, qr/exists|alice/, 'without saying it exists or whose';
+is decode_json_body(as(alice => GET => $alice_vm))->{title}, 'alice vm',
+    'her compute is untouched';
+
+# Each user has a namespace of mixins: bob may define the same type id at the
+# same location, without a hint of hers, and the two stay apart.
+$res = as(bob => POST => '/-/', { mixins => [{ scheme => 'http://example.com/alice#',
+    term => 'mine', title => 'bob\'s own', location => '/alice-tags/' }] });
+is $res->code, 200, 'bob defines a mixin with her type id and location' or diag $res->content;
+is as(bob => POST => '/alice-tags/', [$bob_vm])->code, 200, 'and tags his compute with it';
+is_deeply listed(bob => '/alice-tags/'), [$bob_vm], 'his mixin collection holds his compute';
+is as(alice => POST => '/alice-tags/', [$alice_vm])->code, 200, 'alice tags hers with hers';
+is_deeply listed(alice => '/alice-tags/'), [$alice_vm], 'her collection holds only hers';
+my ($hers) = grep { ($_->{term} // '') eq 'mine' }
+             @{ decode_json_body(as(alice => GET => '/-/'))->{mixins} };
+ok $hers && ($hers->{title} // '') ne 'bob\'s own', 'her query interface shows her definition';
+is as(bob => DELETE => '/-/', { mixins => [{ scheme => 'http://example.com/alice#',
+    term => 'mine' }] })->code, 200, 'bob deletes his mixin';
+is_deeply listed(alice => '/alice-tags/'), [$alice_vm], 'hers keeps its member';
+ok grep({ $_ eq 'http://example.com/alice#mine' }
+        @{ decode_json_body(as(alice => GET => $alice_vm))->{mixins} || [] }),
+    'and her compute still carries it';
+
 # The administrator sees and manages everything.
 my %all = map { $_ => 1 } @{ listed(admin => '/compute/') };
 ok $all{$alice_vm} && $all{$bob_vm}, 'the administrator lists both computes';

@@ -254,6 +254,38 @@ static long long revision_of(database *db, const char *id)
 
 /* ---- Checks -------------------------------------------------------------- */
 
+/* A database of schema version 2, where user mixin type ids and
+ * locations were unique across owners, keeps its mixins at version 3 and
+ * lets another owner take the same type id. */
+static void test_migrate_from_2(database *db)
+{
+    int rows;
+
+    apr_dbd_query(db->driver, db->handle, &rows, "DROP TABLE occi_user_mixin");
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  apr_pstrcat(db->pool, "CREATE TABLE occi_user_mixin (seq ",
+                  strcmp(db->name, "pgsql") ? "INTEGER" : "BIGSERIAL",
+                  " PRIMARY KEY, type_id VARCHAR NOT NULL UNIQUE,"
+                  " scheme VARCHAR NOT NULL, term VARCHAR NOT NULL, title VARCHAR,"
+                  " location VARCHAR NOT NULL UNIQUE, owner VARCHAR NOT NULL DEFAULT '',"
+                  " depends TEXT NOT NULL, applies TEXT NOT NULL)", NULL));
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  "INSERT INTO occi_user_mixin VALUES (7, 'http://example.com/a#t',"
+                  " 'http://example.com/a#', 't', 'kept', '/t/', 'alice', '[]', '[]')");
+    apr_dbd_query(db->driver, db->handle, &rows, "UPDATE occi_schema SET version = 2");
+    tap_is_str(occi_store_migrate(db->pool, db->driver, db->handle), NULL,
+               name_of(db, "a version 2 schema is upgraded"));
+    tap_is_str(sql_value(db, "SELECT version FROM occi_schema"),
+               apr_itoa(db->pool, OCCI_SCHEMA_VERSION), name_of(db, "to the current version"));
+    tap_is_str(sql_value(db, "SELECT title FROM occi_user_mixin WHERE seq = 7"), "kept",
+               name_of(db, "its user mixins are kept"));
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  "INSERT INTO occi_user_mixin VALUES (8, 'http://example.com/a#t',"
+                  " 'http://example.com/a#', 't', NULL, '/t/', 'bob', '[]', '[]')");
+    tap_is_int(rows, 1, name_of(db, "another owner may then take the same type id"));
+    apr_dbd_query(db->driver, db->handle, &rows, "DELETE FROM occi_user_mixin");
+}
+
 static void test_migrate(database *db)
 {
     const char *error;
@@ -278,6 +310,7 @@ static void test_migrate(database *db)
                                OCCI_SCHEMA_VERSION));
     tap_is_str(occi_store_migrate(db->pool, db->driver, db->handle), NULL,
                name_of(db, "the current schema is accepted again"));
+    test_migrate_from_2(db);
 }
 
 /* Several processes migrating a new database at once, as httpd's children
@@ -861,12 +894,27 @@ static void test_user_mixins(database *db)
               OCCI_STORE_OK, "and another of another owner");
     is_status(db, occi_store_insert_mixin(db->store,
                                           user_mixin(pool, "http://example.com/user/alice#", "tag",
-                                                     "again", "/-/other/"), "bob"),
-              OCCI_STORE_CONFLICT, "a taken type id conflicts");
+                                                     "again", "/-/other/"), "alice"),
+              OCCI_STORE_CONFLICT, "a type id the owner has conflicts");
     is_status(db, occi_store_insert_mixin(db->store,
-                                          user_mixin(pool, "http://example.com/user/carol#", "t",
-                                                     NULL, "/-/tag/"), "carol"),
-              OCCI_STORE_CONFLICT, "a taken location conflicts");
+                                          user_mixin(pool, "http://example.com/user/alice#", "t",
+                                                     NULL, "/-/tag/"), "alice"),
+              OCCI_STORE_CONFLICT, "a location the owner has conflicts");
+    is_status(db, occi_store_insert_mixin(db->store,
+                                          user_mixin(pool, "http://example.com/user/alice#", "tag",
+                                                     "carol's", "/-/tag/"), "carol"),
+              OCCI_STORE_OK, "another owner has the same type id and location");
+    occi_store_list_mixins(db->store, pool, "carol", &mixins, NULL);
+    tap_ok(mixins && mixins->nelts == 1
+           && !strcmp(APR_ARRAY_IDX(mixins, 0, occi_category *)->title, "carol's"),
+           name_of(db, "as a mixin of her own"));
+    occi_store_add_mixin(db->store, R1, USER_TAG);
+    is_status(db, occi_store_delete_mixin(db->store, USER_TAG, "carol"), OCCI_STORE_OK,
+              "she deletes hers");
+    tap_is_str(sql_value(db, "SELECT COUNT(*) FROM occi_membership WHERE entity_id = '" R1 "'"
+                             " AND mixin = '" USER_TAG "'"), "1",
+               name_of(db, "which leaves the memberships of alice's alone"));
+    occi_store_remove_mixin(db->store, R1, USER_TAG);
 
     is_status(db, occi_store_list_mixins(db->store, pool, NULL, &mixins, &owners), OCCI_STORE_OK,
               "list every user mixin");
