@@ -5,7 +5,8 @@
 # The httpd, apxs and module directory come from configure, so no system
 # path is written into the repository.
 # Usage: run-apache-test.sh APXS HTTPD HTTPD_MODULES_DIR BUILD_DIR SRC_DIR [TEST.PL options]
-# OCCI_TEST_DATABASES="sqlite3 pgsql" chooses the databases (default both).
+# OCCI_TEST_DATABASES="sqlite3 pgsql https" chooses the runs (default all
+# three; https is part of the suite over TLS, on SQLite).
 set -e
 apxs=$1 httpd=$2 modules_dir=$3 build_dir=$4 src_dir=$5
 shift 5
@@ -170,8 +171,10 @@ count_results() {
 }
 
 protocol_tests=$(ls t/*.t)
+https_tests="t/actions.t t/collections.t t/discovery.t t/entities_json.t t/entities_text.t
+    t/filter.t t/hostile.t t/limits.t t/links.t t/matrix.t t/mixins.t t/negotiation.t"
 write_backend none
-for database in ${OCCI_TEST_DATABASES:-sqlite3 pgsql}; do
+for database in ${OCCI_TEST_DATABASES:-sqlite3 pgsql https}; do
     case "$database" in
     sqlite3)
         # httpd's children run as nobody when the suite runs as root.
@@ -203,6 +206,17 @@ for database in ${OCCI_TEST_DATABASES:-sqlite3 pgsql}; do
             fi
             stop_postgres
         fi
+        ;;
+    https)
+        # Part of the suite again, over HTTPS with a client certificate
+        # (the occi_tls virtual host; the tenant is the certificate's CN).
+        mkdir -p "$work/sqlite-https"
+        [ "$(id -u)" = 0 ] && chown nobody "$work/sqlite-https"
+        set +e
+        OCCI_TEST_HTTPS="$tls" run_suite sqlite3 "$work/sqlite-https/occi.sqlite" "$@" $https_tests
+        result=$?
+        set -e
+        mv t/logs/apache-test-sqlite3.out t/logs/apache-test-https.out
         ;;
     esac
     count_results "t/logs/apache-test-$database.out" "$result"

@@ -97,12 +97,28 @@ our %TEMPLATES = (
         location => '/mixin/resource_tpl/large/', cores => 4, memory => 8 },
 );
 
+# With OCCI_TEST_HTTPS naming the directory of the test CA and certificates
+# (made by t/run-apache-test.sh), every request goes over HTTPS to the
+# occi_tls virtual host, presenting alice's client certificate.
+if (my $tls = $ENV{OCCI_TEST_HTTPS}) {
+    # Apache::Test looks for mod_ssl's own test virtual host under https.
+    Apache::Test::vars()->{ssl_module_name} = 'occi_tls';
+    Apache::TestRequest::module('occi_tls');
+    Apache::TestRequest::scheme('https');
+    Apache::TestRequest::user_agent(reset => 1, keep_alive => 1, ssl_opts => {
+        SSL_ca_file => "$tls/ca.pem", SSL_cert_file => "$tls/alice.pem",
+        SSL_key_file => "$tls/alice.key" });
+}
+
 # occi_request(METHOD, PATH, [HEADER => VALUE, ...], [BODY]) -> HTTP::Response
 sub occi_request {
     my ($method, $path, $headers, $body) = @_;
     my $url = Apache::TestRequest::resolve_url($path);
     my $request = HTTP::Request->new($method => $url, $headers || [], $body);
-    return Apache::TestRequest::user_agent()->request($request);
+    my $res = Apache::TestRequest::user_agent()->request($request);
+    die "OCCI_TEST_HTTPS is set but $url was not fetched over TLS\n"
+        if $ENV{OCCI_TEST_HTTPS} && !$res->header('Client-SSL-Cipher');
+    return $res;
 }
 
 # Splits a header value on commas outside quoted strings (RFC 7230).
