@@ -1,0 +1,306 @@
+#!/bin/bash
+# The benchmark: a private httpd (event MPM) with mod_occi on loopback, the
+# store on SQLite and the libvirt test driver, measured against the ceiling
+# of the same httpd serving static files of the same bytes. Prints one table.
+# It is not a test: numbers depend on the machine; compare ratios of one run.
+#
+# Usage: benchmark.sh HTTPD HTTPD_MODULES_DIR BUILD_DIR SRC_DIR
+#   BENCH_SECONDS             seconds of wrk per row (default 10)
+#   BENCH_CONNECTIONS         wrk connections (default 16); BENCH_THREADS (2)
+#   BENCH_SIZES               collection sizes for the page rows
+#                             (default "100 10000 100000")
+#   BENCH_MEMORY_REQUESTS     requests between the two memory readings
+#                             (default 1000000)
+#   BENCH_CALLGRIND_REQUESTS  GETs counted under callgrind (default 1000)
+#   BENCH_SMOKE=1             a few seconds in all, only to show that every
+#                             step still runs (make check does this)
+set -euo pipefail
+httpd=$1 modules_dir=$2 build_dir=$3 src_dir=$4
+
+if [ "${BENCH_SMOKE:-}" = 1 ]; then
+    : "${BENCH_SECONDS:=1}" "${BENCH_SIZES:=10 50}" "${BENCH_MEMORY_REQUESTS:=2000}"
+    : "${BENCH_CALLGRIND_REQUESTS:=20}" "${BENCH_CONNECTIONS:=4}"
+fi
+seconds=${BENCH_SECONDS:-10}
+connections=${BENCH_CONNECTIONS:-16}
+threads=${BENCH_THREADS:-2}
+sizes=${BENCH_SIZES:-100 10000 100000}
+memory_requests=${BENCH_MEMORY_REQUESTS:-1000000}
+callgrind_requests=${BENCH_CALLGRIND_REQUESTS:-1000}
+
+for tool in wrk curl perl; do
+    command -v "$tool" >/dev/null || { echo "benchmark: $tool is missing (apt-get install $tool)" >&2; exit 2; }
+done
+
+# Everything under one directory that httpd's children can read.
+work=$(mktemp -d /tmp/mod_occi-bench.XXXXXX)
+chmod 755 "$work"
+mkdir -p "$work/htdocs/static" "$work/data" "$work/logs" "$work/run"
+child_user=""
+if [ "$(id -u)" = 0 ]; then
+    child_user=www-data
+    chown "$child_user" "$work/data"
+fi
+port=$(perl -MIO::Socket::INET -e \
+    'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport')
+base="http://127.0.0.1:$port"
+api="$base/occi"
+cp "$src_dir/conf/libvirt-test-host.xml" "$work/libvirt-test-host.xml"
+chmod 644 "$work/libvirt-test-host.xml"
+
+conf="$work/httpd.conf"
+cat > "$conf" <<CONF
+ServerRoot "$work"
+DefaultRuntimeDir "$work/run"
+PidFile "$work/run/httpd.pid"
+Listen 127.0.0.1:$port
+ServerName 127.0.0.1:$port
+ServerTokens Full
+${child_user:+User $child_user}
+${child_user:+Group $child_user}
+LoadModule mpm_event_module $modules_dir/mod_mpm_event.so
+LoadModule authz_core_module $modules_dir/mod_authz_core.so
+LoadModule mime_module $modules_dir/mod_mime.so
+LoadModule dbd_module $modules_dir/mod_dbd.so
+LoadModule occi_module $build_dir/.libs/mod_occi.so
+TypesConfig /etc/mime.types
+ErrorLog "$work/logs/error_log"
+LogLevel warn
+# No access log: the ceiling and the module pay the same, and it would
+# measure the disk.
+
+# One child: the libvirt test driver keeps its state in the process.
+ServerLimit 1
+StartServers 1
+ThreadsPerChild 64
+MaxRequestWorkers 64
+MaxConnectionsPerChild 0
+KeepAliveTimeout 30
+MaxKeepAliveRequests 0
+
+DBDriver sqlite3
+DBDParams "$work/data/occi.sqlite"
+DBDInitSQL "PRAGMA journal_mode=WAL"
+DBDInitSQL "PRAGMA busy_timeout=10000"
+Include "$src_dir/conf/templates.conf"
+OCCILibvirtURI "test://$work/libvirt-test-host.xml"
+# Large batches keep loading a hundred thousand entities short.
+OCCIMaxCategories 1000
+OCCIMaxBodySize 16777216
+
+DocumentRoot "$work/htdocs"
+<Directory "$work/htdocs">
+    Require all granted
+</Directory>
+<Location /occi/>
+    SetHandler occi
+</Location>
+CONF
+
+httpd_pid=""
+cleanup() {
+    if [ -f "$work/run/httpd.pid" ]; then
+        "$httpd" -d "$work" -f "$conf" -k stop 2>/dev/null || true
+        for _ in $(seq 50); do [ -f "$work/run/httpd.pid" ] || break; sleep 0.2; done
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+start_httpd() {
+    "$httpd" -d "$work" -f "$conf" -k start
+    for _ in $(seq 100); do
+        curl -sf -o /dev/null "$api/-/" && return 0
+        sleep 0.1
+    done
+    echo "benchmark: httpd did not start:" >&2
+    tail -n 20 "$work/logs/error_log" >&2
+    exit 1
+}
+
+# The resident memory of httpd's children, in kB.
+children_rss() {
+    local parent
+    parent=$(cat "$work/run/httpd.pid")
+    ps -o rss= --ppid "$parent" | awk '{ sum += $1 } END { print sum + 0 }'
+}
+
+# Creates computes up to a total of $1, in batches of multi-creates.
+created=0
+grow_to() {
+    local target=$1 batch
+    while [ "$created" -lt "$target" ]; do
+        batch=$((target - created))
+        [ "$batch" -gt 500 ] && batch=500
+        perl -e 'my ($n, $from) = @ARGV;
+                 print q({"resources":[),
+                       join(",", map { qq({"kind":"http://schemas.ogf.org/occi/infrastructure#compute","title":"bench $_"}) }
+                                 $from .. $from + $n - 1), "]}"' "$batch" "$created" > "$work/batch.json"
+        status=$(curl -s -o "$work/batch.out" -w '%{http_code}' -X POST \
+                 -H 'Content-Type: application/occi+json' -H 'Accept: text/plain' \
+                 --data-binary "@$work/batch.json" "$api/compute/")
+        if [ "$status" != 201 ]; then
+            echo "benchmark: loading computes: $status $(head -c 300 "$work/batch.out")" >&2
+            exit 1
+        fi
+        created=$((created + batch))
+    done
+}
+
+# wrk for one row: prints "requests/s p99 non-2xx"; fails on any non-2xx
+# answer unless BENCH_ALLOW_CONFLICTS is set (concurrent actions on one
+# entity may meet, and the loser is told 409).
+run_wrk() {
+    local url=$1 out
+    shift
+    out=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$@" "$url")
+    if [ -z "${BENCH_ALLOW_CONFLICTS:-}" ] && grep -q 'Non-2xx or 3xx responses' <<<"$out"; then
+        echo "benchmark: $url answered errors:" >&2
+        echo "$out" >&2
+        exit 1
+    fi
+    awk '/^Requests\/sec:/ { rate = $2 }
+         $1 == "99%" { p99 = $2 }
+         /Non-2xx or 3xx responses/ { errors = $NF }
+         END { printf "%.0f %s %d\n", rate, p99, errors }' <<<"$out"
+}
+
+rows=()
+row() { rows+=("$(printf '%-44s %12s %10s %8s' "$1" "$2" "$3" "${4:-}")"); }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+start_httpd
+echo "benchmark: httpd on $base, ${seconds}s per row, $connections connections, $threads wrk threads" >&2
+
+# ---- The model and one entity, against static files of the same bytes ----
+grow_to 1
+json='Accept: application/occi+json'
+curl -sf -H "$json" -o "$work/htdocs/static/model.json" "$api/-/"
+compute=$(curl -sf -H "$json" "$api/compute/?page=1&number=1" |
+          perl -MJSON::PP -e 'print JSON::PP->new->decode(join "", <STDIN>)->{resources}[0]{location}')
+entity_url="$base$compute"
+curl -sf -H "$json" -o "$work/htdocs/static/entity.json" "$entity_url"
+curl -sf -H 'Accept: text/plain' -o "$work/htdocs/static/entity.txt" "$entity_url"
+
+read -r model_rate model_p99 _ < <(run_wrk "$api/-/" -H "$json")
+read -r model_static _ < <(run_wrk "$base/static/model.json")
+row "GET /-/ (JSON, $(stat -c %s "$work/htdocs/static/model.json") bytes)" \
+    "$model_rate" "$model_p99" "$(ratio "$model_rate" "$model_static")"
+row "  static file of the same bytes" "$model_static" ""
+read -r entity_rate entity_p99 _ < <(run_wrk "$entity_url" -H "$json")
+read -r entity_static _ < <(run_wrk "$base/static/entity.json")
+row "GET one compute (JSON)" "$entity_rate" "$entity_p99" "$(ratio "$entity_rate" "$entity_static")"
+row "  static file of the same bytes" "$entity_static" ""
+read -r text_rate text_p99 _ < <(run_wrk "$entity_url" -H 'Accept: text/plain')
+read -r text_static _ < <(run_wrk "$base/static/entity.txt")
+row "GET one compute (text/plain)" "$text_rate" "$text_p99" "$(ratio "$text_rate" "$text_static")"
+row "  static file of the same bytes" "$text_static" ""
+
+# ---- A page of 100 as the collection grows -------------------------------
+first_page=""
+for size in $sizes; do
+    grow_to "$size"
+    read -r page_rate page_p99 _ < <(run_wrk "$api/compute/?page=1&number=100" -H "$json")
+    first_page=${first_page:-$page_rate}
+    row "GET a page of 100 (JSON), N = $size" "$page_rate" "$page_p99" \
+        "$(ratio "$page_rate" "$first_page")"
+done
+
+# ---- Writes -------------------------------------------------------------
+cat > "$work/create.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/occi+json"
+wrk.headers["Accept"] = "text/plain"
+wrk.body = '{"kind":"http://schemas.ogf.org/occi/infrastructure#compute","title":"created by wrk"}'
+LUA
+read -r create_rate create_p99 _ < <(run_wrk "$api/compute/" -s "$work/create.lua")
+row "POST create a compute (JSON)" "$create_rate" "$create_p99"
+# Restart, on one of 100 started computes in turn, so that connections
+# seldom meet on the same one.
+curl -sf -H 'Accept: text/uri-list' "$api/compute/?page=1&number=100" |
+    tr -d '\r' | sed -e "s|^$base||" > "$work/started"
+while read -r path; do
+    status=$(curl -s -o "$work/start.out" -w '%{http_code}' -X POST \
+             -H 'Content-Type: application/occi+json' \
+             --data-binary '{"action":"http://schemas.ogf.org/occi/infrastructure/compute/action#start"}' \
+             "$base$path?action=start")
+    if [ "$status" != 200 ]; then
+        echo "benchmark: starting $path: $status $(head -c 300 "$work/start.out")" >&2
+        exit 1
+    fi
+done < "$work/started"
+{
+    echo 'local paths = {'
+    sed -e 's|.*|"&?action=restart",|' "$work/started"
+    echo '}'
+    cat <<'LUA'
+local next = math.random(#paths)
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/occi+json"
+wrk.headers["Accept"] = "text/plain"
+wrk.body = '{"action":"http://schemas.ogf.org/occi/infrastructure/compute/action#restart"}'
+request = function()
+    next = next % #paths + 1
+    return wrk.format(nil, paths[next])
+end
+LUA
+} > "$work/action.lua"
+read -r action_rate action_p99 action_conflicts < <(BENCH_ALLOW_CONFLICTS=1 \
+    run_wrk "$entity_url" -s "$work/action.lua")
+row "POST an action (restart; $action_conflicts met a concurrent one)" "$action_rate" "$action_p99"
+
+# ---- Memory over many requests -------------------------------------------
+rss_before=$(children_rss)
+# wrk runs by time: repeat it until the count is reached.
+memory_done=0
+while [ "$memory_done" -lt "$memory_requests" ]; do
+    chunk=$(( (memory_requests - memory_done) / (entity_rate > 0 ? entity_rate : 1000) + 1 ))
+    [ "$chunk" -gt 60 ] && chunk=60
+    memory_out=$(wrk -t"$threads" -c"$connections" -d"${chunk}s" -H "$json" "$entity_url")
+    memory_done=$((memory_done + $(awk '/requests in/ { print $1 }' <<<"$memory_out")))
+done
+rss_after=$(children_rss)
+
+# ---- Instructions per GET, from callgrind ---------------------------------
+# httpd -X under callgrind, counting inside ap_process_request: one run
+# makes a compute and reads it twice, one does the same and then reads it
+# $callgrind_requests times more; the difference is the cost of those GETs.
+# (callgrind_control cannot reach a process that waits in epoll here, and
+# waiting for the port only connects, which processes no request.)
+callgrind_run() {
+    local reads=$1 out="$work/callgrind.$1" pid measured urls=()
+    valgrind --tool=callgrind --callgrind-out-file="$out" \
+        --collect-atstart=no --toggle-collect=ap_process_request \
+        "$httpd" -X -d "$work" -f "$conf" >"$work/valgrind.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 600); do
+        perl -MIO::Socket::INET -e 'exit !IO::Socket::INET->new("127.0.0.1:'"$port"'")' && break
+        sleep 0.1
+    done
+    measured=$(curl -sf -X POST -H 'Content-Type: application/occi+json' -H "$json" \
+               --data-binary '{"kind":"http://schemas.ogf.org/occi/infrastructure#compute","title":"bench 0"}' \
+               "$api/compute/" |
+               perl -MJSON::PP -e 'print JSON::PP->new->decode(join "", <STDIN>)->{location}')
+    for _ in $(seq $((reads + 2))); do urls+=(-o /dev/null "$base$measured"); done
+    curl -sf -H "$json" "${urls[@]}"
+    kill -TERM "$pid"
+    wait "$pid" || true
+    awk '/^summary:/ { sum += $2 } END { print sum + 0 }' "$out"*
+}
+
+callgrind="not run (no valgrind)"
+if command -v valgrind >/dev/null; then
+    "$httpd" -d "$work" -f "$conf" -k stop
+    for _ in $(seq 100); do [ -f "$work/run/httpd.pid" ] || break; sleep 0.1; done
+    base_cost=$(callgrind_run 0)
+    full_cost=$(callgrind_run "$callgrind_requests")
+    callgrind=$(( (full_cost - base_cost) / callgrind_requests ))
+fi
+
+echo
+printf '%-44s %12s %10s %8s\n' "row" "requests/s" "p99" "ratio"
+printf '%s\n' "${rows[@]}"
+echo
+echo "ratio: to the static file of the same bytes; for pages, to the page at the first N"
+echo "children's resident memory: ${rss_before} kB before, ${rss_after} kB after ${memory_done} requests ($((rss_after - rss_before)) kB more)"
+echo "instructions per GET of one compute (JSON), callgrind over $callgrind_requests requests: $callgrind"
