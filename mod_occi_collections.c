@@ -32,8 +32,8 @@ static int read_page(occi_request *req, occi_store_query *query)
     }
     if (value > req->conf->max_page_size) {
         return occi_refuse(req, HTTP_REQUEST_ENTITY_TOO_LARGE, apr_psprintf(
-                                   req->r->pool, "number %ld is larger than the %d entities "
-                                   "a page may hold", value, req->conf->max_page_size));
+                                   req->r->pool, "number %s is larger than the %d entities "
+                                   "a page may hold", number, req->conf->max_page_size));
     }
     query->limit = (int)value;
     value = page ? strtol(page, &end, 10) : 1;

@@ -185,7 +185,7 @@ static int read_categories(occi_request *req, apr_array_header_t **categories)
         }
     }
     if (error) {
-        return occi_send_error(req, HTTP_BAD_REQUEST, error);
+        return occi_refuse(req, HTTP_BAD_REQUEST, error);
     }
     if ((*categories)->nelts == 0) {
         occi_send_error(req, HTTP_BAD_REQUEST, "the request names no category");

@@ -23,9 +23,11 @@
 /* Shorthands that keep the tables readable: name, type, mutable, required,
  * default, enumeration, description. */
 #define ATTR(name, type, mut, req, def, enumeration, desc) \
-    { name, type, mut, req, def, enumeration, 0, 0, 0, desc }
+    { name, type, mut, req, def, enumeration, 0, 0, 0, desc, 0 }
 #define ATTR_RANGE(name, mut, req, def, lo, hi, desc) \
-    { name, OCCI_TYPE_INTEGER, mut, req, def, NULL, 1, lo, hi, desc }
+    { name, OCCI_TYPE_INTEGER, mut, req, def, NULL, 1, lo, hi, desc, 0 }
+#define ATTR_SIZE(name, mut, req, def, desc) \
+    { name, OCCI_TYPE_FLOAT, mut, req, def, NULL, 0, 0, 0, desc, 1 }
 
 static const char *const link_states[] = { "active", "inactive", "error", NULL };
 static const char *const compute_states[] = { "active", "inactive", "suspended", "error", NULL };
@@ -94,7 +96,7 @@ static const occi_attribute_def compute_attributes[] = {
          "Fully qualified host name of the instance"),
     ATTR_RANGE("occi.compute.share", 1, 0, NULL, 0, 262144,
                "Relative CPU share of the instance"),
-    ATTR("occi.compute.memory", OCCI_TYPE_FLOAT, 1, 0, "1.0", NULL,
+    ATTR_SIZE("occi.compute.memory", 1, 0, "1.0",
          "Memory of the instance in GiB"),
     ATTR("occi.compute.state", OCCI_TYPE_STRING, 0, 0, "inactive", compute_states,
          "Current state of the instance"),
@@ -158,7 +160,7 @@ static const occi_category compute_save = {
 /* ---- Storage ------------------------------------------------------- */
 
 static const occi_attribute_def storage_attributes[] = {
-    ATTR("occi.storage.size", OCCI_TYPE_FLOAT, 1, 1, NULL, NULL,
+    ATTR_SIZE("occi.storage.size", 1, 1, NULL,
          "Size of the storage in GiB; update it to grow the storage"),
     ATTR("occi.storage.state", OCCI_TYPE_STRING, 0, 0, "offline", storage_states,
          "Current state of the storage"),

@@ -201,6 +201,144 @@ const char *occi_json_error(apr_pool_t *pool, int code, const char *message)
 
 /* ---- Parsing ------------------------------------------------------- */
 
+static unsigned hex4(const char *p)
+{
+    unsigned value = 0;
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        char c = p[i];
+
+        value = value * 16 + (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return value;
+}
+
+/* Appends c to the member name being read, when a name is. */
+static apr_size_t put(char *name, apr_size_t n, int keep, char c)
+{
+    if (keep) {
+        name[n++] = c;
+    }
+    return n;
+}
+
+/* What json-c lets through in a document it parsed: a member named twice
+ * in one object (json-c keeps the last, so the client would not learn
+ * which value counts), a NUL in a member name (json-c cuts the name
+ * there) and an unpaired UTF-16 surrogate escape (json-c turns it into
+ * U+FFFD, so the bytes would not come back as sent). text is known to be
+ * well-formed JSON nesting at most OCCI_JSON_MAX_DEPTH levels. Returns
+ * NULL or a message for the client. */
+static const char *check_members(apr_pool_t *pool, const char *text, apr_size_t len)
+{
+    apr_hash_t *objects[OCCI_JSON_MAX_DEPTH + 1];
+    int depth = 0, expect_name = 0;
+    apr_size_t i = 0;
+
+    while (i < len) {
+        char c = text[i];
+
+        if (c == '{' || c == '[') {
+            if (depth > OCCI_JSON_MAX_DEPTH) {
+                return "the JSON document nests too deeply";
+            }
+            objects[depth++] = c == '{' ? apr_hash_make(pool) : NULL;
+            expect_name = c == '{';
+            i++;
+        }
+        else if (c == '}' || c == ']') {
+            depth--;
+            i++;
+        }
+        else if (c == ',') {
+            expect_name = depth > 0 && objects[depth - 1] != NULL;
+            i++;
+        }
+        else if (c == '"') {
+            /* A member name is kept, its escapes resolved, for comparing;
+             * resolving never makes it longer. */
+            apr_size_t end = i + 1, n = 0;
+            char *name;
+            int has_nul = 0;
+
+            while (text[end] != '"') {
+                end += text[end] == '\\' ? 2 : 1;
+            }
+            name = apr_palloc(pool, expect_name ? end - i : 1);
+            for (i++; text[i] != '"'; i++) {
+                unsigned code;
+
+                if (text[i] != '\\') {
+                    n = put(name, n, expect_name, text[i]);
+                    continue;
+                }
+                i++;
+                if (text[i] != 'u') {
+                    const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t";
+
+                    n = put(name, n, expect_name, to[strchr(from, text[i]) - from]);
+                    continue;
+                }
+                code = hex4(text + i + 1);
+                i += 4;
+                if (code >= 0xdc00 && code <= 0xdfff) {
+                    return apr_psprintf(pool, "the JSON document holds an unpaired surrogate "
+                                        "\\u%04x at byte %lu", code, (unsigned long)i - 5);
+                }
+                if (code >= 0xd800 && code <= 0xdbff) {
+                    unsigned low = i + 6 < len && text[i + 1] == '\\' && text[i + 2] == 'u'
+                                       ? hex4(text + i + 3) : 0;
+
+                    if (low < 0xdc00 || low > 0xdfff) {
+                        return apr_psprintf(pool, "the JSON document holds an unpaired "
+                                            "surrogate \\u%04x at byte %lu", code,
+                                            (unsigned long)i - 5);
+                    }
+                    i += 6;
+                    code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+                }
+                has_nul |= code == 0;
+                /* Any distinct bytes will do for comparing: UTF-8. */
+                if (code < 0x80) {
+                    n = put(name, n, expect_name, (char)code);
+                }
+                else if (code < 0x800) {
+                    n = put(name, n, expect_name, (char)(0xc0 | code >> 6));
+                    n = put(name, n, expect_name, (char)(0x80 | (code & 0x3f)));
+                }
+                else if (code < 0x10000) {
+                    n = put(name, n, expect_name, (char)(0xe0 | code >> 12));
+                    n = put(name, n, expect_name, (char)(0x80 | ((code >> 6) & 0x3f)));
+                    n = put(name, n, expect_name, (char)(0x80 | (code & 0x3f)));
+                }
+                else {
+                    n = put(name, n, expect_name, (char)(0xf0 | code >> 18));
+                    n = put(name, n, expect_name, (char)(0x80 | ((code >> 12) & 0x3f)));
+                    n = put(name, n, expect_name, (char)(0x80 | ((code >> 6) & 0x3f)));
+                    n = put(name, n, expect_name, (char)(0x80 | (code & 0x3f)));
+                }
+            }
+            i++;
+            if (expect_name) {
+                expect_name = 0;
+                if (has_nul) {
+                    return "a member name of the JSON document contains a NUL character";
+                }
+                if (apr_hash_get(objects[depth - 1], name, (apr_ssize_t)n)) {
+                    return apr_psprintf(pool, "member '%.*s' appears twice in one JSON object",
+                                        (int)n, name);
+                }
+                apr_hash_set(objects[depth - 1], name, (apr_ssize_t)n, name);
+            }
+        }
+        else {
+            i++;
+        }
+    }
+    return NULL;
+}
+
 json_object *occi_json_parse_document(apr_pool_t *pool, const char *text, apr_size_t len,
                                       const char **error)
 {
@@ -239,7 +377,10 @@ json_object *occi_json_parse_document(apr_pool_t *pool, const char *text, apr_si
     else {
         consumed = json_tokener_get_parse_end(tokener);
     }
-    if (!root && (status == json_tokener_continue || status == json_tokener_error_parse_eof)) {
+    if (!root && status == json_tokener_success) {
+        *error = "the JSON document is null, not an object";
+    }
+    else if (!root && (status == json_tokener_continue || status == json_tokener_error_parse_eof)) {
         *error = "the JSON document ends before it is complete";
     }
     else if (!root || status != json_tokener_success) {
@@ -262,6 +403,10 @@ json_object *occi_json_parse_document(apr_pool_t *pool, const char *text, apr_si
         root = NULL;
     }
     json_tokener_free(tokener);
+    if (root && (*error = check_members(pool, text, consumed)) != NULL) {
+        json_object_put(root);
+        root = NULL;
+    }
     if (root) {
         apr_pool_cleanup_register(pool, root, release_json, apr_pool_cleanup_null);
     }

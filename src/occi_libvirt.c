@@ -555,6 +555,14 @@ static int volume_exists(occi_hypervisor *hv, virConnectPtr connection, apr_pool
     return volume != NULL;
 }
 
+/* XML 1.0 cannot carry the noncharacters U+FFFE and U+FFFF, not even as
+ * character references. Every other character XML refuses (controls,
+ * surrogates, invalid UTF-8) is refused before a value gets here. */
+static int xml_can_carry(const char *text)
+{
+    return !text || (!strstr(text, "\xef\xbf\xbe") && !strstr(text, "\xef\xbf\xbf"));
+}
+
 static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connection,
                                      apr_pool_t *pool, const occi_entity *compute,
                                      occi_hv_error *error)
@@ -573,6 +581,15 @@ static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connecti
             return refuse(error, OCCI_HV_CONFLICT, apr_psprintf(
                               pool, "the image of the saved OS template %s is gone from the "
                               "storage pool %s", mixin, hv->config.pool));
+        }
+    }
+    for (i = 0; i < 2; i++) {
+        const char *name = i ? "occi.compute.hostname" : "occi.core.title";
+
+        if (!xml_can_carry(occi_entity_get_string(compute, name))) {
+            return refuse(error, OCCI_HV_INVALID, apr_psprintf(
+                              pool, "%s holds U+FFFE or U+FFFF, which the domain's XML "
+                              "definition cannot carry", name));
         }
     }
     with_seed = occi_cloudinit_wanted(compute);
@@ -784,7 +801,9 @@ static int parse_ipv4(const char *text, unsigned long *address)
     unsigned int a, b, c, d;
     char tail;
 
-    if (!text || sscanf(text, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4
+    /* sscanf alone would take signs and spaces inside the address too. */
+    if (!text || text[strspn(text, "0123456789.")] != '\0'
+        || sscanf(text, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4
         || a > 255 || b > 255 || c > 255 || d > 255) {
         return -1;
     }
@@ -809,15 +828,17 @@ static occi_hv_status network_ip_xml(apr_pool_t *pool, const occi_entity *networ
     const char *allocation = occi_entity_get_string(network, "occi.network.allocation");
     unsigned long address, gateway, mask, first, last;
     const char *slash;
-    int prefix;
+    char *end = NULL;
+    long prefix;
 
     *xml = "";
     if (!cidr) {
         return OCCI_HV_OK;
     }
     slash = strchr(cidr, '/');
-    prefix = slash ? atoi(slash + 1) : -1;
-    if (!slash || prefix < 8 || prefix > 30
+    /* The prefix is digits and nothing after them. */
+    prefix = slash && apr_isdigit(slash[1]) ? strtol(slash + 1, &end, 10) : -1;
+    if (!slash || (end && *end) || prefix < 8 || prefix > 30
         || parse_ipv4(apr_pstrmemdup(pool, cidr, (apr_size_t)(slash - cidr)), &address)) {
         error->status = OCCI_HV_INVALID;
         error->message = apr_psprintf(pool, "occi.network.address '%s' is not an IPv4 range "
@@ -839,13 +860,13 @@ static occi_hv_status network_ip_xml(apr_pool_t *pool, const occi_entity *networ
         gateway = first;
     }
     if (allocation && !strcmp(allocation, "static")) {
-        *xml = apr_psprintf(pool, "<ip address='%s' prefix='%d'/>", ipv4_text(pool, gateway),
+        *xml = apr_psprintf(pool, "<ip address='%s' prefix='%ld'/>", ipv4_text(pool, gateway),
                             prefix);
     }
     else {
         unsigned long start = gateway == first ? first + 1 : first;
 
-        *xml = apr_psprintf(pool, "<ip address='%s' prefix='%d'><dhcp>"
+        *xml = apr_psprintf(pool, "<ip address='%s' prefix='%ld'><dhcp>"
                             "<range start='%s' end='%s'/></dhcp></ip>",
                             ipv4_text(pool, gateway), prefix, ipv4_text(pool, start),
                             ipv4_text(pool, last == gateway ? last - 1 : last));

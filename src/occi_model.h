@@ -42,7 +42,13 @@ typedef struct occi_attribute_def {
     int has_range;
     long long minimum, maximum;
     const char *description;
+    /* A size in GiB (a float): above 0 and at most OCCI_MAX_SIZE_GIB. */
+    int is_size;
 } occi_attribute_def;
+
+/* The largest size in GiB (1 PiB): the hypervisor counts memory in KiB and
+ * volumes in bytes, and far larger sizes would overflow those counts. */
+#define OCCI_MAX_SIZE_GIB 1048576.0
 
 typedef enum {
     OCCI_CLASS_KIND,

@@ -61,6 +61,7 @@ occi_category *occi_resource_template(apr_pool_t *pool, const char *provider_sch
     defaults[0].description = "Number of virtual CPU cores of this flavour";
     defaults[1].name = "occi.compute.memory";
     defaults[1].type = OCCI_TYPE_FLOAT;
+    defaults[1].is_size = 1;
     defaults[1].is_mutable = 1;
     defaults[1].default_value = occi_format_gib(pool, memory_gib);
     defaults[1].description = "Memory of this flavour in GiB";

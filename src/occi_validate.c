@@ -5,6 +5,7 @@
  * kind's.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
@@ -210,6 +211,14 @@ static const char *check_value(apr_pool_t *pool, const occi_attribute_def *def,
     }
     if (def->type == OCCI_TYPE_FLOAT && !isfinite(value->number)) {
         return apr_psprintf(pool, "%s must be a finite number", def->name);
+    }
+    if (def->is_size && !(value->number > 0 && value->number <= OCCI_MAX_SIZE_GIB)) {
+        /* C's %g: APR's writes 1e308 as "0.e+79". */
+        char number[32];
+
+        snprintf(number, sizeof(number), "%g", value->number);
+        return apr_psprintf(pool, "%s must be above 0 and at most %.0f (GiB), not %s",
+                            def->name, OCCI_MAX_SIZE_GIB, number);
     }
     if (def->has_range && def->type == OCCI_TYPE_INTEGER
         && (value->integer < def->minimum || value->integer > def->maximum)) {

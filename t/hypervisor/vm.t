@@ -162,9 +162,27 @@ my $root = 'occi-' . id_of($diskvm) . '-root.qcow2';
 like virsh('vol-dumpxml', $root, $pool), qr{<backingStore>\s*<path>[^<]*base\.qcow2</path>},
     'its root volume is an overlay on the base image';
 like virsh('domblklist', 'occi-' . id_of($diskvm)), qr/^\s*vda\s+\S*\Q$root\E/m, 'attached as vda';
-$res = json_request(POST => $diskvm, { attributes => { 'occi.compute.cores' => 2 } });
+# The redefinition carries a new title and hostname: markup, a CDATA end
+# and non-ASCII.
+my $title = qq{<disk> & 'vm' "q" ]]> <!ENTITY x SYSTEM "file:///etc/passwd"> caf\x{e9} \x{65e5}\x{672c}};
+my $hostname = q{<h>&'"]]>.example.com};
+$res = json_request(POST => $diskvm, { title => $title,
+    attributes => { 'occi.compute.cores' => 2, 'occi.compute.hostname' => $hostname } });
 is $res->code, 200, 'more cores for the stopped compute' or diag $res->content;
 like virsh('dominfo', 'occi-' . id_of($diskvm)), qr/^CPU\(s\):\s+2$/m, 'virsh: 2 CPUs, same root disk';
+my $title_bytes = $title;
+utf8::encode($title_bytes);
+is virsh('desc', '--title', 'occi-' . id_of($diskvm)), $title_bytes,
+    'virsh reads the new title back byte for byte';
+my ($xml_title) = virsh('dumpxml', 'occi-' . id_of($diskvm)) =~ m{<title>([^<]*)</title>};
+my %entities = (lt => '<', gt => '>', amp => '&', apos => "'", quot => '"');
+is +($xml_title // '') =~ s/&(lt|gt|amp|apos|quot);/$entities{$1}/gr, $title_bytes,
+    'escaped in the domain XML, with no markup of its own';
+is decode_json_body(json_request(GET => $diskvm))->{title}, $title, 'and the API returns it unchanged';
+my ($xml_hostname) = virsh('metadata', 'occi-' . id_of($diskvm), 'urn:x-mod-occi:compute')
+    =~ m{<(?:\w+:)?hostname>([^<]*)</(?:\w+:)?hostname>};
+is +($xml_hostname // '') =~ s/&(lt|gt|amp|apos|quot);/$entities{$1}/gr, $hostname,
+    'the hostname is escaped in the domain\'s metadata';
 
 # ssh_key and user_data: a cloud-init NoCloud seed on a CD-ROM.
 my $userdata = "#cloud-config\nruncmd:\n  - echo hello\n";

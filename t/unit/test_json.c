@@ -292,6 +292,32 @@ static void test_hostile(apr_pool_t *pool)
     refused(pool, "{\"term\":\"not a term\",\"scheme\":\"s#\"}", "is not a valid category term",
             "an invalid term");
     refused(pool, "{}", "a mixin lacks its 'term' member", "an empty object");
+
+    /* What json-c would let through silently. */
+    refused(pool, "null", "the JSON document is null", "a null document");
+    refused(pool, "{\"term\":\"x\",\"scheme\":\"s#\",\"term\":\"y\"}",
+            "member 'term' appears twice in one JSON object", "a member given twice");
+    refused(pool, "{\"term\":\"x\",\"scheme\":\"s#\",\"\\u0074erm\":\"y\"}",
+            "member 'term' appears twice", "also when one of the two is escaped");
+    refused(pool, "{\"mixins\":[{\"term\":\"x\",\"scheme\":\"s#\",\"title\":\"a\",\"title\":\"b\"}]}",
+            "member 'title' appears twice", "in a nested object too");
+    refused(pool, "{\"term\":\"x\",\"scheme\":\"s#\",\"term\\u0000\":\"y\"}",
+            "a member name of the JSON document contains a NUL character",
+            "a member name with \\u0000 is not cut short");
+    refused(pool, "{\"term\":\"x\",\"scheme\":\"s#\",\"title\":\"\\ud800\"}",
+            "unpaired surrogate \\ud800", "a lone high surrogate");
+    refused(pool, "{\"term\":\"x\",\"scheme\":\"s#\",\"title\":\"\\udfff\\ud800\"}",
+            "unpaired surrogate \\udfff", "a low surrogate before a high one");
+    {
+        const char *paired = "{\"term\":\"x\",\"scheme\":\"s#\","
+                             "\"title\":\"\\ud83d\\ude00 \\\"x\\\" \\\\\"}";
+        apr_array_header_t *out = apr_array_make(pool, 1, sizeof(occi_category *));
+
+        tap_is_str(occi_json_parse_categories(pool, paired, strlen(paired), out), NULL,
+                   "a surrogate pair and escaped quotes are fine");
+        tap_is_str(out->nelts == 1 ? APR_ARRAY_IDX(out, 0, occi_category *)->title : NULL,
+                   "\xf0\x9f\x98\x80 \"x\" \\", "and decode as sent");
+    }
 }
 
 int main(void)
