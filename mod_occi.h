@@ -10,7 +10,8 @@
  *   mod_occi_entities.c   entities: creation, changes, deletion, membership
  *   mod_occi_collections.c  the members of collections: filters, pages
  *   mod_occi_actions.c    actions, and the OS templates save makes
- *   mod_occi_hypervisor.c the hypervisor's errors and live states in requests
+ *   mod_occi_hypervisor.c the hypervisor's errors and live states in requests, and
+ *                         the intents that outlive a killed process
  */
 #ifndef MOD_OCCI_H
 #define MOD_OCCI_H
@@ -214,6 +215,25 @@ int occi_observe(occi_request *req, apr_array_header_t *entities);
 
 /* An entity standing for a link's source, with only its id. */
 occi_entity *occi_link_source(apr_pool_t *pool, const occi_entity *link);
+
+/* Intents: a change about to be made on the hypervisor and in the store,
+ * recorded on the local disk until the store has committed or rolled
+ * back, so that another process can finish it if this one is killed.
+ * occi_intents_configure makes their directory (post_config, as root).
+ * occi_intent_write records verb ("create", "delete", "action", or
+ * "update REVISION" with the revision the update started from) and the
+ * entities (with their inline links) under name, or a new name when NULL;
+ * returns the name (NULL without a hypervisor) for occi_intent_done.
+ * occi_intents_recover, called with the request's store acquired, finishes
+ * at most once a second the intents of processes that died: an
+ * uncommitted create is undone on the hypervisor, an uncommitted delete
+ * carried out, an action's state written from the hypervisor, an
+ * uncommitted update changed back on the hypervisor. */
+void occi_intents_configure(apr_pool_t *pconf, server_rec *s);
+const char *occi_intent_write(occi_request *req, const char *name, const char *verb,
+                              const apr_array_header_t *entities);
+void occi_intent_done(occi_request *req, const char *name);
+void occi_intents_recover(occi_request *req);
 
 /* ---- Handlers ------------------------------------------------------ */
 

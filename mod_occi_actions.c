@@ -131,7 +131,7 @@ int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_coll
     occi_media_type type;
     const char *body;
     apr_size_t len;
-    const char *hash;
+    const char *hash, *intent;
     int status, i;
 
     if ((status = occi_read_body(req, &type, &body, &len)) != OK) {
@@ -201,7 +201,10 @@ int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_coll
         return save_computes(req, entities, parameters);
     }
     /* Only then carried out: on the hypervisor, which says the state that
-     * results, or, without one, by the life cycle's table. */
+     * results, or, without one, by the life cycle's table. Recorded first:
+     * if this process is killed before the states are stored, another
+     * stores them from the hypervisor. */
+    intent = occi_intent_write(req, NULL, "action", entities);
     for (i = 0; i < entities->nelts; i++) {
         occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
         const char *after = APR_ARRAY_IDX(afters, i, const char *);
@@ -211,6 +214,7 @@ int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_coll
             /* A domain defined again (start of a vanished one) keeps its
              * links' devices. */
             if ((status = occi_load_links(req, entity)) != OK) {
+                occi_intent_done(req, intent);
                 return status;
             }
             if (occi_hypervisor_act(req->conf->hypervisor, pool, entity, action, parameters,
@@ -220,6 +224,7 @@ int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_coll
                                                     "members)", hv_error.message, i,
                                                     entities->nelts);
                 }
+                occi_intent_done(req, intent);
                 return occi_refuse_hv(req, &hv_error);
             }
         }
@@ -227,7 +232,9 @@ int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_coll
             occi_entity_set_string(pool, entity, occi_state_attribute(entity->kind), after);
         }
     }
-    if ((status = occi_update_all(req, entities)) != OK) {
+    status = occi_update_all(req, entities);
+    occi_intent_done(req, intent);
+    if (status != OK) {
         return status;
     }
     if (is_collection) {

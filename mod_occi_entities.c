@@ -570,6 +570,9 @@ static occi_hv_status make_on_hypervisor(occi_request *req, apr_array_header_t *
 static int insert_entities(occi_request *req, apr_array_header_t *entities)
 {
     apr_array_header_t *made = apr_array_make(req->r->pool, 4, sizeof(hv_made));
+    /* Recorded first: a process killed before the commit leaves objects
+     * on the hypervisor that another process then removes. */
+    const char *intent = occi_intent_write(req, NULL, "create", entities);
     occi_store_status status = occi_store_begin(req->store);
     occi_hv_error hv_error;
     int i, j, result;
@@ -596,13 +599,19 @@ static int insert_entities(occi_request *req, apr_array_header_t *entities)
     if (status == OCCI_STORE_OK && i < entities->nelts) {
         occi_store_rollback(req->store);
         undo_made(req, made);
+        occi_intent_done(req, intent);
         return occi_refuse_hv(req, &hv_error);
+    }
+    if (intent && status == OCCI_STORE_OK) {
+        /* Again, with what the hypervisor chose (a MAC finds a device). */
+        occi_intent_write(req, intent, "create", entities);
     }
     result = occi_store_finish(req, status, HTTP_CONFLICT,
                                "an entity with one of these ids exists already");
     if (result != OK) {
         undo_made(req, made);
     }
+    occi_intent_done(req, intent);
     return result;
 }
 
@@ -807,6 +816,7 @@ static int delete_members(occi_request *req, const occi_route *route)
 {
     apr_array_header_t *members;
     occi_store_status stored;
+    const char *intent;
     int status, i;
 
     if ((status = occi_list_members(req, route, 0, &members)) != OK) {
@@ -815,6 +825,8 @@ static int delete_members(occi_request *req, const occi_route *route)
     if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
         return occi_refuse_store(req, stored);
     }
+    /* A process killed before the commit leaves the rest to another. */
+    intent = occi_intent_write(req, NULL, "delete", members);
     for (i = 0; i < members->nelts; i++) {
         const occi_entity *member = APR_ARRAY_IDX(members, i, occi_entity *);
         occi_entity *still;
@@ -826,11 +838,14 @@ static int delete_members(occi_request *req, const occi_route *route)
         }
         if ((status = delete_one(req, member)) != OK) {
             occi_store_rollback(req->store);
+            occi_intent_done(req, intent);
             return status;
         }
     }
-    if ((status = occi_store_finish(req, OCCI_STORE_OK, HTTP_CONFLICT, "a member changed "
-                                    "meanwhile; try again")) != OK) {
+    status = occi_store_finish(req, OCCI_STORE_OK, HTTP_CONFLICT, "a member changed "
+                               "meanwhile; try again");
+    occi_intent_done(req, intent);
+    if (status != OK) {
         return status;
     }
     return occi_send_body(req, HTTP_OK, OCCI_MEDIA_TEXT_PLAIN, "", 0);
@@ -865,6 +880,7 @@ int occi_handle_collection(occi_request *req, const occi_route *route)
         || (status = occi_load_user_mixins(req)) != OK) {
         return status;
     }
+    occi_intents_recover(req);
     if (method == M_POST && apr_table_get(req->query, "action")) {
         if ((status = occi_list_members(req, route, 0, &members)) != OK) {
             return status;
@@ -911,43 +927,56 @@ static int read_one_entity(occi_request *req, occi_entity **entity)
     return OK;
 }
 
-/* Applies a change of current into changed: on the hypervisor first (a
- * resize it refuses changes nothing), then in the store, checking that
- * the entity is still at the revision read; if the store refuses, the
- * hypervisor is changed back. OK, or the status of the error sent. */
+/* Applies a change of current into changed: the row first, inside a
+ * transaction, checking that the entity is still at the revision read;
+ * then the hypervisor (a resize it refuses rolls the row back); then the
+ * commit. A concurrent change of the same entity waits for the row or
+ * finds its revision moved on, so the hypervisor is never changed to what
+ * the store then refuses. OK, or the status of the error sent. */
 static int apply_change(occi_request *req, const occi_entity *current, occi_entity *changed,
                         const char *what)
 {
     occi_hypervisor *hv = req->conf->hypervisor;
+    apr_pool_t *pool = req->r->pool;
+    apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *));
     occi_store_status stored;
     occi_hv_error hv_error;
+    const char *intent;
+    int status;
 
     if (hv && current->links->nelts == 0 && !occi_kind_is_link(req->model, current->kind)) {
         /* A redefinition (new sizes) keeps the links' devices. */
-        int status = occi_load_links(req, (occi_entity *)current);
-
-        if (status != OK) {
+        if ((status = occi_load_links(req, (occi_entity *)current)) != OK) {
             return status;
         }
         changed->links = current->links;
     }
-    if (hv && occi_hypervisor_update(hv, req->r->pool, current, changed, &hv_error)
-                  != OCCI_HV_OK) {
+    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
+        return occi_refuse_store(req, stored);
+    }
+    /* If this process is killed before the commit, another one changes
+     * the hypervisor back to what the store holds. */
+    APR_ARRAY_PUSH(one, occi_entity *) = changed;
+    intent = occi_intent_write(req, NULL, apr_psprintf(pool, "update %" APR_INT64_T_FMT,
+                                                       (apr_int64_t)current->revision), one);
+    stored = occi_store_update(req->store, changed, current->revision);
+    if (stored == OCCI_STORE_OK && hv
+        && occi_hypervisor_update(hv, pool, current, changed, &hv_error) != OCCI_HV_OK) {
+        occi_store_rollback(req->store);
+        occi_intent_done(req, intent);
         return occi_refuse_hv(req, &hv_error);
     }
-    stored = occi_store_update(req->store, changed, current->revision);
-    if (stored != OCCI_STORE_OK && hv) {
+    status = occi_store_finish(req, stored, HTTP_PRECONDITION_FAILED, apr_psprintf(
+                                   pool, "the entity changed while it was %s; read it again",
+                                   what));
+    if (status != OK && stored == OCCI_STORE_OK && hv) {
+        /* The commit failed after the hypervisor changed: back. */
         occi_hv_error ignored;
-        occi_entity *back = occi_entity_copy(req->r->pool, current);
 
-        occi_hypervisor_update(hv, req->r->pool, changed, back, &ignored);
+        occi_hypervisor_update(hv, pool, changed, occi_entity_copy(pool, current), &ignored);
     }
-    if (stored == OCCI_STORE_CONFLICT) {
-        return occi_refuse(req, HTTP_PRECONDITION_FAILED, apr_psprintf(
-                               req->r->pool, "the entity changed while it was %s; read it "
-                               "again", what));
-    }
-    return stored == OCCI_STORE_OK ? OK : occi_refuse_store(req, stored);
+    occi_intent_done(req, intent);
+    return status;
 }
 
 static int put_entity(occi_request *req, const occi_route *route, occi_entity *current)
@@ -1040,7 +1069,9 @@ static int update_entity(occi_request *req, occi_entity *current)
 
 static int delete_entity(occi_request *req, occi_entity *current)
 {
+    apr_array_header_t *one = apr_array_make(req->r->pool, 1, sizeof(occi_entity *));
     occi_store_status stored;
+    const char *intent;
     int status = check_if_match(req, current);
 
     if (status != OK) {
@@ -1049,12 +1080,18 @@ static int delete_entity(occi_request *req, occi_entity *current)
     if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
         return occi_refuse_store(req, stored);
     }
+    /* A process killed before the commit leaves the rest to another. */
+    APR_ARRAY_PUSH(one, occi_entity *) = current;
+    intent = occi_intent_write(req, NULL, "delete", one);
     if ((status = delete_one(req, current)) != OK) {
         occi_store_rollback(req->store);
+        occi_intent_done(req, intent);
         return status;
     }
-    if ((status = occi_store_finish(req, OCCI_STORE_OK, HTTP_CONFLICT, "the entity changed "
-                                    "meanwhile; try again")) != OK) {
+    status = occi_store_finish(req, OCCI_STORE_OK, HTTP_CONFLICT, "the entity changed "
+                               "meanwhile; try again");
+    occi_intent_done(req, intent);
+    if (status != OK) {
         return status;
     }
     return occi_send_body(req, HTTP_OK, OCCI_MEDIA_TEXT_PLAIN, "", 0);
@@ -1071,6 +1108,7 @@ int occi_handle_entity(occi_request *req, const occi_route *route)
         || (status = occi_load_user_mixins(req)) != OK) {
         return status;
     }
+    occi_intents_recover(req);
     stored = occi_store_get(req->store, req->r->pool, route->entity_uuid, req->scope, &current);
     if (stored == OCCI_STORE_NOT_FOUND) {
         current = NULL;

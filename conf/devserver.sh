@@ -32,8 +32,8 @@ mkdir -p "$run_dir/conf" "$run_dir/run" "$run_dir/data"
 dbd_driver=${OCCI_DBD_DRIVER:-sqlite3}
 dbd_params=${OCCI_DBD_PARAMS:-$run_dir/data/occi.sqlite}
 case "$dbd_driver" in
-    sqlite3) dbd_init_lines='DBDInitSQL "PRAGMA journal_mode=WAL"
-DBDInitSQL "PRAGMA busy_timeout=5000"' ;;
+    # No busy timeout: mod_occi waits for the write lock itself.
+    sqlite3) dbd_init_lines='DBDInitSQL "PRAGMA journal_mode=WAL"' ;;
     pgsql) dbd_init_lines='DBDInitSQL "SET plan_cache_mode = force_custom_plan"' ;;
     *) dbd_init_lines="" ;;
 esac

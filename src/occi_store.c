@@ -16,6 +16,7 @@
 #include <string.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <apr_time.h>
 #include <apr_sha1.h>
 #include <json.h>
 
@@ -23,6 +24,11 @@
 #include "occi_json.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* SQLITE_BUSY, which apr_dbd's SQLite driver passes on as its status. */
+#define SQLITE_BUSY_STATUS 5
+/* How long a writer waits for SQLite's write lock, all attempts together. */
+#define STORE_BUSY_WAIT apr_time_from_sec(30)
 
 /* Attribute text forms longer than this are indexed by their SHA-1: a
  * PostgreSQL B-tree refuses keys of more than about 2.7 kB. */
@@ -392,6 +398,7 @@ const char *occi_store_error(const occi_store *store)
 occi_store_status occi_store_begin(occi_store *store)
 {
     apr_dbd_transaction_t *trans = NULL;
+    apr_time_t deadline = apr_time_now() + STORE_BUSY_WAIT;
     int status;
 
     if (store->trans) {
@@ -399,16 +406,29 @@ occi_store_status occi_store_begin(occi_store *store)
         return OCCI_STORE_ERROR;
     }
     /* sqlite3 begins with BEGIN IMMEDIATE: writers queue at the start
-     * instead of deadlocking when a reader later wants to write. */
-    status = apr_dbd_transaction_start(store->driver, store->pool, store->handle, &trans);
-    if (status != 0) {
+     * instead of deadlocking when a reader later wants to write. While
+     * another connection writes, the driver tries for about 1.6 s and
+     * answers SQLITE_BUSY; then it is asked again here, holding nothing.
+     * (A busy timeout inside SQLite would wait holding apr_dbd's mutex,
+     * which every SQLite call of the process takes: the thread that holds
+     * the lock could not finish, and the process stalls.) */
+    for (;;) {
+        trans = NULL;
+        status = apr_dbd_transaction_start(store->driver, store->pool, store->handle, &trans);
+        if (status == 0) {
+            break;
+        }
         store->error = apr_psprintf(store->pool, "begin: %s", database_message(store, status));
         if (trans) {
             /* Detaches the half-made transaction from the handle. */
             apr_dbd_transaction_mode_set(store->driver, trans, APR_DBD_TRANSACTION_ROLLBACK);
             apr_dbd_transaction_end(store->driver, store->pool, trans);
         }
-        return OCCI_STORE_ERROR;
+        if (status != SQLITE_BUSY_STATUS || strcmp(apr_dbd_name(store->driver), "sqlite3")
+            || apr_time_now() >= deadline) {
+            return OCCI_STORE_ERROR;
+        }
+        apr_sleep(apr_time_from_msec(10));
     }
     store->trans = trans;
     store->failed = 0;

@@ -264,12 +264,17 @@ is $res->code, 503, 'creating while it is away: 503';
 is_deeply [grep { length } split /\r?\n/,
            occi_request(GET => '/compute/', [Accept => 'text/uri-list'])->content], [$diskvm],
     'and nothing was stored: the collection lists only the compute made before';
+# Every child says so (each request on a connection of its own).
+my @codes = map { json_request(GET => $diskvm)->code } 1 .. 20;
+is_deeply [grep { $_ != 503 } @codes], [], '20 reads, 503 from every child';
 
 # It comes back: the connection is opened again.
 system("t/hypervisor/hypervisor.sh start '$dir' >/dev/null 2>&1");
 $res = json_request(GET => $diskvm);
 is $res->code, 200, 'the hypervisor is back: 200' or diag $res->content;
 is decode_json_body($res)->{attributes}{'occi.compute.state'}, 'inactive', 'with the live state';
+@codes = map { json_request(GET => $diskvm)->code } 1 .. 20;
+is_deeply [grep { $_ != 200 } @codes], [], 'every child connects again: 20 reads, 200';
 ok json_request(DELETE => $diskvm)->code =~ /^20[04]$/, 'DELETE the disk compute';
 unlike virsh('vol-list', $pool), qr/\Q$root\E/, 'its root volume is gone';
 
