@@ -9,7 +9,8 @@ packages="apache2 apache2-dev libapr1-dev libaprutil1-dev libaprutil1-dbd-sqlite
 libaprutil1-dbd-pgsql libjson-c-dev libvirt-dev autoconf automake libtool pkg-config \
 build-essential libapache2-mod-perl2 libwww-perl sqlite3 postgresql \
 libvirt-daemon-system libvirt-daemon-system-sysv libvirt-daemon libvirt-daemon-driver-qemu \
-libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables iproute2 genisoimage curl openssl"
+libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables iproute2 genisoimage curl openssl \
+wrk valgrind"
 
 missing=""
 for package in $packages; do

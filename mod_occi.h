@@ -10,8 +10,8 @@
  *   mod_occi_entities.c   entities: creation, changes, deletion, membership
  *   mod_occi_collections.c  the members of collections: filters, pages
  *   mod_occi_actions.c    actions, and the OS templates save makes
- *   mod_occi_hypervisor.c the hypervisor's errors and live states in requests, and
- *                         the intents that outlive a killed process
+ *   mod_occi_hypervisor.c the hypervisor's errors and live states in requests
+ *   mod_occi_intents.c    the intents that outlive a killed process
  */
 #ifndef MOD_OCCI_H
 #define MOD_OCCI_H
@@ -215,6 +215,8 @@ int occi_observe(occi_request *req, apr_array_header_t *entities);
 
 /* An entity standing for a link's source, with only its id. */
 occi_entity *occi_link_source(apr_pool_t *pool, const occi_entity *link);
+
+/* ---- Intents (mod_occi_intents.c) ------------------------------------ */
 
 /* Intents: a change about to be made on the hypervisor and in the store,
  * recorded on the local disk until the store has committed or rolled

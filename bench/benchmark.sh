@@ -35,7 +35,7 @@ done
 # Everything under one directory that httpd's children can read.
 work=$(mktemp -d /tmp/mod_occi-bench.XXXXXX)
 chmod 755 "$work"
-mkdir -p "$work/htdocs/static" "$work/data" "$work/logs" "$work/run"
+mkdir -p "$work/htdocs/static" "$work/data" "$work/logs" "$work/run" "$work/callgrind"
 child_user=""
 if [ "$(id -u)" = 0 ]; then
     child_user=www-data
@@ -81,7 +81,6 @@ MaxKeepAliveRequests 0
 DBDriver sqlite3
 DBDParams "$work/data/occi.sqlite"
 DBDInitSQL "PRAGMA journal_mode=WAL"
-DBDInitSQL "PRAGMA busy_timeout=10000"
 Include "$src_dir/conf/templates.conf"
 OCCILibvirtURI "test://$work/libvirt-test-host.xml"
 # Large batches keep loading a hundred thousand entities short.
@@ -100,10 +99,10 @@ CONF
 httpd_pid=""
 cleanup() {
     if [ -f "$work/run/httpd.pid" ]; then
-        "$httpd" -d "$work" -f "$conf" -k stop 2>/dev/null || true
+        "$httpd" -d "$work" -f "$conf" -k stop >/dev/null 2>&1 || true
         for _ in $(seq 50); do [ -f "$work/run/httpd.pid" ] || break; sleep 0.2; done
     fi
-    rm -rf "$work"
+    [ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -262,15 +261,18 @@ done
 rss_after=$(children_rss)
 
 # ---- Instructions per GET, from callgrind ---------------------------------
-# httpd -X under callgrind, counting inside ap_process_request: one run
-# makes a compute and reads it twice, one does the same and then reads it
+# httpd -X under callgrind, counting inside ap_process_async_request (where
+# the event MPM handles a request): one run makes a compute and reads it twice, one does the same and then reads it
 # $callgrind_requests times more; the difference is the cost of those GETs.
 # (callgrind_control cannot reach a process that waits in epoll here, and
 # waiting for the port only connects, which processes no request.)
 callgrind_run() {
-    local reads=$1 out="$work/callgrind.$1" pid measured urls=()
+    local reads=$1 out="$work/callgrind/out.$1" pid measured urls=()
+    # Made beforehand for httpd's user, who writes it after dropping root.
+    : > "$out"
+    [ -z "$child_user" ] || chown "$child_user" "$out"
     valgrind --tool=callgrind --callgrind-out-file="$out" \
-        --collect-atstart=no --toggle-collect=ap_process_request \
+        --collect-atstart=no --toggle-collect=ap_process_async_request \
         "$httpd" -X -d "$work" -f "$conf" >"$work/valgrind.log" 2>&1 &
     pid=$!
     for _ in $(seq 600); do

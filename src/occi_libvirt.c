@@ -1334,12 +1334,31 @@ occi_hv_status occi_hypervisor_delete_saved(occi_hypervisor *hv, apr_pool_t *poo
 
 /* ---- Observing ----------------------------------------------------- */
 
-/* The UUID strings of all domains -> their current state, read in one
- * call. Values are "state\nmessage". */
 /* Up to this many domains are looked up one by one; more are listed in
  * one call. One GET of a compute should not list the whole hypervisor. */
 #define DOMAIN_LOOKUPS_MAX 4
 
+/* More are looked up one by one too while the hypervisor holds more than
+ * this many times as many domains: a page of 100 in a cloud of 100,000
+ * must cost the same as in a cloud of 100, not a listing of everything. */
+#define DOMAIN_LISTING_RATIO 2
+
+/* Whether looking up each of wanted costs less than listing them all. */
+static int lookups_are_cheaper(virConnectPtr connection, int wanted)
+{
+    int active, inactive;
+
+    if (wanted <= DOMAIN_LOOKUPS_MAX) {
+        return 1;
+    }
+    active = virConnectNumOfDomains(connection);
+    inactive = virConnectNumOfDefinedDomains(connection);
+    return active >= 0 && inactive >= 0
+           && (long)active + inactive > (long)wanted * DOMAIN_LISTING_RATIO;
+}
+
+/* The UUID strings of the wanted domains (or of all) -> their current
+ * state. Values are "state\nmessage". */
 static occi_hv_status domain_states(virConnectPtr connection, apr_pool_t *pool,
                                     const apr_array_header_t *wanted, apr_hash_t **states,
                                     occi_hv_error *error)
@@ -1348,7 +1367,7 @@ static occi_hv_status domain_states(virConnectPtr connection, apr_pool_t *pool,
     int n, i;
 
     *states = apr_hash_make(pool);
-    if (wanted->nelts <= DOMAIN_LOOKUPS_MAX) {
+    if (lookups_are_cheaper(connection, wanted->nelts)) {
         for (i = 0; i < wanted->nelts; i++) {
             const char *id = APR_ARRAY_IDX(wanted, i, const char *);
             virDomainPtr domain = virDomainLookupByUUIDString(connection, id);

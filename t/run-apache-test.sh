@@ -292,19 +292,35 @@ if [ -z "${OCCI_TEST_DATABASES:-}" ] || [ "${OCCI_TEST_HYPERVISORS:-}" ]; then
     done
 fi
 
-# The load test in its short form: 10 clients for 5 s with kills, against
-# an httpd, a libvirtd and a store of its own, all stopped when it ends.
-# OCCI_TEST_LOAD=0 leaves it out.
-load_passed=0
-load_failed=0
-if [ "${OCCI_TEST_LOAD:-1}" != 0 ]; then
-    echo "==== load smoke test (t/load/load.pl --smoke)"
+# Short forms of the make targets that are not tests, so that they cannot
+# rot: the load test (10 clients for 5 s with kills, against an httpd, a
+# libvirtd and a store of its own) and the benchmark (a second per row).
+# Each starts what it needs and stops it. OCCI_TEST_LOAD=0 and
+# OCCI_TEST_BENCH=0 leave them out.
+smoke_passed=0
+smoke_failed=0
+smoke() {
+    local name=$1 result
+    shift
+    echo "==== $name"
     set +e
-    perl t/load/load.pl --smoke --httpd "$httpd" --modules "$modules_dir" --build "$build_dir" \
-        2>&1 | tee t/logs/load-smoke.out
+    "$@" 2>&1 | tee "t/logs/$name.out"
     result=${PIPESTATUS[0]}
     set -e
-    if [ "$result" = 0 ]; then load_passed=1; else load_failed=1; status=1; fi
+    if [ "$result" = 0 ]; then
+        smoke_passed=$((smoke_passed + 1))
+    else
+        smoke_failed=$((smoke_failed + 1))
+        status=1
+    fi
+}
+if [ "${OCCI_TEST_LOAD:-1}" != 0 ]; then
+    smoke load-smoke perl t/load/load.pl --smoke --httpd "$httpd" --modules "$modules_dir" \
+        --build "$build_dir"
+fi
+if [ "${OCCI_TEST_BENCH:-1}" != 0 ]; then
+    smoke bench-smoke env BENCH_SMOKE=1 bash bench/benchmark.sh "$httpd" "$modules_dir" \
+        "$build_dir" "$src_dir"
 fi
 
 # One closing line for the unit tests and every run of the suite together.
@@ -312,6 +328,6 @@ unit_passed=$(cat t/unit/*.trs 2>/dev/null | grep -c '^:test-result: PASS' || tr
 unit_failed=$(cat t/unit/*.trs 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)' || true)
 echo "unit tests: $unit_passed passed, $unit_failed failed"
 echo "Apache::Test (every store and hypervisor): $((suite_total - suite_failed)) passed, $suite_failed failed"
-echo "load smoke test: $load_passed passed, $load_failed failed"
-echo "total: $((unit_passed + suite_total - suite_failed + load_passed)) passed, $((unit_failed + suite_failed + load_failed)) failed"
+echo "smoke runs of make load and make bench: $smoke_passed passed, $smoke_failed failed"
+echo "total: $((unit_passed + suite_total - suite_failed + smoke_passed)) passed, $((unit_failed + suite_failed + smoke_failed)) failed"
 exit "$status"
