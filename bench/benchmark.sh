@@ -262,8 +262,9 @@ rss_after=$(children_rss)
 
 # ---- Instructions per GET, from callgrind ---------------------------------
 # httpd -X under callgrind, counting inside ap_process_async_request (where
-# the event MPM handles a request): one run makes a compute and reads it twice, one does the same and then reads it
-# $callgrind_requests times more; the difference is the cost of those GETs.
+# the event MPM handles a request): one run makes a compute and reads it
+# twice, one does the same and then reads it $callgrind_requests times more;
+# the difference is the cost of those GETs.
 # (callgrind_control cannot reach a process that waits in epoll here, and
 # waiting for the port only connects, which processes no request.)
 callgrind_run() {
