@@ -1368,54 +1368,41 @@ static occi_hv_status domain_states(virConnectPtr connection, apr_pool_t *pool,
     return OCCI_HV_OK;
 }
 
-static occi_hv_status network_states(virConnectPtr connection, apr_pool_t *pool,
-                                     apr_hash_t **states, occi_hv_error *error)
+/* The state of network id ("active" or "inactive"), or NULL in *state when
+ * the hypervisor has no such network. Looked up by itself, as domains
+ * are: the cost of a page does not grow with the hypervisor. */
+static occi_hv_status network_state(virConnectPtr connection, apr_pool_t *pool, const char *id,
+                                    const char **state, occi_hv_error *error)
 {
-    virNetworkPtr *networks = NULL;
-    int n = virConnectListAllNetworks(connection, &networks, 0), i;
+    virNetworkPtr network = virNetworkLookupByUUIDString(connection, id);
+    virErrorPtr last;
 
-    if (n < 0) {
-        return fail_libvirt(pool, error, "listing the networks");
+    *state = NULL;
+    if (!network) {
+        last = virGetLastError();
+        return last && last->code == VIR_ERR_NO_NETWORK
+               ? OCCI_HV_OK : fail_libvirt(pool, error, "looking up the network");
     }
-    *states = apr_hash_make(pool);
-    for (i = 0; i < n; i++) {
-        char uuid[VIR_UUID_STRING_BUFLEN];
-
-        if (virNetworkGetUUIDString(networks[i], uuid) == 0) {
-            apr_hash_set(*states, apr_pstrdup(pool, uuid), APR_HASH_KEY_STRING,
-                         virNetworkIsActive(networks[i]) == 1 ? "active" : "inactive");
-        }
-        virNetworkFree(networks[i]);
-    }
-    free(networks);
+    *state = virNetworkIsActive(network) == 1 ? "active" : "inactive";
+    virNetworkFree(network);
     return OCCI_HV_OK;
 }
 
-static occi_hv_status volume_names(occi_hypervisor *hv, virConnectPtr connection,
-                                   apr_pool_t *pool, apr_hash_t **names, occi_hv_error *error)
+/* Whether the storage pool holds the volume named name, in *exists; a
+ * failure to ask is an error, unlike for volume_exists. */
+static occi_hv_status volume_in_pool(virStoragePoolPtr storage_pool, apr_pool_t *pool,
+                                    const char *name, int *exists, occi_hv_error *error)
 {
-    virStoragePoolPtr storage_pool = open_pool(hv, connection, pool, error);
-    virStorageVolPtr *volumes = NULL;
-    int n, i;
+    virStorageVolPtr volume = virStorageVolLookupByName(storage_pool, name);
+    virErrorPtr last;
 
-    if (!storage_pool) {
-        return error->status;
+    *exists = volume != NULL;
+    if (!volume) {
+        last = virGetLastError();
+        return last && last->code == VIR_ERR_NO_STORAGE_VOL
+               ? OCCI_HV_OK : fail_libvirt(pool, error, "looking up the volume");
     }
-    n = virStoragePoolListAllVolumes(storage_pool, &volumes, 0);
-    virStoragePoolFree(storage_pool);
-    if (n < 0) {
-        return fail_libvirt(pool, error, "listing the volumes of the pool");
-    }
-    *names = apr_hash_make(pool);
-    for (i = 0; i < n; i++) {
-        const char *name = virStorageVolGetName(volumes[i]);
-
-        if (name) {
-            apr_hash_set(*names, apr_pstrdup(pool, name), APR_HASH_KEY_STRING, "");
-        }
-        virStorageVolFree(volumes[i]);
-    }
-    free(volumes);
+    virStorageVolFree(volume);
     return OCCI_HV_OK;
 }
 
@@ -1449,7 +1436,8 @@ static occi_hv_status observe_on(occi_hypervisor *hv, virConnectPtr connection,
                                  apr_pool_t *pool, apr_array_header_t *entities,
                                  occi_hv_error *error)
 {
-    apr_hash_t *domains = NULL, *networks = NULL, *volumes = NULL;
+    apr_hash_t *domains = NULL;
+    virStoragePoolPtr storage_pool = NULL;
     apr_array_header_t *wanted = wanted_domains(pool, entities);
     occi_hv_status status = OCCI_HV_OK;
     int i;
@@ -1498,24 +1486,33 @@ static occi_hv_status observe_on(occi_hypervisor *hv, virConnectPtr connection,
         else if (!strcmp(kind, KIND("network"))) {
             const char *found;
 
-            if (!networks && (status = network_states(connection, pool, &networks, error))) {
+            if ((status = network_state(connection, pool, entity->id, &found, error))) {
                 break;
             }
-            found = apr_hash_get(networks, entity->id, APR_HASH_KEY_STRING);
             set_state(pool, entity, "occi.network.state", found ? found : "error",
                       found ? NULL : "the network is gone from the hypervisor");
         }
         else if (!strcmp(kind, KIND("storage"))) {
-            if (!volumes && (status = volume_names(hv, connection, pool, &volumes, error))) {
+            int exists;
+
+            if (!storage_pool && !(storage_pool = open_pool(hv, connection, pool, error))) {
+                status = error->status;
+                break;
+            }
+            if ((status = volume_in_pool(storage_pool, pool, volume_name(pool, entity->id),
+                                         &exists, error))) {
                 break;
             }
             /* Volumes have no state of their own: online and offline are
              * kept as the client set them, unless the volume is gone. */
-            if (!apr_hash_get(volumes, volume_name(pool, entity->id), APR_HASH_KEY_STRING)) {
+            if (!exists) {
                 set_state(pool, entity, "occi.storage.state", "error",
                           "the volume is gone from the storage pool");
             }
         }
+    }
+    if (storage_pool) {
+        virStoragePoolFree(storage_pool);
     }
     return status;
 }
