@@ -90,9 +90,29 @@ static int parse_quality(const char *value, int *quality)
     return 0;
 }
 
+/* The first c in s outside quoted-strings, or NULL: a parameter value
+ * may be a quoted-string (RFC 7231 §3.1.1.1) holding ',' or ';'. */
+static char *find_unquoted(const char *s, char c)
+{
+    int quoted = 0;
+
+    for (; *s; s++) {
+        if (quoted && *s == '\\' && s[1]) {
+            s++;
+        }
+        else if (*s == '"') {
+            quoted = !quoted;
+        }
+        else if (!quoted && *s == c) {
+            return (char *)s;
+        }
+    }
+    return NULL;
+}
+
 static const char *parse_range(apr_pool_t *pool, char *text, media_range *range)
 {
-    char *params = strchr(text, ';');
+    char *params = find_unquoted(text, ';');
     char *slash, *end;
 
     if (params) {
@@ -131,7 +151,7 @@ static const char *parse_range(apr_pool_t *pool, char *text, media_range *range)
         range->specificity = strcmp(range->subtype, "*") ? 2 : 1;
     }
     while (params) {
-        char *next = strchr(params, ';');
+        char *next = find_unquoted(params, ';');
         char *eq;
 
         if (next) {
@@ -159,7 +179,7 @@ const char *occi_accept_parse(apr_pool_t *pool, const char *value, occi_accept *
 
     parsed->ranges = apr_array_make(pool, 8, sizeof(media_range));
     while (*p) {
-        const char *end = strchr(p, ',');
+        const char *end = find_unquoted(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         char *item = apr_pstrmemdup(pool, p, len);
         const char *error;

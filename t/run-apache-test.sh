@@ -7,6 +7,8 @@
 # Usage: run-apache-test.sh APXS HTTPD HTTPD_MODULES_DIR BUILD_DIR SRC_DIR [TEST.PL options]
 # OCCI_TEST_DATABASES="sqlite3 pgsql https" chooses the runs (default all
 # three; https is part of the suite over TLS, on SQLite; none runs none).
+# OCCI_TEST_ASAN_RUNTIME=/path/libasan.so runs httpd under the sanitizers
+# (make check sets it after ./configure --enable-sanitizers).
 set -e
 apxs=$1 httpd=$2 modules_dir=$3 build_dir=$4 src_dir=$5
 shift 5
@@ -33,6 +35,61 @@ CONF
 mkdir -p t/logs
 work=$(mktemp -d /tmp/occi-test.XXXXXX)
 chmod 755 "$work"
+
+# Under --enable-sanitizers configure names the ASan runtime: httpd is not
+# built with ASan, so a wrapper preloads the runtime into httpd (and into
+# nothing else the tests start). Children die at the first report
+# (detect_leaks=0: httpd frees its pools only by exiting); reports land in
+# t/logs/sanitizer/, and any report fails the run.
+sanitizer_dir=
+suite_runs=0
+if [ -n "${OCCI_TEST_ASAN_RUNTIME:-}" ]; then
+    sanitizer_dir="$src_dir/t/logs/sanitizer"
+    rm -rf "$sanitizer_dir"
+    mkdir -p "$sanitizer_dir"
+    chmod 1777 "$sanitizer_dir"          # the children write as nobody
+    # ASan wraps the XDR functions, which libvirt takes from libtirpc; when
+    # libtirpc arrives only with the module, after ASan started, the
+    # wrappers have nothing to call and the first libvirt call jumps to 0.
+    # Preloaded too, libtirpc is there when ASan looks.
+    preload="$OCCI_TEST_ASAN_RUNTIME"
+    tirpc=$(ldd "$build_dir/.libs/mod_occi.so" 2>/dev/null | awk '$1 ~ /^libtirpc/ { print $3 }')
+    preload="$preload${tirpc:+:$tirpc}"
+    cat > "$work/httpd" <<WRAPPER
+#!/bin/sh
+LD_PRELOAD="$preload\${LD_PRELOAD:+:\$LD_PRELOAD}" \\
+ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:allow_user_segv_handler=0:log_path=$sanitizer_dir/asan" \\
+UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$sanitizer_dir/ubsan" \\
+exec "$httpd" "\$@"
+WRAPPER
+    chmod 755 "$work/httpd"
+    httpd="$work/httpd"
+    echo "==== sanitizers: httpd runs with $preload preloaded"
+fi
+
+# Names the reports of the run just ended after it ("run2-pgsql"),
+# copies sanitizer lines from its error_log beside them, and fails when
+# there are any.
+sanitizer_scan() {
+    local label=$1 report found=0
+    [ -n "$sanitizer_dir" ] || return 0
+    if grep -qE 'ERROR: AddressSanitizer|runtime error:' t/logs/error_log 2>/dev/null; then
+        grep -E -A 30 'ERROR: AddressSanitizer|runtime error:' t/logs/error_log \
+            > "$sanitizer_dir/$label-error_log"
+    fi
+    for report in "$sanitizer_dir"/asan.* "$sanitizer_dir"/ubsan.* "$sanitizer_dir/$label-error_log"; do
+        [ -f "$report" ] || continue
+        found=1
+        case "$report" in
+        */asan.*|*/ubsan.*) mv "$report" "$sanitizer_dir/$label-${report##*/}"
+                            report="$sanitizer_dir/$label-${report##*/}" ;;
+        esac
+        echo "==== sanitizer report $report:"
+        head -n 40 "$report"
+    done
+    return "$found"
+}
+
 pg_ctl=$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -n 1)
 pg_bin=$(dirname "${pg_ctl:-/nonexistent/pg_ctl}")
 pg_dir="$work/pgsql"
@@ -148,7 +205,10 @@ CONF
     # -port select: another suite running on this machine must not collide.
     perl t/TEST.PL -apxs "$apxs" -httpd "$httpd" -port select \
         -httpd_conf "$src_dir/t/conf/httpd-modules.conf" "$@" 2>&1 | tee "t/logs/apache-test-$driver.out"
-    return "${PIPESTATUS[0]}"
+    local result=${PIPESTATUS[0]}
+    suite_runs=$((suite_runs + 1))
+    sanitizer_scan "run$suite_runs-$driver" || result=1
+    return "$result"
 }
 
 suite_total=0
@@ -327,8 +387,8 @@ if [ "${OCCI_TEST_BENCH:-1}" != 0 ]; then
 fi
 
 # One closing line for the unit tests and every run of the suite together.
-unit_passed=$(cat t/unit/*.trs 2>/dev/null | grep -c '^:test-result: PASS' || true)
-unit_failed=$(cat t/unit/*.trs 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)' || true)
+unit_passed=$(cat t/unit/*.trs fuzz/*.trs 2>/dev/null | grep -c '^:test-result: PASS' || true)
+unit_failed=$(cat t/unit/*.trs fuzz/*.trs 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)' || true)
 echo "unit tests: $unit_passed passed, $unit_failed failed"
 echo "Apache::Test (every store and hypervisor): $((suite_total - suite_failed)) passed, $suite_failed failed"
 echo "smoke runs of make load and make bench: $smoke_passed passed, $smoke_failed failed"

@@ -176,6 +176,13 @@ static void test_errors(apr_pool_t *pool)
              "a type with a non-token character is refused");
     tap_is_str(occi_accept_parse(pool, "text/plain;q=1.000, text/occi;q=0.", &accept), NULL,
                "q=1.000 and q=0. are valid");
+    tap_is_int(quality(pool, "text/plain;foo=\"a,b\";q=0.5, application/json",
+                       OCCI_MEDIA_TEXT_PLAIN), 500,
+               "a quoted parameter value may hold a comma");
+    tap_is_int(quality(pool, "text/plain;foo=\"a,b\";q=0.5, application/json",
+                       OCCI_MEDIA_JSON), 1000, "the range after it is read");
+    tap_is_int(quality(pool, "text/plain;foo=\"x;q=0\\\";q=0\"", OCCI_MEDIA_TEXT_PLAIN), 1000,
+               "';' and an escaped quote inside a quoted value do not start a parameter");
 
     many = repeated(pool, "text/plain", 10000);
     start = apr_time_now();
