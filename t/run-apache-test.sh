@@ -204,7 +204,8 @@ CONF
     perl t/TEST.PL -clean >/dev/null 2>&1 || true
     # -port select: another suite running on this machine must not collide.
     perl t/TEST.PL -apxs "$apxs" -httpd "$httpd" -port select \
-        -httpd_conf "$src_dir/t/conf/httpd-modules.conf" "$@" 2>&1 | tee "t/logs/apache-test-$driver.out"
+        -httpd_conf "$src_dir/t/conf/httpd-modules.conf" "$@" 2>&1 \
+        | tee "t/logs/${suite_log:-apache-test-$driver}.out"
     local result=${PIPESTATUS[0]}
     suite_runs=$((suite_runs + 1))
     sanitizer_scan "run$suite_runs-$driver" || result=1
@@ -277,10 +278,10 @@ for database in ${OCCI_TEST_DATABASES:-sqlite3 pgsql https}; do
         mkdir -p "$work/sqlite-https"
         [ "$(id -u)" = 0 ] && chown nobody "$work/sqlite-https"
         set +e
-        OCCI_TEST_HTTPS="$tls" run_suite sqlite3 "$work/sqlite-https/occi.sqlite" "$@" $https_tests
+        OCCI_TEST_HTTPS="$tls" suite_log=apache-test-https \
+            run_suite sqlite3 "$work/sqlite-https/occi.sqlite" "$@" $https_tests
         result=$?
         set -e
-        mv t/logs/apache-test-sqlite3.out t/logs/apache-test-https.out
         ;;
     esac
     count_results "t/logs/apache-test-$database.out" "$result"
@@ -322,10 +323,10 @@ if [ -z "${OCCI_TEST_DATABASES:-}" ] || [ "${OCCI_TEST_HYPERVISORS:-}" ]; then
             write_backend "test://$work/libvirt-test-host.xml"
             mkdir -p "$work/sqlite-test" && chown nobody "$work/sqlite-test" 2>/dev/null || true
             set +e
-            run_suite sqlite3 "$work/sqlite-test/occi.sqlite" "$@" t/libvirt/*.t
+            suite_log=apache-test-libvirt-test \
+                run_suite sqlite3 "$work/sqlite-test/occi.sqlite" "$@" t/libvirt/*.t
             result=$?
             set -e
-            mv t/logs/apache-test-sqlite3.out t/logs/apache-test-libvirt-test.out
             count_results t/logs/apache-test-libvirt-test.out "$result"
             ;;
         qemu)
@@ -342,10 +343,10 @@ if [ -z "${OCCI_TEST_DATABASES:-}" ] || [ "${OCCI_TEST_HYPERVISORS:-}" ]; then
                 export OCCI_TEST_LIBVIRT_URI="$uri" OCCI_TEST_STORAGE_POOL=occi \
                     OCCI_TEST_HYPERVISOR_DIR="$work/hv"
                 set +e
-                run_suite sqlite3 "$work/sqlite-qemu/occi.sqlite" "$@" t/hypervisor/*.t
+                suite_log=apache-test-libvirt-qemu \
+                    run_suite sqlite3 "$work/sqlite-qemu/occi.sqlite" "$@" t/hypervisor/*.t
                 result=$?
                 set -e
-                mv t/logs/apache-test-sqlite3.out t/logs/apache-test-libvirt-qemu.out
                 t/hypervisor/hypervisor.sh stop "$work/hv" >/dev/null 2>&1 || true
             fi
             count_results t/logs/apache-test-libvirt-qemu.out "$result"
