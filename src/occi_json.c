@@ -262,8 +262,12 @@ static const char *check_members(apr_pool_t *pool, const char *text, apr_size_t 
             char *name;
             int has_nul = 0;
 
-            while (text[end] != '"') {
+            while (end < len && text[end] != '"') {
                 end += text[end] == '\\' ? 2 : 1;
+            }
+            if (end >= len) {
+                return apr_psprintf(pool, "the JSON document is malformed at byte %lu: "
+                                    "a string does not end", (unsigned long)i);
             }
             name = apr_palloc(pool, expect_name ? end - i : 1);
             for (i++; text[i] != '"'; i++) {
@@ -276,9 +280,18 @@ static const char *check_members(apr_pool_t *pool, const char *text, apr_size_t 
                 i++;
                 if (text[i] != 'u') {
                     const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t";
+                    const char *escape = text[i] ? strchr(from, text[i]) : NULL;
 
-                    n = put(name, n, expect_name, to[strchr(from, text[i]) - from]);
+                    if (!escape) {
+                        return apr_psprintf(pool, "the JSON document is malformed at byte %lu: "
+                                            "an unknown escape", (unsigned long)i - 1);
+                    }
+                    n = put(name, n, expect_name, to[escape - from]);
                     continue;
+                }
+                if (i + 4 >= end) {
+                    return apr_psprintf(pool, "the JSON document is malformed at byte %lu: "
+                                        "a short \\u escape", (unsigned long)i - 1);
                 }
                 code = hex4(text + i + 1);
                 i += 4;
@@ -287,7 +300,7 @@ static const char *check_members(apr_pool_t *pool, const char *text, apr_size_t 
                                         "\\u%04x at byte %lu", code, (unsigned long)i - 5);
                 }
                 if (code >= 0xd800 && code <= 0xdbff) {
-                    unsigned low = i + 6 < len && text[i + 1] == '\\' && text[i + 2] == 'u'
+                    unsigned low = i + 6 < end && text[i + 1] == '\\' && text[i + 2] == 'u'
                                        ? hex4(text + i + 3) : 0;
 
                     if (low < 0xdc00 || low > 0xdfff) {
@@ -331,6 +344,12 @@ static const char *check_members(apr_pool_t *pool, const char *text, apr_size_t 
                 }
                 apr_hash_set(objects[depth - 1], name, (apr_ssize_t)n, name);
             }
+        }
+        else if (c == '\'') {
+            /* json-c takes single-quoted strings even in strict mode;
+             * JSON has none (and this scan would not know where they end). */
+            return apr_psprintf(pool, "the JSON document is malformed at byte %lu: strings "
+                                "are written in double quotes", (unsigned long)i);
         }
         else {
             i++;

@@ -308,6 +308,10 @@ static void test_hostile(apr_pool_t *pool)
             "unpaired surrogate \\ud800", "a lone high surrogate");
     refused(pool, "{\"term\":\"x\",\"scheme\":\"s#\",\"title\":\"\\udfff\\ud800\"}",
             "unpaired surrogate \\udfff", "a low surrogate before a high one");
+    refused(pool, "{'W]\"':1}", "strings are written in double quotes",
+            "a single-quoted member name holding a double quote (json-c takes it)");
+    refused(pool, "{\"term\":'x',\"scheme\":\"s#\"}", "the JSON document is malformed",
+            "a single-quoted value");
     {
         const char *paired = "{\"term\":\"x\",\"scheme\":\"s#\","
                              "\"title\":\"\\ud83d\\ude00 \\\"x\\\" \\\\\"}";
