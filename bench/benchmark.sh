@@ -43,6 +43,9 @@ if [ "$(id -u)" = 0 ]; then
 fi
 port=$(perl -MIO::Socket::INET -e \
     'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport')
+# A second port whose virtual host has no hypervisor: the store's own cost.
+store_port=$(perl -MIO::Socket::INET -e \
+    'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport')
 base="http://127.0.0.1:$port"
 api="$base/occi"
 cp "$src_dir/conf/libvirt-test-host.xml" "$work/libvirt-test-host.xml"
@@ -94,6 +97,10 @@ DocumentRoot "$work/htdocs"
 <Location /occi/>
     SetHandler occi
 </Location>
+Listen 127.0.0.1:$store_port
+<VirtualHost 127.0.0.1:$store_port>
+    OCCILibvirtURI none
+</VirtualHost>
 CONF
 
 httpd_pid=""
@@ -214,6 +221,9 @@ wrk.body = '{"kind":"http://schemas.ogf.org/occi/infrastructure#compute","title"
 LUA
 read -r create_rate create_p99 _ < <(run_wrk "$api/compute/" -s "$work/create.lua")
 row "POST create a compute (JSON)" "$create_rate" "$create_p99"
+read -r store_rate store_p99 _ < <(run_wrk "http://127.0.0.1:$store_port/occi/compute/" \
+    -s "$work/create.lua")
+row "  the same without a hypervisor (the store)" "$store_rate" "$store_p99"
 # Restart, on one of 100 started computes in turn, so that connections
 # seldom meet on the same one.
 curl -sf -H 'Accept: text/uri-list' "$api/compute/?page=1&number=100" |
