@@ -567,6 +567,21 @@ static occi_hv_status make_on_hypervisor(occi_request *req, apr_array_header_t *
  * or nothing: the hypervisor first (it may choose attributes, such as a
  * MAC address, that the store keeps), then the rows, then the commit;
  * a failure anywhere undoes what the hypervisor made. */
+/* Whether any of entities is a link or carries inline links. */
+static int has_links(occi_request *req, const apr_array_header_t *entities)
+{
+    int i;
+
+    for (i = 0; i < entities->nelts; i++) {
+        const occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+
+        if (entity->links->nelts > 0 || occi_kind_is_link(req->model, entity->kind)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int insert_entities(occi_request *req, apr_array_header_t *entities)
 {
     apr_array_header_t *made = apr_array_make(req->r->pool, 4, sizeof(hv_made));
@@ -602,8 +617,9 @@ static int insert_entities(occi_request *req, apr_array_header_t *entities)
         occi_intent_done(req, intent);
         return occi_refuse_hv(req, &hv_error);
     }
-    if (intent && status == OCCI_STORE_OK) {
-        /* Again, with what the hypervisor chose (a MAC finds a device). */
+    if (intent && status == OCCI_STORE_OK && has_links(req, entities)) {
+        /* Again, with what the hypervisor chose for links (a MAC finds
+         * a device); resources alone are found by their ids. */
         occi_intent_write(req, intent, "create", entities);
     }
     result = occi_store_finish(req, status, HTTP_CONFLICT,

@@ -1334,6 +1334,16 @@ occi_hv_status occi_hypervisor_delete_saved(occi_hypervisor *hv, apr_pool_t *poo
 
 /* ---- Observing ----------------------------------------------------- */
 
+/* After a lookup that found nothing: OK when libvirt says the object does
+ * not exist (absent_code), or the failure to ask, as error. */
+static occi_hv_status absent_or_failed(apr_pool_t *pool, int absent_code, const char *doing,
+                                       occi_hv_error *error)
+{
+    virErrorPtr last = virGetLastError();
+
+    return last && last->code == absent_code ? OCCI_HV_OK : fail_libvirt(pool, error, doing);
+}
+
 /* The UUID strings of the wanted domains -> their current state. Values
  * are "state\nmessage". Each is looked up by its UUID, whatever else the
  * hypervisor holds: a page of 100 in a cloud of 100,000 costs what it
@@ -1351,12 +1361,10 @@ static occi_hv_status domain_states(virConnectPtr connection, apr_pool_t *pool,
         const char *id = APR_ARRAY_IDX(wanted, i, const char *);
         virDomainPtr domain = virDomainLookupByUUIDString(connection, id);
         const char *message, *state;
-        virErrorPtr last;
 
         if (!domain) {
-            last = virGetLastError();
-            if (!last || last->code != VIR_ERR_NO_DOMAIN) {
-                return fail_libvirt(pool, error, "looking up the domain");
+            if (absent_or_failed(pool, VIR_ERR_NO_DOMAIN, "looking up the domain", error)) {
+                return error->status;
             }
             continue;                     /* vanished: not in the table */
         }
@@ -1375,13 +1383,10 @@ static occi_hv_status network_state(virConnectPtr connection, apr_pool_t *pool, 
                                     const char **state, occi_hv_error *error)
 {
     virNetworkPtr network = virNetworkLookupByUUIDString(connection, id);
-    virErrorPtr last;
 
     *state = NULL;
     if (!network) {
-        last = virGetLastError();
-        return last && last->code == VIR_ERR_NO_NETWORK
-               ? OCCI_HV_OK : fail_libvirt(pool, error, "looking up the network");
+        return absent_or_failed(pool, VIR_ERR_NO_NETWORK, "looking up the network", error);
     }
     *state = virNetworkIsActive(network) == 1 ? "active" : "inactive";
     virNetworkFree(network);
@@ -1394,13 +1399,10 @@ static occi_hv_status volume_in_pool(virStoragePoolPtr storage_pool, apr_pool_t 
                                     const char *name, int *exists, occi_hv_error *error)
 {
     virStorageVolPtr volume = virStorageVolLookupByName(storage_pool, name);
-    virErrorPtr last;
 
     *exists = volume != NULL;
     if (!volume) {
-        last = virGetLastError();
-        return last && last->code == VIR_ERR_NO_STORAGE_VOL
-               ? OCCI_HV_OK : fail_libvirt(pool, error, "looking up the volume");
+        return absent_or_failed(pool, VIR_ERR_NO_STORAGE_VOL, "looking up the volume", error);
     }
     virStorageVolFree(volume);
     return OCCI_HV_OK;
