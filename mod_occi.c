@@ -62,7 +62,14 @@ static void occi_child_init(apr_pool_t *pchild, server_rec *main_server)
         occi_server_conf *conf = occi_server_config(s);
         const occi_hypervisor_config *settings = occi_hypervisor_settings(pchild, s);
 
-        /* The connection itself is opened by the first request. */
+        /* libvirt wants its event loop before the first connection; the
+         * connection itself is opened by the first request. */
+        if (settings && !occi_hypervisor_events_running()
+            && !occi_hypervisor_start_events(pchild)) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server, OCCI_LOGNO(97)
+                         "cannot start libvirt's event loop; the state of every compute "
+                         "is asked of the hypervisor at every request");
+        }
         conf->hypervisor = settings ? occi_hypervisor_create(pchild, settings) : NULL;
     }
     occi_store_child_init(pchild, main_server);

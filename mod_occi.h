@@ -60,6 +60,7 @@ typedef struct {
     const char *libvirt_uri;              /* NULL: unset; "none": no hypervisor */
     const char *domain_type;              /* NULL: from the URI */
     const char *storage_pool;             /* NULL: unset */
+    int state_cache_seconds;              /* 0: unset; -1: Off */
     apr_hash_t *administrators;           /* user names; NULL: unset */
     int max_page_size;                    /* 0: unset */
     apr_off_t max_body_size;              /* 0: unset */
@@ -73,6 +74,7 @@ typedef struct {
 
 #define OCCI_DEFAULT_LIBVIRT_URI "test:///default"
 #define OCCI_DEFAULT_STORAGE_POOL "default"
+#define OCCI_DEFAULT_STATE_CACHE_SECONDS 10
 
 /* The scheme of the OS templates the save action makes. */
 const char *occi_saved_template_scheme(apr_pool_t *pool, server_rec *s);

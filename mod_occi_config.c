@@ -31,6 +31,8 @@ void *occi_merge_server_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
                                                    : parent->administrators;
     merged->libvirt_uri = child->libvirt_uri ? child->libvirt_uri : parent->libvirt_uri;
     merged->domain_type = child->domain_type ? child->domain_type : parent->domain_type;
+    merged->state_cache_seconds = child->state_cache_seconds ? child->state_cache_seconds
+                                                             : parent->state_cache_seconds;
     merged->storage_pool = child->storage_pool ? child->storage_pool : parent->storage_pool;
     merged->max_page_size = child->max_page_size ? child->max_page_size
                                                  : parent->max_page_size;
@@ -269,6 +271,9 @@ const occi_hypervisor_config *occi_hypervisor_settings(apr_pool_t *pool, server_
             APR_ARRAY_IDX(conf->os_templates, i, occi_template_decl).image;
     }
     config->os_images = images;
+    config->state_cache_seconds = conf->state_cache_seconds < 0 ? 0
+                                  : conf->state_cache_seconds ? conf->state_cache_seconds
+                                  : OCCI_DEFAULT_STATE_CACHE_SECONDS;
     return config;
 }
 
@@ -364,6 +369,23 @@ static const char *set_max_page_size(cmd_parms *cmd, void *dconf, const char *va
     return error;
 }
 
+static const char *set_state_cache(cmd_parms *cmd, void *dconf, const char *value)
+{
+    long long seconds;
+    const char *error;
+
+    if (!strcasecmp(value, "off")) {
+        occi_server_config(cmd->server)->state_cache_seconds = -1;
+        return NULL;
+    }
+    error = parse_size(cmd, value, 3600, &seconds);
+    if (error) {
+        return apr_pstrcat(cmd->pool, error, ", or Off", NULL);
+    }
+    occi_server_config(cmd->server)->state_cache_seconds = (int)seconds;
+    return NULL;
+}
+
 static const char *set_max_body_size(cmd_parms *cmd, void *dconf, const char *value)
 {
     long long size;
@@ -416,6 +438,9 @@ const command_rec occi_directives[] = {
                       "An OS template: name, title, and disk= or kernel= [initrd=] [cmdline=]"),
     AP_INIT_TAKE1("OCCILibvirtURI", set_libvirt_uri, NULL, RSRC_CONF,
                   "The hypervisor's libvirt URI, or none (default test:///default)"),
+    AP_INIT_TAKE1("OCCILibvirtStateCache", set_state_cache, NULL, RSRC_CONF,
+                  "Seconds a domain's state is trusted between the hypervisor's events, "
+                  "or Off (default 10)"),
     AP_INIT_TAKE1("OCCILibvirtDomainType", set_domain_type, NULL, RSRC_CONF,
                   "The domain type of computes: qemu, kvm, test... (default from the URI)"),
     AP_INIT_TAKE1("OCCIStoragePool", set_storage_pool, NULL, RSRC_CONF,

@@ -563,10 +563,6 @@ static occi_hv_status make_on_hypervisor(occi_request *req, apr_array_header_t *
     return OCCI_HV_OK;
 }
 
-/* Makes entities and their links on the hypervisor and in the store, all
- * or nothing: the hypervisor first (it may choose attributes, such as a
- * MAC address, that the store keeps), then the rows, then the commit;
- * a failure anywhere undoes what the hypervisor made. */
 /* Whether any of entities is a link or carries inline links. */
 static int has_links(occi_request *req, const apr_array_header_t *entities)
 {
@@ -582,45 +578,59 @@ static int has_links(occi_request *req, const apr_array_header_t *entities)
     return 0;
 }
 
+/* Makes entities and their links on the hypervisor and in the store, all
+ * or nothing: the hypervisor first (it may choose attributes, such as a
+ * MAC address, that the store keeps), then the rows, then the commit;
+ * a failure anywhere undoes what the hypervisor made. */
 static int insert_entities(occi_request *req, apr_array_header_t *entities)
 {
     apr_array_header_t *made = apr_array_make(req->r->pool, 4, sizeof(hv_made));
     /* Recorded first: a process killed before the commit leaves objects
      * on the hypervisor that another process then removes. */
     const char *intent = occi_intent_write(req, NULL, "create", entities);
-    occi_store_status status = occi_store_begin(req->store);
+    occi_store_status status = OCCI_STORE_OK;
     occi_hv_error hv_error;
     int i, j, result;
 
-    for (i = 0; status == OCCI_STORE_OK && i < entities->nelts; i++) {
+    /* The hypervisor's part is done before the transaction begins: on
+     * SQLite a transaction holds the database's only write lock, and
+     * defining a domain or copying a disk must not keep every other
+     * writer waiting. */
+    for (i = 0; i < entities->nelts; i++) {
         occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
 
         if (make_on_hypervisor(req, made, entity, NULL, &hv_error) != OCCI_HV_OK) {
             break;
         }
-        status = occi_store_insert(req->store, entity);
-        for (j = 0; status == OCCI_STORE_OK && j < entity->links->nelts; j++) {
-            occi_entity *link = APR_ARRAY_IDX(entity->links, j, occi_entity *);
-
-            if (make_on_hypervisor(req, made, link, entity, &hv_error) != OCCI_HV_OK) {
+        for (j = 0; j < entity->links->nelts; j++) {
+            if (make_on_hypervisor(req, made, APR_ARRAY_IDX(entity->links, j, occi_entity *),
+                                   entity, &hv_error) != OCCI_HV_OK) {
                 break;
             }
-            status = occi_store_insert(req->store, link);
         }
-        if (j < entity->links->nelts && status == OCCI_STORE_OK) {
-            break;                       /* a link failed on the hypervisor */
+        if (j < entity->links->nelts) {
+            break;
         }
     }
-    if (status == OCCI_STORE_OK && i < entities->nelts) {
-        occi_store_rollback(req->store);
+    if (i < entities->nelts) {
         undo_made(req, made);
         occi_intent_done(req, intent);
         return occi_refuse_hv(req, &hv_error);
     }
-    if (intent && status == OCCI_STORE_OK && has_links(req, entities)) {
+    if (intent && has_links(req, entities)) {
         /* Again, with what the hypervisor chose for links (a MAC finds
          * a device); resources alone are found by their ids. */
         occi_intent_write(req, intent, "create", entities);
+    }
+    status = occi_store_begin(req->store);
+    for (i = 0; status == OCCI_STORE_OK && i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+
+        status = occi_store_insert(req->store, entity);
+        for (j = 0; status == OCCI_STORE_OK && j < entity->links->nelts; j++) {
+            status = occi_store_insert(req->store, APR_ARRAY_IDX(entity->links, j,
+                                                                 occi_entity *));
+        }
     }
     result = occi_store_finish(req, status, HTTP_CONFLICT,
                                "an entity with one of these ids exists already");

@@ -53,9 +53,20 @@ typedef struct occi_hypervisor_config {
     const char *os_template_scheme;            /* scheme of the provider's OS templates */
     const char *saved_template_scheme;         /* scheme of saved OS templates */
     const apr_array_header_t *os_images;       /* occi_os_image */
+    int state_cache_seconds;   /* how long a domain's state is trusted
+                                * without news; 0: ask at every request */
 } occi_hypervisor_config;
 
 typedef struct occi_hypervisor occi_hypervisor;
+
+/* Starts the process's event loop thread, before any hypervisor is made,
+ * so that domain states can be cached until the hypervisor says they
+ * changed; it stops when pool is destroyed. 1 if it runs, 0 if it cannot
+ * (states are then asked for at every request). */
+int occi_hypervisor_start_events(apr_pool_t *pool);
+
+/* Whether that thread runs. */
+int occi_hypervisor_events_running(void);
 
 /* A hypervisor for this process; pool must outlive it (httpd's child
  * pool). Connects lazily. NULL if no mutex can be made. */

@@ -22,6 +22,7 @@
 
 #include "occi_hypervisor.h"
 #include "occi_cloudinit.h"
+#include "occi_domain_cache.h"
 #include "occi_json.h"
 #include "occi_buf.h"
 #include "occi_model.h"
@@ -41,7 +42,12 @@ struct occi_hypervisor {
     occi_hypervisor_config config;
     apr_thread_mutex_t *lock;      /* guards connection */
     virConnectPtr connection;
+    int lifecycle_callback;        /* on connection; -1: none */
+    occi_domain_cache *states;     /* NULL: states are asked for each time */
 };
+
+/* Domains whose state a process remembers at most: about 100 bytes each. */
+#define STATE_CACHE_CAPACITY 1024
 
 /* libvirt prints every error on stderr unless told otherwise; errors are
  * read with virGetLastError() (thread-local) instead. */
@@ -50,6 +56,8 @@ static void ignore_error(void *data, virErrorPtr error)
     (void)data;
     (void)error;
 }
+
+static apr_status_t close_hypervisor(void *data);
 
 occi_hypervisor *occi_hypervisor_create(apr_pool_t *pool, const occi_hypervisor_config *config)
 {
@@ -60,7 +68,13 @@ occi_hypervisor *occi_hypervisor_create(apr_pool_t *pool, const occi_hypervisor_
     }
     hv->pool = pool;
     hv->config = *config;
+    hv->lifecycle_callback = -1;
+    if (config->state_cache_seconds > 0) {
+        hv->states = occi_domain_cache_create(pool, STATE_CACHE_CAPACITY,
+                                              apr_time_from_sec(config->state_cache_seconds));
+    }
     virSetErrorFunc(NULL, ignore_error);
+    apr_pool_pre_cleanup_register(pool, hv, close_hypervisor);
     return hv;
 }
 
@@ -136,6 +150,87 @@ static occi_hv_status refuse(occi_hv_error *error, occi_hv_status status, const 
 
 /* ---- The connection ------------------------------------------------ */
 
+/* libvirt's word that a domain changed: its cached state is stale. Runs
+ * on the event loop thread. */
+static int domain_changed(virConnectPtr connection, virDomainPtr domain, int event,
+                          int detail, void *data)
+{
+    occi_hypervisor *hv = data;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+
+    (void)connection;
+    (void)event;
+    (void)detail;
+    if (virDomainGetUUIDString(domain, uuid) == 0) {
+        occi_domain_cache_forget(hv->states, uuid);
+    }
+    return 0;
+}
+
+/* The connection closed (the daemon went away): no more events come, so
+ * nothing cached can be trusted. Runs on the event loop thread, or in
+ * virConnectClose(): it must not take hv->lock. */
+static void connection_closed(virConnectPtr connection, int reason, void *data)
+{
+    occi_hypervisor *hv = data;
+
+    (void)reason;
+    occi_domain_cache_disable(hv->states, connection);
+}
+
+/* Asks a new connection for domain events; the cache is used only when
+ * they will come. hv->lock is held. */
+static void watch_domains(occi_hypervisor *hv, virConnectPtr connection)
+{
+    if (!hv->states || !occi_hypervisor_events_running()) {
+        return;
+    }
+    hv->lifecycle_callback = virConnectDomainEventRegisterAny(
+        connection, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+        VIR_DOMAIN_EVENT_CALLBACK(domain_changed), hv, NULL);
+    if (hv->lifecycle_callback < 0) {
+        return;
+    }
+    /* A remote daemon that stops answering is noticed within 20 s (and the
+     * cache turned off) even when no request is made; drivers without
+     * keepalive (the test driver) answer 1 and need none. */
+    virConnectSetKeepAlive(connection, 5, 3);
+    if (virConnectRegisterCloseCallback(connection, connection_closed, hv, NULL) < 0) {
+        /* A driver that never closes by itself (in-process drivers) has no
+         * close callback; it also never stops sending events. */
+        virResetLastError();
+    }
+    occi_domain_cache_enable(hv->states, connection);
+}
+
+/* Closes the process's connection; hv->lock is held. */
+static void close_connection(occi_hypervisor *hv)
+{
+    if (hv->states) {
+        occi_domain_cache_disable(hv->states, NULL);
+    }
+    if (hv->lifecycle_callback >= 0) {
+        virConnectDomainEventDeregisterAny(hv->connection, hv->lifecycle_callback);
+        virConnectUnregisterCloseCallback(hv->connection, connection_closed);
+        hv->lifecycle_callback = -1;
+    }
+    virConnectClose(hv->connection);
+    hv->connection = NULL;
+}
+
+/* At the end of the process: no callback may run once the pool is gone. */
+static apr_status_t close_hypervisor(void *data)
+{
+    occi_hypervisor *hv = data;
+
+    apr_thread_mutex_lock(hv->lock);
+    if (hv->connection) {
+        close_connection(hv);
+    }
+    apr_thread_mutex_unlock(hv->lock);
+    return APR_SUCCESS;
+}
+
 /* A reference to the process's connection, opened or reopened as needed;
  * the caller releases it with virConnectClose(). */
 static virConnectPtr connect_to(occi_hypervisor *hv, apr_pool_t *pool, occi_hv_error *error)
@@ -144,11 +239,13 @@ static virConnectPtr connect_to(occi_hypervisor *hv, apr_pool_t *pool, occi_hv_e
 
     apr_thread_mutex_lock(hv->lock);
     if (hv->connection && virConnectIsAlive(hv->connection) != 1) {
-        virConnectClose(hv->connection);
-        hv->connection = NULL;
+        close_connection(hv);
     }
     if (!hv->connection) {
         hv->connection = virConnectOpen(hv->config.uri);
+        if (hv->connection) {
+            watch_domains(hv, hv->connection);
+        }
     }
     connection = hv->connection;
     if (connection) {
@@ -168,8 +265,7 @@ static void drop_connection(occi_hypervisor *hv, virConnectPtr broken)
 {
     apr_thread_mutex_lock(hv->lock);
     if (hv->connection == broken) {
-        virConnectClose(hv->connection);
-        hv->connection = NULL;
+        close_connection(hv);
     }
     apr_thread_mutex_unlock(hv->lock);
 }
@@ -308,7 +404,7 @@ static const char *link_device_xml(occi_hypervisor *hv, apr_pool_t *pool,
 static const char *target_id_of(apr_pool_t *pool, const occi_entity *link);
 
 static const char *domain_xml(occi_hypervisor *hv, apr_pool_t *pool, const occi_entity *compute,
-                              const occi_os_image *image, int with_seed)
+                              const occi_os_image *image, int with_seed, int with_links)
 {
     const char *architecture = occi_entity_get_string(compute, "occi.compute.architecture");
     const char *title = occi_entity_get_string(compute, "occi.core.title");
@@ -375,7 +471,7 @@ static const char *domain_xml(occi_hypervisor *hv, apr_pool_t *pool, const occi_
     }
     /* A definition made again (new sizes, a vanished domain) keeps the
      * devices of the compute's links. */
-    for (int i = 0; compute->links && i < compute->links->nelts; i++) {
+    for (int i = 0; with_links && compute->links && i < compute->links->nelts; i++) {
         const occi_entity *link = APR_ARRAY_IDX(compute->links, i, occi_entity *);
         const char *target = target_id_of(pool, link), *device;
         occi_hv_error ignored;
@@ -563,9 +659,12 @@ static int xml_can_carry(const char *text)
     return !text || (!strstr(text, "\xef\xbf\xbe") && !strstr(text, "\xef\xbf\xbf"));
 }
 
+/* with_links: the definition carries the devices of the compute's links
+ * (a definition made again); a new compute's links are attached one by
+ * one after it (attach_link), which also chooses their MAC addresses. */
 static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connection,
                                      apr_pool_t *pool, const occi_entity *compute,
-                                     occi_hv_error *error)
+                                     int with_links, occi_hv_error *error)
 {
     const occi_os_image *image = os_image_of(hv, connection, pool, compute);
     size_t saved_len = hv->config.saved_template_scheme
@@ -610,7 +709,7 @@ static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connecti
             return status;
         }
     }
-    domain = virDomainDefineXML(connection, domain_xml(hv, pool, compute, image, with_seed));
+    domain = virDomainDefineXML(connection, domain_xml(hv, pool, compute, image, with_seed, with_links));
     if (!domain) {
         occi_hv_error ignored;
 
@@ -700,7 +799,7 @@ static occi_hv_status act_on_compute(occi_hypervisor *hv, virConnectPtr connecti
             return refuse(error, OCCI_HV_CONFLICT, "the domain is gone from the "
                           "hypervisor; start defines it again");
         }
-        if (define_compute(hv, connection, pool, compute, error) != OCCI_HV_OK) {
+        if (define_compute(hv, connection, pool, compute, 1, error) != OCCI_HV_OK) {
             return error->status;
         }
         domain = find_domain(connection, compute->id);
@@ -1344,36 +1443,83 @@ static occi_hv_status absent_or_failed(apr_pool_t *pool, int absent_code, const 
     return last && last->code == absent_code ? OCCI_HV_OK : fail_libvirt(pool, error, doing);
 }
 
-/* The UUID strings of the wanted domains -> their current state. Values
- * are "state\nmessage". Each is looked up by its UUID, whatever else the
- * hypervisor holds: a page of 100 in a cloud of 100,000 costs what it
- * costs in a cloud of 100. (Listing every domain would cost as many state
- * questions as the hypervisor has domains, and counting them first walks
- * them all too.) */
-static occi_hv_status domain_states(virConnectPtr connection, apr_pool_t *pool,
-                                    const apr_array_header_t *wanted, apr_hash_t **states,
+/* A domain's state as observe_on() needs it: the compute's state and the
+ * message saying why, if any. */
+typedef struct {
+    const char *state;
+    const char *message;
+} domain_state;
+
+/* The states of the wanted domains (UUID string -> revision of the
+ * compute, or -1 when only a link asked) not yet in states: each is
+ * looked up by its UUID, whatever else the hypervisor holds, so a page of
+ * 100 in a cloud of 100,000 costs what it costs in a cloud of 100.
+ * (Listing every domain would cost as many state questions as the
+ * hypervisor has domains, and counting them first walks them all too.)
+ * A domain the hypervisor does not have is left out. */
+static occi_hv_status domain_states(occi_hypervisor *hv, virConnectPtr connection,
+                                    apr_pool_t *pool, apr_hash_t *wanted, apr_hash_t *states,
                                     occi_hv_error *error)
 {
-    int i;
+    apr_hash_index_t *index;
 
-    *states = apr_hash_make(pool);
-    for (i = 0; i < wanted->nelts; i++) {
-        const char *id = APR_ARRAY_IDX(wanted, i, const char *);
-        virDomainPtr domain = virDomainLookupByUUIDString(connection, id);
-        const char *message, *state;
+    for (index = apr_hash_first(pool, wanted); index; index = apr_hash_next(index)) {
+        const char *id = apr_hash_this_key(index);
+        const long long *revision = apr_hash_this_val(index);
+        apr_uint64_t generation;
+        virDomainPtr domain;
+        domain_state *found;
 
+        if (apr_hash_get(states, id, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        generation = hv->states ? occi_domain_cache_generation(hv->states) : 0;
+        domain = virDomainLookupByUUIDString(connection, id);
         if (!domain) {
             if (absent_or_failed(pool, VIR_ERR_NO_DOMAIN, "looking up the domain", error)) {
                 return error->status;
             }
             continue;                     /* vanished: not in the table */
         }
-        state = compute_state(domain, &message);
-        apr_hash_set(*states, id, APR_HASH_KEY_STRING,
-                     apr_pstrcat(pool, state, "\n", message ? message : "", NULL));
+        found = apr_palloc(pool, sizeof(*found));
+        found->state = compute_state(domain, &found->message);
         virDomainFree(domain);
+        apr_hash_set(states, id, APR_HASH_KEY_STRING, found);
+        if (hv->states && *revision >= 0) {
+            occi_domain_cache_store(hv->states, id, *revision, found->state, found->message,
+                                    generation, apr_time_now());
+        }
     }
     return OCCI_HV_OK;
+}
+
+/* The states of the wanted computes the cache still vouches for, into
+ * states; 1 when that is all of them. */
+static int cached_states(occi_hypervisor *hv, apr_pool_t *pool, apr_hash_t *wanted,
+                         apr_hash_t *states)
+{
+    apr_hash_index_t *index;
+    apr_time_t now;
+    int all = 1;
+
+    if (!hv->states) {
+        return !apr_hash_count(wanted);
+    }
+    now = apr_time_now();
+    for (index = apr_hash_first(pool, wanted); index; index = apr_hash_next(index)) {
+        const char *id = apr_hash_this_key(index);
+        const long long *revision = apr_hash_this_val(index);
+        domain_state *found = apr_palloc(pool, sizeof(*found));
+
+        if (*revision >= 0 && occi_domain_cache_lookup(hv->states, id, *revision, now,
+                                                       &found->state, &found->message)) {
+            apr_hash_set(states, id, APR_HASH_KEY_STRING, found);
+        }
+        else {
+            all = 0;
+        }
+    }
+    return all;
 }
 
 /* The state of network id ("active" or "inactive"), or NULL in *state when
@@ -1408,84 +1554,116 @@ static occi_hv_status volume_in_pool(virStoragePoolPtr storage_pool, apr_pool_t 
     return OCCI_HV_OK;
 }
 
-/* The domain ids whose state the entities need: computes and the
- * computes links start at. */
-static apr_array_header_t *wanted_domains(apr_pool_t *pool, const apr_array_header_t *entities)
+/* The id of the domain whose state entity shows (a compute's own, a
+ * link's source), or NULL for other kinds. */
+static const char *domain_of(apr_pool_t *pool, const occi_entity *entity)
 {
-    apr_array_header_t *wanted = apr_array_make(pool, entities->nelts, sizeof(const char *));
+    if (!strcmp(entity->kind, KIND("compute"))) {
+        return entity->id;
+    }
+    if (!strcmp(entity->kind, KIND("storagelink"))
+        || !strcmp(entity->kind, KIND("networkinterface"))) {
+        return occi_entity_id_from_reference(pool, occi_entity_get_string(entity,
+                                                                          "occi.core.source"));
+    }
+    return NULL;
+}
+
+/* Forgets what the cache holds on the domain of a compute or of a link's
+ * source compute, which this process just changed: its own answer must
+ * not wait for the hypervisor's event. */
+static void forget_domain(occi_hypervisor *hv, apr_pool_t *pool, const occi_entity *entity)
+{
+    const char *id = hv->states ? domain_of(pool, entity) : NULL;
+
+    if (id) {
+        occi_domain_cache_forget(hv->states, id);
+    }
+}
+
+/* The domains whose state the entities need (UUID string -> revision of
+ * the compute among the entities, -1 when only links name it), and in
+ * *others whether entities of other backed kinds are there too. */
+static apr_hash_t *wanted_domains(apr_pool_t *pool, const apr_array_header_t *entities,
+                                  int *others)
+{
+    apr_hash_t *wanted = apr_hash_make(pool);
     int i;
 
+    *others = 0;
     for (i = 0; i < entities->nelts; i++) {
         const occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
-        const char *id = NULL;
+        const char *id = domain_of(pool, entity);
+        long long *revision;
 
+        if (!id) {
+            *others |= occi_hypervisor_backs(entity->kind);
+            continue;
+        }
+        revision = apr_hash_get(wanted, id, APR_HASH_KEY_STRING);
+        if (!revision) {
+            revision = apr_palloc(pool, sizeof(*revision));
+            *revision = -1;
+            apr_hash_set(wanted, id, APR_HASH_KEY_STRING, revision);
+        }
         if (!strcmp(entity->kind, KIND("compute"))) {
-            id = entity->id;
-        }
-        else if (!strcmp(entity->kind, KIND("storagelink"))
-                 || !strcmp(entity->kind, KIND("networkinterface"))) {
-            id = occi_entity_id_from_reference(pool, occi_entity_get_string(entity,
-                                                                            "occi.core.source"));
-        }
-        if (id) {
-            APR_ARRAY_PUSH(wanted, const char *) = id;
+            *revision = entity->revision;
         }
     }
     return wanted;
 }
 
-static occi_hv_status observe_on(occi_hypervisor *hv, virConnectPtr connection,
-                                 apr_pool_t *pool, apr_array_header_t *entities,
-                                 occi_hv_error *error)
+/* Sets the state of computes and links from the domain states. */
+static void show_domain_states(apr_pool_t *pool, apr_array_header_t *entities,
+                               apr_hash_t *states)
 {
-    apr_hash_t *domains = NULL;
-    virStoragePoolPtr storage_pool = NULL;
-    apr_array_header_t *wanted = wanted_domains(pool, entities);
-    occi_hv_status status = OCCI_HV_OK;
     int i;
 
-    for (i = 0; i < entities->nelts && status == OCCI_HV_OK; i++) {
+    for (i = 0; i < entities->nelts; i++) {
         occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
-        const char *kind = entity->kind;
+        const char *id = domain_of(pool, entity);
+        int compute = !strcmp(entity->kind, KIND("compute"));
+        const char *attribute = compute ? "occi.compute.state"
+                                : !strcmp(entity->kind, KIND("storagelink"))
+                                    ? "occi.storagelink.state" : "occi.networkinterface.state";
+        const domain_state *found;
 
-        if (!occi_hypervisor_backs(kind)) {
+        if (!id) {
             continue;
         }
-        if (!strcmp(kind, KIND("compute")) || !strcmp(kind, KIND("storagelink"))
-            || !strcmp(kind, KIND("networkinterface"))) {
-            const char *id = !strcmp(kind, KIND("compute"))
-                ? entity->id
-                : occi_entity_id_from_reference(pool, occi_entity_get_string(
-                                                    entity, "occi.core.source"));
-            const char *found, *newline;
-            const char *attribute = !strcmp(kind, KIND("compute")) ? "occi.compute.state"
-                                    : !strcmp(kind, KIND("storagelink"))
-                                        ? "occi.storagelink.state"
-                                        : "occi.networkinterface.state";
-
-            if (!domains && (status = domain_states(connection, pool, wanted, &domains, error))) {
-                break;
-            }
-            found = id ? apr_hash_get(domains, id, APR_HASH_KEY_STRING) : NULL;
-            if (!found) {
-                set_state(pool, entity, attribute, "error", !strcmp(kind, KIND("compute"))
-                          ? "the domain is gone from the hypervisor"
-                          : "the compute's domain is gone from the hypervisor");
-                continue;
-            }
-            newline = strchr(found, '\n');
-            if (!strcmp(kind, KIND("compute"))) {
-                set_state(pool, entity, attribute,
-                          apr_pstrmemdup(pool, found, (apr_size_t)(newline - found)),
-                          newline[1] ? newline + 1 : NULL);
-            }
-            else {
-                /* A device is in use while its domain runs. */
-                set_state(pool, entity, attribute,
-                          !strncmp(found, "active", 6) ? "active" : "inactive", NULL);
-            }
+        found = apr_hash_get(states, id, APR_HASH_KEY_STRING);
+        if (!found) {
+            set_state(pool, entity, attribute, "error", compute
+                      ? "the domain is gone from the hypervisor"
+                      : "the compute's domain is gone from the hypervisor");
         }
-        else if (!strcmp(kind, KIND("network"))) {
+        else if (compute) {
+            set_state(pool, entity, attribute, found->state, found->message);
+        }
+        else {
+            /* A device is in use while its domain runs. */
+            set_state(pool, entity, attribute,
+                      !strcmp(found->state, "active") ? "active" : "inactive", NULL);
+        }
+    }
+}
+
+/* The states the cache could not give: domains, networks and volumes. */
+static occi_hv_status observe_on(occi_hypervisor *hv, virConnectPtr connection,
+                                 apr_pool_t *pool, apr_array_header_t *entities,
+                                 apr_hash_t *wanted, apr_hash_t *states, occi_hv_error *error)
+{
+    virStoragePoolPtr storage_pool = NULL;
+    occi_hv_status status;
+    int i;
+
+    if ((status = domain_states(hv, connection, pool, wanted, states, error))) {
+        return status;
+    }
+    for (i = 0; i < entities->nelts && status == OCCI_HV_OK; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+
+        if (!strcmp(entity->kind, KIND("network"))) {
             const char *found;
 
             if ((status = network_state(connection, pool, entity->id, &found, error))) {
@@ -1494,7 +1672,7 @@ static occi_hv_status observe_on(occi_hypervisor *hv, virConnectPtr connection,
             set_state(pool, entity, "occi.network.state", found ? found : "error",
                       found ? NULL : "the network is gone from the hypervisor");
         }
-        else if (!strcmp(kind, KIND("storage"))) {
+        else if (!strcmp(entity->kind, KIND("storage"))) {
             int exists;
 
             if (!storage_pool && !(storage_pool = open_pool(hv, connection, pool, error))) {
@@ -1523,19 +1701,59 @@ occi_hv_status occi_hypervisor_observe(occi_hypervisor *hv, apr_pool_t *pool,
                                        apr_array_header_t *entities, occi_hv_error *error)
 {
     occi_hv_status status = OCCI_HV_OK;
-    int i, backed = 0;
+    apr_hash_t *states = apr_hash_make(pool);
+    int others;
+    apr_hash_t *wanted = wanted_domains(pool, entities, &others);
 
-    for (i = 0; i < entities->nelts; i++) {
-        backed |= occi_hypervisor_backs(APR_ARRAY_IDX(entities, i, occi_entity *)->kind);
-    }
-    if (backed) {
+    /* A page of computes the cache knows needs no connection at all. */
+    if (others || !cached_states(hv, pool, wanted, states)) {
         WITH_CONNECTION(hv, pool, error, status,
-                        observe_on(hv, connection, pool, entities, error));
+                        observe_on(hv, connection, pool, entities, wanted, states, error));
+    }
+    if (status == OCCI_HV_OK) {
+        show_domain_states(pool, entities, states);
     }
     return status;
 }
 
 /* ---- Changes ------------------------------------------------------- */
+
+/* Refuses a new compute or network whose UUID the hypervisor already
+ * uses: defining it would rewrite the other one, and undoing the failed
+ * creation would then delete it. (Only a client that names ids itself,
+ * twice at once, gets here: the store refuses an id it holds before.) */
+static occi_hv_status refuse_taken_id(virConnectPtr connection, apr_pool_t *pool,
+                                      const occi_entity *entity, occi_hv_error *error)
+{
+    int taken = 0;
+
+    if (!strcmp(entity->kind, KIND("compute"))) {
+        virDomainPtr domain = find_domain(connection, entity->id);
+
+        if (domain) {
+            taken = 1;
+            virDomainFree(domain);
+        }
+        else if (absent_or_failed(pool, VIR_ERR_NO_DOMAIN, "looking up the domain", error)) {
+            return error->status;
+        }
+    }
+    else if (!strcmp(entity->kind, KIND("network"))) {
+        virNetworkPtr network = virNetworkLookupByUUIDString(connection, entity->id);
+
+        if (network) {
+            taken = 1;
+            virNetworkFree(network);
+        }
+        else if (absent_or_failed(pool, VIR_ERR_NO_NETWORK, "looking up the network", error)) {
+            return error->status;
+        }
+    }
+    return taken ? refuse(error, OCCI_HV_CONFLICT, apr_psprintf(
+                              pool, "the hypervisor already has an object with id %s",
+                              entity->id))
+                 : OCCI_HV_OK;
+}
 
 static occi_hv_status create_on(occi_hypervisor *hv, virConnectPtr connection,
                                 apr_pool_t *pool, occi_entity *entity,
@@ -1543,8 +1761,11 @@ static occi_hv_status create_on(occi_hypervisor *hv, virConnectPtr connection,
 {
     occi_hv_status status;
 
+    if ((status = refuse_taken_id(connection, pool, entity, error))) {
+        return status;
+    }
     if (!strcmp(entity->kind, KIND("compute"))) {
-        status = define_compute(hv, connection, pool, entity, error);
+        status = define_compute(hv, connection, pool, entity, 0, error);
     }
     else if (!strcmp(entity->kind, KIND("storage"))) {
         status = create_volume(hv, connection, pool, volume_name(pool, entity->id),
@@ -1569,6 +1790,7 @@ occi_hv_status occi_hypervisor_create_entity(occi_hypervisor *hv, apr_pool_t *po
         WITH_CONNECTION(hv, pool, error, status,
                         create_on(hv, connection, pool, entity, source, error));
     }
+    forget_domain(hv, pool, entity);
     return status;
 }
 
@@ -1604,6 +1826,7 @@ occi_hv_status occi_hypervisor_delete_entity(occi_hypervisor *hv, apr_pool_t *po
         WITH_CONNECTION(hv, pool, error, status,
                         delete_on(hv, connection, pool, entity, source, error));
     }
+    forget_domain(hv, pool, entity);
     return status;
 }
 
@@ -1638,6 +1861,7 @@ occi_hv_status occi_hypervisor_act(occi_hypervisor *hv, apr_pool_t *pool,
         WITH_CONNECTION(hv, pool, error, status,
                         act_on(hv, connection, pool, entity, action, parameters, error));
     }
+    forget_domain(hv, pool, entity);
     return status;
 }
 
@@ -1663,7 +1887,7 @@ static occi_hv_status update_on(occi_hypervisor *hv, virConnectPtr connection,
         }
         else {
             /* An inactive domain is redefined with the new sizes. */
-            status = define_compute(hv, connection, pool, updated, error);
+            status = define_compute(hv, connection, pool, updated, 1, error);
         }
         if (domain) {
             virDomainFree(domain);
@@ -1718,5 +1942,6 @@ occi_hv_status occi_hypervisor_update(occi_hypervisor *hv, apr_pool_t *pool,
         WITH_CONNECTION(hv, pool, error, status,
                         update_on(hv, connection, pool, current, updated, error));
     }
+    forget_domain(hv, pool, current);
     return status;
 }

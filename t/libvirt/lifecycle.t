@@ -106,6 +106,28 @@ $res = json_request(POST => '/storagelink/', { kind => INFRA . 'storagelink', so
     target => $disk, attributes => { 'occi.storagelink.deviceid' => 'vd"b' } });
 is $res->code, 400, 'a device id that is no device name: 400';
 
+# A compute made with its links inline: each device once, the MAC chosen
+# by the client kept.
+my ($disk2) = create_json('/storage/', { kind => INFRA . 'storage', attributes => { 'occi.storage.size' => 1 } });
+my ($linked, $linked_res) = create_json('/compute/', { kind => INFRA . 'compute', title => 'linked',
+    links => [
+        { kind => INFRA . 'storagelink', target => $disk2,
+          attributes => { 'occi.storagelink.deviceid' => 'vdb' } },
+        { kind => INFRA . 'networkinterface', target => $net,
+          attributes => { 'occi.networkinterface.mac' => '52:54:00:aa:bb:cc' } },
+    ] });
+is $linked_res->code, 201, 'a compute with an inline storagelink and interface: 201'
+    or diag $linked_res->content;
+my %inline = map { $_->{kind} => $_ } @{ decode_json_body(json_request(GET => $linked))->{links} // [] };
+is $inline{INFRA . 'storagelink'}{attributes}{'occi.storagelink.state'}, 'inactive',
+    'its storagelink is there, inactive with the compute';
+is $inline{INFRA . 'networkinterface'}{attributes}{'occi.networkinterface.mac'}, '52:54:00:aa:bb:cc',
+    'its interface keeps the MAC the client chose';
+$res = act($linked, 'start');
+is $res->code, 200, 'and it starts with both devices' or diag $res->content;
+ok json_request(DELETE => $linked)->code =~ /^20[04]$/, 'then goes, links and all';
+ok json_request(DELETE => $disk2)->code =~ /^20[04]$/, 'and its volume can be deleted';
+
 # Deleting: links detach, the domain goes, the volume goes.
 ok json_request(DELETE => $sl)->code =~ /^20[04]$/, 'the storagelink detaches';
 ok json_request(DELETE => $vm)->code =~ /^20[04]$/, 'the compute is destroyed and undefined';
