@@ -10,7 +10,7 @@ libaprutil1-dbd-pgsql libjson-c-dev libvirt-dev autoconf automake libtool pkg-co
 build-essential libapache2-mod-perl2 libwww-perl sqlite3 postgresql \
 libvirt-daemon-system libvirt-daemon-system-sysv libvirt-daemon libvirt-daemon-driver-qemu \
 libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables iproute2 genisoimage curl openssl \
-wrk valgrind"
+wrk valgrind dpkg-dev debhelper"
 
 missing=""
 for package in $packages; do

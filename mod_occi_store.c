@@ -33,6 +33,7 @@ static const dbd_cfg_t *dbd_config(server_rec *s)
 int occi_store_configure(apr_pool_t *pconf, server_rec *main_server)
 {
     const occi_statement *statements;
+    apr_hash_t *prepared;
     server_rec *s;
     int count, i;
 
@@ -47,7 +48,21 @@ int occi_store_configure(apr_pool_t *pconf, server_rec *main_server)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     statements = occi_store_statements(&count);
+    prepared = apr_hash_make(pconf);
     for (s = main_server; s; s = s->next) {
+        /* httpd gives a virtual host a mod_dbd configuration of its own
+         * only when it holds a mod_dbd directive; the others share the
+         * main server's, where the statements are already registered
+         * (registering them again makes mod_dbd warn of conflicting
+         * labels, once per statement and server). */
+        void *svr = ap_get_module_config(s->module_config, dbd_module_record);
+
+        if (svr) {
+            if (apr_hash_get(prepared, &svr, sizeof(svr))) {
+                continue;
+            }
+            apr_hash_set(prepared, apr_pmemdup(pconf, &svr, sizeof(svr)), sizeof(svr), "");
+        }
         for (i = 0; i < count; i++) {
             dbd_prepare(s, statements[i].sql, statements[i].label);
         }

@@ -9,6 +9,8 @@
 # three; https is part of the suite over TLS, on SQLite; none runs none).
 # OCCI_TEST_ASAN_RUNTIME=/path/libasan.so runs httpd under the sanitizers
 # (make check sets it after ./configure --enable-sanitizers).
+# OCCI_TEST_PACKAGE=0 leaves out the test of the Debian package, which
+# installs it and serves it through the system httpd on port 80.
 set -e
 apxs=$1 httpd=$2 modules_dir=$3 build_dir=$4 src_dir=$5
 shift 5
@@ -394,6 +396,26 @@ if [ "${OCCI_TEST_BENCH:-1}" != 0 ]; then
         "$build_dir" "$src_dir"
 fi
 
+# The Debian package (debian/), built from a copy of the tree, installed,
+# enabled in the system httpd and asked on port 80, then purged
+# (t/package/package-test.sh, docs/packaging.md). It needs root and apt;
+# OCCI_TEST_PACKAGE=0 leaves it out.
+package_passed=0
+package_failed=0
+if [ "${OCCI_TEST_PACKAGE:-1}" != 0 ]; then
+    echo "==== Debian package: build, install, a2enmod occi, the system httpd, purge"
+    set +e
+    bash t/package/package-test.sh "$src_dir" "$src_dir/t/logs" 2>&1 | tee t/logs/package-test.out
+    result=${PIPESTATUS[0]}
+    set -e
+    package_passed=$(grep -c '^ok ' t/logs/package-test.out || true)
+    package_failed=$(grep -c '^not ok ' t/logs/package-test.out || true)
+    if [ "$result" != 0 ] && [ "$package_failed" = 0 ]; then
+        package_failed=1        # the script itself failed before saying what
+    fi
+    [ "$result" = 0 ] || status=1
+fi
+
 # One closing line for the unit tests and every run of the suite together
 # (the unit tests' line counts automake's TESTS: the unit tests, the corpus
 # replays and the documentation checks, t/*.sh).
@@ -402,5 +424,6 @@ unit_failed=$(cat t/unit/*.trs fuzz/*.trs t/*.trs 2>/dev/null | grep -cE '^:test
 echo "unit tests: $unit_passed passed, $unit_failed failed"
 echo "Apache::Test (every store and hypervisor): $((suite_total - suite_failed)) passed, $suite_failed failed"
 echo "smoke runs of make load and make bench: $smoke_passed passed, $smoke_failed failed"
-echo "total: $((unit_passed + suite_total - suite_failed + smoke_passed)) passed, $((unit_failed + suite_failed + smoke_failed)) failed"
+echo "Debian package test: $package_passed passed, $package_failed failed"
+echo "total: $((unit_passed + suite_total - suite_failed + smoke_passed + package_passed)) passed, $((unit_failed + suite_failed + smoke_failed + package_failed)) failed"
 exit "$status"
