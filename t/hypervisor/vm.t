@@ -44,6 +44,17 @@ sub wait_domstate {
     diag "domstate of $domain is still '" . virsh('domstate', $domain) . "', not '$state'";
     return 0;
 }
+# Waits up to $seconds for the API to show $state: a change made behind
+# its back shows when libvirt's event reaches the httpd child.
+sub wait_api_state {
+    my ($path, $state, $seconds) = @_;
+    my $end = time + $seconds;
+    while (time < $end) {
+        return 1 if (api_state($path) // '') eq $state;
+        sleep 0.05;
+    }
+    return 0;
+}
 sub id_of { ($_[0] =~ m{/([0-9a-f-]{36})$})[0] }
 
 # A network, a volume and a compute from the test guest's OS template.
@@ -122,8 +133,12 @@ is api_state($vm), 'inactive', 'API: inactive';
 # Out of band: destroyed behind the API's back.
 act($vm, 'start');
 ok wait_domstate($domain, 'running', 30), 'started again';
+# Every child has read (and remembers) the running state first.
+is_deeply [grep { $_ ne 'active' } map { api_state($vm) } 1 .. 10], [], 'the API says active';
 virsh('destroy', $domain);
-is api_state($vm), 'inactive', 'after virsh destroy the API says inactive';
+ok wait_api_state($vm, 'inactive', 5), 'after virsh destroy the API says inactive';
+is_deeply [grep { $_ ne 'inactive' } map { api_state($vm) } 1 .. 20], [],
+    'in every child: libvirt\'s event reached each one';
 
 # Vanished: undefined behind the API's back; start defines it again.
 virsh('undefine', $domain);

@@ -274,10 +274,9 @@ else
     not_ok "the JSON model is valid JSON with the infrastructure kinds" "got: $kinds"
 fi
 
-# A compute, made, read back, listed and deleted on one connection: the
-# test driver's simulated host lives in one httpd child, and a connection
-# stays in one. Each line perl prints is "ok|DESCRIPTION|DIAGNOSTIC" or
-# "not ok|...".
+# A compute, made, read back, started, listed and deleted (the package's
+# configuration keeps entities in the store only, OCCILibvirtURI none).
+# Each line perl prints is "ok|DESCRIPTION|DIAGNOSTIC" or "not ok|...".
 while IFS='|' read -r result description diagnostic; do
     if [ "$result" = ok ]; then ok "$description"; else not_ok "$description" "$diagnostic"; fi
 done < <(perl -MHTTP::Tiny -MJSON::PP - "$api" "package-test-$$" 2>&1 <<'PERL'
@@ -308,8 +307,15 @@ my $attributes = $compute->{attributes} // {};
 my $found = join ' ', map { $_ // '' } $compute->{title}, $attributes->{'occi.compute.cores'},
     $attributes->{'occi.compute.state'};
 result($read->{status} == 200 && $found eq "$title 1 inactive",
-       "GET of the Location: the compute, with the flavour's cores, inactive on the test driver",
+       "GET of the Location: the compute, with the flavour's cores, inactive",
        "$read->{status}: $found $read->{content}");
+my $started = $http->post("$location?action=start", {
+    headers => { 'Content-Type' => $json, Accept => $json },
+    content => encode_json({ action => 'http://schemas.ogf.org/occi/infrastructure/compute/action#start' }) });
+my $state = (eval { decode_json($http->get($location, { headers => { Accept => $json } })->{content}) }
+             // {})->{attributes}{'occi.compute.state'} // '';
+result($started->{status} == 200 && $state eq 'active',
+       "the start action: 200, and a GET shows it active", "$started->{status}: $state $started->{content}");
 my $listed = $http->get("$api/compute/", { headers => { Accept => 'text/uri-list' } });
 (my $path = $location) =~ s{^https?://[^/]+}{};
 result($listed->{status} == 200 && $listed->{content} =~ /^\Q$path\E\r?$/m,
