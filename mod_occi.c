@@ -288,7 +288,7 @@ static void occi_register_hooks(apr_pool_t *pool)
     ap_hook_handler(occi_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
-AP_DECLARE_MODULE(occi) = {
+module AP_MODULE_DECLARE_DATA occi_module = {
     STANDARD20_MODULE_STUFF,
     occi_create_dir_conf,
     occi_merge_dir_conf,

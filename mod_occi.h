@@ -36,7 +36,9 @@
 #include "occi_store.h"
 #include "occi_validate.h"
 
-extern module AP_MODULE_DECLARE_DATA occi_module;
+/* Every file of the module logs as occi, so "LogLevel occi:info" reaches
+ * all its messages. */
+APLOG_USE_MODULE(occi);
 
 /* Every log message carries a number of its own, never reused. */
 #define OCCI_LOGNO(n) "OCCI" #n ": "

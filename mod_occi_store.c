@@ -80,7 +80,8 @@ static const char *migrate(apr_pool_t *pool, server_rec *s)
     const char *error = NULL;
     apr_status_t rv;
 
-    if (!cfg || !cfg->name) {
+    /* mod_dbd names an unset driver with a placeholder of its own. */
+    if (!cfg || !cfg->name || cfg->name[0] == '[') {
         return "no DBDriver is configured";
     }
     rv = apr_dbd_get_driver(pool, cfg->name, &driver);

@@ -140,4 +140,35 @@ if (open my $l, '<', "$dir/nodbd_error_log") {
 like($log . $output, qr/mod_occi keeps its entities through mod_dbd: load it/,
      'and says to load mod_dbd');
 
+# With mod_dbd but no DBDriver, httpd starts and the API says what is
+# missing (503 with the reason), instead of mod_dbd's placeholder name.
+$free_port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)->sockport;
+open $fh, '>', "$dir/nodriver.conf" or die $!;
+print $fh <<"CONF";
+ServerRoot "$dir"
+DefaultRuntimeDir "$dir"
+PidFile "$dir/nodriver.pid"
+ErrorLog "$dir/nodriver_error_log"
+Listen 127.0.0.1:$free_port
+LoadModule mpm_event_module $modules/mod_mpm_event.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule dbd_module $modules/mod_dbd.so
+LoadModule occi_module $module
+OCCILibvirtURI none
+<Location />
+    SetHandler occi
+</Location>
+CONF
+close $fh;
+system("'$httpd' -d '$dir' -f '$dir/nodriver.conf' -k start");
+my $answer;
+for (1 .. 50) {
+    $answer = `curl -s -w '\\n%{http_code}' http://127.0.0.1:$free_port/compute/ 2>/dev/null`;
+    last if $answer =~ /\d{3}\z/ && $answer !~ /\n000\z/;
+    select(undef, undef, undef, 0.2);
+}
+system("'$httpd' -d '$dir' -f '$dir/nodriver.conf' -k stop");
+like $answer, qr/\n503\z/, 'with mod_dbd but no DBDriver, the API answers 503';
+like $answer, qr/no DBDriver is configured/, 'and says the DBDriver is missing';
+
 done_testing();
