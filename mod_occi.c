@@ -224,6 +224,11 @@ static int occi_handler(request_rec *r)
                             "%s", announced_len, announced, OCCI_PROTOCOL_TOKEN));
         return OK;
     }
+    /* The console's script and style sheet, whatever Accept says: a
+     * browser fetches them with Accept: * / * or text/css. */
+    if (occi_console_asset_request(&req) == OK) {
+        return OK;
+    }
     if ((error = occi_accept_parse(r->pool, apr_table_get(r->headers_in, "Accept"),
                                    &req.accept))) {
         req.accept = NULL;
@@ -260,6 +265,12 @@ static int occi_handler(request_rec *r)
         occi_send_error(&req, HTTP_METHOD_NOT_ALLOWED, apr_psprintf(
                             r->pool, "%s is not allowed on %s; allowed: %s",
                             r->method, r->uri, occi_allow_header(allowed)));
+        return OK;
+    }
+
+    /* A browser gets the console at any path the API answers; its script
+     * then asks for this same path in JSON. */
+    if (occi_console_page_request(&req) == OK) {
         return OK;
     }
 

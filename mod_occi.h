@@ -12,6 +12,7 @@
  *   mod_occi_actions.c    actions, and the OS templates save makes
  *   mod_occi_hypervisor.c the hypervisor's errors and live states in requests
  *   mod_occi_intents.c    the intents that outlive a killed process
+ *   mod_occi_console.c    the web console for browsers
  */
 #ifndef MOD_OCCI_H
 #define MOD_OCCI_H
@@ -93,6 +94,7 @@ const occi_hypervisor_config *occi_hypervisor_settings(apr_pool_t *pool, server_
 
 typedef struct {
     occi_media_type default_rendering;    /* OCCI_MEDIA_NONE: unset */
+    int console;                          /* OCCIConsole: 1 on, 0 off, -1 unset (on) */
 } occi_dir_conf;
 
 extern const command_rec occi_directives[];
@@ -240,6 +242,30 @@ const char *occi_intent_write(occi_request *req, const char *name, const char *v
                               const apr_array_header_t *entities);
 void occi_intent_done(occi_request *req, const char *name);
 void occi_intents_recover(occi_request *req);
+
+/* ---- The web console (mod_occi_console.c) ------------------------- */
+
+/* A file of console/, compiled into the module by console/embed.sh. */
+typedef struct {
+    const char *name;             /* "console.js" */
+    const char *content_type;
+    const char *etag;             /* from the content, quoted */
+    const char *data;
+    apr_size_t len;
+} occi_console_asset;
+
+/* The generated table, ended by an entry whose name is NULL. */
+extern const occi_console_asset occi_console_assets[];
+
+/* Answers GET or HEAD of <mount>/-/console.js and console.css (and their
+ * OPTIONS and other methods) and returns OK; DECLINED for any other path,
+ * or when OCCIConsole is off. Needs req->path only. */
+int occi_console_asset_request(occi_request *req);
+
+/* Sends the console's page and returns OK when the request is a GET or
+ * HEAD whose Accept prefers text/html to every OCCI rendering and the
+ * console is on; DECLINED otherwise. Needs req->accept. */
+int occi_console_page_request(occi_request *req);
 
 /* ---- Handlers ------------------------------------------------------ */
 

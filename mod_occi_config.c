@@ -51,6 +51,7 @@ void *occi_create_dir_conf(apr_pool_t *pool, char *dir)
     occi_dir_conf *conf = apr_pcalloc(pool, sizeof(*conf));
 
     conf->default_rendering = OCCI_MEDIA_NONE;
+    conf->console = -1;
     return conf;
 }
 
@@ -61,6 +62,7 @@ void *occi_merge_dir_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
 
     merged->default_rendering = child->default_rendering != OCCI_MEDIA_NONE
                                     ? child->default_rendering : parent->default_rendering;
+    merged->console = child->console != -1 ? child->console : parent->console;
     return merged;
 }
 
@@ -343,6 +345,12 @@ static const char *set_default_rendering(cmd_parms *cmd, void *dconf, const char
     return NULL;
 }
 
+static const char *set_console(cmd_parms *cmd, void *dconf, int on)
+{
+    ((occi_dir_conf *)dconf)->console = on;
+    return NULL;
+}
+
 /* A positive whole number no larger than limit, for a size directive. */
 static const char *parse_size(cmd_parms *cmd, const char *value, long long limit,
                               long long *size)
@@ -462,6 +470,8 @@ const command_rec occi_directives[] = {
                   "Largest request body the module parses, in bytes (default 1 MiB)"),
     AP_INIT_TAKE1("OCCIDefaultRendering", set_default_rendering, NULL, RSRC_CONF | ACCESS_CONF,
                   "Rendering for clients that accept anything (default text/plain)"),
+    AP_INIT_FLAG("OCCIConsole", set_console, NULL, RSRC_CONF | ACCESS_CONF,
+                 "On: browsers (Accept: text/html) get the web console (default On)"),
     { NULL }
 };
 

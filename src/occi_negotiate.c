@@ -217,13 +217,18 @@ int occi_accept_is_wildcard(const occi_accept *accept)
 
 int occi_accept_quality(const occi_accept *accept, occi_media_type type)
 {
-    const char *name = occi_media_type_name(type);
+    /* OCCI_MEDIA_NONE's name has no '/': never acceptable. */
+    return occi_accept_quality_of(accept, occi_media_type_name(type));
+}
+
+int occi_accept_quality_of(const occi_accept *accept, const char *name)
+{
     const char *slash = strchr(name, '/');
     size_t type_len;
     int best_specificity = -1, quality = 0, i;
 
     if (!slash) {
-        return 0;                  /* OCCI_MEDIA_NONE is never acceptable */
+        return 0;
     }
     type_len = (size_t)(slash - name);
     if (accept->ranges->nelts == 0) {
@@ -236,11 +241,11 @@ int occi_accept_quality(const occi_accept *accept, occi_media_type type)
         if (range->specificity == 0) {
             matches = 1;
         }
-        else if (strlen(range->type) != type_len || strncmp(range->type, name, type_len)) {
+        else if (strlen(range->type) != type_len || strncasecmp(range->type, name, type_len)) {
             matches = 0;
         }
         else {
-            matches = range->specificity == 1 || !strcmp(range->subtype, slash + 1);
+            matches = range->specificity == 1 || !strcasecmp(range->subtype, slash + 1);
         }
         if (matches && (range->specificity > best_specificity
                         || (range->specificity == best_specificity && range->quality > quality))) {

@@ -42,6 +42,10 @@ const char *occi_accept_parse(apr_pool_t *pool, const char *value, occi_accept *
  * matching range decides, as RFC 7231 requires. */
 int occi_accept_quality(const occi_accept *accept, occi_media_type type);
 
+/* The same for any media type named "type/subtype" (letter case does not
+ * matter), such as text/html, which no OCCI rendering uses. */
+int occi_accept_quality_of(const occi_accept *accept, const char *name);
+
 /* True when the header was absent or empty, or only said * / *. */
 int occi_accept_is_wildcard(const occi_accept *accept);
 

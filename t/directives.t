@@ -46,6 +46,7 @@ OCCILibvirtDomainType kvm
 OCCIStoragePool images
 OCCIAdministrator root operator
 OCCIMaxPageSize 200
+OCCIConsole Off
 OCCIMaxBodySize 65536
 OCCIMaxAttributeLength 1024
 OCCIMaxCategories 16
@@ -62,6 +63,7 @@ my @bad = (
     ['OCCIDefaultRendering text/html',
         qr{OCCIDefaultRendering: 'text/html' is not one of text/plain, text/occi, application/occi\+json, application/json}],
     ['OCCIDefaultRendering text/uri-list', qr{OCCIDefaultRendering: 'text/uri-list' is not one of}],
+    ['OCCIConsole maybe', qr{OCCIConsole must be On or Off}],
     ['OCCIResourceTemplate small "Small" cores=0 memory=1',
         qr{OCCIResourceTemplate small: cores must be a whole number from 1 to 1024, not '0'}],
     ['OCCIResourceTemplate small "Small" cores=two memory=1',

@@ -21,7 +21,8 @@ my @cases = (
     ['application/json;q=0.8, text/occi;q=0.9', 'text/occi'],
     ['text/*;q=0, */*', 'application/occi+json'],
     ['text/*;q=0.1, text/occi', 'text/occi'],
-    ['text/html, application/xhtml+xml, */*;q=0.8', 'text/plain'],
+    # A browser gets the web console (t/console.t).
+    ['text/html, application/xhtml+xml, */*;q=0.8', 'text/html; charset=utf-8'],
     ['text/plain; charset=utf-8', 'text/plain'],
     ['text/plain;level=1;q=0.2, application/json;q=0.1', 'text/plain'],
 );
@@ -33,8 +34,11 @@ for my $case (@cases) {
 }
 
 # Nothing acceptable: 406, and the message lists what is available.
-for my $accept ('image/png', 'text/plain;q=0, text/occi;q=0, application/*;q=0', 'text/html') {
-    my $res = occi_request(GET => '/-/', [Accept => $accept]);
+# (Where OCCIConsole is Off, text/html is not offered either.)
+for my $case (['/-/', 'image/png'], ['/-/', 'text/plain;q=0, text/occi;q=0, application/*;q=0'],
+              ['/no-console/-/', 'text/html']) {
+    my ($path, $accept) = @$case;
+    my $res = occi_request(GET => $path, [Accept => $accept]);
     is $res->code, 406, "Accept $accept: 406";
     like $res->content, qr{available as text/plain, text/occi, application/occi\+json},
         "Accept $accept: the message lists the renderings";
@@ -55,6 +59,10 @@ like $error->{message}, qr{nothing in the OCCI namespace is at /nothing/}, 'and 
 $res = occi_request(GET => '/nothing/', [Accept => 'text/occi']);
 is $res->header('Content-Type'), 'text/plain', 'a text client gets a text error';
 like $res->content, qr{^nothing in the OCCI namespace is at /nothing/\n\z}, 'one line';
+
+# Without the console, a browser gets the best OCCI rendering.
+is occi_request(GET => '/no-console/-/', [Accept => 'text/html, application/xhtml+xml, */*;q=0.8'])
+    ->header('Content-Type'), 'text/plain', 'OCCIConsole Off: a browser gets text/plain';
 
 # With a default rendering configured, clients that accept anything get it.
 $res = occi_request(GET => '/json-default/-/');

@@ -7,6 +7,9 @@
 # Usage: run-apache-test.sh APXS HTTPD HTTPD_MODULES_DIR BUILD_DIR SRC_DIR [TEST.PL options]
 # OCCI_TEST_DATABASES="sqlite3 pgsql https" chooses the runs (default all
 # three; https is part of the suite over TLS, on SQLite; none runs none).
+# OCCI_TEST_BROWSER=0 leaves out the web console's test in chromium
+# (t/libvirt/console_browser.t), which otherwise fails without node, npm or
+# chromium.
 # OCCI_TEST_ASAN_RUNTIME=/path/libasan.so runs httpd under the sanitizers
 # (make check sets it after ./configure --enable-sanitizers).
 # OCCI_TEST_PACKAGE=0 leaves out the test of the Debian package, which

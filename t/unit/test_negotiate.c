@@ -231,9 +231,42 @@ static void test_media_types(apr_pool_t *pool)
            && !occi_media_type_is_json(OCCI_MEDIA_NONE), "the others are not");
 }
 
+/* Media types outside the OCCI renderings, as the web console asks. */
+static int quality_of(apr_pool_t *pool, const char *value, const char *name)
+{
+    occi_accept *accept;
+
+    if (occi_accept_parse(pool, value, &accept)) {
+        return -1;
+    }
+    return occi_accept_quality_of(accept, name);
+}
+
+static void test_other_types(apr_pool_t *pool)
+{
+    static const char browser[] = "text/html,application/xhtml+xml,application/xml;q=0.9,"
+                                  "image/avif,image/webp,*/*;q=0.8";
+
+    tap_is_int(quality_of(pool, browser, "text/html"), 1000, "a browser prefers text/html");
+    tap_is_int(quality(pool, browser, OCCI_MEDIA_TEXT_PLAIN), 800,
+               "and takes text/plain through */* only");
+    tap_is_int(quality_of(pool, "TEXT/HTML;q=0.5", "text/html"), 500,
+               "case does not matter in the header");
+    tap_is_int(quality_of(pool, "text/html", "Text/HTML"), 1000,
+               "nor in the type asked about");
+    tap_is_int(quality_of(pool, "text/*;q=0.3", "text/html"), 300, "text/* covers text/html");
+    tap_is_int(quality_of(pool, "text/htmlx", "text/html"), 0, "a longer subtype does not");
+    tap_is_int(quality_of(pool, "text/html;q=0, */*", "text/html"), 0,
+               "q=0 refuses it even beside */*");
+    tap_is_int(quality_of(pool, "", "text/html"), 1000, "no Accept accepts it");
+    tap_is_int(quality_of(pool, "text/html", "html"), 0, "a name without '/' is never acceptable");
+}
+
 int main(void)
 {
     apr_pool_t *pool = tap_start();
+
+    test_other_types(pool);
 
     test_choose(pool);
     test_errors(pool);

@@ -1,0 +1,736 @@
+/*
+ * mod_occi's web console. The module sends the same small page for every
+ * path of the API when a browser asks for HTML; this script reads the
+ * path and shows what is there, through the JSON API, as any client:
+ *
+ *   <mount>/                 every resource, grouped by kind
+ *   <mount>/compute/         a collection, and a creation form (#new)
+ *   <mount>/compute/<uuid>   one entity: attributes, mixins, links,
+ *                            the actions it accepts now, deletion
+ *   <mount>/-/               the model
+ *
+ * The page's Content-Security-Policy allows no inline script and no
+ * markup from strings: everything shown is built with DOM calls, and
+ * server data only ever becomes text nodes and attribute values.
+ */
+'use strict';
+
+(function () {
+  const INFRA = 'http://schemas.ogf.org/occi/infrastructure#';
+  const CORE = 'http://schemas.ogf.org/occi/core#';
+  const JSON_TYPE = 'application/occi+json';
+  // Shown once on the next page, after an action that leaves this one.
+  const NOTICE_KEY = 'occi-console-notice';
+
+  const mount = document.querySelector('meta[name="occi-mount"]').content;
+  const main = document.getElementById('main');
+  let model = null;
+
+  // ---- DOM --------------------------------------------------------------
+
+  // el('a', {href: x, class: 'y'}, 'text', child...): strings become text
+  // nodes; attributes whose value is null or false are left out.
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      node.setAttribute(name, value === true ? '' : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  function show(...nodes) {
+    main.replaceChildren(...nodes);
+  }
+
+  let idCounter = 0;
+  function uniqueId(prefix) {
+    idCounter += 1;
+    return prefix + '-' + idCounter;
+  }
+
+  // ---- The API ------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, statusText, message) {
+      super(message);
+      this.status = status;
+      this.statusText = statusText;
+    }
+  }
+
+  // One request; resolves to the parsed JSON body (null when empty), or
+  // rejects with an ApiError carrying the server's own message.
+  async function api(method, path, body) {
+    const init = { method, credentials: 'same-origin', headers: { Accept: JSON_TYPE } };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = JSON_TYPE;
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch (e) {
+      throw new ApiError(0, '', 'the server could not be reached (' + e.message + ')');
+    }
+    const text = await response.text();
+    let data = null;
+    if (text) {
+      try { data = JSON.parse(text); } catch (e) { data = null; }
+    }
+    if (!response.ok) {
+      const message = data && typeof data.message === 'string' ? data.message
+        : text.trim() || response.statusText;
+      throw new ApiError(response.status, response.statusText, message);
+    }
+    return data;
+  }
+
+  // An error box: the status, then the server's message exactly as sent.
+  function errorBox(error) {
+    const box = el('div', { class: 'error', role: 'alert', tabindex: '-1' });
+    if (error instanceof ApiError) {
+      box.append(el('strong', { class: 'error-status' },
+        error.status ? 'Error ' + error.status + (error.statusText ? ' ' + error.statusText : '')
+          : 'Network error'),
+      el('p', { class: 'error-message' }, error.message));
+    } else {
+      box.append(el('strong', { class: 'error-status' }, 'Error in the console'),
+        el('p', { class: 'error-message' }, String(error && error.message || error)));
+    }
+    return box;
+  }
+
+  // ---- The model ----------------------------------------------------------
+
+  function typeId(category) {
+    return category.scheme + category.term;
+  }
+
+  async function loadModel() {
+    const data = await api('GET', mount + '/-/');
+    const byId = new Map();
+    for (const list of [data.kinds || [], data.mixins || [], data.actions || []]) {
+      for (const category of list) byId.set(typeId(category), category);
+    }
+    return { kinds: data.kinds || [], mixins: data.mixins || [], actions: data.actions || [],
+      byId };
+  }
+
+  // The kinds a person creates here, in this order, when the model has them.
+  function creatableKinds() {
+    return ['compute', 'storage', 'network']
+      .map((term) => model.byId.get(INFRA + term)).filter((kind) => kind && kind.location);
+  }
+
+  // Every attribute of a kind, its ancestors' first (entity, resource, kind).
+  function kindAttributes(kind) {
+    const chain = [];
+    for (let k = kind; k; k = k.parent ? model.byId.get(k.parent) : null) chain.unshift(k);
+    const attributes = [];
+    for (const k of chain) {
+      for (const [name, definition] of Object.entries(k.attributes || {})) {
+        attributes.push({ name, definition });
+      }
+    }
+    return attributes;
+  }
+
+  function kindOf(entity) {
+    return model.byId.get(entity.kind);
+  }
+
+  function kindTerm(id) {
+    return String(id || '').split('#').pop();
+  }
+
+  function titleOf(category, fallback) {
+    return (category && category.title) || fallback || (category ? category.term : '');
+  }
+
+  function stateOf(entity) {
+    const term = kindTerm(entity.kind);
+    const attributes = entity.attributes || {};
+    return attributes['occi.' + term + '.state'];
+  }
+
+  function stateBadge(state) {
+    if (state === undefined || state === null) return el('span', { class: 'muted' }, '—');
+    return el('span', { class: 'state state-' + String(state).replace(/[^a-z]/g, '') }, state);
+  }
+
+  function entityName(entity) {
+    return entity.title || (entity.id || '').replace(/^urn:uuid:/, '');
+  }
+
+  // The page's path as the server writes locations: not percent-encoded.
+  function currentPath() {
+    try {
+      return decodeURI(location.pathname);
+    } catch (e) {
+      return location.pathname;
+    }
+  }
+
+  function localHref(location) {
+    return typeof location === 'string' && location.startsWith('/') ? location : null;
+  }
+
+  // Words for an attribute name: occi.compute.cores -> Cores.
+  function humanize(name) {
+    const words = name.replace(/^occi\.(core\.)?/, '').split('.');
+    const kindPrefix = ['compute', 'storage', 'network', 'networkinterface', 'storagelink',
+      'credentials', 'ssh'];
+    while (words.length > 1 && kindPrefix.includes(words[0])) words.shift();
+    const text = words.join(' ').replace(/_/g, ' ')
+      .replace(/\b(vlan|mac|id|cpu|ip)\b/g, (word) => word.toUpperCase());
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
+  function formatValue(value) {
+    if (value === null || value === undefined) return '';
+    if (typeof value === 'object') return JSON.stringify(value);
+    return String(value);
+  }
+
+  // ---- Navigation and notices ---------------------------------------------
+
+  function renderNav() {
+    const nav = document.getElementById('nav');
+    const links = [el('a', { href: mount + '/' }, 'All resources')];
+    for (const kind of creatableKinds()) {
+      links.push(el('a', { href: kind.location }, humanize(kind.term)));
+    }
+    links.push(el('a', { href: mount + '/-/' }, 'Model'));
+    for (const link of links) {
+      // link.href is resolved and encoded as location.pathname is.
+      if (new URL(link.href).pathname === location.pathname) {
+        link.setAttribute('aria-current', 'page');
+      }
+    }
+    nav.replaceChildren(...links);
+  }
+
+  function leaveNotice(text) {
+    try { sessionStorage.setItem(NOTICE_KEY, text); } catch (e) { /* private mode */ }
+  }
+
+  function takeNotice() {
+    try {
+      const text = sessionStorage.getItem(NOTICE_KEY);
+      sessionStorage.removeItem(NOTICE_KEY);
+      return text;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function noticeBox(text) {
+    return el('p', { class: 'notice', role: 'status' }, text);
+  }
+
+  // ---- Listings -----------------------------------------------------------
+
+  function summaryOf(entity) {
+    const a = entity.attributes || {};
+    const parts = [];
+    const cores = a['occi.compute.cores'];
+    if (cores !== undefined) parts.push(cores + (cores === 1 ? ' core' : ' cores'));
+    if (a['occi.compute.memory'] !== undefined) parts.push(a['occi.compute.memory'] + ' GiB');
+    if (a['occi.storage.size'] !== undefined) parts.push(a['occi.storage.size'] + ' GiB');
+    if (a['occi.network.address'] !== undefined) parts.push(a['occi.network.address']);
+    for (const mixin of entity.mixins || []) {
+      const category = model.byId.get(mixin);
+      if (category && (category.depends || []).some((d) => d === INFRA + 'os_tpl')) {
+        parts.push(titleOf(category));
+      }
+    }
+    return parts.join(', ');
+  }
+
+  function entityTable(entities, caption, withKind) {
+    const head = el('tr', null, el('th', { scope: 'col' }, 'Title'),
+      withKind ? el('th', { scope: 'col' }, 'Kind') : null,
+      el('th', { scope: 'col' }, 'State'), el('th', { scope: 'col' }, 'Details'),
+      el('th', { scope: 'col' }, 'Identifier'));
+    const rows = entities.map((entity) => el('tr', { 'data-location': entity.location },
+      el('td', null, el('a', { href: localHref(entity.location) }, entityName(entity))),
+      withKind ? el('td', null, titleOf(kindOf(entity), kindTerm(entity.kind))) : null,
+      el('td', { class: 'state-cell' }, stateBadge(stateOf(entity))),
+      el('td', null, summaryOf(entity)),
+      el('td', null, el('code', null, (entity.id || '').replace(/^urn:uuid:/, '')))));
+    return el('table', { class: 'entities' }, el('caption', { class: 'visually-hidden' }, caption),
+      el('thead', null, head), el('tbody', null, rows));
+  }
+
+  async function showOverview(notice) {
+    const data = await api('GET', mount + '/');
+    const resources = (data && data.resources) || [];
+    const sections = [el('h1', null, 'Resources')];
+    if (notice) sections.push(noticeBox(notice));
+    const shown = new Set();
+    for (const kind of creatableKinds()) {
+      const members = resources.filter((r) => r.kind === typeId(kind));
+      members.forEach((r) => shown.add(r));
+      sections.push(el('section', { class: 'kind', 'aria-labelledby': 'h-' + kind.term },
+        el('div', { class: 'section-head' },
+          el('h2', { id: 'h-' + kind.term }, el('a', { href: kind.location }, titleOf(kind))),
+          el('a', { class: 'button', href: kind.location + '#new' }, 'New ' + kind.term)),
+        members.length ? entityTable(members, titleOf(kind), false)
+          : el('p', { class: 'muted' }, 'No ' + kind.term + ' yet.')));
+    }
+    const others = resources.filter((r) => !shown.has(r));
+    if (others.length) {
+      sections.push(el('section', { class: 'kind' }, el('h2', null, 'Other resources'),
+        entityTable(others, 'Other resources', true)));
+    }
+    const links = (data && data.links) || [];
+    if (links.length) {
+      const names = new Map(resources.map((r) => [r.location, entityName(r)]));
+      sections.push(el('section', { class: 'kind' }, el('h2', null, 'Links'),
+        linkTable(links, names)));
+    }
+    show(...sections);
+  }
+
+  async function showCollection(path, notice) {
+    const here = currentPath();
+    const kind = model.kinds.find((k) => k.location === here);
+    const mixin = kind ? null : model.mixins.find((m) => m.location === here);
+    const creatable = kind && creatableKinds().includes(kind);
+    const heading = kind ? titleOf(kind) : mixin ? titleOf(mixin) : here;
+    const data = await api('GET', path);
+    const resources = (data && data.resources) || [];
+    const links = (data && data.links) || [];
+    const parts = [el('div', { class: 'section-head' }, el('h1', null, heading),
+      creatable ? el('a', { class: 'button', href: '#new', id: 'new-link' }, 'New ' + kind.term)
+        : null)];
+    if (notice) parts.push(noticeBox(notice));
+    const formSlot = el('div', { id: 'create-slot' });
+    parts.push(formSlot);
+    if (resources.length) parts.push(entityTable(resources, heading, !kind));
+    if (links.length) parts.push(linkTable(links));
+    if (!resources.length && !links.length) {
+      parts.push(el('p', { class: 'muted', id: 'empty' }, 'Nothing here yet.'));
+    }
+    show(...parts);
+    if (creatable) {
+      const sync = () => {
+        if (location.hash === '#new' && !formSlot.firstChild) {
+          createForm(kind).then((form) => {
+            formSlot.replaceChildren(form);
+            const first = form.querySelector('input, select');
+            if (first) first.focus();
+          }, (error) => formSlot.replaceChildren(errorBox(error)));
+        } else if (location.hash !== '#new') {
+          formSlot.replaceChildren();
+        }
+      };
+      window.addEventListener('hashchange', sync);
+      sync();
+    }
+  }
+
+  // names: location -> what to call the resource there, where known.
+  function linkTable(links, names) {
+    const rows = links.map((link) => el('tr', { 'data-location': link.location },
+      el('td', null, el('a', { href: localHref(link.location) },
+        titleOf(kindOf(link), kindTerm(link.kind)))),
+      el('td', null, endCell(link.source, names)),
+      el('td', null, endCell(link.target, names)),
+      el('td', null, stateBadge(stateOf(link)))));
+    return el('table', { class: 'entities links' },
+      el('caption', { class: 'visually-hidden' }, 'Links'),
+      el('thead', null, el('tr', null, el('th', { scope: 'col' }, 'Link'),
+        el('th', { scope: 'col' }, 'Source'), el('th', { scope: 'col' }, 'Target'),
+        el('th', { scope: 'col' }, 'State'))),
+      el('tbody', null, rows));
+  }
+
+  function endCell(end, names) {
+    const where = end && typeof end === 'object' ? end.location : end;
+    const href = localHref(where);
+    const name = (names && names.get(where)) || where || '';
+    return href ? el('a', { href }, name) : el('span', null, name);
+  }
+
+  // ---- Creation -----------------------------------------------------------
+
+  // An input (or a select for an enumeration) for one attribute
+  // definition, with the model's type, bounds, default and requirement.
+  // The form does not stop on these constraints (novalidate): the server
+  // checks every value, and its message is what the person reads.
+  function attributeField(name, definition, options) {
+    const id = uniqueId('f');
+    const hintId = id + '-hint';
+    const pattern = definition.pattern || {};
+    const required = !!definition.required && !options.optional;
+    let control;
+    if (Array.isArray(pattern.enum)) {
+      control = el('select', { id, name, 'aria-describedby': hintId },
+        el('option', { value: '' }, definition.default !== undefined
+          ? '(default: ' + formatValue(definition.default) + ')' : '(none)'),
+        pattern.enum.map((value) => el('option', { value }, value)));
+    } else if (definition.type === 'number') {
+      control = el('input', { id, name, type: 'number', inputmode: 'decimal',
+        step: pattern.type === 'integer' ? '1' : 'any',
+        min: pattern.minimum, max: pattern.maximum,
+        placeholder: definition.default !== undefined ? formatValue(definition.default) : null,
+        'aria-describedby': hintId });
+    } else {
+      control = el('input', { id, name, type: 'text', spellcheck: 'false',
+        placeholder: definition.default !== undefined ? formatValue(definition.default) : null,
+        'aria-describedby': hintId });
+    }
+    if (required) control.required = true;
+    control.dataset.type = definition.type || 'string';
+    return el('div', { class: 'field' },
+      el('label', { for: id }, options.label || humanize(name), required
+        ? el('span', { class: 'required', 'aria-hidden': 'true' }, ' *') : null),
+      control,
+      el('small', { id: hintId, class: 'hint' }, el('code', null, name),
+        definition.description ? ' — ' + definition.description : ''));
+  }
+
+  // The value a control holds, typed as its definition says; undefined
+  // when left empty (the server then applies defaults and templates).
+  function fieldValue(control) {
+    const raw = control.value.trim();
+    if (raw === '') return undefined;
+    if (control.dataset.type === 'number') {
+      const number = Number(raw);
+      return Number.isNaN(number) ? raw : number;
+    }
+    return control.value;
+  }
+
+  function dependsOn(mixin, baseId) {
+    return (mixin.depends || []).includes(baseId);
+  }
+
+  function appliesTo(mixin, kind) {
+    return !mixin.applies || mixin.applies.includes(typeId(kind));
+  }
+
+  async function createForm(kind) {
+    const form = el('form', { class: 'create', novalidate: true, 'aria-labelledby': 'create-h' });
+    const status = el('div', { class: 'form-status', 'aria-live': 'polite' });
+    form.append(el('h2', { id: 'create-h' }, 'New ' + kind.term));
+
+    // The kind's own attributes, and its ancestors', that a client sets.
+    const own = el('fieldset', null, el('legend', null, titleOf(kind)));
+    for (const { name, definition } of kindAttributes(kind)) {
+      if (!definition.mutable) continue;
+      own.append(attributeField(name, definition, { optional: false }));
+    }
+    form.append(own);
+
+    // Templates: a choice among the mixins that depend on a template
+    // mixin (os_tpl, resource_tpl) applying to this kind.
+    const templateBases = [INFRA + 'os_tpl', INFRA + 'resource_tpl']
+      .map((id) => model.byId.get(id)).filter((base) => base && appliesTo(base, kind));
+    const templateSelects = [];
+    if (templateBases.length) {
+      const fieldset = el('fieldset', null, el('legend', null, 'Templates'));
+      for (const base of templateBases) {
+        const choices = model.mixins
+          .filter((m) => dependsOn(m, typeId(base)) && appliesTo(m, kind));
+        if (!choices.length) continue;
+        const id = uniqueId('t');
+        const select = el('select', { id, name: typeId(base) },
+          el('option', { value: '' }, '(none)'),
+          choices.map((m) => el('option', { value: typeId(m) }, titleOf(m))));
+        templateSelects.push(select);
+        fieldset.append(el('div', { class: 'field' }, el('label', { for: id }, titleOf(base)),
+          select, el('small', { class: 'hint' }, el('code', null, typeId(base)))));
+      }
+      if (templateSelects.length) form.append(fieldset);
+    }
+
+    // Other mixins with attributes of their own (an SSH key, an IP
+    // range): each one is added when its box is ticked.
+    const templateIds = new Set(templateBases.map(typeId));
+    const optional = [];
+    for (const mixin of model.mixins) {
+      if (!appliesTo(mixin, kind) || !mixin.applies || templateIds.has(typeId(mixin))
+          || (mixin.depends || []).some((d) => templateIds.has(d))
+          || !Object.keys(mixin.attributes || {}).length) continue;
+      const boxId = uniqueId('m');
+      const box = el('input', { type: 'checkbox', id: boxId, value: typeId(mixin) });
+      const fields = el('div', { class: 'mixin-fields', hidden: true });
+      for (const [name, definition] of Object.entries(mixin.attributes)) {
+        fields.append(attributeField(name, definition, { optional: false }));
+      }
+      box.addEventListener('change', () => { fields.hidden = !box.checked; });
+      optional.push({ box, fields });
+      form.append(el('fieldset', { class: 'mixin' },
+        el('legend', null, el('label', { for: boxId }, box, ' Add ' + titleOf(mixin))),
+        fields));
+    }
+
+    // A compute may join a network: an inline networkinterface link.
+    let networkSelect = null;
+    const networkKind = model.byId.get(INFRA + 'network');
+    const interfaceKind = model.byId.get(INFRA + 'networkinterface');
+    if (typeId(kind) === INFRA + 'compute' && networkKind && interfaceKind) {
+      let networks = [];
+      try {
+        const data = await api('GET', networkKind.location);
+        networks = (data && data.resources) || [];
+      } catch (e) {
+        networks = [];
+      }
+      const id = uniqueId('n');
+      networkSelect = el('select', { id, name: 'network' },
+        el('option', { value: '' }, '(none)'),
+        networks.map((n) => el('option', { value: n.location }, entityName(n))));
+      form.append(el('fieldset', null, el('legend', null, 'Network'),
+        el('div', { class: 'field' }, el('label', { for: id }, 'Attach to network'),
+          networkSelect,
+          el('small', { class: 'hint' }, networks.length ? 'Adds a network interface'
+            : 'No network yet: create one first to attach it here'))));
+    }
+
+    const submit = el('button', { type: 'submit', class: 'primary' }, 'Create ' + kind.term);
+    form.append(status, el('div', { class: 'form-actions' }, submit,
+      el('a', { href: '#', class: 'button secondary', id: 'cancel-create' }, 'Cancel')));
+
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const body = { kind: typeId(kind), mixins: [], attributes: {} };
+      for (const control of own.querySelectorAll('input, select')) {
+        const value = fieldValue(control);
+        if (value === undefined) continue;
+        if (control.name === 'occi.core.title') body.title = value;
+        else if (control.name === 'occi.core.summary') body.summary = value;
+        else body.attributes[control.name] = value;
+      }
+      for (const select of templateSelects) {
+        if (select.value) body.mixins.push(select.value);
+      }
+      for (const { box, fields } of optional) {
+        if (!box.checked) continue;
+        body.mixins.push(box.value);
+        for (const control of fields.querySelectorAll('input, select')) {
+          const value = fieldValue(control);
+          if (value !== undefined) body.attributes[control.name] = value;
+        }
+      }
+      if (networkSelect && networkSelect.value) {
+        body.links = [{ kind: typeId(interfaceKind), target: networkSelect.value }];
+      }
+      if (!body.mixins.length) delete body.mixins;
+      submit.disabled = true;
+      status.replaceChildren(el('p', { class: 'muted' }, 'Creating…'));
+      try {
+        const created = await api('POST', kind.location, body);
+        leaveNotice('Created ' + kind.term + ' ' + entityName(created) + '.');
+        location.assign(created.location);
+      } catch (error) {
+        status.replaceChildren(errorBox(error));
+        status.querySelector('[role="alert"]').focus();
+        submit.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  // ---- One entity ---------------------------------------------------------
+
+  function definitionOf(entity, name) {
+    for (const id of [entity.kind, ...(entity.mixins || [])]) {
+      let category = model.byId.get(id);
+      while (category) {
+        if (category.attributes && category.attributes[name]) return category.attributes[name];
+        category = category.parent ? model.byId.get(category.parent) : null;
+      }
+    }
+    return null;
+  }
+
+  function attributeRows(entity) {
+    const rows = [];
+    const add = (name, value) => {
+      const definition = definitionOf(entity, name);
+      rows.push(el('tr', null,
+        el('th', { scope: 'row' }, humanize(name), el('br'), el('code', null, name)),
+        el('td', null, formatValue(value)),
+        el('td', { class: 'muted' }, definition && definition.description || '')));
+    };
+    if (entity.title !== undefined) add('occi.core.title', entity.title);
+    if (entity.summary !== undefined) add('occi.core.summary', entity.summary);
+    add('occi.core.id', entity.id);
+    if (entity.source) add('occi.core.source', entity.source.location || entity.source);
+    if (entity.target) add('occi.core.target', entity.target.location || entity.target);
+    for (const name of Object.keys(entity.attributes || {}).sort()) {
+      add(name, entity.attributes[name]);
+    }
+    return rows;
+  }
+
+  // While an action runs, no other can be started from this page.
+  function setBusy(busy) {
+    for (const button of document.querySelectorAll('form.action button, #delete')) {
+      button.disabled = busy;
+    }
+  }
+
+  // A form per action the entity accepts now, with its parameters.
+  function actionForms(entity, rerender) {
+    const forms = [];
+    for (const id of entity.actions || []) {
+      const action = model.byId.get(id);
+      const term = kindTerm(id);
+      const form = el('form', { class: 'action', 'data-action': term, novalidate: true });
+      for (const [name, definition] of Object.entries((action && action.attributes) || {})) {
+        form.append(attributeField(name, definition,
+          { optional: true, label: humanize(term) + ' ' + name }));
+      }
+      const button = el('button', { type: 'submit', title: action ? titleOf(action) : id },
+        humanize(term));
+      form.append(button);
+      form.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const body = { action: id };
+        const attributes = {};
+        for (const control of form.querySelectorAll('input, select')) {
+          const value = fieldValue(control);
+          if (value !== undefined) attributes[control.name] = value;
+        }
+        if (Object.keys(attributes).length) body.attributes = attributes;
+        setBusy(true);
+        rerender.status(el('p', { class: 'muted' }, humanize(term) + '…'));
+        try {
+          const changed = await api('POST', entity.location + '?action=' + encodeURIComponent(term),
+            body);
+          rerender.entity(changed, humanize(term) + ': done; the state is now '
+            + (stateOf(changed) || 'unknown') + '.');
+        } catch (error) {
+          rerender.status(errorBox(error));
+          setBusy(false);
+        }
+      });
+      forms.push(form);
+    }
+    return forms;
+  }
+
+  function renderEntity(entity, notice) {
+    const kind = kindOf(entity);
+    const status = el('div', { id: 'entity-status', 'aria-live': 'polite' },
+      notice ? noticeBox(notice) : null);
+    const rerender = {
+      entity: (changed, text) => renderEntity(changed, text),
+      status: (node) => status.replaceChildren(node),
+    };
+    const state = stateOf(entity);
+    const backHref = kind && kind.location;
+    const header = el('div', { class: 'section-head' },
+      el('h1', null, entityName(entity), ' ', el('span', { id: 'entity-state' },
+        state !== undefined ? stateBadge(state) : null)),
+      el('button', { type: 'button', class: 'secondary', id: 'refresh' }, 'Refresh'));
+
+    const mixins = (entity.mixins || []).map((id) => {
+      const category = model.byId.get(id);
+      return el('li', null, titleOf(category, kindTerm(id)), ' ', el('code', null, id));
+    });
+    const facts = el('dl', { class: 'facts' },
+      el('dt', null, 'Kind'), el('dd', null,
+        backHref ? el('a', { href: backHref }, titleOf(kind)) : kindTerm(entity.kind), ' ',
+        el('code', null, entity.kind)),
+      el('dt', null, 'Location'), el('dd', null, el('code', null, entity.location)));
+
+    const actions = actionForms(entity, rerender);
+    const deleteButton = el('button', { type: 'button', class: 'danger', id: 'delete' }, 'Delete');
+    deleteButton.addEventListener('click', async () => {
+      if (!window.confirm('Delete ' + entityName(entity) + '? This cannot be undone.')) return;
+      deleteButton.disabled = true;
+      status.replaceChildren(el('p', { class: 'muted' }, 'Deleting…'));
+      try {
+        await api('DELETE', entity.location);
+        leaveNotice('Deleted ' + (kind ? kind.term + ' ' : '') + entityName(entity) + '.');
+        location.assign(backHref || mount + '/');
+      } catch (error) {
+        status.replaceChildren(errorBox(error));
+        deleteButton.disabled = false;
+      }
+    });
+
+    const links = entity.links || [];
+    show(header, status, facts,
+      el('section', { 'aria-labelledby': 'h-actions' }, el('h2', { id: 'h-actions' }, 'Actions'),
+        el('div', { class: 'actions' }, actions.length ? actions
+          : el('p', { class: 'muted' }, 'No action in this state.')),
+        el('div', { class: 'actions' }, deleteButton)),
+      el('section', { 'aria-labelledby': 'h-attributes' },
+        el('h2', { id: 'h-attributes' }, 'Attributes'),
+        el('table', { class: 'attributes' }, el('tbody', null, attributeRows(entity)))),
+      el('section', { 'aria-labelledby': 'h-mixins' }, el('h2', { id: 'h-mixins' }, 'Mixins'),
+        mixins.length ? el('ul', { class: 'mixins' }, mixins)
+          : el('p', { class: 'muted' }, 'None.')),
+      entity.links !== undefined ? el('section', { 'aria-labelledby': 'h-links' },
+        el('h2', { id: 'h-links' }, 'Links'),
+        links.length ? linkTable(links, new Map([[entity.location, entityName(entity)]]))
+          : el('p', { class: 'muted' }, 'None.')) : null);
+    document.title = entityName(entity) + ' — OCCI console';
+    document.getElementById('refresh').addEventListener('click', () => {
+      showEntity(entity.location).catch((error) => status.replaceChildren(errorBox(error)));
+    });
+  }
+
+  async function showEntity(path, notice) {
+    renderEntity(await api('GET', path), notice);
+  }
+
+  // ---- The model page -----------------------------------------------------
+
+  function showModel() {
+    const table = (categories, withLocation) => el('table', { class: 'entities' },
+      el('thead', null, el('tr', null, el('th', { scope: 'col' }, 'Title'),
+        el('th', { scope: 'col' }, 'Type identifier'),
+        withLocation ? el('th', { scope: 'col' }, 'Location') : null)),
+      el('tbody', null, categories.map((c) => el('tr', null, el('td', null, titleOf(c)),
+        el('td', null, el('code', null, typeId(c))),
+        withLocation ? el('td', null, c.location ? el('a', { href: c.location }, c.location) : '')
+          : null))));
+    show(el('h1', null, 'Model'),
+      el('p', { class: 'muted' }, 'What this server offers, from its query interface.'),
+      el('h2', null, 'Kinds'), table(model.kinds, true),
+      el('h2', null, 'Mixins'), table(model.mixins, true),
+      el('h2', null, 'Actions'), table(model.actions, false));
+  }
+
+  // ---- Start --------------------------------------------------------------
+
+  async function start() {
+    const notice = takeNotice();
+    model = await loadModel();
+    renderNav();
+    let path = location.pathname;
+    if (mount && path.startsWith(mount)) path = path.slice(mount.length);
+    if (!path.startsWith('/')) path = '/' + path;
+    if (path === '/') {
+      document.title = 'Resources — OCCI console';
+      await showOverview(notice);
+    } else if (path === '/-/' || path === '/.well-known/org/ogf/occi/-/') {
+      document.title = 'Model — OCCI console';
+      showModel();
+    } else if (path.endsWith('/')) {
+      document.title = path + ' — OCCI console';
+      await showCollection(location.pathname, notice);
+    } else {
+      await showEntity(location.pathname, notice);
+    }
+    main.dataset.ready = 'true';
+  }
+
+  start().catch((error) => {
+    show(el('h1', null, 'The console could not show this page'), errorBox(error),
+      el('p', null, el('a', { href: mount + '/' }, 'Back to the resources')));
+    main.dataset.ready = 'true';
+  });
+}());
