@@ -1739,15 +1739,12 @@ static occi_hv_status refuse_taken_id(virConnectPtr connection, apr_pool_t *pool
         }
     }
     else if (!strcmp(entity->kind, KIND("network"))) {
-        virNetworkPtr network = virNetworkLookupByUUIDString(connection, entity->id);
+        const char *state;
 
-        if (network) {
-            taken = 1;
-            virNetworkFree(network);
-        }
-        else if (absent_or_failed(pool, VIR_ERR_NO_NETWORK, "looking up the network", error)) {
+        if (network_state(connection, pool, entity->id, &state, error) != OCCI_HV_OK) {
             return error->status;
         }
+        taken = state != NULL;
     }
     return taken ? refuse(error, OCCI_HV_CONFLICT, apr_psprintf(
                               pool, "the hypervisor already has an object with id %s",

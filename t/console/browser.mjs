@@ -10,6 +10,11 @@
 //   BASE_URL        the API's mount, e.g. http://127.0.0.1:8529
 //   SCREENSHOT_DIR  where the PNGs of the main pages are written
 //   CHROMIUM        the browser (default /usr/bin/chromium)
+// Environment, for a server with other templates or a real hypervisor:
+//   OCCI_CONSOLE_OS_TEMPLATE  the title of the OS template to choose
+//                             (default "Debian 12 (bookworm)")
+//   OCCI_CONSOLE_NETWORK_UP   1: bring the network up before the compute
+//                             starts (a real guest's interface needs it)
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +29,8 @@ const mount = base.replace(/\/$/, '');
 const suffix = `${process.pid}-${Date.now() % 100000}`;
 const computeTitle = `browser-vm-${suffix}`;
 const networkTitle = `browser-net-${suffix}`;
+const osTemplate = process.env.OCCI_CONSOLE_OS_TEMPLATE || 'Debian 12 (bookworm)';
+const networkUp = process.env.OCCI_CONSOLE_NETWORK_UP === '1';
 mkdirSync(shots, { recursive: true });
 
 function report(ok, name, diag) {
@@ -120,12 +127,19 @@ try {
     return (await page.locator('h1').innerText()).includes(networkTitle);
   });
 
+  if (networkUp) {
+    await step('up: the network becomes active', async () => {
+      const status = await act('up');
+      return status === 200 && waitForState('active');
+    });
+  }
+
   await step('the compute form offers the OS templates and the network', async () => {
     await open('/compute/#new');
     await page.waitForSelector('form.create');
     const osTemplates = await page.getByLabel('OS template').locator('option').allInnerTexts();
     const networks = await page.getByLabel('Attach to network').locator('option').allInnerTexts();
-    if (!osTemplates.includes('Debian 12 (bookworm)') || !networks.includes(networkTitle)) {
+    if (!osTemplates.includes(osTemplate) || !networks.includes(networkTitle)) {
       throw new Error(`OS templates ${osTemplates}; networks ${networks}`);
     }
   });
@@ -133,7 +147,7 @@ try {
   await step('the compute form, filled in', async () => {
     await page.getByLabel('Title', { exact: true }).fill(computeTitle);
     await page.getByLabel('Hostname', { exact: true }).fill('browser.example.com');
-    await page.getByLabel('OS template').selectOption({ label: 'Debian 12 (bookworm)' });
+    await page.getByLabel('OS template').selectOption({ label: osTemplate });
     await page.getByLabel('Resource template').selectOption({ label: 'Small: 1 core, 0.5 GiB' });
     await page.getByLabel('Attach to network').selectOption({ label: networkTitle });
     await page.screenshot({ path: join(shots, 'console-create.png'), fullPage: true });
@@ -195,7 +209,7 @@ try {
     const links = await page.locator('table.links').innerText();
     const actions = await page.locator('form.action').evaluateAll(
       (forms) => forms.map((f) => f.dataset.action));
-    if (!attributes.includes('browser.example.com') || !mixins.includes('Debian 12 (bookworm)')
+    if (!attributes.includes('browser.example.com') || !mixins.includes(osTemplate)
         || !links.includes(networkPath) || actions.join(',') !== 'start,save') {
       throw new Error(`attributes ${attributes}\nmixins ${mixins}\nlinks ${links}\n`
         + `actions ${actions}`);
