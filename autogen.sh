@@ -5,13 +5,18 @@
 set -e
 cd "$(dirname "$0")"
 
-# chromium runs the web console's browser test (t/libvirt/console_browser.t).
+# chromium runs the web console's browser test (t/libvirt/console_browser.t),
+# with playwright-core from npm; Debian's nodejs and npm only where no node
+# is installed already (another node, with its own npm, is as good).
 packages="apache2 apache2-dev libapr1-dev libaprutil1-dev libaprutil1-dbd-sqlite3 \
 libaprutil1-dbd-pgsql libjson-c-dev libvirt-dev autoconf automake libtool pkg-config \
 build-essential libapache2-mod-perl2 libwww-perl sqlite3 postgresql \
 libvirt-daemon-system libvirt-daemon-system-sysv libvirt-daemon libvirt-daemon-driver-qemu \
 libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables iproute2 genisoimage curl openssl \
 wrk valgrind dpkg-dev debhelper chromium"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    packages="$packages nodejs npm"
+fi
 
 missing=""
 for package in $packages; do

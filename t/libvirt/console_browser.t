@@ -5,7 +5,7 @@
 # request to another origin and no error in the browser's console.
 # Screenshots of the main pages land in t/logs/console-screenshots/.
 #
-# It needs node (20 or later), npm and chromium, and installs playwright-core
+# It needs node (18 or later), npm and chromium, and installs playwright-core
 # with "npm ci" in t/console/. Missing any of them is a failure, not a skip:
 # OCCI_TEST_BROWSER=0 leaves the test out on purpose. OCCI_TEST_CHROMIUM
 # names another browser binary.
@@ -34,7 +34,7 @@ sub in_path {
 
 # Everything the run needs, each missing one said plainly.
 my @missing;
-push @missing, 'node (Debian package nodejs, version 20 or later)' unless in_path('node');
+push @missing, 'node (Debian package nodejs, version 18 or later)' unless in_path('node');
 push @missing, 'npm' unless in_path('npm');
 push @missing, "chromium at $chromium (Debian package chromium; autogen.sh installs it)"
     unless -x $chromium;
@@ -45,8 +45,8 @@ if (@missing) {
     exit;
 }
 my ($major) = `node --version` =~ /^v(\d+)/;
-if (!$major || $major < 20) {
-    fail("playwright-core needs node 20 or later, not " . (`node --version` || 'unknown'));
+if (!$major || $major < 18) {
+    fail("playwright-core needs node 18 or later, not " . (`node --version` || 'unknown'));
     done_testing();
     exit;
 }
