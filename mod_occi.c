@@ -48,9 +48,14 @@ static void occi_child_init(apr_pool_t *pchild, server_rec *main_server)
 {
     server_rec *s;
 
+    /* A virtual host with no directive of its own shares the main
+     * server's configuration: each configuration is set up once. */
     for (s = main_server; s; s = s->next) {
         occi_server_conf *conf = occi_server_config(s);
 
+        if (conf->renderings) {
+            continue;
+        }
         conf->renderings = occi_render_cache_create(pchild);
         if (!conf->renderings) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(4)
@@ -60,8 +65,12 @@ static void occi_child_init(apr_pool_t *pchild, server_rec *main_server)
     }
     for (s = main_server; s; s = s->next) {
         occi_server_conf *conf = occi_server_config(s);
-        const occi_hypervisor_config *settings = occi_hypervisor_settings(pchild, s);
+        const occi_hypervisor_config *settings;
 
+        if (conf->hypervisor) {
+            continue;
+        }
+        settings = occi_hypervisor_settings(pchild, s);
         /* libvirt wants its event loop before the first connection; the
          * connection itself is opened by the first request. */
         if (settings && !occi_hypervisor_events_running()
