@@ -1129,9 +1129,11 @@ int occi_handle_entity(occi_request *req, const occi_route *route)
     occi_store_status stored;
     int status;
 
+    /* Reading an entity needs no user mixin definitions (only changes
+     * are validated against them): a GET spares their query. */
     if ((status = check_answerable(req, 0)) != OK
         || (status = occi_store_acquire(req)) != OK
-        || (status = occi_load_user_mixins(req)) != OK) {
+        || (req->r->method_number != M_GET && (status = occi_load_user_mixins(req)) != OK)) {
         return status;
     }
     occi_intents_recover(req);

@@ -176,8 +176,9 @@
     }
   }
 
+  // Only a path on this server: "//host/..." or "/\\host" would leave it.
   function localHref(location) {
-    return typeof location === 'string' && location.startsWith('/') ? location : null;
+    return typeof location === 'string' && /^\/(?![\/\\])/.test(location) ? location : null;
   }
 
   // Words for an attribute name: occi.compute.cores -> Cores.
@@ -203,7 +204,7 @@
     const nav = document.getElementById('nav');
     const links = [el('a', { href: mount + '/' }, 'All resources')];
     for (const kind of creatableKinds()) {
-      links.push(el('a', { href: kind.location }, humanize(kind.term)));
+      links.push(el('a', { href: localHref(kind.location) }, humanize(kind.term)));
     }
     links.push(el('a', { href: mount + '/-/' }, 'Model'));
     for (const link of links) {
@@ -278,7 +279,7 @@
       members.forEach((r) => shown.add(r));
       sections.push(el('section', { class: 'kind', 'aria-labelledby': 'h-' + kind.term },
         el('div', { class: 'section-head' },
-          el('h2', { id: 'h-' + kind.term }, el('a', { href: kind.location }, titleOf(kind))),
+          el('h2', { id: 'h-' + kind.term }, el('a', { href: localHref(kind.location) }, titleOf(kind))),
           el('a', { class: 'button', href: kind.location + '#new' }, 'New ' + kind.term)),
         members.length ? entityTable(members, titleOf(kind), false)
           : el('p', { class: 'muted' }, 'No ' + kind.term + ' yet.')));
@@ -695,7 +696,7 @@
         withLocation ? el('th', { scope: 'col' }, 'Location') : null)),
       el('tbody', null, categories.map((c) => el('tr', null, el('td', null, titleOf(c)),
         el('td', null, el('code', null, typeId(c))),
-        withLocation ? el('td', null, c.location ? el('a', { href: c.location }, c.location) : '')
+        withLocation ? el('td', null, localHref(c.location) ? el('a', { href: c.location }, c.location) : '')
           : null))));
     show(el('h1', null, 'Model'),
       el('p', { class: 'muted' }, 'What this server offers, from its query interface.'),
