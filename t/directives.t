@@ -115,20 +115,28 @@ for my $case (@bad) {
     like $output, $message, "$name: the message names the directive and the rule";
 }
 
-# Without mod_dbd httpd does not start, and says what to load.
-my $free_port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)->sockport;
-open my $fh, '>', "$dir/nodbd.conf" or die $!;
-print $fh <<"CONF";
+# A server of its own in $dir, named $name, on a free port, with the MPM,
+# authz_core, the lines given and the module; returns the port.
+sub write_server_conf {
+    my ($name, $lines) = @_;
+    my $port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)->sockport;
+    open my $fh, '>', "$dir/$name.conf" or die $!;
+    print $fh <<"CONF";
 ServerRoot "$dir"
 DefaultRuntimeDir "$dir"
-PidFile "$dir/nodbd.pid"
-ErrorLog "$dir/nodbd_error_log"
-Listen 127.0.0.1:$free_port
+PidFile "$dir/$name.pid"
+ErrorLog "$dir/${name}_error_log"
+Listen 127.0.0.1:$port
 LoadModule mpm_event_module $modules/mod_mpm_event.so
 LoadModule authz_core_module $modules/mod_authz_core.so
-LoadModule occi_module $module
+$lines
 CONF
-close $fh;
+    close $fh;
+    return $port;
+}
+
+# Without mod_dbd httpd does not start, and says what to load.
+write_server_conf('nodbd', "LoadModule occi_module $module");
 # In the foreground httpd fails before it returns (or is stopped by
 # timeout if it wrongly starts), so the log is complete when read.
 $output = `timeout 20 '$httpd' -d '$dir' -f '$dir/nodbd.conf' -D FOREGROUND 2>&1`;
@@ -144,24 +152,14 @@ like($log . $output, qr/mod_occi keeps its entities through mod_dbd: load it/,
 
 # With mod_dbd but no DBDriver, httpd starts and the API says what is
 # missing (503 with the reason), instead of mod_dbd's placeholder name.
-$free_port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)->sockport;
-open $fh, '>', "$dir/nodriver.conf" or die $!;
-print $fh <<"CONF";
-ServerRoot "$dir"
-DefaultRuntimeDir "$dir"
-PidFile "$dir/nodriver.pid"
-ErrorLog "$dir/nodriver_error_log"
-Listen 127.0.0.1:$free_port
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authz_core_module $modules/mod_authz_core.so
+my $free_port = write_server_conf('nodriver', <<"LINES");
 LoadModule dbd_module $modules/mod_dbd.so
 LoadModule occi_module $module
 OCCILibvirtURI none
 <Location />
     SetHandler occi
 </Location>
-CONF
-close $fh;
+LINES
 system("'$httpd' -d '$dir' -f '$dir/nodriver.conf' -k start");
 my $answer;
 for (1 .. 50) {
