@@ -709,7 +709,8 @@ static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connecti
             return status;
         }
     }
-    domain = virDomainDefineXML(connection, domain_xml(hv, pool, compute, image, with_seed, with_links));
+    domain = virDomainDefineXML(connection,
+                                domain_xml(hv, pool, compute, image, with_seed, with_links));
     if (!domain) {
         occi_hv_error ignored;
 
@@ -1509,10 +1510,14 @@ static int cached_states(occi_hypervisor *hv, apr_pool_t *pool, apr_hash_t *want
     for (index = apr_hash_first(pool, wanted); index; index = apr_hash_next(index)) {
         const char *id = apr_hash_this_key(index);
         const long long *revision = apr_hash_this_val(index);
-        domain_state *found = apr_palloc(pool, sizeof(*found));
+        const char *state, *message;
 
         if (*revision >= 0 && occi_domain_cache_lookup(hv->states, id, *revision, now,
-                                                       &found->state, &found->message)) {
+                                                       &state, &message)) {
+            domain_state *found = apr_palloc(pool, sizeof(*found));
+
+            found->state = state;
+            found->message = message;
             apr_hash_set(states, id, APR_HASH_KEY_STRING, found);
         }
         else {
