@@ -207,7 +207,9 @@ int occi_send_entity(occi_request *req, int status, occi_entity *entity)
     occi_media_type type;
     int negotiated;
 
-    if ((negotiated = occi_load_links(req, entity)) != OK) {
+    /* A resource this request created has the links it was created
+     * with. */
+    if (status != HTTP_CREATED && (negotiated = occi_load_links(req, entity)) != OK) {
         return negotiated;
     }
     {
@@ -266,7 +268,9 @@ int occi_send_collection(occi_request *req, int http_status, apr_array_header_t 
                                                      sizeof(apr_array_header_t *));
         const char *body;
 
-        for (i = 0; i < entities->nelts; i++) {
+        /* Resources this request created have the links they were
+         * created with. */
+        for (i = 0; http_status != HTTP_CREATED && i < entities->nelts; i++) {
             occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
 
             if ((status = occi_load_links(req, entity)) != OK) {
@@ -659,14 +663,38 @@ static void add_location_headers(occi_request *req, const apr_array_header_t *en
     }
 }
 
+/* Whether an entity or one of its inline links names a mixin that the
+ * model does not define: only then must the user's mixins be read. */
+static int names_user_mixins(const occi_request *req, const occi_entity *entity)
+{
+    int i;
+
+    for (i = 0; i < entity->mixins->nelts; i++) {
+        if (!occi_model_find(req->model, APR_ARRAY_IDX(entity->mixins, i, const char *))) {
+            return 1;
+        }
+    }
+    for (i = 0; entity->links && i < entity->links->nelts; i++) {
+        if (names_user_mixins(req, APR_ARRAY_IDX(entity->links, i, const occi_entity *))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int create_in_collection(occi_request *req, const occi_category *kind)
 {
     apr_array_header_t *entities;
     int status, i;
 
-    if ((status = read_entities(req, &entities)) != OK
-        || (status = occi_load_user_mixins(req)) != OK) {
+    if ((status = read_entities(req, &entities)) != OK) {
         return status;
+    }
+    for (i = 0; i < entities->nelts; i++) {
+        if (names_user_mixins(req, APR_ARRAY_IDX(entities, i, const occi_entity *))
+            && (status = occi_load_user_mixins(req)) != OK) {
+            return status;
+        }
     }
     for (i = 0; i < entities->nelts; i++) {
         status = prepare_new_entity(req, occi_category_type_id(req->r->pool, kind),
