@@ -20,6 +20,10 @@
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
 static module *dbd_module_record;
+/* The turns of this process's SQLite writers (src/occi_write_gate.h). */
+static occi_write_gate *sqlite_write_gate;
+/* DBDParams of each SQLite database -> its log's group sync. */
+static apr_hash_t *sqlite_group_syncs;
 
 /* mod_dbd's configuration of server s, or NULL. */
 static const dbd_cfg_t *dbd_config(server_rec *s)
@@ -108,6 +112,8 @@ void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server)
     if (!dbd_module_record) {
         return;
     }
+    sqlite_write_gate = occi_write_gate_create(pchild);
+    sqlite_group_syncs = apr_hash_make(pchild);
     apr_pool_create(&pool, pchild);
     done = apr_hash_make(pool);
     for (s = main_server; s; s = s->next) {
@@ -116,6 +122,16 @@ void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server)
 
         if (!cfg || !cfg->name) {
             continue;
+        }
+        if (!strcmp(cfg->name, "sqlite3") && cfg->params && *cfg->params
+            && !apr_hash_get(sqlite_group_syncs, cfg->params, APR_HASH_KEY_STRING)) {
+            occi_group_sync *sync = occi_group_sync_create(
+                pchild, apr_pstrcat(pchild, cfg->params, "-wal", NULL));
+
+            if (sync) {
+                apr_hash_set(sqlite_group_syncs, apr_pstrdup(pchild, cfg->params),
+                             APR_HASH_KEY_STRING, sync);
+            }
         }
         /* Virtual hosts usually share the main server's database. */
         key = apr_pstrcat(pool, cfg->name, "\n", cfg->params ? cfg->params : "", NULL);
@@ -212,6 +228,61 @@ static int prepare_missing(request_rec *r, ap_dbd_t *connection)
     return prepared;
 }
 
+/* The first row's first column of an SQLite PRAGMA, or NULL. */
+static const char *pragma_value(request_rec *r, ap_dbd_t *connection, const char *pragma)
+{
+    apr_dbd_results_t *results = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *value = NULL;
+
+    if (apr_dbd_select(connection->driver, r->pool, connection->handle, &results, pragma,
+                       0) != 0) {
+        return NULL;
+    }
+    while (apr_dbd_get_row(connection->driver, r->pool, results, &row, -1) == 0) {
+        if (!value) {
+            value = apr_dbd_get_entry(connection->driver, row, 0);
+            value = value ? apr_pstrdup(r->pool, value) : NULL;
+        }
+    }
+    return value;
+}
+
+/* Whether the requests on an SQLite connection commit through the group
+ * sync of its log (src/occi_group_sync.h): only in WAL mode and only
+ * where the connection would have synced each commit itself
+ * (synchronous=FULL, SQLite's default); an operator who chose NORMAL or
+ * OFF in DBDInitSQL keeps that choice. Decided once per connection. */
+static occi_group_sync *group_sync_of(request_rec *r, ap_dbd_t *connection)
+{
+    static const char key[] = "mod_occi-group-sync";
+    static char none;
+    const dbd_cfg_t *cfg = dbd_config(r->server);
+    occi_group_sync *sync = NULL;
+    const char *mode, *synchronous;
+    void *decided = NULL;
+    int rows;
+
+    apr_pool_userdata_get(&decided, key, connection->pool);
+    if (decided) {
+        return decided == &none ? NULL : decided;
+    }
+    if (sqlite_group_syncs && cfg && cfg->params) {
+        sync = apr_hash_get(sqlite_group_syncs, cfg->params, APR_HASH_KEY_STRING);
+    }
+    if (sync) {
+        mode = pragma_value(r, connection, "PRAGMA journal_mode");
+        synchronous = pragma_value(r, connection, "PRAGMA synchronous");
+        if (!mode || strcasecmp(mode, "wal") || !synchronous || strcmp(synchronous, "2")
+            || apr_dbd_query(connection->driver, connection->handle, &rows,
+                             "PRAGMA synchronous = NORMAL") != 0) {
+            sync = NULL;
+        }
+    }
+    apr_pool_userdata_setn(sync ? (void *)sync : &none, key, NULL, connection->pool);
+    return sync;
+}
+
 int occi_store_acquire(occi_request *req)
 {
     request_rec *r = req->r;
@@ -240,6 +311,10 @@ int occi_store_acquire(occi_request *req)
     }
     req->connection = dbd;
     req->store = occi_store_open(r->pool, dbd->driver, dbd->handle, dbd->prepared);
+    if (!strcmp(apr_dbd_name(dbd->driver), "sqlite3")) {
+        occi_store_use_write_gate(req->store, sqlite_write_gate);
+        occi_store_use_group_sync(req->store, group_sync_of(r, dbd));
+    }
     return OK;
 }
 
@@ -273,6 +348,11 @@ int occi_store_finish(occi_request *req, occi_store_status status, int conflict_
 {
     if (status == OCCI_STORE_OK) {
         status = occi_store_commit(req->store);
+        if (status == OCCI_STORE_OK && occi_store_sync_failure(req->store)) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, req->r, OCCI_LOGNO(98)
+                          "a change was committed but may not outlive a power cut: %s",
+                          occi_store_sync_failure(req->store));
+        }
     }
     else {
         occi_store_rollback(req->store);

@@ -44,6 +44,10 @@ struct occi_store {
      * driver never sees): the transaction may only be rolled back. */
     int failed;
     const char *error;
+    occi_write_gate *gate;      /* NULL: writers meet at the database's lock */
+    int holds_gate;             /* this store's transaction has the gate's turn */
+    occi_group_sync *sync;      /* NULL: SQLite syncs inside COMMIT */
+    const char *sync_failure;
 };
 
 /* ---- Statements -------------------------------------------------------- */
@@ -390,6 +394,41 @@ occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
     return store;
 }
 
+static void leave_gate(occi_store *store)
+{
+    if (store->holds_gate) {
+        store->holds_gate = 0;
+        occi_write_gate_leave(store->gate);
+    }
+}
+
+/* A request that ends with its transaction still open must not keep the
+ * process's other writers out. */
+static apr_status_t leave_gate_cleanup(void *data)
+{
+    leave_gate(data);
+    return APR_SUCCESS;
+}
+
+void occi_store_use_write_gate(occi_store *store, occi_write_gate *gate)
+{
+    if (!store->gate && gate) {
+        apr_pool_cleanup_register(store->pool, store, leave_gate_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    store->gate = gate;
+}
+
+void occi_store_use_group_sync(occi_store *store, occi_group_sync *sync)
+{
+    store->sync = sync;
+}
+
+const char *occi_store_sync_failure(const occi_store *store)
+{
+    return store->sync_failure;
+}
+
 const char *occi_store_error(const occi_store *store)
 {
     return store->error;
@@ -405,6 +444,12 @@ occi_store_status occi_store_begin(occi_store *store)
         store->error = "a transaction is already open";
         return OCCI_STORE_ERROR;
     }
+    if (store->gate && occi_write_gate_enter(store->gate, deadline) != APR_SUCCESS) {
+        store->error = "begin: the database is locked: another writer of this process "
+                       "held it too long";
+        return OCCI_STORE_ERROR;
+    }
+    store->holds_gate = store->gate != NULL;
     /* sqlite3 begins with BEGIN IMMEDIATE: writers queue at the start
      * instead of deadlocking when a reader later wants to write. While
      * another connection writes, the driver tries for about 1.6 s and
@@ -426,6 +471,7 @@ occi_store_status occi_store_begin(occi_store *store)
         }
         if (status != SQLITE_BUSY_STATUS || strcmp(apr_dbd_name(store->driver), "sqlite3")
             || apr_time_now() >= deadline) {
+            leave_gate(store);
             return OCCI_STORE_ERROR;
         }
         apr_sleep(apr_time_from_msec(10));
@@ -438,6 +484,7 @@ occi_store_status occi_store_begin(occi_store *store)
 occi_store_status occi_store_commit(occi_store *store)
 {
     int status, rows;
+    apr_status_t rv;
 
     if (!store->trans) {
         store->error = "no transaction is open";
@@ -457,8 +504,25 @@ occi_store_status occi_store_commit(occi_store *store)
         /* SQLite keeps the transaction open when COMMIT fails (busy);
          * PostgreSQL has ended it and only warns. */
         apr_dbd_query(store->driver, store->handle, &rows, "ROLLBACK");
+        leave_gate(store);
         return OCCI_STORE_ERROR;
     }
+    store->sync_failure = NULL;
+    if (store->sync) {
+        /* Taken before the gate is left: tickets follow the commits. */
+        apr_uint64_t ticket = occi_group_sync_written(store->sync);
+
+        leave_gate(store);
+        if ((rv = occi_group_sync_wait(store->sync, ticket)) != APR_SUCCESS) {
+            char reason[120];
+
+            store->sync_failure = apr_psprintf(store->pool, "syncing %s: %s",
+                                               occi_group_sync_path(store->sync),
+                                               apr_strerror(rv, reason, sizeof(reason)));
+        }
+        return OCCI_STORE_OK;
+    }
+    leave_gate(store);
     return OCCI_STORE_OK;
 }
 
@@ -471,6 +535,7 @@ void occi_store_rollback(occi_store *store)
     apr_dbd_transaction_end(store->driver, store->pool, store->trans);
     store->trans = NULL;
     store->failed = 0;
+    leave_gate(store);
 }
 
 /* A change of several rows joins the caller's transaction, or runs in its

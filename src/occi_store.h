@@ -31,6 +31,8 @@
 #include <apr_dbd.h>
 
 #include "occi_entity.h"
+#include "occi_group_sync.h"
+#include "occi_write_gate.h"
 #include "occi_model.h"
 
 /* A statement the store uses: a label (prefixed "occi_") and its SQL in
@@ -69,6 +71,21 @@ typedef struct occi_store occi_store;
  * for the store's own use come from pool (the request's). */
 occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
                             apr_dbd_t *handle, apr_hash_t *prepared);
+
+/* On SQLite: the process's writers take turns at gate before each
+ * transaction (see occi_write_gate.h). Without a gate they meet at
+ * SQLite's lock, which is correct but slow under concurrent writes. */
+void occi_store_use_write_gate(occi_store *store, occi_write_gate *gate);
+
+/* On an SQLite connection in WAL mode that commits with
+ * synchronous=NORMAL: each commit then waits for a sync of the log
+ * (see occi_group_sync.h) before occi_store_commit() returns. */
+void occi_store_use_group_sync(occi_store *store, occi_group_sync *sync);
+
+/* After an OCCI_STORE_OK commit: NULL, or why the log could not be synced
+ * (the change is committed; whether it would outlive a power cut is not
+ * known). */
+const char *occi_store_sync_failure(const occi_store *store);
 
 /* The database's message for the last OCCI_STORE_ERROR. */
 const char *occi_store_error(const occi_store *store);

@@ -1029,6 +1029,72 @@ static void test_transactions(database *db)
                name_of(db, "clean up"));
 }
 
+/* SQLite's writers of one process: each transaction holds the write gate
+ * from begin to its end, and a commit returns once the group sync of the
+ * log has covered it. */
+static void test_write_turns(database *db)
+{
+    apr_pool_t *pool = db->pool, *request;
+    occi_write_gate *gate = occi_write_gate_create(pool);
+    occi_group_sync *sync = occi_group_sync_create(
+        pool, apr_pstrcat(pool, db->params, "-wal", NULL));
+    occi_group_sync *lost = occi_group_sync_create(pool, "/nonexistent/occi.sqlite-wal");
+    occi_store *store = occi_store_open(pool, db->driver, db->handle, db->prepared);
+    const char *id = "50000000-0000-4000-8000-000000000001";
+    const char *other = "50000000-0000-4000-8000-000000000002";
+    const char *error = NULL;
+    apr_dbd_t *handle;
+
+    occi_store_use_write_gate(store, gate);
+    occi_store_use_group_sync(store, sync);
+    tap_is_int(occi_store_begin(store), OCCI_STORE_OK, name_of(db, "a gated transaction begins"));
+    tap_is_int(occi_write_gate_enter(gate, apr_time_now()), APR_TIMEUP,
+               name_of(db, "and holds the write gate"));
+    occi_store_insert(store, resource(pool, id, COMPUTE, "alice"));
+    tap_is_int(occi_store_commit(store), OCCI_STORE_OK, name_of(db, "its commit succeeds"));
+    tap_ok(occi_store_sync_failure(store) == NULL, name_of(db, "with no sync failure"));
+    tap_is_int((long long)occi_group_sync_count(sync), 1,
+               name_of(db, "once the log was synced"));
+    tap_ok(fetch(db, id) != NULL, name_of(db, "the change is there"));
+    tap_is_int(occi_write_gate_enter(gate, apr_time_now()), APR_SUCCESS,
+               name_of(db, "and the gate was left"));
+    occi_write_gate_leave(gate);
+
+    occi_store_begin(store);
+    occi_store_rollback(store);
+    tap_is_int(occi_write_gate_enter(gate, apr_time_now()), APR_SUCCESS,
+               name_of(db, "a rollback leaves the gate too"));
+    occi_write_gate_leave(gate);
+
+    /* A log that cannot be synced: the change is committed, and said to
+     * be of unknown durability. */
+    occi_store_use_group_sync(store, lost);
+    occi_store_begin(store);
+    occi_store_insert(store, resource(pool, other, COMPUTE, "alice"));
+    tap_is_int(occi_store_commit(store), OCCI_STORE_OK,
+               name_of(db, "a commit whose log cannot be synced is still committed"));
+    tap_like(occi_store_sync_failure(store), "/nonexistent/occi.sqlite-wal",
+             name_of(db, "and the failure names the log"));
+    tap_ok(fetch(db, other) != NULL, name_of(db, "the change is there"));
+
+    /* A request that ends with its transaction open (on a connection of
+     * its own, closed after: the driver's handle remembers the ended
+     * request's transaction). */
+    apr_pool_create(&request, pool);
+    handle = connect_to(db, pool, &error);
+    store = occi_store_open(request, db->driver, handle, db->prepared);
+    occi_store_use_write_gate(store, gate);
+    occi_store_begin(store);
+    apr_pool_destroy(request);
+    tap_is_int(occi_write_gate_enter(gate, apr_time_now()), APR_SUCCESS,
+               name_of(db, "the end of a request leaves the gate it held"));
+    occi_write_gate_leave(gate);
+    apr_dbd_close(db->driver, handle);
+
+    occi_store_delete(db->store, id, NULL);
+    occi_store_delete(db->store, other, NULL);
+}
+
 /* The collection queries read an index in creation order: no full scan of
  * a table and no sort, however large the collection. */
 static void test_plans(database *db)
@@ -1090,6 +1156,7 @@ static void run(database *db)
     test_transactions(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
+        test_write_turns(db);
     }
 }
 

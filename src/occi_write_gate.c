@@ -1,0 +1,54 @@
+/*
+ * The write gate (see occi_write_gate.h).
+ */
+#include <apr_thread_cond.h>
+#include <apr_thread_mutex.h>
+
+#include "occi_write_gate.h"
+
+struct occi_write_gate {
+    apr_thread_mutex_t *lock;   /* guards held */
+    apr_thread_cond_t *turn;    /* signalled when held goes to 0 */
+    int held;
+};
+
+occi_write_gate *occi_write_gate_create(apr_pool_t *pool)
+{
+    occi_write_gate *gate = apr_pcalloc(pool, sizeof(*gate));
+
+    if (apr_thread_mutex_create(&gate->lock, APR_THREAD_MUTEX_DEFAULT, pool) != APR_SUCCESS
+        || apr_thread_cond_create(&gate->turn, pool) != APR_SUCCESS) {
+        return NULL;
+    }
+    return gate;
+}
+
+apr_status_t occi_write_gate_enter(occi_write_gate *gate, apr_time_t deadline)
+{
+    apr_status_t rv = APR_SUCCESS;
+
+    apr_thread_mutex_lock(gate->lock);
+    while (gate->held) {
+        apr_time_t now = apr_time_now();
+
+        if (now >= deadline) {
+            rv = APR_TIMEUP;
+            break;
+        }
+        /* A timeout or a spurious wake-up: the loop looks again. */
+        apr_thread_cond_timedwait(gate->turn, gate->lock, deadline - now);
+    }
+    if (rv == APR_SUCCESS) {
+        gate->held = 1;
+    }
+    apr_thread_mutex_unlock(gate->lock);
+    return rv;
+}
+
+void occi_write_gate_leave(occi_write_gate *gate)
+{
+    apr_thread_mutex_lock(gate->lock);
+    gate->held = 0;
+    apr_thread_cond_signal(gate->turn);
+    apr_thread_mutex_unlock(gate->lock);
+}
