@@ -32,9 +32,9 @@ occi_group_sync *occi_group_sync_create(apr_pool_t *pool, const char *path);
 /* The file's path. */
 const char *occi_group_sync_path(const occi_group_sync *sync);
 
-/* Called by a writer right after its commit, while it still holds the
- * write turn (so commits and tickets are in the same order): the ticket
- * to wait for. */
+/* Called by a writer once its commit has returned (its part of the log
+ * is written): the ticket to wait for. Every sync that begins after this
+ * covers that commit. */
 apr_uint64_t occi_group_sync_written(occi_group_sync *sync);
 
 /* Returns once a sync that began after the commit of ticket has ended:

@@ -484,6 +484,7 @@ occi_store_status occi_store_begin(occi_store *store)
 occi_store_status occi_store_commit(occi_store *store)
 {
     int status, rows;
+    apr_uint64_t ticket;
     apr_status_t rv;
 
     if (!store->trans) {
@@ -507,22 +508,18 @@ occi_store_status occi_store_commit(occi_store *store)
         leave_gate(store);
         return OCCI_STORE_ERROR;
     }
-    store->sync_failure = NULL;
-    if (store->sync) {
-        /* Taken before the gate is left: tickets follow the commits. */
-        apr_uint64_t ticket = occi_group_sync_written(store->sync);
-
-        leave_gate(store);
-        if ((rv = occi_group_sync_wait(store->sync, ticket)) != APR_SUCCESS) {
-            char reason[120];
-
-            store->sync_failure = apr_psprintf(store->pool, "syncing %s: %s",
-                                               occi_group_sync_path(store->sync),
-                                               apr_strerror(rv, reason, sizeof(reason)));
-        }
-        return OCCI_STORE_OK;
-    }
+    /* The ticket is taken once the commit has written the log, so any
+     * sync that begins after this covers it. */
+    ticket = store->sync ? occi_group_sync_written(store->sync) : 0;
     leave_gate(store);
+    store->sync_failure = NULL;
+    if (store->sync && (rv = occi_group_sync_wait(store->sync, ticket)) != APR_SUCCESS) {
+        char reason[120];
+
+        store->sync_failure = apr_psprintf(store->pool, "syncing %s: %s",
+                                           occi_group_sync_path(store->sync),
+                                           apr_strerror(rv, reason, sizeof(reason)));
+    }
     return OCCI_STORE_OK;
 }
 
