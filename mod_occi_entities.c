@@ -199,6 +199,25 @@ int occi_load_links(occi_request *req, occi_entity *entity)
     return status == OCCI_STORE_OK ? OK : occi_refuse_store(req, status);
 }
 
+/* Whether the states of entities must be asked of the hypervisor before
+ * they are shown. Resources this request has just created are in their
+ * initial states, which their validation set: a domain or a network
+ * defined and not started, a volume just made, and the inline links of a
+ * compute that does not run. A link created on its own may have joined
+ * a running compute. */
+static int states_unknown(const occi_request *req, int http_status,
+                          const apr_array_header_t *entities)
+{
+    int i;
+
+    for (i = 0; http_status == HTTP_CREATED && i < entities->nelts; i++) {
+        if (occi_kind_is_link(req->model, APR_ARRAY_IDX(entities, i, occi_entity *)->kind)) {
+            return 1;
+        }
+    }
+    return http_status != HTTP_CREATED;
+}
+
 int occi_send_entity(occi_request *req, int status, occi_entity *entity)
 {
     apr_pool_t *pool = req->r->pool;
@@ -216,7 +235,7 @@ int occi_send_entity(occi_request *req, int status, occi_entity *entity)
         apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *));
 
         APR_ARRAY_PUSH(one, occi_entity *) = entity;
-        if ((negotiated = occi_observe(req, one)) != OK) {
+        if (states_unknown(req, status, one) && (negotiated = occi_observe(req, one)) != OK) {
             return negotiated;
         }
     }
@@ -278,7 +297,8 @@ int occi_send_collection(occi_request *req, int http_status, apr_array_header_t 
             }
         }
         /* One round of questions to the hypervisor for the whole page. */
-        if ((status = occi_observe(req, entities)) != OK) {
+        if (states_unknown(req, http_status, entities)
+            && (status = occi_observe(req, entities)) != OK) {
             return status;
         }
         for (i = 0; i < entities->nelts; i++) {

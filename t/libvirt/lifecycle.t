@@ -14,6 +14,12 @@ sub act {
     return json_request(POST => "$path?action=$term",
         { action => "$action$term", (%attributes ? (attributes => \%attributes) : ()) });
 }
+sub occi_state_name {
+    my ($kind) = @_;
+    (my $term = $kind) =~ s/.*#//;
+    return "occi.$term.state";
+}
+
 sub state_of {
     my ($path, $attribute) = @_;
     my $entity = decode_json_body(json_request(GET => $path));
@@ -102,6 +108,8 @@ ok $ni, 'a networkinterface attaches an interface';
 like decode_json_body($ni_res)->{attributes}{'occi.networkinterface.mac'},
     qr/^52:54:00(:[0-9a-f]{2}){3}$/, 'with a generated MAC address';
 is state_of($ni, 'occi.networkinterface.state'), 'active', 'active while the compute runs';
+is decode_json_body($ni_res)->{attributes}{'occi.networkinterface.state'}, 'active',
+    'the answer to its creation says so too';
 $res = json_request(POST => '/storagelink/', { kind => INFRA . 'storagelink', source => $vm,
     target => $disk, attributes => { 'occi.storagelink.deviceid' => 'vd"b' } });
 is $res->code, 400, 'a device id that is no device name: 400';
@@ -119,6 +127,14 @@ my ($linked, $linked_res) = create_json('/compute/', { kind => INFRA . 'compute'
 is $linked_res->code, 201, 'a compute with an inline storagelink and interface: 201'
     or diag $linked_res->content;
 my %inline = map { $_->{kind} => $_ } @{ decode_json_body(json_request(GET => $linked))->{links} // [] };
+# The answer to a creation shows the states without asking the hypervisor:
+# they must be what it reports.
+my $answer = decode_json_body($linked_res);
+is $answer->{attributes}{'occi.compute.state'}, state_of($linked),
+    'the answer to the creation shows the state the hypervisor reports';
+is_deeply [sort map { $_->{attributes}{occi_state_name($_->{kind})} } @{ $answer->{links} // [] }],
+    [sort map { $_->{attributes}{occi_state_name($_->{kind})} } values %inline],
+    'and so do its links';
 is $inline{INFRA . 'storagelink'}{attributes}{'occi.storagelink.state'}, 'inactive',
     'its storagelink is there, inactive with the compute';
 is $inline{INFRA . 'networkinterface'}{attributes}{'occi.networkinterface.mac'}, '52:54:00:aa:bb:cc',
