@@ -283,6 +283,12 @@ static occi_group_sync *group_sync_of(request_rec *r, ap_dbd_t *connection)
     return sync;
 }
 
+static void log_sync_failure(void *data, const char *reason)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, (request_rec *)data, OCCI_LOGNO(98)
+                  "a change was committed but may not outlive a power cut: %s", reason);
+}
+
 int occi_store_acquire(occi_request *req)
 {
     request_rec *r = req->r;
@@ -313,7 +319,7 @@ int occi_store_acquire(occi_request *req)
     req->store = occi_store_open(r->pool, dbd->driver, dbd->handle, dbd->prepared);
     if (!strcmp(apr_dbd_name(dbd->driver), "sqlite3")) {
         occi_store_use_write_gate(req->store, sqlite_write_gate);
-        occi_store_use_group_sync(req->store, group_sync_of(r, dbd));
+        occi_store_use_group_sync(req->store, group_sync_of(r, dbd), log_sync_failure, r);
     }
     return OK;
 }
@@ -348,11 +354,6 @@ int occi_store_finish(occi_request *req, occi_store_status status, int conflict_
 {
     if (status == OCCI_STORE_OK) {
         status = occi_store_commit(req->store);
-        if (status == OCCI_STORE_OK && occi_store_sync_failure(req->store)) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, req->r, OCCI_LOGNO(98)
-                          "a change was committed but may not outlive a power cut: %s",
-                          occi_store_sync_failure(req->store));
-        }
     }
     else {
         occi_store_rollback(req->store);

@@ -48,7 +48,10 @@ apr_uint64_t occi_group_sync_written(occi_group_sync *sync)
 }
 
 /* fdatasync applies to the file, not to the descriptor: a descriptor of
- * our own flushes what SQLite's connections wrote. */
+ * our own flushes what SQLite's connections wrote. A write-back error
+ * that happened before the open is still reported to it unless another
+ * descriptor has reported it already (Linux 4.16 and later); SQLite's own
+ * syncs at checkpoints would then have failed. */
 static apr_status_t sync_file(const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -47,7 +47,8 @@ struct occi_store {
     occi_write_gate *gate;      /* NULL: writers meet at the database's lock */
     int holds_gate;             /* this store's transaction has the gate's turn */
     occi_group_sync *sync;      /* NULL: SQLite syncs inside COMMIT */
-    const char *sync_failure;
+    occi_store_sync_failed *sync_failed;
+    void *sync_failed_data;
 };
 
 /* ---- Statements -------------------------------------------------------- */
@@ -419,14 +420,12 @@ void occi_store_use_write_gate(occi_store *store, occi_write_gate *gate)
     store->gate = gate;
 }
 
-void occi_store_use_group_sync(occi_store *store, occi_group_sync *sync)
+void occi_store_use_group_sync(occi_store *store, occi_group_sync *sync,
+                               occi_store_sync_failed *failed, void *data)
 {
     store->sync = sync;
-}
-
-const char *occi_store_sync_failure(const occi_store *store)
-{
-    return store->sync_failure;
+    store->sync_failed = failed;
+    store->sync_failed_data = data;
 }
 
 const char *occi_store_error(const occi_store *store)
@@ -512,13 +511,14 @@ occi_store_status occi_store_commit(occi_store *store)
      * sync that begins after this covers it. */
     ticket = store->sync ? occi_group_sync_written(store->sync) : 0;
     leave_gate(store);
-    store->sync_failure = NULL;
-    if (store->sync && (rv = occi_group_sync_wait(store->sync, ticket)) != APR_SUCCESS) {
+    if (store->sync && (rv = occi_group_sync_wait(store->sync, ticket)) != APR_SUCCESS
+        && store->sync_failed) {
         char reason[120];
 
-        store->sync_failure = apr_psprintf(store->pool, "syncing %s: %s",
-                                           occi_group_sync_path(store->sync),
-                                           apr_strerror(rv, reason, sizeof(reason)));
+        store->sync_failed(store->sync_failed_data,
+                           apr_psprintf(store->pool, "syncing %s: %s",
+                                        occi_group_sync_path(store->sync),
+                                        apr_strerror(rv, reason, sizeof(reason))));
     }
     return OCCI_STORE_OK;
 }

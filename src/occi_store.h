@@ -77,15 +77,17 @@ occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
  * SQLite's lock, which is correct but slow under concurrent writes. */
 void occi_store_use_write_gate(occi_store *store, occi_write_gate *gate);
 
-/* On an SQLite connection in WAL mode that commits with
- * synchronous=NORMAL: each commit then waits for a sync of the log
- * (see occi_group_sync.h) before occi_store_commit() returns. */
-void occi_store_use_group_sync(occi_store *store, occi_group_sync *sync);
+/* Told why the log could not be synced after a commit: the change is
+ * committed (the commit returns OCCI_STORE_OK), but whether it would
+ * outlive a power cut is not known. */
+typedef void occi_store_sync_failed(void *data, const char *reason);
 
-/* After an OCCI_STORE_OK commit: NULL, or why the log could not be synced
- * (the change is committed; whether it would outlive a power cut is not
- * known). */
-const char *occi_store_sync_failure(const occi_store *store);
+/* On an SQLite connection in WAL mode that commits with
+ * synchronous=NORMAL: each commit, whether the caller's transaction or a
+ * change's own, then waits for a sync of the log (see occi_group_sync.h)
+ * before it returns, and a failed sync is told to failed(data, reason). */
+void occi_store_use_group_sync(occi_store *store, occi_group_sync *sync,
+                               occi_store_sync_failed *failed, void *data);
 
 /* The database's message for the last OCCI_STORE_ERROR. */
 const char *occi_store_error(const occi_store *store);

@@ -1032,6 +1032,11 @@ static void test_transactions(database *db)
 /* SQLite's writers of one process: each transaction holds the write gate
  * from begin to its end, and a commit returns once the group sync of the
  * log has covered it. */
+static void remember_reason(void *data, const char *reason)
+{
+    *(const char **)data = reason;
+}
+
 static void test_write_turns(database *db)
 {
     apr_pool_t *pool = db->pool, *request;
@@ -1042,17 +1047,17 @@ static void test_write_turns(database *db)
     occi_store *store = occi_store_open(pool, db->driver, db->handle, db->prepared);
     const char *id = "50000000-0000-4000-8000-000000000001";
     const char *other = "50000000-0000-4000-8000-000000000002";
-    const char *error = NULL;
+    const char *error = NULL, *sync_failure = NULL;
     apr_dbd_t *handle;
 
     occi_store_use_write_gate(store, gate);
-    occi_store_use_group_sync(store, sync);
+    occi_store_use_group_sync(store, sync, remember_reason, &sync_failure);
     tap_is_int(occi_store_begin(store), OCCI_STORE_OK, name_of(db, "a gated transaction begins"));
     tap_is_int(occi_write_gate_enter(gate, apr_time_now()), APR_TIMEUP,
                name_of(db, "and holds the write gate"));
     occi_store_insert(store, resource(pool, id, COMPUTE, "alice"));
     tap_is_int(occi_store_commit(store), OCCI_STORE_OK, name_of(db, "its commit succeeds"));
-    tap_ok(occi_store_sync_failure(store) == NULL, name_of(db, "with no sync failure"));
+    tap_ok(sync_failure == NULL, name_of(db, "with no sync failure"));
     tap_is_int((long long)occi_group_sync_count(sync), 1,
                name_of(db, "once the log was synced"));
     tap_ok(fetch(db, id) != NULL, name_of(db, "the change is there"));
@@ -1068,14 +1073,19 @@ static void test_write_turns(database *db)
 
     /* A log that cannot be synced: the change is committed, and said to
      * be of unknown durability. */
-    occi_store_use_group_sync(store, lost);
+    occi_store_use_group_sync(store, lost, remember_reason, &sync_failure);
     occi_store_begin(store);
     occi_store_insert(store, resource(pool, other, COMPUTE, "alice"));
     tap_is_int(occi_store_commit(store), OCCI_STORE_OK,
                name_of(db, "a commit whose log cannot be synced is still committed"));
-    tap_like(occi_store_sync_failure(store), "/nonexistent/occi.sqlite-wal",
-             name_of(db, "and the failure names the log"));
+    tap_like(sync_failure, "/nonexistent/occi.sqlite-wal",
+             name_of(db, "and the failure is told, naming the log"));
     tap_ok(fetch(db, other) != NULL, name_of(db, "the change is there"));
+    sync_failure = NULL;
+    tap_is_int(occi_store_add_mixin(store, other, OS_TPL), OCCI_STORE_OK,
+               name_of(db, "a change in its own transaction"));
+    tap_like(sync_failure, "/nonexistent/occi.sqlite-wal",
+             name_of(db, "tells a failed sync too"));
 
     /* A request that ends with its transaction open (on a connection of
      * its own, closed after: the driver's handle remembers the ended
