@@ -46,6 +46,7 @@ struct occi_store {
     const char *error;
     occi_write_gate *gate;      /* NULL: writers meet at the database's lock */
     int holds_gate;             /* this store's transaction has the gate's turn */
+    int gate_cleanup;           /* leave_gate_cleanup is registered */
     occi_group_sync *sync;      /* NULL: SQLite syncs inside COMMIT */
     occi_store_sync_failed *sync_failed;
     void *sync_failed_data;
@@ -413,10 +414,6 @@ static apr_status_t leave_gate_cleanup(void *data)
 
 void occi_store_use_write_gate(occi_store *store, occi_write_gate *gate)
 {
-    if (!store->gate && gate) {
-        apr_pool_cleanup_register(store->pool, store, leave_gate_cleanup,
-                                  apr_pool_cleanup_null);
-    }
     store->gate = gate;
 }
 
@@ -447,6 +444,12 @@ occi_store_status occi_store_begin(occi_store *store)
         store->error = "begin: the database is locked: another writer of this process "
                        "held it too long";
         return OCCI_STORE_ERROR;
+    }
+    if (store->gate && !store->gate_cleanup) {
+        /* Registered by the first write only: most requests only read. */
+        apr_pool_cleanup_register(store->pool, store, leave_gate_cleanup,
+                                  apr_pool_cleanup_null);
+        store->gate_cleanup = 1;
     }
     store->holds_gate = store->gate != NULL;
     /* sqlite3 begins with BEGIN IMMEDIATE: writers queue at the start
