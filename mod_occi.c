@@ -297,13 +297,24 @@ static int occi_handler(request_rec *r)
     return OK;
 }
 
+static int occi_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    occi_store_pre_config(pconf);
+    return OK;
+}
+
 static void occi_register_hooks(apr_pool_t *pool)
 {
-    static const char *const before_dbd[] = { "mod_dbd.c", NULL };
+    static const char *const dbd[] = { "mod_dbd.c", NULL };
 
+    ap_hook_pre_config(occi_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(occi_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    /* The schema must exist before mod_dbd's child_init prepares statements. */
-    ap_hook_child_init(occi_child_init, NULL, before_dbd, APR_HOOK_MIDDLE);
+    /* The schema must exist before mod_dbd's child_init prepares statements;
+     * on SQLite the child's turn to start lasts until mod_dbd is done. */
+    ap_hook_child_init(occi_child_init, NULL, dbd, APR_HOOK_MIDDLE);
+    ap_hook_child_init(occi_store_child_init_done, dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_map_to_storage(occi_map_to_storage, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(occi_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

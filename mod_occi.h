@@ -185,13 +185,18 @@ const char *occi_allow_header(int methods);
 
 /* ---- The store (mod_occi_store.c) ---------------------------------- */
 
+/* Registers the mutex type of the children's start on SQLite. */
+void occi_store_pre_config(apr_pool_t *pconf);
+
 /* Registers the store's statements with mod_dbd; fails start-up with a
  * message when mod_dbd is missing. */
 int occi_store_configure(apr_pool_t *pconf, server_rec *main_server);
 
 /* Creates or upgrades the schema in each child before mod_dbd prepares
- * the statements on its connections. */
+ * the statements on its connections; on SQLite it takes the child's turn,
+ * which occi_store_child_init_done (after mod_dbd's child_init) leaves. */
 void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server);
+void occi_store_child_init_done(apr_pool_t *pchild, server_rec *main_server);
 
 /* Acquires the request's store; on failure answers 503 and returns it. */
 int occi_store_acquire(occi_request *req);

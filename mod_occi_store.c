@@ -10,12 +10,23 @@
  * and parameters, and its post_connect hook is not exported either; the
  * server configuration it keeps starts with a pointer to the public
  * dbd_cfg_t, which is what is read here.
+ *
+ * On SQLite the children of one httpd start in turns: each holds a
+ * cross-process lock from its migration until mod_dbd has opened and
+ * prepared its connections. Without the turns, a child preparing its
+ * statements met another's schema change or switch of the journal to WAL
+ * (an exclusive lock) and failed for good ("database is locked", AH00632).
+ * The migration's connection also runs the operator's DBDInitSQL, so that
+ * the switch to WAL happens there, under a busy timeout, before any of
+ * mod_dbd's connections exists.
  */
 #include <string.h>
 
 #include "mod_occi.h"
 #include "mod_dbd.h"
 #include "apr_optional.h"
+#include "util_mutex.h"
+#include "occi_pgsql.h"
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
@@ -24,6 +35,11 @@ static module *dbd_module_record;
 static occi_write_gate *sqlite_write_gate;
 /* DBDParams of each SQLite database -> its log's group sync. */
 static apr_hash_t *sqlite_group_syncs;
+/* The children's turns at start-up on SQLite; NULL when no server of
+ * this configuration keeps its store in SQLite. */
+static apr_global_mutex_t *sqlite_start_mutex;
+static int sqlite_start_mutex_held;
+static const char sqlite_start_mutex_type[] = "occi-sqlite-start";
 
 /* mod_dbd's configuration of server s, or NULL. */
 static const dbd_cfg_t *dbd_config(server_rec *s)
@@ -34,11 +50,32 @@ static const dbd_cfg_t *dbd_config(server_rec *s)
     return svr ? *svr : NULL;
 }
 
+void occi_store_pre_config(apr_pool_t *pconf)
+{
+    /* "Mutex occi-sqlite-start ..." chooses its mechanism and directory. */
+    ap_mutex_register(pconf, sqlite_start_mutex_type, NULL, APR_LOCK_DEFAULT, 0);
+}
+
+static int uses_sqlite(server_rec *main_server)
+{
+    server_rec *s;
+
+    for (s = main_server; s; s = s->next) {
+        const dbd_cfg_t *cfg = dbd_config(s);
+
+        if (cfg && cfg->name && !strcmp(cfg->name, "sqlite3")) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int occi_store_configure(apr_pool_t *pconf, server_rec *main_server)
 {
     const occi_statement *statements;
     apr_hash_t *prepared;
     server_rec *s;
+    apr_status_t rv;
     int count, i;
 
     dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
@@ -71,6 +108,17 @@ int occi_store_configure(apr_pool_t *pconf, server_rec *main_server)
             dbd_prepare(s, statements[i].sql, statements[i].label);
         }
     }
+    sqlite_start_mutex = NULL;
+    if (uses_sqlite(main_server)) {
+        rv = ap_global_mutex_create(&sqlite_start_mutex, NULL, sqlite_start_mutex_type, NULL,
+                                    main_server, pconf, 0);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, main_server, OCCI_LOGNO(99)
+                         "cannot create the lock by which children start in turns on "
+                         "SQLite (see the Mutex directive, type %s)", sqlite_start_mutex_type);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
     return OK;
 }
 
@@ -98,7 +146,15 @@ static const char *migrate(apr_pool_t *pool, server_rec *s)
         return apr_psprintf(pool, "cannot connect to the %s database: %s", cfg->name,
                             error ? error : "no reason given");
     }
-    error = occi_store_migrate(pool, driver, handle);
+    error = occi_store_init_session(pool, driver, handle,
+                                    (const char *const *)cfg->init_queries->elts,
+                                    cfg->init_queries->nelts);
+    if (error) {
+        error = apr_psprintf(pool, "a DBDInitSQL statement failed: %s", error);
+    }
+    else {
+        error = occi_store_migrate(pool, driver, handle);
+    }
     apr_dbd_close(driver, handle);
     return error;
 }
@@ -111,6 +167,20 @@ void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server)
 
     if (!dbd_module_record) {
         return;
+    }
+    if (sqlite_start_mutex) {
+        apr_status_t rv = apr_global_mutex_child_init(
+            &sqlite_start_mutex, apr_global_mutex_lockfile(sqlite_start_mutex), pchild);
+
+        if (rv == APR_SUCCESS) {
+            rv = apr_global_mutex_lock(sqlite_start_mutex);
+        }
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, main_server, OCCI_LOGNO(100)
+                         "cannot take this child's turn to start on SQLite; it starts "
+                         "at the same time as others");
+        }
+        sqlite_start_mutex_held = rv == APR_SUCCESS;
     }
     sqlite_write_gate = occi_write_gate_create(pchild);
     sqlite_group_syncs = apr_hash_make(pchild);
@@ -145,6 +215,16 @@ void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server)
         }
     }
     apr_pool_destroy(pool);
+}
+
+void occi_store_child_init_done(apr_pool_t *pchild, server_rec *main_server)
+{
+    (void)pchild;
+    (void)main_server;
+    if (sqlite_start_mutex_held) {
+        sqlite_start_mutex_held = 0;
+        apr_global_mutex_unlock(sqlite_start_mutex);
+    }
 }
 
 /*
@@ -311,6 +391,19 @@ int occi_store_acquire(occi_request *req)
                                 "(see the error log)"));
             return HTTP_SERVICE_UNAVAILABLE;
         }
+    }
+    /* A session the server closed while the connection sat in the pool
+     * (PostgreSQL restarted) is opened again before this request uses it,
+     * instead of failing the request's first statement. */
+    if (occi_pgsql_session_closed(dbd->driver, dbd->handle)) {
+        if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) != APR_SUCCESS) {
+            mark_reconnected(dbd);
+            occi_send_error(req, HTTP_SERVICE_UNAVAILABLE, apr_psprintf(
+                                r->pool, "the entity store is unavailable: %s",
+                                apr_dbd_error(dbd->driver, dbd->handle, 1)));
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
+        mark_reconnected(dbd);
     }
     if (was_reconnected(dbd)) {
         prepare_missing(r, dbd);

@@ -26,6 +26,35 @@ case "$prefix" in
     *) prefix="$prefix/" ;;
 esac
 
+# As root, httpd's children run as www-data and must reach the runtime
+# directory, the SQLite database and the test host's description. A clone
+# in a directory www-data cannot search (root's home is mode 700, and so is
+# any mktemp -d) would answer 503 to every request: the server's directory
+# then goes under /var/tmp, one per build tree, kept between runs.
+child_user=
+if [ "$(id -u)" = 0 ]; then
+    child_user=www-data
+    if ! id -u "$child_user" >/dev/null 2>&1; then
+        echo "devserver: httpd's children run as $child_user, and there is no such user" \
+             "(apt-get install apache2 makes it)" >&2
+        exit 2
+    fi
+    mkdir -p "$run_dir"
+    if ! runuser -u "$child_user" -- test -x "$run_dir" 2>/dev/null; then
+        tree_key=$(printf '%s' "$build_dir" | cksum | cut -d' ' -f1)
+        run_dir=/var/tmp/mod_occi-run-$tree_key
+        echo "mod_occi: $child_user cannot reach $build_dir, so the server's files" \
+             "(its database, runtime files and configuration) are in $run_dir"
+        mkdir -p "$run_dir"
+        # /var/tmp is everyone's: use the directory only if root made it.
+        if [ -L "$run_dir" ] || [ "$(stat -c %u "$run_dir")" != 0 ]; then
+            echo "devserver: $run_dir does not belong to root; remove it and run again" >&2
+            exit 2
+        fi
+        chmod 755 "$run_dir"
+    fi
+fi
+
 # One configuration and pid file per port, so two servers can run side by side.
 conf="$run_dir/conf/httpd-$port.conf"
 mkdir -p "$run_dir/conf" "$run_dir/run" "$run_dir/data"
@@ -37,7 +66,14 @@ case "$dbd_driver" in
     pgsql) dbd_init_lines='DBDInitSQL "SET plan_cache_mode = force_custom_plan"' ;;
     *) dbd_init_lines="" ;;
 esac
-libvirt_uri=${OCCI_LIBVIRT_URI:-test://$src_dir/conf/libvirt-test-host.xml}
+if [ -n "${OCCI_LIBVIRT_URI:-}" ]; then
+    libvirt_uri=$OCCI_LIBVIRT_URI
+else
+    # A copy beside the database: each child reads it at its first request.
+    cp "$src_dir/conf/libvirt-test-host.xml" "$run_dir/libvirt-test-host.xml"
+    chmod 644 "$run_dir/libvirt-test-host.xml"
+    libvirt_uri=test://$run_dir/libvirt-test-host.xml
+fi
 case "$libvirt_uri" in
     # The test driver keeps its state per connection, so per process.
     test:*) process_lines='ServerLimit 1
@@ -47,12 +83,16 @@ MaxRequestWorkers 25' ;;
     *) process_lines="" ;;
 esac
 user_lines=""
-if [ "$(id -u)" = 0 ]; then
+if [ -n "$child_user" ]; then
     # httpd's children drop root; they must own the files they write.
-    user_lines="User www-data
-Group www-data"
+    user_lines="User $child_user
+Group $child_user"
     if [ "$dbd_driver" = sqlite3 ]; then
-        chown www-data:www-data "$run_dir/data"
+        chown "$child_user:$child_user" "$run_dir/data"
+        if [ -z "${OCCI_DBD_PARAMS:-}" ] && [ -e "$dbd_params" ]; then
+            chown "$child_user:$child_user" "$dbd_params" "$dbd_params"-wal "$dbd_params"-shm \
+                2>/dev/null || true
+        fi
     fi
 fi
 

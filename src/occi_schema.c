@@ -176,12 +176,12 @@ static const char *run(apr_pool_t *pool, const apr_dbd_driver_t *driver, apr_dbd
     return status ? database_error(pool, driver, handle, status, sql) : NULL;
 }
 
-/* PRAGMA busy_timeout answers with a row, which apr_dbd_query takes for
- * an error: run it as a query and read the row. */
-static const char *sqlite_busy_timeout(apr_pool_t *pool, const apr_dbd_driver_t *driver,
-                                       apr_dbd_t *handle)
+/* Runs one statement and reads its rows to the end: a PRAGMA answers
+ * with a row, which apr_dbd_query takes for an error, and an unfinished
+ * statement would hold its lock. */
+static const char *run_reading(apr_pool_t *pool, const apr_dbd_driver_t *driver,
+                               apr_dbd_t *handle, const char *sql)
 {
-    static const char sql[] = "PRAGMA busy_timeout = 10000";
     apr_dbd_results_t *results = NULL;
     apr_dbd_row_t *row = NULL;
     int status = apr_dbd_select(driver, pool, handle, &results, sql, 0);
@@ -190,9 +190,30 @@ static const char *sqlite_busy_timeout(apr_pool_t *pool, const apr_dbd_driver_t 
         return database_error(pool, driver, handle, status, sql);
     }
     while (apr_dbd_get_row(driver, pool, results, &row, -1) == 0) {
-        /* read to the end: an unfinished statement would hold its lock */
+        /* every row read */
     }
     return NULL;
+}
+
+static const char *sqlite_busy_timeout(apr_pool_t *pool, const apr_dbd_driver_t *driver,
+                                       apr_dbd_t *handle)
+{
+    return run_reading(pool, driver, handle, "PRAGMA busy_timeout = 10000");
+}
+
+const char *occi_store_init_session(apr_pool_t *pool, const apr_dbd_driver_t *driver,
+                                    apr_dbd_t *handle, const char *const *statements,
+                                    int count)
+{
+    int sqlite = !strcmp(apr_dbd_name(driver), "sqlite3");
+    const char *error = sqlite ? sqlite_busy_timeout(pool, driver, handle) : NULL;
+    int i;
+
+    for (i = 0; !error && i < count; i++) {
+        error = sqlite ? run_reading(pool, driver, handle, statements[i])
+                       : run(pool, driver, handle, statements[i]);
+    }
+    return error;
 }
 
 /* Reads the version: NULL and *found 0 when the table is empty, or a

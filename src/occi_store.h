@@ -57,6 +57,16 @@ const occi_statement *occi_store_statements(int *count);
 const char *occi_store_migrate(apr_pool_t *pool, const apr_dbd_driver_t *driver,
                                apr_dbd_t *handle);
 
+/* Gives a connection of the caller's own what mod_dbd gives each of its
+ * connections: on SQLite a busy timeout first, so that the statements
+ * wait for another process's lock instead of failing, then the operator's
+ * statements (DBDInitSQL: statements[count], e.g. the switch of the
+ * journal to WAL, which takes SQLite's exclusive lock). Returns NULL, or
+ * which statement failed and the database's words. */
+const char *occi_store_init_session(apr_pool_t *pool, const apr_dbd_driver_t *driver,
+                                    apr_dbd_t *handle, const char *const *statements,
+                                    int count);
+
 typedef enum {
     OCCI_STORE_OK,
     OCCI_STORE_NOT_FOUND,       /* no such row (for this owner) */

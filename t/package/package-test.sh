@@ -16,7 +16,7 @@ mkdir -p "$log_dir"
 
 # What the build (debian/control's Build-Depends) and this test need.
 build_packages="dpkg-dev debhelper apache2-dev apache2-bin libapr1-dev libaprutil1-dev
-libaprutil1-dbd-sqlite3 libjson-c-dev libvirt-dev autoconf automake libtool pkg-config
+libaprutil1-dbd-sqlite3 libjson-c-dev libpq-dev libvirt-dev autoconf automake libtool pkg-config
 build-essential"
 test_packages="apache2 curl perl"
 package=libapache2-mod-occi
