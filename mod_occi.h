@@ -108,6 +108,10 @@ occi_server_conf *occi_server_config(server_rec *s);
  * status after logging why. */
 int occi_build_models(apr_pool_t *pconf, server_rec *main_server);
 
+/* Warns at start-up of OS templates whose files are missing on this
+ * machine's hypervisor. */
+void occi_warn_missing_images(apr_pool_t *ptemp, server_rec *main_server);
+
 /* ---- A request -----------------------------------------------------
  * Functions of the glue that may answer the request themselves return OK
  * when the caller should go on, and any other value once they have sent

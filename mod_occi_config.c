@@ -124,22 +124,54 @@ static const char *add_template(cmd_parms *cmd, apr_array_header_t **list,
     return NULL;
 }
 
-/* An absolute path of a file httpd can read at start-up. */
+/* An absolute path. Whether the file is there is the hypervisor's host's
+ * business, and can change while httpd runs: a missing file must not keep
+ * httpd from stopping or restarting, so it is looked for at start-up
+ * (a warning, occi_warn_missing_images) and when a compute is made. */
 static const char *check_image_file(cmd_parms *cmd, const char *term, const char *option,
                                     const char *path)
 {
-    apr_finfo_t info;
-
     if (path[0] != '/') {
         return apr_psprintf(cmd->pool, "%s %s: %s= takes an absolute path, not '%s'",
                             cmd->cmd->name, term, option, path);
     }
-    if (apr_stat(&info, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
-        || info.filetype != APR_REG) {
-        return apr_psprintf(cmd->pool, "%s %s: %s=%s is not a file that can be read",
-                            cmd->cmd->name, term, option, path);
-    }
     return NULL;
+}
+
+void occi_warn_missing_images(apr_pool_t *ptemp, server_rec *main_server)
+{
+    apr_hash_t *seen = apr_hash_make(ptemp);
+    server_rec *s;
+    int i;
+
+    for (s = main_server; s; s = s->next) {
+        const occi_server_conf *conf = occi_server_config(s);
+        const char *uri = conf->libvirt_uri ? conf->libvirt_uri : OCCI_DEFAULT_LIBVIRT_URI;
+
+        /* Virtual hosts without OCCI directives share the main server's. */
+        if (apr_hash_get(seen, &conf, sizeof(conf))) {
+            continue;
+        }
+        apr_hash_set(seen, apr_pmemdup(ptemp, &conf, sizeof(conf)), sizeof(conf), "");
+        /* A remote host's files cannot be seen from here; the test driver
+         * boots nothing. */
+        if (!strcmp(uri, "none") || !strncmp(uri, "test:", 5)
+            || !occi_hypervisor_uri_is_local(uri)) {
+            continue;
+        }
+        for (i = 0; conf->os_templates && i < conf->os_templates->nelts; i++) {
+            const occi_template_decl *decl = &APR_ARRAY_IDX(conf->os_templates, i,
+                                                            occi_template_decl);
+            const char *missing = occi_os_image_missing_file(ptemp, &decl->image);
+
+            if (missing) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(101)
+                             "OCCIOSTemplate %s: %s does not exist; computes made from "
+                             "this template are refused (503) until it is back",
+                             decl->term, missing);
+            }
+        }
+    }
 }
 
 static const char *set_os_template(cmd_parms *cmd, void *dconf, int argc, char *const argv[])

@@ -244,7 +244,7 @@ int occi_send_entity(occi_request *req, int status, occi_entity *entity)
     if (negotiated != OK) {
         return negotiated;
     }
-    actions = occi_state_applicable_actions(pool, req->model, entity);
+    actions = occi_hypervisor_runnable_actions(req->conf->hypervisor, pool, req->model, entity);
     set_etag(req, entity);
     if (occi_media_type_is_json(type)) {
         const char *body = occi_json_render_entity(pool, &context, entity, actions);
@@ -302,8 +302,8 @@ int occi_send_collection(occi_request *req, int http_status, apr_array_header_t 
             return status;
         }
         for (i = 0; i < entities->nelts; i++) {
-            APR_ARRAY_PUSH(actions, apr_array_header_t *) = occi_state_applicable_actions(
-                pool, req->model, APR_ARRAY_IDX(entities, i, occi_entity *));
+            APR_ARRAY_PUSH(actions, apr_array_header_t *) = occi_hypervisor_runnable_actions(
+                req->conf->hypervisor, pool, req->model, APR_ARRAY_IDX(entities, i, occi_entity *));
         }
         body = occi_json_render_collection(pool, &context, entities, actions);
         return occi_send_body(req, http_status, type, body, strlen(body));

@@ -18,6 +18,7 @@
 #include <apr_tables.h>
 
 #include "occi_entity.h"
+#include "occi_model.h"
 
 typedef enum {
     OCCI_HV_OK,
@@ -58,6 +59,17 @@ typedef struct occi_hypervisor_config {
 } occi_hypervisor_config;
 
 typedef struct occi_hypervisor occi_hypervisor;
+
+/* Whether uri names this machine's own hypervisor (no host in it, as in
+ * qemu:///system or test:///default), whose files this process can look
+ * at; 0 for a remote one (qemu+ssh://host/system). */
+int occi_hypervisor_uri_is_local(const char *uri);
+
+/* The first file of image (disk, kernel, initrd) that does not exist on
+ * this machine, or NULL. A file that cannot be looked at (a directory
+ * httpd's user may not search) counts as present: QEMU's user may read
+ * it. */
+const char *occi_os_image_missing_file(apr_pool_t *pool, const occi_os_image *image);
 
 /* Starts the process's event loop thread, before any hypervisor is made,
  * so that domain states can be cached until the hypervisor says they
@@ -105,6 +117,16 @@ occi_hv_status occi_hypervisor_delete_entity(occi_hypervisor *hv, apr_pool_t *po
 occi_hv_status occi_hypervisor_act(occi_hypervisor *hv, apr_pool_t *pool,
                                    occi_entity *entity, const char *action,
                                    const apr_array_header_t *parameters, occi_hv_error *error);
+
+/* The actions entity offers (occi_state_applicable_actions) less those
+ * that hv, NULL when there is none, cannot run for it: save needs a
+ * hypervisor and a root disk, which only computes made from an OS
+ * template with a disk image (the provider's disk=, or a saved one) have.
+ * What a client sees offered is what it can invoke. */
+apr_array_header_t *occi_hypervisor_runnable_actions(const occi_hypervisor *hv,
+                                                     apr_pool_t *pool,
+                                                     const occi_model *model,
+                                                     const occi_entity *entity);
 
 /* The save action: copies compute's root disk into the pool as the image
  * of a new OS template named term. With method "deferred" the compute

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_lib.h>
+#include <apr_file_info.h>
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_hash.h>
@@ -26,6 +27,7 @@
 #include "occi_json.h"
 #include "occi_buf.h"
 #include "occi_model.h"
+#include "occi_state.h"
 
 #define KIND(term)            OCCI_SCHEME_INFRA term
 #define COMPUTE_ACTION(term)  "http://schemas.ogf.org/occi/infrastructure/compute/action#" term
@@ -352,6 +354,31 @@ static const char *saved_volume_name(apr_pool_t *pool, const char *term)
     return apr_pstrcat(pool, "occi-saved-", term, ".qcow2", NULL);
 }
 
+/* The OS template of the provider's configuration that entity carries, or
+ * NULL. */
+static const occi_os_image *provider_image_of(const occi_hypervisor *hv,
+                                              const occi_entity *entity)
+{
+    size_t scheme_len = hv->config.os_template_scheme ? strlen(hv->config.os_template_scheme) : 0;
+    int i, j;
+
+    for (i = 0; scheme_len && i < entity->mixins->nelts; i++) {
+        const char *mixin = APR_ARRAY_IDX(entity->mixins, i, const char *);
+
+        if (strncmp(mixin, hv->config.os_template_scheme, scheme_len)) {
+            continue;
+        }
+        for (j = 0; hv->config.os_images && j < hv->config.os_images->nelts; j++) {
+            const occi_os_image *image = &APR_ARRAY_IDX(hv->config.os_images, j, occi_os_image);
+
+            if (!strcmp(image->term, mixin + scheme_len)) {
+                return image;
+            }
+        }
+    }
+    return NULL;
+}
+
 /* The image a compute boots: a configured OS template's, or the volume of
  * a saved one (found through the connection). */
 static const occi_os_image *os_image_of(const occi_hypervisor *hv, virConnectPtr connection,
@@ -393,6 +420,37 @@ static const occi_os_image *os_image_of(const occi_hypervisor *hv, virConnectPtr
             if (!strcmp(image->term, mixin + scheme_len)) {
                 return image;
             }
+        }
+    }
+    return NULL;
+}
+
+int occi_hypervisor_uri_is_local(const char *uri)
+{
+    const char *authority = uri ? strstr(uri, "://") : NULL;
+
+    return authority && authority[3] == '/';
+}
+
+const char *occi_os_image_missing_file(apr_pool_t *pool, const occi_os_image *image)
+{
+    const char *files[3];
+    int i;
+
+    files[0] = image->disk;
+    files[1] = image->kernel;
+    files[2] = image->initrd;
+    for (i = 0; i < 3; i++) {
+        apr_finfo_t info;
+        apr_status_t rv;
+
+        if (!files[i]) {
+            continue;
+        }
+        rv = apr_stat(&info, files[i], APR_FINFO_TYPE, pool);
+        if (APR_STATUS_IS_ENOENT(rv) || APR_STATUS_IS_ENOTDIR(rv)
+            || (rv == APR_SUCCESS && info.filetype != APR_REG)) {
+            return files[i];
         }
     }
     return NULL;
@@ -691,6 +749,20 @@ static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connecti
                               "definition cannot carry", name));
         }
     }
+    /* A provider's image removed while httpd runs: refused before anything
+     * is made, rather than a domain that cannot boot. (The test driver's
+     * host has no files.) */
+    if (image && image == provider_image_of(hv, compute) && strncmp(hv->config.uri, "test:", 5)
+        && occi_hypervisor_uri_is_local(hv->config.uri)) {
+        const char *missing = occi_os_image_missing_file(pool, image);
+
+        if (missing) {
+            return refuse(error, OCCI_HV_UNAVAILABLE, apr_psprintf(
+                              pool, "the OS template %s cannot be used now: its file %s is "
+                              "missing on the hypervisor's host (the provider must restore "
+                              "it)", image->term, missing));
+        }
+    }
     with_seed = occi_cloudinit_wanted(compute);
     if (with_seed && !volume_exists(hv, connection, pool, seed_volume_name(pool, compute->id))) {
         status = create_seed(hv, connection, pool, compute, error);
@@ -706,6 +778,12 @@ static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connecti
         status = create_volume(hv, connection, pool, root_volume_name(pool, compute->id), 0,
                                image->disk, error);
         if (status != OCCI_HV_OK) {
+            occi_hv_error ignored;
+
+            if (made_seed) {
+                delete_volume(hv, connection, pool, seed_volume_name(pool, compute->id),
+                              &ignored);
+            }
             return status;
         }
     }
@@ -1409,6 +1487,47 @@ static occi_hv_status save_on(occi_hypervisor *hv, virConnectPtr connection, apr
     }
     virStorageVolFree(copy);
     return OCCI_HV_OK;
+}
+
+/* Whether compute has a root disk to save, judged by its OS template. */
+static int has_root_disk(const occi_hypervisor *hv, const occi_entity *compute)
+{
+    size_t saved_len = hv->config.saved_template_scheme
+                           ? strlen(hv->config.saved_template_scheme) : 0;
+    const occi_os_image *image = provider_image_of(hv, compute);
+    int i;
+
+    if (image && image->disk) {
+        return 1;
+    }
+    for (i = 0; saved_len && i < compute->mixins->nelts; i++) {
+        if (!strncmp(APR_ARRAY_IDX(compute->mixins, i, const char *),
+                     hv->config.saved_template_scheme, saved_len)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+apr_array_header_t *occi_hypervisor_runnable_actions(const occi_hypervisor *hv,
+                                                     apr_pool_t *pool,
+                                                     const occi_model *model,
+                                                     const occi_entity *entity)
+{
+    static const char save[] = "http://schemas.ogf.org/occi/infrastructure/compute/action#save";
+    apr_array_header_t *actions = occi_state_applicable_actions(pool, model, entity);
+    int i;
+
+    for (i = 0; i < actions->nelts; i++) {
+        const char **action = &APR_ARRAY_IDX(actions, i, const char *);
+
+        if (!strcmp(*action, save) && (!hv || !has_root_disk(hv, entity))) {
+            memmove(action, action + 1, (size_t)(actions->nelts - i - 1) * sizeof(*action));
+            actions->nelts--;
+            i--;
+        }
+    }
+    return actions;
 }
 
 occi_hv_status occi_hypervisor_save(occi_hypervisor *hv, apr_pool_t *pool,

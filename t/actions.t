@@ -21,8 +21,13 @@ my $res = act($vm, 'start');
 is $res->code, 200, 'start: 200' or diag $res->content;
 is decode_json_body($res)->{attributes}{'occi.compute.state'}, 'active', 'the answer shows active';
 is state_of($vm), 'active', 'and so does a GET';
+# Without a hypervisor save cannot run, so it is not offered.
 is_deeply [sort @{ decode_json_body(json_request(GET => $vm))->{actions} }],
-    [sort map { "$action$_" } qw(stop restart suspend save)], 'an active compute offers four actions';
+    [sort map { "$action$_" } qw(stop restart suspend)], 'an active compute offers three actions';
+like occi_request(GET => $vm, [Accept => 'text/plain'])->content, qr/action#stop/,
+    'the text rendering offers them too';
+unlike occi_request(GET => $vm, [Accept => 'text/plain'])->content, qr/action#save/,
+    'but not save';
 
 $res = act($vm, 'start');
 is $res->code, 409, 'start when active: 409';

@@ -311,6 +311,8 @@ start_hypervisor() {
         echo "OCCIStoragePool occi"
         echo "OCCILibvirtDomainType qemu"
         echo "OCCIOSTemplate diskguest \"Disk guest\" disk=$dir/pool/base.qcow2"
+        # An image that is not there: httpd starts, and warns (t/hypervisor/vm.t).
+        echo "OCCIOSTemplate vanished \"Vanished image\" disk=$dir/pool/vanished.qcow2"
         echo "OCCIOSTemplate testguest \"Test guest\" kernel=$guest/vmlinuz initrd=$guest/initrd.img \"cmdline=$(cat "$guest/cmdline")\""
     } > "$work/hypervisor.conf"
     echo "$uri"

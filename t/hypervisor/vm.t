@@ -89,6 +89,8 @@ is $res->code, 201, 'a compute from the test guest template' or diag $res->conte
 my $domain = 'occi-' . id_of($vm);
 is virsh('domstate', $domain), 'shut off', 'its domain is defined, shut off';
 is api_state($vm), 'inactive', 'the API says inactive';
+ok !grep({ /#save$/ } @{ decode_json_body(json_request(GET => $vm))->{actions} || [] }),
+    'it boots a kernel, has no disk to save, and does not offer save';
 like virsh('dumpxml', $domain), qr{<title>guest &lt;1&gt; &amp; 'x'</title>|<title>guest &lt;1&gt; &amp; &apos;x&apos;</title>},
     'the title reached libvirt escaped';
 is virsh('desc', '--title', $domain), "guest <1> & 'x'", 'and reads back byte for byte';
@@ -174,6 +176,8 @@ my ($diskvm);
     mixins => ['http://localhost/occi/os_tpl#diskguest'], attributes => { 'occi.compute.memory' => 0.125 } });
 is $res->code, 201, 'a compute from a disk OS template' or diag $res->content;
 my $root = 'occi-' . id_of($diskvm) . '-root.qcow2';
+ok grep({ $_ eq "${action}save" } @{ decode_json_body(json_request(GET => $diskvm))->{actions} || [] }),
+    'it has a root disk, and offers save';
 like virsh('vol-dumpxml', $root, $pool), qr{<backingStore>\s*<path>[^<]*base\.qcow2</path>},
     'its root volume is an overlay on the base image';
 like virsh('domblklist', 'occi-' . id_of($diskvm)), qr/^\s*vda\s+\S*\Q$root\E/m, 'attached as vda';
@@ -267,6 +271,28 @@ ok json_request(DELETE => $disk)->code =~ /^20[04]$/, 'DELETE the storage';
 unlike virsh('vol-list', $pool), qr/\Q$volume\E/, 'the volume is gone from the pool';
 ok json_request(DELETE => $net)->code =~ /^20[04]$/, 'DELETE the network';
 unlike virsh('net-list', '--all', '--name'), qr/^\Q$net_name\E$/m, 'the network is gone';
+
+# An OS template whose image is gone (t/run-apache-test.sh names a file
+# that does not exist, as if it was removed while httpd runs): httpd
+# started with a warning, and a compute from it is refused with 503 that
+# names the file; nothing is made on the hypervisor or in the store.
+my $objects = sub { join "\n", virsh('list', '--all', '--name'), virsh('vol-list', $pool) };
+my $objects_before = $objects->();
+$res = json_request(POST => '/compute/', { kind => INFRA . 'compute', title => 'from a vanished image',
+    mixins => ['http://localhost/occi/os_tpl#vanished'] });
+is $res->code, 503, 'a compute from an OS template whose image is gone: 503';
+like decode_json_body($res)->{message}, qr{OS template vanished .*vanished\.qcow2 is missing},
+    'naming the template and the file';
+is $objects->(), $objects_before, 'no domain or volume was made';
+unlike occi_request(GET => '/compute/', [Accept => 'text/plain'])->content, qr/from a vanished image/,
+    'and nothing was stored';
+my $startup_log = '';
+if (open my $log, '<', "$FindBin::Bin/../logs/error_log") {
+    local $/;
+    $startup_log = <$log> // '';
+}
+like $startup_log, qr{OCCI101: OCCIOSTemplate vanished: \S*vanished\.qcow2 does not exist},
+    'httpd warned of it when it started';
 
 # The hypervisor goes away: 503 with the reason, and nothing half made.
 my $dir = $ENV{OCCI_TEST_HYPERVISOR_DIR};
