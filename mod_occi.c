@@ -42,6 +42,7 @@ static int occi_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
     }
     occi_warn_missing_images(ptemp, main_server);
     occi_intents_configure(pconf, main_server);
+    occi_unmanaged_configure(pconf, main_server);
     return occi_store_configure(pconf, main_server);
 }
 
@@ -255,6 +256,11 @@ static int occi_handler(request_rec *r)
         && route_user_mixin(&req, &route) != OK) {
         return OK;
     }
+    /* The report of unmanaged objects is the provider's: for others the
+     * path does not exist. */
+    if (route.type == OCCI_ROUTE_UNMANAGED && req.scope) {
+        route.type = OCCI_ROUTE_NOT_FOUND;
+    }
     if (route.type == OCCI_ROUTE_NOT_FOUND) {
         occi_send_error(&req, HTTP_NOT_FOUND, apr_psprintf(
                             r->pool, "nothing in the OCCI namespace is at %s", r->uri));
@@ -290,6 +296,9 @@ static int occi_handler(request_rec *r)
         break;
     case OCCI_ROUTE_ENTITY:
         occi_handle_entity(&req, &route);
+        break;
+    case OCCI_ROUTE_UNMANAGED:
+        occi_handle_unmanaged(&req);
         break;
     default:
         occi_handle_collection(&req, &route);

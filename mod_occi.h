@@ -187,6 +187,15 @@ apr_array_header_t *occi_header_fields(occi_request *req);
 /* The "Allow" value for OCCI_METHOD_* bits. */
 const char *occi_allow_header(int methods);
 
+/* ---- Unmanaged objects (mod_occi_unmanaged.c) ----------------------- */
+
+/* Sets up the start-up report, on a thread of mod_watchdog (post_config). */
+void occi_unmanaged_configure(apr_pool_t *pconf, server_rec *main_server);
+
+/* GET OCCI_UNMANAGED_PATH, for administrators: the hypervisor's objects
+ * with the module's names that the store does not know. */
+void occi_handle_unmanaged(occi_request *req);
+
 /* ---- The store (mod_occi_store.c) ---------------------------------- */
 
 /* Registers the mutex type of the children's start on SQLite. */
@@ -201,6 +210,13 @@ int occi_store_configure(apr_pool_t *pconf, server_rec *main_server);
  * which occi_store_child_init_done (after mod_dbd's child_init) leaves. */
 void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server);
 void occi_store_child_init_done(apr_pool_t *pchild, server_rec *main_server);
+
+/* A store for work outside requests (a watchdog's thread), on a
+ * connection of mod_dbd's pool that occi_store_close_outside_requests
+ * gives back. NULL and *error when none can be had. */
+occi_store *occi_store_open_outside_requests(apr_pool_t *pool, server_rec *s,
+                                             ap_dbd_t **connection, const char **error);
+void occi_store_close_outside_requests(server_rec *s, ap_dbd_t *connection);
 
 /* Acquires the request's store; on failure answers 503 and returns it. */
 int occi_store_acquire(occi_request *req);

@@ -30,6 +30,8 @@
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
 static module *dbd_module_record;
 /* The turns of this process's SQLite writers (src/occi_write_gate.h). */
 static occi_write_gate *sqlite_write_gate;
@@ -80,6 +82,8 @@ int occi_store_configure(apr_pool_t *pconf, server_rec *main_server)
 
     dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
     dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+    dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
     dbd_module_record = ap_find_linked_module("mod_dbd.c");
     if (!dbd_prepare || !dbd_acquire || !dbd_module_record) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, main_server, OCCI_LOGNO(20)
@@ -415,6 +419,37 @@ int occi_store_acquire(occi_request *req)
         occi_store_use_group_sync(req->store, group_sync_of(r, dbd), log_sync_failure, r);
     }
     return OK;
+}
+
+occi_store *occi_store_open_outside_requests(apr_pool_t *pool, server_rec *s,
+                                             ap_dbd_t **connection, const char **error)
+{
+    ap_dbd_t *dbd = dbd_open ? dbd_open(pool, s) : NULL;
+
+    *connection = NULL;
+    if (!dbd) {
+        *error = "mod_dbd could not open a connection (see the error log)";
+        return NULL;
+    }
+    /* A session PostgreSQL ended is opened again for the next request,
+     * which also prepares the statements again; this work waits for its
+     * next turn. */
+    if (occi_pgsql_session_closed(dbd->driver, dbd->handle)) {
+        apr_dbd_check_conn(dbd->driver, pool, dbd->handle);
+        mark_reconnected(dbd);
+        *error = "the database session had ended; it is opened again";
+        dbd_close(s, dbd);
+        return NULL;
+    }
+    *connection = dbd;
+    return occi_store_open(pool, dbd->driver, dbd->handle, dbd->prepared);
+}
+
+void occi_store_close_outside_requests(server_rec *s, ap_dbd_t *connection)
+{
+    if (connection) {
+        dbd_close(s, connection);
+    }
 }
 
 int occi_refuse_store(occi_request *req, occi_store_status status)

@@ -128,6 +128,12 @@ apr_array_header_t *occi_hypervisor_runnable_actions(const occi_hypervisor *hv,
                                                      const occi_model *model,
                                                      const occi_entity *entity);
 
+/* Every domain, network and volume (of the configured pool) of the
+ * hypervisor that carries one of the module's names, as occi_hv_object
+ * (occi_unmanaged.h), whether the store knows it or not. */
+occi_hv_status occi_hypervisor_list_objects(occi_hypervisor *hv, apr_pool_t *pool,
+                                            apr_array_header_t **objects, occi_hv_error *error);
+
 /* The save action: copies compute's root disk into the pool as the image
  * of a new OS template named term. With method "deferred" the compute
  * must be stopped (the copy is then consistent); "hot" copies a running

@@ -28,6 +28,7 @@
 #include "occi_buf.h"
 #include "occi_model.h"
 #include "occi_state.h"
+#include "occi_unmanaged.h"
 
 #define KIND(term)            OCCI_SCHEME_INFRA term
 #define COMPUTE_ACTION(term)  "http://schemas.ogf.org/occi/infrastructure/compute/action#" term
@@ -1548,6 +1549,76 @@ occi_hv_status occi_hypervisor_delete_saved(occi_hypervisor *hv, apr_pool_t *poo
 
     WITH_CONNECTION(hv, pool, error, status,
                     delete_volume(hv, connection, pool, saved_volume_name(pool, term), error));
+    return status;
+}
+
+/* ---- The module's objects, whatever the store knows ------------------- */
+
+static void add_object(apr_pool_t *pool, apr_array_header_t *objects, const char *type,
+                       const char *name)
+{
+    occi_hv_object object;
+
+    if (occi_hv_object_from_name(pool, type, name, &object)) {
+        object.name = apr_pstrdup(pool, object.name);
+        APR_ARRAY_PUSH(objects, occi_hv_object) = object;
+    }
+}
+
+static occi_hv_status list_objects_on(occi_hypervisor *hv, virConnectPtr connection,
+                                      apr_pool_t *pool, apr_array_header_t *objects,
+                                      occi_hv_error *error)
+{
+    virDomainPtr *domains = NULL;
+    virNetworkPtr *networks = NULL;
+    virStorageVolPtr *volumes = NULL;
+    virStoragePoolPtr storage_pool;
+    int count, i;
+
+    objects->nelts = 0;
+    if ((count = virConnectListAllDomains(connection, &domains, 0)) < 0) {
+        return fail_libvirt(pool, error, "listing the domains");
+    }
+    for (i = 0; i < count; i++) {
+        add_object(pool, objects, "domain", virDomainGetName(domains[i]));
+        virDomainFree(domains[i]);
+    }
+    free(domains);
+    if ((count = virConnectListAllNetworks(connection, &networks, 0)) < 0) {
+        return fail_libvirt(pool, error, "listing the networks");
+    }
+    for (i = 0; i < count; i++) {
+        add_object(pool, objects, "network", virNetworkGetName(networks[i]));
+        virNetworkFree(networks[i]);
+    }
+    free(networks);
+    /* A pool that does not exist holds none of the module's volumes. */
+    storage_pool = virStoragePoolLookupByName(connection, hv->config.pool);
+    if (!storage_pool) {
+        return OCCI_HV_OK;
+    }
+    count = virStoragePoolListAllVolumes(storage_pool, &volumes, 0);
+    virStoragePoolFree(storage_pool);
+    if (count < 0) {
+        return fail_libvirt(pool, error, apr_psprintf(pool, "listing the volumes of pool %s",
+                                                      hv->config.pool));
+    }
+    for (i = 0; i < count; i++) {
+        add_object(pool, objects, "volume", virStorageVolGetName(volumes[i]));
+        virStorageVolFree(volumes[i]);
+    }
+    free(volumes);
+    return OCCI_HV_OK;
+}
+
+occi_hv_status occi_hypervisor_list_objects(occi_hypervisor *hv, apr_pool_t *pool,
+                                            apr_array_header_t **objects, occi_hv_error *error)
+{
+    occi_hv_status status;
+
+    *objects = apr_array_make(pool, 16, sizeof(occi_hv_object));
+    WITH_CONNECTION(hv, pool, error, status,
+                    list_objects_on(hv, connection, pool, *objects, error));
     return status;
 }
 

@@ -55,6 +55,10 @@ void occi_route_path(apr_pool_t *pool, const occi_model *model, const char *path
         route->type = OCCI_ROUTE_QUERY_INTERFACE;
         return;
     }
+    if (!strcmp(path, OCCI_UNMANAGED_PATH)) {
+        route->type = OCCI_ROUTE_UNMANAGED;
+        return;
+    }
     if (len && path[len - 1] == '/') {
         category = occi_model_find_location(model, path);
         if (category) {
@@ -95,6 +99,7 @@ int occi_route_methods(const occi_route *route)
     case OCCI_ROUTE_ENTITY:
         return OCCI_METHOD_GET | OCCI_METHOD_POST | OCCI_METHOD_PUT | OCCI_METHOD_DELETE;
     case OCCI_ROUTE_UNBOUND:
+    case OCCI_ROUTE_UNMANAGED:
         return OCCI_METHOD_GET;
     case OCCI_ROUTE_NOT_FOUND:
         break;

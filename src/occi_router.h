@@ -13,8 +13,13 @@ typedef enum {
     OCCI_ROUTE_KIND_COLLECTION,   /* /compute/ */
     OCCI_ROUTE_MIXIN_COLLECTION,  /* /mixin/os_tpl/ */
     OCCI_ROUTE_ENTITY,            /* /compute/<uuid> */
-    OCCI_ROUTE_UNBOUND            /* a path above bound locations: /, /mixin/ */
+    OCCI_ROUTE_UNBOUND,           /* a path above bound locations: /, /mixin/ */
+    OCCI_ROUTE_UNMANAGED          /* /-/unmanaged: the hypervisor's objects that the
+                                   * store does not know (administrators only) */
 } occi_route_type;
+
+/* Where administrators read the report of unmanaged objects. */
+#define OCCI_UNMANAGED_PATH "/-/unmanaged"
 
 typedef struct occi_route {
     occi_route_type type;

@@ -12,6 +12,7 @@
 
 #include "tap.h"
 #include "occi_store.h"
+#include "occi_unmanaged.h"
 
 #define COMPUTE OCCI_SCHEME_INFRA "compute"
 #define STORAGE OCCI_SCHEME_INFRA "storage"
@@ -1152,6 +1153,79 @@ static void test_plans(database *db)
     }
 }
 
+/* The hypervisor's objects that the store does not know
+ * (occi_unmanaged.h): names read, then checked against entities and saved
+ * templates of any owner. */
+static void test_unmanaged(database *db)
+{
+    static const char *const names[][2] = {
+        { "domain", "occi-" R1 },                 /* a stored compute */
+        { "volume", "occi-" R1 "-root.qcow2" },  /* its root disk */
+        { "volume", "occi-" R2 "-seed.iso" },    /* a compute the store lacks */
+        { "domain", "occi-" R2 },
+        { "network", "occi-" R3 },                /* stored, of another owner */
+        { "volume", "occi-4e000000-0000-4000-8000-00000000abcd.qcow2" },
+        { "volume", "occi-saved-keep.qcow2" },    /* a saved template the store has */
+        { "volume", "occi-saved-gone.qcow2" },
+        { "volume", "backup.qcow2" },             /* someone else's */
+        { "domain", "occi-web" },
+        { "volume", "occi-saved-.qcow2" },
+        { "network", "occi-" R1 ".qcow2" },
+    };
+    apr_pool_t *pool = db->pool;
+    apr_array_header_t *objects = apr_array_make(pool, 8, sizeof(occi_hv_object));
+    apr_array_header_t *unmanaged = NULL;
+    occi_category *saved = user_mixin(pool, "http://cloud.example.com/occi/saved_os_tpl#", "keep",
+                                      NULL, "/mixin/os_tpl/keep/");
+    occi_hv_object object;
+    size_t i;
+    int read = 0;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (occi_hv_object_from_name(pool, names[i][0], names[i][1], &object)) {
+            APR_ARRAY_PUSH(objects, occi_hv_object) = object;
+            read++;
+        }
+    }
+    tap_is_int(read, 8, name_of(db, "eight of the twelve names are the module's"));
+    occi_hv_object_from_name(pool, "volume", "occi-" R2 "-seed.iso", &object);
+    tap_is_str(apr_pstrcat(pool, object.kind, " ", object.id, NULL), "compute " R2,
+               name_of(db, "a seed volume belongs to its compute"));
+    occi_hv_object_from_name(pool, "volume", "occi-saved-keep.qcow2", &object);
+    tap_is_str(apr_pstrcat(pool, object.kind, " ", object.id, NULL), "os_tpl keep",
+               name_of(db, "a saved image belongs to its template"));
+
+    occi_store_delete(db->store, R1, NULL);
+    occi_store_delete(db->store, R3, NULL);
+    is_status(db, occi_store_insert(db->store, resource(pool, R1, COMPUTE, "alice")),
+              OCCI_STORE_OK, "unmanaged: a compute of alice's");
+    is_status(db, occi_store_insert(db->store, resource(pool, R3, OCCI_SCHEME_INFRA "network",
+                                                        "bob")),
+              OCCI_STORE_OK, "unmanaged: a network of bob's");
+    is_status(db, occi_store_insert_mixin(db->store, saved, "alice"), OCCI_STORE_OK,
+              "unmanaged: a saved template of alice's");
+    is_status(db, occi_unmanaged_objects(db->store, pool, objects,
+                                         "http://cloud.example.com/occi/saved_os_tpl#",
+                                         &unmanaged),
+              OCCI_STORE_OK, "unmanaged objects found");
+    tap_is_str(occi_unmanaged_text(pool, unmanaged),
+               "volume occi-" R2 "-seed.iso compute " R2 "\n"
+               "domain occi-" R2 " compute " R2 "\n"
+               "volume occi-4e000000-0000-4000-8000-00000000abcd.qcow2 storage "
+               "4e000000-0000-4000-8000-00000000abcd\n"
+               "volume occi-saved-gone.qcow2 os_tpl gone\n",
+               name_of(db, "those the store lacks, whoever owns what it has, in order"));
+    tap_like(occi_unmanaged_json(pool, unmanaged),
+             "{\"type\":\"volume\",\"name\":\"occi-saved-gone.qcow2\",\"kind\":\"os_tpl\","
+             "\"id\":\"gone\"}", name_of(db, "the JSON report"));
+    tap_is_str(occi_unmanaged_summary(pool, unmanaged, 2),
+               "volume occi-" R2 "-seed.iso, domain occi-" R2 " and 2 more",
+               name_of(db, "the log's summary"));
+    occi_store_delete(db->store, R1, NULL);
+    occi_store_delete(db->store, R3, NULL);
+    occi_store_delete_mixin(db->store, "http://cloud.example.com/occi/saved_os_tpl#keep", NULL);
+}
+
 static void run(database *db)
 {
     db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
@@ -1164,6 +1238,7 @@ static void run(database *db)
     test_membership(db);
     test_user_mixins(db);
     test_transactions(db);
+    test_unmanaged(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
         test_write_turns(db);

@@ -1,0 +1,185 @@
+/*
+ * Objects of the hypervisor that carry mod_occi's names but that the store
+ * does not know (src/occi_unmanaged.h): reported once at start-up in the
+ * error log, and to administrators at OCCI_UNMANAGED_PATH.
+ *
+ * The start-up check runs on a thread of mod_watchdog in one child only
+ * (a singleton watchdog), never in a client's request: it lists every
+ * domain, network and volume, which on a busy host takes a while. A flag in
+ * shared memory, made anew by each start or restart of httpd, keeps a
+ * child that takes over the watchdog later from reporting again.
+ */
+#include <string.h>
+
+#include "mod_occi.h"
+#include "apr_atomic.h"
+#include "apr_optional.h"
+#include "apr_shm.h"
+#include "mod_watchdog.h"
+#include "occi_unmanaged.h"
+
+/* Seconds between attempts while the hypervisor or the store is away. */
+#define UNMANAGED_RETRY_SECONDS 30
+
+static apr_shm_t *checked_shm;
+static apr_uint32_t *checked;          /* in checked_shm: 1 once reported */
+static apr_time_t next_attempt;        /* the watchdog thread's own */
+static int told_of_failure;            /* the watchdog thread's own */
+
+/* The objects of server s's hypervisor that the store does not know. */
+static const char *find_unmanaged(apr_pool_t *pool, server_rec *s, occi_store *store,
+                                  apr_array_header_t **unmanaged)
+{
+    apr_array_header_t *objects;
+    occi_hv_error hv_error;
+
+    if (occi_hypervisor_list_objects(occi_server_config(s)->hypervisor, pool, &objects,
+                                     &hv_error) != OCCI_HV_OK) {
+        return hv_error.message;
+    }
+    if (occi_unmanaged_objects(store, pool, objects, occi_saved_template_scheme(pool, s),
+                               unmanaged) != OCCI_STORE_OK) {
+        return apr_pstrcat(pool, "the entity store failed: ", occi_store_error(store), NULL);
+    }
+    return NULL;
+}
+
+/* Reports the unmanaged objects of every hypervisor; 1 when done. */
+static int report_unmanaged(apr_pool_t *pool, server_rec *main_server)
+{
+    apr_hash_t *seen = apr_hash_make(pool);
+    server_rec *s;
+
+    for (s = main_server; s; s = s->next) {
+        occi_server_conf *conf = occi_server_config(s);
+        apr_array_header_t *unmanaged;
+        occi_store *store;
+        ap_dbd_t *connection;
+        const char *error;
+
+        if (!conf->hypervisor || apr_hash_get(seen, &conf, sizeof(conf))) {
+            continue;
+        }
+        apr_hash_set(seen, apr_pmemdup(pool, &conf, sizeof(conf)), sizeof(conf), "");
+        if ((store = occi_store_open_outside_requests(pool, s, &connection, &error))) {
+            error = find_unmanaged(pool, s, store, &unmanaged);
+            occi_store_close_outside_requests(s, connection);
+        }
+        else {
+            error = apr_pstrcat(pool, "the entity store is unavailable: ", error, NULL);
+        }
+        if (error) {
+            if (!told_of_failure) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(104)
+                             "cannot yet look for objects of the hypervisor that the store "
+                             "does not know: %s; trying again every %d s", error,
+                             UNMANAGED_RETRY_SECONDS);
+                told_of_failure = 1;
+            }
+            return 0;
+        }
+        if (unmanaged->nelts) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(102)
+                         "%d objects of the hypervisor carry mod_occi's names but the store "
+                         "does not know them (made with another store, or removed from "
+                         "it); no API call can see them: %s. Administrators read the list "
+                         "at %s; see docs/production.md", unmanaged->nelts,
+                         occi_unmanaged_summary(pool, unmanaged, 10), OCCI_UNMANAGED_PATH);
+        }
+        else {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, OCCI_LOGNO(103)
+                         "every object of the hypervisor with mod_occi's names is in the "
+                         "store");
+        }
+    }
+    return 1;
+}
+
+static apr_status_t unmanaged_tick(int state, void *data, apr_pool_t *pool)
+{
+    server_rec *main_server = data;
+    apr_time_t now = apr_time_now();
+
+    if (state != AP_WATCHDOG_STATE_RUNNING || !checked || apr_atomic_read32(checked)
+        || now < next_attempt) {
+        return APR_SUCCESS;
+    }
+    if (report_unmanaged(pool, main_server)) {
+        apr_atomic_set32(checked, 1);
+    }
+    else {
+        next_attempt = now + apr_time_from_sec(UNMANAGED_RETRY_SECONDS);
+    }
+    return APR_SUCCESS;
+}
+
+void occi_unmanaged_configure(apr_pool_t *pconf, server_rec *main_server)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
+    ap_watchdog_t *watchdog;
+    apr_status_t rv;
+    server_rec *s;
+    int any = 0;
+
+    checked = NULL;
+    for (s = main_server; s; s = s->next) {
+        any |= occi_hypervisor_settings(pconf, s) != NULL;
+    }
+    if (!any) {
+        return;
+    }
+    get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    if (!get_instance || !register_callback) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, main_server, OCCI_LOGNO(105)
+                     "mod_watchdog is not loaded: objects of the hypervisor that the store "
+                     "does not know are not reported at start-up (administrators can still "
+                     "read them at %s)", OCCI_UNMANAGED_PATH);
+        return;
+    }
+    /* Anonymous shared memory, inherited by the children, made anew with
+     * pconf at every start or restart. */
+    rv = apr_shm_create(&checked_shm, sizeof(apr_uint32_t), NULL, pconf);
+    if (rv == APR_SUCCESS) {
+        rv = get_instance(&watchdog, "_occi_unmanaged", 0, 1, pconf);
+    }
+    if (rv == APR_SUCCESS) {
+        checked = apr_shm_baseaddr_get(checked_shm);
+        *checked = 0;
+        rv = register_callback(watchdog, apr_time_from_sec(1), main_server, unmanaged_tick);
+    }
+    if (rv != APR_SUCCESS) {
+        checked = NULL;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, main_server, OCCI_LOGNO(106)
+                     "cannot set up the start-up check for objects of the hypervisor that "
+                     "the store does not know; administrators can still read them at %s",
+                     OCCI_UNMANAGED_PATH);
+    }
+}
+
+void occi_handle_unmanaged(occi_request *req)
+{
+    apr_pool_t *pool = req->r->pool;
+    apr_array_header_t *unmanaged;
+    occi_media_type type;
+    const char *error, *body;
+
+    if (occi_negotiate(req, occi_entity_renderings, occi_entity_renderings_count, &type) != OK) {
+        return;
+    }
+    if (!req->conf->hypervisor) {
+        unmanaged = apr_array_make(pool, 0, sizeof(occi_hv_object));
+    }
+    else if (occi_store_acquire(req) != OK) {
+        return;
+    }
+    else if ((error = find_unmanaged(pool, req->r->server, req->store, &unmanaged))) {
+        occi_send_error(req, HTTP_SERVICE_UNAVAILABLE, error);
+        return;
+    }
+    body = occi_media_type_is_json(type) ? occi_unmanaged_json(pool, unmanaged)
+                                         : occi_unmanaged_text(pool, unmanaged);
+    occi_send_body(req, HTTP_OK, occi_media_type_is_json(type) ? type : OCCI_MEDIA_TEXT_PLAIN,
+                   body, strlen(body));
+}
