@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Prepares a fresh clone: installs the Debian packages the build and the
 # tests need when some are missing, then runs autoreconf and configure.
 # Arguments are passed to configure. Safe to run again.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mod_occi: an OCCI 1.2 endpoint inside Apache httpd.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The httpd glue of mod_occi, shared between its files: configuration,
  * the per-request state, and the functions each file offers the others.

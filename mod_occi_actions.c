@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Actions on entities and collections: checked against the life cycles,
  * carried out on the hypervisor (or, without one, by the life cycle's

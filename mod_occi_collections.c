@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Collections: which entities a kind collection, a mixin collection or
  * an unbound path holds for the client, narrowed by filters and cut into

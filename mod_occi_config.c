@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Configuration: the module's directives, their merging, and the category
  * model each server builds from them at start-up.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The web console: a page for browsers, and its script and style sheet.
  *

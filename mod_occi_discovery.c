@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The query interface (/-/): the categories of the model and of the
  * client's own mixins, and the definition and removal of those mixins.

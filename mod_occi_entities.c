@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Entities and collections: the verbs of GFD.223 §3.3 on entity URLs,
  * kind collections, mixin collections and unbound paths, kept through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The hypervisor in requests: its errors as HTTP answers, and the live
  * state of entities before they are shown or acted on.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Intents: a change that spans the hypervisor and the store cannot be one
  * transaction: a process killed between libvirt's part and the commit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Requests and responses: content negotiation, reading request bodies,
  * sending renderings and errors.

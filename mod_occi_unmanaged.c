@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Objects of the hypervisor that carry mod_occi's names but that the store
  * does not know (src/occi_unmanaged.h): reported once at start-up in the

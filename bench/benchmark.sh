@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The benchmark: a private httpd (event MPM) with mod_occi on loopback, the
 # store on SQLite and the libvirt test driver, measured against the ceiling
 # of the same httpd serving static files of the same bytes. Prints one table.

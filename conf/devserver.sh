@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs httpd in the foreground with a private configuration generated into
 # the build tree (never /etc/apache2), serving the OCCI API.
 #   OCCI_PORT         port on 127.0.0.1 (default 8080)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mod_occi's web console. The module sends the same small page for every
  * path of the API when a browser asks for HTML; this script reads the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Writes to standard output a C source holding the files given as
 # arguments, as the table occi_console_assets of mod_occi.h: so that the
 # module serves its web console from memory, with nothing installed beside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the fuzz targets share: the process-wide pool and model, made on
  * the first input, and a subpool per input, destroyed after it, so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Accept and Content-Type header values: the media type of a body, and
  * content negotiation among the renderings the server offers.

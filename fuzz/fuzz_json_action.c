@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A JSON action invocation (GFD.226 §3.4): {"action": ..., "attributes":
  * {...}}, parsed and checked against the action's definition.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The JSON rendering (GFD.226) of what a client sends: entities and
  * collections of them, mixin association bodies and category documents

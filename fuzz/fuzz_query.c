@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The query string of a request: decoded into parameters, whose category=
  * values then filter the query interface as GET /-/?category=... does.

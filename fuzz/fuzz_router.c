@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Request paths, relative to the mount point, routed through the model
  * (GFD.223 §3.1).

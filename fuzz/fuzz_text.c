@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The text rendering (GFD.229) as a client sends it: a text/plain body,
  * the same lines as text/occi headers, and a text/uri-list body. Whatever

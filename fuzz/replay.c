@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Replays a fuzz target's corpus without libFuzzer, so that "make check"
  * runs every seed and every input that once crashed with the ordinary

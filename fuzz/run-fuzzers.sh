@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds each fuzz target with clang's libFuzzer, AddressSanitizer and
 # UndefinedBehaviorSanitizer, runs it for FUZZ_SECONDS on a copy of its
 # seed corpus, and prints what each run did. "make fuzz" calls it with the

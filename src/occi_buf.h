@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A growable byte buffer allocated from an APR pool, for building response
  * bodies piece by piece without quadratic copying.

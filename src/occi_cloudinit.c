@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Seeds are written as YAML with every value a JSON string (YAML reads
  * JSON, and json-c escapes what a client sent), so no value can start a

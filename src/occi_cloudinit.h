@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cloud-init NoCloud seeds: what a compute's ssh_key and user_data mixins
  * (GFD.224 §3.7) tell its guest at first boot, as the ISO 9660 image

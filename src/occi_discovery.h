@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The query interface (GFD.223 §3.5): which categories GET /-/ answers
  * with, whole or filtered by Category.

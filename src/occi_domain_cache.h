@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The last known state of domains, kept per process so that a GET of a
  * compute does not ask the hypervisor again while nothing changed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Entity instances: resources and links with their kind, mixins, attribute
  * values and (for resources) inline links. This is the form every part of

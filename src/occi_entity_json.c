@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The JSON rendering (GFD.226) of entities, collections, action
  * invocations and association bodies, with json-c. Documents are parsed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The JSON rendering (GFD.226) of entities, entity collections, action
  * invocations and mixin association bodies.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The text rendering (GFD.229) of entities. Every parser here is a single
  * left-to-right scan with no backtracking, like the Category parser of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The text rendering (GFD.229) of entities, action invocations and entity
  * collections, for text/plain (lines in the body) and text/occi (the same

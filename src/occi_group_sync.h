@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Group sync: one fdatasync of SQLite's write-ahead log for every commit
  * made since the last one, done outside every lock.

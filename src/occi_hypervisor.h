@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The hypervisor: compute, storage and network entities as libvirt
  * domains, volumes and networks, and links as the devices that join them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The standard categories: OCCI Core (GFD.221) and OCCI Infrastructure
  * (GFD.224). They are static data; occi_model_add_standard() registers them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A minimal ISO 9660 image writer, enough for a cloud-init NoCloud seed: a
  * volume labelled "cidata" holding "user-data" and "meta-data" in its root.

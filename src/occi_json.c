@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * JSON rendering of categories. Attribute definitions carry a JSON Schema
  * "pattern": an enumeration for enumerated strings, and type "integer"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The OCCI JSON rendering (GFD.226) of categories and errors, built with
  * json-c. Every json_object made here is released before the function

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The process's libvirt event loop: one thread that dispatches what the
  * hypervisor tells of its own accord (a domain started, stopped, went

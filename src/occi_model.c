@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The category registry. Two hashes give constant-time lookup by type
  * identifier and by location; an array keeps the order in which categories

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The OCCI category model: attribute definitions, kinds, mixins and actions,
  * and the registry that indexes them by type identifier and by location.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Accept parsing. Media ranges are kept with a specificity (0 for * / *,
  * 1 for type / *, 2 for type/subtype) and a quality in thousandths, so

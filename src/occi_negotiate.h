@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Media types and content negotiation: parsing Accept (RFC 7231 §5.3.2)
  * and choosing among the renderings a resource can be sent in.

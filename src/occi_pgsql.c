@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A PostgreSQL session that the server has closed (see occi_pgsql.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The request's query string: ?category=...&page=...&action=... */
 #ifndef OCCI_QUERY_H
 #define OCCI_QUERY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Finished renderings of the whole query interface, kept per mount path
  * and media type. The model does not change once httpd has started, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Path routing. Bound locations are found by hash lookup; an entity path
  * is a kind location followed by a UUID, so it is split at its last '/'.

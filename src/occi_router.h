@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Maps a request path, relative to where the handler is mounted, to what
  * it names in the OCCI namespace (GFD.223 §3.1).

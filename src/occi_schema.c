@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The store's schema and its migrations. Each step takes the schema from
  * one version to the next; a later version of the code appends a step and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * State tables. The figures of GFD.224 show no way out of "error"; this
  * server lets the action that brings a resource up (start, online, up)

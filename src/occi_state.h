@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The life cycles of Infrastructure resources (GFD.224 state diagrams):
  * which actions an entity accepts in its current state and the state a

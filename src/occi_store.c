@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The entity store over apr_dbd. Every statement that carries data is one
  * of the prepared statements below; the schema they work on is created by

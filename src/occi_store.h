@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The entity store: entities, mixin memberships and user mixins in an SQL
  * database reached through apr_dbd (SQLite or PostgreSQL).

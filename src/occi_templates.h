@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Provider templates (GFD.224 §3.6): OS templates (mixins depending on
  * os_tpl) and resource templates or flavours (mixins depending on

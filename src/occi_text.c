@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Text rendering of categories. The grammar is GFD.229's Category ABNF; the
  * parser is a single left-to-right scan with no backtracking, so its time

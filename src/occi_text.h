@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The OCCI text rendering (GFD.229) of categories: Category header values
  * as they appear in text/plain bodies and text/occi headers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Objects on a hypervisor that the store does not know (see
  * occi_unmanaged.h).

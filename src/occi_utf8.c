@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "occi_utf8.h"
 
 int occi_utf8_is_valid(const char *s, apr_size_t len)

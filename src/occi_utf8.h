@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* UTF-8 validation for text that reaches the core from a client. */
 #ifndef OCCI_UTF8_H
 #define OCCI_UTF8_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Validation. An entity's attribute definitions are those of its kind and
  * the kind's parents, then of its mixins and everything they depend on;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Checks what a client sends against the model (GFD.221 rules) and
  * completes it: kinds and mixins must exist and apply, attributes must be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The module's version and the OCCI protocol version it speaks. */
 #ifndef OCCI_VERSION_H
 #define OCCI_VERSION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The write gate: the writers of one process take turns here before they
  * ask SQLite for its write lock.

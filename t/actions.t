@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Actions on entities and collections, with the life cycles of compute,
 # storage and network.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Collections: listings in every rendering, the union at unbound paths,
 # pagination, filters, and deleting a whole collection.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Eight clients create and delete at once for several seconds against a
 # server with several children and threads: no 5xx, and the collection ends
 # with exactly what was created and not deleted.

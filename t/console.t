@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The web console over plain HTTP: browsers (Accept preferring text/html)
 # get the console's page at the API's paths, with its security headers;
 # its script and style sheet come from the module with ETags; OCCI clients

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A bad directive value stops httpd at start-up with a message that names
 # the directive and what it accepts.
 use strict;

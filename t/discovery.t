@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The query interface lists the whole OCCI 1.2 model in every rendering,
 # under every mount prefix, at /-/ and at the RFC 5785 well-known path.
 use strict;

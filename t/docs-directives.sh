@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Keeps docs/directives.md in step with the code (a TAP test of make check,
 # no server needed):
 #   - every directive the module defines (AP_INIT_* in mod_occi*.c) has a

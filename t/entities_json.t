@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Entities in the JSON rendering: create, read, update, replace, delete,
 # with defaults, templates, validation errors and ETags.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Entities in the text renderings: text/plain bodies and text/occi headers.
 use strict;
 use warnings FATAL => 'all';

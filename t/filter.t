@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Filtering the query interface by Category: text/occi request headers and
 # the ?category= query parameter.
 use strict;

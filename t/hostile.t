@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Hostile input to the parsers: each request gets a 4xx with a message,
 # never a 5xx, a crash or a hang, and the server keeps serving.
 use strict;

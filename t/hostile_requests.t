@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Hostile requests, table-driven: broken and deeply nested JSON, huge
 # numbers, NUL bytes, invalid UTF-8, line breaks meant for headers, SQL and
 # XML metacharacters, path traversal, duplicated attributes, megabyte

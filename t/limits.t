@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The limits of one request (OCCIMaxAttributeLength, OCCIMaxCategories,
 # OCCIMaxLinks, OCCIMaxBodySize; set small in t/conf/extra.conf.in): a
 # request beyond one is refused with 413 and a message naming the limit,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Links: inline in a resource's creation and standalone; source and target
 # checks; links disappear with their source.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Every cell of the OCCI verb matrix (GFD.223 §3.3) in each rendering a
 # client may send and receive: text/plain, text/occi and
 # application/occi+json, with the status codes the spec fixes.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # User mixins (defined at /-/) and mixin collections: association,
 # replacement and dissociation of members; provider templates likewise.
 use strict;

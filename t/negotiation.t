@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Content negotiation on the query interface: q-values, specificity, 406,
 # the text/plain default, the error renderings.
 use strict;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The database goes away and comes back while httpd runs: requests meanwhile
 # get 503 with the reason and change nothing; afterwards every pooled
 # connection works again. The runner exports the commands that stop and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Entities and user mixins survive an httpd restart.
 use strict;
 use warnings FATAL => 'all';

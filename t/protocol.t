@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # HTTP behaviour common to every response: the Server token, the OCCI
 # version check, unknown paths, methods a path does not take.
 use strict;

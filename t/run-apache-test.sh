@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the Apache::Test suite (t/TEST.PL) against a private httpd that loads
 # mod_occi from the build tree, once with the entity store on SQLite and
 # once on PostgreSQL (a cluster started here on loopback, and stopped).

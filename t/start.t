@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Many httpd children starting together on one fresh SQLite database all
 # come up with a working store, whatever order they start in: none fails
 # to prepare mod_dbd's statements ("database is locked") while another

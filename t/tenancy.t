@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Tenancy: behind httpd authentication (here Basic, from a password file)
 # every entity and user mixin belongs to the user who made it. Another user
 # gets 404 for it, never sees it listed, cannot act on it, link to it or

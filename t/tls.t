@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Over HTTPS with client certificates (mod_ssl, SSLVerifyClient require,
 # SSLUserName SSL_CLIENT_S_DN_CN): the certificate names the tenant, and a
 # client without one is refused during the handshake. The CA and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Drives a headless chromium through mod_occi's web console as a person
 // would: creates a network and a compute through the forms (a template
 // chosen, the network attached), sees a refusal worded by the server,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The web console in a real browser against real QEMU guests: the walk of
 # t/libvirt/console_browser.t (a network and a compute made through the
 # forms, a refusal in the server's words, start, suspend, stop, deletion),

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # A private libvirt daemon (libvirtd + virtlogd) for tests that need a real
 # hypervisor. Everything it creates lives under DIR; the system's own
 # libvirtd, /run/libvirt, /etc/libvirt and /var/lib/libvirt are left alone.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds a tiny bootable test guest into DIR:
 #   DIR/vmlinuz     a Debian kernel (linux-image-*-cloud-amd64: virtio, ACPI
 #                   and the 8250 serial console built in, a 27 MB download)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Smoke test of the real-hypervisor harness: starts a private libvirtd
 # (hypervisor.sh) in a temporary directory, boots the tiny guest
 # (make-guest.sh) under QEMU/TCG and runs it through the life cycle the

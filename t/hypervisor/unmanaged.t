@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Objects of the hypervisor that carry mod_occi's names but that the store
 # does not know: administrators read them at /-/unmanaged, and a server
 # started on another store (as after a switch from SQLite to PostgreSQL)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A real QEMU guest driven through the API against a private libvirtd
 # (started by t/run-apache-test.sh with t/hypervisor/hypervisor.sh), with
 # virsh as the witness: the API's states match the hypervisor's at every

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 package OCCITest;
 # Helpers shared by the Apache::Test suites: requests with any method and
 # headers, parsers for the text renderings written from GFD.229 (not from

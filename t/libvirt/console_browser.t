@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The web console in a real browser: Debian's chromium, headless, driven
 # by playwright-core (t/console/browser.mjs) against this run's server and
 # the libvirt test driver: a network and a compute made through the forms,
@@ -14,6 +15,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest ();
 use FindBin;
+use File::Copy ();
 use File::Spec;
 use JSON::PP ();
 use lib "$FindBin::Bin/../lib";
@@ -96,8 +98,13 @@ if ($done) {
         is json_request(GET => $path)->code, 404, "$path is gone, as the browser saw";
     }
 }
-for my $png (qw(console-list.png console-create.png console-resource.png)) {
+# docs/console.md shows them from docs/images/, which only test runs fill:
+# screenshots are made, not kept in the repository.
+my $images = File::Spec->rel2abs("$FindBin::Bin/../../docs/images");
+mkdir $images;
+for my $png (qw(console-list.png console-create.png console-resource.png console-error.png)) {
     ok -s "$shots/$png", "screenshot $png";
+    File::Copy::copy("$shots/$png", "$images/$png") if -s "$shots/$png";
 }
 
 done_testing();

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Hostile values that reach libvirt's XML through the test driver: markup
 # in titles and hostnames is escaped (the definition succeeds, survives
 # libvirt's own parsing and writing when a device is added, and the title

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Compute, storage, network and links through libvirt's test driver: the
 # states shown are the hypervisor's, changes reach it, failures come back
 # with its words. (t/hypervisor/ does the same against a real libvirtd.)

@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: Apache-2.0
 # Load and faults: many clients create, update, act on and delete computes,
 # storages and networks at once against a private httpd (event MPM, several
 # children with several threads) loading mod_occi from the build tree, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Field-by-field comparison of categories, for the round-trip tests. */
 #ifndef OCCI_COMPARE_H
 #define OCCI_COMPARE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Comparison of entities, for the round-trip tests of the renderings. */
 #ifndef OCCI_ENTITY_COMPARE_H
 #define OCCI_ENTITY_COMPARE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Entities the rendering tests share: a compute with mixins, attributes
  * of every type and two inline links, and a standalone link. */
 #ifndef OCCI_ENTITY_FIXTURES_H

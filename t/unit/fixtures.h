@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The model the unit tests work on: the standard categories plus the
  * templates of the default configuration. */
 #ifndef OCCI_FIXTURES_H

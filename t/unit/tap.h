@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A minimal TAP producer for the core's unit tests: each check prints
  * "ok N - name" or "not ok N - name" with a diagnostic, and tap_done()

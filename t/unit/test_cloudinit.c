@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cloud-init seeds: what a compute's ssh_key and user_data mixins put in
  * front of its guest, read back with isoinfo as cloud-init would read it. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The per-process cache of domain states: when an entry is trusted. */
 #include "tap.h"
 #include "occi_domain_cache.h"

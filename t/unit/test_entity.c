@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Entities, validation against the model, and life cycles. */
 #include "tap.h"
 #include "fixtures.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The JSON rendering of entities: exact output, round trips, the
  * specification's examples, and hostile input. */
 #include <apr_time.h>

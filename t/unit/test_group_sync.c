@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Group sync: every commit written before a sync began is covered by it,
  * one sync serves every waiter behind it, and a failed sync is reported
  * to the one that made it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ISO 9660 writer: images are checked field by field here and read back
  * with real tools, isoinfo (Debian package genisoimage) and blkid
  * (util-linux). A missing tool fails the test rather than skipping it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The JSON rendering of categories and errors, and parsing hostile JSON. */
 #include <apr_time.h>
 #include <json.h>

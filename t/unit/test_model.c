@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The category model: the standard categories, templates, the registry. */
 #include "tap.h"
 #include "fixtures.h"

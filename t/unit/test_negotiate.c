@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Media types and content negotiation (RFC 7231 §5.3.2). */
 #include <apr_time.h>
 

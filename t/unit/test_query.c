@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The query string, and which categories the query interface answers with. */
 #include "tap.h"
 #include "fixtures.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Mapping request paths to the OCCI namespace (GFD.223 §3.1). */
 #include "tap.h"
 #include "fixtures.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The entity store on a real database: SQLite in a temporary directory,
  * and the same checks on PostgreSQL when OCCI_TEST_PGSQL holds connection
  * parameters ("host=127.0.0.1 port=15433 dbname=occitest user=postgres";

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The text rendering of categories: exact output, round trips, hostile input. */
 #include <apr_time.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The module's version and spotting clients that speak a newer OCCI. */
 #include "config.h"
 #include "tap.h"

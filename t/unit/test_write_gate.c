@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The write gate: one holder at a time, a bounded wait, and a turn that
  * another thread may end. */
 #include <apr_atomic.h>
