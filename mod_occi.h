@@ -30,6 +30,7 @@
 
 #include "occi_entity.h"
 #include "occi_entity_text.h"
+#include "occi_json.h"
 #include "occi_hypervisor.h"
 #include "occi_model.h"
 #include "occi_negotiate.h"
@@ -71,10 +72,17 @@ typedef struct {
     int max_attribute_length;             /* 0: unset */
     int max_categories;                   /* 0: unset */
     int max_links;                        /* 0: unset */
+    int json_pattern;                     /* OCCI_JSON_PATTERN_SETTING_*; 0: unset */
     occi_model *model;                    /* built in post_config, then read-only */
     occi_render_cache *renderings;        /* per child process; NULL: not cached */
     occi_hypervisor *hypervisor;          /* per child process; NULL: none */
 } occi_server_conf;
+
+#define OCCI_JSON_PATTERN_SETTING_REGEX 1
+#define OCCI_JSON_PATTERN_SETTING_SCHEMA 2
+
+/* OCCIJSONPattern, regex when unset. */
+occi_json_pattern_style occi_json_pattern_of(const occi_server_conf *conf);
 
 #define OCCI_DEFAULT_LIBVIRT_URI "test:///default"
 #define OCCI_DEFAULT_STORAGE_POOL "default"
@@ -138,6 +146,7 @@ typedef struct occi_request {
     /* Locations of the entities this request created: text renderings
      * repeat them in X-OCCI-Location headers. */
     apr_array_header_t *created_locations;
+    const char *origin;        /* once asked for: see occi_request_origin */
 } occi_request;
 
 /* ---- Responses (mod_occi_response.c) ------------------------------- */
@@ -315,7 +324,10 @@ int occi_load_links(occi_request *req, occi_entity *entity);
 int occi_send_entity(occi_request *req, int status, occi_entity *entity);
 int occi_send_collection(occi_request *req, int http_status, apr_array_header_t *entities);
 
-/* The entity's location below the host: mount path, kind location, id. */
+/* "scheme://host[:port]" of the request, as httpd writes its own URLs. */
+const char *occi_request_origin(occi_request *req);
+
+/* The entity's absolute URL: origin, mount path, kind location, id. */
 const char *occi_absolute_location(occi_request *req, const occi_entity *entity);
 
 /* The entities (occi_entity *) a collection route holds for the client,

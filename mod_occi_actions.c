@@ -116,7 +116,8 @@ static int save_computes(occi_request *req, apr_array_header_t *entities,
         }
         return occi_send_fields(req, HTTP_OK, type, fields);
     }
-    body = occi_media_type_is_json(type) ? occi_json_categories(pool, made, req->base)
+    body = occi_media_type_is_json(type) ? occi_json_categories(pool, made, req->base,
+                                                                  occi_json_pattern_of(req->conf))
                                          : occi_text_category_lines(pool, made, req->base);
     return occi_send_body(req, HTTP_OK, type, body, strlen(body));
 }

@@ -44,6 +44,7 @@ void *occi_merge_server_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
     merged->max_categories = child->max_categories ? child->max_categories
                                                    : parent->max_categories;
     merged->max_links = child->max_links ? child->max_links : parent->max_links;
+    merged->json_pattern = child->json_pattern ? child->json_pattern : parent->json_pattern;
     return merged;
 }
 
@@ -472,6 +473,30 @@ static const char *set_request_limit(cmd_parms *cmd, void *dconf, const char *va
     return NULL;
 }
 
+static const char *set_json_pattern(cmd_parms *cmd, void *dconf, const char *value)
+{
+    occi_server_conf *conf = occi_server_config(cmd->server);
+
+    if (!strcasecmp(value, "regex")) {
+        conf->json_pattern = OCCI_JSON_PATTERN_SETTING_REGEX;
+    }
+    else if (!strcasecmp(value, "schema")) {
+        conf->json_pattern = OCCI_JSON_PATTERN_SETTING_SCHEMA;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s: '%s' is neither regex (a regular expression, "
+                            "as rOCCI-core reads it) nor schema (a JSON Schema object, as "
+                            "GFD.226 has it)", cmd->cmd->name, value);
+    }
+    return NULL;
+}
+
+occi_json_pattern_style occi_json_pattern_of(const occi_server_conf *conf)
+{
+    return conf->json_pattern == OCCI_JSON_PATTERN_SETTING_SCHEMA ? OCCI_JSON_PATTERN_SCHEMA
+                                                                  : OCCI_JSON_PATTERN_REGEX;
+}
+
 const command_rec occi_directives[] = {
     AP_INIT_TAKE1("OCCIProviderScheme", set_provider_scheme, NULL, RSRC_CONF,
                   "URI prefix of this provider's own categories (templates)"),
@@ -505,6 +530,9 @@ const command_rec occi_directives[] = {
                   "Rendering for clients that accept anything (default text/plain)"),
     AP_INIT_FLAG("OCCIConsole", set_console, NULL, RSRC_CONF | ACCESS_CONF,
                  "On: browsers (Accept: text/html) get the web console (default On)"),
+    AP_INIT_TAKE1("OCCIJSONPattern", set_json_pattern, NULL, RSRC_CONF,
+                  "How JSON attribute definitions write their pattern: regex (default) "
+                  "or schema"),
     { NULL }
 };
 

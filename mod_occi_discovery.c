@@ -105,7 +105,8 @@ static int send_categories(occi_request *req, occi_media_type type,
         }
         return occi_send_fields(req, HTTP_OK, type, fields);
     }
-    body = occi_media_type_is_json(type) ? occi_json_categories(r->pool, categories, req->base)
+    body = occi_media_type_is_json(type) ? occi_json_categories(r->pool, categories, req->base,
+                                                                    occi_json_pattern_of(req->conf))
                                          : occi_text_category_lines(r->pool, categories, req->base);
     return occi_send_body(req, HTTP_OK, type, body, strlen(body));
 }
@@ -141,7 +142,8 @@ static int get_query_interface(occi_request *req)
     if (!cacheable) {
         return send_categories(req, type, categories);
     }
-    body = occi_media_type_is_json(type) ? occi_json_categories(r->pool, categories, req->base)
+    body = occi_media_type_is_json(type) ? occi_json_categories(r->pool, categories, req->base,
+                                                                    occi_json_pattern_of(req->conf))
                                          : occi_text_category_lines(r->pool, categories, req->base);
     len = strlen(body);
     body = occi_render_cache_put(req->conf->renderings, req->base, type, body, len);

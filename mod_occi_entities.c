@@ -176,7 +176,7 @@ static int read_references(occi_request *req, apr_array_header_t **references, i
 
 static occi_render_context render_context(occi_request *req)
 {
-    occi_render_context context = { req->model, req->base };
+    occi_render_context context = { req->model, req->base, occi_request_origin(req) };
 
     return context;
 }
@@ -260,9 +260,19 @@ int occi_send_entity(occi_request *req, int status, occi_entity *entity)
     }
 }
 
+const char *occi_request_origin(occi_request *req)
+{
+    /* As httpd writes its own redirects: UseCanonicalName and
+     * ProxyPreserveHost decide the host and port behind a proxy. */
+    if (!req->origin) {
+        req->origin = ap_construct_url(req->r->pool, "", req->r);
+    }
+    return req->origin;
+}
+
 const char *occi_absolute_location(occi_request *req, const occi_entity *entity)
 {
-    return apr_pstrcat(req->r->pool, req->base,
+    return apr_pstrcat(req->r->pool, occi_request_origin(req), req->base,
                        occi_entity_location(req->r->pool, req->model, entity), NULL);
 }
 
@@ -407,6 +417,7 @@ static int resolve_link_ends(occi_request *req, occi_entity *link, const occi_en
     const char *target_ref = occi_entity_get_string(link, "occi.core.target");
     const char *source_ref = occi_entity_get_string(link, "occi.core.source");
     const char *wanted_target = required_target_kind(link->kind);
+    const char *source_kind;
     occi_entity *found;
     int status;
 
@@ -432,7 +443,15 @@ static int resolve_link_ends(occi_request *req, occi_entity *link, const occi_en
                             strrchr(link->kind, '#') + 1, strrchr(source->kind, '#') + 1));
         return HTTP_BAD_REQUEST;
     }
-    /* The source's kind is implied by the source, and rendered from it. */
+    /* The source's kind is implied by the source, and rendered from it; a
+     * client may repeat it (rOCCI-core does), but not say another. */
+    source_kind = occi_entity_get_string(link, "occi.core.source.kind");
+    if (source_kind && strcmp(source_kind, source->kind)) {
+        occi_send_error(req, HTTP_BAD_REQUEST, apr_psprintf(
+                            pool, "occi.core.source.kind is %s, but the source is a %s",
+                            source_kind, source->kind));
+        return HTTP_BAD_REQUEST;
+    }
     occi_entity_set_string(pool, link, "occi.core.source",
                            occi_entity_location(pool, req->model, source));
 
@@ -677,8 +696,7 @@ static void add_location_headers(occi_request *req, const apr_array_header_t *en
         const char *location = occi_absolute_location(req, APR_ARRAY_IDX(entities, i,
                                                                      const occi_entity *));
         if (i == 0) {
-            apr_table_setn(req->r->headers_out, "Location",
-                           ap_construct_url(req->r->pool, location, req->r));
+            apr_table_setn(req->r->headers_out, "Location", location);
         }
         APR_ARRAY_PUSH(req->created_locations, const char *) = location;
     }
@@ -1054,6 +1072,21 @@ static int apply_change(occi_request *req, const occi_entity *current, occi_enti
     return status;
 }
 
+/* The entity's live state, as a GET showed it: a client that sends back
+ * what it read repeats that state, which it may do as long as it is the
+ * one the entity has. */
+static int observe_current(occi_request *req, occi_entity *current)
+{
+    apr_array_header_t *one;
+
+    if (!req->conf->hypervisor) {
+        return OK;
+    }
+    one = apr_array_make(req->r->pool, 1, sizeof(occi_entity *));
+    APR_ARRAY_PUSH(one, occi_entity *) = current;
+    return occi_observe(req, one);
+}
+
 static int put_entity(occi_request *req, const occi_route *route, occi_entity *current)
 {
     apr_pool_t *pool = req->r->pool;
@@ -1072,9 +1105,10 @@ static int put_entity(occi_request *req, const occi_route *route, occi_entity *c
         || (status = read_one_entity(req, &entity)) != OK) {
         return status;
     }
-    if (entity->id && strcmp(entity->id, route->entity_uuid)) {
+    if ((entity->id && strcmp(entity->id, route->entity_uuid)) || entity->foreign_id) {
         return occi_refuse(req, HTTP_BAD_REQUEST, apr_psprintf(
-                                   pool, "the body names id %s but the URL %s", entity->id,
+                                   pool, "the body names id %s but the URL %s",
+                                   entity->id ? entity->id : entity->foreign_id,
                                    route->entity_uuid));
     }
     entity->id = route->entity_uuid;
@@ -1097,6 +1131,9 @@ static int put_entity(occi_request *req, const occi_route *route, occi_entity *c
     }
     if (occi_kind_is_link(req->model, current->kind)
         && (status = resolve_link_ends(req, entity, NULL)) != OK) {
+        return status;
+    }
+    if ((status = observe_current(req, current)) != OK) {
         return status;
     }
     if ((error = occi_validate_replace(pool, &req->validation, current, entity))) {
@@ -1124,8 +1161,13 @@ static int update_entity(occi_request *req, occi_entity *current)
         return occi_refuse(req, HTTP_BAD_REQUEST, "links cannot be added by an update; "
                                "create them at their own kind's location");
     }
-    if (changes->id && strcmp(changes->id, current->id)) {
-        return occi_refuse(req, HTTP_BAD_REQUEST, "occi.core.id is immutable");
+    if ((changes->id && strcmp(changes->id, current->id)) || changes->foreign_id) {
+        return occi_refuse(req, HTTP_BAD_REQUEST, apr_psprintf(
+                               req->r->pool, "occi.core.id is immutable: this entity's is "
+                               "urn:uuid:%s", current->id));
+    }
+    if ((status = observe_current(req, current)) != OK) {
+        return status;
     }
     if ((error = occi_validate_update(req->r->pool, &req->validation, current, changes,
                                       &updated))) {

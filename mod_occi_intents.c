@@ -61,7 +61,8 @@ static const char *hypervisor_uri(const occi_request *req)
 static const char *intent_content(occi_request *req, const char *verb,
                                    const apr_array_header_t *entities)
 {
-    occi_render_context context = { req->model, "" };
+    /* Stored as the store keeps references: paths, no origin. */
+    occi_render_context context = { req->model, "", NULL };
 
     return apr_pstrcat(req->r->pool, verb, "\n", hypervisor_uri(req), "\n",
                        occi_json_render_collection(req->r->pool, &context, entities, NULL),

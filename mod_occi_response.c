@@ -22,8 +22,11 @@ const occi_media_type occi_listing_renderings[] = {
 };
 const int occi_listing_renderings_count = 5;
 
+/* An error comes in the rendering the client negotiates; in text/occi
+ * too, whose body then holds the message line as text/plain's does
+ * (clients such as pOCCI check the type of every answer). */
 static const occi_media_type error_renderings[] = {
-    OCCI_MEDIA_TEXT_PLAIN, OCCI_MEDIA_OCCI_JSON, OCCI_MEDIA_JSON
+    OCCI_MEDIA_TEXT_PLAIN, OCCI_MEDIA_TEXT_OCCI, OCCI_MEDIA_OCCI_JSON, OCCI_MEDIA_JSON
 };
 
 /* offered, with the configured default first. */

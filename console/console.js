@@ -145,6 +145,41 @@
     return model.byId.get(entity.kind);
   }
 
+  // An entity's path on this server. The JSON rendering gives none (GFD.226
+  // has no such member, and rOCCI-core refuses one): its kind's location
+  // and its id make it.
+  function locationOf(entity) {
+    const kind = entity && kindOf(entity);
+    const id = String((entity && entity.id) || '').replace(/^urn:uuid:/, '');
+    return kind && kind.location && id ? kind.location + id : null;
+  }
+
+  // A link end, an absolute URL: its path when it is on this server.
+  function endLocation(end) {
+    const where = end && typeof end === 'object' ? end.location : end;
+    try {
+      const url = new URL(where, location.href);
+      if (url.origin === location.origin) return decodeURI(url.pathname);
+    } catch (e) {
+      // not a URL: shown as it is
+    }
+    return where;
+  }
+
+  // The pattern of an attribute definition: a JSON Schema object (GFD.226)
+  // or, as the server writes it by default for rOCCI-core, a regular
+  // expression, whose enumerations and whole numbers are read back here.
+  function patternOf(definition) {
+    const pattern = definition.pattern;
+    if (pattern && typeof pattern === 'object') return pattern;
+    if (typeof pattern !== 'string') return {};
+    const alternatives = /^\^\(([^()]*)\)\$$/.exec(pattern);
+    if (alternatives) {
+      return { enum: alternatives[1].split('|').map((v) => v.replace(/\\(.)/g, '$1')) };
+    }
+    return pattern === '^[+-]?[0-9]+$' ? { type: 'integer' } : {};
+  }
+
   function kindTerm(id) {
     return String(id || '').split('#').pop();
   }
@@ -259,8 +294,8 @@
       withKind ? el('th', { scope: 'col' }, 'Kind') : null,
       el('th', { scope: 'col' }, 'State'), el('th', { scope: 'col' }, 'Details'),
       el('th', { scope: 'col' }, 'Identifier'));
-    const rows = entities.map((entity) => el('tr', { 'data-location': entity.location },
-      el('td', null, el('a', { href: localHref(entity.location) }, entityName(entity))),
+    const rows = entities.map((entity) => el('tr', { 'data-location': locationOf(entity) },
+      el('td', null, el('a', { href: localHref(locationOf(entity)) }, entityName(entity))),
       withKind ? el('td', null, titleOf(kindOf(entity), kindTerm(entity.kind))) : null,
       el('td', { class: 'state-cell' }, stateBadge(stateOf(entity))),
       el('td', null, summaryOf(entity)),
@@ -292,7 +327,7 @@
     }
     const links = (data && data.links) || [];
     if (links.length) {
-      const names = new Map(resources.map((r) => [r.location, entityName(r)]));
+      const names = new Map(resources.map((r) => [locationOf(r), entityName(r)]));
       sections.push(el('section', { class: 'kind' }, el('h2', null, 'Links'),
         linkTable(links, names)));
     }
@@ -339,8 +374,8 @@
 
   // names: location -> what to call the resource there, where known.
   function linkTable(links, names) {
-    const rows = links.map((link) => el('tr', { 'data-location': link.location },
-      el('td', null, el('a', { href: localHref(link.location) },
+    const rows = links.map((link) => el('tr', { 'data-location': locationOf(link) },
+      el('td', null, el('a', { href: localHref(locationOf(link)) },
         titleOf(kindOf(link), kindTerm(link.kind)))),
       el('td', null, endCell(link.source, names)),
       el('td', null, endCell(link.target, names)),
@@ -354,7 +389,7 @@
   }
 
   function endCell(end, names) {
-    const where = end && typeof end === 'object' ? end.location : end;
+    const where = endLocation(end);
     const href = localHref(where);
     const name = (names && names.get(where)) || where || '';
     return href ? el('a', { href }, name) : el('span', null, name);
@@ -369,7 +404,7 @@
   function attributeField(name, definition, options) {
     const id = uniqueId('f');
     const hintId = id + '-hint';
-    const pattern = definition.pattern || {};
+    const pattern = patternOf(definition);
     const required = !!definition.required && !options.optional;
     let control;
     if (Array.isArray(pattern.enum)) {
@@ -489,7 +524,7 @@
       const id = uniqueId('n');
       networkSelect = el('select', { id, name: 'network' },
         el('option', { value: '' }, '(none)'),
-        networks.map((n) => el('option', { value: n.location }, entityName(n))));
+        networks.map((n) => el('option', { value: locationOf(n) }, entityName(n))));
       form.append(el('fieldset', null, el('legend', null, 'Network'),
         el('div', { class: 'field' }, el('label', { for: id }, 'Attach to network'),
           networkSelect,
@@ -531,7 +566,7 @@
       try {
         const created = await api('POST', kind.location, body);
         leaveNotice('Created ' + kind.term + ' ' + entityName(created) + '.');
-        location.assign(created.location);
+        location.assign(locationOf(created));
       } catch (error) {
         status.replaceChildren(errorBox(error));
         status.querySelector('[role="alert"]').focus();
@@ -566,8 +601,8 @@
     if (entity.title !== undefined) add('occi.core.title', entity.title);
     if (entity.summary !== undefined) add('occi.core.summary', entity.summary);
     add('occi.core.id', entity.id);
-    if (entity.source) add('occi.core.source', entity.source.location || entity.source);
-    if (entity.target) add('occi.core.target', entity.target.location || entity.target);
+    if (entity.source) add('occi.core.source', endLocation(entity.source));
+    if (entity.target) add('occi.core.target', endLocation(entity.target));
     for (const name of Object.keys(entity.attributes || {}).sort()) {
       add(name, entity.attributes[name]);
     }
@@ -607,7 +642,7 @@
         setBusy(true);
         rerender.status(el('p', { class: 'muted' }, humanize(term) + '…'));
         try {
-          const changed = await api('POST', entity.location + '?action=' + encodeURIComponent(term),
+          const changed = await api('POST', locationOf(entity) + '?action=' + encodeURIComponent(term),
             body);
           rerender.entity(changed, humanize(term) + ': done; the state is now '
             + (stateOf(changed) || 'unknown') + '.');
@@ -644,7 +679,7 @@
       el('dt', null, 'Kind'), el('dd', null,
         backHref ? el('a', { href: backHref }, titleOf(kind)) : kindTerm(entity.kind), ' ',
         el('code', null, entity.kind)),
-      el('dt', null, 'Location'), el('dd', null, el('code', null, entity.location)));
+      el('dt', null, 'Location'), el('dd', null, el('code', null, locationOf(entity))));
 
     const actions = actionForms(entity, rerender);
     const deleteButton = el('button', { type: 'button', class: 'danger', id: 'delete' }, 'Delete');
@@ -653,7 +688,7 @@
       deleteButton.disabled = true;
       status.replaceChildren(el('p', { class: 'muted' }, 'Deleting…'));
       try {
-        await api('DELETE', entity.location);
+        await api('DELETE', locationOf(entity));
         leaveNotice('Deleted ' + (kind ? kind.term + ' ' : '') + entityName(entity) + '.');
         location.assign(backHref || mount + '/');
       } catch (error) {
@@ -674,13 +709,15 @@
       el('section', { 'aria-labelledby': 'h-mixins' }, el('h2', { id: 'h-mixins' }, 'Mixins'),
         mixins.length ? el('ul', { class: 'mixins' }, mixins)
           : el('p', { class: 'muted' }, 'None.')),
-      entity.links !== undefined ? el('section', { 'aria-labelledby': 'h-links' },
+      // A resource's links (the member is left out when there are none);
+      // a link has a source instead.
+      !entity.source ? el('section', { 'aria-labelledby': 'h-links' },
         el('h2', { id: 'h-links' }, 'Links'),
-        links.length ? linkTable(links, new Map([[entity.location, entityName(entity)]]))
+        links.length ? linkTable(links, new Map([[locationOf(entity), entityName(entity)]]))
           : el('p', { class: 'muted' }, 'None.')) : null);
     document.title = entityName(entity) + ' — OCCI console';
     document.getElementById('refresh').addEventListener('click', () => {
-      showEntity(entity.location).catch((error) => status.replaceChildren(errorBox(error)));
+      showEntity(locationOf(entity)).catch((error) => status.replaceChildren(errorBox(error)));
     });
   }
 

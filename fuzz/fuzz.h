@@ -166,7 +166,7 @@ static inline int fuzz_accepted(apr_pool_t *pool, occi_entity *entity)
  * again. Aborts, showing the rendering, when one does not. */
 static inline void fuzz_render_both(apr_pool_t *pool, const occi_entity *entity)
 {
-    occi_render_context context = { fuzz_model(), "" };
+    occi_render_context context = { fuzz_model(), "", NULL };
     apr_array_header_t *fields = apr_array_make(pool, 8, sizeof(occi_text_field));
     apr_array_header_t *again = apr_array_make(pool, 8, sizeof(occi_text_field));
     apr_array_header_t *entities = apr_array_make(pool, 1, sizeof(occi_entity *));

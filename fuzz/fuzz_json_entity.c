@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     apr_pool_t *pool = fuzz_begin();
     const char *text = (const char *)data;
-    occi_render_context context = { fuzz_model(), "" };
+    occi_render_context context = { fuzz_model(), "", NULL };
     apr_array_header_t *entities = apr_array_make(pool, 2, sizeof(occi_entity *));
     apr_array_header_t *locations = apr_array_make(pool, 2, sizeof(const char *));
     apr_array_header_t *categories = apr_array_make(pool, 2, sizeof(occi_category *));
@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     occi_json_parse_locations(pool, text, size, locations);
     if (!occi_json_parse_categories(pool, text, size, categories)) {
-        occi_json_categories(pool, categories, "/occi");
+        occi_json_categories(pool, categories, "/occi", OCCI_JSON_PATTERN_SCHEMA);
     }
     return fuzz_end(pool, NULL);
 }

@@ -194,6 +194,22 @@ const char *occi_uuid_generate(apr_pool_t *pool)
                         bytes[12], bytes[13], bytes[14], bytes[15]);
 }
 
+int occi_entity_foreign_id_acceptable(const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    const char *c;
+
+    if (!len || len > 256 || !strncasecmp(s, "urn:uuid:", 9)) {
+        return 0;
+    }
+    for (c = s; *c; c++) {
+        if (!apr_isalnum(*c) && !strchr("-._~:/?#[]@!$&'()*+,;=%", *c)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 const char *occi_entity_id_from_reference(apr_pool_t *pool, const char *reference)
 {
     const char *candidate = reference;

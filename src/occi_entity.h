@@ -36,6 +36,10 @@ typedef struct occi_entity {
     /* Lower-case UUID, the last segment of the entity's URL; occi.core.id is
      * "urn:uuid:" + id. NULL in a create request that does not choose one. */
     const char *id;
+    /* An occi.core.id the client gave that cannot be this server's (it is
+     * no UUID, as "Storagelink_1733" is): a creation gets a UUID of the
+     * server's instead, a replacement or an update is refused. */
+    const char *foreign_id;
     const char *kind;                  /* kind type id */
     apr_array_header_t *mixins;        /* const char *: mixin type ids */
     /* occi_attribute_value. Every attribute but occi.core.id lives here,
@@ -87,5 +91,11 @@ const char *occi_uuid_generate(apr_pool_t *pool);
  * entity: a bare UUID, "urn:uuid:<uuid>", a path ending in /<uuid>, or an
  * absolute URL. Returns the lower-case UUID, or NULL. */
 const char *occi_entity_id_from_reference(apr_pool_t *pool, const char *reference);
+
+/* Whether s, an occi.core.id that is no UUID, is still a plausible
+ * identifier of another system (GFD.221 makes ids URIs), such as pOCCI's
+ * "Storagelink_1733": 1 to 256 characters a URI may hold, and not a
+ * malformed urn:uuid:, which is a client's mistake. */
+int occi_entity_foreign_id_acceptable(const char *s);
 
 #endif

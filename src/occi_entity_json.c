@@ -256,6 +256,10 @@ static const char *set_id(apr_pool_t *pool, occi_entity *entity, const char *ref
 {
     const char *id = occi_entity_id_from_reference(pool, reference);
 
+    if (!id && occi_entity_foreign_id_acceptable(reference)) {
+        entity->foreign_id = apr_pstrdup(pool, reference);
+        return NULL;
+    }
     if (!id) {
         return at(pool, context, apr_psprintf(pool, "id '%s' is not a valid entity id "
                                               "(expected urn:uuid:<uuid>, a UUID or the "
@@ -711,10 +715,6 @@ static json_object *value_json(const occi_value *value)
 }
 
 
-static const char *below_base(apr_pool_t *pool, const char *base, const char *reference)
-{
-    return reference[0] == '/' ? apr_pstrcat(pool, base, reference, NULL) : reference;
-}
 
 /* The kind of the local entity at path ("/compute/<id>"), or NULL. */
 static const char *kind_at(apr_pool_t *pool, const occi_model *model, const char *path)
@@ -731,13 +731,13 @@ static const char *kind_at(apr_pool_t *pool, const occi_model *model, const char
         ? occi_category_type_id(pool, category) : NULL;
 }
 
-static json_object *end_object(apr_pool_t *pool, const char *base, const char *location,
-                               const char *kind)
+static json_object *end_object(apr_pool_t *pool, const occi_render_context *context,
+                               const char *location, const char *kind)
 {
     json_object *end = json_object_new_object();
 
     json_object_object_add(end, "location", json_object_new_string(
-                               below_base(pool, base, location)));
+                               occi_render_reference(pool, context, location)));
     if (kind) {
         json_object_object_add(end, "kind", json_object_new_string(kind));
     }
@@ -764,7 +764,6 @@ static json_object *entity_object(apr_pool_t *pool, const occi_render_context *c
 {
     json_object *object = json_object_new_object();
     json_object *attributes = json_object_new_object();
-    const char *location = occi_entity_location(pool, context->model, entity);
     const char *title = occi_entity_get_string(entity, "occi.core.title");
     const char *summary = occi_entity_get_string(entity, "occi.core.summary");
     const char *source = occi_entity_get_string(entity, "occi.core.source");
@@ -796,13 +795,13 @@ static json_object *entity_object(apr_pool_t *pool, const occi_render_context *c
     }
     if (source) {
         json_object_object_add(object, "source", end_object(
-                                   pool, context->base, source,
+                                   pool, context, source,
                                    source_kind ? source_kind
                                                : kind_at(pool, context->model, source)));
     }
     if (target) {
         json_object_object_add(object, "target", end_object(
-                                   pool, context->base, target,
+                                   pool, context, target,
                                    occi_entity_get_string(entity, "occi.core.target.kind")));
     }
     for (i = 0; i < entity->attributes->nelts; i++) {
@@ -823,23 +822,22 @@ static json_object *entity_object(apr_pool_t *pool, const occi_render_context *c
         json_object_object_add(attributes, name, value_json(&attribute->value));
     }
     json_object_object_add(object, "attributes", attributes);
-    if (actions) {
+    /* Empty arrays are left out and the entity's own location is not
+     * written: rOCCI-core's schema refuses both (minItems 1, no member
+     * "location"); a client finds an entity at its kind's location + id. */
+    if (actions && actions->nelts) {
         json_object_object_add(object, "actions", string_list(actions));
     }
-    if (!is_link) {
+    if (!is_link && entity->links && entity->links->nelts) {
         json_object *links = json_object_new_array();
 
-        for (i = 0; entity->links && i < entity->links->nelts; i++) {
+        for (i = 0; i < entity->links->nelts; i++) {
             json_object_array_add(links, entity_object(
                                       pool, context,
                                       APR_ARRAY_IDX(entity->links, i, const occi_entity *),
                                       NULL, entity));
         }
         json_object_object_add(object, "links", links);
-    }
-    if (location) {
-        json_object_object_add(object, "location", json_object_new_string(
-                                   apr_pstrcat(pool, context->base, location, NULL)));
     }
     return object;
 }
@@ -870,7 +868,19 @@ const char *occi_json_render_collection(apr_pool_t *pool, const occi_render_cont
                                   ? links : resources,
                               entity_object(pool, context, entity, entity_actions, NULL));
     }
-    json_object_object_add(document, "resources", resources);
-    json_object_object_add(document, "links", links);
+    /* An empty collection is {}: rOCCI-core's schema wants at least one
+     * item in each array given. */
+    if (json_object_array_length(resources)) {
+        json_object_object_add(document, "resources", resources);
+    }
+    else {
+        json_object_put(resources);
+    }
+    if (json_object_array_length(links)) {
+        json_object_object_add(document, "links", links);
+    }
+    else {
+        json_object_put(links);
+    }
     return occi_json_release_to_string(pool, document);
 }

@@ -525,6 +525,11 @@ static const char *link_entity(apr_pool_t *pool, const link_value *link, occi_en
             const char *id = attribute->value.type == OCCI_TYPE_STRING
                 ? occi_entity_id_from_reference(pool, attribute->value.string) : NULL;
 
+            if (!id && attribute->value.type == OCCI_TYPE_STRING
+                && occi_entity_foreign_id_acceptable(attribute->value.string)) {
+                entity->foreign_id = attribute->value.string;
+                continue;
+            }
             if (!id) {
                 return apr_psprintf(pool, "%s: occi.core.id is not a valid entity id "
                                     "(expected \"urn:uuid:<uuid>\")", what);
@@ -676,7 +681,11 @@ const char *occi_text_parse_entity(apr_pool_t *pool, const apr_array_header_t *f
         if (!strcmp(attribute->name, "occi.core.id")) {
             entity->id = attribute->value.type == OCCI_TYPE_STRING
                 ? occi_entity_id_from_reference(pool, attribute->value.string) : NULL;
-            if (!entity->id) {
+            if (!entity->id && attribute->value.type == OCCI_TYPE_STRING
+                && occi_entity_foreign_id_acceptable(attribute->value.string)) {
+                entity->foreign_id = attribute->value.string;
+            }
+            else if (!entity->id) {
                 return apr_psprintf(pool, "occi.core.id %s is not a valid entity id (expected "
                                     "\"urn:uuid:<uuid>\")",
                                     quote_input(pool, occi_value_to_text(pool,
@@ -947,11 +956,14 @@ const char *occi_entity_location(apr_pool_t *pool, const occi_model *model,
     return apr_pstrcat(pool, kind->location, entity->id, NULL);
 }
 
-/* A reference to an entity of this server ("/compute/<id>") is written
- * below the mount; absolute URLs and anything else stay as they are. */
-static const char *below_base(apr_pool_t *pool, const char *base, const char *reference)
+const char *occi_render_reference(apr_pool_t *pool, const occi_render_context *context,
+                                  const char *reference)
 {
-    return reference[0] == '/' ? apr_pstrcat(pool, base, reference, NULL) : reference;
+    if (reference[0] != '/') {
+        return reference;
+    }
+    return apr_pstrcat(pool, context->origin ? context->origin : "", context->base, reference,
+                       NULL);
 }
 
 /* Splits a type id at its last '#' into scheme and term. */
@@ -1067,11 +1079,11 @@ static const char *link_value_text(apr_pool_t *pool, const occi_render_context *
     }
     occi_buf_init(&buf, pool, 256);
     occi_buf_putc(&buf, '<');
-    occi_buf_puts(&buf, below_base(pool, context->base, target ? target : ""));
+    occi_buf_puts(&buf, occi_render_reference(pool, context, target ? target : ""));
     occi_buf_putc(&buf, '>');
     occi_buf_put_param(&buf, "rel", target_kind(pool, context->model, link));
     if (location) {
-        occi_buf_put_param(&buf, "self", apr_pstrcat(pool, context->base, location, NULL));
+        occi_buf_put_param(&buf, "self", occi_render_reference(pool, context, location));
     }
     occi_buf_put_param(&buf, "category", types);
     for (i = 0; i < link->attributes->nelts; i++) {
@@ -1094,11 +1106,11 @@ static const char *attribute_text(apr_pool_t *pool, const occi_render_context *c
 {
     occi_value value = attribute->value;
 
-    /* A link's source and a local target are paths below the mount. */
+    /* A link's source and a local target are written as URLs. */
     if ((!strcmp(attribute->name, "occi.core.source")
          || !strcmp(attribute->name, "occi.core.target"))
         && value.type == OCCI_TYPE_STRING && value.string) {
-        value.string = below_base(pool, context->base, value.string);
+        value.string = occi_render_reference(pool, context, value.string);
     }
     return apr_pstrcat(pool, attribute->name, "=", occi_value_to_text(pool, &value), NULL);
 }
@@ -1133,8 +1145,7 @@ void occi_text_render_entity(apr_pool_t *pool, const occi_render_context *contex
         split_type_id(pool, action, &scheme, &term);
         occi_buf_init(&buf, pool, 256);
         occi_buf_putc(&buf, '<');
-        occi_buf_puts(&buf, context->base);
-        occi_buf_puts(&buf, location);
+        occi_buf_puts(&buf, occi_render_reference(pool, context, location));
         occi_buf_puts(&buf, "?action=");
         occi_buf_puts(&buf, term);
         occi_buf_putc(&buf, '>');

@@ -81,7 +81,17 @@ const char *occi_text_parse_uri_list(apr_pool_t *pool, const char *body, apr_siz
 typedef struct occi_render_context {
     const occi_model *model;
     const char *base;              /* mount path without trailing '/' */
+    const char *origin;            /* "scheme://host[:port]" of the request, written
+                                    * before every entity's location; NULL or "":
+                                    * locations stay paths (what the store keeps) */
 } occi_render_context;
+
+/* How a reference to an entity is written: a local path ("/compute/<id>",
+ * below the mount) becomes origin + base + path, an absolute URL; anything
+ * else (a remote URL, a urn) is written as it is. Clients such as rOCCI
+ * and pOCCI accept only absolute URLs where an entity is named. */
+const char *occi_render_reference(apr_pool_t *pool, const occi_render_context *context,
+                                  const char *reference);
 
 /* The location of an entity below the mount: the location of its kind
  * followed by its id ("/compute/<id>"), without the base. */

@@ -69,8 +69,11 @@ static const occi_attribute_def link_attributes[] = {
          "Kind of the target, when known"),
 };
 
+/* GFD.223 gives the abstract Entity no location, but clients that check
+ * the model (rOCCI-core's schema) want one on every kind: its collection
+ * holds entities of exactly that kind, and there are none. */
 static const occi_category core_entity = {
-    OCCI_CLASS_KIND, OCCI_SCHEME_CORE, "entity", "Entity", NULL, NULL, NULL, NULL,
+    OCCI_CLASS_KIND, OCCI_SCHEME_CORE, "entity", "Entity", "/entity/", NULL, NULL, NULL,
     entity_attributes, N(entity_attributes), NULL, 0
 };
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * JSON rendering of categories. Attribute definitions carry a JSON Schema
- * "pattern": an enumeration for enumerated strings, and type "integer"
- * with bounds for integers, which also lets a parser tell integers from
- * floats (both are "number" in OCCI's own type list).
+ * JSON rendering of categories. Attribute definitions carry a "pattern"
+ * for enumerated strings and for integers (both are "number" in OCCI's own
+ * type list): a regular expression, which rOCCI-core requires, or, as
+ * GFD.226 has it, a JSON Schema with the enumeration, type "integer" and
+ * the bounds (OCCIJSONPattern).
  */
 #include <string.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <apr_strings.h>
 #include <json.h>
 
+#include "occi_buf.h"
 #include "occi_json.h"
 #include "occi_utf8.h"
 
@@ -65,10 +67,51 @@ static json_object *default_value(const occi_attribute_def *attr)
     return json_object_new_string(attr->default_value);
 }
 
-static json_object *pattern(const occi_attribute_def *attr)
+/* value with the characters of a regular expression's syntax escaped. */
+static void regex_literal(occi_buf *out, const char *value)
+{
+    for (; *value; value++) {
+        if (strchr("\\^$.|?*+()[]{}", *value)) {
+            occi_buf_putc(out, '\\');
+        }
+        occi_buf_putc(out, *value);
+    }
+}
+
+/* The pattern as a regular expression: the enumeration's values, or a
+ * whole number. Bounds have no regular expression worth writing; they
+ * stay in the schema form and in the server's checks. */
+static json_object *pattern_regex(apr_pool_t *pool, const occi_attribute_def *attr)
+{
+    occi_buf regex;
+    const char *const *v;
+
+    if (attr->enum_values) {
+        occi_buf_init(&regex, pool, 64);
+        occi_buf_puts(&regex, "^(");
+        for (v = attr->enum_values; *v; v++) {
+            if (v != attr->enum_values) {
+                occi_buf_putc(&regex, '|');
+            }
+            regex_literal(&regex, *v);
+        }
+        occi_buf_puts(&regex, ")$");
+        return json_object_new_string(regex.data);
+    }
+    if (attr->type == OCCI_TYPE_INTEGER) {
+        return json_object_new_string("^[+-]?[0-9]+$");
+    }
+    return NULL;
+}
+
+static json_object *pattern(apr_pool_t *pool, const occi_attribute_def *attr,
+                            occi_json_pattern_style style)
 {
     json_object *schema;
 
+    if (style == OCCI_JSON_PATTERN_REGEX) {
+        return pattern_regex(pool, attr);
+    }
     if (!attr->enum_values && !attr->has_range && attr->type != OCCI_TYPE_INTEGER) {
         return NULL;
     }
@@ -96,10 +139,11 @@ static json_object *pattern(const occi_attribute_def *attr)
     return schema;
 }
 
-static json_object *attribute_description(const occi_attribute_def *attr)
+static json_object *attribute_description(apr_pool_t *pool, const occi_attribute_def *attr,
+                                          occi_json_pattern_style style)
 {
     json_object *desc = json_object_new_object();
-    json_object *schema = pattern(attr);
+    json_object *schema = pattern(pool, attr, style);
 
     json_object_object_add(desc, "type", json_object_new_string(json_type_name(attr->type)));
     json_object_object_add(desc, "mutable", json_object_new_boolean(attr->is_mutable));
@@ -127,7 +171,7 @@ static json_object *string_array(const char *const *values)
 }
 
 static json_object *category_object(apr_pool_t *pool, const occi_category *category,
-                                     const char *base)
+                                     const char *base, occi_json_pattern_style style)
 {
     json_object *object = json_object_new_object();
 
@@ -142,7 +186,8 @@ static json_object *category_object(apr_pool_t *pool, const occi_category *categ
 
         for (i = 0; i < category->n_attributes; i++) {
             json_object_object_add(attributes, category->attributes[i].name,
-                                   attribute_description(&category->attributes[i]));
+                                   attribute_description(pool, &category->attributes[i],
+                                                         style));
         }
         json_object_object_add(object, "attributes", attributes);
     }
@@ -166,7 +211,7 @@ static json_object *category_object(apr_pool_t *pool, const occi_category *categ
 }
 
 const char *occi_json_categories(apr_pool_t *pool, const apr_array_header_t *categories,
-                                 const char *base)
+                                 const char *base, occi_json_pattern_style patterns)
 {
     json_object *document = json_object_new_object();
     json_object *lists[3];
@@ -178,11 +223,24 @@ const char *occi_json_categories(apr_pool_t *pool, const apr_array_header_t *cat
     for (i = 0; i < categories->nelts; i++) {
         const occi_category *category = APR_ARRAY_IDX(categories, i, const occi_category *);
 
-        json_object_array_add(lists[category->cls], category_object(pool, category, base));
+        json_object_array_add(lists[category->cls],
+                              category_object(pool, category, base, patterns));
     }
-    json_object_object_add(document, "kinds", lists[OCCI_CLASS_KIND]);
-    json_object_object_add(document, "mixins", lists[OCCI_CLASS_MIXIN]);
-    json_object_object_add(document, "actions", lists[OCCI_CLASS_ACTION]);
+    /* A filtered model may lack a class: its array is left out, as
+     * rOCCI-core's schema wants at least one item in each. */
+    for (i = 0; i < 3; i++) {
+        static const char *const names[3] = { "kinds", "mixins", "actions" };
+        static const occi_category_class classes[3] = {
+            OCCI_CLASS_KIND, OCCI_CLASS_MIXIN, OCCI_CLASS_ACTION
+        };
+
+        if (json_object_array_length(lists[classes[i]])) {
+            json_object_object_add(document, names[i], lists[classes[i]]);
+        }
+        else {
+            json_object_put(lists[classes[i]]);
+        }
+    }
     return occi_json_release_to_string(pool, document);
 }
 
@@ -517,8 +575,14 @@ static const char *parse_pattern(apr_pool_t *pool, json_object *schema,
 {
     json_object *value;
 
+    /* A regular expression, as rOCCI-core writes it, says nothing this
+     * server keeps: it is accepted and left aside. */
+    if (json_object_is_type(schema, json_type_string)) {
+        return NULL;
+    }
     if (!json_object_is_type(schema, json_type_object)) {
-        return apr_psprintf(pool, "%s: 'pattern' must be a JSON Schema object", context);
+        return apr_psprintf(pool, "%s: 'pattern' must be a JSON Schema object or a regular "
+                            "expression", context);
     }
     if (json_object_object_get_ex(schema, "type", &value)
         && json_object_is_type(value, json_type_string)

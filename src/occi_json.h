@@ -18,10 +18,19 @@ struct json_object;
 /* Deepest nesting the JSON parsers accept; deeper input is refused. */
 #define OCCI_JSON_MAX_DEPTH 32
 
+/* How an attribute definition's "pattern" is written. GFD.226 makes it a
+ * JSON Schema object; rOCCI-core, the client most users run, refuses the
+ * document unless it is a string, a regular expression (docs/api.md). */
+typedef enum {
+    OCCI_JSON_PATTERN_REGEX,     /* "^(graceful|acpioff|poweroff)$" */
+    OCCI_JSON_PATTERN_SCHEMA     /* {"$schema":..., "type":..., "enum":[...]} */
+} occi_json_pattern_style;
+
 /* The query interface document {"kinds":[...],"mixins":[...],"actions":[...]}
- * for categories (const occi_category *), locations written below base. */
+ * for categories (const occi_category *), locations written below base;
+ * a class without categories is left out. */
 const char *occi_json_categories(apr_pool_t *pool, const apr_array_header_t *categories,
-                                 const char *base);
+                                 const char *base, occi_json_pattern_style patterns);
 
 /* Serialises object (compact, "/" unescaped) into pool memory and
  * releases it: every JSON document of the core is written this way. */

@@ -1150,20 +1150,27 @@ static const char *storagelink_xml(occi_hypervisor *hv, apr_pool_t *pool,
                                    const occi_entity *link, const char *storage_id,
                                    occi_hv_error *error)
 {
-    const char *device = device_name(pool, occi_entity_get_string(link,
-                                                                  "occi.storagelink.deviceid"));
-    const char *c;
+    const char *deviceid = occi_entity_get_string(link, "occi.storagelink.deviceid");
+    const char *device = device_name(pool, deviceid);
+    const char *letters = NULL, *c;
 
-    for (c = device; c && *c; c++) {
-        if (!apr_isalnum(*c)) {
-            break;
-        }
+    /* GFD.224 leaves device identifiers to the provider: here they are
+     * the disk names libvirt gives a guest's disks, a bus prefix and
+     * letters. */
+    if (device) {
+        letters = !strncmp(device, "xvd", 3) ? device + 3
+                  : (!strncmp(device, "vd", 2) || !strncmp(device, "sd", 2)
+                     || !strncmp(device, "hd", 2)) ? device + 2 : NULL;
     }
-    if (!device || !*device || (c && *c) || strlen(device) > 16) {
+    for (c = letters; c && *c >= 'a' && *c <= 'z'; c++) {
+        /* the letters after the bus prefix */
+    }
+    if (!letters || c == letters || *c || strlen(device) > 16) {
         error->status = OCCI_HV_INVALID;
-        error->message = apr_psprintf(pool, "occi.storagelink.deviceid '%s' is not a device "
-                                      "name such as vdb or /dev/vdb",
-                                      device ? device : "");
+        error->message = apr_psprintf(pool, "occi.storagelink.deviceid '%s' is not a disk "
+                                      "name of this provider: give vd, sd, hd or xvd followed "
+                                      "by letters, as vdb or /dev/vdc",
+                                      deviceid ? deviceid : "");
         return NULL;
     }
     return apr_psprintf(pool, "<disk type='volume' device='disk'><driver name='qemu' "

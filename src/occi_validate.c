@@ -330,10 +330,37 @@ static const char *check_mixins(apr_pool_t *pool, const occi_validation *validat
     return NULL;
 }
 
+/* Whether the client's value of an immutable attribute is the one the
+ * server holds (current, for a change) or will set (the default, for a
+ * creation). A client that sends back everything it read, as a GET then
+ * PUT does, repeats values it cannot change; only a change is refused.
+ * occi.core.source.kind, on a creation, is compared with the source's
+ * kind once the source is found (occi_link_source_kind_matches). */
+static int immutable_value_kept(apr_pool_t *pool, const occi_attribute_def *def,
+                                const occi_value *sent, const occi_entity *current)
+{
+    occi_value initial;
+    const occi_value *kept = NULL;
+
+    if (current) {
+        kept = occi_entity_get(current, def->name);
+    }
+    else if (!strcmp(def->name, "occi.core.source.kind")) {
+        return 1;
+    }
+    else if (def->default_value) {
+        initial = default_value(pool, def);
+        kept = &initial;
+    }
+    return kept && occi_value_equal(sent, kept);
+}
+
 /* Checks every attribute entity carries against its definitions; the
- * immutable ones only when the client sent them (client_values). */
+ * immutable ones only when the client sent them (client_values), against
+ * what current holds (NULL: the entity is new). */
 static const char *check_attributes(apr_pool_t *pool, apr_hash_t *definitions,
-                                    occi_entity *entity, const occi_entity *client_values)
+                                    occi_entity *entity, const occi_entity *client_values,
+                                    const occi_entity *current)
 {
     int i;
 
@@ -348,9 +375,11 @@ static const char *check_attributes(apr_pool_t *pool, apr_hash_t *definitions,
             return apr_psprintf(pool, "attribute %s is not defined by kind %s or its mixins",
                                 attribute->name, kind_term(entity->kind));
         }
-        if (!def->is_mutable && client_values && occi_entity_get(client_values, def->name)) {
-            return apr_psprintf(pool, "attribute %s is immutable: the server sets it",
-                                def->name);
+        if (!def->is_mutable && client_values && occi_entity_get(client_values, def->name)
+            && !immutable_value_kept(pool, def, occi_entity_get(client_values, def->name),
+                                     current)) {
+            return apr_psprintf(pool, "attribute %s is immutable: the server sets it, and "
+                                "it can be sent only with the value it has", def->name);
         }
         if ((error = check_value(pool, def, &attribute->value))) {
             return error;
@@ -401,7 +430,9 @@ static const char *check_kind(apr_pool_t *pool, const occi_validation *validatio
     if (!kind || kind->cls != OCCI_CLASS_KIND) {
         return apr_psprintf(pool, "%s is not a kind this server knows", entity->kind);
     }
-    if (!kind->location) {
+    /* Entity is abstract: its location only lets clients find an (always
+     * empty) collection. */
+    if (!kind->location || !strcmp(entity->kind, CORE_ENTITY)) {
         return apr_psprintf(pool, "kind %s cannot be instantiated", entity->kind);
     }
     if (collection_kind && strcmp(collection_kind, entity->kind)) {
@@ -424,7 +455,8 @@ static void set_initial_state(apr_pool_t *pool, occi_entity *entity)
 /* Validates a complete entity (create or replace); client is what the
  * client sent, to tell its immutable attributes from the server's. */
 static const char *validate_whole(apr_pool_t *pool, const occi_validation *validation,
-                                  occi_entity *entity, const occi_entity *client)
+                                  occi_entity *entity, const occi_entity *client,
+                                  const occi_entity *current)
 {
     apr_hash_t *definitions;
     const char *error;
@@ -433,7 +465,7 @@ static const char *validate_whole(apr_pool_t *pool, const occi_validation *valid
         return error;
     }
     definitions = attribute_definitions(pool, entity_categories(pool, validation, entity));
-    if ((error = check_attributes(pool, definitions, entity, client))) {
+    if ((error = check_attributes(pool, definitions, entity, client, current))) {
         return error;
     }
     apply_defaults(pool, definitions, entity);
@@ -449,7 +481,7 @@ const char *occi_validate_create(apr_pool_t *pool, const occi_validation *valida
     if (error) {
         return error;
     }
-    if ((error = validate_whole(pool, validation, entity, client))) {
+    if ((error = validate_whole(pool, validation, entity, client, NULL))) {
         return error;
     }
     set_initial_state(pool, entity);
@@ -469,7 +501,7 @@ const char *occi_validate_replace(apr_pool_t *pool, const occi_validation *valid
                    ? apr_psprintf(pool, "%s (the kind of an entity cannot change)", error)
                    : error;
     }
-    if ((error = validate_whole(pool, validation, replacement, client))) {
+    if ((error = validate_whole(pool, validation, replacement, client, existing))) {
         return error;
     }
     replacement->id = existing->id;
@@ -567,7 +599,7 @@ const char *occi_validate_update(apr_pool_t *pool, const occi_validation *valida
         occi_entity_set(result, attribute->name, &attribute->value);
     }
     definitions = attribute_definitions(pool, entity_categories(pool, validation, result));
-    if ((error = check_attributes(pool, definitions, result, check))) {
+    if ((error = check_attributes(pool, definitions, result, check, existing))) {
         return error;
     }
     apply_defaults(pool, definitions, result);

@@ -56,6 +56,6 @@ my $left = grep { ($_->{title} // '') eq $title }
 is $left, $created - $deleted, "the collection holds created minus deleted ($created - $deleted)";
 diag "created $created, deleted $deleted in $seconds s by $clients clients";
 
-json_request(DELETE => $_->{location})
+json_request(DELETE => entity_path($_))
     for grep { ($_->{title} // '') eq $title } @{ decode_json_body(json_request(GET => '/storage/'))->{resources} };
 done_testing();

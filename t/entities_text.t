@@ -19,7 +19,8 @@ my $res = occi_request(POST => '/compute/', ['Content-Type' => 'text/plain', Acc
 is $res->code, 201, 'text/plain create: 201' or diag $res->content;
 my $path = location_path($res->header('Location'));
 like $path, qr{^/compute/[0-9a-f-]{36}$}, 'Location is the entity URL';
-is $res->header('X-OCCI-Location'), $path, 'X-OCCI-Location too';
+is $res->header('X-OCCI-Location'), url_of($path), 'X-OCCI-Location too, an absolute URL';
+is $res->header('Location'), url_of($path), 'as Location is';
 
 $res = occi_request(GET => $path, [Accept => 'text/plain']);
 is $res->code, 200, 'GET text/plain: 200';
@@ -34,8 +35,8 @@ is $attributes->{'occi.compute.cores'}, 2, 'cores';
 is $attributes->{'occi.compute.memory'}, '1.5', 'memory';
 is $attributes->{'occi.compute.state'}, 'inactive', 'state';
 like $attributes->{'occi.core.id'}, qr/^urn:uuid:/, 'occi.core.id';
-ok scalar(grep { m{^Link: <\Q$path\E\?action=start>; rel="http://schemas.ogf.org/occi/infrastructure/compute/action#start"} } @lines),
-    'the start action as an ActionLink';
+ok scalar(grep { m{^Link: <\Q${\url_of($path)}\E\?action=start>; rel="http://schemas.ogf.org/occi/infrastructure/compute/action#start"} } @lines),
+    'the start action as an ActionLink to the absolute URL';
 
 # text/occi: the same fields in headers, body OK.
 $res = occi_request(GET => $path, [Accept => 'text/occi']);

@@ -39,7 +39,7 @@ is $res->code, 413, 'a body over OCCIMaxBodySize (1 MiB): 413';
 like $res->content, qr/larger than the 1048576 bytes OCCIMaxBodySize allows/, 'names the limit';
 
 is $count->(), $before + 1, 'only the accepted storage was stored';
-json_request(DELETE => $_->{location}) for grep { length($_->{title} // '') == 4096 }
+json_request(DELETE => entity_path($_)) for grep { length($_->{title} // '') == 4096 }
     @{ decode_json_body(json_request(GET => '/storage/'))->{resources} };
 json_request(DELETE => $net);
 done_testing();

@@ -62,13 +62,13 @@ for my $bad (
 $res = json_request(POST => '/tags/blue/', { resources => [{ location => $a }, { location => $c }] });
 is $res->code, 200, 'POST associates members: 200' or diag $res->content;
 $res = occi_request(GET => '/tags/blue/', [Accept => 'text/uri-list']);
-is_deeply [sort grep { length } split /\r?\n/, $res->content], [sort $a, $c], 'GET lists them';
+is_deeply [sort grep { length } uri_paths($res->content)], [sort $a, $c], 'GET lists them';
 ok grep({ $_ eq "${tag}blue" } @{ decode_json_body(json_request(GET => $a))->{mixins} }),
     'the entity shows the mixin';
 $res = occi_request(PUT => '/tags/blue/', ['Content-Type' => 'text/uri-list'], "$b\r\n");
 is $res->code, 200, 'PUT replaces the members: 200' or diag $res->content;
 $res = occi_request(GET => '/tags/blue/', [Accept => 'text/uri-list']);
-is_deeply [grep { length } split /\r?\n/, $res->content], [$b], 'only the new member';
+is_deeply [grep { length } uri_paths($res->content)], [$b], 'only the new member';
 ok !grep({ $_ eq "${tag}blue" } @{ decode_json_body(json_request(GET => $a))->{mixins} || [] }),
     'the old one lost the mixin';
 $res = occi_request(POST => '/tags/red/', ['Content-Type' => 'text/occi', 'X-OCCI-Location' => "$a, $b"]);
@@ -76,7 +76,7 @@ is $res->code, 200, 'X-OCCI-Location associates: 200' or diag $res->content;
 $res = occi_request(DELETE => '/tags/red/', ['Content-Type' => 'text/occi', 'X-OCCI-Location' => $a]);
 is $res->code, 200, 'DELETE with a list dissociates those: 200';
 $res = occi_request(GET => '/tags/red/', [Accept => 'text/uri-list']);
-is_deeply [grep { length } split /\r?\n/, $res->content], [$b], 'the other stays';
+is_deeply [grep { length } uri_paths($res->content)], [$b], 'the other stays';
 is json_request(POST => '/tags/red/', ['/compute/00000000-0000-4000-8000-000000000000'])->code, 400,
     'associating an unknown entity: 400';
 

@@ -58,8 +58,12 @@ my $error = decode_json_body($res);
 is $error->{code}, 404, 'the JSON error carries the status';
 like $error->{message}, qr{nothing in the OCCI namespace is at /nothing/}, 'and the message';
 $res = occi_request(GET => '/nothing/', [Accept => 'text/occi']);
-is $res->header('Content-Type'), 'text/plain', 'a text client gets a text error';
+is $res->header('Content-Type'), 'text/occi', 'a text/occi client gets its error in text/occi';
 like $res->content, qr{^nothing in the OCCI namespace is at /nothing/\n\z}, 'one line';
+$res = occi_request(GET => '/nothing/', [Accept => 'text/plain']);
+is $res->header('Content-Type'), 'text/plain', 'a text/plain client in text/plain';
+$res = occi_request(GET => '/nothing/', [Accept => 'text/uri-list']);
+is $res->header('Content-Type'), 'text/plain', 'a text/uri-list client, whose type holds no message, in text/plain';
 
 # Without the console, a browser gets the best OCCI rendering.
 is occi_request(GET => '/no-console/-/', [Accept => 'text/html, application/xhtml+xml, */*;q=0.8'])

@@ -26,7 +26,7 @@ is $entity->{title}, 'persistent', 'with its title';
 is $entity->{attributes}{'occi.compute.cores'}, 3, 'and its attributes';
 ok grep({ $_ eq 'http://example.com/keep#kept' } @{ $entity->{mixins} || [] }),
     'and its user mixin';
-is_deeply [grep { length } split /\r?\n/, occi_request(GET => '/kept/', [Accept => 'text/uri-list'])->content],
+is_deeply [grep { length } uri_paths(occi_request(GET => '/kept/', [Accept => 'text/uri-list'])->content)],
     [$vm], 'the mixin collection still lists it';
 
 json_request(DELETE => $vm);

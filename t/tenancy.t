@@ -19,7 +19,7 @@ sub as {
 sub path_of { location_path($_[0]->header('Location')) =~ s{^/tenants}{}r }
 sub listed {
     my ($user, $path) = @_;
-    return [map { $_->{location} =~ s{^/tenants}{}r }
+    return [map { entity_path($_) }
             @{ decode_json_body(as($user, GET => $path))->{resources} || [] }];
 }
 

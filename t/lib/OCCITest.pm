@@ -14,7 +14,7 @@ use Apache::TestRequest ();
 our @EXPORT = qw(occi_request parse_category_value parse_text_categories
                  split_header_values decode_json_body %STANDARD %TEMPLATES
                  CORE INFRA json_request create_json text_attributes
-                 location_path);
+                 location_path url_of entity_path uri_paths);
 
 use constant CORE  => 'http://schemas.ogf.org/occi/core#';
 use constant INFRA => 'http://schemas.ogf.org/occi/infrastructure#';
@@ -26,7 +26,7 @@ my $network_action = 'http://schemas.ogf.org/occi/infrastructure/network/action#
 # Every category of OCCI Core and Infrastructure 1.2: class, location
 # (below the mount point), attributes, actions.
 our %STANDARD = (
-    CORE . 'entity' => { class => 'kind', location => undef,
+    CORE . 'entity' => { class => 'kind', location => '/entity/',
         attributes => [qw(occi.core.id occi.core.title)] },
     CORE . 'resource' => { class => 'kind', location => '/resource/', parent => CORE . 'entity',
         attributes => [qw(occi.core.summary)] },
@@ -196,6 +196,34 @@ sub create_json {
     my ($path, $data) = @_;
     my $res = json_request(POST => $path, $data);
     return (location_path($res->header('Location')), $res);
+}
+
+# The absolute URL the server writes for PATH (a path below the host):
+# locations of entities are absolute URLs in every rendering.
+sub url_of {
+    my ($path) = @_;
+    return Apache::TestRequest::resolve_url($path);
+}
+
+# The path of an entity of a JSON rendering (which carries no location):
+# its kind's location (the kind's term, for the standard kinds) and its id,
+# below PREFIX.
+sub entity_path {
+    my ($entity, $prefix) = @_;
+    return undef unless ref $entity eq 'HASH' && $entity->{id} && $entity->{kind};
+    (my $id = $entity->{id}) =~ s/^urn:uuid://;
+    (my $term = $entity->{kind}) =~ s/.*#//;
+    return ($prefix // '') . "/$term/$id";
+}
+
+# The paths of a text/uri-list body (or of X-OCCI-Location values): every
+# line must be an absolute URL, which is what clients such as pOCCI and
+# rOCCI accept; a line that is not dies with the line in the message.
+sub uri_paths {
+    my ($text) = @_;
+    return map {
+        m{^https?://[^/\s]+(/\S*)$} ? $1 : die "not an absolute URL: '$_'\n"
+    } grep { length } split /\r?\n/, $text // '';
 }
 
 # The path part of a Location header.

@@ -58,8 +58,9 @@ static const occi_value *get(const occi_entity *e, const char *name)
 static void test_rendering(apr_pool_t *pool)
 {
     occi_model *model = test_model(pool);
-    occi_render_context context = { model, "" };
-    occi_render_context below = { model, "/occi" };
+    occi_render_context context = { model, "", NULL };
+    occi_render_context below = { model, "/occi", NULL };
+    occi_render_context served = { model, "/occi", "https://cloud.example.com:8443" };
     occi_entity *storage = occi_entity_create(pool);
     occi_entity *link = occi_entity_create(pool);
     occi_entity *disk = occi_entity_create(pool);
@@ -75,16 +76,14 @@ static void test_rendering(apr_pool_t *pool)
     tap_is_str(occi_json_render_entity(pool, &context, storage, NULL),
                "{\"kind\":\"" INFRA "storage\",\"id\":\"urn:uuid:" DISK_ID "\","
                "\"title\":\"disk </script> & \\\"more\\\"\","
-               "\"attributes\":{\"occi.storage.size\":2.0,\"occi.storage.state\":\"online\"},"
-               "\"links\":[],\"location\":\"/storage/" DISK_ID "\"}",
-               "a resource: no mixins member without mixins, 2.0 stays 2.0, '/' unescaped, "
-               "links always there, title on top and not in attributes");
+               "\"attributes\":{\"occi.storage.size\":2.0,\"occi.storage.state\":\"online\"}}",
+               "a resource: no mixins, links or location member, 2.0 stays 2.0, '/' unescaped, "
+               "title on top and not in attributes");
     tap_is_str(occi_json_render_entity(pool, &below, storage, none),
                "{\"kind\":\"" INFRA "storage\",\"id\":\"urn:uuid:" DISK_ID "\","
                "\"title\":\"disk </script> & \\\"more\\\"\","
-               "\"attributes\":{\"occi.storage.size\":2.0,\"occi.storage.state\":\"online\"},"
-               "\"actions\":[],\"links\":[],\"location\":\"/occi/storage/" DISK_ID "\"}",
-               "an empty list of actions is rendered; the location is below the base");
+               "\"attributes\":{\"occi.storage.size\":2.0,\"occi.storage.state\":\"online\"}}",
+               "an empty list of actions is left out (rOCCI-core wants one item at least)");
 
     link->id = LINK_ID;
     link->kind = INFRA "storagelink";
@@ -95,10 +94,14 @@ static void test_rendering(apr_pool_t *pool)
                "{\"kind\":\"" INFRA "storagelink\",\"id\":\"urn:uuid:" LINK_ID "\","
                "\"source\":{\"location\":\"/occi" COMPUTE_URL "\",\"kind\":\"" INFRA "compute\"},"
                "\"target\":{\"location\":\"/occi/storage/" DISK_ID "\"},"
-               "\"attributes\":{\"occi.storagelink.deviceid\":\"/dev/vdc\"},"
-               "\"location\":\"/occi/storagelink/" LINK_ID "\"}",
+               "\"attributes\":{\"occi.storagelink.deviceid\":\"/dev/vdc\"}}",
                "a link: source and target below the base, the source's kind from its "
-               "collection, no target kind unless set, no links member");
+               "collection, no target kind unless set, no links or location member");
+    tap_like(occi_json_render_entity(pool, &served, link, NULL),
+             "\"source\":{\"location\":\"https://cloud.example.com:8443/occi" COMPUTE_URL "\","
+             "\"kind\":\"" INFRA "compute\"},\"target\":{\"location\":"
+             "\"https://cloud.example.com:8443/occi/storage/" DISK_ID "\"}",
+             "with the request's origin, both ends are absolute URLs");
 
     /* An inline link without a source gets its resource's. */
     disk->kind = INFRA "storagelink";
@@ -129,7 +132,7 @@ static void test_rendering(apr_pool_t *pool)
     tap_is_str(occi_json_render_entity(pool, &context, storage, NULL),
                "{\"kind\":\"http://example.com/occi#thing\",\"attributes\":{\"a\":0.1,"
                "\"b\":1e+300,\"c\":-0.0,\"d\":123456789.0,\"e\":\"[1, 2\",\"f\":\"[1]\","
-               "\"g\":\"tab\\tnewline\\ncontrol\\u0001 nul-free\"},\"links\":[]}",
+               "\"g\":\"tab\\tnewline\\ncontrol\\u0001 nul-free\"}}",
                "shortest floats that read back exactly; broken JSON text kept as a string; "
                "control characters escaped; an unknown kind is a resource without location");
 
@@ -144,7 +147,7 @@ static void test_rendering(apr_pool_t *pool)
 
         tap_ok(!strncmp(text, "{\"resources\":[{\"kind\":\"" INFRA "compute\"", 30 + 12),
                "resources come first");
-        tap_like(text, "\"}],\"links\":[{\"kind\":\"" INFRA "storagelink\",\"id\":\"urn:uuid:"
+        tap_like(text, "}}]}],\"links\":[{\"kind\":\"" INFRA "storagelink\",\"id\":\"urn:uuid:"
                  LINK_ID "\"", "the standalone link is under links");
         tap_like(text, "\"actions\":[\"" COMPUTE_ACTION "start\",\"" COMPUTE_ACTION "stop\"]",
                  "per-entity actions");
@@ -153,7 +156,7 @@ static void test_rendering(apr_pool_t *pool)
         tap_is_int(parsed->nelts, 2, "into two entities");
     }
     tap_is_str(occi_json_render_collection(pool, &context, new_entities(pool), NULL),
-               "{\"resources\":[],\"links\":[]}", "an empty collection has both arrays");
+               "{}", "an empty collection is {}: no empty arrays");
     entities = new_entities(pool);
     link = occi_entity_create(pool);
     link->kind = "http://example.com/occi#sublink";
@@ -167,7 +170,7 @@ static void test_rendering(apr_pool_t *pool)
 
         occi_model_add(model, &sublink);
         tap_like(occi_json_render_collection(pool, &context, entities, NULL),
-                 "{\"resources\":[],\"links\":[{\"kind\":\"http://example.com/occi#sublink\"",
+                 "{\"links\":[{\"kind\":\"http://example.com/occi#sublink\"",
                  "a kind whose parents reach core#link is a link");
     }
 }
@@ -175,7 +178,7 @@ static void test_rendering(apr_pool_t *pool)
 static void round_trip(apr_pool_t *pool, const occi_model *model, const occi_entity *original,
                        const apr_array_header_t *actions, const char *name)
 {
-    occi_render_context context = { model, "" };
+    occi_render_context context = { model, "", NULL };
     const char *text = occi_json_render_entity(pool, &context, original, actions);
     const char *error, *difference;
     occi_entity *parsed = parse_one(pool, text, &error);
@@ -196,7 +199,7 @@ static void round_trip(apr_pool_t *pool, const occi_model *model, const occi_ent
 static void test_round_trip(apr_pool_t *pool)
 {
     occi_model *model = test_model(pool);
-    occi_render_context context = { model, "" };
+    occi_render_context context = { model, "", NULL };
     occi_entity *compute = fixture_compute(pool), *parsed, *link;
     occi_entity *bare = occi_entity_create(pool);
     const occi_value *value;
@@ -457,8 +460,21 @@ static void test_hostile(apr_pool_t *pool)
              "occi.core.id is given twice with different values", "two different ids");
     tap_like(entities_error(pool, "{\"kind\":\"k#k\",\"attributes\":{\"occi.core.id\":5}}"),
              "attribute occi.core.id must be a string", "a numeric occi.core.id");
-    tap_like(entities_error(pool, "{\"kind\":\"k#k\",\"id\":\"vm1\"}"),
-             "id 'vm1' is not a valid entity id", "an id that is no UUID");
+    tap_like(entities_error(pool, "{\"kind\":\"k#k\",\"id\":\"vm 1\"}"),
+             "id 'vm 1' is not a valid entity id", "an id that is no URI");
+    tap_like(entities_error(pool, "{\"kind\":\"k#k\",\"id\":\"urn:uuid:vm1\"}"),
+             "id 'urn:uuid:vm1' is not a valid entity id", "a malformed urn:uuid: id");
+    {
+        apr_array_header_t *parsed = new_entities(pool);
+        const occi_entity *e;
+
+        tap_is_str(occi_json_parse_entities(pool, "{\"kind\":\"k#k\",\"id\":\"Compute_17\"}",
+                                            32, parsed), NULL,
+                   "an id of another system's kind (Compute_17) is no mistake");
+        e = parsed->nelts ? APR_ARRAY_IDX(parsed, 0, const occi_entity *) : NULL;
+        tap_ok(e && !e->id && e->foreign_id && !strcmp(e->foreign_id, "Compute_17"),
+               "it is kept apart as a foreign id: the server chooses the entity's own");
+    }
     tap_like(entities_error(pool, "{\"kind\":\"k#k\",\"id\":5}"), "'id' must be a string",
              "an id not a string");
     tap_like(entities_error(pool, "{\"kind\":\"k#k\",\"title\":[]}"), "'title' must be a string",

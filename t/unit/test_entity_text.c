@@ -49,7 +49,7 @@ static occi_entity *parse_body_entity(apr_pool_t *pool, const char *body, const 
 static const char *render_body(apr_pool_t *pool, const occi_model *model, const char *base,
                                const occi_entity *entity, const apr_array_header_t *actions)
 {
-    occi_render_context context = { model, base };
+    occi_render_context context = { model, base, NULL };
     apr_array_header_t *fields = new_fields(pool);
 
     occi_text_render_entity(pool, &context, entity, actions, fields);
@@ -75,8 +75,8 @@ static void test_location(apr_pool_t *pool)
     entity->kind = "http://example.com/occi#unknown";
     tap_is_str(occi_entity_location(pool, model, entity), NULL, "an unknown kind: no location");
     entity->kind = OCCI_SCHEME_CORE "entity";
-    tap_is_str(occi_entity_location(pool, model, entity), NULL,
-               "core#entity has no location, nor do its instances");
+    tap_is_str(occi_entity_location(pool, model, entity), "/entity/" COMPUTE_ID,
+               "core#entity has a location (its instances are refused)");
     entity->kind = INFRA "compute";
     entity->id = NULL;
     tap_is_str(occi_entity_location(pool, model, entity), NULL, "no id: no location");
@@ -88,7 +88,7 @@ static void test_rendering(apr_pool_t *pool)
     occi_entity *compute = occi_entity_create(pool);
     occi_entity *nic = occi_entity_create(pool);
     apr_array_header_t *actions = apr_array_make(pool, 1, sizeof(const char *));
-    occi_render_context context = { model, "" };
+    occi_render_context context = { model, "", NULL };
     apr_array_header_t *fields = new_fields(pool);
 
     /* The "Rendered resource" of the reference (section 4.4), with

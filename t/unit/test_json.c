@@ -50,7 +50,8 @@ static void test_document(apr_pool_t *pool)
 {
     occi_model *model = test_model(pool);
     apr_array_header_t *all = model_categories(pool, model);
-    const char *text = occi_json_categories(pool, all, "/occi");
+    const char *text = occi_json_categories(pool, all, "/occi", OCCI_JSON_PATTERN_SCHEMA);
+    const char *regex_text = occi_json_categories(pool, all, "/occi", OCCI_JSON_PATTERN_REGEX);
     json_object *doc = independent_parse(text), *list, *item, *value;
     int kinds = 0, mixins = 0, actions = 0, i;
     size_t j, n;
@@ -120,11 +121,18 @@ static void test_document(apr_pool_t *pool)
     tap_like(text, "\"default\":1.0,", "and is printed as 1.0");
     json_object_put(doc);
 
+    /* The default form: regular expressions, as rOCCI-core reads them. */
+    tap_like(regex_text, "\"occi.compute.cores\":{\"type\":\"number\",\"mutable\":true,"
+             "\"required\":false,\"default\":1,\"pattern\":\"^[+-]?[0-9]+$\"",
+             "regex form: cores' pattern is a whole number");
+    tap_like(regex_text, "\"pattern\":\"^(x86|x64)$\"",
+             "regex form: an enumeration is an alternation of its values");
+    tap_ok(!strstr(regex_text, "\"$schema\""), "regex form: no JSON Schema object is left");
+
     doc = independent_parse(occi_json_categories(pool, apr_array_make(pool, 1, sizeof(void *)),
-                                                 ""));
-    tap_is_str(doc ? json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN) : NULL,
-               "{\"kinds\":[],\"mixins\":[],\"actions\":[]}",
-               "no categories: three empty arrays");
+                                                 "", OCCI_JSON_PATTERN_REGEX));
+    tap_is_str(doc ? json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN) : NULL, "{}",
+               "no categories: no empty arrays, an empty object");
     json_object_put(doc);
 }
 
@@ -133,7 +141,7 @@ static void test_round_trip(apr_pool_t *pool)
     occi_model *model = test_model(pool);
     apr_array_header_t *all = model_categories(pool, model);
     apr_array_header_t *parsed = apr_array_make(pool, 32, sizeof(occi_category *));
-    const char *text = occi_json_categories(pool, all, "");
+    const char *text = occi_json_categories(pool, all, "", OCCI_JSON_PATTERN_SCHEMA);
     const char *error = occi_json_parse_categories(pool, text, strlen(text), parsed);
     int i;
 
@@ -152,7 +160,8 @@ static void test_round_trip(apr_pool_t *pool)
     }
 
     /* Rendered again, the parsed model gives the same document. */
-    tap_is_str(occi_json_categories(pool, parsed, ""), text, "and renders the same once parsed");
+    tap_is_str(occi_json_categories(pool, parsed, "", OCCI_JSON_PATTERN_SCHEMA), text,
+               "and renders the same once parsed");
 
     /* Trailing whitespace, as in a file sent with curl, is not garbage. */
     parsed = apr_array_make(pool, 32, sizeof(occi_category *));

@@ -7,7 +7,7 @@
 #define INFRA OCCI_SCHEME_INFRA
 
 static const struct { const char *type_id; occi_category_class cls; const char *location; } expected[] = {
-    { CORE "entity", OCCI_CLASS_KIND, NULL },
+    { CORE "entity", OCCI_CLASS_KIND, "/entity/" },
     { CORE "resource", OCCI_CLASS_KIND, "/resource/" },
     { CORE "link", OCCI_CLASS_KIND, "/link/" },
     { INFRA "compute", OCCI_CLASS_KIND, "/compute/" },

@@ -72,8 +72,9 @@ static void test_rendering(apr_pool_t *pool)
                "a resource template lists its mutable attributes without properties");
     tap_is_str(occi_text_category(pool, entity, "/occi"),
                "entity; scheme=\"" OCCI_SCHEME_CORE "\"; class=\"kind\"; title=\"Entity\"; "
+               "location=\"/occi/entity/\"; "
                "attributes=\"occi.core.id{immutable} occi.core.title\"",
-               "core#entity has neither parent nor location");
+               "core#entity has no parent, and a location");
     tap_like(occi_text_category(pool, storage, ""), "occi.storage.size{required} ",
              "a required mutable attribute is marked {required}");
 }
