@@ -211,6 +211,10 @@ void occi_handle_unmanaged(occi_request *req);
 /* Registers the mutex type of the children's start on SQLite. */
 void occi_store_pre_config(apr_pool_t *pconf);
 
+/* Which database server s keeps its entities in ("driver\nparams"), to
+ * tell servers that share one. */
+const char *occi_store_identity(apr_pool_t *pool, server_rec *s);
+
 /* Registers the store's statements with mod_dbd; fails start-up with a
  * message when mod_dbd is missing. */
 int occi_store_configure(apr_pool_t *pconf, server_rec *main_server);

@@ -150,11 +150,6 @@ void occi_warn_missing_images(apr_pool_t *ptemp, server_rec *main_server)
         const occi_server_conf *conf = occi_server_config(s);
         const char *uri = conf->libvirt_uri ? conf->libvirt_uri : OCCI_DEFAULT_LIBVIRT_URI;
 
-        /* Virtual hosts without OCCI directives share the main server's. */
-        if (apr_hash_get(seen, &conf, sizeof(conf))) {
-            continue;
-        }
-        apr_hash_set(seen, apr_pmemdup(ptemp, &conf, sizeof(conf)), sizeof(conf), "");
         /* A remote host's files cannot be seen from here; the test driver
          * boots nothing. */
         if (!strcmp(uri, "none") || !strncmp(uri, "test:", 5)
@@ -165,8 +160,12 @@ void occi_warn_missing_images(apr_pool_t *ptemp, server_rec *main_server)
             const occi_template_decl *decl = &APR_ARRAY_IDX(conf->os_templates, i,
                                                             occi_template_decl);
             const char *missing = occi_os_image_missing_file(ptemp, &decl->image);
+            const char *said = missing ? apr_pstrcat(ptemp, uri, "\n", decl->term, "\n",
+                                                     missing, NULL) : NULL;
 
-            if (missing) {
+            /* Virtual hosts usually repeat the main server's templates. */
+            if (said && !apr_hash_get(seen, said, APR_HASH_KEY_STRING)) {
+                apr_hash_set(seen, said, APR_HASH_KEY_STRING, "");
                 ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(101)
                              "OCCIOSTemplate %s: %s does not exist; computes made from "
                              "this template are refused (503) until it is back",

@@ -246,7 +246,7 @@ static const char *check_location(occi_request *req, occi_category *mixin)
 static int check_user_mixin(occi_request *req, occi_category *mixin)
 {
     apr_pool_t *pool = req->r->pool;
-    const char *error, *type_id;
+    const char *error, *type_id, *family;
     const char *const *d;
     int i;
 
@@ -287,6 +287,16 @@ static int check_user_mixin(occi_request *req, occi_category *mixin)
                                 mixin->term, *d));
             return HTTP_BAD_REQUEST;
         }
+    }
+    /* A template is what a compute boots or how big it is: the provider's
+     * (OCCIOSTemplate, OCCIResourceTemplate, the save action), with an
+     * image behind it. A mixin of a client's would be taken for one and
+     * boot nothing. */
+    if ((family = occi_mixin_template_family(&req->validation, mixin))) {
+        occi_send_error(req, HTTP_FORBIDDEN, apr_psprintf(
+                            pool, "mixin %s depends on %s: OS and resource templates are the "
+                            "provider's, and a user mixin cannot be one", mixin->term, family));
+        return HTTP_FORBIDDEN;
     }
     for (d = mixin->applies; d && *d; d++) {
         const occi_category *kind = occi_model_find(req->model, *d);

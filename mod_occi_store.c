@@ -73,6 +73,14 @@ static int uses_sqlite(server_rec *main_server)
     return 0;
 }
 
+const char *occi_store_identity(apr_pool_t *pool, server_rec *s)
+{
+    const dbd_cfg_t *cfg = dbd_config(s);
+
+    return cfg && cfg->name ? apr_pstrcat(pool, cfg->name, "\n",
+                                          cfg->params ? cfg->params : "", NULL) : "";
+}
+
 int occi_store_configure(apr_pool_t *pconf, server_rec *main_server)
 {
     const occi_statement *statements;

@@ -58,10 +58,19 @@ static int report_unmanaged(apr_pool_t *pool, server_rec *main_server)
         ap_dbd_t *connection;
         const char *error;
 
-        if (!conf->hypervisor || apr_hash_get(seen, &conf, sizeof(conf))) {
+        const char *pair;
+
+        /* Virtual hosts with directives of their own have configurations
+         * of their own, yet usually the same hypervisor and store. */
+        if (!conf->hypervisor) {
             continue;
         }
-        apr_hash_set(seen, apr_pmemdup(pool, &conf, sizeof(conf)), sizeof(conf), "");
+        pair = apr_pstrcat(pool, occi_hypervisor_settings(pool, s)->uri, "\n",
+                           occi_store_identity(pool, s), NULL);
+        if (apr_hash_get(seen, pair, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        apr_hash_set(seen, pair, APR_HASH_KEY_STRING, "");
         if ((store = occi_store_open_outside_requests(pool, s, &connection, &error))) {
             error = find_unmanaged(pool, s, store, &unmanaged);
             occi_store_close_outside_requests(s, connection);

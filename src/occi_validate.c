@@ -79,6 +79,33 @@ static const char *template_family(const occi_category *mixin)
     return NULL;
 }
 
+const char *occi_mixin_template_family(const occi_validation *validation,
+                                       const occi_category *mixin)
+{
+    const char *const *d;
+    int depth = 0;
+
+    /* Through the mixins it depends on, as deep as a chain of definitions
+     * can go (user mixins may depend on user mixins). */
+    while (mixin && depth++ < 16) {
+        const occi_category *next = NULL;
+
+        if (template_family(mixin)) {
+            return template_family(mixin);
+        }
+        for (d = mixin->depends; d && *d; d++) {
+            const occi_category *dependency = occi_validation_find(validation, *d);
+
+            if (dependency && template_family(dependency)) {
+                return template_family(dependency);
+            }
+            next = next ? next : dependency;
+        }
+        mixin = next;
+    }
+    return NULL;
+}
+
 static int mixin_applies(const occi_validation *validation, const occi_category *mixin,
                          const char *kind)
 {
@@ -442,13 +469,20 @@ static const char *check_kind(apr_pool_t *pool, const occi_validation *validatio
     return NULL;
 }
 
-/* Sets the server-managed state of a new entity. */
+/* Sets the server-managed state of a new entity, and the name of a new
+ * network interface in the compute (GFD.224 gives it multiplicity 1):
+ * "eth-" and the start of the link's id, whichever hypervisor runs it. */
 static void set_initial_state(apr_pool_t *pool, occi_entity *entity)
 {
     const char *attribute = occi_state_attribute(entity->kind);
 
     if (attribute) {
         occi_entity_set_string(pool, entity, attribute, occi_state_initial(entity->kind));
+    }
+    if (entity->id && !strcmp(entity->kind, OCCI_SCHEME_INFRA "networkinterface")
+        && !occi_entity_get(entity, "occi.networkinterface.interface")) {
+        occi_entity_set_string(pool, entity, "occi.networkinterface.interface",
+                               apr_psprintf(pool, "eth-%.8s", entity->id));
     }
 }
 

@@ -29,6 +29,11 @@ typedef struct occi_validation {
 const occi_category *occi_validation_find(const occi_validation *validation,
                                           const char *type_id);
 
+/* The template family (the type id of os_tpl or resource_tpl) mixin
+ * belongs to through what it depends on, or NULL. */
+const char *occi_mixin_template_family(const occi_validation *validation,
+                                       const occi_category *mixin);
+
 /* True when kind is ancestor or descends from it. */
 int occi_kind_is(const occi_model *model, const char *kind, const char *ancestor);
 

@@ -30,6 +30,9 @@ is $nic->{target}{kind}, INFRA . 'network', 'with its kind';
 is $nic->{source}{location}, url_of($vm), 'and starts at the compute';
 is $nic->{attributes}{'occi.networkinterface.address'}, '10.0.0.5', 'the mixin attribute';
 is $nic->{attributes}{'occi.networkinterface.state'}, 'inactive', 'the link state';
+(my $nic_id = $nic->{id} // '') =~ s/^urn:uuid://;
+is $nic->{attributes}{'occi.networkinterface.interface'}, 'eth-' . substr($nic_id, 0, 8),
+    'the interface has a name (multiplicity 1 in GFD.224), without a hypervisor too';
 my $nic_path = entity_path($nic);
 like $nic_path // '', qr{^/networkinterface/[0-9a-f-]{36}$}, 'the link has a location of its own';
 is decode_json_body(json_request(GET => $nic_path))->{source}{location}, url_of($vm),

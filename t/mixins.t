@@ -88,6 +88,27 @@ is decode_json_body(json_request(GET => $a))->{attributes}{'occi.compute.cores'}
 is json_request(POST => '/mixin/os_tpl/debian12/', [$c])->code, 400,
     'an OS template on a storage: 400';
 
+# Templates are the provider's: a user mixin that depends on os_tpl or
+# resource_tpl, directly or through another mixin, would be taken for one
+# (and boot nothing). Refused, and nothing is defined.
+for my $case (
+    ['os_tpl', { term => 'mine', scheme => $tag, depends => [INFRA . 'os_tpl'], location => '/my-os/' }],
+    ['resource_tpl', { term => 'huge', scheme => $tag, depends => [INFRA . 'resource_tpl'], location => '/my-flavour/' }],
+    ['a provider template', { term => 'debianish', scheme => $tag,
+        depends => ['http://localhost/occi/os_tpl#debian12'], location => '/debianish/' }],
+) {
+    my ($what, $definition) = @$case;
+    $res = json_request(POST => '/-/', { mixins => [$definition] });
+    is $res->code, 403, "a user mixin depending on $what: 403";
+    like decode_json_body($res)->{message}, qr/OS and resource templates are the provider's/,
+        'says why';
+    is json_request(GET => $definition->{location})->code, 404, 'and nothing was defined';
+}
+$res = occi_request(POST => '/-/', ['Content-Type' => 'text/plain'],
+    "Category: stufik; scheme=\"http://example.com/occi/my_stuff#\"; class=\"mixin\"; "
+    . "location=\"/mixin/resource_tpl/extra_large/\"; rel=\"${\INFRA}resource_tpl\"\n");
+is $res->code, 403, 'in text/plain too';
+
 # Deleting: provider mixins 403, unknown 404, user mixins with their associations.
 $res = occi_request(DELETE => '/-/', ['Content-Type' => 'text/plain'],
     "Category: os_tpl; scheme=\"${\INFRA}\"; class=\"mixin\"\n");
