@@ -92,8 +92,21 @@ static const char *canonical_number(occi_request *req, const char *name, const c
     return value;
 }
 
+/* occi.<kind>.state and its .message: what the hypervisor says, which a
+ * GET renders, not what the store holds since the last change made
+ * through the API (virsh, a guest that powers itself off). */
+static int is_state_attribute(const char *name)
+{
+    size_t len = strlen(name);
+
+    return !strncmp(name, "occi.", 5)
+           && ((len > 6 && !strcmp(name + len - 6, ".state"))
+               || (len > 14 && !strcmp(name + len - 14, ".state.message")));
+}
+
 /* Filters from text/occi headers (Category, X-OCCI-Attribute) and the
- * query string (category=, attribute= with value=). */
+ * query string (category=, attribute= with value=). A filter on a state,
+ * with a hypervisor, is applied to the states a GET would render. */
 static int read_filter(occi_request *req, entity_filter *filter, occi_store_query *query)
 {
     apr_pool_t *pool = req->r->pool;
@@ -165,10 +178,35 @@ static int read_filter(occi_request *req, entity_filter *filter, occi_store_quer
             return occi_refuse(req, HTTP_BAD_REQUEST, "the query filters by attribute= "
                                    "and value= together");
         }
-        query->attribute = attribute;
-        query->value = canonical_number(req, attribute, value);
+        if (req->conf->hypervisor && is_state_attribute(attribute)) {
+            /* A state lives on the hypervisor, not in the store. */
+            occi_attribute_value *wanted = apr_array_push(filter->attributes);
+
+            wanted->name = attribute;
+            memset(&wanted->value, 0, sizeof(wanted->value));
+            wanted->value.type = OCCI_TYPE_STRING;
+            wanted->value.string = value;
+        }
+        else {
+            query->attribute = attribute;
+            query->value = canonical_number(req, attribute, value);
+        }
     }
     return OK;
+}
+
+/* Whether any attribute of the filter is one a hypervisor keeps. */
+static int filters_on_state(const entity_filter *filter)
+{
+    int i;
+
+    for (i = 0; i < filter->attributes->nelts; i++) {
+        if (is_state_attribute(APR_ARRAY_IDX(filter->attributes, i,
+                                             occi_attribute_value).name)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static int carries_any(const occi_entity *entity, const apr_array_header_t *type_ids)
@@ -328,6 +366,9 @@ int occi_list_members(occi_request *req, const occi_route *route, int paged,
     if (!in_memory) {
         *members = found;
         return OK;
+    }
+    if (filters_on_state(&filter) && (status = occi_observe(req, found)) != OK) {
+        return status;
     }
     *members = apr_array_make(pool, found->nelts, sizeof(occi_entity *));
     for (i = 0; i < found->nelts; i++) {

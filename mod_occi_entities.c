@@ -408,6 +408,34 @@ static int is_absolute_url(const char *reference)
     return strstr(reference, "://") != NULL;
 }
 
+/* A resource holds at most OCCIMaxLinks links, as many as one request may
+ * carry: its rendering, which lists them all, must be accepted back by a
+ * PUT. link may be one of them already (a replacement). */
+static int check_room_for_link(occi_request *req, const occi_entity *resource,
+                               const occi_entity *link)
+{
+    apr_array_header_t *links;
+    occi_store_status stored;
+    int i, others = 0;
+
+    stored = occi_store_links_from(req->store, req->r->pool, resource->id, &links);
+    if (stored != OCCI_STORE_OK) {
+        return occi_refuse_store(req, stored);
+    }
+    for (i = 0; i < links->nelts; i++) {
+        const occi_entity *existing = APR_ARRAY_IDX(links, i, const occi_entity *);
+
+        others += !link->id || strcmp(existing->id, link->id);
+    }
+    if (others >= req->conf->max_links) {
+        return occi_refuse(req, HTTP_CONFLICT, apr_psprintf(
+                               req->r->pool, "%s has %d links, the most a resource may have "
+                               "(OCCIMaxLinks)", occi_absolute_location(req, resource),
+                               others));
+    }
+    return OK;
+}
+
 /* Checks a link's source (source, when the caller knows it, e.g. the
  * resource being created) and target, and writes both as locations below
  * the mount with their kinds. */
@@ -417,7 +445,7 @@ static int resolve_link_ends(occi_request *req, occi_entity *link, const occi_en
     const char *target_ref = occi_entity_get_string(link, "occi.core.target");
     const char *source_ref = occi_entity_get_string(link, "occi.core.source");
     const char *wanted_target = required_target_kind(link->kind);
-    const char *source_kind;
+    const char *source_kind, *error;
     occi_entity *found;
     int status;
 
@@ -434,6 +462,9 @@ static int resolve_link_ends(occi_request *req, occi_entity *link, const occi_en
                                 pool, "the source %s of the link is not a resource here",
                                 source_ref));
             return HTTP_BAD_REQUEST;
+        }
+        if ((status = check_room_for_link(req, found, link)) != OK) {
+            return status;
         }
         source = found;
     }
@@ -478,9 +509,34 @@ static int resolve_link_ends(occi_request *req, occi_entity *link, const occi_en
                             strrchr(found->kind, '#') + 1));
         return HTTP_BAD_REQUEST;
     }
+    if ((error = occi_validate_interface_address(pool, link, found))) {
+        occi_send_error(req, HTTP_BAD_REQUEST, error);
+        return HTTP_BAD_REQUEST;
+    }
     occi_entity_set_string(pool, link, "occi.core.target",
                            occi_entity_location(pool, req->model, found));
     occi_entity_set_string(pool, link, "occi.core.target.kind", found->kind);
+    return OK;
+}
+
+/* An update that may give a network interface a static address: checked
+ * against its network as at creation. */
+static int check_interface_address(occi_request *req, const occi_entity *link)
+{
+    const char *error;
+    occi_entity *network;
+    int status;
+
+    if (strcmp(link->kind, NETWORKINTERFACE)) {
+        return OK;
+    }
+    if ((status = find_referenced(req, occi_entity_get_string(link, "occi.core.target"),
+                                  &network)) != OK) {
+        return status;
+    }
+    if ((error = occi_validate_interface_address(req->r->pool, link, network))) {
+        return occi_refuse(req, HTTP_BAD_REQUEST, error);
+    }
     return OK;
 }
 
@@ -1126,8 +1182,17 @@ static int put_entity(occi_request *req, const occi_route *route, occi_entity *c
         return occi_send_entity(req, HTTP_CREATED, entity);
     }
     if (entity->links->nelts) {
-        return occi_refuse(req, HTTP_BAD_REQUEST, "a replacement keeps the links the "
-                               "resource has; create links at their own kind's location");
+        /* What a GET rendered, sent back: the links it lists are kept. */
+        if ((status = occi_load_links(req, current)) != OK) {
+            return status;
+        }
+        if (!occi_links_unchanged(pool, entity->links, current->links)) {
+            return occi_refuse(req, HTTP_BAD_REQUEST, "a replacement keeps the links the "
+                                   "resource has: send them as they are, or none; create and "
+                                   "delete links at their own kind's location");
+        }
+        entity->links->nelts = 0;
+        current->links = apr_array_make(pool, 0, sizeof(occi_entity *));
     }
     if (occi_kind_is_link(req->model, current->kind)
         && (status = resolve_link_ends(req, entity, NULL)) != OK) {
@@ -1176,6 +1241,9 @@ static int update_entity(occi_request *req, occi_entity *current)
     if (occi_kind_is_link(req->model, updated->kind)
         && (occi_entity_get(changes, "occi.core.source") || occi_entity_get(changes, "occi.core.target"))
         && (status = resolve_link_ends(req, updated, NULL)) != OK) {
+        return status;
+    }
+    if ((status = check_interface_address(req, updated)) != OK) {
         return status;
     }
     if ((status = apply_change(req, current, updated, "updated")) != OK) {

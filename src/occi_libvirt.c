@@ -30,6 +30,7 @@
 #include "occi_model.h"
 #include "occi_state.h"
 #include "occi_unmanaged.h"
+#include "occi_ipv4.h"
 
 #define KIND(term)            OCCI_SCHEME_INFRA term
 #define COMPUTE_ACTION(term)  "http://schemas.ogf.org/occi/infrastructure/compute/action#" term
@@ -563,6 +564,25 @@ static virStoragePoolPtr open_pool(occi_hypervisor *hv, virConnectPtr connection
     return storage_pool;
 }
 
+/* Whether the pool has room for growing by bytes more: libvirt refuses a
+ * volume larger than the pool's free space with an internal error, but
+ * asking for more than there is is a request the provider cannot grant,
+ * not a failure of the server. OK, or CONFLICT with the figures. */
+static occi_hv_status check_pool_room(occi_hypervisor *hv, virStoragePoolPtr storage_pool,
+                                      apr_pool_t *pool, unsigned long long bytes,
+                                      occi_hv_error *error)
+{
+    virStoragePoolInfo info;
+
+    if (virStoragePoolGetInfo(storage_pool, &info) < 0 || bytes <= info.available) {
+        return OCCI_HV_OK;             /* libvirt's own check still applies */
+    }
+    return refuse(error, OCCI_HV_CONFLICT, apr_psprintf(
+                      pool, "the storage pool %s has %.1f GiB free, and %.1f GiB more do not "
+                      "fit", hv->config.pool, (double)info.available / 1073741824.0,
+                      (double)bytes / 1073741824.0));
+}
+
 /* A qcow2 volume of capacity bytes (0: that of the backing file) in the
  * pool, backed by backing when not NULL. */
 static occi_hv_status create_volume(occi_hypervisor *hv, virConnectPtr connection,
@@ -587,6 +607,10 @@ static occi_hv_status create_volume(occi_hypervisor *hv, virConnectPtr connectio
         if (base) {
             virStorageVolFree(base);
         }
+    }
+    if (!backing && check_pool_room(hv, storage_pool, pool, capacity, error) != OCCI_HV_OK) {
+        virStoragePoolFree(storage_pool);
+        return error->status;
     }
     occi_buf_init(&xml, pool, 512);
     occi_buf_puts(&xml, apr_psprintf(pool, "<volume><name>%s</name>", name));
@@ -975,22 +999,6 @@ static occi_hv_status delete_compute(occi_hypervisor *hv, virConnectPtr connecti
 
 /* ---- Networks ------------------------------------------------------ */
 
-/* Parses an IPv4 address; 0 on success. */
-static int parse_ipv4(const char *text, unsigned long *address)
-{
-    unsigned int a, b, c, d;
-    char tail;
-
-    /* sscanf alone would take signs and spaces inside the address too. */
-    if (!text || text[strspn(text, "0123456789.")] != '\0'
-        || sscanf(text, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4
-        || a > 255 || b > 255 || c > 255 || d > 255) {
-        return -1;
-    }
-    *address = ((unsigned long)a << 24) | (b << 16) | (c << 8) | d;
-    return 0;
-}
-
 static const char *ipv4_text(apr_pool_t *pool, unsigned long address)
 {
     return apr_psprintf(pool, "%lu.%lu.%lu.%lu", (address >> 24) & 255, (address >> 16) & 255,
@@ -1007,29 +1015,22 @@ static occi_hv_status network_ip_xml(apr_pool_t *pool, const occi_entity *networ
     const char *gateway_text = occi_entity_get_string(network, "occi.network.gateway");
     const char *allocation = occi_entity_get_string(network, "occi.network.allocation");
     unsigned long address, gateway, mask, first, last;
-    const char *slash;
-    char *end = NULL;
     long prefix;
 
     *xml = "";
     if (!cidr) {
         return OCCI_HV_OK;
     }
-    slash = strchr(cidr, '/');
-    /* The prefix is digits and nothing after them. */
-    prefix = slash && apr_isdigit(slash[1]) ? strtol(slash + 1, &end, 10) : -1;
-    if (!slash || (end && *end) || prefix < 8 || prefix > 30
-        || parse_ipv4(apr_pstrmemdup(pool, cidr, (apr_size_t)(slash - cidr)), &address)) {
+    if (occi_ipv4_range(cidr, &address, &mask, &prefix)) {
         error->status = OCCI_HV_INVALID;
         error->message = apr_psprintf(pool, "occi.network.address '%s' is not an IPv4 range "
                                       "such as 192.168.10.0/24 (prefix 8 to 30)", cidr);
         return error->status;
     }
-    mask = prefix ? (0xFFFFFFFFUL << (32 - prefix)) & 0xFFFFFFFFUL : 0;
     first = (address & mask) + 1;
     last = ((address & mask) | (~mask & 0xFFFFFFFFUL)) - 1;
     if (gateway_text) {
-        if (parse_ipv4(gateway_text, &gateway) || (gateway & mask) != (address & mask)) {
+        if (occi_ipv4_parse(gateway_text, &gateway) || (gateway & mask) != (address & mask)) {
             error->status = OCCI_HV_INVALID;
             error->message = apr_psprintf(pool, "occi.network.gateway '%s' is not an address "
                                           "in %s", gateway_text, cidr);
@@ -1227,7 +1228,7 @@ static occi_hv_status update_dhcp_host(virConnectPtr connection, apr_pool_t *poo
         || (allocation && strcmp(allocation, "static"))) {
         return OCCI_HV_OK;
     }
-    if (parse_ipv4(address, &ip)) {
+    if (occi_ipv4_parse(address, &ip)) {
         error->status = OCCI_HV_INVALID;
         error->message = apr_psprintf(pool, "occi.networkinterface.address '%s' is not an "
                                       "IPv4 address", address);
@@ -2106,6 +2107,10 @@ static occi_hv_status update_on(occi_hypervisor *hv, virConnectPtr connection,
                 storage_pool, volume_name(pool, current->id)) : NULL;
 
             if (!storage_pool) {
+                status = error->status;
+            }
+            else if (check_pool_room(hv, storage_pool, pool, after - before, error)
+                     != OCCI_HV_OK) {
                 status = error->status;
             }
             else if (!volume || virStorageVolResize(volume, after, 0) < 0) {

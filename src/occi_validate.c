@@ -12,10 +12,13 @@
 #include <apr_strings.h>
 
 #include "occi_validate.h"
+#include "occi_ipv4.h"
 #include "occi_state.h"
 
 #define CORE_ENTITY OCCI_SCHEME_CORE "entity"
 #define CORE_LINK   OCCI_SCHEME_CORE "link"
+#define IPNETWORKINTERFACE \
+    "http://schemas.ogf.org/occi/infrastructure/networkinterface#ipnetworkinterface"
 
 /* The two template families; template_family() returns these very
  * pointers, so families compare by address. */
@@ -504,6 +507,73 @@ static const char *validate_whole(apr_pool_t *pool, const occi_validation *valid
     }
     apply_defaults(pool, definitions, entity);
     return check_required(pool, definitions, entity);
+}
+
+int occi_links_unchanged(apr_pool_t *pool, const apr_array_header_t *sent,
+                         const apr_array_header_t *current)
+{
+    char *used;
+    int i, j;
+
+    if (!current || sent->nelts != current->nelts) {
+        return 0;
+    }
+    used = apr_pcalloc(pool, (apr_size_t)current->nelts + 1);
+    for (i = 0; i < sent->nelts; i++) {
+        const occi_entity *link = APR_ARRAY_IDX(sent, i, const occi_entity *);
+        const char *target = occi_entity_id_from_reference(
+            pool, occi_entity_get_string(link, "occi.core.target"));
+        int matched = 0;
+
+        for (j = 0; !matched && j < current->nelts; j++) {
+            const occi_entity *have = APR_ARRAY_IDX(current, j, const occi_entity *);
+            const char *have_target = occi_entity_id_from_reference(
+                pool, occi_entity_get_string(have, "occi.core.target"));
+
+            if (used[j]) {
+                continue;
+            }
+            matched = link->id ? !strcmp(link->id, have->id)
+                      : link->kind && !strcmp(link->kind, have->kind) && target && have_target
+                        && !strcmp(target, have_target);
+            used[j] = (char)matched;
+        }
+        if (!matched) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+const char *occi_validate_interface_address(apr_pool_t *pool, const occi_entity *link,
+                                            const occi_entity *network)
+{
+    const char *address = occi_entity_get_string(link, "occi.networkinterface.address");
+    const char *allocation = occi_entity_get_string(link, "occi.networkinterface.allocation");
+    const char *cidr = network ? occi_entity_get_string(network, "occi.network.address") : NULL;
+    unsigned long ip, net, mask;
+    long prefix;
+
+    /* A dynamic address comes from the network's DHCP, whatever it says. */
+    if (!link->kind || strcmp(link->kind, OCCI_SCHEME_INFRA "networkinterface")
+        || !occi_entity_has_mixin(link, IPNETWORKINTERFACE) || !address
+        || !allocation || strcmp(allocation, "static")) {
+        return NULL;
+    }
+    if (occi_ipv4_parse(address, &ip)) {
+        return apr_psprintf(pool, "occi.networkinterface.address '%s' is not an IPv4 address",
+                            address);
+    }
+    if (!cidr || occi_ipv4_range(cidr, &net, &mask, &prefix)) {
+        return apr_psprintf(pool, "occi.networkinterface.address %s is static, but the "
+                            "network has no IP range to hold it: give the network the "
+                            "ipnetwork mixin with occi.network.address", address);
+    }
+    if ((ip & mask) != net || ip == net || ip == (net | (~mask & 0xFFFFFFFFUL))) {
+        return apr_psprintf(pool, "occi.networkinterface.address %s is not a host address "
+                            "of the network's range %s", address, cidr);
+    }
+    return NULL;
 }
 
 const char *occi_validate_create(apr_pool_t *pool, const occi_validation *validation,

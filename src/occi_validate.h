@@ -71,6 +71,21 @@ const char *occi_validate_add_mixin(apr_pool_t *pool, const occi_validation *val
 occi_entity *occi_validate_remove_mixin(apr_pool_t *pool, const occi_validation *validation,
                                         const occi_entity *existing, const char *mixin);
 
+/* Whether the links of a replacement's body (sent) are the links the
+ * resource has (current): as many, each naming one of them by its id, or
+ * else by its kind and target. A client that PUTs back what it read sends
+ * them all; the replacement then keeps them, as it keeps them when the
+ * body has none. */
+int occi_links_unchanged(apr_pool_t *pool, const apr_array_header_t *sent,
+                         const apr_array_header_t *current);
+
+/* A network interface with a static address (ipnetworkinterface, allocation
+ * static) needs an IP range on its network (the ipnetwork mixin's
+ * occi.network.address) that holds the address. NULL, or why not. Any
+ * other link passes. */
+const char *occi_validate_interface_address(apr_pool_t *pool, const occi_entity *link,
+                                            const occi_entity *network);
+
 /* Checks action parameters against the action's definition: known names,
  * types and enumerations; fills defaults. */
 const char *occi_validate_action(apr_pool_t *pool, const occi_validation *validation,

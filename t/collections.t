@@ -41,7 +41,7 @@ is_deeply [sort map { split_header_values($_) } $res->header('X-OCCI-Location')]
     [sort map { url_of($_) } @paths], 'text/occi: X-OCCI-Location headers, absolute URLs';
 $res = json_request(GET => '/network/');
 is_deeply [sort @{ json_locations($res) }], [sort @paths], 'JSON: resources with locations';
-is scalar(grep { $_->{kind} eq $network } @{ decode_json_body($res)->{resources} }), 7,
+is scalar(grep { $_->{kind} eq $network } @{ decode_json_body($res)->{resources} || [] }), 7,
     'JSON: full entities';
 $res = json_request(GET => '/occi/network/');
 is_deeply [sort @{ json_locations($res, '/occi') }], [sort map { "/occi$_" } @paths],

@@ -52,10 +52,10 @@ for my $client (1 .. $clients) {
 ok $created > $clients * 5, "the clients created $created entities";
 is $errors, 0, 'no request got a 5xx';
 my $left = grep { ($_->{title} // '') eq $title }
-           @{ decode_json_body(json_request(GET => '/storage/'))->{resources} };
+           @{ decode_json_body(json_request(GET => '/storage/'))->{resources} || [] };
 is $left, $created - $deleted, "the collection holds created minus deleted ($created - $deleted)";
 diag "created $created, deleted $deleted in $seconds s by $clients clients";
 
 json_request(DELETE => entity_path($_))
-    for grep { ($_->{title} // '') eq $title } @{ decode_json_body(json_request(GET => '/storage/'))->{resources} };
+    for grep { ($_->{title} // '') eq $title } @{ decode_json_body(json_request(GET => '/storage/'))->{resources} || [] };
 done_testing();

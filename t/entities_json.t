@@ -123,12 +123,12 @@ for my $prefix ('', '/occi') {
 
 my $res;
 # A change the client cannot read the answer to is refused before it is made.
-my $before_count = scalar @{ decode_json_body(json_request(GET => '/compute/'))->{resources} };
+my $before_count = scalar @{ decode_json_body(json_request(GET => '/compute/'))->{resources} || [] };
 $res = occi_request(POST => '/compute/', ['Content-Type' => 'application/occi+json',
     Accept => 'image/png'], '{"kind":"' . $compute . '"}');
 is $res->code, 406, 'a create with an unanswerable Accept: 406';
 ok !$res->header('Location'), 'without a Location';
-is scalar @{ decode_json_body(json_request(GET => '/compute/'))->{resources} }, $before_count,
+is scalar @{ decode_json_body(json_request(GET => '/compute/'))->{resources} || [] }, $before_count,
     'and nothing was created';
 
 # Creation refusals: 400 with the reason, nothing created.
@@ -144,7 +144,7 @@ my @refused = (
         qr/immutable/],
     ['/compute/', { kind => 'http://example.com/occi#widget' }, qr/not a kind this server knows/],
 );
-my $count = scalar @{ decode_json_body(json_request(GET => '/compute/'))->{resources} };
+my $count = scalar @{ decode_json_body(json_request(GET => '/compute/'))->{resources} || [] };
 for my $case (@refused) {
     my $res = json_request(POST => $case->[0], $case->[1]);
     is $res->code, 400, "refused creation: 400";
@@ -154,7 +154,7 @@ $res = occi_request(POST => '/compute/', ['Content-Type' => 'application/occi+js
 is $res->code, 400, 'malformed JSON: 400';
 $res = occi_request(POST => '/compute/', ['Content-Type' => 'application/xml'], '<compute/>');
 is $res->code, 415, 'an unknown Content-Type: 415';
-is scalar @{ decode_json_body(json_request(GET => '/compute/'))->{resources} }, $count,
+is scalar @{ decode_json_body(json_request(GET => '/compute/'))->{resources} || [] }, $count,
     'refused creations created nothing';
 
 # Several entities in one POST: all or none.
@@ -166,7 +166,7 @@ $res = json_request(POST => '/storage/', { resources => [
     { kind => INFRA . 'storage', title => 'multi-a', attributes => { 'occi.storage.size' => 1 } },
     { kind => INFRA . 'storage', title => 'multi-b', attributes => { 'occi.storage.size' => 2.5 } } ] });
 is $res->code, 201, 'a multi-create: 201' or diag $res->content;
-my @titles = sort map { $_->{title} // '' } @{ decode_json_body(json_request(GET => '/storage/'))->{resources} };
+my @titles = sort map { $_->{title} // '' } @{ decode_json_body(json_request(GET => '/storage/'))->{resources} || [] };
 is scalar(grep { /^multi-/ } @titles), 2, 'created both';
 is scalar(grep { /^refused-/ } @titles), 0, 'and none of the refused request';
 

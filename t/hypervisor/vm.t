@@ -138,6 +138,23 @@ act($vm, 'start');
 ok wait_domstate($domain, 'running', 30), 'started again';
 # Every child has read (and remembers) the running state first.
 is_deeply [grep { $_ ne 'active' } map { api_state($vm) } 1 .. 10], [], 'the API says active';
+# Filters on the state match what a GET renders, not what the store kept
+# from the last change made through the API.
+my $listed_with = sub {
+    my ($state) = @_;
+    my $res = occi_request(GET => "/compute/?attribute=occi.compute.state&value=$state",
+                           [Accept => 'text/uri-list']);
+    return scalar grep { $_ eq $vm } uri_paths($res->content);
+};
+virsh('suspend', $domain);
+ok wait_api_state($vm, 'suspended', 5), 'after virsh suspend the API says suspended';
+ok $listed_with->('suspended'), 'a filter on state suspended lists it';
+ok !$listed_with->('active'), 'a filter on state active does not';
+$res = occi_request(GET => '/compute/', [Accept => 'text/uri-list',
+                                         'X-OCCI-Attribute' => 'occi.compute.state="suspended"']);
+ok scalar(grep { $_ eq $vm } uri_paths($res->content)), 'nor does the text/occi header filter miss it';
+virsh('resume', $domain);
+ok wait_api_state($vm, 'active', 5), 'resumed with virsh: active again';
 virsh('destroy', $domain);
 ok wait_api_state($vm, 'inactive', 5), 'after virsh destroy the API says inactive';
 is_deeply [grep { $_ ne 'inactive' } map { api_state($vm) } 1 .. 20], [],

@@ -70,7 +70,7 @@ $res = json_request(POST => '/compute/', { kind => INFRA . 'compute', title => '
 is $res->code, 409, 'a cloud-init seed on the test driver: 409';
 like decode_json_body($res)->{message}, qr/uploading the cloud-init seed: .*not supported/,
     'with libvirt\'s words';
-ok !grep({ ($_->{title} // '') eq 'seeded' } @{ decode_json_body(json_request(GET => '/compute/'))->{resources} }),
+ok !grep({ ($_->{title} // '') eq 'seeded' } @{ decode_json_body(json_request(GET => '/compute/'))->{resources} || [] }),
     'and no entity was stored';
 
 # Storage is a volume of the pool; shrinking is refused.

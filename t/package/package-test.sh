@@ -399,7 +399,7 @@ my $json = 'application/occi+json';
 sub result {
     my ($ok, $description, $diagnostic) = @_;
     $diagnostic = '' unless defined $diagnostic;
-    $diagnostic =~ s/[|\n]/ /g;
+    $diagnostic =~ s/[|\r\n]/ /g;
     print(($ok ? 'ok' : 'not ok'), "|$description|", substr($diagnostic, 0, 400), "\n");
 }
 my $made = $http->post("$api/compute/", {
@@ -428,9 +428,9 @@ my $state = (eval { decode_json($http->get($location, { headers => { Accept => $
 result($started->{status} == 200 && $state eq 'active',
        "the start action: 200, and a GET shows it active", "$started->{status}: $state $started->{content}");
 my $listed = $http->get("$api/compute/", { headers => { Accept => 'text/uri-list' } });
-(my $path = $location) =~ s{^https?://[^/]+}{};
-result($listed->{status} == 200 && $listed->{content} =~ /^\Q$path\E\r?$/m,
-       "the compute collection lists it", "$listed->{status}: $listed->{content}");
+# Listings name entities by their absolute URLs, as Location does.
+result($listed->{status} == 200 && $listed->{content} =~ /^\Q$location\E\r?$/m,
+       "the compute collection lists it, by its URL", "$listed->{status}: $listed->{content}");
 my $deleted = $http->delete($location);
 my $gone = $http->get($location, { headers => { Accept => $json } });
 result($deleted->{status} =~ /^20[04]$/ && $gone->{status} == 404,
@@ -714,12 +714,11 @@ if [ "$section5_failed" = 0 ]; then
         not_ok "alice creates a compute over TLS (201 and its Location)" "status $status, Location $location" \
             "$(head -c 400 "$work/alice-made.body" 2>/dev/null)"
     fi
-    path=/occi/compute/${location##*/}
     status=$(curl_get operator "$location" -k -u operator:password-of-operator)
     listed=$(curl_get operator-list "$https/compute/" -k -u operator:password-of-operator \
         -H 'Accept: text/uri-list')
     if [ -n "$location" ] && [ "$status" = 200 ] && [ "$listed" = 200 ] &&
-        tr -d '\r' <"$work/operator-list.body" | grep -qx "$path"; then
+        tr -d '\r' <"$work/operator-list.body" | grep -qxF "$location"; then
         ok "the administrator (OCCIAdministrator operator) reads and lists alice's compute"
     else
         not_ok "the administrator (OCCIAdministrator operator) reads and lists alice's compute" \
