@@ -100,10 +100,10 @@ const occi_hypervisor_config *occi_hypervisor_settings(apr_pool_t *pool, server_
 #define OCCI_DEFAULT_MAX_ATTRIBUTE_LENGTH 65536
 #define OCCI_DEFAULT_MAX_CATEGORIES 64
 #define OCCI_DEFAULT_MAX_LINKS 64
-/* The most OCCIMaxLinks and OCCIMaxCategories may be: two values per link
- * and one per category leave room for the attributes of a rendering
- * within the text parser's OCCI_TEXT_MAX_FIELDS. */
-#define OCCI_MAX_LINKS_OR_CATEGORIES 256
+/* The most OCCIMaxLinks may be: two values per link leave room for the
+ * categories and attributes of a rendering within the text parser's
+ * OCCI_TEXT_MAX_FIELDS. */
+#define OCCI_MAX_LINKS 256
 
 typedef struct {
     occi_media_type default_rendering;    /* OCCI_MEDIA_NONE: unset */

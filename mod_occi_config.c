@@ -450,17 +450,16 @@ static const char *add_administrator(cmd_parms *cmd, void *dconf, const char *us
     return NULL;
 }
 
-/* The three limits of what one request may carry, set alike. Links and
- * categories stay within what a text rendering may hold and still be
- * parsed back (OCCI_TEXT_MAX_FIELDS values: two per link, one per
- * category, the attributes besides): what GET renders, PUT accepts. */
+/* The three limits of what one request may carry, set alike. Links stay
+ * within what a text rendering may hold and still be parsed back
+ * (OCCI_TEXT_MAX_FIELDS values, two per link, the categories and
+ * attributes besides): what GET renders of a resource, PUT accepts. */
 static const char *set_request_limit(cmd_parms *cmd, void *dconf, const char *value)
 {
     occi_server_conf *conf = occi_server_config(cmd->server);
     long long size;
-    const char *error = parse_size(cmd, value, strcmp(cmd->cmd->name, "OCCIMaxAttributeLength")
-                                                   ? OCCI_MAX_LINKS_OR_CATEGORIES
-                                                   : 16 * 1024 * 1024, &size);
+    const char *error = parse_size(cmd, value, !strcmp(cmd->cmd->name, "OCCIMaxLinks")
+                                                   ? OCCI_MAX_LINKS : 16 * 1024 * 1024, &size);
 
     if (error) {
         return error;

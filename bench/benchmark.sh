@@ -183,9 +183,9 @@ echo "benchmark: httpd on $base, ${seconds}s per row, $connections connections, 
 grow_to 1
 json='Accept: application/occi+json'
 curl -sf -H "$json" -o "$work/htdocs/static/model.json" "$api/-/"
-compute=$(curl -sf -H "$json" "$api/compute/?page=1&number=1" |
-          perl -MJSON::PP -e 'print JSON::PP->new->decode(join "", <STDIN>)->{resources}[0]{location}')
-entity_url="$base$compute"
+# Listings name entities by their URLs.
+entity_url=$(curl -sf -H 'Accept: text/uri-list' "$api/compute/?page=1&number=1" | tr -d '\r' |
+             head -n 1)
 curl -sf -H "$json" -o "$work/htdocs/static/entity.json" "$entity_url"
 curl -sf -H 'Accept: text/plain' -o "$work/htdocs/static/entity.txt" "$entity_url"
 
@@ -291,11 +291,19 @@ callgrind_run() {
         perl -MIO::Socket::INET -e 'exit !IO::Socket::INET->new("127.0.0.1:'"$port"'")' && break
         sleep 0.1
     done
-    measured=$(curl -sf -X POST -H 'Content-Type: application/occi+json' -H "$json" \
+    # The new entity's URL is the answer's Location.
+    measured=$(curl -sf -o /dev/null -D - -X POST -H 'Content-Type: application/occi+json' \
+               -H "$json" \
                --data-binary '{"kind":"http://schemas.ogf.org/occi/infrastructure#compute","title":"bench 0"}' \
-               "$api/compute/" |
-               perl -MJSON::PP -e 'print JSON::PP->new->decode(join "", <STDIN>)->{location}')
-    for _ in $(seq $((reads + 2))); do urls+=(-o /dev/null "$base$measured"); done
+               "$api/compute/" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+    if [ -z "$measured" ]; then
+        echo "benchmark: the callgrind server made no compute" >&2
+        kill -TERM "$pid"
+        wait "$pid" || true
+        echo 0
+        return
+    fi
+    for _ in $(seq $((reads + 2))); do urls+=(-o /dev/null "$measured"); done
     curl -sf -H "$json" "${urls[@]}"
     kill -TERM "$pid"
     wait "$pid" || true

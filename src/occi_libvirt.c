@@ -1447,6 +1447,99 @@ static occi_hv_status detach_link(occi_hypervisor *hv, virConnectPtr connection,
 
 /* ---- Saving -------------------------------------------------------- */
 
+/* The disk names (vda, vdb, hdc...) of a domain's <disk> elements. */
+static apr_array_header_t *disk_targets(apr_pool_t *pool, virDomainPtr domain)
+{
+    apr_array_header_t *targets = apr_array_make(pool, 4, sizeof(const char *));
+    char *xml = virDomainGetXMLDesc(domain, 0);
+    const char *disk = xml;
+
+    while (disk && (disk = strstr(disk, "<disk "))) {
+        const char *end = strstr(disk, "</disk>");
+        const char *target = strstr(disk, "<target dev='");
+
+        if (end && target && target < end) {
+            const char *name = target + strlen("<target dev='");
+            const char *quote = strchr(name, '\'');
+
+            if (quote && quote < end) {
+                APR_ARRAY_PUSH(targets, const char *) =
+                    apr_pstrmemdup(pool, name, (apr_size_t)(quote - name));
+            }
+        }
+        disk = end;
+    }
+    free(xml);
+    return targets;
+}
+
+/* How long a hot copy may take before it is given up. */
+#define HOT_COPY_SECONDS 1800
+
+/* A consistent copy of the root disk (vda) of a running domain into the
+ * volume at target_path (qcow2, the root disk's capacity), through
+ * libvirt's push backup: QEMU copies the disk as it was when the backup
+ * began while the guest goes on writing. The guest's file systems are as
+ * after a power cut at that moment (crash-consistent), as with any copy
+ * taken without the guest's help. */
+static occi_hv_status hot_copy(virDomainPtr domain, apr_pool_t *pool, const char *target_path,
+                               occi_hv_error *error)
+{
+    apr_array_header_t *targets = disk_targets(pool, domain);
+    apr_time_t deadline = apr_time_now() + apr_time_from_sec(HOT_COPY_SECONDS);
+    virDomainJobInfo job;
+    occi_buf xml;
+    int i, type = VIR_DOMAIN_JOB_NONE, nparams = 0;
+    virTypedParameterPtr params = NULL;
+
+    occi_buf_init(&xml, pool, 512);
+    occi_buf_puts(&xml, "<domainbackup mode='push'><disks>");
+    for (i = 0; i < targets->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(targets, i, const char *);
+
+        /* Only the root disk: unnamed disks would get copies made up by
+         * libvirt beside their images. */
+        if (!strcmp(name, "vda")) {
+            occi_buf_puts(&xml, apr_psprintf(pool, "<disk name='vda' backup='yes' type='file'>"
+                                             "<target file='%s'/><driver type='qcow2'/>"
+                                             "</disk>", xml_escape(pool, target_path)));
+        }
+        else {
+            occi_buf_puts(&xml, apr_psprintf(pool, "<disk name='%s' backup='no'/>",
+                                             xml_escape(pool, name)));
+        }
+    }
+    occi_buf_puts(&xml, "</disks></domainbackup>");
+    if (virDomainBackupBegin(domain, xml.data, NULL, VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL) < 0) {
+        return fail_libvirt(pool, error, "starting the copy of the running root disk");
+    }
+    for (;;) {
+        if (virDomainGetJobInfo(domain, &job) < 0) {
+            return fail_libvirt(pool, error, "following the copy of the root disk");
+        }
+        if (job.type == VIR_DOMAIN_JOB_NONE) {
+            break;
+        }
+        if (apr_time_now() > deadline) {
+            virDomainAbortJob(domain);
+            return refuse(error, OCCI_HV_FAILED, apr_psprintf(
+                              pool, "the copy of the running root disk took more than %d s "
+                              "and was stopped", HOT_COPY_SECONDS));
+        }
+        apr_sleep(apr_time_from_msec(50));
+    }
+    if (virDomainGetJobStats(domain, &type, &params, &nparams,
+                             VIR_DOMAIN_JOB_STATS_COMPLETED) < 0) {
+        return fail_libvirt(pool, error, "reading how the copy of the root disk ended");
+    }
+    virTypedParamsFree(params, nparams);
+    if (type != VIR_DOMAIN_JOB_COMPLETED) {
+        return refuse(error, OCCI_HV_FAILED, "the copy of the running root disk failed (see "
+                      "libvirtd's log)");
+    }
+    return OCCI_HV_OK;
+}
+
 static occi_hv_status save_on(occi_hypervisor *hv, virConnectPtr connection, apr_pool_t *pool,
                               const occi_entity *compute, const char *term, const char *method,
                               occi_hv_error *error)
@@ -1455,6 +1548,9 @@ static occi_hv_status save_on(occi_hypervisor *hv, virConnectPtr connection, apr
     virStorageVolPtr root, copy;
     virStorageVolInfo info;
     virDomainPtr domain;
+    occi_hv_status status;
+    const char *volume_xml;
+    char *path = NULL;
     int running;
 
     if (!storage_pool) {
@@ -1483,20 +1579,38 @@ static occi_hv_status save_on(occi_hypervisor *hv, virConnectPtr connection, apr
         virStoragePoolFree(storage_pool);
         return error->status;
     }
-    /* A full copy, independent of the base image the root disk overlays. */
-    copy = virStorageVolCreateXMLFrom(storage_pool, apr_psprintf(
-                                          pool, "<volume><name>%s</name><capacity unit='bytes'>%"
-                                          APR_UINT64_T_FMT "</capacity><target><format "
-                                          "type='qcow2'/></target></volume>",
-                                          saved_volume_name(pool, term),
-                                          (apr_uint64_t)info.capacity), root, 0);
+    volume_xml = apr_psprintf(pool, "<volume><name>%s</name><capacity unit='bytes'>%"
+                              APR_UINT64_T_FMT "</capacity><target><format type='qcow2'/>"
+                              "</target></volume>", saved_volume_name(pool, term),
+                              (apr_uint64_t)info.capacity);
+    if (running) {
+        /* QEMU holds the disk: it copies it itself, into a volume made
+         * here so that the pool knows it. */
+        copy = virStorageVolCreateXML(storage_pool, volume_xml, 0);
+        path = copy ? virStorageVolGetPath(copy) : NULL;
+        domain = find_domain(connection, compute->id);
+        status = !copy ? fail_libvirt(pool, error, "making the volume of the copy")
+                 : !path || !domain ? fail_libvirt(pool, error, "finding the running domain")
+                 : hot_copy(domain, pool, path, error);
+        if (status != OCCI_HV_OK && copy) {
+            virStorageVolDelete(copy, 0);
+        }
+        free(path);
+        if (domain) {
+            virDomainFree(domain);
+        }
+    }
+    else {
+        /* A full copy, independent of the base image the root disk overlays. */
+        copy = virStorageVolCreateXMLFrom(storage_pool, volume_xml, root, 0);
+        status = copy ? OCCI_HV_OK : fail_libvirt(pool, error, "copying the root disk");
+    }
+    if (copy) {
+        virStorageVolFree(copy);
+    }
     virStorageVolFree(root);
     virStoragePoolFree(storage_pool);
-    if (!copy) {
-        return fail_libvirt(pool, error, "copying the root disk");
-    }
-    virStorageVolFree(copy);
-    return OCCI_HV_OK;
+    return status;
 }
 
 /* Whether compute has a root disk to save, judged by its OS template. */

@@ -96,6 +96,7 @@ my @bad = (
     ['OCCIProviderScheme http://example.com/occi', qr{OCCIProviderScheme: .* ends with '/'}],
     ['OCCIProviderScheme HTTP://Schemas.OGF.org/occi', qr{OCCIProviderScheme: .* reserved for the OGF}],
     ['OCCIMaxPageSize 0', qr{OCCIMaxPageSize: '0' is not a whole number from 1 to 100000}],
+    ['OCCIMaxLinks 257', qr{OCCIMaxLinks: '257' is not a whole number from 1 to 256}],
     ['OCCILibvirtStateCache 0', qr{OCCILibvirtStateCache: '0' is not a whole number from 1 to 3600, or Off}],
     ['OCCILibvirtStateCache forever', qr{OCCILibvirtStateCache: 'forever' is not a whole number}],
     ['OCCIMaxPageSize lots', qr{OCCIMaxPageSize: 'lots' is not a whole number}],

@@ -244,6 +244,29 @@ like $meta, qr/^local-hostname: "seeded\.example\.com"$/m, 'the hostname';
 my $quoted_key = JSON::PP->new->allow_nonref->encode($key);
 like $meta, qr/^public-keys:\n  - \Q$quoted_key\E$/m, 'and the key, quoted';
 like `blkid -o value -s LABEL '$iso'`, qr/^cidata$/m, 'labelled cidata, as NoCloud wants';
+# Save hot: the root disk of a running compute, copied while it runs (its
+# CD-ROM is left out).
+my $seeded_domain = 'occi-' . id_of($seeded);
+is act($seeded, 'start')->code, 200, 'the seeded compute starts';
+ok wait_domstate($seeded_domain, 'running', 30), 'virsh: running';
+$res = json_request(POST => "$seeded?action=save", { action => "${action}save",
+    attributes => { method => 'hot', name => 'Hot copy' } });
+is $res->code, 200, 'save hot while it runs: 200' or diag $res->content;
+my ($hot) = @{ (decode_json_body($res) || {})->{mixins} || [] };
+my $hot_volume = 'occi-saved-' . (($hot || {})->{term} // 'none') . '.qcow2';
+like virsh('vol-list', $pool), qr/\Q$hot_volume\E/, 'the copy is a volume of the pool';
+like virsh('vol-info', $hot_volume, '--pool', $pool), qr/Capacity:\s+64\.00 MiB/,
+    'as large as the root disk';
+is virsh('domstate', $seeded_domain), 'running', 'and the compute runs on';
+is_deeply [sort grep { /^occi-saved-/ } map { (split)[0] } split /\n/, virsh('vol-list', $pool)],
+    [$hot_volume], 'no other copy was left in the pool';
+$res = json_request(POST => "$seeded?action=save", { action => "${action}save",
+    attributes => { method => 'deferred' } });
+is $res->code, 409, 'save deferred while it runs: 409, stop it first';
+$res = json_request(DELETE => '/-/', { mixins => [{ scheme => ($hot || {})->{scheme} // '',
+                                                    term => ($hot || {})->{term} // '' }] });
+is $res->code, 200, 'the hot copy\'s template is deleted' or diag $res->content;
+unlike virsh('vol-list', $pool), qr/\Q$hot_volume\E/, 'with its image';
 ok json_request(DELETE => $seeded)->code =~ /^20[04]$/, 'DELETE it';
 unlike virsh('vol-list', $pool), qr/\Q$seed\E/, 'the seed goes with it';
 $res = json_request(POST => '/compute/', { kind => INFRA . 'compute',
