@@ -100,9 +100,9 @@ const occi_hypervisor_config *occi_hypervisor_settings(apr_pool_t *pool, server_
 #define OCCI_DEFAULT_MAX_ATTRIBUTE_LENGTH 65536
 #define OCCI_DEFAULT_MAX_CATEGORIES 64
 #define OCCI_DEFAULT_MAX_LINKS 64
-/* The most OCCIMaxLinks may be: two values per link leave room for the
- * categories and attributes of a rendering within the text parser's
- * OCCI_TEXT_MAX_FIELDS. */
+/* The most OCCIMaxLinks may be: a resource's rendering with that many
+ * links, a value each and one per attribute of each, stays within the text
+ * parser's OCCI_TEXT_MAX_FIELDS. */
 #define OCCI_MAX_LINKS 256
 
 typedef struct {

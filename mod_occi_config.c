@@ -452,8 +452,8 @@ static const char *add_administrator(cmd_parms *cmd, void *dconf, const char *us
 
 /* The three limits of what one request may carry, set alike. Links stay
  * within what a text rendering may hold and still be parsed back
- * (OCCI_TEXT_MAX_FIELDS values, two per link, the categories and
- * attributes besides): what GET renders of a resource, PUT accepts. */
+ * (OCCI_TEXT_MAX_FIELDS values): what GET renders of a resource, PUT
+ * accepts. */
 static const char *set_request_limit(cmd_parms *cmd, void *dconf, const char *value)
 {
     occi_server_conf *conf = occi_server_config(cmd->server);

@@ -23,8 +23,10 @@ typedef struct occi_text_field {
     const char *value;
 } occi_text_field;
 
-/* Most fields and values a parser accepts from one request. */
-#define OCCI_TEXT_MAX_FIELDS 1000
+/* Most fields and values a parser accepts from one request: enough for
+ * the rendering of a resource with the most links it may have (256, each
+ * a value with its attributes), so that what GET renders, PUT takes. */
+#define OCCI_TEXT_MAX_FIELDS 4096
 
 /* Splits a text/plain body ("Name: value" lines, CRLF or LF; blank lines
  * ignored) into occi_text_field entries appended to fields. Only the four
