@@ -382,15 +382,15 @@ static const occi_os_image *provider_image_of(const occi_hypervisor *hv,
     return NULL;
 }
 
-/* The image a compute boots: a configured OS template's, or the volume of
- * a saved one (found through the connection). */
+/* The image a compute boots: the volume of a saved OS template (found
+ * through the connection), or a configured one's. (Validation lets a
+ * compute have one OS template at most.) */
 static const occi_os_image *os_image_of(const occi_hypervisor *hv, virConnectPtr connection,
                                         apr_pool_t *pool, const occi_entity *entity)
 {
-    size_t scheme_len = hv->config.os_template_scheme ? strlen(hv->config.os_template_scheme) : 0;
     size_t saved_len = hv->config.saved_template_scheme
                            ? strlen(hv->config.saved_template_scheme) : 0;
-    int i, j;
+    int i;
 
     for (i = 0; i < entity->mixins->nelts; i++) {
         const char *mixin = APR_ARRAY_IDX(entity->mixins, i, const char *);
@@ -414,18 +414,8 @@ static const occi_os_image *os_image_of(const occi_hypervisor *hv, virConnectPtr
             }
             return image->disk ? image : NULL;
         }
-        if (!scheme_len || strncmp(mixin, hv->config.os_template_scheme, scheme_len)) {
-            continue;
-        }
-        for (j = 0; hv->config.os_images && j < hv->config.os_images->nelts; j++) {
-            const occi_os_image *image = &APR_ARRAY_IDX(hv->config.os_images, j, occi_os_image);
-
-            if (!strcmp(image->term, mixin + scheme_len)) {
-                return image;
-            }
-        }
     }
-    return NULL;
+    return provider_image_of(hv, entity);
 }
 
 int occi_hypervisor_uri_is_local(const char *uri)

@@ -8,6 +8,8 @@ use Apache::TestConfig ();
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use FindBin;
+use lib "$FindBin::Bin/lib";
+use OCCITest;
 
 my $config = Apache::Test::config();
 my $httpd = $config->{vars}{httpd};
@@ -121,16 +123,7 @@ sub write_server_conf {
     my ($name, $lines) = @_;
     my $port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)->sockport;
     open my $fh, '>', "$dir/$name.conf" or die $!;
-    print $fh <<"CONF";
-ServerRoot "$dir"
-DefaultRuntimeDir "$dir"
-PidFile "$dir/$name.pid"
-ErrorLog "$dir/${name}_error_log"
-Listen 127.0.0.1:$port
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authz_core_module $modules/mod_authz_core.so
-$lines
-CONF
+    print $fh private_server_conf($dir, $port, $lines, $name);
     close $fh;
     return $port;
 }

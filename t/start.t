@@ -10,6 +10,8 @@ use Apache::Test qw(-withtestmore);
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use FindBin;
+use lib "$FindBin::Bin/lib";
+use OCCITest;
 
 # The race is SQLite's (PostgreSQL takes a table lock for its migration):
 # the PostgreSQL run of the suite leaves this file out.
@@ -21,8 +23,6 @@ plan skip_all => "the store of this run is $driver, not sqlite3" unless $driver 
 
 my $config = Apache::Test::config();
 my $httpd = $config->{vars}{httpd};
-chomp(my $modules = `$config->{vars}{apxs} -q LIBEXECDIR`);
-my $module = "$FindBin::Bin/../.libs/mod_occi.so";
 my $rounds = $ENV{OCCI_TEST_START_ROUNDS} || 20;
 my $children = 16;
 my $as_root = $> == 0;
@@ -38,21 +38,11 @@ for my $round (1 .. $rounds) {
     # httpd's children (nobody, when the suite runs as root) create the database.
     chown scalar(getpwnam('nobody')), -1, "$dir/data" if $as_root;
     my $port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)->sockport;
-    my $user = $as_root ? "User nobody\nGroup nogroup" : '';
     open my $fh, '>', "$dir/httpd.conf" or die $!;
-    print $fh <<"CONF";
-ServerRoot "$dir"
-DefaultRuntimeDir "$dir"
-PidFile "$dir/httpd.pid"
-ErrorLog "$dir/error_log"
+    print $fh private_server_conf($dir, $port, <<"LINES");
 LogLevel warn
-Listen 127.0.0.1:$port
-ServerName 127.0.0.1
-$user
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authz_core_module $modules/mod_authz_core.so
-LoadModule dbd_module $modules/mod_dbd.so
-LoadModule occi_module $module
+LoadModule dbd_module ${\httpd_modules()}/mod_dbd.so
+LoadModule occi_module $OCCITest::MODULE
 StartServers $children
 ServerLimit $children
 MinSpareThreads 2
@@ -66,7 +56,7 @@ OCCILibvirtURI none
 <Location />
     SetHandler occi
 </Location>
-CONF
+LINES
     close $fh;
     system($httpd, '-d', $dir, '-f', "$dir/httpd.conf", '-k', 'start');
     # Every child is up once the scoreboard says so; until then, wait
@@ -85,7 +75,7 @@ CONF
         select(undef, undef, undef, 0.05);
     }
     my $log = '';
-    if (open my $l, '<', "$dir/error_log") {
+    if (open my $l, '<', "$dir/httpd_error_log") {
         local $/;
         $log = <$l> // '';
     }

@@ -81,23 +81,12 @@ mkdir "$server_dir/data";
 chown scalar(getpwnam('nobody')), -1, "$server_dir/data" if $> == 0;
 my $config = Apache::Test::config();
 my $httpd = $config->{vars}{httpd};
-chomp(my $modules = `$config->{vars}{apxs} -q LIBEXECDIR`);
 my $port = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)->sockport;
-my $user = $> == 0 ? "User nobody\nGroup nogroup" : '';
 open my $conf, '>', "$server_dir/httpd.conf" or die $!;
-print $conf <<"CONF";
-ServerRoot "$server_dir"
-DefaultRuntimeDir "$server_dir"
-PidFile "$server_dir/httpd.pid"
-ErrorLog "$server_dir/error_log"
+print $conf private_server_conf($server_dir, $port, <<"LINES");
 LogLevel warn occi:info
-Listen 127.0.0.1:$port
-ServerName 127.0.0.1
-$user
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authz_core_module $modules/mod_authz_core.so
-LoadModule dbd_module $modules/mod_dbd.so
-LoadModule occi_module $FindBin::Bin/../../.libs/mod_occi.so
+LoadModule dbd_module ${\httpd_modules()}/mod_dbd.so
+LoadModule occi_module $OCCITest::MODULE
 StartServers 2
 DBDriver sqlite3
 DBDParams "$server_dir/data/occi.sqlite"
@@ -107,12 +96,12 @@ OCCIStoragePool $pool
 <Location />
     SetHandler occi
 </Location>
-CONF
+LINES
 close $conf;
 system($httpd, '-d', $server_dir, '-f', "$server_dir/httpd.conf", '-k', 'start');
 my ($log, $end) = ('', time + 30);
 while (time < $end) {
-    if (open my $l, '<', "$server_dir/error_log") {
+    if (open my $l, '<', "$server_dir/httpd_error_log") {
         local $/;
         $log = <$l> // '';
     }

@@ -9,12 +9,14 @@ use warnings FATAL => 'all';
 use Exporter 'import';
 use HTTP::Request ();
 use JSON::PP ();
+use Apache::Test ();
 use Apache::TestRequest ();
 
 our @EXPORT = qw(occi_request parse_category_value parse_text_categories
                  split_header_values decode_json_body %STANDARD %TEMPLATES
                  CORE INFRA json_request create_json text_attributes
-                 location_path url_of entity_path uri_paths);
+                 location_path url_of entity_path uri_paths private_server_conf
+                 httpd_modules);
 
 use constant CORE  => 'http://schemas.ogf.org/occi/core#';
 use constant INFRA => 'http://schemas.ogf.org/occi/infrastructure#';
@@ -196,6 +198,39 @@ sub create_json {
     my ($path, $data) = @_;
     my $res = json_request(POST => $path, $data);
     return (location_path($res->header('Location')), $res);
+}
+
+# The configuration of an httpd of a test's own, in $dir on 127.0.0.1:$port:
+# its runtime files and error log ("$dir/error_log") there, the event MPM,
+# authz_core, children as nobody when the suite runs as root, then $lines.
+# mod_occi from the build tree is $OCCITest::MODULE, the modules of the
+# httpd under test are below httpd_modules().
+our $MODULE = do { (my $lib = __FILE__) =~ s{/[^/]*$}{}; "$lib/../../.libs/mod_occi.so" };
+my $modules_dir;
+sub httpd_modules {
+    unless ($modules_dir) {
+        my $config = Apache::Test::config();
+        chomp($modules_dir = `$config->{vars}{apxs} -q LIBEXECDIR`);
+    }
+    return $modules_dir;
+}
+sub private_server_conf {
+    my ($dir, $port, $lines, $name) = @_;
+    my $modules = httpd_modules();
+    my $user = $> == 0 ? "User nobody\nGroup nogroup" : '';
+    $name //= 'httpd';
+    return <<"CONF";
+ServerRoot "$dir"
+DefaultRuntimeDir "$dir"
+PidFile "$dir/$name.pid"
+ErrorLog "$dir/${name}_error_log"
+Listen 127.0.0.1:$port
+ServerName 127.0.0.1
+$user
+LoadModule mpm_event_module $modules/mod_mpm_event.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+$lines
+CONF
 }
 
 # The absolute URL the server writes for PATH (a path below the host):
