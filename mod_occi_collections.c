@@ -10,6 +10,7 @@
 #include "mod_occi.h"
 #include "occi_discovery.h"
 #include "occi_text.h"
+#include "occi_state.h"
 
 /* page and number from the query string; 413 when number exceeds the
  * configured maximum. */
@@ -92,21 +93,11 @@ static const char *canonical_number(occi_request *req, const char *name, const c
     return value;
 }
 
-/* occi.<kind>.state and its .message: what the hypervisor says, which a
- * GET renders, not what the store holds since the last change made
- * through the API (virsh, a guest that powers itself off). */
-static int is_state_attribute(const char *name)
-{
-    size_t len = strlen(name);
-
-    return !strncmp(name, "occi.", 5)
-           && ((len > 6 && !strcmp(name + len - 6, ".state"))
-               || (len > 14 && !strcmp(name + len - 14, ".state.message")));
-}
-
 /* Filters from text/occi headers (Category, X-OCCI-Attribute) and the
  * query string (category=, attribute= with value=). A filter on a state,
- * with a hypervisor, is applied to the states a GET would render. */
+ * with a hypervisor, is applied to the states a GET would render: the
+ * store keeps them only as of the last change made through the API
+ * (virsh, a guest that powers itself off). */
 static int read_filter(occi_request *req, entity_filter *filter, occi_store_query *query)
 {
     apr_pool_t *pool = req->r->pool;
@@ -178,7 +169,7 @@ static int read_filter(occi_request *req, entity_filter *filter, occi_store_quer
             return occi_refuse(req, HTTP_BAD_REQUEST, "the query filters by attribute= "
                                    "and value= together");
         }
-        if (req->conf->hypervisor && is_state_attribute(attribute)) {
+        if (req->conf->hypervisor && occi_state_is_attribute(attribute)) {
             /* A state lives on the hypervisor, not in the store. */
             occi_attribute_value *wanted = apr_array_push(filter->attributes);
 
@@ -201,7 +192,7 @@ static int filters_on_state(const entity_filter *filter)
     int i;
 
     for (i = 0; i < filter->attributes->nelts; i++) {
-        if (is_state_attribute(APR_ARRAY_IDX(filter->attributes, i,
+        if (occi_state_is_attribute(APR_ARRAY_IDX(filter->attributes, i,
                                              occi_attribute_value).name)) {
             return 1;
         }

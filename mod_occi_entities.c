@@ -1128,14 +1128,19 @@ static int apply_change(occi_request *req, const occi_entity *current, occi_enti
     return status;
 }
 
-/* The entity's live state, as a GET showed it: a client that sends back
- * what it read repeats that state, which it may do as long as it is the
- * one the entity has. */
-static int observe_current(occi_request *req, occi_entity *current)
+/* The entity's live state, as a GET showed it, when the client sends a
+ * state back (as a GET then PUT does): it may repeat the state the entity
+ * has, and that is the hypervisor's. Other changes need no round trip. */
+static int observe_current(occi_request *req, occi_entity *current, const occi_entity *sent)
 {
     apr_array_header_t *one;
+    int i, sends_state = 0;
 
-    if (!req->conf->hypervisor) {
+    for (i = 0; i < sent->attributes->nelts && !sends_state; i++) {
+        sends_state = occi_state_is_attribute(
+            APR_ARRAY_IDX(sent->attributes, i, occi_attribute_value).name);
+    }
+    if (!req->conf->hypervisor || !sends_state) {
         return OK;
     }
     one = apr_array_make(req->r->pool, 1, sizeof(occi_entity *));
@@ -1198,7 +1203,7 @@ static int put_entity(occi_request *req, const occi_route *route, occi_entity *c
         && (status = resolve_link_ends(req, entity, NULL)) != OK) {
         return status;
     }
-    if ((status = observe_current(req, current)) != OK) {
+    if ((status = observe_current(req, current, entity)) != OK) {
         return status;
     }
     if ((error = occi_validate_replace(pool, &req->validation, current, entity))) {
@@ -1231,19 +1236,22 @@ static int update_entity(occi_request *req, occi_entity *current)
                                req->r->pool, "occi.core.id is immutable: this entity's is "
                                "urn:uuid:%s", current->id));
     }
-    if ((status = observe_current(req, current)) != OK) {
+    if ((status = observe_current(req, current, changes)) != OK) {
         return status;
     }
     if ((error = occi_validate_update(req->r->pool, &req->validation, current, changes,
                                       &updated))) {
         return occi_refuse(req, HTTP_BAD_REQUEST, error);
     }
+    /* New ends are checked as at creation, the address with them; a
+     * change of the address alone is checked against the network it has. */
     if (occi_kind_is_link(req->model, updated->kind)
-        && (occi_entity_get(changes, "occi.core.source") || occi_entity_get(changes, "occi.core.target"))
-        && (status = resolve_link_ends(req, updated, NULL)) != OK) {
-        return status;
+        && (occi_entity_get(changes, "occi.core.source") || occi_entity_get(changes, "occi.core.target"))) {
+        if ((status = resolve_link_ends(req, updated, NULL)) != OK) {
+            return status;
+        }
     }
-    if ((status = check_interface_address(req, updated)) != OK) {
+    else if ((status = check_interface_address(req, updated)) != OK) {
         return status;
     }
     if ((status = apply_change(req, current, updated, "updated")) != OK) {

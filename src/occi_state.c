@@ -86,6 +86,20 @@ const char *occi_state_attribute(const char *kind)
     return cycle ? cycle->attribute : NULL;
 }
 
+int occi_state_is_attribute(const char *name)
+{
+    size_t i, len;
+
+    for (i = 0; name && i < sizeof(life_cycles) / sizeof(life_cycles[0]); i++) {
+        len = strlen(life_cycles[i].attribute);
+        if (!strncmp(name, life_cycles[i].attribute, len)
+            && (!name[len] || !strcmp(name + len, ".message"))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 const char *occi_state_initial(const char *kind)
 {
     const life_cycle *cycle = find_life_cycle(kind);

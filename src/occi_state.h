@@ -20,6 +20,10 @@
  * for kinds without a life cycle. */
 const char *occi_state_attribute(const char *kind);
 
+/* Whether name is the state attribute of a kind with a life cycle, or its
+ * ".message": what the hypervisor keeps, not the store. */
+int occi_state_is_attribute(const char *name);
+
 /* The state of a newly created entity of kind, or NULL. */
 const char *occi_state_initial(const char *kind);
 

@@ -279,6 +279,12 @@ static void test_actions(apr_pool_t *pool, const occi_validation *v)
     tap_is_int(occi_state_applicable_actions(pool, v->model, entity)->nelts, 4,
                "an active compute can stop, restart, suspend, save");
     tap_is_str(occi_state_after(entity, ACTION "suspend"), "suspended", "suspend");
+    tap_ok(occi_state_is_attribute("occi.compute.state")
+           && occi_state_is_attribute("occi.networkinterface.state.message")
+           && !occi_state_is_attribute("occi.compute.statement")
+           && !occi_state_is_attribute("occi.compute.cores")
+           && !occi_state_is_attribute("com.example.state"),
+           "states and their messages are known as such, nothing else");
     tap_is_int(occi_state_defined_actions(pool, v->model, entity)->nelts, 5,
                "compute defines five actions");
 
