@@ -44,6 +44,7 @@ static int occi_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
     occi_warn_missing_images(ptemp, main_server);
     occi_intents_configure(pconf, main_server);
     occi_unmanaged_configure(pconf, main_server);
+    occi_deferred_saves_configure(pconf, main_server);
     return occi_store_configure(pconf, main_server);
 }
 

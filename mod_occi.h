@@ -210,6 +210,23 @@ void occi_unmanaged_configure(apr_pool_t *pconf, server_rec *main_server);
  * with the module's names that the store does not know. */
 void occi_handle_unmanaged(occi_request *req);
 
+/* ---- Deferred saves (mod_occi_deferred_save.c) ----------------------- */
+
+/* Sets up the background look for stopped computes with saves waiting
+ * (post_config), on a thread of mod_watchdog. */
+void occi_deferred_saves_configure(apr_pool_t *pconf, server_rec *main_server);
+
+/* Makes the saves of compute_id deferred to its next stop if it has
+ * stopped, in the request (outside any transaction of its store). The
+ * store's failures are logged, not answered: the background thread tries
+ * again. */
+void occi_deferred_saves_now(occi_request *req, const char *compute_id);
+
+/* Before computes are deleted: those with saves waiting are powered off
+ * and their saves made (the deletion is the stop the saves waited for). */
+void occi_deferred_saves_before_delete(occi_request *req,
+                                       const apr_array_header_t *entities);
+
 /* ---- The store (mod_occi_store.c) ---------------------------------- */
 
 /* Registers the mutex type of the children's start on SQLite. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mod_occi.h"
+#include "occi_deferred_save.h"
 #include "occi_entity_json.h"
 #include "occi_json.h"
 #include "occi_state.h"
@@ -29,7 +30,10 @@ int occi_update_all(occi_request *req, apr_array_header_t *entities)
 
 /* The save action: each compute's root disk becomes the image of a new OS
  * template, a mixin of the client's; the answer renders the templates
- * (GFD.224 requires it). */
+ * (GFD.224 requires it). A deferred save of a running compute makes the
+ * template now and its image at the compute's next stop
+ * (src/occi_deferred_save.h): until then a compute made from it is
+ * refused. */
 static int save_computes(occi_request *req, apr_array_header_t *entities,
                          const apr_array_header_t *parameters)
 {
@@ -37,11 +41,12 @@ static int save_computes(occi_request *req, apr_array_header_t *entities,
     static const char *const depends[] = { OCCI_SCHEME_INFRA "os_tpl", NULL };
     static const char *const applies[] = { OCCI_SCHEME_INFRA "compute", NULL };
     apr_array_header_t *made = apr_array_make(pool, entities->nelts, sizeof(occi_category *));
+    apr_array_header_t *waiting = apr_array_make(pool, entities->nelts, sizeof(int));
     const char *method = NULL, *name = NULL, *body;
     occi_store_status stored;
     occi_media_type type;
     occi_hv_error hv_error;
-    int i, status;
+    int i, status, later = 0;
 
     if (!req->conf->hypervisor) {
         return occi_refuse(req, HTTP_CONFLICT, "save copies a compute's root disk, which needs "
@@ -72,15 +77,22 @@ static int save_computes(occi_request *req, apr_array_header_t *entities,
         template->depends = depends;
         template->applies = applies;
         if (occi_hypervisor_save(req->conf->hypervisor, pool, compute, template->term, method,
-                                 &hv_error) != OCCI_HV_OK) {
+                                 &later, &hv_error) != OCCI_HV_OK) {
             break;
         }
         APR_ARRAY_PUSH(made, occi_category *) = template;
+        APR_ARRAY_PUSH(waiting, int) = later;
     }
     stored = i < entities->nelts ? OCCI_STORE_ERROR : occi_store_begin(req->store);
     for (i = 0; stored == OCCI_STORE_OK && i < made->nelts; i++) {
-        stored = occi_store_insert_mixin(req->store, APR_ARRAY_IDX(made, i, occi_category *),
-                                         req->owner);
+        const occi_category *template = APR_ARRAY_IDX(made, i, occi_category *);
+
+        stored = occi_store_insert_mixin(req->store, template, req->owner);
+        if (stored == OCCI_STORE_OK && APR_ARRAY_IDX(waiting, i, int)) {
+            stored = occi_deferred_save_record(req->store, pool,
+                                               APR_ARRAY_IDX(entities, i, occi_entity *)->id,
+                                               req->owner, template->term);
+        }
     }
     if (stored != OCCI_STORE_OK || made->nelts < entities->nelts) {
         /* Copies made for a request that failed are not left behind. */
@@ -207,6 +219,13 @@ int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_coll
      * if this process is killed before the states are stored, another
      * stores them from the hypervisor. */
     intent = occi_intent_write(req, NULL, "action", entities);
+    if (!strcmp(action, "http://schemas.ogf.org/occi/infrastructure/compute/action#start")) {
+        /* A compute stopped other than through the API has its deferred
+         * saves made before it runs again. */
+        for (i = 0; i < entities->nelts; i++) {
+            occi_deferred_saves_now(req, APR_ARRAY_IDX(entities, i, occi_entity *)->id);
+        }
+    }
     for (i = 0; i < entities->nelts; i++) {
         occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
         const char *after = APR_ARRAY_IDX(afters, i, const char *);
@@ -238,6 +257,14 @@ int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_coll
     occi_intent_done(req, intent);
     if (status != OK) {
         return status;
+    }
+    if (!strcmp(action, "http://schemas.ogf.org/occi/infrastructure/compute/action#stop")) {
+        /* The stop a deferred save waited for: the answer comes once the
+         * copies are made, so that a client may start the compute again
+         * at once. */
+        for (i = 0; i < entities->nelts; i++) {
+            occi_deferred_saves_now(req, APR_ARRAY_IDX(entities, i, occi_entity *)->id);
+        }
     }
     if (is_collection) {
         return occi_send_collection(req, HTTP_OK, entities);

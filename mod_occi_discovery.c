@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mod_occi.h"
+#include "occi_deferred_save.h"
 #include "occi_discovery.h"
 #include "occi_json.h"
 #include "occi_text.h"
@@ -418,6 +419,13 @@ static int delete_user_mixins(occi_request *req)
                 occi_store_rollback(req->store);
                 return occi_refuse_hv(req, &hv_error);
             }
+        }
+        if (stored == OCCI_STORE_OK && req->conf->hypervisor
+            && !strcmp(named->scheme, saved_scheme)) {
+            /* A template whose image waits for its compute's next stop
+             * is deleted with that wait (src/occi_deferred_save.h). */
+            stored = occi_store_delete_intents_with(req->store, OCCI_DEFERRED_SAVE_VERB,
+                                                    named->term);
         }
         if (stored == OCCI_STORE_OK) {
             stored = occi_store_delete_mixin(req->store, type_id, req->scope);

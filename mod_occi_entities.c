@@ -971,6 +971,7 @@ static int delete_members(occi_request *req, const occi_route *route)
     if ((status = occi_list_members(req, route, 0, &members)) != OK) {
         return status;
     }
+    occi_deferred_saves_before_delete(req, members);
     if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
         return occi_refuse_store(req, stored);
     }
@@ -1270,11 +1271,12 @@ static int delete_entity(occi_request *req, occi_entity *current)
     if (status != OK) {
         return status;
     }
+    APR_ARRAY_PUSH(one, occi_entity *) = current;
+    occi_deferred_saves_before_delete(req, one);
     if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
         return occi_refuse_store(req, stored);
     }
     /* A process killed before the commit leaves the rest to another. */
-    APR_ARRAY_PUSH(one, occi_entity *) = current;
     intent = occi_intent_write(req, NULL, "delete", one);
     if ((status = delete_one(req, current)) != OK) {
         occi_store_rollback(req->store);

@@ -136,12 +136,15 @@ occi_hv_status occi_hypervisor_list_objects(occi_hypervisor *hv, apr_pool_t *poo
                                             apr_array_header_t **objects, occi_hv_error *error);
 
 /* The save action: copies compute's root disk into the pool as the image
- * of a new OS template named term. With method "deferred" the compute
- * must be stopped (the copy is then consistent); "hot" copies a running
- * disk as it is. A compute that boots a kernel has no disk to save. */
+ * of a new OS template named term. A stopped compute's disk is copied as
+ * it is. A running one's: with method "hot", as it was at one moment
+ * while the guest runs on; with "deferred", not now: *later is set and the
+ * caller asks again once the compute has stopped (also when the compute
+ * started again while its disk was being copied). A compute that boots a
+ * kernel has no disk to save. */
 occi_hv_status occi_hypervisor_save(occi_hypervisor *hv, apr_pool_t *pool,
                                     const occi_entity *compute, const char *term,
-                                    const char *method, occi_hv_error *error);
+                                    const char *method, int *later, occi_hv_error *error);
 
 /* Deletes the image of a saved OS template. */
 occi_hv_status occi_hypervisor_delete_saved(occi_hypervisor *hv, apr_pool_t *pool,

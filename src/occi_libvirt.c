@@ -752,8 +752,10 @@ static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connecti
 
         if (!strncmp(mixin, hv->config.saved_template_scheme, saved_len)) {
             return refuse(error, OCCI_HV_CONFLICT, apr_psprintf(
-                              pool, "the image of the saved OS template %s is gone from the "
-                              "storage pool %s", mixin, hv->config.pool));
+                              pool, "the OS template %s has no image in the storage pool "
+                              "%s: it was saved with method deferred and its compute has "
+                              "not stopped yet, or the image was removed", mixin,
+                              hv->config.pool));
         }
     }
     for (i = 0; i < 2; i++) {
@@ -1530,19 +1532,36 @@ static occi_hv_status hot_copy(virDomainPtr domain, apr_pool_t *pool, const char
     return OCCI_HV_OK;
 }
 
+static int domain_runs(virConnectPtr connection, const char *id)
+{
+    virDomainPtr domain = find_domain(connection, id);
+    int running = domain && virDomainIsActive(domain) == 1;
+
+    if (domain) {
+        virDomainFree(domain);
+    }
+    return running;
+}
+
+static int is_deferred(const char *method)
+{
+    return method && !strcmp(method, "deferred");
+}
+
 static occi_hv_status save_on(occi_hypervisor *hv, virConnectPtr connection, apr_pool_t *pool,
                               const occi_entity *compute, const char *term, const char *method,
-                              occi_hv_error *error)
+                              int *later, occi_hv_error *error)
 {
     virStoragePoolPtr storage_pool = open_pool(hv, connection, pool, error);
-    virStorageVolPtr root, copy;
+    virStorageVolPtr root, copy, leftover;
     virStorageVolInfo info;
     virDomainPtr domain;
     occi_hv_status status;
-    const char *volume_xml;
+    const char *volume_xml, *copy_name = saved_volume_name(pool, term);
     char *path = NULL;
     int running;
 
+    *later = 0;
     if (!storage_pool) {
         return error->status;
     }
@@ -1552,16 +1571,13 @@ static occi_hv_status save_on(occi_hypervisor *hv, virConnectPtr connection, apr
         return refuse(error, OCCI_HV_CONFLICT, "this compute has no root disk to save (it "
                       "boots a kernel, or was made without a disk OS template)");
     }
-    domain = find_domain(connection, compute->id);
-    running = domain && virDomainIsActive(domain) == 1;
-    if (domain) {
-        virDomainFree(domain);
-    }
-    if (running && method && !strcmp(method, "deferred")) {
+    running = domain_runs(connection, compute->id);
+    if (running && is_deferred(method)) {
+        /* Made at the compute's next stop (src/occi_deferred_save.h). */
+        *later = 1;
         virStorageVolFree(root);
         virStoragePoolFree(storage_pool);
-        return refuse(error, OCCI_HV_CONFLICT, "a deferred save copies a stopped disk: stop "
-                      "the compute first, or save with method hot");
+        return OCCI_HV_OK;
     }
     if (virStorageVolGetInfo(root, &info) < 0) {
         fail_libvirt(pool, error, "reading the size of the root disk");
@@ -1569,10 +1585,15 @@ static occi_hv_status save_on(occi_hypervisor *hv, virConnectPtr connection, apr
         virStoragePoolFree(storage_pool);
         return error->status;
     }
+    /* A copy of this name can only be the remains of an attempt whose
+     * process died: the term is new for each save. */
+    if ((leftover = virStorageVolLookupByName(storage_pool, copy_name))) {
+        virStorageVolDelete(leftover, 0);
+        virStorageVolFree(leftover);
+    }
     volume_xml = apr_psprintf(pool, "<volume><name>%s</name><capacity unit='bytes'>%"
                               APR_UINT64_T_FMT "</capacity><target><format type='qcow2'/>"
-                              "</target></volume>", saved_volume_name(pool, term),
-                              (apr_uint64_t)info.capacity);
+                              "</target></volume>", copy_name, (apr_uint64_t)info.capacity);
     if (running) {
         /* QEMU holds the disk: it copies it itself, into a volume made
          * here so that the pool knows it. */
@@ -1594,6 +1615,12 @@ static occi_hv_status save_on(occi_hypervisor *hv, virConnectPtr connection, apr
         /* A full copy, independent of the base image the root disk overlays. */
         copy = virStorageVolCreateXMLFrom(storage_pool, volume_xml, root, 0);
         status = copy ? OCCI_HV_OK : fail_libvirt(pool, error, "copying the root disk");
+        if (copy && is_deferred(method) && domain_runs(connection, compute->id)) {
+            /* Started while the disk was read: the copy may mix two
+             * moments. It is made again at the next stop. */
+            virStorageVolDelete(copy, 0);
+            *later = 1;
+        }
     }
     if (copy) {
         virStorageVolFree(copy);
@@ -1646,12 +1673,13 @@ apr_array_header_t *occi_hypervisor_runnable_actions(const occi_hypervisor *hv,
 
 occi_hv_status occi_hypervisor_save(occi_hypervisor *hv, apr_pool_t *pool,
                                     const occi_entity *compute, const char *term,
-                                    const char *method, occi_hv_error *error)
+                                    const char *method, int *later, occi_hv_error *error)
 {
     occi_hv_status status;
 
+    *later = 0;
     WITH_CONNECTION(hv, pool, error, status,
-                    save_on(hv, connection, pool, compute, term, method, error));
+                    save_on(hv, connection, pool, compute, term, method, later, error));
     return status;
 }
 

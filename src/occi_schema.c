@@ -12,6 +12,9 @@
  *   occi_attribute   (entity, attribute name, indexed text of the value),
  *                    with the entity's owner and seq
  *   occi_user_mixin  the mixins clients define, with their owner
+ *   occi_intent      work that outlives the request that asked for it (a
+ *                    save deferred to a compute's next stop), with who
+ *                    holds it and until when
  */
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +145,21 @@ static const schema_statement schema_3[] = {
     { "ALTER TABLE occi_user_mixin_v3 RENAME TO occi_user_mixin", SQLITE_ONLY },
 };
 
+/* Version 3 -> 4: intents. holder and lease_until (seconds since the
+ * epoch) let any process of any node take over work whose holder died. */
+static const schema_statement schema_4[] = {
+    { "CREATE TABLE IF NOT EXISTS occi_intent ("
+      " id VARCHAR(36) PRIMARY KEY,"
+      " verb VARCHAR NOT NULL,"
+      " entity_id VARCHAR(36) NOT NULL,"
+      " owner VARCHAR NOT NULL,"
+      " detail VARCHAR NOT NULL,"
+      " holder VARCHAR,"
+      " lease_until BIGINT NOT NULL DEFAULT 0)", NULL },
+    { "CREATE INDEX IF NOT EXISTS occi_intent_entity ON occi_intent (verb, entity_id)", NULL },
+    { "CREATE INDEX IF NOT EXISTS occi_intent_detail ON occi_intent (verb, detail)", NULL },
+};
+
 #define STEP(statements) { statements, (int)(sizeof(statements) / sizeof(statements[0])) }
 
 /* steps[n] takes version n to n + 1. */
@@ -149,6 +167,7 @@ static const schema_step steps[] = {
     STEP(schema_1),
     STEP(schema_2),
     STEP(schema_3),
+    STEP(schema_4),
 };
 
 /* Refuses to compile when a step is missing or one too many. */

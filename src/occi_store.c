@@ -97,6 +97,13 @@ enum {
     USER_MIXIN_INSERT,
     USER_MIXIN_DELETE,
     USER_MIXIN_LIST,
+    INTENT_INSERT,
+    INTENT_LIST,
+    INTENT_CLAIM,
+    INTENT_HOLDER,
+    INTENT_RELEASE,
+    INTENT_DELETE,
+    INTENT_DELETE_WITH,
     STATEMENT_COUNT
 };
 
@@ -221,6 +228,25 @@ static const occi_statement statements[STATEMENT_COUNT] = {
     [USER_MIXIN_LIST] = { "occi_user_mixin_list",
         "SELECT type_id, scheme, term, title, location, owner, depends, applies"
         " FROM occi_user_mixin WHERE " OWNER_OPTION " ORDER BY seq" },
+
+    [INTENT_INSERT] = { "occi_intent_insert",
+        "INSERT INTO occi_intent (id, verb, entity_id, owner, detail, holder, lease_until)"
+        " VALUES (%s, %s, %s, %s, %s, NULL, 0)" },
+    [INTENT_LIST] = { "occi_intent_list",
+        "SELECT id, verb, entity_id, owner, detail, holder, lease_until FROM occi_intent"
+        " WHERE verb = %s AND (%s IS NULL OR entity_id = %s) AND (%s IS NULL OR detail = %s)"
+        " ORDER BY id" },
+    [INTENT_CLAIM] = { "occi_intent_claim",
+        "UPDATE occi_intent SET holder = %s, lease_until = %lld WHERE id = %s"
+        " AND (holder IS NULL OR holder = %s OR lease_until < %lld)" },
+    [INTENT_HOLDER] = { "occi_intent_holder",
+        "SELECT holder FROM occi_intent WHERE id = %s" },
+    [INTENT_RELEASE] = { "occi_intent_release",
+        "UPDATE occi_intent SET holder = NULL, lease_until = 0 WHERE id = %s AND holder = %s" },
+    [INTENT_DELETE] = { "occi_intent_delete",
+        "DELETE FROM occi_intent WHERE id = %s AND (%s IS NULL OR holder = %s)" },
+    [INTENT_DELETE_WITH] = { "occi_intent_delete_with",
+        "DELETE FROM occi_intent WHERE verb = %s AND detail = %s" },
 };
 
 const occi_statement *occi_store_statements(int *count)
@@ -1317,4 +1343,104 @@ occi_store_status occi_store_list_mixins(occi_store *store, apr_pool_t *pool,
         }
     }
     return OCCI_STORE_OK;
+}
+
+/* ---- Intents ----------------------------------------------------------- */
+
+occi_store_status occi_store_insert_intent(occi_store *store, const occi_store_intent *intent)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status = EXECUTE(store, pool, INTENT_INSERT, NULL, intent->id,
+                                       intent->verb, intent->entity_id,
+                                       intent->owner ? intent->owner : "", intent->detail);
+
+    apr_pool_destroy(pool);
+    return status;
+}
+
+occi_store_status occi_store_list_intents(occi_store *store, apr_pool_t *pool,
+                                          const char *verb, const char *entity_id,
+                                          const char *detail, apr_array_header_t **intents)
+{
+    apr_array_header_t *rows;
+    int i;
+
+    CHECK(SELECT(store, pool, INTENT_LIST, &rows, verb, entity_id, entity_id, detail, detail));
+    *intents = apr_array_make(pool, rows->nelts, sizeof(occi_store_intent *));
+    for (i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+        occi_store_intent *intent = apr_pcalloc(pool, sizeof(*intent));
+
+        intent->id = row[0];
+        intent->verb = row[1];
+        intent->entity_id = row[2];
+        intent->owner = row[3] ? row[3] : "";
+        intent->detail = row[4] ? row[4] : "";
+        intent->holder = row[5];
+        intent->lease_until = row[6] ? apr_atoi64(row[6]) : 0;
+        APR_ARRAY_PUSH(*intents, occi_store_intent *) = intent;
+    }
+    return OCCI_STORE_OK;
+}
+
+/* Why a claim touched no row: the intent is gone, or another holds it. */
+static occi_store_status intent_missed(occi_store *store, apr_pool_t *pool, const char *id)
+{
+    apr_array_header_t *rows;
+
+    CHECK(SELECT(store, pool, INTENT_HOLDER, &rows, id));
+    return rows->nelts ? OCCI_STORE_CONFLICT : OCCI_STORE_NOT_FOUND;
+}
+
+occi_store_status occi_store_claim_intent(occi_store *store, const char *id,
+                                          const char *holder, long long lease_until,
+                                          long long now)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status;
+    int claimed = 0;
+
+    status = EXECUTE(store, pool, INTENT_CLAIM, &claimed, holder,
+                     apr_psprintf(pool, "%" APR_INT64_T_FMT, (apr_int64_t)lease_until), id, holder,
+                     apr_psprintf(pool, "%" APR_INT64_T_FMT, (apr_int64_t)now));
+    if (status == OCCI_STORE_OK && claimed == 0) {
+        status = intent_missed(store, pool, id);
+    }
+    apr_pool_destroy(pool);
+    return status;
+}
+
+occi_store_status occi_store_release_intent(occi_store *store, const char *id,
+                                            const char *holder)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status = EXECUTE(store, pool, INTENT_RELEASE, NULL, id, holder);
+
+    apr_pool_destroy(pool);
+    return status;
+}
+
+occi_store_status occi_store_delete_intent(occi_store *store, const char *id,
+                                           const char *holder)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status;
+    int deleted = 0;
+
+    status = EXECUTE(store, pool, INTENT_DELETE, &deleted, id, holder, holder);
+    if (status == OCCI_STORE_OK && deleted == 0) {
+        status = OCCI_STORE_NOT_FOUND;
+    }
+    apr_pool_destroy(pool);
+    return status;
+}
+
+occi_store_status occi_store_delete_intents_with(occi_store *store, const char *verb,
+                                                 const char *detail)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status = EXECUTE(store, pool, INTENT_DELETE_WITH, NULL, verb, detail);
+
+    apr_pool_destroy(pool);
+    return status;
 }

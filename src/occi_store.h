@@ -48,7 +48,7 @@ typedef struct occi_statement {
 const occi_statement *occi_store_statements(int *count);
 
 /* The schema version this code writes and reads. */
-#define OCCI_SCHEMA_VERSION 3
+#define OCCI_SCHEMA_VERSION 4
 
 /* Creates the schema on an empty database, or upgrades an older one, in a
  * transaction that other processes doing the same wait for. Returns NULL,
@@ -214,5 +214,49 @@ occi_store_status occi_store_list_mixins(occi_store *store, apr_pool_t *pool,
                                          const char *owner,
                                          apr_array_header_t **mixins,
                                          apr_array_header_t **owners);
+
+/* ---- Intents ---------------------------------------------------------
+ * Work that outlives the request that asked for it. Whoever works on an
+ * intent holds it (holder names the process) until lease_until (seconds
+ * since the epoch); when the lease has run out, anyone may take it over. */
+
+typedef struct occi_store_intent {
+    const char *id;
+    const char *verb;              /* what to do, e.g. "save" */
+    const char *entity_id;         /* the entity it is about */
+    const char *owner;             /* that entity's owner */
+    const char *detail;            /* the verb's argument, e.g. a template term */
+    const char *holder;            /* NULL: nobody works on it */
+    long long lease_until;
+} occi_store_intent;
+
+/* Inserts an intent, unheld. */
+occi_store_status occi_store_insert_intent(occi_store *store, const occi_store_intent *intent);
+
+/* The intents of verb (occi_store_intent *), about entity_id (NULL: any)
+ * or with detail (NULL: any). */
+occi_store_status occi_store_list_intents(occi_store *store, apr_pool_t *pool,
+                                          const char *verb, const char *entity_id,
+                                          const char *detail, apr_array_header_t **intents);
+
+/* Takes intent id for holder until lease_until, if nobody holds it or its
+ * lease ran out before now (or holder already holds it); CONFLICT when
+ * another holds it, NOT_FOUND when it is gone. */
+occi_store_status occi_store_claim_intent(occi_store *store, const char *id,
+                                          const char *holder, long long lease_until,
+                                          long long now);
+
+/* Lets go of an intent holder holds, undone, for anyone to take. */
+occi_store_status occi_store_release_intent(occi_store *store, const char *id,
+                                            const char *holder);
+
+/* Deletes an intent: done, or given up. holder NULL: whoever holds it.
+ * NOT_FOUND when it was gone (or held by another). */
+occi_store_status occi_store_delete_intent(occi_store *store, const char *id,
+                                           const char *holder);
+
+/* Deletes the intents of verb with detail (their object was deleted). */
+occi_store_status occi_store_delete_intents_with(occi_store *store, const char *verb,
+                                                 const char *detail);
 
 #endif

@@ -260,15 +260,86 @@ like virsh('vol-info', $hot_volume, '--pool', $pool), qr/Capacity:\s+64\.00 MiB/
 is virsh('domstate', $seeded_domain), 'running', 'and the compute runs on';
 is_deeply [sort grep { /^occi-saved-/ } map { (split)[0] } split /\n/, virsh('vol-list', $pool)],
     [$hot_volume], 'no other copy was left in the pool';
-$res = json_request(POST => "$seeded?action=save", { action => "${action}save",
-    attributes => { method => 'deferred' } });
-is $res->code, 409, 'save deferred while it runs: 409, stop it first';
+
+# Save deferred: the template now, its image at the compute's next stop,
+# whichever way it stops.
+sub saved_volumes {
+    return [sort grep { /^occi-saved-/ } map { (split)[0] } split /\n/, virsh('vol-list', $pool)];
+}
+sub save_deferred {
+    my ($path, $name) = @_;
+    my $res = json_request(POST => "$path?action=save", { action => "${action}save",
+        attributes => { method => 'deferred', name => $name } });
+    is $res->code, 200, "save deferred while it runs ($name): 200" or diag $res->content;
+    my ($template) = @{ (decode_json_body($res) || {})->{mixins} || [] };
+    $template ||= { scheme => '', term => 'none' };
+    return ($template, "occi-saved-$template->{term}.qcow2");
+}
+# Waits up to $seconds for a volume of the pool.
+sub wait_volume {
+    my ($name, $seconds) = @_;
+    my $end = time + $seconds;
+    while (time < $end) {
+        return 1 if grep { $_ eq $name } @{ saved_volumes() };
+        sleep 0.2;
+    }
+    return 0;
+}
+my ($later, $later_volume) = save_deferred($seeded, 'Saved at the next stop');
+ok $later->{term} =~ /^saved-/, 'the answer renders the new OS template at once';
+is virsh('domstate', $seeded_domain), 'running', 'the compute runs on';
+ok !grep({ $_ eq $later_volume } @{ saved_volumes() }), 'no image is made yet';
+my ($early);
+($early, $res) = create_json('/compute/', { kind => INFRA . 'compute',
+    mixins => [$later->{scheme} . $later->{term}], attributes => { 'occi.compute.memory' => 0.125 } });
+is $res->code, 409, 'a compute from it before the stop: 409' or diag $res->content;
+like $res->content, qr/deferred and its compute has not stopped yet/, 'saying why';
+# Stopped behind the API's back: the background thread makes the image.
+virsh('destroy', $seeded_domain);
+ok wait_volume($later_volume, 30), 'stopped with virsh: the image appears within 30 s';
+like virsh('vol-info', $later_volume, '--pool', $pool), qr/Capacity:\s+64\.00 MiB/,
+    'as large as the root disk';
+my $saved_log = '';
+if (open my $log, '<', "$FindBin::Bin/../logs/error_log") {
+    local $/;
+    $saved_log = <$log> // '';
+}
+like $saved_log, qr/OCCI107: compute \Q@{[id_of($seeded)]}\E has stopped: its deferred save made the image of OS template \S*\Q$later->{term}\E/,
+    'the error log tells of it';
+my ($fromlater);
+($fromlater, $res) = create_json('/compute/', { kind => INFRA . 'compute',
+    mixins => [$later->{scheme} . $later->{term}], attributes => { 'occi.compute.memory' => 0.125 } });
+is $res->code, 201, 'then a compute from it' or diag $res->content;
+like virsh('vol-dumpxml', 'occi-' . id_of($fromlater // '') . '-root.qcow2', $pool),
+    qr{<backingStore>\s*<path>[^<]*\Q$later_volume\E</path>}, 'overlays the saved image';
+json_request(DELETE => $fromlater) if $fromlater;
+# Stopped through the API: the stop answers once the image is made.
+is act($seeded, 'start')->code, 200, 'started again';
+my ($on_stop, $on_stop_volume) = save_deferred($seeded, 'Saved by the stop');
+is act($seeded, 'stop', method => 'poweroff')->code, 200, 'stopped through the API';
+ok grep({ $_ eq $on_stop_volume } @{ saved_volumes() }), 'its image is there when the stop answers';
+# A deferred save whose template is deleted before the stop: nothing is made.
+is act($seeded, 'start')->code, 200, 'started once more';
+my ($dropped, $dropped_volume) = save_deferred($seeded, 'Dropped before the stop');
+$res = json_request(DELETE => '/-/', { mixins => [{ scheme => $dropped->{scheme}, term => $dropped->{term} }] });
+is $res->code, 200, 'its template is deleted while the compute runs' or diag $res->content;
+# Deleted while a save waits: the deletion is the stop it waited for.
+my ($at_delete, $at_delete_volume) = save_deferred($seeded, 'Saved by the deletion');
 $res = json_request(DELETE => '/-/', { mixins => [{ scheme => ($hot || {})->{scheme} // '',
                                                     term => ($hot || {})->{term} // '' }] });
 is $res->code, 200, 'the hot copy\'s template is deleted' or diag $res->content;
 unlike virsh('vol-list', $pool), qr/\Q$hot_volume\E/, 'with its image';
 ok json_request(DELETE => $seeded)->code =~ /^20[04]$/, 'DELETE it';
 unlike virsh('vol-list', $pool), qr/\Q$seed\E/, 'the seed goes with it';
+ok grep({ $_ eq $at_delete_volume } @{ saved_volumes() }), 'the save that waited is made first';
+sleep 3;    # a background look or two
+ok !grep({ $_ eq $dropped_volume } @{ saved_volumes() }),
+    'the deleted template\'s save was never made, by the deletion or the background';
+for my $template ($later, $on_stop, $at_delete) {
+    $res = json_request(DELETE => '/-/', { mixins => [{ scheme => $template->{scheme}, term => $template->{term} }] });
+    is $res->code, 200, "template '$template->{title}' deleted" or diag $res->content;
+}
+is_deeply saved_volumes(), [], 'with their images';
 $res = json_request(POST => '/compute/', { kind => INFRA . 'compute',
     mixins => ['http://schemas.ogf.org/occi/infrastructure/compute#user_data'],
     attributes => { 'occi.compute.userdata' => "not base64!" } });

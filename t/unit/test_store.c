@@ -1227,6 +1227,85 @@ static void test_unmanaged(database *db)
     occi_store_delete_mixin(db->store, "http://cloud.example.com/occi/saved_os_tpl#keep", NULL);
 }
 
+/* Intents: who holds one, until when, and taking over a lease that ran
+ * out. */
+static void test_intents(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    occi_store_intent intent, *listed;
+    apr_array_header_t *intents = NULL;
+    const char *const A = "node-a 100", *const B = "node-b 200";
+
+    memset(&intent, 0, sizeof(intent));
+    intent.id = "30000000-0000-4000-8000-000000000001";
+    intent.verb = "save";
+    intent.entity_id = R1;
+    intent.owner = "alice";
+    intent.detail = "saved-1";
+    is_status(db, occi_store_insert_intent(db->store, &intent), OCCI_STORE_OK,
+              "intents: one recorded");
+    intent.id = "30000000-0000-4000-8000-000000000002";
+    intent.entity_id = R2;
+    intent.detail = "saved-2";
+    is_status(db, occi_store_insert_intent(db->store, &intent), OCCI_STORE_OK,
+              "intents: another, of another compute");
+    is_status(db, occi_store_list_intents(db->store, pool, "save", R1, NULL, &intents),
+              OCCI_STORE_OK, "intents: listed by entity");
+    tap_is_int(intents->nelts, 1, name_of(db, "intents: one for R1"));
+    listed = intents->nelts ? APR_ARRAY_IDX(intents, 0, occi_store_intent *) : &intent;
+    tap_is_str(apr_pstrcat(pool, listed->detail, " ", listed->owner, " ",
+                           listed->holder ? listed->holder : "(nobody)", NULL),
+               "saved-1 alice (nobody)", name_of(db, "intents: as recorded, held by nobody"));
+    occi_store_list_intents(db->store, pool, "save", NULL, "saved-2", &intents);
+    tap_is_int(intents->nelts, 1, name_of(db, "intents: listed by detail"));
+    occi_store_list_intents(db->store, pool, "save", NULL, NULL, &intents);
+    tap_is_int(intents->nelts, 2, name_of(db, "intents: all of a verb"));
+    occi_store_list_intents(db->store, pool, "create", NULL, NULL, &intents);
+    tap_is_int(intents->nelts, 0, name_of(db, "intents: none of another verb"));
+
+    is_status(db, occi_store_claim_intent(db->store, "30000000-0000-4000-8000-000000000001",
+                                          A, 1100, 1000),
+              OCCI_STORE_OK, "intents: A claims one until 1100");
+    is_status(db, occi_store_claim_intent(db->store, "30000000-0000-4000-8000-000000000001",
+                                          B, 1200, 1050),
+              OCCI_STORE_CONFLICT, "intents: B cannot while A's lease runs");
+    is_status(db, occi_store_claim_intent(db->store, "30000000-0000-4000-8000-000000000001",
+                                          A, 1300, 1200),
+              OCCI_STORE_OK, "intents: A renews its own");
+    is_status(db, occi_store_claim_intent(db->store, "30000000-0000-4000-8000-000000000001",
+                                          B, 1400, 1250),
+              OCCI_STORE_CONFLICT, "intents: B cannot before the renewed lease ends");
+    is_status(db, occi_store_claim_intent(db->store, "30000000-0000-4000-8000-000000000001",
+                                          B, 2400, 1301),
+              OCCI_STORE_OK, "intents: B takes it over once A's lease ran out");
+    is_status(db, occi_store_delete_intent(db->store, "30000000-0000-4000-8000-000000000001",
+                                           A),
+              OCCI_STORE_NOT_FOUND, "intents: A, which lost it, cannot delete it");
+    occi_store_release_intent(db->store, "30000000-0000-4000-8000-000000000001", A);
+    occi_store_list_intents(db->store, pool, "save", R1, NULL, &intents);
+    listed = intents->nelts ? APR_ARRAY_IDX(intents, 0, occi_store_intent *) : &intent;
+    tap_is_str(apr_psprintf(pool, "%s %" APR_INT64_T_FMT,
+                            listed->holder ? listed->holder : "(nobody)",
+                            (apr_int64_t)listed->lease_until),
+               "node-b 200 2400", name_of(db, "intents: nor let go of it"));
+    is_status(db, occi_store_release_intent(db->store, "30000000-0000-4000-8000-000000000001",
+                                            B),
+              OCCI_STORE_OK, "intents: B lets go of it");
+    is_status(db, occi_store_claim_intent(db->store, "30000000-0000-4000-8000-000000000001",
+                                          A, 1500, 1400),
+              OCCI_STORE_OK, "intents: then anyone may claim it at once");
+    is_status(db, occi_store_delete_intent(db->store, "30000000-0000-4000-8000-000000000001",
+                                           A),
+              OCCI_STORE_OK, "intents: its holder deletes it when done");
+    is_status(db, occi_store_claim_intent(db->store, "30000000-0000-4000-8000-000000000001",
+                                          B, 1500, 1400),
+              OCCI_STORE_NOT_FOUND, "intents: a deleted one cannot be claimed");
+    is_status(db, occi_store_delete_intents_with(db->store, "save", "saved-2"), OCCI_STORE_OK,
+              "intents: deleted with their detail");
+    occi_store_list_intents(db->store, pool, "save", NULL, NULL, &intents);
+    tap_is_int(intents->nelts, 0, name_of(db, "intents: none left"));
+}
+
 static void run(database *db)
 {
     db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
@@ -1240,6 +1319,7 @@ static void run(database *db)
     test_user_mixins(db);
     test_transactions(db);
     test_unmanaged(db);
+    test_intents(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
         test_write_turns(db);
@@ -1265,7 +1345,7 @@ static int open_database(database *db)
     if (!strcmp(db->name, "pgsql")) {
         apr_dbd_query(db->driver, db->handle, &rows,
                       "DROP TABLE IF EXISTS occi_attribute, occi_membership, occi_entity,"
-                      " occi_user_mixin, occi_schema");
+                      " occi_user_mixin, occi_intent, occi_schema");
     }
     test_concurrent_migrate(db);
     test_migrate(db);
