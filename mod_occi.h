@@ -363,6 +363,11 @@ int occi_list_members(occi_request *req, const occi_route *route, int paged,
 /* Stores each changed entity in one transaction. */
 int occi_update_all(occi_request *req, apr_array_header_t *entities);
 
+/* Inside the request's transaction: locks the rows entity relies on that a
+ * concurrent request may delete (a link's ends, its user mixins); OK, or
+ * the status of the 409 sent when one is gone (the caller rolls back). */
+int occi_lock_relied_on(occi_request *req, const occi_entity *entity);
+
 /* Runs the action of the request's ?action= on entities (one, or a
  * collection's members) and answers. */
 int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_collection);

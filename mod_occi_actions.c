@@ -13,15 +13,20 @@
 #include "occi_state.h"
 #include "occi_text.h"
 
-/* Stores each changed entity, in one transaction. */
+/* Stores each changed entity, in one transaction, with what each relies
+ * on locked first (occi_lock_relied_on). */
 int occi_update_all(occi_request *req, apr_array_header_t *entities)
 {
     occi_store_status stored = occi_store_begin(req->store);
-    int i;
+    int i, status;
 
     for (i = 0; stored == OCCI_STORE_OK && i < entities->nelts; i++) {
         occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
 
+        if ((status = occi_lock_relied_on(req, entity)) != OK) {
+            occi_store_rollback(req->store);
+            return status;
+        }
         stored = occi_store_update(req->store, entity, entity->revision);
     }
     return occi_store_finish(req, stored, HTTP_CONFLICT, "an entity changed meanwhile; "

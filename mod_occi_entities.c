@@ -678,6 +678,70 @@ static int has_links(occi_request *req, const apr_array_header_t *entities)
     return 0;
 }
 
+/* Inside the caller's transaction: locks what entity relies on and a
+ * concurrent request may delete (a link's source and target, the user
+ * mixins it is a member of), so that the change and such a deletion happen
+ * one after the other, never half over each other. A link's source is
+ * skipped when it is created in the same transaction (inline links).
+ * OK, or the status of the error sent (409: it was deleted meanwhile);
+ * the caller rolls back. */
+static int lock_relied_on(occi_request *req, const occi_entity *entity, int source_is_new)
+{
+    apr_pool_t *pool = req->r->pool;
+    occi_store_status stored;
+    int i;
+
+    for (i = 0; i < entity->mixins->nelts; i++) {
+        const char *mixin = APR_ARRAY_IDX(entity->mixins, i, const char *);
+
+        if (occi_model_find(req->model, mixin)) {
+            continue;
+        }
+        stored = occi_store_lock_mixin(req->store, mixin, req->scope);
+        if (stored == OCCI_STORE_NOT_FOUND) {
+            return occi_refuse(req, HTTP_CONFLICT, apr_psprintf(
+                                   pool, "mixin %s was deleted meanwhile", mixin));
+        }
+        if (stored != OCCI_STORE_OK) {
+            return occi_refuse_store(req, stored);
+        }
+    }
+    if (occi_kind_is_link(req->model, entity->kind)) {
+        for (i = source_is_new ? 1 : 0; i < 2; i++) {
+            const char *end = i ? "occi.core.target" : "occi.core.source";
+            const char *reference = occi_entity_get_string(entity, end);
+            const char *id = reference ? occi_entity_id_from_reference(pool, reference) : NULL;
+
+            /* A target outside this server is not ours to keep. */
+            if (!id || (i && is_absolute_url(reference))) {
+                continue;
+            }
+            stored = occi_store_lock_entity(req->store, id);
+            if (stored == OCCI_STORE_NOT_FOUND) {
+                return occi_refuse(req, HTTP_CONFLICT, apr_psprintf(
+                                       pool, "the %s of the link, %s, was deleted meanwhile",
+                                       i ? "target" : "source", reference));
+            }
+            if (stored != OCCI_STORE_OK) {
+                return occi_refuse_store(req, stored);
+            }
+        }
+    }
+    for (i = 0; entity->links && i < entity->links->nelts; i++) {
+        int status = lock_relied_on(req, APR_ARRAY_IDX(entity->links, i, const occi_entity *), 1);
+
+        if (status != OK) {
+            return status;
+        }
+    }
+    return OK;
+}
+
+int occi_lock_relied_on(occi_request *req, const occi_entity *entity)
+{
+    return lock_relied_on(req, entity, 0);
+}
+
 /* Makes entities and their links on the hypervisor and in the store, all
  * or nothing: the hypervisor first (it may choose attributes, such as a
  * MAC address, that the store keeps), then the rows, then the commit;
@@ -726,6 +790,12 @@ static int insert_entities(occi_request *req, apr_array_header_t *entities)
     for (i = 0; status == OCCI_STORE_OK && i < entities->nelts; i++) {
         occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
 
+        if ((result = lock_relied_on(req, entity, 0)) != OK) {
+            occi_store_rollback(req->store);
+            undo_made(req, made);
+            occi_intent_done(req, intent);
+            return result;
+        }
         status = occi_store_insert(req->store, entity);
         for (j = 0; status == OCCI_STORE_OK && j < entity->links->nelts; j++) {
             status = occi_store_insert(req->store, APR_ARRAY_IDX(entity->links, j,
@@ -922,8 +992,13 @@ static int delete_one(occi_request *req, const occi_entity *entity)
     occi_hv_error hv_error;
     int i;
 
-    status = occi_store_links_to(req->store, pool,
-                                 occi_entity_location(pool, req->model, entity), &links);
+    /* First, so that a link created meanwhile to or from it is either
+     * committed and found below, or waits and finds it gone. */
+    status = occi_store_lock_entity(req->store, entity->id);
+    if (status == OCCI_STORE_OK) {
+        status = occi_store_links_to(req->store, pool,
+                                     occi_entity_location(pool, req->model, entity), &links);
+    }
     for (i = 0; status == OCCI_STORE_OK && i < links->nelts; i++) {
         const occi_entity *link = APR_ARRAY_IDX(links, i, occi_entity *);
 
@@ -1106,6 +1181,10 @@ static int apply_change(occi_request *req, const occi_entity *current, occi_enti
     }
     /* If this process is killed before the commit, another one changes
      * the hypervisor back to what the store holds. */
+    if ((status = lock_relied_on(req, changed, 0)) != OK) {
+        occi_store_rollback(req->store);
+        return status;
+    }
     APR_ARRAY_PUSH(one, occi_entity *) = changed;
     intent = occi_intent_write(req, NULL, apr_psprintf(pool, "update %" APR_INT64_T_FMT,
                                                        (apr_int64_t)current->revision), one);

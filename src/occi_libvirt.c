@@ -301,6 +301,9 @@ static const char *xml_escape(apr_pool_t *pool, const char *text)
 {
     occi_buf buf;
 
+    if (!text) {
+        return "";
+    }
     occi_buf_init(&buf, pool, strlen(text) + 16);
     for (; *text; text++) {
         switch (*text) {
@@ -1198,8 +1201,9 @@ static const char *interface_xml(apr_pool_t *pool, const occi_entity *link,
 {
     return apr_psprintf(pool, "<interface type='network'><mac address='%s'/>"
                         "<source network='%s'/><model type='virtio'/></interface>",
-                        occi_entity_get_string(link, "occi.networkinterface.mac"),
-                        domain_name(pool, network_id));
+                        xml_escape(pool, occi_entity_get_string(link,
+                                                                "occi.networkinterface.mac")),
+                        xml_escape(pool, domain_name(pool, network_id)));
 }
 
 /* The DHCP host entry that gives a static address to an interface. */
@@ -1236,8 +1240,8 @@ static occi_hv_status update_dhcp_host(virConnectPtr connection, apr_pool_t *poo
                                            : VIR_NETWORK_UPDATE_COMMAND_DELETE,
                               VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
                               apr_psprintf(pool, "<host mac='%s' ip='%s'/>",
-                                           occi_entity_get_string(link,
-                                                                  "occi.networkinterface.mac"),
+                                           xml_escape(pool, occi_entity_get_string(
+                                               link, "occi.networkinterface.mac")),
                                            ipv4_text(pool, ip)), flags);
     virNetworkFree(network);
     if (result < 0 && add) {
@@ -1331,7 +1335,8 @@ static const char *device_marker(apr_pool_t *pool, const occi_entity *link,
     }
     *element = "interface";
     return apr_psprintf(pool, "address='%s'",
-                        occi_entity_get_string(link, "occi.networkinterface.mac"));
+                        xml_escape(pool, occi_entity_get_string(link,
+                                                                "occi.networkinterface.mac")));
 }
 
 static occi_hv_status attach_link(occi_hypervisor *hv, virConnectPtr connection,
@@ -2203,12 +2208,88 @@ static int number_changed(const occi_entity *a, const occi_entity *b, const char
     return attribute_number(a, name, -1) != attribute_number(b, name, -1);
 }
 
+static int string_changed(const occi_entity *current, const occi_entity *updated,
+                          const char *name)
+{
+    const char *before = occi_entity_get_string(current, name);
+    const char *after = occi_entity_get_string(updated, name);
+
+    return (before == NULL) != (after == NULL) || (before && strcmp(before, after));
+}
+
+static const char *source_id_of(apr_pool_t *pool, const occi_entity *link)
+{
+    return occi_entity_id_from_reference(pool, occi_entity_get_string(link, "occi.core.source"));
+}
+
+static int ids_differ(const char *a, const char *b)
+{
+    return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
+/* Whether what a link's device is made of changed: its ends, its MAC
+ * address or disk name, its static address. */
+static int link_device_changed(apr_pool_t *pool, const occi_entity *current,
+                               const occi_entity *updated)
+{
+    return ids_differ(source_id_of(pool, current), source_id_of(pool, updated))
+           || ids_differ(target_id_of(pool, current), target_id_of(pool, updated))
+           || string_changed(current, updated, "occi.networkinterface.mac")
+           || string_changed(current, updated, "occi.networkinterface.address")
+           || string_changed(current, updated, "occi.networkinterface.allocation")
+           || occi_entity_has_mixin(current, IPNETWORKINTERFACE)
+              != occi_entity_has_mixin(updated, IPNETWORKINTERFACE)
+           || string_changed(current, updated, "occi.storagelink.deviceid");
+}
+
+static int domain_is_running(virConnectPtr connection, const char *id)
+{
+    return id && domain_runs(connection, id);
+}
+
+/* A link whose device changes: the old device leaves the domain's
+ * definition and the new one joins it, while the compute is stopped (a
+ * running guest would have to agree to lose a disk or interface, and may
+ * not); on failure the old device is put back. */
+static occi_hv_status update_link(occi_hypervisor *hv, virConnectPtr connection,
+                                  apr_pool_t *pool, const occi_entity *current,
+                                  occi_entity *updated, occi_hv_error *error)
+{
+    const char *old_source = source_id_of(pool, current), *new_source = source_id_of(pool, updated);
+    occi_entity *old_compute = occi_entity_create(pool), *new_compute = occi_entity_create(pool);
+    occi_hv_error ignored;
+
+    if (!link_device_changed(pool, current, updated)) {
+        return OCCI_HV_OK;
+    }
+    if (domain_is_running(connection, old_source) || domain_is_running(connection, new_source)) {
+        return refuse(error, OCCI_HV_CONFLICT, "the device of a link changes only while its "
+                      "compute is stopped: stop it, update the link, start it again (or "
+                      "delete the link and create it anew)");
+    }
+    old_compute->id = old_source;
+    new_compute->id = new_source;
+    if (detach_link(hv, connection, pool, current, old_compute, error) != OCCI_HV_OK) {
+        return error->status;
+    }
+    if (attach_link(hv, connection, pool, updated, new_compute, error) != OCCI_HV_OK) {
+        attach_link(hv, connection, pool, occi_entity_copy(pool, current), old_compute,
+                    &ignored);
+        return error->status;
+    }
+    return OCCI_HV_OK;
+}
+
 static occi_hv_status update_on(occi_hypervisor *hv, virConnectPtr connection,
                                 apr_pool_t *pool, const occi_entity *current,
                                 occi_entity *updated, occi_hv_error *error)
 {
     occi_hv_status status = OCCI_HV_OK;
 
+    if (!strcmp(current->kind, KIND("storagelink"))
+        || !strcmp(current->kind, KIND("networkinterface"))) {
+        return update_link(hv, connection, pool, current, updated, error);
+    }
     if (!strcmp(current->kind, KIND("compute"))
         && (number_changed(current, updated, "occi.compute.cores")
             || number_changed(current, updated, "occi.compute.memory"))) {

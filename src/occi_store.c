@@ -62,6 +62,7 @@ enum {
     ENTITY_UPDATE,
     ENTITY_UPDATE_AT,
     ENTITY_TOUCH,
+    ENTITY_LOCK,
     ENTITY_SET_MIXINS,
     ENTITY_DELETE,
     LINKS_FROM,
@@ -97,6 +98,7 @@ enum {
     USER_MIXIN_INSERT,
     USER_MIXIN_DELETE,
     USER_MIXIN_LIST,
+    USER_MIXIN_LOCK,
     INTENT_INSERT,
     INTENT_LIST,
     INTENT_CLAIM,
@@ -155,6 +157,10 @@ static const occi_statement statements[STATEMENT_COUNT] = {
         " revision = revision + 1 WHERE id = %s AND revision = %lld" },
     [ENTITY_TOUCH] = { "occi_entity_touch",
         "UPDATE occi_entity SET revision = revision + 1 WHERE id = %s" },
+    /* A write that changes nothing: it takes the row's lock until the
+     * transaction ends (PostgreSQL), and says whether the row exists. */
+    [ENTITY_LOCK] = { "occi_entity_lock",
+        "UPDATE occi_entity SET revision = revision WHERE id = %s" },
     [ENTITY_SET_MIXINS] = { "occi_entity_set_mixins",
         "UPDATE occi_entity SET mixins = %s WHERE id = %s" },
     [ENTITY_DELETE] = { "occi_entity_delete",
@@ -228,6 +234,9 @@ static const occi_statement statements[STATEMENT_COUNT] = {
     [USER_MIXIN_LIST] = { "occi_user_mixin_list",
         "SELECT type_id, scheme, term, title, location, owner, depends, applies"
         " FROM occi_user_mixin WHERE " OWNER_OPTION " ORDER BY seq" },
+
+    [USER_MIXIN_LOCK] = { "occi_user_mixin_lock",
+        "UPDATE occi_user_mixin SET depends = depends WHERE type_id = %s AND " OWNER_OPTION },
 
     [INTENT_INSERT] = { "occi_intent_insert",
         "INSERT INTO occi_intent (id, verb, entity_id, owner, detail, holder, lease_until)"
@@ -1343,6 +1352,33 @@ occi_store_status occi_store_list_mixins(occi_store *store, apr_pool_t *pool,
         }
     }
     return OCCI_STORE_OK;
+}
+
+/* ---- Locks ------------------------------------------------------------- */
+
+static occi_store_status lock_row(occi_store *store, int id, const char **args, int nargs)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status;
+    int rows = 0;
+
+    status = execute(store, pool, id, &rows, args, nargs);
+    if (status == OCCI_STORE_OK && rows == 0) {
+        status = OCCI_STORE_NOT_FOUND;
+    }
+    apr_pool_destroy(pool);
+    return status;
+}
+
+occi_store_status occi_store_lock_entity(occi_store *store, const char *id)
+{
+    return lock_row(store, ENTITY_LOCK, ARGS(id), 1);
+}
+
+occi_store_status occi_store_lock_mixin(occi_store *store, const char *type_id,
+                                        const char *owner)
+{
+    return lock_row(store, USER_MIXIN_LOCK, ARGS(type_id, owner, owner), 3);
 }
 
 /* ---- Intents ----------------------------------------------------------- */

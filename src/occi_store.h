@@ -215,6 +215,17 @@ occi_store_status occi_store_list_mixins(occi_store *store, apr_pool_t *pool,
                                          apr_array_header_t **mixins,
                                          apr_array_header_t **owners);
 
+/* ---- Locks -----------------------------------------------------------
+ * Inside a transaction, before a change that relies on a row another
+ * request may delete meanwhile (a link's ends, a user mixin an entity
+ * joins): NOT_FOUND when the row is gone; otherwise the row stays until
+ * the transaction ends, since its deletion waits for it (PostgreSQL locks
+ * the row; SQLite has one writer at a time). A deletion takes the same
+ * lock first, so it sees whatever such a change added. */
+occi_store_status occi_store_lock_entity(occi_store *store, const char *id);
+occi_store_status occi_store_lock_mixin(occi_store *store, const char *type_id,
+                                        const char *owner);
+
 /* ---- Intents ---------------------------------------------------------
  * Work that outlives the request that asked for it. Whoever works on an
  * intent holds it (holder names the process) until lease_until (seconds

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "occi_validate.h"
@@ -211,6 +212,46 @@ static const char *type_name(occi_value_type type)
 
 /* Checks value against def, converting between the two number types
  * where no information is lost. */
+static int is_mac_address(const char *text)
+{
+    int i;
+
+    for (i = 0; i < 17; i++) {
+        if (i % 3 == 2 ? text[i] != ':' : !apr_isxdigit(text[i])) {
+            return 0;
+        }
+    }
+    return text[17] == '\0';
+}
+
+/* GFD.224 leaves device identifiers to the provider: a device name, as
+ * "vdb" or "/dev/sdc". The hypervisor may narrow it to its own names. */
+static int is_device_name(const char *text)
+{
+    size_t n = strlen(text);
+
+    return n > 0 && n <= 64 && strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789/_.-") == n;
+}
+
+/* Attributes whose values have a syntax of their own, checked wherever a
+ * value arrives (creation, update, replacement), since they end up in the
+ * hypervisor's device definitions. */
+static const char *check_syntax(apr_pool_t *pool, const occi_attribute_def *def,
+                                const char *text)
+{
+    if (!strcmp(def->name, "occi.networkinterface.mac") && !is_mac_address(text)) {
+        return apr_psprintf(pool, "occi.networkinterface.mac '%s' is not a MAC address such "
+                            "as 52:54:00:12:34:56", text);
+    }
+    if (!strcmp(def->name, "occi.storagelink.deviceid") && !is_device_name(text)) {
+        return apr_psprintf(pool, "occi.storagelink.deviceid '%s' is not a device name such "
+                            "as vdb or /dev/vdc (letters, digits, '/', '_', '.', '-'; at most "
+                            "64)", text);
+    }
+    return NULL;
+}
+
 static const char *check_value(apr_pool_t *pool, const occi_attribute_def *def,
                                occi_value *value)
 {
@@ -238,6 +279,9 @@ static const char *check_value(apr_pool_t *pool, const occi_attribute_def *def,
                                     "and other binary data must be Base64-encoded)",
                                     def->name);
             }
+        }
+        if ((c = check_syntax(pool, def, value->string))) {
+            return c;
         }
     }
     if (def->type == OCCI_TYPE_FLOAT && !isfinite(value->number)) {

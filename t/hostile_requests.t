@@ -628,11 +628,26 @@ for my $case (map { ['/compute/', { kind => $compute }, 'occi.compute.hostname',
         "$attribute $value: comes back byte for byte";
     ok json_request(DELETE => $path)->code =~ /^20[04]$/, "$attribute $value: deleted";
 }
+# A MAC address and a disk name have a syntax of their own, checked on
+# every write with or without a hypervisor: they name devices of one.
 for my $case (['/storagelink/', { kind => INFRA . 'storagelink', source => $vm, target => $disk },
-               'occi.storagelink.deviceid', '<vdb/>'],
+               'occi.storagelink.deviceid', '<vdb/>', qr/is not a device name/, 'vdb'],
               ['/networkinterface/', { kind => INFRA . 'networkinterface', source => $vm, target => $net },
-               'occi.networkinterface.mac', '<x>&'],
-              ['/network/', { kind => $network,
+               'occi.networkinterface.mac', '<x>&', qr/is not a MAC address/, '52:54:00:12:34:56']) {
+    my ($collection, $entity, $attribute, $value, $why, $good) = @$case;
+    my ($path, $res) = create_json($collection, { %$entity, attributes => { $attribute => $value } });
+    is $res->code, 400, "$attribute $value: refused without a hypervisor too, 400" or diag $res->content;
+    like decode_json_body($res)->{message} // '', $why, "$attribute $value: saying why";
+    ($path, $res) = create_json($collection, { %$entity, attributes => { $attribute => $good } });
+    is $res->code, 201, "$attribute $good: accepted" or diag $res->content;
+    $res = json_request(POST => $path // '/', { attributes => { $attribute => $value } });
+    is $res->code, 400, "$attribute $value: refused in an update as at creation" or diag $res->content;
+    like decode_json_body($res)->{message} // '', $why, "$attribute $value: saying why again";
+    is decode_json_body(json_request(GET => $path // '/'))->{attributes}{$attribute}, $good,
+        "$attribute: the value before is kept";
+    ok json_request(DELETE => $path // '/')->code =~ /^20[04]$/, "$attribute: deleted";
+}
+for my $case (['/network/', { kind => $network,
                               mixins => ['http://schemas.ogf.org/occi/infrastructure/network#ipnetwork'] },
                'occi.network.address', q{10.0.0.0/24'/><x}]) {
     my ($collection, $entity, $attribute, $value) = @$case;

@@ -188,6 +188,43 @@ unlike virsh('net-dumpxml', $net_name), qr{52:54:00:aa:bb:cc}, 'and the reservat
     'occi.networkinterface.allocation' => 'static', 'occi.networkinterface.mac' => '52:54:00:aa:bb:dd' } });
 is $res->code, 201, 'another static interface, kept until its compute goes' or diag $res->content;
 
+# A link's device changes with its attributes: refused while the compute
+# runs (nothing changes), made anew in the definition while it is stopped;
+# a hostile value is refused as at creation.
+$res = json_request(POST => $static, { attributes => { 'occi.networkinterface.mac' => '52:54:00:aa:bb:ee' } });
+is $res->code, 409, 'a new MAC while the compute runs: 409' or diag $res->content;
+like decode_json_body($res)->{message}, qr/changes only while its compute is stopped/, 'saying when it can';
+is decode_json_body(json_request(GET => $static))->{attributes}{'occi.networkinterface.mac'}, '52:54:00:aa:bb:dd',
+    'the API keeps the old MAC';
+like virsh('domiflist', $domain), qr/52:54:00:aa:bb:dd/, 'and so does the domain';
+for my $hostile (q{52:54:00:aa:bb:01'/><evil a='}, '52:54:00:aa:bb') {
+    $res = json_request(POST => $static, { attributes => { 'occi.networkinterface.mac' => $hostile } });
+    is $res->code, 400, "an update to MAC $hostile: 400" or diag $res->content;
+    like decode_json_body($res)->{message}, qr/is not a MAC address/, 'naming it';
+}
+$res = json_request(POST => $sl, { attributes => { 'occi.storagelink.deviceid' => q{vdc'/><evil a='} } });
+is $res->code, 400, 'an update to a hostile disk name: 400' or diag $res->content;
+is act($vm, 'stop', method => 'poweroff')->code, 200, 'the compute is stopped';
+$res = json_request(POST => $static, { attributes => { 'occi.networkinterface.mac' => '52:54:00:aa:bb:ee',
+                                                       'occi.networkinterface.address' => '10.231.0.79' } });
+is $res->code, 200, 'then a new MAC and address: 200' or diag $res->content;
+my $ifaces = virsh('domiflist', $domain);
+like $ifaces, qr/52:54:00:aa:bb:ee/, 'the domain has the new MAC';
+unlike $ifaces, qr/52:54:00:aa:bb:dd/, 'and not the old one';
+my $reservations = virsh('net-dumpxml', $net_name);
+like $reservations, qr{<host mac='52:54:00:aa:bb:ee' ip='10\.231\.0\.79'/>}, 'the network reserves the new address';
+unlike $reservations, qr{52:54:00:aa:bb:dd}, 'and not the old one';
+$res = json_request(POST => $sl, { attributes => { 'occi.storagelink.deviceid' => 'vdc' } });
+is $res->code, 200, 'a new disk name while stopped: 200' or diag $res->content;
+my $disks = virsh('domblklist', $domain);
+like $disks, qr/^\s*vdc\s+\S*\Q$volume\E/m, 'the volume is vdc now';
+unlike $disks, qr/^\s*vdb\s/m, 'and vdb is gone';
+$res = json_request(POST => $sl, { attributes => { 'occi.storagelink.deviceid' => 'nvme0' } });
+is $res->code, 400, 'a device name this provider has not: 400' or diag $res->content;
+like virsh('domblklist', $domain), qr/^\s*vdc\s/m, 'and the volume stays vdc';
+is act($vm, 'start')->code, 200, 'started again';
+ok wait_domstate($domain, 'running', 30), 'and it runs with them';
+
 # A disk OS template: the compute's root disk is a qcow2 overlay on it.
 my ($diskvm);
 ($diskvm, $res) = create_json('/compute/', { kind => INFRA . 'compute',

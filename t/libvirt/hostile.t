@@ -36,7 +36,7 @@ for my $device ('<vdb/>', 'vdb&', q{vd'b}, 'vd"b', 'vdb]]>', '<!ENTITY x SYSTEM 
                 '../../dev/sda', 'vdb vdc', 'v' x 40, "vd\x{e9}", '/dev/blk0', 'vd', 'vdb1', 'VDB') {
     push @refused, ["device id $device", '/storagelink/', { kind => INFRA . 'storagelink', source => $target,
         target => $disk, attributes => { 'occi.storagelink.deviceid' => $device } }, 400,
-        qr/occi\.storagelink\.deviceid .* is not a disk name of this provider: give vd, sd, hd or xvd/];
+        qr/occi\.storagelink\.deviceid .* is not a (?:disk name of this provider: give vd, sd, hd or xvd|device name such as vdb)/];
 }
 for my $mac ('<x>&', q{52:54:00:aa:bb:cc'/><x}, '52:54:00:aa:bb', '52:54:00:aa:bb:zz', ']]>') {
     push @refused, ["MAC $mac", '/networkinterface/', { kind => INFRA . 'networkinterface', source => $target,
