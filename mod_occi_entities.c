@@ -725,6 +725,20 @@ static int lock_relied_on(occi_request *req, const occi_entity *entity, int sour
             if (stored != OCCI_STORE_OK) {
                 return occi_refuse_store(req, stored);
             }
+            if (i == 0) {
+                /* Counted again under the lock: links added to the same
+                 * source at once are counted one after the other. */
+                occi_entity *source;
+                int status;
+
+                stored = occi_store_get(req->store, pool, id, NULL, &source);
+                if (stored != OCCI_STORE_OK) {
+                    return occi_refuse_store(req, stored);
+                }
+                if ((status = check_room_for_link(req, source, entity)) != OK) {
+                    return status;
+                }
+            }
         }
     }
     for (i = 0; entity->links && i < entity->links->nelts; i++) {

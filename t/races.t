@@ -4,7 +4,8 @@
 # that every interleaving comes up:
 #   - a networkinterface created while its target network is deleted;
 #   - the same while its source compute is deleted;
-#   - an entity added to a user mixin while the mixin is deleted.
+#   - an entity added to a user mixin while the mixin is deleted;
+#   - links added at once to a resource one short of OCCIMaxLinks.
 # Whatever the order, what is left must be whole: no link whose end is
 # gone, no entity in a mixin that does not exist (nor one that comes back
 # when the mixin is defined again), and no 5xx.
@@ -21,15 +22,15 @@ my $rounds = $ENV{OCCI_TEST_RACE_ROUNDS} // 150;
 my $ni = INFRA . 'networkinterface';
 my $tag = 'http://example.com/races#';
 
-# Runs the two subs (each returns an HTTP response) from two processes
-# starting together, the second after an offset of 0 to 6 ms; returns
-# their status codes.
+# Runs the subs (each returns an HTTP response) from as many processes
+# starting together, each but the first after an offset of 0 to 6 ms;
+# returns their status codes.
 sub at_once {
     my (@work) = @_;
     my $start = time + 0.03;
-    my $offset = rand(0.006);
     my @readers;
-    for my $i (0, 1) {
+    for my $i (0 .. $#work) {
+        my $offset = rand(0.006);
         pipe(my $reader, my $writer) or die "pipe: $!";
         my $pid = fork // die "fork: $!";
         if (!$pid) {
@@ -137,6 +138,31 @@ for my $deleted_end ('target', 'source') {
         . " it never keeps the deleted mixin";
     is $back, 0, 'and a mixin defined again never has its old members back';
     json_request(DELETE => $thing);
+}
+
+# Race 4: four links at once to a compute that has room for one more
+# (OCCIMaxLinks 4 in this suite's configuration).
+{
+    my $over = 0;
+    my ($net) = create_json('/network/', { kind => INFRA . 'network', title => 'race links' });
+    for my $round (1 .. int($rounds / 5) || 1) {
+        my ($vm) = create_json('/compute/', { kind => INFRA . 'compute', title => "race links $round" });
+        json_request(POST => '/networkinterface/', { kind => $ni, source => url_of($vm),
+            target => url_of($net) })->code == 201 or die 'cannot link' for 1 .. 3;
+        my @codes = at_once(map { my $n = $_; sub {
+            json_request(POST => '/networkinterface/', { kind => $ni, source => url_of($vm),
+                target => url_of($net), title => "racer $n" }) } } 1 .. 4);
+        $seen{'links ' . join(' ', sort @codes)}++;
+        push @fives, "links: @codes" if grep { $_ >= 500 || !$_ } @codes;
+        my $links = decode_json_body(json_request(GET => $vm))->{links} || [];
+        if (@$links != 4 || (grep { $_ == 201 } @codes) != 1) {
+            $over++;
+            diag "round $round: answers @codes, and the compute has " . scalar(@$links) . ' links';
+        }
+        json_request(DELETE => $vm);
+    }
+    is $over, 0, 'links added at once never take a resource past OCCIMaxLinks: one gets 201, the others 409';
+    json_request(DELETE => $net);
 }
 
 is_deeply \@fives, [], 'no request got a 5xx or died';
