@@ -151,6 +151,7 @@ typedef struct occi_request {
      * repeat them in X-OCCI-Location headers. */
     apr_array_header_t *created_locations;
     const char *origin;        /* once asked for: see occi_request_origin */
+    const char *intent;        /* the intent of the change under way, if any */
 } occi_request;
 
 /* ---- Responses (mod_occi_response.c) ------------------------------- */
@@ -284,24 +285,32 @@ occi_entity *occi_link_source(apr_pool_t *pool, const occi_entity *link);
 
 /* ---- Intents (mod_occi_intents.c) ------------------------------------ */
 
-/* Intents: a change about to be made on the hypervisor and in the store,
- * recorded on the local disk until the store has committed or rolled
- * back, so that another process can finish it if this one is killed.
- * occi_intents_configure makes their directory (post_config, as root).
+/* Intents (src/occi_recovery.h): a change about to be made on the
+ * hypervisor and in the store, recorded in the store before the hypervisor
+ * is touched, held by this process while it lives, so that any process of
+ * any node can finish it if this one dies.
+ * occi_intents_configure sets up the threads that renew this process's
+ * leases and finish the interrupted changes (post_config).
  * occi_intent_write records verb ("create", "delete", "action", or
  * "update REVISION" with the revision the update started from) and the
  * entities (with their inline links) under name, or a new name when NULL;
- * returns the name (NULL without a hypervisor) for occi_intent_done.
- * occi_intents_recover, called with the request's store acquired, finishes
- * at most once a second the intents of processes that died: an
- * uncommitted create is undone on the hypervisor, an uncommitted delete
- * carried out, an action's state written from the hypervisor, an
- * uncommitted update changed back on the hypervisor. */
+ * outside any transaction of the request's store, so that it is committed
+ * before the hypervisor changes. It returns the name (NULL without a
+ * hypervisor) for occi_intent_done, which deletes it once the request's
+ * transaction has ended. occi_intent_keep, inside that transaction just
+ * before its commit, checks that this process still holds the request's
+ * intent (and extends its lease): otherwise another finished it meanwhile,
+ * and the transaction must not commit. */
 void occi_intents_configure(apr_pool_t *pconf, server_rec *s);
 const char *occi_intent_write(occi_request *req, const char *name, const char *verb,
                               const apr_array_header_t *entities);
 void occi_intent_done(occi_request *req, const char *name);
-void occi_intents_recover(occi_request *req);
+occi_store_status occi_intent_keep(occi_request *req);
+
+/* This process's name as the holder of intents: "<host name> <pid>" for
+ * its requests' changes, with " <role>" for other work (role not NULL),
+ * which another thread must not take for its own. */
+const char *occi_process_holder(apr_pool_t *pool, const char *role);
 
 /* ---- The web console (mod_occi_console.c) ------------------------- */
 

@@ -4,23 +4,24 @@
  * by the request that stops, starts or deletes the compute, and by a
  * background thread for computes that stopped another way.
  *
- * The thread is a singleton watchdog of mod_watchdog (one child per
- * httpd); each API node runs its own, and the store's leases keep two from
- * copying the same disk. It looks every OCCI_DEFERRED_SAVE_TICK seconds:
+ * The thread is a watchdog of mod_watchdog in every child (a singleton
+ * would be handed over slowly when its child is killed); the store's
+ * leases keep two processes, of one node or several, from copying the same
+ * disk. It looks every OCCI_DEFERRED_SAVE_TICK seconds:
  * one query of a small table when nothing waits.
  */
 #include <string.h>
 
 #include "mod_occi.h"
-#include "apr_network_io.h"
+#include "apr_atomic.h"
 #include "apr_optional.h"
 #include "mod_watchdog.h"
 #include "occi_deferred_save.h"
 
 #define OCCI_DEFERRED_SAVE_TICK 2
 
-static const char *node_name;          /* this machine, for holders */
 static int told_unavailable;           /* the watchdog thread's own */
+static volatile apr_uint32_t request_serial;
 
 static void report_to_server(void *data, occi_deferred_event event, const char *message)
 {
@@ -74,21 +75,41 @@ static occi_deferred_context request_context(occi_request *req)
     context.store = req->store;
     context.hypervisor = req->conf->hypervisor;
     context.saved_scheme = occi_saved_template_scheme(req->r->pool, req->r->server);
-    context.holder = occi_deferred_holder(req->r->pool, node_name ? node_name : "localhost");
+    /* A holder of its own: no other thread of this process may think it
+     * holds what this request holds. */
+    context.holder = occi_process_holder(req->r->pool, apr_psprintf(
+                                             req->r->pool, "save-%u",
+                                             apr_atomic_inc32(&request_serial)));
     context.report = report_to_request;
     context.report_data = req->r;
     return context;
 }
 
+/* How long a request waits for another process that holds one of its
+ * compute's saves: 100 ms a try, as long as the longest copy. */
+#define WAIT_FOR_HOLDER_TRIES (OCCI_DEFERRED_SAVE_LEASE_SECONDS * 10)
+
 void occi_deferred_saves_now(occi_request *req, const char *compute_id)
 {
     occi_deferred_context context;
+    occi_store_status status = OCCI_STORE_OK;
+    int tries, held = 0;
 
     if (!req->conf->hypervisor || !req->store) {
         return;
     }
     context = request_context(req);
-    if (occi_deferred_saves_run(&context, req->r->pool, compute_id, NULL) != OCCI_STORE_OK) {
+    /* A background thread may hold one for a moment (or be copying it):
+     * the request waits for it, so that its answer comes once the copies
+     * are made. */
+    for (tries = 0; tries < WAIT_FOR_HOLDER_TRIES; tries++) {
+        status = occi_deferred_saves_run(&context, req->r->pool, compute_id, NULL, &held);
+        if (status != OCCI_STORE_OK || !held) {
+            break;
+        }
+        apr_sleep(apr_time_from_msec(100));
+    }
+    if (status != OCCI_STORE_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r, OCCI_LOGNO(111)
                       "cannot yet make the deferred saves of compute %s (the background "
                       "thread tries again): the entity store failed: %s", compute_id,
@@ -157,10 +178,10 @@ static void run_everywhere(apr_pool_t *pool, server_rec *main_server)
         }
         context.hypervisor = conf->hypervisor;
         context.saved_scheme = occi_saved_template_scheme(pool, s);
-        context.holder = occi_deferred_holder(pool, node_name ? node_name : "localhost");
+        context.holder = occi_process_holder(pool, "saves");
         context.report = report_to_server;
         context.report_data = s;
-        if (occi_deferred_saves_run(&context, pool, NULL, NULL) != OCCI_STORE_OK
+        if (occi_deferred_saves_run(&context, pool, NULL, NULL, NULL) != OCCI_STORE_OK
             && !told_unavailable) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(111)
                          "cannot yet make the deferred saves: the entity store failed: %s; "
@@ -185,13 +206,10 @@ void occi_deferred_saves_configure(apr_pool_t *pconf, server_rec *main_server)
     APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
     APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
     ap_watchdog_t *watchdog;
-    char host[APRMAXHOSTLEN + 1];
     apr_status_t rv;
     server_rec *s;
     int any = 0;
 
-    node_name = apr_gethostname(host, sizeof(host), pconf) == APR_SUCCESS
-                    ? apr_pstrdup(pconf, host) : "localhost";
     for (s = main_server; s; s = s->next) {
         any |= occi_hypervisor_settings(pconf, s) != NULL;
     }
@@ -201,7 +219,7 @@ void occi_deferred_saves_configure(apr_pool_t *pconf, server_rec *main_server)
     get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
     register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
     rv = get_instance && register_callback
-             ? get_instance(&watchdog, "_occi_deferred_saves", 0, 1, pconf) : APR_ENOTIMPL;
+             ? get_instance(&watchdog, "_occi_deferred_saves", 0, 0, pconf) : APR_ENOTIMPL;
     if (rv == APR_SUCCESS) {
         rv = register_callback(watchdog, apr_time_from_sec(OCCI_DEFERRED_SAVE_TICK),
                                main_server, deferred_tick);

@@ -1061,11 +1061,12 @@ static int delete_members(occi_request *req, const occi_route *route)
         return status;
     }
     occi_deferred_saves_before_delete(req, members);
-    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
-        return occi_refuse_store(req, stored);
-    }
     /* A process killed before the commit leaves the rest to another. */
     intent = occi_intent_write(req, NULL, "delete", members);
+    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
+        occi_intent_done(req, intent);
+        return occi_refuse_store(req, stored);
+    }
     for (i = 0; i < members->nelts; i++) {
         const occi_entity *member = APR_ARRAY_IDX(members, i, occi_entity *);
         occi_entity *still;
@@ -1119,7 +1120,6 @@ int occi_handle_collection(occi_request *req, const occi_route *route)
         || (status = occi_load_user_mixins(req)) != OK) {
         return status;
     }
-    occi_intents_recover(req);
     if (method == M_POST && apr_table_get(req->query, "action")) {
         if ((status = occi_list_members(req, route, 0, &members)) != OK) {
             return status;
@@ -1190,18 +1190,20 @@ static int apply_change(occi_request *req, const occi_entity *current, occi_enti
         }
         changed->links = current->links;
     }
-    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
-        return occi_refuse_store(req, stored);
-    }
     /* If this process is killed before the commit, another one changes
      * the hypervisor back to what the store holds. */
-    if ((status = lock_relied_on(req, changed, 0)) != OK) {
-        occi_store_rollback(req->store);
-        return status;
-    }
     APR_ARRAY_PUSH(one, occi_entity *) = changed;
     intent = occi_intent_write(req, NULL, apr_psprintf(pool, "update %" APR_INT64_T_FMT,
                                                        (apr_int64_t)current->revision), one);
+    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
+        occi_intent_done(req, intent);
+        return occi_refuse_store(req, stored);
+    }
+    if ((status = lock_relied_on(req, changed, 0)) != OK) {
+        occi_store_rollback(req->store);
+        occi_intent_done(req, intent);
+        return status;
+    }
     stored = occi_store_update(req->store, changed, current->revision);
     if (stored == OCCI_STORE_OK && hv
         && occi_hypervisor_update(hv, pool, current, changed, &hv_error) != OCCI_HV_OK) {
@@ -1366,11 +1368,12 @@ static int delete_entity(occi_request *req, occi_entity *current)
     }
     APR_ARRAY_PUSH(one, occi_entity *) = current;
     occi_deferred_saves_before_delete(req, one);
-    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
-        return occi_refuse_store(req, stored);
-    }
     /* A process killed before the commit leaves the rest to another. */
     intent = occi_intent_write(req, NULL, "delete", one);
+    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
+        occi_intent_done(req, intent);
+        return occi_refuse_store(req, stored);
+    }
     if ((status = delete_one(req, current)) != OK) {
         occi_store_rollback(req->store);
         occi_intent_done(req, intent);
@@ -1398,7 +1401,6 @@ int occi_handle_entity(occi_request *req, const occi_route *route)
         || (req->r->method_number != M_GET && (status = occi_load_user_mixins(req)) != OK)) {
         return status;
     }
-    occi_intents_recover(req);
     stored = occi_store_get(req->store, req->r->pool, route->entity_uuid, req->scope, &current);
     if (stored == OCCI_STORE_NOT_FOUND) {
         current = NULL;

@@ -2,22 +2,14 @@
 /*
  * Saves deferred to a compute's next stop: see occi_deferred_save.h.
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <unistd.h>
 
 #include <apr_strings.h>
 #include <apr_time.h>
 
 #include "occi_deferred_save.h"
-
-const char *occi_deferred_holder(apr_pool_t *pool, const char *node)
-{
-    return apr_psprintf(pool, "%s %ld", node, (long)getpid());
-}
+#include "occi_recovery.h"
 
 occi_store_status occi_deferred_save_record(occi_store *store, apr_pool_t *pool,
                                             const char *compute_id, const char *owner,
@@ -43,25 +35,6 @@ occi_store_status occi_deferred_saves_pending(occi_store *store, apr_pool_t *poo
 
     *count = status == OCCI_STORE_OK ? intents->nelts : 0;
     return status;
-}
-
-/* Whether holder names a process of the same node as mine that has died:
- * its intent need not wait for the lease to run out. */
-static int holder_died_here(const char *holder, const char *mine)
-{
-    const char *space = strrchr(mine, ' ');
-    size_t node_len = space ? (size_t)(space - mine) + 1 : 0;
-    char *end;
-    long pid;
-
-    if (!holder || !space || strncmp(holder, mine, node_len)) {
-        return 0;
-    }
-    pid = strtol(holder + node_len, &end, 10);
-    if (*end || pid <= 0 || pid == (long)getpid()) {
-        return 0;
-    }
-    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
 static void report(const occi_deferred_context *context, occi_deferred_event event,
@@ -164,11 +137,11 @@ static occi_store_status carry_out(const occi_deferred_context *context, apr_poo
 
 occi_store_status occi_deferred_saves_run(const occi_deferred_context *context,
                                           apr_pool_t *pool, const char *compute_id,
-                                          int *pending)
+                                          int *pending, int *held_elsewhere)
 {
     apr_array_header_t *intents;
     occi_store_status status;
-    int i, left = 0;
+    int i, left = 0, held = 0;
 
     status = occi_store_list_intents(context->store, pool, OCCI_DEFERRED_SAVE_VERB,
                                      compute_id, NULL, &intents);
@@ -180,7 +153,7 @@ occi_store_status occi_deferred_saves_run(const occi_deferred_context *context,
         /* A holder of this node that died is replaced at once: the
          * condition on the lease then holds only if nobody renewed it. */
         if (intent->holder && intent->lease_until >= now
-            && holder_died_here(intent->holder, context->holder)) {
+            && occi_holder_died_here(intent->holder, context->holder)) {
             now = intent->lease_until + 1;
         }
         status = occi_store_claim_intent(context->store, intent->id, context->holder,
@@ -188,6 +161,7 @@ occi_store_status occi_deferred_saves_run(const occi_deferred_context *context,
                                          + OCCI_DEFERRED_SAVE_LEASE_SECONDS, now);
         if (status == OCCI_STORE_CONFLICT) {
             left++;
+            held++;
             status = OCCI_STORE_OK;
             continue;
         }
@@ -206,6 +180,9 @@ occi_store_status occi_deferred_saves_run(const occi_deferred_context *context,
     }
     if (pending) {
         *pending = left;
+    }
+    if (held_elsewhere) {
+        *held_elsewhere = held;
     }
     return status;
 }

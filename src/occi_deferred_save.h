@@ -47,9 +47,6 @@ typedef struct occi_deferred_context {
     void *report_data;
 } occi_deferred_context;
 
-/* This process's holder name on node. */
-const char *occi_deferred_holder(apr_pool_t *pool, const char *node);
-
 /* Records a save of compute (of owner) deferred to its next stop, into the
  * OS template term, inside the caller's transaction. */
 occi_store_status occi_deferred_save_record(occi_store *store, apr_pool_t *pool,
@@ -58,12 +55,14 @@ occi_store_status occi_deferred_save_record(occi_store *store, apr_pool_t *pool,
 
 /* Makes the pending saves of compute_id (NULL: of every compute) whose
  * compute has stopped; *pending (may be NULL) receives how many are left
- * waiting (running computes, or held by another process). Outside any
- * transaction: a copy takes as long as the disk. OCCI_STORE_ERROR when the
- * store failed (see occi_store_error()). */
+ * waiting (running computes, or held by another process), and
+ * *held_elsewhere (may be NULL) how many of those another process holds
+ * (it is looking at them, or copying). Outside any transaction: a copy
+ * takes as long as the disk. OCCI_STORE_ERROR when the store failed (see
+ * occi_store_error()). */
 occi_store_status occi_deferred_saves_run(const occi_deferred_context *context,
                                           apr_pool_t *pool, const char *compute_id,
-                                          int *pending);
+                                          int *pending, int *held_elsewhere);
 
 /* Whether compute_id has saves waiting for its next stop. */
 occi_store_status occi_deferred_saves_pending(occi_store *store, apr_pool_t *pool,

@@ -104,6 +104,8 @@ enum {
     INTENT_CLAIM,
     INTENT_HOLDER,
     INTENT_RELEASE,
+    INTENT_RENEW,
+    INTENT_SET_DETAIL,
     INTENT_DELETE,
     INTENT_DELETE_WITH,
     STATEMENT_COUNT
@@ -240,7 +242,7 @@ static const occi_statement statements[STATEMENT_COUNT] = {
 
     [INTENT_INSERT] = { "occi_intent_insert",
         "INSERT INTO occi_intent (id, verb, entity_id, owner, detail, holder, lease_until)"
-        " VALUES (%s, %s, %s, %s, %s, NULL, 0)" },
+        " VALUES (%s, %s, %s, %s, %s, %s, %lld)" },
     [INTENT_LIST] = { "occi_intent_list",
         "SELECT id, verb, entity_id, owner, detail, holder, lease_until FROM occi_intent"
         " WHERE verb = %s AND (%s IS NULL OR entity_id = %s) AND (%s IS NULL OR detail = %s)"
@@ -252,6 +254,10 @@ static const occi_statement statements[STATEMENT_COUNT] = {
         "SELECT holder FROM occi_intent WHERE id = %s" },
     [INTENT_RELEASE] = { "occi_intent_release",
         "UPDATE occi_intent SET holder = NULL, lease_until = 0 WHERE id = %s AND holder = %s" },
+    [INTENT_RENEW] = { "occi_intent_renew",
+        "UPDATE occi_intent SET lease_until = %lld WHERE holder = %s AND verb = %s" },
+    [INTENT_SET_DETAIL] = { "occi_intent_set_detail",
+        "UPDATE occi_intent SET detail = %s WHERE id = %s AND holder = %s" },
     [INTENT_DELETE] = { "occi_intent_delete",
         "DELETE FROM occi_intent WHERE id = %s AND (%s IS NULL OR holder = %s)" },
     [INTENT_DELETE_WITH] = { "occi_intent_delete_with",
@@ -1383,14 +1389,29 @@ occi_store_status occi_store_lock_mixin(occi_store *store, const char *type_id,
 
 /* ---- Intents ----------------------------------------------------------- */
 
-occi_store_status occi_store_insert_intent(occi_store *store, const occi_store_intent *intent)
+static occi_store_status write_insert_intent(occi_store *store, const occi_store_intent *intent)
 {
     apr_pool_t *pool = scratch_pool(store);
     occi_store_status status = EXECUTE(store, pool, INTENT_INSERT, NULL, intent->id,
                                        intent->verb, intent->entity_id,
-                                       intent->owner ? intent->owner : "", intent->detail);
+                                       intent->owner ? intent->owner : "", intent->detail,
+                                       intent->holder,
+                                       apr_psprintf(pool, "%" APR_INT64_T_FMT,
+                                                    (apr_int64_t)intent->lease_until));
 
     apr_pool_destroy(pool);
+    return status;
+}
+
+occi_store_status occi_store_insert_intent(occi_store *store, const occi_store_intent *intent)
+{
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, write_insert_intent(store, intent));
+    }
     return status;
 }
 
@@ -1428,9 +1449,9 @@ static occi_store_status intent_missed(occi_store *store, apr_pool_t *pool, cons
     return rows->nelts ? OCCI_STORE_CONFLICT : OCCI_STORE_NOT_FOUND;
 }
 
-occi_store_status occi_store_claim_intent(occi_store *store, const char *id,
-                                          const char *holder, long long lease_until,
-                                          long long now)
+static occi_store_status write_claim_intent(occi_store *store, const char *id,
+                                            const char *holder, long long lease_until,
+                                            long long now)
 {
     apr_pool_t *pool = scratch_pool(store);
     occi_store_status status;
@@ -1446,8 +1467,22 @@ occi_store_status occi_store_claim_intent(occi_store *store, const char *id,
     return status;
 }
 
-occi_store_status occi_store_release_intent(occi_store *store, const char *id,
-                                            const char *holder)
+occi_store_status occi_store_claim_intent(occi_store *store, const char *id,
+                                          const char *holder, long long lease_until,
+                                          long long now)
+{
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, write_claim_intent(store, id, holder, lease_until, now));
+    }
+    return status;
+}
+
+static occi_store_status write_release_intent(occi_store *store, const char *id,
+                                              const char *holder)
 {
     apr_pool_t *pool = scratch_pool(store);
     occi_store_status status = EXECUTE(store, pool, INTENT_RELEASE, NULL, id, holder);
@@ -1456,8 +1491,75 @@ occi_store_status occi_store_release_intent(occi_store *store, const char *id,
     return status;
 }
 
-occi_store_status occi_store_delete_intent(occi_store *store, const char *id,
-                                           const char *holder)
+occi_store_status occi_store_release_intent(occi_store *store, const char *id,
+                                            const char *holder)
+{
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, write_release_intent(store, id, holder));
+    }
+    return status;
+}
+
+static occi_store_status write_renew_intents(occi_store *store, const char *verb,
+                                             const char *holder, long long lease_until)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status = EXECUTE(store, pool, INTENT_RENEW, NULL,
+                                       apr_psprintf(pool, "%" APR_INT64_T_FMT,
+                                                    (apr_int64_t)lease_until),
+                                       holder, verb);
+
+    apr_pool_destroy(pool);
+    return status;
+}
+
+occi_store_status occi_store_renew_intents(occi_store *store, const char *verb,
+                                           const char *holder, long long lease_until)
+{
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, write_renew_intents(store, verb, holder, lease_until));
+    }
+    return status;
+}
+
+static occi_store_status write_set_intent_detail(occi_store *store, const char *id,
+                                                 const char *holder, const char *detail)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status;
+    int changed = 0;
+
+    status = EXECUTE(store, pool, INTENT_SET_DETAIL, &changed, detail, id, holder);
+    if (status == OCCI_STORE_OK && changed == 0) {
+        status = OCCI_STORE_NOT_FOUND;
+    }
+    apr_pool_destroy(pool);
+    return status;
+}
+
+occi_store_status occi_store_set_intent_detail(occi_store *store, const char *id,
+                                               const char *holder, const char *detail)
+{
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, write_set_intent_detail(store, id, holder, detail));
+    }
+    return status;
+}
+
+static occi_store_status write_delete_intent(occi_store *store, const char *id,
+                                             const char *holder)
 {
     apr_pool_t *pool = scratch_pool(store);
     occi_store_status status;
@@ -1471,12 +1573,38 @@ occi_store_status occi_store_delete_intent(occi_store *store, const char *id,
     return status;
 }
 
-occi_store_status occi_store_delete_intents_with(occi_store *store, const char *verb,
-                                                 const char *detail)
+occi_store_status occi_store_delete_intent(occi_store *store, const char *id,
+                                           const char *holder)
+{
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, write_delete_intent(store, id, holder));
+    }
+    return status;
+}
+
+static occi_store_status write_delete_intents_with(occi_store *store, const char *verb,
+                                                   const char *detail)
 {
     apr_pool_t *pool = scratch_pool(store);
     occi_store_status status = EXECUTE(store, pool, INTENT_DELETE_WITH, NULL, verb, detail);
 
     apr_pool_destroy(pool);
+    return status;
+}
+
+occi_store_status occi_store_delete_intents_with(occi_store *store, const char *verb,
+                                                 const char *detail)
+{
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, write_delete_intents_with(store, verb, detail));
+    }
     return status;
 }

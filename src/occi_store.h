@@ -241,7 +241,8 @@ typedef struct occi_store_intent {
     long long lease_until;
 } occi_store_intent;
 
-/* Inserts an intent, unheld. */
+/* Inserts an intent, held by intent->holder (NULL: nobody) until
+ * intent->lease_until. */
 occi_store_status occi_store_insert_intent(occi_store *store, const occi_store_intent *intent);
 
 /* The intents of verb (occi_store_intent *), about entity_id (NULL: any)
@@ -260,6 +261,16 @@ occi_store_status occi_store_claim_intent(occi_store *store, const char *id,
 /* Lets go of an intent holder holds, undone, for anyone to take. */
 occi_store_status occi_store_release_intent(occi_store *store, const char *id,
                                             const char *holder);
+
+/* Extends the leases of holder's intents of verb to lease_until: the
+ * holder lives on. */
+occi_store_status occi_store_renew_intents(occi_store *store, const char *verb,
+                                           const char *holder, long long lease_until);
+
+/* Replaces the detail of an intent holder holds; NOT_FOUND when it does
+ * not hold it (any more). */
+occi_store_status occi_store_set_intent_detail(occi_store *store, const char *id,
+                                               const char *holder, const char *detail);
 
 /* Deletes an intent: done, or given up. holder NULL: whoever holds it.
  * NOT_FOUND when it was gone (or held by another). */

@@ -12,6 +12,8 @@
 #include <apr_hash.h>
 
 #include "tap.h"
+#include "fixtures.h"
+#include "occi_recovery.h"
 #include "occi_store.h"
 #include "occi_unmanaged.h"
 
@@ -1306,6 +1308,157 @@ static void test_intents(database *db)
     tap_is_int(intents->nelts, 0, name_of(db, "intents: none left"));
 }
 
+/* Holder names: a process of this node that is gone, and the others. */
+static void test_holders(void)
+{
+    apr_pool_t *pool;
+    const char *mine, *gone;
+    pid_t child;
+
+    apr_pool_create(&pool, NULL);
+    mine = occi_holder_name(pool, "node-a", "recovery");
+    child = fork();
+    if (child == 0) {
+        _exit(0);
+    }
+    waitpid(child, NULL, 0);
+    gone = apr_psprintf(pool, "node-a %ld", (long)child);
+    tap_ok(occi_holder_died_here(gone, mine), "holders: a process of this node that is gone");
+    tap_ok(occi_holder_died_here(apr_pstrcat(pool, gone, " saves", NULL), mine),
+           "holders: with a role too");
+    tap_ok(!occi_holder_died_here(apr_psprintf(pool, "node-b %ld", (long)child), mine),
+           "holders: another node's process is not judged here");
+    tap_ok(!occi_holder_died_here(occi_holder_name(pool, "node-a", NULL), mine),
+           "holders: this process is alive");
+    tap_ok(!occi_holder_died_here(apr_psprintf(pool, "node-a %ld", (long)getppid()), mine),
+           "holders: a live process of this node");
+    tap_ok(!occi_holder_died_here("node-a", mine) && !occi_holder_died_here("node-a x", mine)
+           && !occi_holder_died_here(NULL, mine), "holders: unreadable names are not judged");
+    apr_pool_destroy(pool);
+}
+
+static int domain_exists(apr_pool_t *pool, occi_hypervisor *hv, const char *id)
+{
+    apr_array_header_t *objects;
+    occi_hv_error error;
+    int i;
+
+    if (occi_hypervisor_list_objects(hv, pool, &objects, &error) != OCCI_HV_OK) {
+        return -1;
+    }
+    for (i = 0; i < objects->nelts; i++) {
+        const occi_hv_object *object = &APR_ARRAY_IDX(objects, i, occi_hv_object);
+
+        if (!strcmp(object->type, "network") && !strcmp(object->id, id)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void record_change(database *db, const char *id, const char *what, const char *uri,
+                          const occi_entity *entity, const char *holder, long long lease_until)
+{
+    apr_array_header_t *one = apr_array_make(db->pool, 1, sizeof(occi_entity *));
+    occi_store_intent intent;
+
+    APR_ARRAY_PUSH(one, const occi_entity *) = entity;
+    memset(&intent, 0, sizeof(intent));
+    intent.id = id;
+    intent.verb = OCCI_CHANGE_VERB;
+    intent.entity_id = entity->id;
+    intent.owner = "alice";
+    intent.detail = occi_change_describe(db->pool, test_model(db->pool), what, uri, one);
+    intent.holder = holder;
+    intent.lease_until = lease_until;
+    occi_store_insert_intent(db->store, &intent);
+}
+
+static void collect(void *data, occi_recovery_level level, int number, const char *message)
+{
+    apr_array_header_t *messages = data;
+
+    (void)level;
+    APR_ARRAY_PUSH(messages, const char *) = apr_psprintf(messages->pool, "OCCI%d: %s", number,
+                                                          message);
+}
+
+/* Interrupted changes, finished by another process: a create the store
+ * never committed is undone on the hypervisor (libvirt's test driver, in
+ * this process), a delete it never committed is carried out; a change
+ * whose holder lives, or of another hypervisor, is left alone. */
+static void test_recovery(database *db)
+{
+    static const char *const uri = "test:///default";
+    apr_pool_t *pool = db->pool;
+    occi_hypervisor_config config;
+    occi_recovery_context context;
+    occi_hypervisor *hv;
+    occi_entity *made, *kept;
+    apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *));
+    apr_array_header_t *left;
+    occi_hv_error error;
+    long long now = (long long)apr_time_sec(apr_time_now());
+    int finished = -1;
+
+    memset(&config, 0, sizeof(config));
+    config.uri = uri;
+    config.domain_type = "test";
+    config.pool = "default-pool";
+    config.os_images = apr_array_make(pool, 0, sizeof(occi_os_image));
+    hv = occi_hypervisor_create(pool, &config);
+    made = resource(pool, "50000000-0000-4000-8000-000000000001", OCCI_SCHEME_INFRA "network",
+                    "alice");
+    kept = resource(pool, "50000000-0000-4000-8000-000000000002", OCCI_SCHEME_INFRA "network",
+                    "alice");
+    if (!tap_ok(hv && occi_hypervisor_create_entity(hv, pool, made, NULL, NULL, &error)
+                          == OCCI_HV_OK
+                   && occi_hypervisor_create_entity(hv, pool, kept, NULL, NULL, &error)
+                          == OCCI_HV_OK,
+                name_of(db, "recovery: two networks on the test driver"))) {
+        return;
+    }
+    is_status(db, occi_store_insert(db->store, kept), OCCI_STORE_OK,
+              "recovery: the store has the second");
+    /* A node that died making the first (never committed) and deleting the
+     * second (the network gone, the row not yet); a live process updating
+     * the second; a change on another host's hypervisor. */
+    record_change(db, "60000000-0000-4000-8000-000000000001", "create", uri, made,
+                  "node-b 4000000", now - 1);
+    record_change(db, "60000000-0000-4000-8000-000000000002", "delete", uri, kept,
+                  "node-b 4000000", now - 1);
+    record_change(db, "60000000-0000-4000-8000-000000000003", "action", uri, kept,
+                  "node-c 4000001", now + 60);
+    record_change(db, "60000000-0000-4000-8000-000000000004", "create",
+                  "qemu+ssh://elsewhere/system", made, "node-b 4000000", now - 1);
+
+    memset(&context, 0, sizeof(context));
+    context.store = db->store;
+    context.hypervisor = hv;
+    context.model = test_model(pool);
+    context.hypervisor_uri = uri;
+    context.holder = "node-a 1 recovery";
+    context.report = collect;
+    context.report_data = messages;
+    is_status(db, occi_changes_recover(&context, pool, &finished), OCCI_STORE_OK,
+              "recovery: a look at the intents");
+    tap_is_int(finished, 2, name_of(db, "recovery: the two interrupted changes are finished"));
+    tap_is_int(domain_exists(pool, hv, made->id), 0,
+               name_of(db, "recovery: the uncommitted create is undone on the hypervisor"));
+    tap_is_int(domain_exists(pool, hv, kept->id), 0,
+               name_of(db, "recovery: the uncommitted delete is carried out on the hypervisor"));
+    is_status(db, occi_store_get(db->store, pool, kept->id, NULL, &kept), OCCI_STORE_NOT_FOUND,
+              "recovery: and in the store");
+    occi_store_list_intents(db->store, pool, OCCI_CHANGE_VERB, NULL, NULL, &left);
+    tap_is_int(left->nelts, 2, name_of(db, "recovery: the live holder's and the other "
+                                           "hypervisor's intents are left"));
+    tap_like(messages->nelts ? APR_ARRAY_IDX(messages, 0, const char *) : "",
+             "OCCI95: finished an interrupted create of 1 entities, whose process "
+             "(node-b 4000000) died", name_of(db, "recovery: each is told"));
+    occi_store_delete_intent(db->store, "60000000-0000-4000-8000-000000000003", NULL);
+    occi_store_delete_intent(db->store, "60000000-0000-4000-8000-000000000004", NULL);
+}
+
 static void run(database *db)
 {
     db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
@@ -1320,6 +1473,7 @@ static void run(database *db)
     test_transactions(db);
     test_unmanaged(db);
     test_intents(db);
+    test_recovery(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
         test_write_turns(db);
@@ -1366,6 +1520,7 @@ int main(void)
     database db;
 
     apr_dbd_init(pool);
+    test_holders();
 
     memset(&db, 0, sizeof(db));
     db.name = "sqlite3";
