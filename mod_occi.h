@@ -73,6 +73,7 @@ typedef struct {
     int max_categories;                   /* 0: unset */
     int max_links;                        /* 0: unset */
     int json_pattern;                     /* OCCI_JSON_PATTERN_SETTING_*; 0: unset */
+    const char *node_name;                /* OCCINodeName (main server); NULL: host name */
     occi_model *model;                    /* built in post_config, then read-only */
     occi_render_cache *renderings;        /* per child process; NULL: not cached */
     occi_hypervisor *hypervisor;          /* per child process; NULL: none */
@@ -306,6 +307,11 @@ const char *occi_intent_write(occi_request *req, const char *name, const char *v
                               const apr_array_header_t *entities);
 void occi_intent_done(occi_request *req, const char *name);
 occi_store_status occi_intent_keep(occi_request *req);
+
+/* OK when no change of entity_id is under way; otherwise answers 409 with
+ * Retry-After (the change's process may have died, and its objects wait to
+ * be undone) and returns it. */
+int occi_intent_check_none(occi_request *req, const char *entity_id);
 
 /* This process's name as the holder of intents: "<host name> <pid>" for
  * its requests' changes, with " <role>" for other work (role not NULL),

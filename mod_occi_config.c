@@ -500,6 +500,27 @@ occi_json_pattern_style occi_json_pattern_of(const occi_server_conf *conf)
                                                                   : OCCI_JSON_PATTERN_REGEX;
 }
 
+/* OCCINodeName: one per httpd, so only outside virtual hosts. */
+static const char *set_node_name(cmd_parms *cmd, void *dconf, const char *value)
+{
+    const char *error = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    occi_server_conf *conf = occi_server_config(cmd->server);
+    size_t len = strlen(value);
+
+    (void)dconf;
+    if (error) {
+        return error;
+    }
+    if (len == 0 || len > 64
+        || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+               != len) {
+        return apr_psprintf(cmd->pool, "OCCINodeName: '%s' is not a node name (1 to 64 "
+                            "letters, digits, '.', '-' or '_')", value);
+    }
+    conf->node_name = value;
+    return NULL;
+}
+
 const command_rec occi_directives[] = {
     AP_INIT_TAKE1("OCCIProviderScheme", set_provider_scheme, NULL, RSRC_CONF,
                   "URI prefix of this provider's own categories (templates)"),
@@ -533,6 +554,8 @@ const command_rec occi_directives[] = {
                   "Rendering for clients that accept anything (default text/plain)"),
     AP_INIT_FLAG("OCCIConsole", set_console, NULL, RSRC_CONF | ACCESS_CONF,
                  "On: browsers (Accept: text/html) get the web console (default On)"),
+    AP_INIT_TAKE1("OCCINodeName", set_node_name, NULL, RSRC_CONF,
+                  "This API node's name in the store's intents (default: the host name)"),
     AP_INIT_TAKE1("OCCIJSONPattern", set_json_pattern, NULL, RSRC_CONF,
                   "How JSON attribute definitions write their pattern: regex (default) "
                   "or schema"),

@@ -763,12 +763,23 @@ int occi_lock_relied_on(occi_request *req, const occi_entity *entity)
 static int insert_entities(occi_request *req, apr_array_header_t *entities)
 {
     apr_array_header_t *made = apr_array_make(req->r->pool, 4, sizeof(hv_made));
-    /* Recorded first: a process killed before the commit leaves objects
-     * on the hypervisor that another process then removes. */
-    const char *intent = occi_intent_write(req, NULL, "create", entities);
     occi_store_status status = OCCI_STORE_OK;
     occi_hv_error hv_error;
+    const char *intent;
     int i, j, result;
+
+    /* A create of an id the client chose (PUT) may repeat one whose
+     * process died: its objects may still be on the hypervisor until that
+     * change is undone. */
+    for (i = 0; req->conf->hypervisor && i < entities->nelts; i++) {
+        if ((result = occi_intent_check_none(req, APR_ARRAY_IDX(entities, i, occi_entity *)->id))
+            != OK) {
+            return result;
+        }
+    }
+    /* Recorded first: a process killed before the commit leaves objects
+     * on the hypervisor that another process then removes. */
+    intent = occi_intent_write(req, NULL, "create", entities);
 
     /* The hypervisor's part is done before the transaction begins: on
      * SQLite a transaction holds the database's only write lock, and

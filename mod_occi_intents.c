@@ -107,6 +107,26 @@ void occi_intent_done(occi_request *req, const char *name)
     }
 }
 
+int occi_intent_check_none(occi_request *req, const char *entity_id)
+{
+    apr_array_header_t *intents;
+    occi_store_status status;
+
+    status = occi_store_list_intents(req->store, req->r->pool, OCCI_CHANGE_VERB, entity_id,
+                                     NULL, &intents);
+    if (status != OCCI_STORE_OK) {
+        return occi_refuse_store(req, status);
+    }
+    if (intents->nelts) {
+        apr_table_setn(req->r->err_headers_out, "Retry-After",
+                       apr_itoa(req->r->pool, OCCI_CHANGE_LEASE_SECONDS + 2));
+        return occi_refuse(req, HTTP_CONFLICT, "a change of this entity that another process "
+                           "began is not finished yet (a process that dies is replaced within "
+                           "about 20 s); try again after Retry-After");
+    }
+    return OK;
+}
+
 occi_store_status occi_intent_keep(occi_request *req)
 {
     long long now = (long long)apr_time_sec(apr_time_now());
@@ -228,8 +248,11 @@ void occi_intents_configure(apr_pool_t *pconf, server_rec *main_server)
     server_rec *s;
     int any = 0;
 
-    node_name = apr_gethostname(host, sizeof(host), pconf) == APR_SUCCESS
-                    ? apr_pstrdup(pconf, host) : "localhost";
+    node_name = occi_server_config(main_server)->node_name;
+    if (!node_name) {
+        node_name = apr_gethostname(host, sizeof(host), pconf) == APR_SUCCESS
+                        ? apr_pstrdup(pconf, host) : "localhost";
+    }
     for (s = main_server; s; s = s->next) {
         any |= occi_hypervisor_settings(pconf, s) != NULL;
     }

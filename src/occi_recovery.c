@@ -118,8 +118,9 @@ static occi_hv_status finish_create(const occi_recovery_context *context, apr_po
 
 /* Carries out an interrupted delete that the store did not commit: the
  * devices of the links to and from the entity, the entity itself, then
- * the rows, as the request would have. */
-static occi_hv_status finish_delete(const occi_recovery_context *context, apr_pool_t *pool,
+ * the rows, as the request would have; all under the entity's lock, so
+ * that a request changing it meanwhile waits (or is waited for). */
+static occi_hv_status delete_locked(const occi_recovery_context *context, apr_pool_t *pool,
                                     const occi_entity *entity, int *changed,
                                     occi_hv_error *error)
 {
@@ -130,7 +131,10 @@ static occi_hv_status finish_delete(const occi_recovery_context *context, apr_po
     occi_store_status status;
     int i, is_link;
 
-    status = occi_store_get(store, pool, entity->id, NULL, &stored);
+    status = occi_store_lock_entity(store, entity->id);
+    if (status == OCCI_STORE_OK) {
+        status = occi_store_get(store, pool, entity->id, NULL, &stored);
+    }
     if (status == OCCI_STORE_NOT_FOUND) {
         return OCCI_HV_OK;
     }
@@ -164,25 +168,44 @@ static occi_hv_status finish_delete(const occi_recovery_context *context, apr_po
         != OCCI_HV_OK) {
         return error->status;
     }
-    status = occi_store_begin(store);
-    if (status == OCCI_STORE_OK) {
-        status = occi_store_lock_entity(store, stored->id);
-    }
     for (i = 0; status == OCCI_STORE_OK && to && i < to->nelts; i++) {
         status = occi_store_delete(store, APR_ARRAY_IDX(to, i, occi_entity *)->id, NULL);
         status = status == OCCI_STORE_NOT_FOUND ? OCCI_STORE_OK : status;
     }
     if (status == OCCI_STORE_OK) {
         status = occi_store_delete(store, stored->id, NULL);
+        status = status == OCCI_STORE_NOT_FOUND ? OCCI_STORE_OK : status;
     }
-    status = status == OCCI_STORE_NOT_FOUND ? OCCI_STORE_OK : status;
-    status = status == OCCI_STORE_OK ? occi_store_commit(store)
-                                     : (occi_store_rollback(store), status);
     if (status != OCCI_STORE_OK) {
         return store_failed(error, "the store refused the deletion");
     }
     ++*changed;
     return OCCI_HV_OK;
+}
+
+/* Ends the transaction work ran in, given work's status: commits it when
+ * OK, rolls it back otherwise. */
+static occi_hv_status in_transaction(const occi_recovery_context *context,
+                                     occi_hv_status status, occi_hv_error *error)
+{
+    if (status == OCCI_HV_OK) {
+        if (occi_store_commit(context->store) != OCCI_STORE_OK) {
+            return store_failed(error, "the store refused the commit");
+        }
+        return OCCI_HV_OK;
+    }
+    occi_store_rollback(context->store);
+    return status;
+}
+
+static occi_hv_status finish_delete(const occi_recovery_context *context, apr_pool_t *pool,
+                                    const occi_entity *entity, int *changed,
+                                    occi_hv_error *error)
+{
+    if (occi_store_begin(context->store) != OCCI_STORE_OK) {
+        return store_failed(error, "the store cannot begin a transaction");
+    }
+    return in_transaction(context, delete_locked(context, pool, entity, changed, error), error);
 }
 
 /* Writes the hypervisor's state of an entity an interrupted action
@@ -216,15 +239,18 @@ static occi_hv_status finish_action(const occi_recovery_context *context, apr_po
 }
 
 /* Changes the hypervisor back to the stored entity after an interrupted
- * update that did not commit (the row is still at revision). */
-static occi_hv_status finish_update(const occi_recovery_context *context, apr_pool_t *pool,
+ * update that did not commit (the row is still at revision), under the
+ * entity's lock: an update through the API waits until this is done, and
+ * one under way is waited for (then the revision has moved on). */
+static occi_hv_status update_locked(const occi_recovery_context *context, apr_pool_t *pool,
                                     occi_entity *entity, apr_int64_t revision, int *changed,
                                     occi_hv_error *error)
 {
     occi_entity *stored;
     occi_hv_status status;
 
-    if (occi_store_get(context->store, pool, entity->id, NULL, &stored) != OCCI_STORE_OK
+    if (occi_store_lock_entity(context->store, entity->id) != OCCI_STORE_OK
+        || occi_store_get(context->store, pool, entity->id, NULL, &stored) != OCCI_STORE_OK
         || (apr_int64_t)stored->revision != revision) {
         return OCCI_HV_OK;                 /* committed, changed since, or gone */
     }
@@ -245,6 +271,17 @@ static occi_hv_status finish_update(const occi_recovery_context *context, apr_po
     }
     ++*changed;
     return OCCI_HV_OK;
+}
+
+static occi_hv_status finish_update(const occi_recovery_context *context, apr_pool_t *pool,
+                                    occi_entity *entity, apr_int64_t revision, int *changed,
+                                    occi_hv_error *error)
+{
+    if (occi_store_begin(context->store) != OCCI_STORE_OK) {
+        return store_failed(error, "the store cannot begin a transaction");
+    }
+    return in_transaction(context, update_locked(context, pool, entity, revision, changed,
+                                                 error), error);
 }
 
 typedef enum { FINISHED, LATER, NOT_OURS } outcome;

@@ -54,6 +54,7 @@ OCCIMaxBodySize 65536
 OCCIMaxAttributeLength 1024
 OCCIMaxCategories 16
 OCCIMaxLinks 8
+OCCINodeName api-1.example_com
 <Location /occi/>
     SetHandler occi
     OCCIDefaultRendering application/json
@@ -108,6 +109,10 @@ my @bad = (
     ['OCCIMaxBodySize 2G', qr{OCCIMaxBodySize: '2G' is not a whole number from 1 to 1073741824}],
     ["<Location /x/>\nOCCIOSTemplate debian \"Debian\"\n</Location>",
         qr{OCCIOSTemplate not allowed in <Location> context}],
+    ['OCCINodeName "node a"', qr{OCCINodeName: 'node a' is not a node name \(1 to 64 letters}],
+    ['OCCINodeName ' . ('n' x 65), qr{OCCINodeName: 'n{65}' is not a node name}],
+    ["<VirtualHost 127.0.0.1:1>\nOCCINodeName b\n</VirtualHost>",
+        qr{OCCINodeName cannot occur within <VirtualHost> section}],
 );
 for my $case (@bad) {
     my ($body, $message) = @$case;

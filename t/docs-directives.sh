@@ -43,8 +43,14 @@ for name in $defined; do
         grep -qE "^\| \[?$name\]?[](| ]" "$doc"
     check "$name has a section in docs/directives.md" \
         grep -qE "^##+ .*\b$name\b" "$doc"
-    # The context in the table must match the code: ACCESS_CONF adds directory.
-    if grep -E "AP_INIT_[A-Z0-9_]*\(\"$name\"" "$src"/mod_occi*.c | grep -q ACCESS_CONF; then
+    # The context in the table must match the code: ACCESS_CONF adds directory;
+    # a handler that checks for GLOBAL_ONLY refuses virtual hosts.
+    handler=$(grep -hE "AP_INIT_[A-Z0-9_]*\(\"$name\"" "$src"/mod_occi*.c \
+              | sed -E "s/.*\"$name\", *([A-Za-z_0-9]+).*/\1/")
+    if grep -hA4 "^static const char \*$handler(" "$src"/mod_occi*.c | grep -q GLOBAL_ONLY; then
+        check "$name: docs/directives.md gives its context as server config alone" \
+            grep -qE "^\| \[?$name\]?[](].*\| server config \|" "$doc"
+    elif grep -E "AP_INIT_[A-Z0-9_]*\(\"$name\"" "$src"/mod_occi*.c | grep -q ACCESS_CONF; then
         check "$name: docs/directives.md gives its context as including directory" \
             grep -qE "^\| \[?$name\]?[](].*\| server config, virtual host, directory" "$doc"
     else

@@ -396,6 +396,8 @@ smoke() {
 if [ "${OCCI_TEST_LOAD:-1}" != 0 ]; then
     smoke load-smoke perl t/load/load.pl --smoke --httpd "$httpd" --modules "$modules_dir" \
         --build "$build_dir"
+    smoke nodes-smoke perl t/load/nodes.pl --smoke --httpd "$httpd" --modules "$modules_dir" \
+        --build "$build_dir"
 fi
 if [ "${OCCI_TEST_BENCH:-1}" != 0 ]; then
     smoke bench-smoke env BENCH_SMOKE=1 bash bench/benchmark.sh "$httpd" "$modules_dir" \
