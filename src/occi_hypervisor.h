@@ -61,6 +61,39 @@ typedef struct occi_hypervisor_config {
 
 typedef struct occi_hypervisor occi_hypervisor;
 
+/* A hypervisor provider: what the functions below do, for one kind of
+ * hypervisor (libvirt in src/occi_libvirt.c; the unit tests have fakes).
+ * Each receives the provider's own state, impl. */
+typedef struct occi_hypervisor_provider {
+    const char *name;
+    occi_hv_status (*observe)(void *impl, apr_pool_t *pool, apr_array_header_t *entities,
+                              occi_hv_error *error);
+    occi_hv_status (*create_entity)(void *impl, apr_pool_t *pool, occi_entity *entity,
+                                    const occi_entity *source, const occi_entity *target,
+                                    occi_hv_error *error);
+    occi_hv_status (*delete_entity)(void *impl, apr_pool_t *pool, const occi_entity *entity,
+                                    const occi_entity *source, occi_hv_error *error);
+    occi_hv_status (*act)(void *impl, apr_pool_t *pool, occi_entity *entity, const char *action,
+                          const apr_array_header_t *parameters, occi_hv_error *error);
+    occi_hv_status (*update)(void *impl, apr_pool_t *pool, const occi_entity *current,
+                             occi_entity *updated, occi_hv_error *error);
+    int (*can_save)(const void *impl, const occi_entity *compute);
+    occi_hv_status (*save)(void *impl, apr_pool_t *pool, const occi_entity *compute,
+                           const char *term, const char *method, int *later,
+                           occi_hv_error *error);
+    occi_hv_status (*delete_saved)(void *impl, apr_pool_t *pool, const char *term,
+                                   occi_hv_error *error);
+    occi_hv_status (*list_objects)(void *impl, apr_pool_t *pool, apr_array_header_t **objects,
+                                   occi_hv_error *error);
+} occi_hypervisor_provider;
+
+/* A hypervisor made of a provider and its state, allocated from pool. */
+occi_hypervisor *occi_hypervisor_make(apr_pool_t *pool, const occi_hypervisor_provider *provider,
+                                      void *impl);
+
+/* The provider's name ("libvirt"). */
+const char *occi_hypervisor_provider_name(const occi_hypervisor *hv);
+
 /* Whether uri names this machine's own hypervisor (no host in it, as in
  * qemu:///system or test:///default), whose files this process can look
  * at; 0 for a remote one (qemu+ssh://host/system). */
@@ -81,8 +114,8 @@ int occi_hypervisor_start_events(apr_pool_t *pool);
 /* Whether that thread runs. */
 int occi_hypervisor_events_running(void);
 
-/* A hypervisor for this process; pool must outlive it (httpd's child
- * pool). Connects lazily. NULL if no mutex can be made. */
+/* A libvirt hypervisor for this process; pool must outlive it (httpd's
+ * child pool). Connects lazily. NULL if no mutex can be made. */
 occi_hypervisor *occi_hypervisor_create(apr_pool_t *pool, const occi_hypervisor_config *config);
 
 /* True for the kinds the hypervisor backs (compute, storage, network,

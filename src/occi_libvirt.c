@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The hypervisor through libvirt.
+ * The hypervisor through libvirt: the provider of src/occi_hypervisor.h
+ * that httpd uses.
  *
  * Names: a compute is the domain "occi-<uuid>" with the entity's UUID, its
  * root disk the volume "occi-<uuid>-root.qcow2"; a storage is the volume
@@ -42,14 +43,16 @@
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
 
-struct occi_hypervisor {
+/* The libvirt provider's state (src/occi_hypervisor.h: the provider
+ * table is at the end of this file). */
+typedef struct libvirt_hv {
     apr_pool_t *pool;
     occi_hypervisor_config config;
     apr_thread_mutex_t *lock;      /* guards connection */
     virConnectPtr connection;
     int lifecycle_callback;        /* on connection; -1: none */
     occi_domain_cache *states;     /* NULL: states are asked for each time */
-};
+} libvirt_hv;
 
 /* Domains whose state a process remembers at most: about 100 bytes each. */
 #define STATE_CACHE_CAPACITY 1024
@@ -64,9 +67,9 @@ static void ignore_error(void *data, virErrorPtr error)
 
 static apr_status_t close_hypervisor(void *data);
 
-occi_hypervisor *occi_hypervisor_create(apr_pool_t *pool, const occi_hypervisor_config *config)
+static libvirt_hv *libvirt_create(apr_pool_t *pool, const occi_hypervisor_config *config)
 {
-    occi_hypervisor *hv = apr_pcalloc(pool, sizeof(*hv));
+    libvirt_hv *hv = apr_pcalloc(pool, sizeof(*hv));
 
     if (apr_thread_mutex_create(&hv->lock, APR_THREAD_MUTEX_DEFAULT, pool) != APR_SUCCESS) {
         return NULL;
@@ -160,7 +163,7 @@ static occi_hv_status refuse(occi_hv_error *error, occi_hv_status status, const 
 static int domain_changed(virConnectPtr connection, virDomainPtr domain, int event,
                           int detail, void *data)
 {
-    occi_hypervisor *hv = data;
+    libvirt_hv *hv = data;
     char uuid[VIR_UUID_STRING_BUFLEN];
 
     (void)connection;
@@ -177,7 +180,7 @@ static int domain_changed(virConnectPtr connection, virDomainPtr domain, int eve
  * virConnectClose(): it must not take hv->lock. */
 static void connection_closed(virConnectPtr connection, int reason, void *data)
 {
-    occi_hypervisor *hv = data;
+    libvirt_hv *hv = data;
 
     (void)reason;
     occi_domain_cache_disable(hv->states, connection);
@@ -185,7 +188,7 @@ static void connection_closed(virConnectPtr connection, int reason, void *data)
 
 /* Asks a new connection for domain events; the cache is used only when
  * they will come. hv->lock is held. */
-static void watch_domains(occi_hypervisor *hv, virConnectPtr connection)
+static void watch_domains(libvirt_hv *hv, virConnectPtr connection)
 {
     if (!hv->states || !occi_hypervisor_events_running()) {
         return;
@@ -209,7 +212,7 @@ static void watch_domains(occi_hypervisor *hv, virConnectPtr connection)
 }
 
 /* Closes the process's connection; hv->lock is held. */
-static void close_connection(occi_hypervisor *hv)
+static void close_connection(libvirt_hv *hv)
 {
     if (hv->states) {
         occi_domain_cache_disable(hv->states, NULL);
@@ -226,7 +229,7 @@ static void close_connection(occi_hypervisor *hv)
 /* At the end of the process: no callback may run once the pool is gone. */
 static apr_status_t close_hypervisor(void *data)
 {
-    occi_hypervisor *hv = data;
+    libvirt_hv *hv = data;
 
     apr_thread_mutex_lock(hv->lock);
     if (hv->connection) {
@@ -238,7 +241,7 @@ static apr_status_t close_hypervisor(void *data)
 
 /* A reference to the process's connection, opened or reopened as needed;
  * the caller releases it with virConnectClose(). */
-static virConnectPtr connect_to(occi_hypervisor *hv, apr_pool_t *pool, occi_hv_error *error)
+static virConnectPtr connect_to(libvirt_hv *hv, apr_pool_t *pool, occi_hv_error *error)
 {
     virConnectPtr connection;
 
@@ -266,7 +269,7 @@ static virConnectPtr connect_to(occi_hypervisor *hv, apr_pool_t *pool, occi_hv_e
 
 /* Forgets a connection that broke, so that the next use opens another:
  * virConnectIsAlive() notices a dead daemon only after a call failed. */
-static void drop_connection(occi_hypervisor *hv, virConnectPtr broken)
+static void drop_connection(libvirt_hv *hv, virConnectPtr broken)
 {
     apr_thread_mutex_lock(hv->lock);
     if (hv->connection == broken) {
@@ -362,7 +365,7 @@ static const char *saved_volume_name(apr_pool_t *pool, const char *term)
 
 /* The OS template of the provider's configuration that entity carries, or
  * NULL. */
-static const occi_os_image *provider_image_of(const occi_hypervisor *hv,
+static const occi_os_image *provider_image_of(const libvirt_hv *hv,
                                               const occi_entity *entity)
 {
     size_t scheme_len = hv->config.os_template_scheme ? strlen(hv->config.os_template_scheme) : 0;
@@ -388,7 +391,7 @@ static const occi_os_image *provider_image_of(const occi_hypervisor *hv,
 /* The image a compute boots: the volume of a saved OS template (found
  * through the connection), or a configured one's. (Validation lets a
  * compute have one OS template at most.) */
-static const occi_os_image *os_image_of(const occi_hypervisor *hv, virConnectPtr connection,
+static const occi_os_image *os_image_of(const libvirt_hv *hv, virConnectPtr connection,
                                         apr_pool_t *pool, const occi_entity *entity)
 {
     size_t saved_len = hv->config.saved_template_scheme
@@ -452,12 +455,12 @@ const char *occi_os_image_missing_file(apr_pool_t *pool, const occi_os_image *im
     return NULL;
 }
 
-static const char *link_device_xml(occi_hypervisor *hv, apr_pool_t *pool,
+static const char *link_device_xml(libvirt_hv *hv, apr_pool_t *pool,
                                    const occi_entity *link, const char *target_id,
                                    occi_hv_error *error);
 static const char *target_id_of(apr_pool_t *pool, const occi_entity *link);
 
-static const char *domain_xml(occi_hypervisor *hv, apr_pool_t *pool, const occi_entity *compute,
+static const char *domain_xml(libvirt_hv *hv, apr_pool_t *pool, const occi_entity *compute,
                               const occi_os_image *image, int with_seed, int with_links)
 {
     const char *architecture = occi_entity_get_string(compute, "occi.compute.architecture");
@@ -545,7 +548,7 @@ static const char *domain_xml(occi_hypervisor *hv, apr_pool_t *pool, const occi_
 
 /* ---- Compute ------------------------------------------------------- */
 
-static virStoragePoolPtr open_pool(occi_hypervisor *hv, virConnectPtr connection,
+static virStoragePoolPtr open_pool(libvirt_hv *hv, virConnectPtr connection,
                                    apr_pool_t *pool, occi_hv_error *error)
 {
     virStoragePoolPtr storage_pool = virStoragePoolLookupByName(connection, hv->config.pool);
@@ -561,7 +564,7 @@ static virStoragePoolPtr open_pool(occi_hypervisor *hv, virConnectPtr connection
  * volume larger than the pool's free space with an internal error, but
  * asking for more than there is is a request the provider cannot grant,
  * not a failure of the server. OK, or CONFLICT with the figures. */
-static occi_hv_status check_pool_room(occi_hypervisor *hv, virStoragePoolPtr storage_pool,
+static occi_hv_status check_pool_room(libvirt_hv *hv, virStoragePoolPtr storage_pool,
                                       apr_pool_t *pool, unsigned long long bytes,
                                       occi_hv_error *error)
 {
@@ -578,7 +581,7 @@ static occi_hv_status check_pool_room(occi_hypervisor *hv, virStoragePoolPtr sto
 
 /* A qcow2 volume of capacity bytes (0: that of the backing file) in the
  * pool, backed by backing when not NULL. */
-static occi_hv_status create_volume(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status create_volume(libvirt_hv *hv, virConnectPtr connection,
                                     apr_pool_t *pool, const char *name,
                                     unsigned long long capacity, const char *backing,
                                     occi_hv_error *error)
@@ -631,7 +634,7 @@ static occi_hv_status create_volume(occi_hypervisor *hv, virConnectPtr connectio
 }
 
 /* Deletes a volume of the pool; a missing one is fine. */
-static occi_hv_status delete_volume(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status delete_volume(libvirt_hv *hv, virConnectPtr connection,
                                     apr_pool_t *pool, const char *name, occi_hv_error *error)
 {
     virStoragePoolPtr storage_pool = open_pool(hv, connection, pool, error);
@@ -656,7 +659,7 @@ static occi_hv_status delete_volume(occi_hypervisor *hv, virConnectPtr connectio
 
 /* The compute's cloud-init seed, built in memory and uploaded into the
  * pool, so that it works with a remote hypervisor too. */
-static occi_hv_status create_seed(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status create_seed(libvirt_hv *hv, virConnectPtr connection,
                                   apr_pool_t *pool, const occi_entity *compute,
                                   occi_hv_error *error)
 {
@@ -713,7 +716,7 @@ static occi_hv_status create_seed(occi_hypervisor *hv, virConnectPtr connection,
     return result < 0 ? error->status : OCCI_HV_OK;
 }
 
-static int volume_exists(occi_hypervisor *hv, virConnectPtr connection, apr_pool_t *pool,
+static int volume_exists(libvirt_hv *hv, virConnectPtr connection, apr_pool_t *pool,
                          const char *name)
 {
     virStoragePoolPtr storage_pool = virStoragePoolLookupByName(connection, hv->config.pool);
@@ -739,7 +742,7 @@ static int xml_can_carry(const char *text)
 /* with_links: the definition carries the devices of the compute's links
  * (a definition made again); a new compute's links are attached one by
  * one after it (attach_link), which also chooses their MAC addresses. */
-static occi_hv_status define_compute(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status define_compute(libvirt_hv *hv, virConnectPtr connection,
                                      apr_pool_t *pool, const occi_entity *compute,
                                      int with_links, occi_hv_error *error)
 {
@@ -884,7 +887,7 @@ static const char *parameter(const apr_array_header_t *parameters, const char *n
     return NULL;
 }
 
-static occi_hv_status act_on_compute(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status act_on_compute(libvirt_hv *hv, virConnectPtr connection,
                                      apr_pool_t *pool, occi_entity *compute, const char *action,
                                      const apr_array_header_t *parameters, occi_hv_error *error)
 {
@@ -961,7 +964,7 @@ static occi_hv_status act_on_compute(occi_hypervisor *hv, virConnectPtr connecti
     return OCCI_HV_OK;
 }
 
-static occi_hv_status delete_compute(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status delete_compute(libvirt_hv *hv, virConnectPtr connection,
                                      apr_pool_t *pool, const occi_entity *compute,
                                      occi_hv_error *error)
 {
@@ -1142,7 +1145,7 @@ static unsigned int affect_flags(virDomainPtr domain)
            | (virDomainIsActive(domain) == 1 ? VIR_DOMAIN_AFFECT_LIVE : 0);
 }
 
-static const char *storagelink_xml(occi_hypervisor *hv, apr_pool_t *pool,
+static const char *storagelink_xml(libvirt_hv *hv, apr_pool_t *pool,
                                    const occi_entity *link, const char *storage_id,
                                    occi_hv_error *error)
 {
@@ -1251,7 +1254,7 @@ static occi_hv_status update_dhcp_host(virConnectPtr connection, apr_pool_t *poo
 }
 
 /* The device XML of a link, or NULL (error set). */
-static const char *link_device_xml(occi_hypervisor *hv, apr_pool_t *pool,
+static const char *link_device_xml(libvirt_hv *hv, apr_pool_t *pool,
                                    const occi_entity *link, const char *target_id,
                                    occi_hv_error *error)
 {
@@ -1339,7 +1342,7 @@ static const char *device_marker(apr_pool_t *pool, const occi_entity *link,
                                                                 "occi.networkinterface.mac")));
 }
 
-static occi_hv_status attach_link(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status attach_link(libvirt_hv *hv, virConnectPtr connection,
                                   apr_pool_t *pool, occi_entity *link,
                                   const occi_entity *source, occi_hv_error *error)
 {
@@ -1397,7 +1400,7 @@ static occi_hv_status attach_link(occi_hypervisor *hv, virConnectPtr connection,
     return result < 0 ? error->status : OCCI_HV_OK;
 }
 
-static occi_hv_status detach_link(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status detach_link(libvirt_hv *hv, virConnectPtr connection,
                                   apr_pool_t *pool, const occi_entity *link,
                                   const occi_entity *source, occi_hv_error *error)
 {
@@ -1553,7 +1556,7 @@ static int is_deferred(const char *method)
     return method && !strcmp(method, "deferred");
 }
 
-static occi_hv_status save_on(occi_hypervisor *hv, virConnectPtr connection, apr_pool_t *pool,
+static occi_hv_status save_on(libvirt_hv *hv, virConnectPtr connection, apr_pool_t *pool,
                               const occi_entity *compute, const char *term, const char *method,
                               int *later, occi_hv_error *error)
 {
@@ -1636,7 +1639,7 @@ static occi_hv_status save_on(occi_hypervisor *hv, virConnectPtr connection, apr
 }
 
 /* Whether compute has a root disk to save, judged by its OS template. */
-static int has_root_disk(const occi_hypervisor *hv, const occi_entity *compute)
+static int has_root_disk(const libvirt_hv *hv, const occi_entity *compute)
 {
     size_t saved_len = hv->config.saved_template_scheme
                            ? strlen(hv->config.saved_template_scheme) : 0;
@@ -1655,31 +1658,16 @@ static int has_root_disk(const occi_hypervisor *hv, const occi_entity *compute)
     return 0;
 }
 
-apr_array_header_t *occi_hypervisor_runnable_actions(const occi_hypervisor *hv,
-                                                     apr_pool_t *pool,
-                                                     const occi_model *model,
-                                                     const occi_entity *entity)
+static int lv_can_save(const void *impl, const occi_entity *compute)
 {
-    static const char save[] = "http://schemas.ogf.org/occi/infrastructure/compute/action#save";
-    apr_array_header_t *actions = occi_state_applicable_actions(pool, model, entity);
-    int i;
-
-    for (i = 0; i < actions->nelts; i++) {
-        const char **action = &APR_ARRAY_IDX(actions, i, const char *);
-
-        if (!strcmp(*action, save) && (!hv || !has_root_disk(hv, entity))) {
-            memmove(action, action + 1, (size_t)(actions->nelts - i - 1) * sizeof(*action));
-            actions->nelts--;
-            i--;
-        }
-    }
-    return actions;
+    return has_root_disk(impl, compute);
 }
 
-occi_hv_status occi_hypervisor_save(occi_hypervisor *hv, apr_pool_t *pool,
-                                    const occi_entity *compute, const char *term,
-                                    const char *method, int *later, occi_hv_error *error)
+static occi_hv_status lv_save(void *impl, apr_pool_t *pool,
+                              const occi_entity *compute, const char *term,
+                              const char *method, int *later, occi_hv_error *error)
 {
+    libvirt_hv *hv = impl;
     occi_hv_status status;
 
     *later = 0;
@@ -1688,9 +1676,10 @@ occi_hv_status occi_hypervisor_save(occi_hypervisor *hv, apr_pool_t *pool,
     return status;
 }
 
-occi_hv_status occi_hypervisor_delete_saved(occi_hypervisor *hv, apr_pool_t *pool,
-                                            const char *term, occi_hv_error *error)
+static occi_hv_status lv_delete_saved(void *impl, apr_pool_t *pool,
+                                      const char *term, occi_hv_error *error)
 {
+    libvirt_hv *hv = impl;
     occi_hv_status status;
 
     WITH_CONNECTION(hv, pool, error, status,
@@ -1711,7 +1700,7 @@ static void add_object(apr_pool_t *pool, apr_array_header_t *objects, const char
     }
 }
 
-static occi_hv_status list_objects_on(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status list_objects_on(libvirt_hv *hv, virConnectPtr connection,
                                       apr_pool_t *pool, apr_array_header_t *objects,
                                       occi_hv_error *error)
 {
@@ -1757,9 +1746,10 @@ static occi_hv_status list_objects_on(occi_hypervisor *hv, virConnectPtr connect
     return OCCI_HV_OK;
 }
 
-occi_hv_status occi_hypervisor_list_objects(occi_hypervisor *hv, apr_pool_t *pool,
-                                            apr_array_header_t **objects, occi_hv_error *error)
+static occi_hv_status lv_list_objects(void *impl, apr_pool_t *pool,
+                                      apr_array_header_t **objects, occi_hv_error *error)
 {
+    libvirt_hv *hv = impl;
     occi_hv_status status;
 
     *objects = apr_array_make(pool, 16, sizeof(occi_hv_object));
@@ -1794,7 +1784,7 @@ typedef struct {
  * (Listing every domain would cost as many state questions as the
  * hypervisor has domains, and counting them first walks them all too.)
  * A domain the hypervisor does not have is left out. */
-static occi_hv_status domain_states(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status domain_states(libvirt_hv *hv, virConnectPtr connection,
                                     apr_pool_t *pool, apr_hash_t *wanted, apr_hash_t *states,
                                     occi_hv_error *error)
 {
@@ -1832,7 +1822,7 @@ static occi_hv_status domain_states(occi_hypervisor *hv, virConnectPtr connectio
 
 /* The states of the wanted computes the cache still vouches for, into
  * states; 1 when that is all of them. */
-static int cached_states(occi_hypervisor *hv, apr_pool_t *pool, apr_hash_t *wanted,
+static int cached_states(libvirt_hv *hv, apr_pool_t *pool, apr_hash_t *wanted,
                          apr_hash_t *states)
 {
     apr_hash_index_t *index;
@@ -1913,7 +1903,7 @@ static const char *domain_of(apr_pool_t *pool, const occi_entity *entity)
 /* Forgets what the cache holds on the domain of a compute or of a link's
  * source compute, which this process just changed: its own answer must
  * not wait for the hypervisor's event. */
-static void forget_domain(occi_hypervisor *hv, apr_pool_t *pool, const occi_entity *entity)
+static void forget_domain(libvirt_hv *hv, apr_pool_t *pool, const occi_entity *entity)
 {
     const char *id = hv->states ? domain_of(pool, entity) : NULL;
 
@@ -1990,7 +1980,7 @@ static void show_domain_states(apr_pool_t *pool, apr_array_header_t *entities,
 }
 
 /* The states the cache could not give: domains, networks and volumes. */
-static occi_hv_status observe_on(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status observe_on(libvirt_hv *hv, virConnectPtr connection,
                                  apr_pool_t *pool, apr_array_header_t *entities,
                                  apr_hash_t *wanted, apr_hash_t *states, occi_hv_error *error)
 {
@@ -2038,9 +2028,10 @@ static occi_hv_status observe_on(occi_hypervisor *hv, virConnectPtr connection,
     return status;
 }
 
-occi_hv_status occi_hypervisor_observe(occi_hypervisor *hv, apr_pool_t *pool,
-                                       apr_array_header_t *entities, occi_hv_error *error)
+static occi_hv_status lv_observe(void *impl, apr_pool_t *pool,
+                                 apr_array_header_t *entities, occi_hv_error *error)
 {
+    libvirt_hv *hv = impl;
     occi_hv_status status = OCCI_HV_OK;
     apr_hash_t *states = apr_hash_make(pool);
     int others;
@@ -2093,7 +2084,7 @@ static occi_hv_status refuse_taken_id(virConnectPtr connection, apr_pool_t *pool
                  : OCCI_HV_OK;
 }
 
-static occi_hv_status create_on(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status create_on(libvirt_hv *hv, virConnectPtr connection,
                                 apr_pool_t *pool, occi_entity *entity,
                                 const occi_entity *source, occi_hv_error *error)
 {
@@ -2118,10 +2109,11 @@ static occi_hv_status create_on(occi_hypervisor *hv, virConnectPtr connection,
     return status;
 }
 
-occi_hv_status occi_hypervisor_create_entity(occi_hypervisor *hv, apr_pool_t *pool,
-                                             occi_entity *entity, const occi_entity *source,
-                                             const occi_entity *target, occi_hv_error *error)
+static occi_hv_status lv_create_entity(void *impl, apr_pool_t *pool,
+                                       occi_entity *entity, const occi_entity *source,
+                                       const occi_entity *target, occi_hv_error *error)
 {
+    libvirt_hv *hv = impl;
     occi_hv_status status = OCCI_HV_OK;
 
     if (occi_hypervisor_backs(entity->kind)) {
@@ -2132,7 +2124,7 @@ occi_hv_status occi_hypervisor_create_entity(occi_hypervisor *hv, apr_pool_t *po
     return status;
 }
 
-static occi_hv_status delete_on(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status delete_on(libvirt_hv *hv, virConnectPtr connection,
                                 apr_pool_t *pool, const occi_entity *entity,
                                 const occi_entity *source, occi_hv_error *error)
 {
@@ -2153,11 +2145,12 @@ static occi_hv_status delete_on(occi_hypervisor *hv, virConnectPtr connection,
     return status;
 }
 
-occi_hv_status occi_hypervisor_delete_entity(occi_hypervisor *hv, apr_pool_t *pool,
-                                             const occi_entity *entity,
-                                             const occi_entity *source,
-                                             occi_hv_error *error)
+static occi_hv_status lv_delete_entity(void *impl, apr_pool_t *pool,
+                                       const occi_entity *entity,
+                                       const occi_entity *source,
+                                       occi_hv_error *error)
 {
+    libvirt_hv *hv = impl;
     occi_hv_status status = OCCI_HV_OK;
 
     if (occi_hypervisor_backs(entity->kind)) {
@@ -2168,7 +2161,7 @@ occi_hv_status occi_hypervisor_delete_entity(occi_hypervisor *hv, apr_pool_t *po
     return status;
 }
 
-static occi_hv_status act_on(occi_hypervisor *hv, virConnectPtr connection, apr_pool_t *pool,
+static occi_hv_status act_on(libvirt_hv *hv, virConnectPtr connection, apr_pool_t *pool,
                              occi_entity *entity, const char *action,
                              const apr_array_header_t *parameters, occi_hv_error *error)
 {
@@ -2189,10 +2182,11 @@ static occi_hv_status act_on(occi_hypervisor *hv, virConnectPtr connection, apr_
     return status;
 }
 
-occi_hv_status occi_hypervisor_act(occi_hypervisor *hv, apr_pool_t *pool,
-                                   occi_entity *entity, const char *action,
-                                   const apr_array_header_t *parameters, occi_hv_error *error)
+static occi_hv_status lv_act(void *impl, apr_pool_t *pool,
+                             occi_entity *entity, const char *action,
+                             const apr_array_header_t *parameters, occi_hv_error *error)
 {
+    libvirt_hv *hv = impl;
     occi_hv_status status = OCCI_HV_OK;
 
     if (occi_hypervisor_backs(entity->kind)) {
@@ -2251,7 +2245,7 @@ static int domain_is_running(virConnectPtr connection, const char *id)
  * definition and the new one joins it, while the compute is stopped (a
  * running guest would have to agree to lose a disk or interface, and may
  * not); on failure the old device is put back. */
-static occi_hv_status update_link(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status update_link(libvirt_hv *hv, virConnectPtr connection,
                                   apr_pool_t *pool, const occi_entity *current,
                                   occi_entity *updated, occi_hv_error *error)
 {
@@ -2280,7 +2274,7 @@ static occi_hv_status update_link(occi_hypervisor *hv, virConnectPtr connection,
     return OCCI_HV_OK;
 }
 
-static occi_hv_status update_on(occi_hypervisor *hv, virConnectPtr connection,
+static occi_hv_status update_on(libvirt_hv *hv, virConnectPtr connection,
                                 apr_pool_t *pool, const occi_entity *current,
                                 occi_entity *updated, occi_hv_error *error)
 {
@@ -2350,10 +2344,11 @@ static occi_hv_status update_on(occi_hypervisor *hv, virConnectPtr connection,
     return status;
 }
 
-occi_hv_status occi_hypervisor_update(occi_hypervisor *hv, apr_pool_t *pool,
-                                      const occi_entity *current, occi_entity *updated,
-                                      occi_hv_error *error)
+static occi_hv_status lv_update(void *impl, apr_pool_t *pool,
+                                const occi_entity *current, occi_entity *updated,
+                                occi_hv_error *error)
 {
+    libvirt_hv *hv = impl;
     occi_hv_status status = OCCI_HV_OK;
 
     if (occi_hypervisor_backs(current->kind)) {
@@ -2362,4 +2357,26 @@ occi_hv_status occi_hypervisor_update(occi_hypervisor *hv, apr_pool_t *pool,
     }
     forget_domain(hv, pool, current);
     return status;
+}
+
+/* ---- The provider -------------------------------------------------- */
+
+static const occi_hypervisor_provider libvirt_provider = {
+    "libvirt",
+    lv_observe,
+    lv_create_entity,
+    lv_delete_entity,
+    lv_act,
+    lv_update,
+    lv_can_save,
+    lv_save,
+    lv_delete_saved,
+    lv_list_objects,
+};
+
+occi_hypervisor *occi_hypervisor_create(apr_pool_t *pool, const occi_hypervisor_config *config)
+{
+    libvirt_hv *hv = libvirt_create(pool, config);
+
+    return hv ? occi_hypervisor_make(pool, &libvirt_provider, hv) : NULL;
 }

@@ -13,6 +13,7 @@
 
 #include "tap.h"
 #include "fixtures.h"
+#include "occi_deferred_save.h"
 #include "occi_recovery.h"
 #include "occi_store.h"
 #include "occi_unmanaged.h"
@@ -1459,6 +1460,222 @@ static void test_recovery(database *db)
     occi_store_delete_intent(db->store, "60000000-0000-4000-8000-000000000004", NULL);
 }
 
+/* ---- A fake hypervisor provider ------------------------------------- */
+
+typedef struct {
+    occi_hv_status next;           /* what the next call answers */
+    int running;                   /* computes run (a save waits) */
+    int deletes, saves;            /* calls that succeeded */
+} fake_hv;
+
+static occi_hv_status fake_answer(fake_hv *fake, occi_hv_error *error)
+{
+    occi_hv_status status = fake->next;
+
+    error->status = status;
+    error->message = status == OCCI_HV_UNAVAILABLE ? "the fake hypervisor is away"
+                     : status == OCCI_HV_OK ? NULL : "the fake hypervisor refuses";
+    return status;
+}
+
+static occi_hv_status fake_observe(void *impl, apr_pool_t *pool, apr_array_header_t *entities,
+                                   occi_hv_error *error)
+{
+    (void)pool;
+    (void)entities;
+    return fake_answer(impl, error);
+}
+
+static occi_hv_status fake_create(void *impl, apr_pool_t *pool, occi_entity *entity,
+                                  const occi_entity *source, const occi_entity *target,
+                                  occi_hv_error *error)
+{
+    (void)pool;
+    (void)entity;
+    (void)source;
+    (void)target;
+    return fake_answer(impl, error);
+}
+
+static occi_hv_status fake_delete(void *impl, apr_pool_t *pool, const occi_entity *entity,
+                                  const occi_entity *source, occi_hv_error *error)
+{
+    fake_hv *fake = impl;
+
+    (void)pool;
+    (void)entity;
+    (void)source;
+    if (fake_answer(fake, error) == OCCI_HV_OK) {
+        fake->deletes++;
+    }
+    return error->status;
+}
+
+static occi_hv_status fake_act(void *impl, apr_pool_t *pool, occi_entity *entity,
+                               const char *action, const apr_array_header_t *parameters,
+                               occi_hv_error *error)
+{
+    (void)pool;
+    (void)entity;
+    (void)action;
+    (void)parameters;
+    return fake_answer(impl, error);
+}
+
+static occi_hv_status fake_update(void *impl, apr_pool_t *pool, const occi_entity *current,
+                                  occi_entity *updated, occi_hv_error *error)
+{
+    (void)pool;
+    (void)current;
+    (void)updated;
+    return fake_answer(impl, error);
+}
+
+static int fake_can_save(const void *impl, const occi_entity *compute)
+{
+    (void)impl;
+    (void)compute;
+    return 1;
+}
+
+static occi_hv_status fake_save(void *impl, apr_pool_t *pool, const occi_entity *compute,
+                                const char *term, const char *method, int *later,
+                                occi_hv_error *error)
+{
+    fake_hv *fake = impl;
+
+    (void)pool;
+    (void)compute;
+    (void)term;
+    if (fake_answer(fake, error) == OCCI_HV_OK) {
+        *later = fake->running && method && !strcmp(method, "deferred");
+        fake->saves += !*later;
+    }
+    return error->status;
+}
+
+static occi_hv_status fake_delete_saved(void *impl, apr_pool_t *pool, const char *term,
+                                        occi_hv_error *error)
+{
+    (void)pool;
+    (void)term;
+    return fake_answer(impl, error);
+}
+
+static occi_hv_status fake_list(void *impl, apr_pool_t *pool, apr_array_header_t **objects,
+                                occi_hv_error *error)
+{
+    *objects = apr_array_make(pool, 0, sizeof(occi_hv_object));
+    return fake_answer(impl, error);
+}
+
+static const occi_hypervisor_provider fake_provider = {
+    "fake", fake_observe, fake_create, fake_delete, fake_act, fake_update, fake_can_save,
+    fake_save, fake_delete_saved, fake_list,
+};
+
+/* An interrupted create while the hypervisor is away: the intent waits,
+ * unheld, and is finished at a later look once the hypervisor is back. */
+static void test_recovery_waits(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0 };
+    occi_recovery_context context;
+    apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
+    occi_entity *made = resource(pool, "50000000-0000-4000-8000-000000000003",
+                                 OCCI_SCHEME_INFRA "network", "alice");
+    int finished = -1;
+
+    record_change(db, "60000000-0000-4000-8000-000000000005", "create", "fake:///", made,
+                  "node-b 4000000", 1);
+    memset(&context, 0, sizeof(context));
+    context.store = db->store;
+    context.hypervisor = occi_hypervisor_make(pool, &fake_provider, &fake);
+    context.model = test_model(pool);
+    context.hypervisor_uri = "fake:///";
+    context.holder = "node-a 1 recovery";
+    context.report = collect;
+    context.report_data = messages;
+    occi_changes_recover(&context, pool, &finished);
+    tap_is_int(finished, 0, name_of(db, "recovery: nothing is finished while the hypervisor "
+                                        "is away"));
+    occi_store_list_intents(db->store, pool, OCCI_CHANGE_VERB, made->id, NULL, &left);
+    tap_ok(left->nelts == 1 && !APR_ARRAY_IDX(left, 0, occi_store_intent *)->holder,
+           name_of(db, "recovery: the intent stays, held by nobody, for the next look"));
+    tap_like(messages->nelts ? APR_ARRAY_IDX(messages, 0, const char *) : "",
+             "OCCI94: an interrupted create (intent 60000000-0000-4000-8000-000000000005) "
+             "cannot be finished yet: the fake hypervisor is away",
+             name_of(db, "recovery: and the log says why"));
+    fake.next = OCCI_HV_OK;
+    occi_changes_recover(&context, pool, &finished);
+    tap_is_int(finished * 10 + fake.deletes, 11,
+               name_of(db, "recovery: the next look, with the hypervisor back, undoes it"));
+    occi_store_list_intents(db->store, pool, OCCI_CHANGE_VERB, made->id, NULL, &left);
+    tap_is_int(left->nelts, 0, name_of(db, "recovery: and deletes the intent"));
+}
+
+static void note_event(void *data, occi_deferred_event event, const char *message)
+{
+    apr_array_header_t *events = data;
+
+    (void)message;
+    APR_ARRAY_PUSH(events, int) = (int)event;
+}
+
+/* Saves deferred to a compute's next stop, with a fake hypervisor: they
+ * wait while it runs, are made once it stops; a refused copy and a compute
+ * gone take their template with them. */
+static void test_deferred_saves(database *db)
+{
+    static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
+    apr_pool_t *pool = db->pool;
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0 };
+    apr_array_header_t *events = apr_array_make(pool, 4, sizeof(int)), *mixins;
+    occi_deferred_context context;
+    int pending = -1, held = -1, count;
+
+    occi_store_delete(db->store, R1, NULL);
+    occi_store_insert(db->store, resource(pool, R1, COMPUTE, "alice"));
+    occi_store_insert_mixin(db->store, user_mixin(pool, scheme, "saved-1", NULL,
+                                                  "/mixin/os_tpl/saved-1/"), "alice");
+    occi_store_insert_mixin(db->store, user_mixin(pool, scheme, "saved-2", NULL,
+                                                  "/mixin/os_tpl/saved-2/"), "alice");
+    is_status(db, occi_deferred_save_record(db->store, pool, R1, "alice", "saved-1"),
+              OCCI_STORE_OK, "deferred: a save waits for R1's next stop");
+    memset(&context, 0, sizeof(context));
+    context.store = db->store;
+    context.hypervisor = occi_hypervisor_make(pool, &fake_provider, &fake);
+    context.saved_scheme = scheme;
+    context.holder = "node-a 1 saves";
+    context.report = note_event;
+    context.report_data = events;
+    occi_deferred_saves_run(&context, pool, NULL, &pending, &held);
+    tap_ok(pending == 1 && held == 0 && fake.saves == 0,
+           name_of(db, "deferred: while the compute runs, it waits"));
+    fake.running = 0;
+    occi_deferred_saves_run(&context, pool, R1, &pending, &held);
+    tap_ok(pending == 0 && fake.saves == 1 && events->nelts == 1
+           && APR_ARRAY_IDX(events, 0, int) == OCCI_DEFERRED_SAVED,
+           name_of(db, "deferred: once it has stopped, the copy is made and told"));
+    occi_deferred_saves_pending(db->store, pool, R1, &count);
+    tap_is_int(count, 0, name_of(db, "deferred: and nothing waits any more"));
+
+    occi_deferred_save_record(db->store, pool, R1, "alice", "saved-2");
+    fake.next = OCCI_HV_FAILED;
+    occi_deferred_saves_run(&context, pool, NULL, &pending, &held);
+    occi_store_list_mixins(db->store, pool, "alice", &mixins, NULL);
+    tap_ok(events->nelts == 2 && APR_ARRAY_IDX(events, 1, int) == OCCI_DEFERRED_FAILED
+           && mixins->nelts == 1, name_of(db, "deferred: a copy refused takes its template "
+                                              "with it"));
+    fake.next = OCCI_HV_OK;
+    occi_deferred_save_record(db->store, pool, R2, "alice", "saved-1");
+    occi_deferred_saves_run(&context, pool, NULL, &pending, &held);
+    occi_store_list_mixins(db->store, pool, "alice", &mixins, NULL);
+    tap_ok(events->nelts == 3 && APR_ARRAY_IDX(events, 2, int) == OCCI_DEFERRED_ORPHANED
+           && mixins->nelts == 0, name_of(db, "deferred: so does a compute that is gone"));
+    occi_store_delete(db->store, R1, NULL);
+}
+
 static void run(database *db)
 {
     db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
@@ -1474,6 +1691,8 @@ static void run(database *db)
     test_unmanaged(db);
     test_intents(db);
     test_recovery(db);
+    test_recovery_waits(db);
+    test_deferred_saves(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
         test_write_turns(db);
