@@ -28,6 +28,7 @@
 #include "apr_strings.h"
 #include "mod_dbd.h"
 
+#include "occi_service.h"
 #include "occi_entity.h"
 #include "occi_entity_text.h"
 #include "occi_json.h"
@@ -168,6 +169,14 @@ int occi_send_error(occi_request *req, int status, const char *message);
 /* Sends an error and returns status: for helpers whose caller stops on
  * anything but OK. */
 int occi_refuse(occi_request *req, int status, const char *message);
+
+/* Sends the failure of a service-layer operation (src/occi_service.h) with
+ * the status of its class, logged under its number; returns the status. */
+int occi_refuse_result(occi_request *req, const occi_result *result);
+
+/* The service-layer context of a request: its store, hypervisor, model,
+ * owner and scope, and this process as the holder of intents. */
+void occi_request_service(occi_request *req, occi_service *service);
 
 /* The same for a store failure, with the database's message: 503 when the
  * connection to the database is lost, else 500. */

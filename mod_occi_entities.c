@@ -990,114 +990,22 @@ static int change_membership(occi_request *req, const occi_route *route)
     return occi_send_collection(req, HTTP_OK, members);
 }
 
-/* Removes what entity stands for from the hypervisor, if there is one. */
-static occi_hv_status unmake_on_hypervisor(occi_request *req, const occi_entity *entity,
-                                           occi_hv_error *error)
-{
-    const occi_entity *source = occi_kind_is_link(req->model, entity->kind)
-                                    ? occi_link_source(req->r->pool, entity) : NULL;
-
-    if (!req->conf->hypervisor) {
-        return OCCI_HV_OK;
-    }
-    return occi_hypervisor_delete_entity(req->conf->hypervisor, req->r->pool, entity, source,
-                                         error);
-}
-
-/* Deletes entity inside the caller's transaction, with the links that
- * start at it (the store's part) and the links that point at it, which
- * would otherwise name a resource that is gone; on the hypervisor, the
- * devices of those links are detached, then the entity removed. OK, or
- * the status of the error sent (the caller rolls back). */
-static int delete_one(occi_request *req, const occi_entity *entity)
-{
-    apr_pool_t *pool = req->r->pool;
-    apr_array_header_t *links;
-    occi_store_status status;
-    occi_hv_error hv_error;
-    int i;
-
-    /* First, so that a link created meanwhile to or from it is either
-     * committed and found below, or waits and finds it gone. */
-    status = occi_store_lock_entity(req->store, entity->id);
-    if (status == OCCI_STORE_OK) {
-        status = occi_store_links_to(req->store, pool,
-                                     occi_entity_location(pool, req->model, entity), &links);
-    }
-    for (i = 0; status == OCCI_STORE_OK && i < links->nelts; i++) {
-        const occi_entity *link = APR_ARRAY_IDX(links, i, occi_entity *);
-
-        if (unmake_on_hypervisor(req, link, &hv_error) != OCCI_HV_OK) {
-            return occi_refuse_hv(req, &hv_error);
-        }
-        status = occi_store_delete(req->store, link->id, NULL);
-        if (status == OCCI_STORE_NOT_FOUND) {
-            status = OCCI_STORE_OK;
-        }
-    }
-    /* The links that start at it leave with it (the store deletes their
-     * rows); on the hypervisor they may hold more than the domain, such as
-     * a network's DHCP reservation. */
-    if (status == OCCI_STORE_OK && req->conf->hypervisor
-        && !occi_kind_is_link(req->model, entity->kind)) {
-        status = occi_store_links_from(req->store, pool, entity->id, &links);
-        for (i = 0; status == OCCI_STORE_OK && i < links->nelts; i++) {
-            if (unmake_on_hypervisor(req, APR_ARRAY_IDX(links, i, occi_entity *), &hv_error)
-                != OCCI_HV_OK) {
-                return occi_refuse_hv(req, &hv_error);
-            }
-        }
-    }
-    if (status == OCCI_STORE_OK) {
-        if (unmake_on_hypervisor(req, entity, &hv_error) != OCCI_HV_OK) {
-            return occi_refuse_hv(req, &hv_error);
-        }
-        status = occi_store_delete(req->store, entity->id, req->scope);
-    }
-    if (status == OCCI_STORE_NOT_FOUND) {
-        return occi_refuse(req, HTTP_NOT_FOUND, "the entity was deleted meanwhile");
-    }
-    return status == OCCI_STORE_OK ? OK : occi_refuse_store(req, status);
-}
-
 /* Deletes every member of a kind collection. */
 static int delete_members(occi_request *req, const occi_route *route)
 {
     apr_array_header_t *members;
-    occi_store_status stored;
-    const char *intent;
-    int status, i;
+    occi_service service;
+    occi_result result;
+    int status;
 
     if ((status = occi_list_members(req, route, 0, &members)) != OK) {
         return status;
     }
     occi_deferred_saves_before_delete(req, members);
-    /* A process killed before the commit leaves the rest to another. */
-    intent = occi_intent_write(req, NULL, "delete", members);
-    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
-        occi_intent_done(req, intent);
-        return occi_refuse_store(req, stored);
-    }
-    for (i = 0; i < members->nelts; i++) {
-        const occi_entity *member = APR_ARRAY_IDX(members, i, occi_entity *);
-        occi_entity *still;
-
-        /* An earlier member's deletion may have taken this one (a link). */
-        if (occi_store_get(req->store, req->r->pool, member->id, req->scope, &still)
-            != OCCI_STORE_OK) {
-            continue;
-        }
-        if ((status = delete_one(req, member)) != OK) {
-            occi_store_rollback(req->store);
-            occi_intent_done(req, intent);
-            return status;
-        }
-    }
-    status = occi_store_finish(req, OCCI_STORE_OK, HTTP_CONFLICT, "a member changed "
-                               "meanwhile; try again");
-    occi_intent_done(req, intent);
-    if (status != OK) {
-        return status;
+    occi_request_service(req, &service);
+    result = occi_service_delete(&service, req->r->pool, members, 1);
+    if (result.cls != OCCI_RESULT_OK) {
+        return occi_refuse_result(req, &result);
     }
     return occi_send_body(req, HTTP_OK, OCCI_MEDIA_TEXT_PLAIN, "", 0);
 }
@@ -1370,8 +1278,8 @@ static int update_entity(occi_request *req, occi_entity *current)
 static int delete_entity(occi_request *req, occi_entity *current)
 {
     apr_array_header_t *one = apr_array_make(req->r->pool, 1, sizeof(occi_entity *));
-    occi_store_status stored;
-    const char *intent;
+    occi_service service;
+    occi_result result;
     int status = check_if_match(req, current);
 
     if (status != OK) {
@@ -1379,22 +1287,10 @@ static int delete_entity(occi_request *req, occi_entity *current)
     }
     APR_ARRAY_PUSH(one, occi_entity *) = current;
     occi_deferred_saves_before_delete(req, one);
-    /* A process killed before the commit leaves the rest to another. */
-    intent = occi_intent_write(req, NULL, "delete", one);
-    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
-        occi_intent_done(req, intent);
-        return occi_refuse_store(req, stored);
-    }
-    if ((status = delete_one(req, current)) != OK) {
-        occi_store_rollback(req->store);
-        occi_intent_done(req, intent);
-        return status;
-    }
-    status = occi_store_finish(req, OCCI_STORE_OK, HTTP_CONFLICT, "the entity changed "
-                               "meanwhile; try again");
-    occi_intent_done(req, intent);
-    if (status != OK) {
-        return status;
+    occi_request_service(req, &service);
+    result = occi_service_delete(&service, req->r->pool, one, 0);
+    if (result.cls != OCCI_RESULT_OK) {
+        return occi_refuse_result(req, &result);
     }
     return occi_send_body(req, HTTP_OK, OCCI_MEDIA_TEXT_PLAIN, "", 0);
 }

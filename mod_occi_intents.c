@@ -107,6 +107,30 @@ void occi_intent_done(occi_request *req, const char *name)
     }
 }
 
+static void count_held(void *data, int change)
+{
+    (void)data;
+    if (change > 0) {
+        apr_atomic_inc32(&held);
+    }
+    else {
+        apr_atomic_dec32(&held);
+    }
+}
+
+void occi_request_service(occi_request *req, occi_service *service)
+{
+    memset(service, 0, sizeof(*service));
+    service->store = req->store;
+    service->hypervisor = req->conf->hypervisor;
+    service->model = req->model;
+    service->owner = req->owner;
+    service->scope = req->scope;
+    service->hypervisor_uri = hypervisor_uri_of(req->conf);
+    service->holder = occi_process_holder(req->r->pool, NULL);
+    service->intents_held = count_held;
+}
+
 int occi_intent_check_none(occi_request *req, const char *entity_id)
 {
     apr_array_header_t *intents;

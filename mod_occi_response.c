@@ -63,7 +63,35 @@ int occi_send_body(occi_request *req, int status, occi_media_type type,
     return OK;
 }
 
+static int send_numbered_error(occi_request *req, int status, int number, const char *message);
+
 int occi_send_error(occi_request *req, int status, const char *message)
+{
+    return send_numbered_error(req, status, 10, message);
+}
+
+int occi_refuse_result(occi_request *req, const occi_result *result)
+{
+    /* The one table from the service layer's classes to HTTP. */
+    static const int statuses[] = {
+        [OCCI_RESULT_OK] = HTTP_OK,
+        [OCCI_RESULT_INVALID] = HTTP_BAD_REQUEST,
+        [OCCI_RESULT_NOT_FOUND] = HTTP_NOT_FOUND,
+        [OCCI_RESULT_CONFLICT] = HTTP_CONFLICT,
+        [OCCI_RESULT_UNAVAILABLE] = HTTP_SERVICE_UNAVAILABLE,
+        [OCCI_RESULT_STORE_FAILED] = HTTP_INTERNAL_SERVER_ERROR,
+        [OCCI_RESULT_FAILED] = HTTP_INTERNAL_SERVER_ERROR,
+    };
+
+    if (result->cls == OCCI_RESULT_STORE_FAILED) {
+        /* 503 or 500, by what became of the connection. */
+        return occi_refuse_store(req, OCCI_STORE_ERROR);
+    }
+    send_numbered_error(req, statuses[result->cls], result->number, result->message);
+    return statuses[result->cls];
+}
+
+static int send_numbered_error(occi_request *req, int status, int number, const char *message)
 {
     request_rec *r = req->r;
     occi_media_type type = OCCI_MEDIA_TEXT_PLAIN;
@@ -81,8 +109,7 @@ int occi_send_error(occi_request *req, int status, const char *message)
      * fault of the server: only other 5xx are logged as errors. */
     ap_log_rerror(APLOG_MARK,
                   status >= 500 && status != HTTP_NOT_IMPLEMENTED ? APLOG_ERR : APLOG_INFO,
-                  0, r, OCCI_LOGNO(10)
-                  "%s %s: %d %s", r->method, r->uri, status, message);
+                  0, r, "OCCI%d: %s %s: %d %s", number, r->method, r->uri, status, message);
     body = occi_media_type_is_json(type) ? occi_json_error(r->pool, status, message)
                                          : apr_pstrcat(r->pool, message, "\n", NULL);
     return occi_send_body(req, status, type, body, strlen(body));

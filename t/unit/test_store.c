@@ -15,6 +15,7 @@
 #include "fixtures.h"
 #include "occi_deferred_save.h"
 #include "occi_recovery.h"
+#include "occi_service.h"
 #include "occi_store.h"
 #include "occi_unmanaged.h"
 
@@ -1466,6 +1467,9 @@ typedef struct {
     occi_hv_status next;           /* what the next call answers */
     int running;                   /* computes run (a save waits) */
     int deletes, saves;            /* calls that succeeded */
+    occi_store *witness;           /* another connection: what it sees of intents */
+    int intents_seen;              /* ... when a delete is asked for */
+    occi_store *thief;             /* takes the change's intent during a delete */
 } fake_hv;
 
 static occi_hv_status fake_answer(fake_hv *fake, occi_hv_error *error)
@@ -1502,9 +1506,25 @@ static occi_hv_status fake_delete(void *impl, apr_pool_t *pool, const occi_entit
 {
     fake_hv *fake = impl;
 
-    (void)pool;
     (void)entity;
     (void)source;
+    if (fake->witness) {
+        apr_array_header_t *intents;
+
+        fake->intents_seen = occi_store_list_intents(fake->witness, pool, OCCI_CHANGE_VERB, NULL,
+                                                     NULL, &intents) == OCCI_STORE_OK
+                                 ? intents->nelts : -1;
+    }
+    if (fake->thief) {
+        /* As another process would once the lease had run out. */
+        apr_array_header_t *intents;
+
+        occi_store_list_intents(fake->thief, pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
+        if (intents->nelts) {
+            occi_store_claim_intent(fake->thief, APR_ARRAY_IDX(intents, 0, occi_store_intent *)->id,
+                                    "node-z 1 recovery", 1LL << 40, 1LL << 41);
+        }
+    }
     if (fake_answer(fake, error) == OCCI_HV_OK) {
         fake->deletes++;
     }
@@ -1579,7 +1599,7 @@ static const occi_hypervisor_provider fake_provider = {
 static void test_recovery_waits(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL };
     occi_recovery_context context;
     apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
     occi_entity *made = resource(pool, "50000000-0000-4000-8000-000000000003",
@@ -1629,7 +1649,7 @@ static void test_deferred_saves(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 1, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL };
     apr_array_header_t *events = apr_array_make(pool, 4, sizeof(int)), *mixins;
     occi_deferred_context context;
     int pending = -1, held = -1, count;
@@ -1676,6 +1696,88 @@ static void test_deferred_saves(database *db)
     occi_store_delete(db->store, R1, NULL);
 }
 
+/* The service layer's delete, with a fake hypervisor: a network with a
+ * link to it goes with the link; a refusal or an absence of the hypervisor
+ * leaves everything; the intent is in the store (seen by another
+ * connection) before the hypervisor is asked; a change whose intent another
+ * process took meanwhile (as if its lease had run out) is not committed. */
+static void test_service_delete(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL };
+    occi_service service;
+    occi_result result;
+    occi_entity *net = resource(pool, R3, OCCI_SCHEME_INFRA "network", "alice"), *found;
+    apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *)), *intents;
+    const char *error = NULL;
+    apr_dbd_t *other = connect_to(db, pool, &error);
+    int i;
+
+    occi_store_delete(db->store, R1, NULL);
+    occi_store_delete(db->store, R3, NULL);
+    occi_store_insert(db->store, resource(pool, R1, COMPUTE, "alice"));
+    occi_store_insert(db->store, net);
+    occi_store_insert(db->store, link_from(pool, L1, R1, "/network/" R3, "alice"));
+    APR_ARRAY_PUSH(one, occi_entity *) = net;
+    memset(&service, 0, sizeof(service));
+    service.store = db->store;
+    service.hypervisor = occi_hypervisor_make(pool, &fake_provider, &fake);
+    service.model = test_model(pool);
+    service.owner = "alice";
+    service.scope = "alice";
+    service.hypervisor_uri = "fake:///";
+    service.holder = "node-a 1";
+
+    for (i = 0; i < 2; i++) {
+        fake.next = i ? OCCI_HV_UNAVAILABLE : OCCI_HV_CONFLICT;
+        result = occi_service_delete(&service, pool, one, 0);
+        tap_ok(result.cls == (i ? OCCI_RESULT_UNAVAILABLE : OCCI_RESULT_CONFLICT)
+               && result.message && strstr(result.message, "fake hypervisor"),
+               name_of(db, i ? "service: an absent hypervisor: UNAVAILABLE, with its words"
+                             : "service: a refusal of the hypervisor: CONFLICT, with its words"));
+        tap_ok(occi_store_get(db->store, pool, R3, NULL, &found) == OCCI_STORE_OK
+               && occi_store_get(db->store, pool, L1, NULL, &found) == OCCI_STORE_OK,
+               name_of(db, "service: and nothing is deleted"));
+    }
+    fake.next = OCCI_HV_OK;
+    /* The thief writes on the change's own connection: on SQLite another
+     * would wait for the change's write lock, and PostgreSQL makes the
+     * same decision whichever connection the claim comes from. */
+    fake.thief = db->store;
+    result = occi_service_delete(&service, pool, one, 0);
+    tap_ok(result.cls == OCCI_RESULT_UNAVAILABLE && strstr(result.message, "outlived its lease"),
+           name_of(db, "service: a change whose intent another process took is not committed"));
+    tap_ok(occi_store_get(db->store, pool, R3, NULL, &found) == OCCI_STORE_OK,
+           name_of(db, "service: the network is still stored, for that process to finish"));
+    occi_store_list_intents(db->store, pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
+    for (i = 0; i < intents->nelts; i++) {
+        occi_store_delete_intent(db->store, APR_ARRAY_IDX(intents, i, occi_store_intent *)->id,
+                                 NULL);
+    }
+    fake.thief = NULL;
+    fake.witness = occi_store_open(pool, db->driver, other,
+                                   prepare_statements(pool, db->driver, other, &error));
+    fake.deletes = 0;
+    result = occi_service_delete(&service, pool, one, 0);
+    tap_is_int(result.cls, OCCI_RESULT_OK, name_of(db, "service: then the delete succeeds"));
+    tap_is_int(fake.intents_seen, 1, name_of(db, "service: its intent was committed before the "
+                                                 "hypervisor was asked"));
+    tap_is_int(fake.deletes, 2, name_of(db, "service: the link's device and the network went "
+                                            "on the hypervisor"));
+    tap_ok(occi_store_get(db->store, pool, R3, NULL, &found) == OCCI_STORE_NOT_FOUND
+           && occi_store_get(db->store, pool, L1, NULL, &found) == OCCI_STORE_NOT_FOUND,
+           name_of(db, "service: and the network and its link from the store"));
+    occi_store_list_intents(db->store, pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
+    tap_is_int(intents->nelts, 0, name_of(db, "service: the intent is gone with the change"));
+    result = occi_service_delete(&service, pool, one, 0);
+    tap_is_int(result.cls, OCCI_RESULT_NOT_FOUND, name_of(db, "service: deleting it again: "
+                                                              "NOT_FOUND"));
+    tap_is_int(occi_service_delete(&service, pool, one, 1).cls, OCCI_RESULT_OK,
+               name_of(db, "service: skipped when gone is asked for (collections)"));
+    occi_store_delete(db->store, R1, NULL);
+    apr_dbd_close(db->driver, other);
+}
+
 static void run(database *db)
 {
     db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
@@ -1693,6 +1795,7 @@ static void run(database *db)
     test_recovery(db);
     test_recovery_waits(db);
     test_deferred_saves(db);
+    test_service_delete(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
         test_write_turns(db);

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The service layer: the operations that change entities, over the store
+ * and the hypervisor (any provider), with no HTTP in them. Each takes a
+ * context and returns a result class and a message; the glue maps the class
+ * to an HTTP status (one table, mod_occi_response.c) and logs the result's
+ * number.
+ *
+ * Moved here so far: deleting entities (with the links that depend on them).
+ * The other operations still live in the glue (mod_occi_entities.c,
+ * mod_occi_actions.c) and move here one by one.
+ */
+#ifndef OCCI_SERVICE_H
+#define OCCI_SERVICE_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+#include "occi_hypervisor.h"
+#include "occi_model.h"
+#include "occi_store.h"
+
+typedef enum {
+    OCCI_RESULT_OK,
+    OCCI_RESULT_INVALID,           /* the request cannot be carried out as asked */
+    OCCI_RESULT_NOT_FOUND,         /* what it names is not there (any more) */
+    OCCI_RESULT_CONFLICT,          /* the state of things forbids it, or a concurrent change */
+    OCCI_RESULT_UNAVAILABLE,       /* the hypervisor cannot be reached */
+    OCCI_RESULT_STORE_FAILED,      /* the store failed: see occi_store_error() */
+    OCCI_RESULT_FAILED             /* anything else the hypervisor refused */
+} occi_result_class;
+
+typedef struct occi_result {
+    occi_result_class cls;
+    const char *message;           /* NULL for OK */
+    int number;                    /* the log number of this failure (OCCI<n>) */
+} occi_result;
+
+typedef struct occi_service {
+    occi_store *store;
+    occi_hypervisor *hypervisor;   /* NULL: entities live in the store alone */
+    const occi_model *model;
+    const char *owner;             /* who asks: owns what it makes */
+    const char *scope;             /* whose entities it may touch; NULL: anyone's */
+    const char *hypervisor_uri;    /* recorded in intents (src/occi_recovery.h) */
+    const char *holder;            /* this process, as the holder of intents */
+    /* Told when the process takes (+1) or lets go of (-1) an intent: its
+     * lease must be renewed while it holds any. */
+    void (*intents_held)(void *data, int change);
+    void *data;
+} occi_service;
+
+/* Deletes entities (occi_entity *, as read for the owner), each with the
+ * links that start or end at it, in one transaction: on the hypervisor the
+ * links' devices are detached and the objects removed, then the rows go.
+ * The change is recorded as an intent first, so that another process
+ * finishes it if this one dies. With skip_gone, an entity deleted
+ * meanwhile (a link that went with an earlier one) is skipped; otherwise it
+ * is OCCI_RESULT_NOT_FOUND. Nothing is committed unless everything
+ * succeeded. */
+occi_result occi_service_delete(const occi_service *service, apr_pool_t *pool,
+                                const apr_array_header_t *entities, int skip_gone);
+
+#endif
