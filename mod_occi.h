@@ -170,6 +170,12 @@ int occi_send_error(occi_request *req, int status, const char *message);
  * anything but OK. */
 int occi_refuse(occi_request *req, int status, const char *message);
 
+/* occi_refuse logging under number (OCCI<number>) rather than OCCI10. */
+int occi_refuse_numbered(occi_request *req, int status, int number, const char *message);
+
+/* occi_refuse_store logging under number. */
+int occi_refuse_store_numbered(occi_request *req, int number);
+
 /* Sends the failure of a service-layer operation (src/occi_service.h) with
  * the status of its class, logged under its number; returns the status. */
 int occi_refuse_result(occi_request *req, const occi_result *result);

@@ -85,7 +85,7 @@ int occi_refuse_result(occi_request *req, const occi_result *result)
 
     if (result->cls == OCCI_RESULT_STORE_FAILED) {
         /* 503 or 500, by what became of the connection. */
-        return occi_refuse_store(req, OCCI_STORE_ERROR);
+        return occi_refuse_store_numbered(req, result->number);
     }
     send_numbered_error(req, statuses[result->cls], result->number, result->message);
     return statuses[result->cls];
@@ -118,6 +118,12 @@ static int send_numbered_error(occi_request *req, int status, int number, const 
 int occi_refuse(occi_request *req, int status, const char *message)
 {
     occi_send_error(req, status, message);
+    return status;
+}
+
+int occi_refuse_numbered(occi_request *req, int status, int number, const char *message)
+{
+    send_numbered_error(req, status, number, message);
     return status;
 }
 

@@ -463,26 +463,31 @@ void occi_store_close_outside_requests(server_rec *s, ap_dbd_t *connection)
 
 int occi_refuse_store(occi_request *req, occi_store_status status)
 {
+    (void)status;
+    return occi_refuse_store_numbered(req, 10);
+}
+
+int occi_refuse_store_numbered(occi_request *req, int number)
+{
     request_rec *r = req->r;
     const char *message = req->store ? occi_store_error(req->store) : NULL;
     ap_dbd_t *connection = req->connection;
 
-    (void)status;
     message = message ? message : "unknown error";
     if (connection) {
         /* apr_dbd_check_conn reconnects a connection it finds broken. */
         if (apr_dbd_check_conn(connection->driver, r->pool, connection->handle) != APR_SUCCESS) {
             mark_reconnected(connection);
-            return occi_refuse(req, HTTP_SERVICE_UNAVAILABLE, apr_psprintf(
+            return occi_refuse_numbered(req, HTTP_SERVICE_UNAVAILABLE, number, apr_psprintf(
                                    r->pool, "the entity store is unavailable: %s", message));
         }
         if (prepare_missing(r, connection) > 0) {
-            return occi_refuse(req, HTTP_SERVICE_UNAVAILABLE, apr_psprintf(
+            return occi_refuse_numbered(req, HTTP_SERVICE_UNAVAILABLE, number, apr_psprintf(
                                    r->pool, "the connection to the entity store was lost "
                                    "and is open again; retry: %s", message));
         }
     }
-    return occi_refuse(req, HTTP_INTERNAL_SERVER_ERROR, apr_psprintf(
+    return occi_refuse_numbered(req, HTTP_INTERNAL_SERVER_ERROR, number, apr_psprintf(
                            r->pool, "the entity store failed: %s", message));
 }
 
