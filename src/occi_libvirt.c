@@ -1145,37 +1145,53 @@ static unsigned int affect_flags(virDomainPtr domain)
            | (virDomainIsActive(domain) == 1 ? VIR_DOMAIN_AFFECT_LIVE : 0);
 }
 
+/* Whether name is a disk name libvirt gives a guest: a bus prefix (vd, sd,
+ * hd, xvd) and letters. */
+static int is_disk_name(const char *name)
+{
+    const char *letters = !strncmp(name, "xvd", 3) ? name + 3
+                          : (!strncmp(name, "vd", 2) || !strncmp(name, "sd", 2)
+                             || !strncmp(name, "hd", 2)) ? name + 2 : NULL;
+    const char *c;
+
+    for (c = letters; c && *c >= 'a' && *c <= 'z'; c++) {
+        /* the letters after the bus prefix */
+    }
+    return letters && c > letters && !*c && strlen(name) <= 16;
+}
+
+/* The disk name of a storagelink's device. GFD.224 leaves device
+ * identifiers to the provider: a disk name (vdb, /dev/sdc) is used as it
+ * is; any other identifier a client gives (/dev/blk0, a label of its own)
+ * is kept as the link's attribute, and the disk gets a virtio name made
+ * from the link's id (vd and three letters, which no two-letter name
+ * meets), the same at every attach and detach. */
+static const char *disk_name_of(apr_pool_t *pool, const occi_entity *link)
+{
+    const char *device = device_name(pool, occi_entity_get_string(link,
+                                                                  "occi.storagelink.deviceid"));
+    unsigned long value = 0;
+    const char *c;
+
+    if (device && is_disk_name(device)) {
+        return device;
+    }
+    for (c = link->id ? link->id : ""; *c; c++) {
+        value = value * 31 + (unsigned char)*c;
+    }
+    return apr_psprintf(pool, "vd%c%c%c", 'a' + (int)(value % 26), 'a' + (int)(value / 26 % 26),
+                        'a' + (int)(value / 676 % 26));
+}
+
 static const char *storagelink_xml(libvirt_hv *hv, apr_pool_t *pool,
                                    const occi_entity *link, const char *storage_id,
                                    occi_hv_error *error)
 {
-    const char *deviceid = occi_entity_get_string(link, "occi.storagelink.deviceid");
-    const char *device = device_name(pool, deviceid);
-    const char *letters = NULL, *c;
-
-    /* GFD.224 leaves device identifiers to the provider: here they are
-     * the disk names libvirt gives a guest's disks, a bus prefix and
-     * letters. */
-    if (device) {
-        letters = !strncmp(device, "xvd", 3) ? device + 3
-                  : (!strncmp(device, "vd", 2) || !strncmp(device, "sd", 2)
-                     || !strncmp(device, "hd", 2)) ? device + 2 : NULL;
-    }
-    for (c = letters; c && *c >= 'a' && *c <= 'z'; c++) {
-        /* the letters after the bus prefix */
-    }
-    if (!letters || c == letters || *c || strlen(device) > 16) {
-        error->status = OCCI_HV_INVALID;
-        error->message = apr_psprintf(pool, "occi.storagelink.deviceid '%s' is not a disk "
-                                      "name of this provider: give vd, sd, hd or xvd followed "
-                                      "by letters, as vdb or /dev/vdc",
-                                      deviceid ? deviceid : "");
-        return NULL;
-    }
+    (void)error;
     return apr_psprintf(pool, "<disk type='volume' device='disk'><driver name='qemu' "
                         "type='qcow2'/><source pool='%s' volume='%s'/><target dev='%s' "
                         "bus='virtio'/></disk>", xml_escape(pool, hv->config.pool),
-                        volume_name(pool, storage_id), device);
+                        volume_name(pool, storage_id), xml_escape(pool, disk_name_of(pool, link)));
 }
 
 static const char *generated_mac(apr_pool_t *pool)

@@ -180,7 +180,8 @@ my ($static);
 is $res->code, 201, 'an interface with a static address' or diag $res->content;
 like virsh('net-dumpxml', $net_name), qr{<host mac='52:54:00:aa:bb:cc' ip='10\.231\.0\.77'/>},
     'virsh: the network reserves the address for its MAC';
-ok json_request(DELETE => $static)->code =~ /^20[04]$/, 'DELETE the interface';
+$res = json_request(DELETE => $static);
+ok $res->code =~ /^20[04]$/, 'DELETE the interface' or diag $res->code . ' ' . $res->content;
 unlike virsh('net-dumpxml', $net_name), qr{52:54:00:aa:bb:cc}, 'and the reservation goes';
 ($static, $res) = create_json('/networkinterface/', { kind => INFRA . 'networkinterface',
     mixins => ['http://schemas.ogf.org/occi/infrastructure/networkinterface#ipnetworkinterface'],
@@ -219,9 +220,13 @@ is $res->code, 200, 'a new disk name while stopped: 200' or diag $res->content;
 my $disks = virsh('domblklist', $domain);
 like $disks, qr/^\s*vdc\s+\S*\Q$volume\E/m, 'the volume is vdc now';
 unlike $disks, qr/^\s*vdb\s/m, 'and vdb is gone';
-$res = json_request(POST => $sl, { attributes => { 'occi.storagelink.deviceid' => 'nvme0' } });
-is $res->code, 400, 'a device name this provider has not: 400' or diag $res->content;
-like virsh('domblklist', $domain), qr/^\s*vdc\s/m, 'and the volume stays vdc';
+$res = json_request(POST => $sl, { attributes => { 'occi.storagelink.deviceid' => '/dev/blk0' } });
+is $res->code, 200, 'a device id that is no disk name of libvirt\'s: 200' or diag $res->content;
+is decode_json_body(json_request(GET => $sl))->{attributes}{'occi.storagelink.deviceid'}, '/dev/blk0',
+    'kept as the client gave it';
+like virsh('domblklist', $domain), qr/^\s*vd[a-z]{3}\s+\S*\Q$volume\E/m,
+    'the volume is attached under a virtio name of the module\'s';
+unlike virsh('domblklist', $domain), qr/^\s*vdc\s/m, 'and vdc is gone';
 is act($vm, 'start')->code, 200, 'started again';
 ok wait_domstate($domain, 'running', 30), 'and it runs with them';
 
