@@ -227,6 +227,30 @@ void occi_unmanaged_configure(apr_pool_t *pconf, server_rec *main_server);
  * with the module's names that the store does not know. */
 void occi_handle_unmanaged(occi_request *req);
 
+/* ---- Background work (mod_occi_hypervisor.c) ------------------------- */
+
+/* Whether a server of this httpd has a hypervisor. */
+int occi_any_hypervisor(apr_pool_t *pool, server_rec *main_server);
+
+/* mod_watchdog's callback type, without its header. */
+typedef apr_status_t occi_watchdog_callback(int state, void *data, apr_pool_t *pool);
+
+/* Calls callback (with main_server) every interval on a thread of
+ * mod_watchdog named name, in every child or, with singleton, in one
+ * (post_config). APR_ENOTIMPL without mod_watchdog. */
+apr_status_t occi_watchdog_every(apr_pool_t *pconf, server_rec *main_server, const char *name,
+                                 int singleton, apr_interval_time_t interval,
+                                 occi_watchdog_callback *callback);
+
+/* Calls work once for each distinct store (with by_hypervisor: each
+ * distinct hypervisor and store) of the servers that have a hypervisor,
+ * with that store open outside requests, or NULL and error when it cannot
+ * be opened. */
+typedef void occi_store_work(apr_pool_t *pool, server_rec *s, occi_store *store,
+                             const char *error, void *data);
+void occi_for_each_hypervisor_store(apr_pool_t *pool, server_rec *main_server, int by_hypervisor,
+                                    occi_store_work *work, void *data);
+
 /* ---- Deferred saves (mod_occi_deferred_save.c) ----------------------- */
 
 /* Sets up the background look for stopped computes with saves waiting

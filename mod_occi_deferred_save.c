@@ -14,7 +14,6 @@
 
 #include "mod_occi.h"
 #include "apr_atomic.h"
-#include "apr_optional.h"
 #include "mod_watchdog.h"
 #include "occi_deferred_save.h"
 
@@ -23,49 +22,47 @@
 static int told_unavailable;           /* the watchdog thread's own */
 static volatile apr_uint32_t request_serial;
 
-static void report_to_server(void *data, occi_deferred_event event, const char *message)
+/* The log level and number of each event. */
+static void event_log(occi_deferred_event event, int *level, int *number)
 {
-    server_rec *s = data;
-
     switch (event) {
     case OCCI_DEFERRED_SAVED:
-        told_unavailable = 0;
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, OCCI_LOGNO(107) "%s", message);
+        *level = APLOG_INFO, *number = 107;
         break;
     case OCCI_DEFERRED_FAILED:
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, OCCI_LOGNO(108) "%s", message);
+        *level = APLOG_ERR, *number = 108;
         break;
     case OCCI_DEFERRED_ORPHANED:
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(109) "%s", message);
+        *level = APLOG_WARNING, *number = 109;
         break;
-    case OCCI_DEFERRED_UNAVAILABLE:
-        /* Said once until a save succeeds again, not every tick. */
-        if (!told_unavailable) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(110) "%s", message);
-            told_unavailable = 1;
-        }
+    default:
+        *level = APLOG_WARNING, *number = 110;
         break;
     }
+}
+
+static void report_to_server(void *data, occi_deferred_event event, const char *message)
+{
+    int level, number;
+
+    event_log(event, &level, &number);
+    if (event == OCCI_DEFERRED_SAVED) {
+        told_unavailable = 0;
+    }
+    /* An absent hypervisor is said once until a save succeeds again. */
+    if (event == OCCI_DEFERRED_UNAVAILABLE && told_unavailable++) {
+        return;
+    }
+    ap_log_error(APLOG_MARK, level, 0, (server_rec *)data, "OCCI%d: %s", number, message);
 }
 
 static void report_to_request(void *data, occi_deferred_event event, const char *message)
 {
     request_rec *r = data;
+    int level, number;
 
-    switch (event) {
-    case OCCI_DEFERRED_SAVED:
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, OCCI_LOGNO(107) "%s", message);
-        break;
-    case OCCI_DEFERRED_FAILED:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, OCCI_LOGNO(108) "%s", message);
-        break;
-    case OCCI_DEFERRED_ORPHANED:
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, OCCI_LOGNO(109) "%s", message);
-        break;
-    case OCCI_DEFERRED_UNAVAILABLE:
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, OCCI_LOGNO(110) "%s", message);
-        break;
-    }
+    event_log(event, &level, &number);
+    ap_log_rerror(APLOG_MARK, level, 0, r, "OCCI%d: %s", number, message);
 }
 
 static occi_deferred_context request_context(occi_request *req)
@@ -151,84 +148,55 @@ void occi_deferred_saves_before_delete(occi_request *req, const apr_array_header
     }
 }
 
-/* The pending saves of every hypervisor, each once. */
-static void run_everywhere(apr_pool_t *pool, server_rec *main_server)
+/* The pending saves of one hypervisor and store. */
+static void run_in(apr_pool_t *pool, server_rec *s, occi_store *store, const char *error,
+                   void *data)
 {
-    apr_hash_t *seen = apr_hash_make(pool);
-    server_rec *s;
+    occi_deferred_context context;
 
-    for (s = main_server; s; s = s->next) {
-        occi_server_conf *conf = occi_server_config(s);
-        occi_deferred_context context;
-        ap_dbd_t *connection;
-        const char *pair, *error;
-
-        if (!conf->hypervisor) {
-            continue;
-        }
-        pair = apr_pstrcat(pool, occi_hypervisor_settings(pool, s)->uri, "\n",
-                           occi_store_identity(pool, s), NULL);
-        if (apr_hash_get(seen, pair, APR_HASH_KEY_STRING)) {
-            continue;
-        }
-        apr_hash_set(seen, pair, APR_HASH_KEY_STRING, "");
-        context.store = occi_store_open_outside_requests(pool, s, &connection, &error);
-        if (!context.store) {
-            continue;       /* the store is away: the next tick tries again */
-        }
-        context.hypervisor = conf->hypervisor;
-        context.saved_scheme = occi_saved_template_scheme(pool, s);
-        context.holder = occi_process_holder(pool, "saves");
-        context.report = report_to_server;
-        context.report_data = s;
-        if (occi_deferred_saves_run(&context, pool, NULL, NULL, NULL) != OCCI_STORE_OK
-            && !told_unavailable) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(111)
-                         "cannot yet make the deferred saves: the entity store failed: %s; "
-                         "trying again every %d s", occi_store_error(context.store),
-                         OCCI_DEFERRED_SAVE_TICK);
-            told_unavailable = 1;
-        }
-        occi_store_close_outside_requests(s, connection);
+    (void)error;
+    (void)data;
+    if (!store) {
+        return;             /* the store is away: the next tick tries again */
+    }
+    context.store = store;
+    context.hypervisor = occi_server_config(s)->hypervisor;
+    context.saved_scheme = occi_saved_template_scheme(pool, s);
+    context.holder = occi_process_holder(pool, "saves");
+    context.report = report_to_server;
+    context.report_data = s;
+    if (occi_deferred_saves_run(&context, pool, NULL, NULL, NULL) != OCCI_STORE_OK
+        && !told_unavailable) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(111)
+                     "cannot yet make the deferred saves: the entity store failed: %s; "
+                     "trying again every %d s", occi_store_error(store),
+                     OCCI_DEFERRED_SAVE_TICK);
+        told_unavailable = 1;
     }
 }
 
 static apr_status_t deferred_tick(int state, void *data, apr_pool_t *pool)
 {
     if (state == AP_WATCHDOG_STATE_RUNNING) {
-        run_everywhere(pool, data);
+        occi_for_each_hypervisor_store(pool, data, 1, run_in, NULL);
     }
     return APR_SUCCESS;
 }
 
 void occi_deferred_saves_configure(apr_pool_t *pconf, server_rec *main_server)
 {
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
-    ap_watchdog_t *watchdog;
     apr_status_t rv;
-    server_rec *s;
-    int any = 0;
 
-    for (s = main_server; s; s = s->next) {
-        any |= occi_hypervisor_settings(pconf, s) != NULL;
-    }
-    if (!any) {
+    if (!occi_any_hypervisor(pconf, main_server)) {
         return;
     }
-    get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-    register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-    rv = get_instance && register_callback
-             ? get_instance(&watchdog, "_occi_deferred_saves", 0, 0, pconf) : APR_ENOTIMPL;
-    if (rv == APR_SUCCESS) {
-        rv = register_callback(watchdog, apr_time_from_sec(OCCI_DEFERRED_SAVE_TICK),
-                               main_server, deferred_tick);
-    }
+    rv = occi_watchdog_every(pconf, main_server, "_occi_deferred_saves", 0,
+                             apr_time_from_sec(OCCI_DEFERRED_SAVE_TICK), deferred_tick);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, rv, main_server, OCCI_LOGNO(112)
                      "no background thread for deferred saves (mod_watchdog %s): a compute "
                      "that stops other than through the API is saved when it is next "
                      "started, stopped or deleted through it",
-                     get_instance ? "failed" : "is not loaded");
+                     rv == APR_ENOTIMPL ? "is not loaded" : "failed");
     }
 }

@@ -17,7 +17,6 @@
 #include "mod_occi.h"
 #include "apr_atomic.h"
 #include "apr_network_io.h"
-#include "apr_optional.h"
 #include "mod_watchdog.h"
 #include "occi_recovery.h"
 
@@ -47,45 +46,32 @@ const char *occi_intent_write(occi_request *req, const char *name, const char *v
                               const apr_array_header_t *entities)
 {
     apr_pool_t *pool = req->r->pool;
-    occi_store_intent intent;
-    occi_store_status status;
-    const char *detail;
+    const char *holder, *id = name;
 
     if (!req->conf->hypervisor || !req->store) {
         return NULL;
     }
-    detail = occi_change_describe(pool, req->model, verb, hypervisor_uri_of(req->conf),
-                                  entities);
+    holder = occi_process_holder(pool, NULL);
     if (name) {
-        status = occi_store_set_intent_detail(req->store, name,
-                                              occi_process_holder(pool, NULL), detail);
-        if (status != OCCI_STORE_OK) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r, OCCI_LOGNO(92)
-                          "cannot record this change's intent in the store (%s): if this "
-                          "process is killed before the change completes, another may not "
-                          "finish it as it should", occi_store_error(req->store));
+        /* Again, with what the hypervisor chose (a MAC address). */
+        if (occi_store_set_intent_detail(req->store, name, holder, occi_change_describe(
+                pool, req->model, verb, hypervisor_uri_of(req->conf), entities))
+            != OCCI_STORE_OK) {
+            id = NULL;
         }
-        return name;
     }
-    memset(&intent, 0, sizeof(intent));
-    intent.id = occi_uuid_generate(pool);
-    intent.verb = OCCI_CHANGE_VERB;
-    intent.entity_id = entities->nelts ? APR_ARRAY_IDX(entities, 0, occi_entity *)->id : "";
-    intent.owner = req->owner;
-    intent.detail = detail;
-    intent.holder = occi_process_holder(pool, NULL);
-    intent.lease_until = lease_end();
-    status = occi_store_insert_intent(req->store, &intent);
-    if (status != OCCI_STORE_OK) {
+    else if ((id = occi_change_begin(req->store, pool, req->model, req->owner, holder,
+                                     hypervisor_uri_of(req->conf), verb, entities))) {
+        apr_atomic_inc32(&held);
+        req->intent = id;
+    }
+    if (!id) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r, OCCI_LOGNO(92)
                       "cannot record this change's intent in the store (%s): if this "
-                      "process is killed before the change completes, it will not be "
-                      "finished", occi_store_error(req->store));
-        return NULL;
+                      "process is killed before the change completes, another may not "
+                      "finish it as it should", occi_store_error(req->store));
     }
-    apr_atomic_inc32(&held);
-    req->intent = intent.id;
-    return intent.id;
+    return name ? name : id;
 }
 
 void occi_intent_done(occi_request *req, const char *name)
@@ -93,10 +79,8 @@ void occi_intent_done(occi_request *req, const char *name)
     if (!name) {
         return;
     }
-    if (occi_store_delete_intent(req->store, name,
-                                 occi_process_holder(req->r->pool, NULL)) == OCCI_STORE_ERROR) {
-        /* Left behind, it is finished by another process once its lease
-         * runs out: everything it asks for is already so. */
+    if (occi_change_end(req->store, name, occi_process_holder(req->r->pool, NULL))
+        == OCCI_STORE_ERROR) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, OCCI_LOGNO(115)
                       "cannot delete this change's intent from the store (%s); another "
                       "process will find it done", occi_store_error(req->store));
@@ -105,6 +89,12 @@ void occi_intent_done(occi_request *req, const char *name)
     if (req->intent && !strcmp(req->intent, name)) {
         req->intent = NULL;
     }
+}
+
+occi_store_status occi_intent_keep(occi_request *req)
+{
+    return occi_change_kept(req->store, req->intent, occi_process_holder(req->r->pool, NULL))
+               ? OCCI_STORE_OK : OCCI_STORE_CONFLICT;
 }
 
 static void count_held(void *data, int change)
@@ -151,59 +141,25 @@ int occi_intent_check_none(occi_request *req, const char *entity_id)
     return OK;
 }
 
-occi_store_status occi_intent_keep(occi_request *req)
+/* Says once, until the store answers again, that it does not. */
+static void store_unavailable(server_rec *s, const char *error)
 {
-    long long now = (long long)apr_time_sec(apr_time_now());
-
-    if (!req->intent) {
-        return OCCI_STORE_OK;
-    }
-    return occi_store_claim_intent(req->store, req->intent,
-                                   occi_process_holder(req->r->pool, NULL),
-                                   now + OCCI_CHANGE_LEASE_SECONDS, now);
-}
-
-/* Calls work once for each distinct (hypervisor, store) of the servers
- * that have a hypervisor, with the store open. */
-typedef void per_store_work(apr_pool_t *pool, server_rec *s, occi_store *store);
-
-static void for_each_store(apr_pool_t *pool, server_rec *main_server, int by_hypervisor,
-                           per_store_work *work)
-{
-    apr_hash_t *seen = apr_hash_make(pool);
-    server_rec *s;
-
-    for (s = main_server; s; s = s->next) {
-        occi_server_conf *conf = occi_server_config(s);
-        ap_dbd_t *connection;
-        occi_store *store;
-        const char *key, *error;
-
-        if (!conf->hypervisor) {
-            continue;
-        }
-        key = apr_pstrcat(pool, by_hypervisor ? hypervisor_uri_of(conf) : "", "\n",
-                          occi_store_identity(pool, s), NULL);
-        if (apr_hash_get(seen, key, APR_HASH_KEY_STRING)) {
-            continue;
-        }
-        apr_hash_set(seen, key, APR_HASH_KEY_STRING, "");
-        if ((store = occi_store_open_outside_requests(pool, s, &connection, &error))) {
-            work(pool, s, store);
-            occi_store_close_outside_requests(s, connection);
-        }
-        else if (!told_store_failed) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(113)
-                         "cannot look after the intents of changes: the entity store is "
-                         "unavailable: %s; trying again", error);
-            told_store_failed = 1;
-        }
+    if (!told_store_failed) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(113)
+                     "cannot look after the intents of changes: the entity store is "
+                     "unavailable: %s; trying again", error);
+        told_store_failed = 1;
     }
 }
 
-static void renew_in(apr_pool_t *pool, server_rec *s, occi_store *store)
+static void renew_in(apr_pool_t *pool, server_rec *s, occi_store *store, const char *error,
+                     void *data)
 {
-    if (occi_store_renew_intents(store, OCCI_CHANGE_VERB, occi_process_holder(pool, NULL),
+    (void)data;
+    if (!store) {
+        store_unavailable(s, error);
+    }
+    else if (occi_store_renew_intents(store, OCCI_CHANGE_VERB, occi_process_holder(pool, NULL),
                                  lease_end()) != OCCI_STORE_OK) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(114)
                      "cannot renew the leases of this process's changes: %s; if that lasts "
@@ -215,7 +171,7 @@ static void renew_in(apr_pool_t *pool, server_rec *s, occi_store *store)
 static apr_status_t renew_tick(int state, void *data, apr_pool_t *pool)
 {
     if (state == AP_WATCHDOG_STATE_RUNNING && apr_atomic_read32(&held) > 0) {
-        for_each_store(pool, data, 0, renew_in);
+        occi_for_each_hypervisor_store(pool, data, 0, renew_in, NULL);
     }
     return APR_SUCCESS;
 }
@@ -230,11 +186,17 @@ static void report_to_server(void *data, occi_recovery_level level, int number,
     ap_log_error(APLOG_MARK, log_level, 0, s, "OCCI%d: %s", number, message);
 }
 
-static void recover_in(apr_pool_t *pool, server_rec *s, occi_store *store)
+static void recover_in(apr_pool_t *pool, server_rec *s, occi_store *store, const char *error,
+                       void *data)
 {
     occi_server_conf *conf = occi_server_config(s);
     occi_recovery_context context;
 
+    (void)data;
+    if (!store) {
+        store_unavailable(s, error);
+        return;
+    }
     context.store = store;
     context.hypervisor = conf->hypervisor;
     context.model = conf->model;
@@ -243,12 +205,7 @@ static void recover_in(apr_pool_t *pool, server_rec *s, occi_store *store)
     context.report = report_to_server;
     context.report_data = s;
     if (occi_changes_recover(&context, pool, NULL) != OCCI_STORE_OK) {
-        if (!told_store_failed) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(113)
-                         "cannot look after the intents of changes: the entity store "
-                         "failed: %s; trying again", occi_store_error(store));
-            told_store_failed = 1;
-        }
+        store_unavailable(s, occi_store_error(store));
         return;
     }
     told_store_failed = 0;
@@ -257,55 +214,39 @@ static void recover_in(apr_pool_t *pool, server_rec *s, occi_store *store)
 static apr_status_t recover_tick(int state, void *data, apr_pool_t *pool)
 {
     if (state == AP_WATCHDOG_STATE_RUNNING) {
-        for_each_store(pool, data, 1, recover_in);
+        occi_for_each_hypervisor_store(pool, data, 1, recover_in, NULL);
     }
     return APR_SUCCESS;
 }
 
 void occi_intents_configure(apr_pool_t *pconf, server_rec *main_server)
 {
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
-    ap_watchdog_t *leases, *recovery;
     char host[APRMAXHOSTLEN + 1];
     apr_status_t rv;
-    server_rec *s;
-    int any = 0;
 
     node_name = occi_server_config(main_server)->node_name;
     if (!node_name) {
         node_name = apr_gethostname(host, sizeof(host), pconf) == APR_SUCCESS
                         ? apr_pstrdup(pconf, host) : "localhost";
     }
-    for (s = main_server; s; s = s->next) {
-        any |= occi_hypervisor_settings(pconf, s) != NULL;
-    }
-    if (!any) {
+    if (!occi_any_hypervisor(pconf, main_server)) {
         return;
     }
-    get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-    register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-    rv = get_instance && register_callback
-             ? get_instance(&leases, "_occi_intent_leases", 0, 0, pconf) : APR_ENOTIMPL;
+    rv = occi_watchdog_every(pconf, main_server, "_occi_intent_leases", 0,
+                             apr_time_from_sec(OCCI_CHANGE_LEASE_SECONDS / 3), renew_tick);
+    /* The look for interrupted changes runs in every child, not a
+     * singleton: mod_watchdog hands a singleton over slowly when its child
+     * is killed (seconds), and the store already lets one process finish
+     * each intent. */
     if (rv == APR_SUCCESS) {
-        rv = register_callback(leases, apr_time_from_sec(OCCI_CHANGE_LEASE_SECONDS / 3),
-                               main_server, renew_tick);
-    }
-    if (rv == APR_SUCCESS) {
-        /* In every child, not a singleton: mod_watchdog hands a singleton
-         * over slowly when its child is killed (seconds), and the store
-         * already lets one process finish each intent. */
-        rv = get_instance(&recovery, "_occi_recovery", 0, 0, pconf);
-    }
-    if (rv == APR_SUCCESS) {
-        rv = register_callback(recovery, apr_time_from_sec(RECOVERY_TICK), main_server,
-                               recover_tick);
+        rv = occi_watchdog_every(pconf, main_server, "_occi_recovery", 0,
+                                 apr_time_from_sec(RECOVERY_TICK), recover_tick);
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, main_server, OCCI_LOGNO(90)
                      "mod_watchdog %s: changes interrupted by a process that dies are not "
                      "finished, and a change that takes longer than %d s may be finished by "
-                     "another node while it runs", get_instance ? "failed" : "is not loaded",
+                     "another node while it runs", rv == APR_ENOTIMPL ? "is not loaded" : "failed",
                      OCCI_CHANGE_LEASE_SECONDS);
     }
 }

@@ -14,7 +14,6 @@
 
 #include "mod_occi.h"
 #include "apr_atomic.h"
-#include "apr_optional.h"
 #include "apr_shm.h"
 #include "mod_watchdog.h"
 #include "occi_unmanaged.h"
@@ -45,64 +44,49 @@ static const char *find_unmanaged(apr_pool_t *pool, server_rec *s, occi_store *s
     return NULL;
 }
 
+/* Reports the unmanaged objects of one hypervisor and store; *all_done
+ * (data) is cleared when that cannot be done yet. */
+static void report_unmanaged_in(apr_pool_t *pool, server_rec *s, occi_store *store,
+                                const char *error, void *data)
+{
+    apr_array_header_t *unmanaged = NULL;
+    int *all_done = data;
+
+    error = store ? find_unmanaged(pool, s, store, &unmanaged)
+                  : apr_pstrcat(pool, "the entity store is unavailable: ", error, NULL);
+    if (error) {
+        if (!told_of_failure) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(104)
+                         "cannot yet look for objects of the hypervisor that the store "
+                         "does not know: %s; trying again every %d s", error,
+                         UNMANAGED_RETRY_SECONDS);
+            told_of_failure = 1;
+        }
+        *all_done = 0;
+        return;
+    }
+    if (unmanaged->nelts) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(102)
+                     "%d objects of the hypervisor carry mod_occi's names but the store "
+                     "does not know them (made with another store, or removed from "
+                     "it); no API call can see them: %s. Administrators read the list "
+                     "at %s; see docs/production.md", unmanaged->nelts,
+                     occi_unmanaged_summary(pool, unmanaged, 10), OCCI_UNMANAGED_PATH);
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, OCCI_LOGNO(103)
+                     "every object of the hypervisor with mod_occi's names is in the "
+                     "store");
+    }
+}
+
 /* Reports the unmanaged objects of every hypervisor; 1 when done. */
 static int report_unmanaged(apr_pool_t *pool, server_rec *main_server)
 {
-    apr_hash_t *seen = apr_hash_make(pool);
-    server_rec *s;
+    int all_done = 1;
 
-    for (s = main_server; s; s = s->next) {
-        occi_server_conf *conf = occi_server_config(s);
-        apr_array_header_t *unmanaged;
-        occi_store *store;
-        ap_dbd_t *connection;
-        const char *error;
-
-        const char *pair;
-
-        /* Virtual hosts with directives of their own have configurations
-         * of their own, yet usually the same hypervisor and store. */
-        if (!conf->hypervisor) {
-            continue;
-        }
-        pair = apr_pstrcat(pool, occi_hypervisor_settings(pool, s)->uri, "\n",
-                           occi_store_identity(pool, s), NULL);
-        if (apr_hash_get(seen, pair, APR_HASH_KEY_STRING)) {
-            continue;
-        }
-        apr_hash_set(seen, pair, APR_HASH_KEY_STRING, "");
-        if ((store = occi_store_open_outside_requests(pool, s, &connection, &error))) {
-            error = find_unmanaged(pool, s, store, &unmanaged);
-            occi_store_close_outside_requests(s, connection);
-        }
-        else {
-            error = apr_pstrcat(pool, "the entity store is unavailable: ", error, NULL);
-        }
-        if (error) {
-            if (!told_of_failure) {
-                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(104)
-                             "cannot yet look for objects of the hypervisor that the store "
-                             "does not know: %s; trying again every %d s", error,
-                             UNMANAGED_RETRY_SECONDS);
-                told_of_failure = 1;
-            }
-            return 0;
-        }
-        if (unmanaged->nelts) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(102)
-                         "%d objects of the hypervisor carry mod_occi's names but the store "
-                         "does not know them (made with another store, or removed from "
-                         "it); no API call can see them: %s. Administrators read the list "
-                         "at %s; see docs/production.md", unmanaged->nelts,
-                         occi_unmanaged_summary(pool, unmanaged, 10), OCCI_UNMANAGED_PATH);
-        }
-        else {
-            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, OCCI_LOGNO(103)
-                         "every object of the hypervisor with mod_occi's names is in the "
-                         "store");
-        }
-    }
-    return 1;
+    occi_for_each_hypervisor_store(pool, main_server, 1, report_unmanaged_in, &all_done);
+    return all_done;
 }
 
 static apr_status_t unmanaged_tick(int state, void *data, apr_pool_t *pool)
@@ -125,41 +109,29 @@ static apr_status_t unmanaged_tick(int state, void *data, apr_pool_t *pool)
 
 void occi_unmanaged_configure(apr_pool_t *pconf, server_rec *main_server)
 {
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
-    ap_watchdog_t *watchdog;
     apr_status_t rv;
-    server_rec *s;
-    int any = 0;
 
     checked = NULL;
-    for (s = main_server; s; s = s->next) {
-        any |= occi_hypervisor_settings(pconf, s) != NULL;
-    }
-    if (!any) {
-        return;
-    }
-    get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-    register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-    if (!get_instance || !register_callback) {
-        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, main_server, OCCI_LOGNO(105)
-                     "mod_watchdog is not loaded: objects of the hypervisor that the store "
-                     "does not know are not reported at start-up (administrators can still "
-                     "read them at %s)", OCCI_UNMANAGED_PATH);
+    if (!occi_any_hypervisor(pconf, main_server)) {
         return;
     }
     /* Anonymous shared memory, inherited by the children, made anew with
      * pconf at every start or restart. */
     rv = apr_shm_create(&checked_shm, sizeof(apr_uint32_t), NULL, pconf);
     if (rv == APR_SUCCESS) {
-        rv = get_instance(&watchdog, "_occi_unmanaged", 0, 1, pconf);
-    }
-    if (rv == APR_SUCCESS) {
         checked = apr_shm_baseaddr_get(checked_shm);
         *checked = 0;
-        rv = register_callback(watchdog, apr_time_from_sec(1), main_server, unmanaged_tick);
+        rv = occi_watchdog_every(pconf, main_server, "_occi_unmanaged", 1, apr_time_from_sec(1),
+                                 unmanaged_tick);
     }
-    if (rv != APR_SUCCESS) {
+    if (rv == APR_ENOTIMPL) {
+        checked = NULL;
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, main_server, OCCI_LOGNO(105)
+                     "mod_watchdog is not loaded: objects of the hypervisor that the store "
+                     "does not know are not reported at start-up (administrators can still "
+                     "read them at %s)", OCCI_UNMANAGED_PATH);
+    }
+    else if (rv != APR_SUCCESS) {
         checked = NULL;
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, main_server, OCCI_LOGNO(106)
                      "cannot set up the start-up check for objects of the hypervisor that "

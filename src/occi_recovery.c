@@ -50,6 +50,36 @@ static long holder_parts(const char *holder, size_t *node_len)
     return (*end == '\0' || *end == ' ') && pid > 0 ? pid : 0;
 }
 
+const char *occi_change_begin(occi_store *store, apr_pool_t *pool, const occi_model *model,
+                              const char *owner, const char *holder, const char *hypervisor_uri,
+                              const char *what, const apr_array_header_t *entities)
+{
+    occi_store_intent intent;
+
+    memset(&intent, 0, sizeof(intent));
+    intent.id = occi_uuid_generate(pool);
+    intent.verb = OCCI_CHANGE_VERB;
+    intent.entity_id = entities->nelts ? APR_ARRAY_IDX(entities, 0, occi_entity *)->id : "";
+    intent.owner = owner;
+    intent.detail = occi_change_describe(pool, model, what, hypervisor_uri, entities);
+    intent.holder = holder;
+    intent.lease_until = (long long)apr_time_sec(apr_time_now()) + OCCI_CHANGE_LEASE_SECONDS;
+    return occi_store_insert_intent(store, &intent) == OCCI_STORE_OK ? intent.id : NULL;
+}
+
+int occi_change_kept(occi_store *store, const char *id, const char *holder)
+{
+    long long now = (long long)apr_time_sec(apr_time_now());
+
+    return !id || occi_store_claim_intent(store, id, holder, now + OCCI_CHANGE_LEASE_SECONDS,
+                                          now) == OCCI_STORE_OK;
+}
+
+occi_store_status occi_change_end(occi_store *store, const char *id, const char *holder)
+{
+    return id ? occi_store_delete_intent(store, id, holder) : OCCI_STORE_OK;
+}
+
 int occi_holder_died_here(const char *holder, const char *mine)
 {
     size_t node_len = 0, my_node_len = 0;

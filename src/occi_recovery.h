@@ -42,6 +42,23 @@ const char *occi_change_describe(apr_pool_t *pool, const occi_model *model, cons
                                  const char *hypervisor_uri,
                                  const apr_array_header_t *entities);
 
+/* Records a change (what, on the entities) as an intent held by holder,
+ * committed on its own (outside any transaction of store's): its id, or
+ * NULL when the store refused it (the change then goes on without one). */
+const char *occi_change_begin(occi_store *store, apr_pool_t *pool, const occi_model *model,
+                              const char *owner, const char *holder, const char *hypervisor_uri,
+                              const char *what, const apr_array_header_t *entities);
+
+/* Inside the change's transaction, just before its commit: whether holder
+ * still holds intent id (extending its lease); otherwise another process
+ * finished the change, and the transaction must not commit. */
+int occi_change_kept(occi_store *store, const char *id, const char *holder);
+
+/* Deletes the intent once the change's transaction has ended. Left behind
+ * (the store failed), it is found done by another process once its lease
+ * runs out. */
+occi_store_status occi_change_end(occi_store *store, const char *id, const char *holder);
+
 typedef enum {
     OCCI_RECOVERY_NOTICE,          /* an interrupted change finished */
     OCCI_RECOVERY_WARNING,         /* one that cannot be finished yet, or not undone */

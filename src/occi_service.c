@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include <apr_strings.h>
-#include <apr_time.h>
 
 #include "occi_entity_text.h"
 #include "occi_recovery.h"
@@ -29,8 +28,7 @@ static occi_result store_failed(const occi_service *service, int number)
     return result(OCCI_RESULT_STORE_FAILED, number, occi_store_error(service->store));
 }
 
-/* The class of what the hypervisor said. */
-static occi_result hypervisor_refused(const occi_hv_error *error, int number)
+occi_result occi_result_of_hypervisor(const occi_hv_error *error, int number)
 {
     switch (error->status) {
     case OCCI_HV_UNAVAILABLE:
@@ -46,43 +44,22 @@ static occi_result hypervisor_refused(const occi_hv_error *error, int number)
 
 /* ---- Intents: see occi_recovery.h ------------------------------------- */
 
-/* Records a change before the hypervisor is touched, outside any
- * transaction so that it is committed first; NULL without a hypervisor, or
- * when the store refused it (the change goes on without one). */
+/* Records a change before the hypervisor is touched (NULL without a
+ * hypervisor, or when the store refused it). */
 static const char *intent_begin(const occi_service *service, apr_pool_t *pool, const char *what,
                                 const apr_array_header_t *entities)
 {
-    occi_store_intent intent;
+    const char *id;
 
     if (!service->hypervisor) {
         return NULL;
     }
-    memset(&intent, 0, sizeof(intent));
-    intent.id = occi_uuid_generate(pool);
-    intent.verb = OCCI_CHANGE_VERB;
-    intent.entity_id = entities->nelts ? APR_ARRAY_IDX(entities, 0, occi_entity *)->id : "";
-    intent.owner = service->owner;
-    intent.detail = occi_change_describe(pool, service->model, what, service->hypervisor_uri,
-                                         entities);
-    intent.holder = service->holder;
-    intent.lease_until = (long long)apr_time_sec(apr_time_now()) + OCCI_CHANGE_LEASE_SECONDS;
-    if (occi_store_insert_intent(service->store, &intent) != OCCI_STORE_OK) {
-        return NULL;
-    }
-    if (service->intents_held) {
+    id = occi_change_begin(service->store, pool, service->model, service->owner,
+                           service->holder, service->hypervisor_uri, what, entities);
+    if (id && service->intents_held) {
         service->intents_held(service->data, 1);
     }
-    return intent.id;
-}
-
-/* Inside the change's transaction, just before the commit: whether this
- * process still holds its intent (another finished the change otherwise). */
-static int intent_kept(const occi_service *service, const char *id)
-{
-    long long now = (long long)apr_time_sec(apr_time_now());
-
-    return !id || occi_store_claim_intent(service->store, id, service->holder,
-                                          now + OCCI_CHANGE_LEASE_SECONDS, now) == OCCI_STORE_OK;
+    return id;
 }
 
 static void intent_end(const occi_service *service, const char *id)
@@ -90,9 +67,7 @@ static void intent_end(const occi_service *service, const char *id)
     if (!id) {
         return;
     }
-    /* Left behind, it is found done by another process once its lease
-     * runs out. */
-    occi_store_delete_intent(service->store, id, service->holder);
+    occi_change_end(service->store, id, service->holder);
     if (service->intents_held) {
         service->intents_held(service->data, -1);
     }
@@ -102,7 +77,7 @@ static void intent_end(const occi_service *service, const char *id)
  * process's, rolls back otherwise. */
 static occi_result finish(const occi_service *service, const char *intent, occi_result r)
 {
-    if (r.cls == OCCI_RESULT_OK && !intent_kept(service, intent)) {
+    if (r.cls == OCCI_RESULT_OK && !occi_change_kept(service->store, intent, service->holder)) {
         r = result(OCCI_RESULT_UNAVAILABLE, 116, "this change outlived its lease and another "
                    "process has finished or undone it; read the entity to see which");
     }
@@ -161,7 +136,7 @@ static occi_result delete_one(const occi_service *service, apr_pool_t *pool,
         const occi_entity *link = APR_ARRAY_IDX(links, i, occi_entity *);
 
         if (unmake(service, pool, link, source_of(pool, link), &error) != OCCI_HV_OK) {
-            return hypervisor_refused(&error, 118);
+            return occi_result_of_hypervisor(&error, 118);
         }
         status = occi_store_delete(store, link->id, NULL);
         status = status == OCCI_STORE_NOT_FOUND ? OCCI_STORE_OK : status;
@@ -173,14 +148,14 @@ static occi_result delete_one(const occi_service *service, apr_pool_t *pool,
         for (i = 0; status == OCCI_STORE_OK && i < links->nelts; i++) {
             if (unmake(service, pool, APR_ARRAY_IDX(links, i, occi_entity *), entity, &error)
                 != OCCI_HV_OK) {
-                return hypervisor_refused(&error, 118);
+                return occi_result_of_hypervisor(&error, 118);
             }
         }
     }
     if (status == OCCI_STORE_OK) {
         if (unmake(service, pool, entity, is_link ? source_of(pool, entity) : NULL, &error)
             != OCCI_HV_OK) {
-            return hypervisor_refused(&error, 118);
+            return occi_result_of_hypervisor(&error, 118);
         }
         status = occi_store_delete(store, entity->id, service->scope);
     }

@@ -50,6 +50,9 @@ typedef struct occi_service {
     void *data;
 } occi_service;
 
+/* The result of what the hypervisor said, logged under number. */
+occi_result occi_result_of_hypervisor(const occi_hv_error *error, int number);
+
 /* Deletes entities (occi_entity *, as read for the owner), each with the
  * links that start or end at it, in one transaction: on the hypervisor the
  * links' devices are detached and the objects removed, then the rows go.
