@@ -232,6 +232,10 @@ void occi_handle_unmanaged(occi_request *req);
 /* Whether a server of this httpd has a hypervisor. */
 int occi_any_hypervisor(apr_pool_t *pool, server_rec *main_server);
 
+/* Whether this child is stopping: background work then waits for the
+ * next child, so as not to hold up httpd's stop. */
+int occi_child_stopping(void);
+
 /* mod_watchdog's callback type, without its header. */
 typedef apr_status_t occi_watchdog_callback(int state, void *data, apr_pool_t *pool);
 
@@ -417,10 +421,6 @@ int occi_list_members(occi_request *req, const occi_route *route, int paged,
 /* Stores each changed entity in one transaction. */
 int occi_update_all(occi_request *req, apr_array_header_t *entities);
 
-/* Inside the request's transaction: locks the rows entity relies on that a
- * concurrent request may delete (a link's ends, its user mixins); OK, or
- * the status of the 409 sent when one is gone (the caller rolls back). */
-int occi_lock_relied_on(occi_request *req, const occi_entity *entity);
 
 /* Runs the action of the request's ?action= on entities (one, or a
  * collection's members) and answers. */

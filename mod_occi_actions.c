@@ -14,23 +14,15 @@
 #include "occi_text.h"
 
 /* Stores each changed entity, in one transaction, with what each relies
- * on locked first (occi_lock_relied_on). */
+ * on locked first (occi_service_store). */
 int occi_update_all(occi_request *req, apr_array_header_t *entities)
 {
-    occi_store_status stored = occi_store_begin(req->store);
-    int i, status;
+    occi_service service;
+    occi_result result;
 
-    for (i = 0; stored == OCCI_STORE_OK && i < entities->nelts; i++) {
-        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
-
-        if ((status = occi_lock_relied_on(req, entity)) != OK) {
-            occi_store_rollback(req->store);
-            return status;
-        }
-        stored = occi_store_update(req->store, entity, entity->revision);
-    }
-    return occi_store_finish(req, stored, HTTP_CONFLICT, "an entity changed meanwhile; "
-                             "try again");
+    occi_request_service(req, &service);
+    result = occi_service_store(&service, req->r->pool, entities, NULL);
+    return result.cls == OCCI_RESULT_OK ? OK : occi_refuse_result(req, &result);
 }
 
 /* The save action: each compute's root disk becomes the image of a new OS
@@ -150,7 +142,9 @@ int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_coll
     occi_media_type type;
     const char *body;
     apr_size_t len;
-    const char *hash, *intent;
+    const char *hash;
+    occi_service service;
+    occi_result result;
     int status, i;
 
     if ((status = occi_read_body(req, &type, &body, &len)) != OK) {
@@ -219,11 +213,6 @@ int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_coll
     if (!strcmp(action, "http://schemas.ogf.org/occi/infrastructure/compute/action#save")) {
         return save_computes(req, entities, parameters);
     }
-    /* Only then carried out: on the hypervisor, which says the state that
-     * results, or, without one, by the life cycle's table. Recorded first:
-     * if this process is killed before the states are stored, another
-     * stores them from the hypervisor. */
-    intent = occi_intent_write(req, NULL, "action", entities);
     if (!strcmp(action, "http://schemas.ogf.org/occi/infrastructure/compute/action#start")) {
         /* A compute stopped other than through the API has its deferred
          * saves made before it runs again. */
@@ -231,37 +220,12 @@ int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_coll
             occi_deferred_saves_now(req, APR_ARRAY_IDX(entities, i, occi_entity *)->id);
         }
     }
-    for (i = 0; i < entities->nelts; i++) {
-        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
-        const char *after = APR_ARRAY_IDX(afters, i, const char *);
-        occi_hv_error hv_error;
-
-        if (req->conf->hypervisor && occi_hypervisor_backs(entity->kind)) {
-            /* A domain defined again (start of a vanished one) keeps its
-             * links' devices. */
-            if ((status = occi_load_links(req, entity)) != OK) {
-                occi_intent_done(req, intent);
-                return status;
-            }
-            if (occi_hypervisor_act(req->conf->hypervisor, pool, entity, action, parameters,
-                                    &hv_error) != OCCI_HV_OK) {
-                if (i > 0) {
-                    hv_error.message = apr_psprintf(pool, "%s (after it ran on %d of %d "
-                                                    "members)", hv_error.message, i,
-                                                    entities->nelts);
-                }
-                occi_intent_done(req, intent);
-                return occi_refuse_hv(req, &hv_error);
-            }
-        }
-        else if (*after) {
-            occi_entity_set_string(pool, entity, occi_state_attribute(entity->kind), after);
-        }
-    }
-    status = occi_update_all(req, entities);
-    occi_intent_done(req, intent);
-    if (status != OK) {
-        return status;
+    /* Only then carried out: on the hypervisor, which says the state that
+     * results, or, without one, by the life cycle's table. */
+    occi_request_service(req, &service);
+    result = occi_service_act(&service, pool, entities, action, parameters, afters);
+    if (result.cls != OCCI_RESULT_OK) {
+        return occi_refuse_result(req, &result);
     }
     if (!strcmp(action, "http://schemas.ogf.org/occi/infrastructure/compute/action#stop")) {
         /* The stop a deferred save waited for: the answer comes once the

@@ -177,7 +177,7 @@ static void run_in(apr_pool_t *pool, server_rec *s, occi_store *store, const cha
 
 static apr_status_t deferred_tick(int state, void *data, apr_pool_t *pool)
 {
-    if (state == AP_WATCHDOG_STATE_RUNNING) {
+    if (state == AP_WATCHDOG_STATE_RUNNING && !occi_child_stopping()) {
         occi_for_each_hypervisor_store(pool, data, 1, run_in, NULL);
     }
     return APR_SUCCESS;

@@ -414,26 +414,12 @@ static int is_absolute_url(const char *reference)
 static int check_room_for_link(occi_request *req, const occi_entity *resource,
                                const occi_entity *link)
 {
-    apr_array_header_t *links;
-    occi_store_status stored;
-    int i, others = 0;
+    occi_service service;
+    occi_result result;
 
-    stored = occi_store_links_from(req->store, req->r->pool, resource->id, &links);
-    if (stored != OCCI_STORE_OK) {
-        return occi_refuse_store(req, stored);
-    }
-    for (i = 0; i < links->nelts; i++) {
-        const occi_entity *existing = APR_ARRAY_IDX(links, i, const occi_entity *);
-
-        others += !link->id || strcmp(existing->id, link->id);
-    }
-    if (others >= req->conf->max_links) {
-        return occi_refuse(req, HTTP_CONFLICT, apr_psprintf(
-                               req->r->pool, "%s has %d links, the most a resource may have "
-                               "(OCCIMaxLinks)", occi_absolute_location(req, resource),
-                               others));
-    }
-    return OK;
+    occi_request_service(req, &service);
+    result = occi_service_check_room(&service, req->r->pool, resource, link);
+    return result.cls == OCCI_RESULT_OK ? OK : occi_refuse_result(req, &result);
 }
 
 /* Checks a link's source (source, when the caller knows it, e.g. the
@@ -678,82 +664,16 @@ static int has_links(occi_request *req, const apr_array_header_t *entities)
     return 0;
 }
 
-/* Inside the caller's transaction: locks what entity relies on and a
- * concurrent request may delete (a link's source and target, the user
- * mixins it is a member of), so that the change and such a deletion happen
- * one after the other, never half over each other. A link's source is
- * skipped when it is created in the same transaction (inline links).
- * OK, or the status of the error sent (409: it was deleted meanwhile);
- * the caller rolls back. */
+/* Inside the caller's transaction: occi_service_lock_relied_on. OK, or
+ * the status of the error sent (the caller rolls back). */
 static int lock_relied_on(occi_request *req, const occi_entity *entity, int source_is_new)
 {
-    apr_pool_t *pool = req->r->pool;
-    occi_store_status stored;
-    int i;
+    occi_service service;
+    occi_result result;
 
-    for (i = 0; i < entity->mixins->nelts; i++) {
-        const char *mixin = APR_ARRAY_IDX(entity->mixins, i, const char *);
-
-        if (occi_model_find(req->model, mixin)) {
-            continue;
-        }
-        stored = occi_store_lock_mixin(req->store, mixin, req->scope);
-        if (stored == OCCI_STORE_NOT_FOUND) {
-            return occi_refuse(req, HTTP_CONFLICT, apr_psprintf(
-                                   pool, "mixin %s was deleted meanwhile", mixin));
-        }
-        if (stored != OCCI_STORE_OK) {
-            return occi_refuse_store(req, stored);
-        }
-    }
-    if (occi_kind_is_link(req->model, entity->kind)) {
-        for (i = source_is_new ? 1 : 0; i < 2; i++) {
-            const char *end = i ? "occi.core.target" : "occi.core.source";
-            const char *reference = occi_entity_get_string(entity, end);
-            const char *id = reference ? occi_entity_id_from_reference(pool, reference) : NULL;
-
-            /* A target outside this server is not ours to keep. */
-            if (!id || (i && is_absolute_url(reference))) {
-                continue;
-            }
-            stored = occi_store_lock_entity(req->store, id);
-            if (stored == OCCI_STORE_NOT_FOUND) {
-                return occi_refuse(req, HTTP_CONFLICT, apr_psprintf(
-                                       pool, "the %s of the link, %s, was deleted meanwhile",
-                                       i ? "target" : "source", reference));
-            }
-            if (stored != OCCI_STORE_OK) {
-                return occi_refuse_store(req, stored);
-            }
-            if (i == 0) {
-                /* Counted again under the lock: links added to the same
-                 * source at once are counted one after the other. */
-                occi_entity *source;
-                int status;
-
-                stored = occi_store_get(req->store, pool, id, NULL, &source);
-                if (stored != OCCI_STORE_OK) {
-                    return occi_refuse_store(req, stored);
-                }
-                if ((status = check_room_for_link(req, source, entity)) != OK) {
-                    return status;
-                }
-            }
-        }
-    }
-    for (i = 0; entity->links && i < entity->links->nelts; i++) {
-        int status = lock_relied_on(req, APR_ARRAY_IDX(entity->links, i, const occi_entity *), 1);
-
-        if (status != OK) {
-            return status;
-        }
-    }
-    return OK;
-}
-
-int occi_lock_relied_on(occi_request *req, const occi_entity *entity)
-{
-    return lock_relied_on(req, entity, 0);
+    occi_request_service(req, &service);
+    result = occi_service_lock_relied_on(&service, req->r->pool, entity, source_is_new);
+    return result.cls == OCCI_RESULT_OK ? OK : occi_refuse_result(req, &result);
 }
 
 /* Makes entities and their links on the hypervisor and in the store, all

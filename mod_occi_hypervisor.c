@@ -4,6 +4,7 @@
  * state of entities before they are shown or acted on.
  */
 #include "mod_occi.h"
+#include "ap_mpm.h"
 #include "apr_optional.h"
 #include "mod_watchdog.h"
 
@@ -54,6 +55,14 @@ int occi_any_hypervisor(apr_pool_t *pool, server_rec *main_server)
         }
     }
     return 0;
+}
+
+int occi_child_stopping(void)
+{
+    int state = AP_MPMQ_RUNNING;
+
+    return ap_mpm_query(AP_MPMQ_MPM_STATE, &state) == APR_SUCCESS
+           && state == AP_MPMQ_STOPPING;
 }
 
 apr_status_t occi_watchdog_every(apr_pool_t *pconf, server_rec *main_server, const char *name,

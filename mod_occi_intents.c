@@ -119,6 +119,8 @@ void occi_request_service(occi_request *req, occi_service *service)
     service->hypervisor_uri = hypervisor_uri_of(req->conf);
     service->holder = occi_process_holder(req->r->pool, NULL);
     service->intents_held = count_held;
+    service->max_links = req->conf->max_links;
+    service->origin = occi_request_origin(req);
 }
 
 int occi_intent_check_none(occi_request *req, const char *entity_id)
@@ -170,7 +172,8 @@ static void renew_in(apr_pool_t *pool, server_rec *s, occi_store *store, const c
 
 static apr_status_t renew_tick(int state, void *data, apr_pool_t *pool)
 {
-    if (state == AP_WATCHDOG_STATE_RUNNING && apr_atomic_read32(&held) > 0) {
+    if (state == AP_WATCHDOG_STATE_RUNNING && !occi_child_stopping()
+        && apr_atomic_read32(&held) > 0) {
         occi_for_each_hypervisor_store(pool, data, 0, renew_in, NULL);
     }
     return APR_SUCCESS;
@@ -213,7 +216,7 @@ static void recover_in(apr_pool_t *pool, server_rec *s, occi_store *store, const
 
 static apr_status_t recover_tick(int state, void *data, apr_pool_t *pool)
 {
-    if (state == AP_WATCHDOG_STATE_RUNNING) {
+    if (state == AP_WATCHDOG_STATE_RUNNING && !occi_child_stopping()) {
         occi_for_each_hypervisor_store(pool, data, 1, recover_in, NULL);
     }
     return APR_SUCCESS;

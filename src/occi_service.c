@@ -9,6 +9,7 @@
 #include "occi_entity_text.h"
 #include "occi_recovery.h"
 #include "occi_service.h"
+#include "occi_state.h"
 #include "occi_validate.h"
 
 static const occi_result done = { OCCI_RESULT_OK, NULL, 0 };
@@ -89,6 +90,173 @@ static occi_result finish(const occi_service *service, const char *intent, occi_
         return store_failed(service, 117);
     }
     return done;
+}
+
+/* ---- What a change relies on -------------------------------------------- */
+
+static const char *location_of(const occi_service *service, apr_pool_t *pool,
+                               const occi_entity *entity)
+{
+    return apr_pstrcat(pool, service->origin ? service->origin : "",
+                       occi_entity_location(pool, service->model, entity), NULL);
+}
+
+occi_result occi_service_check_room(const occi_service *service, apr_pool_t *pool,
+                                    const occi_entity *resource, const occi_entity *link)
+{
+    apr_array_header_t *links;
+    int i, others = 0;
+
+    if (occi_store_links_from(service->store, pool, resource->id, &links) != OCCI_STORE_OK) {
+        return store_failed(service, 121);
+    }
+    for (i = 0; i < links->nelts; i++) {
+        const occi_entity *existing = APR_ARRAY_IDX(links, i, const occi_entity *);
+
+        others += !link->id || strcmp(existing->id, link->id);
+    }
+    if (service->max_links > 0 && others >= service->max_links) {
+        return result(OCCI_RESULT_CONFLICT, 122, apr_psprintf(
+                          pool, "%s has %d links, the most a resource may have (OCCIMaxLinks)",
+                          location_of(service, pool, resource), others));
+    }
+    return done;
+}
+
+occi_result occi_service_lock_relied_on(const occi_service *service, apr_pool_t *pool,
+                                        const occi_entity *entity, int source_is_new)
+{
+    occi_store_status status;
+    occi_result r;
+    int i;
+
+    for (i = 0; i < entity->mixins->nelts; i++) {
+        const char *mixin = APR_ARRAY_IDX(entity->mixins, i, const char *);
+
+        if (occi_model_find(service->model, mixin)) {
+            continue;
+        }
+        status = occi_store_lock_mixin(service->store, mixin, service->scope);
+        if (status == OCCI_STORE_NOT_FOUND) {
+            return result(OCCI_RESULT_CONFLICT, 123, apr_psprintf(
+                              pool, "mixin %s was deleted meanwhile", mixin));
+        }
+        if (status != OCCI_STORE_OK) {
+            return store_failed(service, 121);
+        }
+    }
+    if (occi_kind_is_link(service->model, entity->kind)) {
+        for (i = source_is_new ? 1 : 0; i < 2; i++) {
+            const char *end = i ? "occi.core.target" : "occi.core.source";
+            const char *reference = occi_entity_get_string(entity, end);
+            const char *id = reference ? occi_entity_id_from_reference(pool, reference) : NULL;
+            occi_entity *source;
+
+            /* A target outside this server is not ours to keep. */
+            if (!id || (i && strstr(reference, "://"))) {
+                continue;
+            }
+            status = occi_store_lock_entity(service->store, id);
+            if (status == OCCI_STORE_NOT_FOUND) {
+                return result(OCCI_RESULT_CONFLICT, 123, apr_psprintf(
+                                  pool, "the %s of the link, %s, was deleted meanwhile",
+                                  i ? "target" : "source", reference));
+            }
+            if (status != OCCI_STORE_OK) {
+                return store_failed(service, 121);
+            }
+            if (i == 0) {
+                /* Counted again under the lock: links added to the same
+                 * source at once are counted one after the other. */
+                if (occi_store_get(service->store, pool, id, NULL, &source) != OCCI_STORE_OK) {
+                    return store_failed(service, 121);
+                }
+                if ((r = occi_service_check_room(service, pool, source, entity)).cls
+                    != OCCI_RESULT_OK) {
+                    return r;
+                }
+            }
+        }
+    }
+    for (i = 0; entity->links && i < entity->links->nelts; i++) {
+        r = occi_service_lock_relied_on(service, pool,
+                                        APR_ARRAY_IDX(entity->links, i, const occi_entity *), 1);
+        if (r.cls != OCCI_RESULT_OK) {
+            return r;
+        }
+    }
+    return done;
+}
+
+/* ---- Storing changed entities, and actions ---------------------------- */
+
+occi_result occi_service_store(const occi_service *service, apr_pool_t *pool,
+                               apr_array_header_t *entities, const char *intent)
+{
+    occi_store_status status = OCCI_STORE_OK;
+    occi_result r = done;
+    int i;
+
+    if (occi_store_begin(service->store) != OCCI_STORE_OK) {
+        return store_failed(service, 121);
+    }
+    for (i = 0; r.cls == OCCI_RESULT_OK && i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+
+        r = occi_service_lock_relied_on(service, pool, entity, 0);
+        if (r.cls == OCCI_RESULT_OK) {
+            status = occi_store_update(service->store, entity, entity->revision);
+            r = status == OCCI_STORE_OK ? done
+                : status == OCCI_STORE_CONFLICT || status == OCCI_STORE_NOT_FOUND
+                    ? result(OCCI_RESULT_CONFLICT, 124, "an entity changed meanwhile; try again")
+                    : store_failed(service, 121);
+        }
+    }
+    return finish(service, intent, r);
+}
+
+occi_result occi_service_act(const occi_service *service, apr_pool_t *pool,
+                             apr_array_header_t *entities, const char *action,
+                             const apr_array_header_t *parameters,
+                             const apr_array_header_t *afters)
+{
+    /* Recorded first: if this process is killed before the states are
+     * stored, another stores them from the hypervisor. */
+    const char *intent = intent_begin(service, pool, "action", entities);
+    occi_result r = done;
+    occi_hv_error error;
+    int i;
+
+    for (i = 0; r.cls == OCCI_RESULT_OK && i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+        const char *after = APR_ARRAY_IDX(afters, i, const char *);
+
+        if (service->hypervisor && occi_hypervisor_backs(entity->kind)) {
+            /* A domain defined again (start of a vanished one) keeps its
+             * links' devices. */
+            if (!occi_kind_is_link(service->model, entity->kind)
+                && occi_store_links_from(service->store, pool, entity->id, &entity->links)
+                       != OCCI_STORE_OK) {
+                r = store_failed(service, 121);
+            }
+            else if (occi_hypervisor_act(service->hypervisor, pool, entity, action, parameters,
+                                         &error) != OCCI_HV_OK) {
+                if (i > 0) {
+                    error.message = apr_psprintf(pool, "%s (after it ran on %d of %d members)",
+                                                 error.message, i, entities->nelts);
+                }
+                r = occi_result_of_hypervisor(&error, 125);
+            }
+        }
+        else if (after && *after) {
+            occi_entity_set_string(pool, entity, occi_state_attribute(entity->kind), after);
+        }
+    }
+    if (r.cls == OCCI_RESULT_OK) {
+        r = occi_service_store(service, pool, entities, intent);
+    }
+    intent_end(service, intent);
+    return r;
 }
 
 /* ---- Delete ------------------------------------------------------------ */

@@ -6,9 +6,11 @@
  * to an HTTP status (one table, mod_occi_response.c) and logs the result's
  * number.
  *
- * Moved here so far: deleting entities (with the links that depend on them).
- * The other operations still live in the glue (mod_occi_entities.c,
- * mod_occi_actions.c) and move here one by one.
+ * Moved here so far: deleting entities (with the links that depend on
+ * them), actions, storing changed entities, and the locks a change takes on
+ * what it relies on. Creation, update, replacement and save still live in
+ * the glue (mod_occi_entities.c, mod_occi_actions.c) and move here one by
+ * one.
  */
 #ifndef OCCI_SERVICE_H
 #define OCCI_SERVICE_H
@@ -44,6 +46,9 @@ typedef struct occi_service {
     const char *scope;             /* whose entities it may touch; NULL: anyone's */
     const char *hypervisor_uri;    /* recorded in intents (src/occi_recovery.h) */
     const char *holder;            /* this process, as the holder of intents */
+    int max_links;                 /* the most links a resource may have */
+    const char *origin;            /* "scheme://host:port" for locations in
+                                    * messages; NULL: paths */
     /* Told when the process takes (+1) or lets go of (-1) an intent: its
      * lease must be renewed while it holds any. */
     void (*intents_held)(void *data, int change);
@@ -52,6 +57,40 @@ typedef struct occi_service {
 
 /* The result of what the hypervisor said, logged under number. */
 occi_result occi_result_of_hypervisor(const occi_hv_error *error, int number);
+
+/* A resource holds at most max_links links, as many as one request may
+ * carry: its rendering, which lists them all, must be accepted back by a
+ * PUT. CONFLICT when resource has no room for link (which may be one of
+ * its links already: a replacement). */
+occi_result occi_service_check_room(const occi_service *service, apr_pool_t *pool,
+                                    const occi_entity *resource, const occi_entity *link);
+
+/* Inside the caller's transaction: locks what entity relies on and a
+ * concurrent request may delete (a link's source and target, the user
+ * mixins it is a member of: mixins the model lacks), so that the change and
+ * such a deletion happen one after the other; a link's source is skipped
+ * when it is created in the same transaction (source_is_new), and counted
+ * again under its lock against max_links. CONFLICT when one is gone or
+ * the source is full; the caller rolls back. */
+occi_result occi_service_lock_relied_on(const occi_service *service, apr_pool_t *pool,
+                                        const occi_entity *entity, int source_is_new);
+
+/* Stores changed entities (each at the revision it was read at) in one
+ * transaction, with what they rely on locked first; intent (may be NULL) is
+ * the change's, checked before the commit. CONFLICT when one changed
+ * meanwhile. */
+occi_result occi_service_store(const occi_service *service, apr_pool_t *pool,
+                               apr_array_header_t *entities, const char *intent);
+
+/* Carries out action (with its parameters) on entities whose life cycles
+ * allow it; afters holds each one's state afterwards by the life cycle's
+ * table (const char *), used where no hypervisor backs the entity. The
+ * hypervisor acts first, under an intent, then the states it reports are
+ * stored (occi_service_store). */
+occi_result occi_service_act(const occi_service *service, apr_pool_t *pool,
+                             apr_array_header_t *entities, const char *action,
+                             const apr_array_header_t *parameters,
+                             const apr_array_header_t *afters);
 
 /* Deletes entities (occi_entity *, as read for the owner), each with the
  * links that start or end at it, in one transaction: on the hypervisor the

@@ -1470,6 +1470,7 @@ typedef struct {
     occi_store *witness;           /* another connection: what it sees of intents */
     int intents_seen;              /* ... when a delete is asked for */
     occi_store *thief;             /* takes the change's intent during a delete */
+    int fail_after, acts;          /* actions refused after fail_after of them */
 } fake_hv;
 
 static occi_hv_status fake_answer(fake_hv *fake, occi_hv_error *error)
@@ -1535,11 +1536,20 @@ static occi_hv_status fake_act(void *impl, apr_pool_t *pool, occi_entity *entity
                                const char *action, const apr_array_header_t *parameters,
                                occi_hv_error *error)
 {
-    (void)pool;
-    (void)entity;
+    fake_hv *fake = impl;
+
     (void)action;
     (void)parameters;
-    return fake_answer(impl, error);
+    /* Refuses from the (fail_after + 1)th call on, when fail_after is set. */
+    if (fake->fail_after && fake->acts++ >= fake->fail_after) {
+        error->status = OCCI_HV_CONFLICT;
+        error->message = "the fake hypervisor refuses";
+        return error->status;
+    }
+    if (fake_answer(fake, error) == OCCI_HV_OK) {
+        occi_entity_set_string(pool, entity, "occi.compute.state", "active");
+    }
+    return error->status;
 }
 
 static occi_hv_status fake_update(void *impl, apr_pool_t *pool, const occi_entity *current,
@@ -1599,7 +1609,7 @@ static const occi_hypervisor_provider fake_provider = {
 static void test_recovery_waits(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL };
+    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0 };
     occi_recovery_context context;
     apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
     occi_entity *made = resource(pool, "50000000-0000-4000-8000-000000000003",
@@ -1649,7 +1659,7 @@ static void test_deferred_saves(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL };
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0 };
     apr_array_header_t *events = apr_array_make(pool, 4, sizeof(int)), *mixins;
     occi_deferred_context context;
     int pending = -1, held = -1, count;
@@ -1704,7 +1714,7 @@ static void test_deferred_saves(database *db)
 static void test_service_delete(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0 };
     occi_service service;
     occi_result result;
     occi_entity *net = resource(pool, R3, OCCI_SCHEME_INFRA "network", "alice"), *found;
@@ -1778,6 +1788,94 @@ static void test_service_delete(database *db)
     apr_dbd_close(db->driver, other);
 }
 
+/* The service layer's actions and stores, with a fake hypervisor: the
+ * states it reports are stored; a refusal on the second member of two
+ * stores nothing; a stale revision is a conflict; a link whose end or a
+ * member whose mixin is gone is refused under the lock. */
+static void test_service_act(database *db)
+{
+    static const char start[] = "http://schemas.ogf.org/occi/infrastructure/compute/action#start";
+    apr_pool_t *pool = db->pool;
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0 };
+    apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_entity *));
+    apr_array_header_t *afters = apr_array_make(pool, 2, sizeof(const char *)), *intents;
+    occi_service service;
+    occi_result result;
+    occi_entity *vm1, *vm2, *link, *stale;
+    long long revision;
+
+    occi_store_delete(db->store, R1, NULL);
+    occi_store_delete(db->store, R2, NULL);
+    occi_store_insert(db->store, resource(pool, R1, COMPUTE, "alice"));
+    occi_store_insert(db->store, resource(pool, R2, COMPUTE, "alice"));
+    memset(&service, 0, sizeof(service));
+    service.store = db->store;
+    service.hypervisor = occi_hypervisor_make(pool, &fake_provider, &fake);
+    service.model = test_model(pool);
+    service.owner = service.scope = "alice";
+    service.hypervisor_uri = "fake:///";
+    service.holder = "node-a 1";
+    service.max_links = 1;
+    occi_store_get(db->store, pool, R1, "alice", &vm1);
+    occi_store_get(db->store, pool, R2, "alice", &vm2);
+    APR_ARRAY_PUSH(two, occi_entity *) = vm1;
+    APR_ARRAY_PUSH(two, occi_entity *) = vm2;
+    APR_ARRAY_PUSH(afters, const char *) = "active";
+    APR_ARRAY_PUSH(afters, const char *) = "active";
+    revision = vm1->revision;
+
+    fake.fail_after = 1;
+    result = occi_service_act(&service, pool, two, start, NULL, afters);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && strstr(result.message, "after it ran on 1 of 2"),
+           name_of(db, "service act: refused on the second member, and says so"));
+    occi_store_get(db->store, pool, R1, "alice", &vm1);
+    tap_ok(vm1->revision == revision && !occi_entity_get_string(vm1, "occi.compute.state"),
+           name_of(db, "service act: and nothing is stored"));
+    occi_store_list_intents(db->store, pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
+    tap_is_int(intents->nelts, 0, name_of(db, "service act: nor any intent left"));
+
+    fake.fail_after = 0;
+    APR_ARRAY_IDX(two, 0, occi_entity *) = vm1;
+    occi_store_get(db->store, pool, R2, "alice", &stale);
+    result = occi_service_act(&service, pool, two, start, NULL, afters);
+    tap_is_int(result.cls, OCCI_RESULT_OK, name_of(db, "service act: both members"));
+    occi_store_get(db->store, pool, R2, "alice", &vm2);
+    tap_is_str(occi_entity_get_string(vm2, "occi.compute.state"), "active",
+               name_of(db, "service act: the state the hypervisor reports is stored"));
+    {
+        apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *));
+
+        APR_ARRAY_PUSH(one, occi_entity *) = stale;
+        result = occi_service_store(&service, pool, one, NULL);
+        tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.number == 124,
+               name_of(db, "service store: an entity read before a change is a conflict"));
+    }
+
+    link = link_from(pool, L1, R1, "/network/" R3, "alice");
+    occi_store_delete(db->store, R3, NULL);
+    occi_store_begin(db->store);
+    result = occi_service_lock_relied_on(&service, pool, link, 0);
+    occi_store_rollback(db->store);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && strstr(result.message, "target of the link"),
+           name_of(db, "service lock: a link whose target is gone"));
+    APR_ARRAY_PUSH(vm2->mixins, const char *) = USER_TAG;
+    occi_store_begin(db->store);
+    result = occi_service_lock_relied_on(&service, pool, vm2, 0);
+    occi_store_rollback(db->store);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && strstr(result.message, "mixin " USER_TAG),
+           name_of(db, "service lock: a member of a mixin that is gone"));
+    occi_store_insert(db->store, resource(pool, R3, OCCI_SCHEME_INFRA "network", "alice"));
+    occi_store_insert(db->store, link_from(pool, L2, R1, "/network/" R3, "alice"));
+    occi_store_begin(db->store);
+    result = occi_service_lock_relied_on(&service, pool, link, 0);
+    occi_store_rollback(db->store);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && strstr(result.message, "has 1 links"),
+           name_of(db, "service lock: a source with no room left (max_links 1)"));
+    occi_store_delete(db->store, R1, NULL);
+    occi_store_delete(db->store, R2, NULL);
+    occi_store_delete(db->store, R3, NULL);
+}
+
 static void run(database *db)
 {
     db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
@@ -1796,6 +1894,7 @@ static void run(database *db)
     test_recovery_waits(db);
     test_deferred_saves(db);
     test_service_delete(db);
+    test_service_act(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
         test_write_turns(db);
