@@ -5,7 +5,8 @@
 # PostgreSQL and one private libvirtd (its test driver, shared over the
 # daemon's socket), behind a third httpd with mod_proxy_balancer. Clients
 # write through the balancer; a third of the way in, every process of node
-# B is killed with SIGKILL and B stays down. Then:
+# B is killed with SIGKILL while B has changes under way (frozen first with
+# SIGSTOP until the store shows some), and B stays down. Then:
 #   - node A finishes every change B left half done (its intents) within
 #     30 s, while B is still down;
 #   - no answer of a node is a 5xx; what the kill cut (the balancer's 502,
@@ -381,33 +382,38 @@ for my $n (1 .. $clients) {
     push @pids, $pid;
 }
 
-# Node B dies whole, its parent and every child at once, at a moment when
-# it has a change under way (one of its intents is in the store). A change
-# whose last statement was already on its way to the database may still
-# complete: if none is left half done, B is started again and killed
-# again, up to five times.
+# Node B dies whole, its parent and every child at once, with changes under
+# way: its processes are frozen (SIGSTOP) and, if the store then holds
+# intents of B's (changes a frozen process cannot finish), killed
+# (SIGKILL); otherwise they are thawed and frozen again a moment later.
 sub b_intents {
     return (sql("SELECT COUNT(*) FROM occi_intent WHERE verb = 'change' AND holder LIKE 'node-b %'"))[0];
 }
 sleep $seconds / 3;
-my ($killed_at, $interrupted, $kills) = (undef, 0, 0);
-while ($kills < 5 && time < $end - 2) {
-    for (1 .. 200) { last if b_intents() > 0; sleep 0.01 }
-    my $b_parent = slurp("$node{b}{root}/httpd.pid") =~ s/\s+//gr;
-    my @b_processes = ($b_parent, grep { /^\d+$/ } map { s/\s+//gr } split /\n/, `ps -o pid= --ppid $b_parent`);
+my $b_parent = slurp("$node{b}{root}/httpd.pid") =~ s/\s+//gr;
+my @b_processes = ($b_parent, grep { /^\d+$/ } map { s/\s+//gr } split /\n/, `ps -o pid= --ppid $b_parent`);
+my ($killed_at, $interrupted, $freezes) = (undef, 0, 0);
+while (time < $end - 1) {
+    kill 'STOP', @b_processes;
+    $freezes++;
+    sleep 0.05;            # what B had sent the database is done by then
+    $interrupted = b_intents();
+    if ($interrupted) {
+        kill 'KILL', @b_processes;
+        $killed_at = time;
+        last;
+    }
+    kill 'CONT', @b_processes;
+    sleep 0.05 + rand 0.1;
+}
+unlink "$node{b}{root}/httpd.pid" if $killed_at;
+if (!$killed_at) {
+    fail("node B never had a change under way in $freezes looks");
     kill 'KILL', @b_processes;
     $killed_at = time;
-    $kills++;
-    unlink "$node{b}{root}/httpd.pid";
-    sleep 0.5;
-    $interrupted = b_intents();
-    say sprintf 'killed every process of node B (%d) at %.1f s: %d of its changes left half done',
-        scalar @b_processes, $killed_at - $load_start, $interrupted;
-    last if $interrupted;
-    start_server('b');
-    sleep 1;
 }
-fail("no kill of node B left a change half done in $kills tries") unless $interrupted;
+say sprintf 'killed every process of node B (%d) at %.1f s, frozen with %d of its changes '
+    . 'under way (look %d)', scalar @b_processes, $killed_at - $load_start, $interrupted, $freezes;
 my $finished_after;
 while (time < $killed_at + 40) {
     if (b_intents() == 0) { $finished_after = time - $killed_at; last }
