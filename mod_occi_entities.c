@@ -1005,62 +1005,22 @@ static int read_one_entity(occi_request *req, occi_entity **entity)
     return OK;
 }
 
-/* Applies a change of current into changed: the row first, inside a
- * transaction, checking that the entity is still at the revision read;
- * then the hypervisor (a resize it refuses rolls the row back); then the
- * commit. A concurrent change of the same entity waits for the row or
- * finds its revision moved on, so the hypervisor is never changed to what
- * the store then refuses. OK, or the status of the error sent. */
+/* Applies a change of current into changed (occi_service_update): the row
+ * first, inside a transaction, checking that the entity is still at the
+ * revision read; then the hypervisor (a resize it refuses rolls the row
+ * back); then the commit. A concurrent change of the same entity waits for
+ * the row or finds its revision moved on, so the hypervisor is never
+ * changed to what the store then refuses. OK, or the status of the error
+ * sent. */
 static int apply_change(occi_request *req, const occi_entity *current, occi_entity *changed,
                         const char *what)
 {
-    occi_hypervisor *hv = req->conf->hypervisor;
-    apr_pool_t *pool = req->r->pool;
-    apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *));
-    occi_store_status stored;
-    occi_hv_error hv_error;
-    const char *intent;
-    int status;
+    occi_service service;
+    occi_result result;
 
-    if (hv && current->links->nelts == 0 && !occi_kind_is_link(req->model, current->kind)) {
-        /* A redefinition (new sizes) keeps the links' devices. */
-        if ((status = occi_load_links(req, (occi_entity *)current)) != OK) {
-            return status;
-        }
-        changed->links = current->links;
-    }
-    /* If this process is killed before the commit, another one changes
-     * the hypervisor back to what the store holds. */
-    APR_ARRAY_PUSH(one, occi_entity *) = changed;
-    intent = occi_intent_write(req, NULL, apr_psprintf(pool, "update %" APR_INT64_T_FMT,
-                                                       (apr_int64_t)current->revision), one);
-    if ((stored = occi_store_begin(req->store)) != OCCI_STORE_OK) {
-        occi_intent_done(req, intent);
-        return occi_refuse_store(req, stored);
-    }
-    if ((status = lock_relied_on(req, changed, 0)) != OK) {
-        occi_store_rollback(req->store);
-        occi_intent_done(req, intent);
-        return status;
-    }
-    stored = occi_store_update(req->store, changed, current->revision);
-    if (stored == OCCI_STORE_OK && hv
-        && occi_hypervisor_update(hv, pool, current, changed, &hv_error) != OCCI_HV_OK) {
-        occi_store_rollback(req->store);
-        occi_intent_done(req, intent);
-        return occi_refuse_hv(req, &hv_error);
-    }
-    status = occi_store_finish(req, stored, HTTP_PRECONDITION_FAILED, apr_psprintf(
-                                   pool, "the entity changed while it was %s; read it again",
-                                   what));
-    if (status != OK && stored == OCCI_STORE_OK && hv) {
-        /* The commit failed after the hypervisor changed: back. */
-        occi_hv_error ignored;
-
-        occi_hypervisor_update(hv, pool, changed, occi_entity_copy(pool, current), &ignored);
-    }
-    occi_intent_done(req, intent);
-    return status;
+    occi_request_service(req, &service);
+    result = occi_service_update(&service, req->r->pool, (occi_entity *)current, changed, what);
+    return result.cls == OCCI_RESULT_OK ? OK : occi_refuse_result(req, &result);
 }
 
 /* The entity's live state, as a GET showed it, when the client sends a

@@ -259,6 +259,74 @@ occi_result occi_service_act(const occi_service *service, apr_pool_t *pool,
     return r;
 }
 
+/* ---- Update ------------------------------------------------------------ */
+
+/* The row first, inside the transaction, checking that the entity is still
+ * at the revision read; then the hypervisor (a change it refuses rolls the
+ * row back); then the commit. A concurrent change of the same entity waits
+ * for the row or finds its revision moved on, so the hypervisor is never
+ * changed to what the store then refuses. */
+occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
+                                occi_entity *current, occi_entity *changed, const char *what)
+{
+    apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *));
+    occi_store_status status;
+    occi_result r = done;
+    occi_hv_error error;
+    const char *intent;
+    int hypervisor_changed = 0;
+
+    if (service->hypervisor && current->links->nelts == 0
+        && !occi_kind_is_link(service->model, current->kind)) {
+        /* A redefinition (new sizes) keeps the links' devices. */
+        if (occi_store_links_from(service->store, pool, current->id, &current->links)
+            != OCCI_STORE_OK) {
+            return store_failed(service, 126);
+        }
+        changed->links = current->links;
+    }
+    /* If this process is killed before the commit, another one changes
+     * the hypervisor back to what the store holds. */
+    APR_ARRAY_PUSH(one, occi_entity *) = changed;
+    intent = intent_begin(service, pool, apr_psprintf(pool, "update %" APR_INT64_T_FMT,
+                                                      (apr_int64_t)current->revision), one);
+    if (occi_store_begin(service->store) != OCCI_STORE_OK) {
+        r = store_failed(service, 126);
+        intent_end(service, intent);
+        return r;
+    }
+    r = occi_service_lock_relied_on(service, pool, changed, 0);
+    if (r.cls == OCCI_RESULT_OK) {
+        status = occi_store_update(service->store, changed, current->revision);
+        r = status == OCCI_STORE_OK ? done
+            : status == OCCI_STORE_CONFLICT
+                ? result(OCCI_RESULT_STALE, 127, apr_psprintf(
+                             pool, "the entity changed while it was %s; read it again", what))
+            : status == OCCI_STORE_NOT_FOUND
+                ? result(OCCI_RESULT_NOT_FOUND, 119, "the entity was deleted meanwhile")
+            : store_failed(service, 126);
+    }
+    if (r.cls == OCCI_RESULT_OK && service->hypervisor) {
+        if (occi_hypervisor_update(service->hypervisor, pool, current, changed, &error)
+            != OCCI_HV_OK) {
+            r = occi_result_of_hypervisor(&error, 128);
+        }
+        else {
+            hypervisor_changed = 1;
+        }
+    }
+    r = finish(service, intent, r);
+    if (r.cls != OCCI_RESULT_OK && hypervisor_changed) {
+        /* The commit failed after the hypervisor changed: back. */
+        occi_hv_error ignored;
+
+        occi_hypervisor_update(service->hypervisor, pool, changed,
+                               occi_entity_copy(pool, current), &ignored);
+    }
+    intent_end(service, intent);
+    return r;
+}
+
 /* ---- Delete ------------------------------------------------------------ */
 
 /* Removes what entity stands for from the hypervisor, if there is one. */

@@ -7,9 +7,9 @@
  * number.
  *
  * Moved here so far: deleting entities (with the links that depend on
- * them), actions, storing changed entities, and the locks a change takes on
- * what it relies on. Creation, update, replacement and save still live in
- * the glue (mod_occi_entities.c, mod_occi_actions.c) and move here one by
+ * them), actions, updates and replacements, storing changed entities, and
+ * the locks a change takes on what it relies on. Creation and save still
+ * live in the glue (mod_occi_entities.c, mod_occi_actions.c) and move here one by
  * one.
  */
 #ifndef OCCI_SERVICE_H
@@ -27,6 +27,7 @@ typedef enum {
     OCCI_RESULT_INVALID,           /* the request cannot be carried out as asked */
     OCCI_RESULT_NOT_FOUND,         /* what it names is not there (any more) */
     OCCI_RESULT_CONFLICT,          /* the state of things forbids it, or a concurrent change */
+    OCCI_RESULT_STALE,             /* the entity changed since the client read it */
     OCCI_RESULT_UNAVAILABLE,       /* the hypervisor cannot be reached */
     OCCI_RESULT_STORE_FAILED,      /* the store failed: see occi_store_error() */
     OCCI_RESULT_FAILED             /* anything else the hypervisor refused */
@@ -91,6 +92,15 @@ occi_result occi_service_act(const occi_service *service, apr_pool_t *pool,
                              apr_array_header_t *entities, const char *action,
                              const apr_array_header_t *parameters,
                              const apr_array_header_t *afters);
+
+/* Applies a change of one entity (an update or a replacement: what, for
+ * the messages): current as read, changed as validated. On the hypervisor
+ * inside the store's transaction (a redefinition keeps the links'
+ * devices), under an intent; if the commit fails after the hypervisor
+ * changed, the hypervisor is changed back. STALE when the entity changed
+ * since it was read, NOT_FOUND when it was deleted. */
+occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
+                                occi_entity *current, occi_entity *changed, const char *what);
 
 /* Deletes entities (occi_entity *, as read for the owner), each with the
  * links that start or end at it, in one transaction: on the hypervisor the

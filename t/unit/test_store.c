@@ -1471,6 +1471,7 @@ typedef struct {
     int intents_seen;              /* ... when a delete is asked for */
     occi_store *thief;             /* takes the change's intent during a delete */
     int fail_after, acts;          /* actions refused after fail_after of them */
+    int updates;                   /* updates that succeeded */
 } fake_hv;
 
 static occi_hv_status fake_answer(fake_hv *fake, occi_hv_error *error)
@@ -1555,10 +1556,25 @@ static occi_hv_status fake_act(void *impl, apr_pool_t *pool, occi_entity *entity
 static occi_hv_status fake_update(void *impl, apr_pool_t *pool, const occi_entity *current,
                                   occi_entity *updated, occi_hv_error *error)
 {
+    fake_hv *fake = impl;
+
     (void)pool;
     (void)current;
     (void)updated;
-    return fake_answer(impl, error);
+    if (fake->thief) {
+        /* As another process would once the lease had run out. */
+        apr_array_header_t *intents;
+
+        occi_store_list_intents(fake->thief, pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
+        if (intents->nelts) {
+            occi_store_claim_intent(fake->thief, APR_ARRAY_IDX(intents, 0, occi_store_intent *)->id,
+                                    "node-z 1 recovery", 1LL << 40, 1LL << 41);
+        }
+    }
+    if (fake_answer(fake, error) == OCCI_HV_OK) {
+        fake->updates++;
+    }
+    return error->status;
 }
 
 static int fake_can_save(const void *impl, const occi_entity *compute)
@@ -1609,7 +1625,7 @@ static const occi_hypervisor_provider fake_provider = {
 static void test_recovery_waits(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0, 0 };
     occi_recovery_context context;
     apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
     occi_entity *made = resource(pool, "50000000-0000-4000-8000-000000000003",
@@ -1659,7 +1675,7 @@ static void test_deferred_saves(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0 };
     apr_array_header_t *events = apr_array_make(pool, 4, sizeof(int)), *mixins;
     occi_deferred_context context;
     int pending = -1, held = -1, count;
@@ -1714,7 +1730,7 @@ static void test_deferred_saves(database *db)
 static void test_service_delete(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0 };
     occi_service service;
     occi_result result;
     occi_entity *net = resource(pool, R3, OCCI_SCHEME_INFRA "network", "alice"), *found;
@@ -1796,7 +1812,7 @@ static void test_service_act(database *db)
 {
     static const char start[] = "http://schemas.ogf.org/occi/infrastructure/compute/action#start";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0 };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_entity *));
     apr_array_header_t *afters = apr_array_make(pool, 2, sizeof(const char *)), *intents;
     occi_service service;
@@ -1876,6 +1892,58 @@ static void test_service_act(database *db)
     occi_store_delete(db->store, R3, NULL);
 }
 
+/* The service layer's update, with a fake hypervisor: a refusal leaves the
+ * row; a stale revision is STALE; a change whose intent another process
+ * took is not committed, and the hypervisor is changed back. */
+static void test_service_update(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    fake_hv fake = { OCCI_HV_CONFLICT, 0, 0, 0, NULL, 0, NULL, 0, 0, 0 };
+    occi_service service;
+    occi_result result;
+    occi_entity *current, *changed, *now;
+
+    occi_store_delete(db->store, R1, NULL);
+    occi_store_insert(db->store, resource(pool, R1, COMPUTE, "alice"));
+    memset(&service, 0, sizeof(service));
+    service.store = db->store;
+    service.hypervisor = occi_hypervisor_make(pool, &fake_provider, &fake);
+    service.model = test_model(pool);
+    service.owner = service.scope = "alice";
+    service.hypervisor_uri = "fake:///";
+    service.holder = "node-a 1";
+    occi_store_get(db->store, pool, R1, "alice", &current);
+    changed = occi_entity_copy(pool, current);
+    set_integer(changed, "occi.compute.cores", 4);
+
+    result = occi_service_update(&service, pool, current, changed, "updated");
+    occi_store_get(db->store, pool, R1, "alice", &now);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && now->revision == current->revision,
+           name_of(db, "service update: the hypervisor refuses, the row stays"));
+    fake.next = OCCI_HV_OK;
+    fake.thief = db->store;
+    changed = occi_entity_copy(pool, current);
+    set_integer(changed, "occi.compute.cores", 4);
+    result = occi_service_update(&service, pool, current, changed, "updated");
+    occi_store_get(db->store, pool, R1, "alice", &now);
+    tap_ok(result.cls == OCCI_RESULT_UNAVAILABLE && now->revision == current->revision
+           && fake.updates == 2,
+           name_of(db, "service update: its intent taken, nothing is committed and the "
+                       "hypervisor is changed back"));
+    fake.thief = NULL;
+    changed = occi_entity_copy(pool, current);
+    set_integer(changed, "occi.compute.cores", 4);
+    result = occi_service_update(&service, pool, current, changed, "updated");
+    occi_store_get(db->store, pool, R1, "alice", &now);
+    tap_ok(result.cls == OCCI_RESULT_OK && now->revision == current->revision + 1,
+           name_of(db, "service update: then it is stored"));
+    changed = occi_entity_copy(pool, current);
+    result = occi_service_update(&service, pool, current, changed, "replaced");
+    tap_ok(result.cls == OCCI_RESULT_STALE && strstr(result.message, "while it was replaced"),
+           name_of(db, "service update: from a revision read before: STALE"));
+    occi_store_delete(db->store, R1, NULL);
+}
+
 static void run(database *db)
 {
     db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
@@ -1895,6 +1963,7 @@ static void run(database *db)
     test_deferred_saves(db);
     test_service_delete(db);
     test_service_act(db);
+    test_service_update(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
         test_write_turns(db);
