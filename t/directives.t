@@ -193,10 +193,27 @@ my $running = sub {
     }
     return 0;
 };
+# The listening socket answers before httpd has finished (re)starting, and
+# a stop signal that arrives while httpd still reads its configuration is
+# lost: each step waits for httpd to say it resumed normal operations.
+my $resumed = sub {
+    my ($times) = @_;
+    for (1 .. 150) {
+        my $log = '';
+        if (open my $l, '<', "$dir/noimage_error_log") {
+            local $/;
+            $log = <$l> // '';
+        }
+        my $count = () = $log =~ /resuming normal operations/g;
+        return 1 if $count >= $times;
+        select(undef, undef, undef, 0.1);
+    }
+    return 0;
+};
 is $control->('start'), 0, 'an OS template whose image is missing: httpd starts';
-ok $running->(), 'and serves';
+ok $running->() && $resumed->(1), 'and serves';
 is $control->('restart'), 0, 'apache2ctl restart works';
-ok $running->(), 'and it serves again';
+ok $running->() && $resumed->(2), 'and it serves again';
 is $control->('stop'), 0, 'apache2ctl stop works';
 # httpd reclaims its children for up to a few seconds before it kills
 # them; a loaded machine takes longer.
@@ -210,6 +227,11 @@ if (open my $l, '<', "$dir/noimage_error_log") {
     $image_log = <$l> // '';
 }
 ok !-e "$dir/noimage.pid", 'and httpd is gone' or diag $image_log;
+if (open my $p, '<', "$dir/noimage.pid") {
+    # Not left running after a failure.
+    my $pid = <$p> // '';
+    kill 'TERM', $1 if $pid =~ /^(\d+)/;
+}
 like $image_log, qr{OCCI101: OCCIOSTemplate gone: \Q$dir\E/gone\.qcow2 does not exist},
     'the error log names the missing image';
 like $image_log, qr{OCCI101: OCCIOSTemplate kernelgone: \Q$dir\E/vmlinuz does not exist},

@@ -1474,6 +1474,22 @@ typedef struct {
     int updates;                   /* updates that succeeded */
 } fake_hv;
 
+/* With a thief, takes the change's intent, as another process would once
+ * the lease had run out. */
+static void fake_steal(fake_hv *fake, apr_pool_t *pool)
+{
+    apr_array_header_t *intents;
+
+    if (!fake->thief) {
+        return;
+    }
+    occi_store_list_intents(fake->thief, pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
+    if (intents->nelts) {
+        occi_store_claim_intent(fake->thief, APR_ARRAY_IDX(intents, 0, occi_store_intent *)->id,
+                                "node-z 1 recovery", 1LL << 40, 1LL << 41);
+    }
+}
+
 static occi_hv_status fake_answer(fake_hv *fake, occi_hv_error *error)
 {
     occi_hv_status status = fake->next;
@@ -1517,16 +1533,7 @@ static occi_hv_status fake_delete(void *impl, apr_pool_t *pool, const occi_entit
                                                      NULL, &intents) == OCCI_STORE_OK
                                  ? intents->nelts : -1;
     }
-    if (fake->thief) {
-        /* As another process would once the lease had run out. */
-        apr_array_header_t *intents;
-
-        occi_store_list_intents(fake->thief, pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
-        if (intents->nelts) {
-            occi_store_claim_intent(fake->thief, APR_ARRAY_IDX(intents, 0, occi_store_intent *)->id,
-                                    "node-z 1 recovery", 1LL << 40, 1LL << 41);
-        }
-    }
+    fake_steal(fake, pool);
     if (fake_answer(fake, error) == OCCI_HV_OK) {
         fake->deletes++;
     }
@@ -1561,16 +1568,7 @@ static occi_hv_status fake_update(void *impl, apr_pool_t *pool, const occi_entit
     (void)pool;
     (void)current;
     (void)updated;
-    if (fake->thief) {
-        /* As another process would once the lease had run out. */
-        apr_array_header_t *intents;
-
-        occi_store_list_intents(fake->thief, pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
-        if (intents->nelts) {
-            occi_store_claim_intent(fake->thief, APR_ARRAY_IDX(intents, 0, occi_store_intent *)->id,
-                                    "node-z 1 recovery", 1LL << 40, 1LL << 41);
-        }
-    }
+    fake_steal(fake, pool);
     if (fake_answer(fake, error) == OCCI_HV_OK) {
         fake->updates++;
     }
