@@ -153,7 +153,6 @@ typedef struct occi_request {
      * repeat them in X-OCCI-Location headers. */
     apr_array_header_t *created_locations;
     const char *origin;        /* once asked for: see occi_request_origin */
-    const char *intent;        /* the intent of the change under way, if any */
 } occi_request;
 
 /* ---- Responses (mod_occi_response.c) ------------------------------- */
@@ -324,37 +323,17 @@ int occi_refuse_hv(occi_request *req, const occi_hv_error *error);
  * of the error sent. No-op without a hypervisor. */
 int occi_observe(occi_request *req, apr_array_header_t *entities);
 
-/* An entity standing for a link's source, with only its id. */
-occi_entity *occi_link_source(apr_pool_t *pool, const occi_entity *link);
 
 /* ---- Intents (mod_occi_intents.c) ------------------------------------ */
 
 /* Intents (src/occi_recovery.h): a change about to be made on the
- * hypervisor and in the store, recorded in the store before the hypervisor
- * is touched, held by this process while it lives, so that any process of
- * any node can finish it if this one dies.
- * occi_intents_configure sets up the threads that renew this process's
- * leases and finish the interrupted changes (post_config).
- * occi_intent_write records verb ("create", "delete", "action", or
- * "update REVISION" with the revision the update started from) and the
- * entities (with their inline links) under name, or a new name when NULL;
- * outside any transaction of the request's store, so that it is committed
- * before the hypervisor changes. It returns the name (NULL without a
- * hypervisor) for occi_intent_done, which deletes it once the request's
- * transaction has ended. occi_intent_keep, inside that transaction just
- * before its commit, checks that this process still holds the request's
- * intent (and extends its lease): otherwise another finished it meanwhile,
- * and the transaction must not commit. */
+ * hypervisor and in the store is recorded in the store before the
+ * hypervisor is touched (by the service layer, src/occi_service.c), held by
+ * this process while it lives, so that any process of any node can finish
+ * it if this one dies. occi_intents_configure sets up the threads that
+ * renew this process's leases and finish the interrupted changes
+ * (post_config). */
 void occi_intents_configure(apr_pool_t *pconf, server_rec *s);
-const char *occi_intent_write(occi_request *req, const char *name, const char *verb,
-                              const apr_array_header_t *entities);
-void occi_intent_done(occi_request *req, const char *name);
-occi_store_status occi_intent_keep(occi_request *req);
-
-/* OK when no change of entity_id is under way; otherwise answers 409 with
- * Retry-After (the change's process may have died, and its objects wait to
- * be undone) and returns it. */
-int occi_intent_check_none(occi_request *req, const char *entity_id);
 
 /* This process's name as the holder of intents: "<host name> <pid>" for
  * its requests' changes, with " <role>" for other work (role not NULL),

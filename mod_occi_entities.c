@@ -606,154 +606,16 @@ static int prepare_new_entity(occi_request *req, const char *collection_kind,
     return OK;
 }
 
-/* Inserts entities and their links in one transaction. */
-/* What a request made on the hypervisor, undone if a later step fails. */
-typedef struct {
-    const occi_entity *entity;
-    const occi_entity *source;      /* a link's compute */
-} hv_made;
-
-static void undo_made(occi_request *req, const apr_array_header_t *made)
-{
-    occi_hv_error ignored;
-    int i;
-
-    for (i = made->nelts - 1; i >= 0; i--) {
-        const hv_made *m = &APR_ARRAY_IDX(made, i, hv_made);
-
-        occi_hypervisor_delete_entity(req->conf->hypervisor, req->r->pool, m->entity,
-                                      m->source, &ignored);
-    }
-}
-
-/* Makes entity on the hypervisor (when there is one) and records it. */
-static occi_hv_status make_on_hypervisor(occi_request *req, apr_array_header_t *made,
-                                         occi_entity *entity, const occi_entity *source,
-                                         occi_hv_error *error)
-{
-    hv_made *m;
-
-    if (!req->conf->hypervisor) {
-        return OCCI_HV_OK;
-    }
-    if (!source && occi_kind_is_link(req->model, entity->kind)) {
-        source = occi_link_source(req->r->pool, entity);
-    }
-    if (occi_hypervisor_create_entity(req->conf->hypervisor, req->r->pool, entity, source,
-                                      NULL, error) != OCCI_HV_OK) {
-        return error->status;
-    }
-    m = apr_array_push(made);
-    m->entity = entity;
-    m->source = source;
-    return OCCI_HV_OK;
-}
-
-/* Whether any of entities is a link or carries inline links. */
-static int has_links(occi_request *req, const apr_array_header_t *entities)
-{
-    int i;
-
-    for (i = 0; i < entities->nelts; i++) {
-        const occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
-
-        if (entity->links->nelts > 0 || occi_kind_is_link(req->model, entity->kind)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Inside the caller's transaction: occi_service_lock_relied_on. OK, or
- * the status of the error sent (the caller rolls back). */
-static int lock_relied_on(occi_request *req, const occi_entity *entity, int source_is_new)
+/* Makes entities and their links on the hypervisor and in the store, all
+ * or nothing (occi_service_create). OK, or the status of the error sent. */
+static int insert_entities(occi_request *req, apr_array_header_t *entities)
 {
     occi_service service;
     occi_result result;
 
     occi_request_service(req, &service);
-    result = occi_service_lock_relied_on(&service, req->r->pool, entity, source_is_new);
+    result = occi_service_create(&service, req->r->pool, entities);
     return result.cls == OCCI_RESULT_OK ? OK : occi_refuse_result(req, &result);
-}
-
-/* Makes entities and their links on the hypervisor and in the store, all
- * or nothing: the hypervisor first (it may choose attributes, such as a
- * MAC address, that the store keeps), then the rows, then the commit;
- * a failure anywhere undoes what the hypervisor made. */
-static int insert_entities(occi_request *req, apr_array_header_t *entities)
-{
-    apr_array_header_t *made = apr_array_make(req->r->pool, 4, sizeof(hv_made));
-    occi_store_status status = OCCI_STORE_OK;
-    occi_hv_error hv_error;
-    const char *intent;
-    int i, j, result;
-
-    /* A create of an id the client chose (PUT) may repeat one whose
-     * process died: its objects may still be on the hypervisor until that
-     * change is undone. */
-    for (i = 0; req->conf->hypervisor && i < entities->nelts; i++) {
-        if ((result = occi_intent_check_none(req, APR_ARRAY_IDX(entities, i, occi_entity *)->id))
-            != OK) {
-            return result;
-        }
-    }
-    /* Recorded first: a process killed before the commit leaves objects
-     * on the hypervisor that another process then removes. */
-    intent = occi_intent_write(req, NULL, "create", entities);
-
-    /* The hypervisor's part is done before the transaction begins: on
-     * SQLite a transaction holds the database's only write lock, and
-     * defining a domain or copying a disk must not keep every other
-     * writer waiting. */
-    for (i = 0; i < entities->nelts; i++) {
-        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
-
-        if (make_on_hypervisor(req, made, entity, NULL, &hv_error) != OCCI_HV_OK) {
-            break;
-        }
-        for (j = 0; j < entity->links->nelts; j++) {
-            if (make_on_hypervisor(req, made, APR_ARRAY_IDX(entity->links, j, occi_entity *),
-                                   entity, &hv_error) != OCCI_HV_OK) {
-                break;
-            }
-        }
-        if (j < entity->links->nelts) {
-            break;
-        }
-    }
-    if (i < entities->nelts) {
-        undo_made(req, made);
-        occi_intent_done(req, intent);
-        return occi_refuse_hv(req, &hv_error);
-    }
-    if (intent && has_links(req, entities)) {
-        /* Again, with what the hypervisor chose for links (a MAC finds
-         * a device); resources alone are found by their ids. */
-        occi_intent_write(req, intent, "create", entities);
-    }
-    status = occi_store_begin(req->store);
-    for (i = 0; status == OCCI_STORE_OK && i < entities->nelts; i++) {
-        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
-
-        if ((result = lock_relied_on(req, entity, 0)) != OK) {
-            occi_store_rollback(req->store);
-            undo_made(req, made);
-            occi_intent_done(req, intent);
-            return result;
-        }
-        status = occi_store_insert(req->store, entity);
-        for (j = 0; status == OCCI_STORE_OK && j < entity->links->nelts; j++) {
-            status = occi_store_insert(req->store, APR_ARRAY_IDX(entity->links, j,
-                                                                 occi_entity *));
-        }
-    }
-    result = occi_store_finish(req, status, HTTP_CONFLICT,
-                               "an entity with one of these ids exists already");
-    if (result != OK) {
-        undo_made(req, made);
-    }
-    occi_intent_done(req, intent);
-    return result;
 }
 
 /* Location names the first new entity; text renderings list them all in

@@ -36,15 +36,6 @@ int occi_observe(occi_request *req, apr_array_header_t *entities)
     return OK;
 }
 
-occi_entity *occi_link_source(apr_pool_t *pool, const occi_entity *link)
-{
-    occi_entity *source = occi_entity_create(pool);
-
-    source->id = occi_entity_id_from_reference(
-        pool, occi_entity_get_string(link, "occi.core.source"));
-    return source;
-}
-
 int occi_any_hypervisor(apr_pool_t *pool, server_rec *main_server)
 {
     server_rec *s;

@@ -42,61 +42,6 @@ static long long lease_end(void)
     return (long long)apr_time_sec(apr_time_now()) + OCCI_CHANGE_LEASE_SECONDS;
 }
 
-const char *occi_intent_write(occi_request *req, const char *name, const char *verb,
-                              const apr_array_header_t *entities)
-{
-    apr_pool_t *pool = req->r->pool;
-    const char *holder, *id = name;
-
-    if (!req->conf->hypervisor || !req->store) {
-        return NULL;
-    }
-    holder = occi_process_holder(pool, NULL);
-    if (name) {
-        /* Again, with what the hypervisor chose (a MAC address). */
-        if (occi_store_set_intent_detail(req->store, name, holder, occi_change_describe(
-                pool, req->model, verb, hypervisor_uri_of(req->conf), entities))
-            != OCCI_STORE_OK) {
-            id = NULL;
-        }
-    }
-    else if ((id = occi_change_begin(req->store, pool, req->model, req->owner, holder,
-                                     hypervisor_uri_of(req->conf), verb, entities))) {
-        apr_atomic_inc32(&held);
-        req->intent = id;
-    }
-    if (!id) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r, OCCI_LOGNO(92)
-                      "cannot record this change's intent in the store (%s): if this "
-                      "process is killed before the change completes, another may not "
-                      "finish it as it should", occi_store_error(req->store));
-    }
-    return name ? name : id;
-}
-
-void occi_intent_done(occi_request *req, const char *name)
-{
-    if (!name) {
-        return;
-    }
-    if (occi_change_end(req->store, name, occi_process_holder(req->r->pool, NULL))
-        == OCCI_STORE_ERROR) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, OCCI_LOGNO(115)
-                      "cannot delete this change's intent from the store (%s); another "
-                      "process will find it done", occi_store_error(req->store));
-    }
-    apr_atomic_dec32(&held);
-    if (req->intent && !strcmp(req->intent, name)) {
-        req->intent = NULL;
-    }
-}
-
-occi_store_status occi_intent_keep(occi_request *req)
-{
-    return occi_change_kept(req->store, req->intent, occi_process_holder(req->r->pool, NULL))
-               ? OCCI_STORE_OK : OCCI_STORE_CONFLICT;
-}
-
 static void count_held(void *data, int change)
 {
     (void)data;
@@ -121,26 +66,6 @@ void occi_request_service(occi_request *req, occi_service *service)
     service->intents_held = count_held;
     service->max_links = req->conf->max_links;
     service->origin = occi_request_origin(req);
-}
-
-int occi_intent_check_none(occi_request *req, const char *entity_id)
-{
-    apr_array_header_t *intents;
-    occi_store_status status;
-
-    status = occi_store_list_intents(req->store, req->r->pool, OCCI_CHANGE_VERB, entity_id,
-                                     NULL, &intents);
-    if (status != OCCI_STORE_OK) {
-        return occi_refuse_store(req, status);
-    }
-    if (intents->nelts) {
-        apr_table_setn(req->r->err_headers_out, "Retry-After",
-                       apr_itoa(req->r->pool, OCCI_CHANGE_LEASE_SECONDS + 2));
-        return occi_refuse(req, HTTP_CONFLICT, "a change of this entity that another process "
-                           "began is not finished yet (a process that dies is replaced within "
-                           "about 20 s); try again after Retry-After");
-    }
-    return OK;
 }
 
 /* Says once, until the store answers again, that it does not. */

@@ -84,6 +84,10 @@ int occi_refuse_result(occi_request *req, const occi_result *result)
         [OCCI_RESULT_FAILED] = HTTP_INTERNAL_SERVER_ERROR,
     };
 
+    if (result->retry_after > 0) {
+        apr_table_setn(req->r->err_headers_out, "Retry-After",
+                       apr_itoa(req->r->pool, result->retry_after));
+    }
     if (result->cls == OCCI_RESULT_STORE_FAILED) {
         /* 503 or 500, by what became of the connection. */
         return occi_refuse_store_numbered(req, result->number);

@@ -494,14 +494,6 @@ int occi_refuse_store_numbered(occi_request *req, int number)
 int occi_store_finish(occi_request *req, occi_store_status status, int conflict_status,
                       const char *conflict_message)
 {
-    if (status == OCCI_STORE_OK && occi_intent_keep(req) != OCCI_STORE_OK) {
-        /* This process lost its intent (it could not renew the lease):
-         * another has finished or undone the change. */
-        occi_store_rollback(req->store);
-        return occi_refuse(req, HTTP_SERVICE_UNAVAILABLE, "this change outlived its lease "
-                           "and another process has finished or undone it; read the "
-                           "entity to see which");
-    }
     if (status == OCCI_STORE_OK) {
         status = occi_store_commit(req->store);
     }

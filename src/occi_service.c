@@ -12,7 +12,7 @@
 #include "occi_state.h"
 #include "occi_validate.h"
 
-static const occi_result done = { OCCI_RESULT_OK, NULL, 0 };
+static const occi_result done = { OCCI_RESULT_OK, NULL, 0, 0 };
 
 static occi_result result(occi_result_class cls, int number, const char *message)
 {
@@ -21,12 +21,23 @@ static occi_result result(occi_result_class cls, int number, const char *message
     r.cls = cls;
     r.number = number;
     r.message = message;
+    r.retry_after = 0;
     return r;
 }
 
 static occi_result store_failed(const occi_service *service, int number)
 {
     return result(OCCI_RESULT_STORE_FAILED, number, occi_store_error(service->store));
+}
+
+/* The source of a link, as an entity with only its id. */
+static const occi_entity *source_of(apr_pool_t *pool, const occi_entity *link)
+{
+    occi_entity *source = occi_entity_create(pool);
+
+    source->id = occi_entity_id_from_reference(pool,
+                                               occi_entity_get_string(link, "occi.core.source"));
+    return source;
 }
 
 occi_result occi_result_of_hypervisor(const occi_hv_error *error, int number)
@@ -259,6 +270,162 @@ occi_result occi_service_act(const occi_service *service, apr_pool_t *pool,
     return r;
 }
 
+/* ---- Create ------------------------------------------------------------ */
+
+/* What a creation made on the hypervisor, to undo it. */
+typedef struct {
+    const occi_entity *entity;
+    const occi_entity *source;     /* a link's compute */
+} made_object;
+
+static occi_hv_status make(const occi_service *service, apr_pool_t *pool,
+                           apr_array_header_t *made, occi_entity *entity,
+                           const occi_entity *source, occi_hv_error *error)
+{
+    made_object *m;
+
+    if (!source && occi_kind_is_link(service->model, entity->kind)) {
+        source = source_of(pool, entity);
+    }
+    if (occi_hypervisor_create_entity(service->hypervisor, pool, entity, source, NULL, error)
+        != OCCI_HV_OK) {
+        return error->status;
+    }
+    m = apr_array_push(made);
+    m->entity = entity;
+    m->source = source;
+    return OCCI_HV_OK;
+}
+
+static void unmake_all(const occi_service *service, apr_pool_t *pool,
+                       const apr_array_header_t *made)
+{
+    occi_hv_error ignored;
+    int i;
+
+    for (i = made->nelts - 1; i >= 0; i--) {
+        const made_object *m = &APR_ARRAY_IDX(made, i, made_object);
+
+        occi_hypervisor_delete_entity(service->hypervisor, pool, m->entity, m->source,
+                                      &ignored);
+    }
+}
+
+/* A create of an id the client chose (PUT) may repeat one whose process
+ * died: its objects may still be on the hypervisor until that change is
+ * undone. */
+static occi_result check_no_change_under_way(const occi_service *service, apr_pool_t *pool,
+                                             const apr_array_header_t *entities)
+{
+    apr_array_header_t *intents;
+    occi_result r;
+    int i;
+
+    for (i = 0; i < entities->nelts; i++) {
+        if (occi_store_list_intents(service->store, pool, OCCI_CHANGE_VERB,
+                                    APR_ARRAY_IDX(entities, i, occi_entity *)->id, NULL,
+                                    &intents) != OCCI_STORE_OK) {
+            return store_failed(service, 131);
+        }
+        if (intents->nelts) {
+            r = result(OCCI_RESULT_CONFLICT, 129, "a change of this entity that another "
+                       "process began is not finished yet (a process that dies is replaced "
+                       "within about 20 s); try again after Retry-After");
+            r.retry_after = OCCI_CHANGE_LEASE_SECONDS + 2;
+            return r;
+        }
+    }
+    return done;
+}
+
+static int any_links(const occi_service *service, const apr_array_header_t *entities)
+{
+    int i;
+
+    for (i = 0; i < entities->nelts; i++) {
+        const occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+
+        if (entity->links->nelts > 0 || occi_kind_is_link(service->model, entity->kind)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static occi_result insert(const occi_service *service, const occi_entity *entity)
+{
+    occi_store_status status = occi_store_insert(service->store, entity);
+
+    return status == OCCI_STORE_OK ? done
+           : status == OCCI_STORE_CONFLICT
+               ? result(OCCI_RESULT_CONFLICT, 132, "an entity with one of these ids exists "
+                        "already")
+           : store_failed(service, 131);
+}
+
+occi_result occi_service_create(const occi_service *service, apr_pool_t *pool,
+                                apr_array_header_t *entities)
+{
+    apr_array_header_t *made = apr_array_make(pool, 4, sizeof(made_object));
+    occi_result r = done;
+    occi_hv_error error;
+    const char *intent;
+    int i, j;
+
+    if (service->hypervisor
+        && (r = check_no_change_under_way(service, pool, entities)).cls != OCCI_RESULT_OK) {
+        return r;
+    }
+    /* Recorded first: a process killed before the commit leaves objects
+     * on the hypervisor that another process then removes. The
+     * hypervisor's part is done before the transaction begins: on SQLite a
+     * transaction holds the database's only write lock, and defining a
+     * domain or copying a disk must not keep every other writer waiting. */
+    intent = intent_begin(service, pool, "create", entities);
+    for (i = 0; service->hypervisor && r.cls == OCCI_RESULT_OK && i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+
+        if (make(service, pool, made, entity, NULL, &error) != OCCI_HV_OK) {
+            r = occi_result_of_hypervisor(&error, 130);
+        }
+        for (j = 0; r.cls == OCCI_RESULT_OK && j < entity->links->nelts; j++) {
+            if (make(service, pool, made, APR_ARRAY_IDX(entity->links, j, occi_entity *),
+                     entity, &error) != OCCI_HV_OK) {
+                r = occi_result_of_hypervisor(&error, 130);
+            }
+        }
+    }
+    if (r.cls == OCCI_RESULT_OK && intent && any_links(service, entities)) {
+        /* Again, with what the hypervisor chose for links (a MAC finds a
+         * device); resources alone are found by their ids. */
+        occi_store_set_intent_detail(service->store, intent, service->holder,
+                                     occi_change_describe(pool, service->model, "create",
+                                                          service->hypervisor_uri, entities));
+    }
+    if (r.cls == OCCI_RESULT_OK && occi_store_begin(service->store) != OCCI_STORE_OK) {
+        r = store_failed(service, 131);
+    }
+    else if (r.cls == OCCI_RESULT_OK) {
+        for (i = 0; r.cls == OCCI_RESULT_OK && i < entities->nelts; i++) {
+            occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+
+            r = occi_service_lock_relied_on(service, pool, entity, 0);
+            if (r.cls == OCCI_RESULT_OK) {
+                r = insert(service, entity);
+            }
+            for (j = 0; r.cls == OCCI_RESULT_OK && j < entity->links->nelts; j++) {
+                r = insert(service, APR_ARRAY_IDX(entity->links, j, occi_entity *));
+            }
+        }
+        r = finish(service, intent, r);
+    }
+    if (r.cls != OCCI_RESULT_OK && service->hypervisor) {
+        unmake_all(service, pool, made);
+    }
+    intent_end(service, intent);
+    return r;
+}
+
 /* ---- Update ------------------------------------------------------------ */
 
 /* The row first, inside the transaction, checking that the entity is still
@@ -338,15 +505,6 @@ static occi_hv_status unmake(const occi_service *service, apr_pool_t *pool,
         return OCCI_HV_OK;
     }
     return occi_hypervisor_delete_entity(service->hypervisor, pool, entity, source, error);
-}
-
-static const occi_entity *source_of(apr_pool_t *pool, const occi_entity *link)
-{
-    occi_entity *source = occi_entity_create(pool);
-
-    source->id = occi_entity_id_from_reference(pool,
-                                               occi_entity_get_string(link, "occi.core.source"));
-    return source;
 }
 
 /* One entity, inside the caller's transaction: the links that point at it

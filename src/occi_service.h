@@ -6,11 +6,11 @@
  * to an HTTP status (one table, mod_occi_response.c) and logs the result's
  * number.
  *
- * Moved here so far: deleting entities (with the links that depend on
- * them), actions, updates and replacements, storing changed entities, and
- * the locks a change takes on what it relies on. Creation and save still
- * live in the glue (mod_occi_entities.c, mod_occi_actions.c) and move here one by
- * one.
+ * Here: creation (with inline links), deletion (with the links that
+ * depend on what goes), actions, updates and replacements, storing changed
+ * entities, and the locks a change takes on what it relies on. Save and
+ * user mixins still live in the glue (mod_occi_actions.c,
+ * mod_occi_discovery.c).
  */
 #ifndef OCCI_SERVICE_H
 #define OCCI_SERVICE_H
@@ -37,6 +37,7 @@ typedef struct occi_result {
     occi_result_class cls;
     const char *message;           /* NULL for OK */
     int number;                    /* the log number of this failure (OCCI<n>) */
+    int retry_after;               /* seconds after which trying again may succeed; 0: - */
 } occi_result;
 
 typedef struct occi_service {
@@ -92,6 +93,16 @@ occi_result occi_service_act(const occi_service *service, apr_pool_t *pool,
                              apr_array_header_t *entities, const char *action,
                              const apr_array_header_t *parameters,
                              const apr_array_header_t *afters);
+
+/* Creates entities (validated, with their inline links): on the hypervisor
+ * first (which may choose attributes, such as a MAC address, that the
+ * store then keeps), under an intent; then the rows, with what they rely
+ * on locked, in one transaction. A failure anywhere undoes what the
+ * hypervisor made. CONFLICT with retry_after when a change of one of their
+ * ids, begun by a process that may have died, is not finished yet (its
+ * objects may still be on the hypervisor); CONFLICT when an id is taken. */
+occi_result occi_service_create(const occi_service *service, apr_pool_t *pool,
+                                apr_array_header_t *entities);
 
 /* Applies a change of one entity (an update or a replacement: what, for
  * the messages): current as read, changed as validated. On the hypervisor

@@ -1512,11 +1512,18 @@ static occi_hv_status fake_create(void *impl, apr_pool_t *pool, occi_entity *ent
                                   const occi_entity *source, const occi_entity *target,
                                   occi_hv_error *error)
 {
+    fake_hv *fake = impl;
+
     (void)pool;
-    (void)entity;
-    (void)source;
     (void)target;
-    return fake_answer(impl, error);
+    /* Refuses links when fail_after is -1. */
+    if (fake->fail_after == -1 && source) {
+        error->status = OCCI_HV_INVALID;
+        error->message = "the fake hypervisor refuses the link";
+        return error->status;
+    }
+    (void)entity;
+    return fake_answer(fake, error);
 }
 
 static occi_hv_status fake_delete(void *impl, apr_pool_t *pool, const occi_entity *entity,
@@ -1942,6 +1949,70 @@ static void test_service_update(database *db)
     occi_store_delete(db->store, R1, NULL);
 }
 
+/* The service layer's create, with a fake hypervisor: a compute with an
+ * inline link is stored whole; a link the hypervisor refuses undoes the
+ * compute and stores nothing; a taken id undoes what was made; an id with
+ * a change under way is refused with Retry-After. */
+static void test_service_create(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0 };
+    apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *)), *intents;
+    occi_service service;
+    occi_result result;
+    occi_entity *vm, *nic, *found;
+    int i;
+
+    /* What earlier tests left: an intent another "process" took over. */
+    occi_store_list_intents(db->store, pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
+    for (i = 0; i < intents->nelts; i++) {
+        occi_store_delete_intent(db->store, APR_ARRAY_IDX(intents, i, occi_store_intent *)->id,
+                                 NULL);
+    }
+    occi_store_delete(db->store, R1, NULL);
+    occi_store_delete(db->store, R3, NULL);
+    occi_store_insert(db->store, resource(pool, R3, OCCI_SCHEME_INFRA "network", "alice"));
+    memset(&service, 0, sizeof(service));
+    service.store = db->store;
+    service.hypervisor = occi_hypervisor_make(pool, &fake_provider, &fake);
+    service.model = test_model(pool);
+    service.owner = service.scope = "alice";
+    service.hypervisor_uri = "fake:///";
+    service.holder = "node-a 1";
+    service.max_links = 4;
+    vm = resource(pool, R1, COMPUTE, "alice");
+    nic = link_from(pool, L1, R1, "/network/" R3, "alice");
+    APR_ARRAY_PUSH(vm->links, occi_entity *) = nic;
+    APR_ARRAY_PUSH(one, occi_entity *) = vm;
+
+    fake.fail_after = -1;
+    result = occi_service_create(&service, pool, one);
+    tap_ok(result.cls == OCCI_RESULT_INVALID && fake.deletes == 1
+           && occi_store_get(db->store, pool, R1, NULL, &found) == OCCI_STORE_NOT_FOUND,
+           name_of(db, "service create: a link refused undoes the compute, nothing stored"));
+    fake.fail_after = 0;
+    result = occi_service_create(&service, pool, one);
+    tap_ok(result.cls == OCCI_RESULT_OK
+           && occi_store_get(db->store, pool, R1, NULL, &found) == OCCI_STORE_OK
+           && occi_store_get(db->store, pool, L1, NULL, &found) == OCCI_STORE_OK,
+           name_of(db, "service create: the compute and its inline link are stored"));
+    occi_store_list_intents(db->store, pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
+    tap_is_int(intents->nelts, 0, name_of(db, "service create: no intent is left"));
+    fake.deletes = 0;
+    result = occi_service_create(&service, pool, one);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.number == 132 && fake.deletes == 2,
+           name_of(db, "service create: a taken id, and what was made is undone"));
+    occi_store_delete(db->store, R1, NULL);
+    record_change(db, "60000000-0000-4000-8000-000000000009", "create", "fake:///", vm,
+                  "node-b 4000000", 1);
+    result = occi_service_create(&service, pool, one);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.retry_after > 0,
+           name_of(db, "service create: an id whose interrupted change is not finished: "
+                       "CONFLICT, with Retry-After"));
+    occi_store_delete_intent(db->store, "60000000-0000-4000-8000-000000000009", NULL);
+    occi_store_delete(db->store, R3, NULL);
+}
+
 static void run(database *db)
 {
     db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
@@ -1962,6 +2033,7 @@ static void run(database *db)
     test_service_delete(db);
     test_service_act(db);
     test_service_update(db);
+    test_service_create(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
         test_write_turns(db);
