@@ -1727,6 +1727,22 @@ static void test_deferred_saves(database *db)
     occi_store_delete(db->store, R1, NULL);
 }
 
+/* A service context for alice on db's store, over the fake hypervisor. */
+static occi_service fake_service(database *db, fake_hv *fake)
+{
+    occi_service service;
+
+    memset(&service, 0, sizeof(service));
+    service.store = db->store;
+    service.hypervisor = occi_hypervisor_make(db->pool, &fake_provider, fake);
+    service.model = test_model(db->pool);
+    service.owner = service.scope = "alice";
+    service.hypervisor_uri = "fake:///";
+    service.holder = "node-a 1";
+    service.max_links = 4;
+    return service;
+}
+
 /* The service layer's delete, with a fake hypervisor: a network with a
  * link to it goes with the link; a refusal or an absence of the hypervisor
  * leaves everything; the intent is in the store (seen by another
@@ -1750,14 +1766,7 @@ static void test_service_delete(database *db)
     occi_store_insert(db->store, net);
     occi_store_insert(db->store, link_from(pool, L1, R1, "/network/" R3, "alice"));
     APR_ARRAY_PUSH(one, occi_entity *) = net;
-    memset(&service, 0, sizeof(service));
-    service.store = db->store;
-    service.hypervisor = occi_hypervisor_make(pool, &fake_provider, &fake);
-    service.model = test_model(pool);
-    service.owner = "alice";
-    service.scope = "alice";
-    service.hypervisor_uri = "fake:///";
-    service.holder = "node-a 1";
+    service = fake_service(db, &fake);
 
     for (i = 0; i < 2; i++) {
         fake.next = i ? OCCI_HV_UNAVAILABLE : OCCI_HV_CONFLICT;
@@ -1829,13 +1838,7 @@ static void test_service_act(database *db)
     occi_store_delete(db->store, R2, NULL);
     occi_store_insert(db->store, resource(pool, R1, COMPUTE, "alice"));
     occi_store_insert(db->store, resource(pool, R2, COMPUTE, "alice"));
-    memset(&service, 0, sizeof(service));
-    service.store = db->store;
-    service.hypervisor = occi_hypervisor_make(pool, &fake_provider, &fake);
-    service.model = test_model(pool);
-    service.owner = service.scope = "alice";
-    service.hypervisor_uri = "fake:///";
-    service.holder = "node-a 1";
+    service = fake_service(db, &fake);
     service.max_links = 1;
     occi_store_get(db->store, pool, R1, "alice", &vm1);
     occi_store_get(db->store, pool, R2, "alice", &vm2);
@@ -1910,13 +1913,7 @@ static void test_service_update(database *db)
 
     occi_store_delete(db->store, R1, NULL);
     occi_store_insert(db->store, resource(pool, R1, COMPUTE, "alice"));
-    memset(&service, 0, sizeof(service));
-    service.store = db->store;
-    service.hypervisor = occi_hypervisor_make(pool, &fake_provider, &fake);
-    service.model = test_model(pool);
-    service.owner = service.scope = "alice";
-    service.hypervisor_uri = "fake:///";
-    service.holder = "node-a 1";
+    service = fake_service(db, &fake);
     occi_store_get(db->store, pool, R1, "alice", &current);
     changed = occi_entity_copy(pool, current);
     set_integer(changed, "occi.compute.cores", 4);
@@ -1972,14 +1969,7 @@ static void test_service_create(database *db)
     occi_store_delete(db->store, R1, NULL);
     occi_store_delete(db->store, R3, NULL);
     occi_store_insert(db->store, resource(pool, R3, OCCI_SCHEME_INFRA "network", "alice"));
-    memset(&service, 0, sizeof(service));
-    service.store = db->store;
-    service.hypervisor = occi_hypervisor_make(pool, &fake_provider, &fake);
-    service.model = test_model(pool);
-    service.owner = service.scope = "alice";
-    service.hypervisor_uri = "fake:///";
-    service.holder = "node-a 1";
-    service.max_links = 4;
+    service = fake_service(db, &fake);
     vm = resource(pool, R1, COMPUTE, "alice");
     nic = link_from(pool, L1, R1, "/network/" R3, "alice");
     APR_ARRAY_PUSH(vm->links, occi_entity *) = nic;
