@@ -140,11 +140,7 @@ write_server_conf('nodbd', "LoadModule occi_module $module");
 $output = `timeout 20 '$httpd' -d '$dir' -f '$dir/nodbd.conf' -D FOREGROUND 2>&1`;
 my $started = ($? >> 8) == 124;
 ok !$started, 'without mod_dbd httpd refuses to start';
-my $log = '';
-if (open my $l, '<', "$dir/nodbd_error_log") {
-    local $/;
-    $log = <$l> // '';
-}
+my $log = file_text("$dir/nodbd_error_log");
 like($log . $output, qr/mod_occi keeps its entities through mod_dbd: load it/,
      'and says to load mod_dbd');
 
@@ -199,11 +195,7 @@ my $running = sub {
 my $resumed = sub {
     my ($times) = @_;
     for (1 .. 150) {
-        my $log = '';
-        if (open my $l, '<', "$dir/noimage_error_log") {
-            local $/;
-            $log = <$l> // '';
-        }
+        my $log = file_text("$dir/noimage_error_log");
         my $count = () = $log =~ /resuming normal operations/g;
         return 1 if $count >= $times;
         select(undef, undef, undef, 0.1);
@@ -221,11 +213,7 @@ for (1 .. 150) {
     last unless -e "$dir/noimage.pid";
     select(undef, undef, undef, 0.1);
 }
-my $image_log = '';
-if (open my $l, '<', "$dir/noimage_error_log") {
-    local $/;
-    $image_log = <$l> // '';
-}
+my $image_log = file_text("$dir/noimage_error_log");
 ok !-e "$dir/noimage.pid", 'and httpd is gone' or diag $image_log;
 if (open my $p, '<', "$dir/noimage.pid") {
     # Not left running after a failure.

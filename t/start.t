@@ -74,11 +74,7 @@ LINES
         last unless -e "$dir/httpd.pid";
         select(undef, undef, undef, 0.05);
     }
-    my $log = '';
-    if (open my $l, '<', "$dir/httpd_error_log") {
-        local $/;
-        $log = <$l> // '';
-    }
+    my $log = file_text("$dir/httpd_error_log");
     my @lines = grep { /$failure/ } split /\n/, $log;
     push @bad_rounds, "round $round: $lines[0]" if @lines;
     my @bad = grep { $_ ne '200' } @codes;

@@ -341,11 +341,7 @@ virsh('destroy', $seeded_domain);
 ok wait_volume($later_volume, 30), 'stopped with virsh: the image appears within 30 s';
 like virsh('vol-info', $later_volume, '--pool', $pool), qr/Capacity:\s+64\.00 MiB/,
     'as large as the root disk';
-my $saved_log = '';
-if (open my $log, '<', "$FindBin::Bin/../logs/error_log") {
-    local $/;
-    $saved_log = <$log> // '';
-}
+my $saved_log = file_text("$FindBin::Bin/../logs/error_log");
 like $saved_log, qr/OCCI107: compute \Q@{[id_of($seeded)]}\E has stopped: its deferred save made the image of OS template \S*\Q$later->{term}\E/,
     'the error log tells of it';
 my ($fromlater);
@@ -440,11 +436,7 @@ like decode_json_body($res)->{message}, qr{OS template vanished .*vanished\.qcow
 is $objects->(), $objects_before, 'no domain or volume was made';
 unlike occi_request(GET => '/compute/', [Accept => 'text/plain'])->content, qr/from a vanished image/,
     'and nothing was stored';
-my $startup_log = '';
-if (open my $log, '<', "$FindBin::Bin/../logs/error_log") {
-    local $/;
-    $startup_log = <$log> // '';
-}
+my $startup_log = file_text("$FindBin::Bin/../logs/error_log");
 like $startup_log, qr{OCCI101: OCCIOSTemplate vanished: \S*vanished\.qcow2 does not exist},
     'httpd warned of it when it started';
 

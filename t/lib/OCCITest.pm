@@ -12,7 +12,7 @@ use JSON::PP ();
 use Apache::Test ();
 use Apache::TestRequest ();
 
-our @EXPORT = qw(occi_request parse_category_value parse_text_categories
+our @EXPORT = qw(occi_request file_text parse_category_value parse_text_categories
                  split_header_values decode_json_body %STANDARD %TEMPLATES
                  CORE INFRA json_request create_json text_attributes
                  location_path url_of entity_path uri_paths private_server_conf
@@ -180,6 +180,14 @@ sub parse_text_categories {
         }
     }
     return \%categories;
+}
+
+# The whole text of a file (an error log), or '' when it cannot be read.
+sub file_text {
+    my ($path) = @_;
+    open my $fh, '<', $path or return '';
+    local $/;
+    return <$fh> // '';
 }
 
 # json_request(METHOD, PATH, DATA, [HEADER => VALUE...]): DATA is encoded
