@@ -153,6 +153,7 @@ typedef struct occi_request {
      * repeat them in X-OCCI-Location headers. */
     apr_array_header_t *created_locations;
     const char *origin;        /* once asked for: see occi_request_origin */
+    occi_service *service;     /* once asked for: see occi_service_for */
 } occi_request;
 
 /* ---- Responses (mod_occi_response.c) ------------------------------- */
@@ -182,6 +183,10 @@ int occi_refuse_result(occi_request *req, const occi_result *result);
 /* The service-layer context of a request: its store, hypervisor, model,
  * owner and scope, and this process as the holder of intents. */
 void occi_request_service(occi_request *req, occi_service *service);
+
+/* The request's service-layer context, made once (its store is the one
+ * acquired last). */
+occi_service *occi_service_for(occi_request *req);
 
 /* The same for a store failure, with the database's message: 503 when the
  * connection to the database is lost, else 500. */
@@ -300,13 +305,6 @@ void occi_store_close_outside_requests(server_rec *s, ap_dbd_t *connection);
 /* Acquires the request's store; on failure answers 503 and returns it. */
 int occi_store_acquire(occi_request *req);
 
-/* Ends a transaction the caller began: commits when status is OK, else
- * rolls back. Answers a failure: conflict_status with conflict_message for
- * OCCI_STORE_CONFLICT, 404 for OCCI_STORE_NOT_FOUND, else as occi_refuse_store.
- * Returns OK, or the status it sent. */
-int occi_store_finish(occi_request *req, occi_store_status status, int conflict_status,
-                      const char *conflict_message);
-
 /* Loads the owner's user mixins into req->validation (once). OK or an
  * error already sent. */
 int occi_load_user_mixins(occi_request *req);
@@ -396,10 +394,6 @@ const char *occi_absolute_location(occi_request *req, const occi_entity *entity)
  * filtered by the request, and paged when paged is set. */
 int occi_list_members(occi_request *req, const occi_route *route, int paged,
                       apr_array_header_t **members);
-
-/* Stores each changed entity in one transaction. */
-int occi_update_all(occi_request *req, apr_array_header_t *entities);
-
 
 /* Runs the action of the request's ?action= on entities (one, or a
  * collection's members) and answers. */

@@ -13,42 +13,19 @@
 #include "occi_state.h"
 #include "occi_text.h"
 
-/* Stores each changed entity, in one transaction, with what each relies
- * on locked first (occi_service_store). */
-int occi_update_all(occi_request *req, apr_array_header_t *entities)
-{
-    occi_service service;
-    occi_result result;
-
-    occi_request_service(req, &service);
-    result = occi_service_store(&service, req->r->pool, entities, NULL);
-    return result.cls == OCCI_RESULT_OK ? OK : occi_refuse_result(req, &result);
-}
-
-/* The save action: each compute's root disk becomes the image of a new OS
- * template, a mixin of the client's; the answer renders the templates
- * (GFD.224 requires it). A deferred save of a running compute makes the
- * template now and its image at the compute's next stop
- * (src/occi_deferred_save.h): until then a compute made from it is
- * refused. */
+/* The save action (occi_service_save); the answer renders the new OS
+ * templates (GFD.224 requires it). */
 static int save_computes(occi_request *req, apr_array_header_t *entities,
                          const apr_array_header_t *parameters)
 {
     apr_pool_t *pool = req->r->pool;
-    static const char *const depends[] = { OCCI_SCHEME_INFRA "os_tpl", NULL };
-    static const char *const applies[] = { OCCI_SCHEME_INFRA "compute", NULL };
-    apr_array_header_t *made = apr_array_make(pool, entities->nelts, sizeof(occi_category *));
-    apr_array_header_t *waiting = apr_array_make(pool, entities->nelts, sizeof(int));
+    apr_array_header_t *made;
     const char *method = NULL, *name = NULL, *body;
-    occi_store_status stored;
     occi_media_type type;
-    occi_hv_error hv_error;
-    int i, status, later = 0;
+    occi_service service;
+    occi_result result;
+    int i, status;
 
-    if (!req->conf->hypervisor) {
-        return occi_refuse(req, HTTP_CONFLICT, "save copies a compute's root disk, which needs "
-                           "a hypervisor (OCCILibvirtURI is none)");
-    }
     for (i = 0; i < parameters->nelts; i++) {
         const occi_attribute_value *p = &APR_ARRAY_IDX(parameters, i, occi_attribute_value);
 
@@ -59,55 +36,10 @@ static int save_computes(occi_request *req, apr_array_header_t *entities,
             name = p->value.string;
         }
     }
-    for (i = 0; i < entities->nelts; i++) {
-        const occi_entity *compute = APR_ARRAY_IDX(entities, i, occi_entity *);
-        const char *title = occi_entity_get_string(compute, "occi.core.title");
-        occi_category *template = apr_pcalloc(pool, sizeof(*template));
-        const char *uuid = occi_uuid_generate(pool);
-
-        template->cls = OCCI_CLASS_MIXIN;
-        template->scheme = occi_saved_template_scheme(pool, req->r->server);
-        template->term = apr_pstrcat(pool, "saved-", apr_pstrmemdup(pool, uuid, 8), NULL);
-        template->title = name ? name : apr_psprintf(pool, "Saved from %s",
-                                                     title ? title : occi_absolute_location(req, compute));
-        template->location = apr_pstrcat(pool, "/mixin/os_tpl/", template->term, "/", NULL);
-        template->depends = depends;
-        template->applies = applies;
-        if (occi_hypervisor_save(req->conf->hypervisor, pool, compute, template->term, method,
-                                 &later, &hv_error) != OCCI_HV_OK) {
-            break;
-        }
-        APR_ARRAY_PUSH(made, occi_category *) = template;
-        APR_ARRAY_PUSH(waiting, int) = later;
-    }
-    stored = i < entities->nelts ? OCCI_STORE_ERROR : occi_store_begin(req->store);
-    for (i = 0; stored == OCCI_STORE_OK && i < made->nelts; i++) {
-        const occi_category *template = APR_ARRAY_IDX(made, i, occi_category *);
-
-        stored = occi_store_insert_mixin(req->store, template, req->owner);
-        if (stored == OCCI_STORE_OK && APR_ARRAY_IDX(waiting, i, int)) {
-            stored = occi_deferred_save_record(req->store, pool,
-                                               APR_ARRAY_IDX(entities, i, occi_entity *)->id,
-                                               req->owner, template->term);
-        }
-    }
-    if (stored != OCCI_STORE_OK || made->nelts < entities->nelts) {
-        /* Copies made for a request that failed are not left behind. */
-        for (i = 0; i < made->nelts; i++) {
-            occi_hv_error ignored;
-
-            occi_hypervisor_delete_saved(req->conf->hypervisor, pool,
-                                         APR_ARRAY_IDX(made, i, occi_category *)->term,
-                                         &ignored);
-        }
-        if (made->nelts < entities->nelts) {
-            return occi_refuse_hv(req, &hv_error);
-        }
-        return occi_store_finish(req, stored, HTTP_CONFLICT, "a template of that name exists");
-    }
-    if ((status = occi_store_finish(req, OCCI_STORE_OK, HTTP_CONFLICT, "a template of that "
-                                    "name exists")) != OK) {
-        return status;
+    occi_request_service(req, &service);
+    result = occi_service_save(&service, pool, entities, method, name, &made);
+    if (result.cls != OCCI_RESULT_OK) {
+        return occi_refuse_result(req, &result);
     }
     if ((status = occi_negotiate(req, occi_entity_renderings, occi_entity_renderings_count,
                                  &type)) != OK) {

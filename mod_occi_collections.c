@@ -311,7 +311,7 @@ int occi_list_members(occi_request *req, const occi_route *route, int paged,
     apr_pool_t *pool = req->r->pool;
     occi_store_query query;
     entity_filter filter;
-    occi_store_status stored;
+    occi_result result;
     apr_array_header_t *found;
     int status, i, offset, limit, in_memory;
 
@@ -350,9 +350,9 @@ int occi_list_members(occi_request *req, const occi_route *route, int paged,
         query.offset = 0;
         query.limit = 0;
     }
-    stored = occi_store_list(req->store, pool, &query, &found);
-    if (stored != OCCI_STORE_OK) {
-        return occi_refuse_store(req, stored);
+    result = occi_service_list(occi_service_for(req), pool, &query, &found);
+    if (result.cls != OCCI_RESULT_OK) {
+        return occi_refuse_result(req, &result);
     }
     if (!in_memory) {
         *members = found;

@@ -110,41 +110,25 @@ void occi_deferred_saves_now(occi_request *req, const char *compute_id)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, req->r, OCCI_LOGNO(111)
                       "cannot yet make the deferred saves of compute %s (the background "
                       "thread tries again): the entity store failed: %s", compute_id,
-                      occi_store_error(req->store));
+                      occi_deferred_saves_error(&context));
     }
 }
 
 void occi_deferred_saves_before_delete(occi_request *req, const apr_array_header_t *entities)
 {
-    static const char stop[] = "http://schemas.ogf.org/occi/infrastructure/compute/action#stop";
-    apr_pool_t *pool = req->r->pool;
-    apr_array_header_t *parameters;
-    occi_attribute_value *poweroff;
+    occi_deferred_context context;
     int i;
 
     if (!req->conf->hypervisor || !req->store) {
         return;
     }
-    parameters = apr_array_make(pool, 1, sizeof(occi_attribute_value));
-    poweroff = apr_array_push(parameters);
-    memset(poweroff, 0, sizeof(*poweroff));
-    poweroff->name = "method";
-    poweroff->value.type = OCCI_TYPE_STRING;
-    poweroff->value.string = "poweroff";
+    context = request_context(req);
     for (i = 0; i < entities->nelts; i++) {
-        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
-        occi_hv_error ignored;
-        int pending = 0;
+        const occi_entity *entity = APR_ARRAY_IDX(entities, i, const occi_entity *);
 
-        if (strcmp(entity->kind, OCCI_SCHEME_INFRA "compute")
-            || occi_deferred_saves_pending(req->store, pool, entity->id, &pending)
-                   != OCCI_STORE_OK
-            || !pending) {
-            continue;
+        if (occi_deferred_saves_stop_for_delete(&context, req->r->pool, entity)) {
+            occi_deferred_saves_now(req, entity->id);
         }
-        /* A compute already stopped refuses the stop: it is what is asked. */
-        occi_hypervisor_act(req->conf->hypervisor, pool, entity, stop, parameters, &ignored);
-        occi_deferred_saves_now(req, entity->id);
     }
 }
 
@@ -169,7 +153,7 @@ static void run_in(apr_pool_t *pool, server_rec *s, occi_store *store, const cha
         && !told_unavailable) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(111)
                      "cannot yet make the deferred saves: the entity store failed: %s; "
-                     "trying again every %d s", occi_store_error(store),
+                     "trying again every %d s", occi_deferred_saves_error(&context),
                      OCCI_DEFERRED_SAVE_TICK);
         told_unavailable = 1;
     }

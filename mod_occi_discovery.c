@@ -336,7 +336,8 @@ static int check_user_mixin(occi_request *req, occi_category *mixin)
 static int define_user_mixins(occi_request *req)
 {
     apr_array_header_t *categories;
-    occi_store_status stored;
+    occi_service service;
+    occi_result result;
     occi_media_type type;
     int status, i;
 
@@ -350,14 +351,10 @@ static int define_user_mixins(occi_request *req)
             return status;
         }
     }
-    stored = occi_store_begin(req->store);
-    for (i = 0; stored == OCCI_STORE_OK && i < categories->nelts; i++) {
-        stored = occi_store_insert_mixin(req->store, APR_ARRAY_IDX(categories, i, occi_category *),
-                                         req->owner);
-    }
-    if ((status = occi_store_finish(req, stored, HTTP_CONFLICT, "one of these mixins, or "
-                                    "its location, exists already")) != OK) {
-        return status;
+    occi_request_service(req, &service);
+    result = occi_service_define_mixins(&service, req->r->pool, categories);
+    if (result.cls != OCCI_RESULT_OK) {
+        return occi_refuse_result(req, &result);
     }
     if ((status = occi_negotiate(req, occi_entity_renderings, occi_entity_renderings_count,
                                  &type)) != OK) {
@@ -369,8 +366,8 @@ static int define_user_mixins(occi_request *req)
 static int delete_user_mixins(occi_request *req)
 {
     apr_array_header_t *categories;
-    occi_store_status stored;
-    const char *saved_scheme;
+    occi_service service;
+    occi_result result;
     int status, i;
 
     if ((status = read_categories(req, &categories)) != OK
@@ -391,49 +388,10 @@ static int delete_user_mixins(occi_request *req)
                                        req->r->pool, "there is no mixin %s", type_id));
         }
     }
-    saved_scheme = occi_saved_template_scheme(req->r->pool, req->r->server);
-    stored = occi_store_begin(req->store);
-    for (i = 0; stored == OCCI_STORE_OK && i < categories->nelts; i++) {
-        const occi_category *named = APR_ARRAY_IDX(categories, i, const occi_category *);
-        const char *type_id = occi_category_type_id(req->r->pool, named);
-        occi_hv_error hv_error;
-
-        if (req->conf->hypervisor && !strcmp(named->scheme, saved_scheme)) {
-            /* A saved OS template's image is the base of its computes'
-             * root disks: it goes only when no compute uses it. */
-            occi_store_query query;
-            long long users = 0;
-
-            memset(&query, 0, sizeof(query));
-            query.mixin = type_id;
-            stored = occi_store_count(req->store, &query, &users);
-            if (stored == OCCI_STORE_OK && users > 0) {
-                occi_store_rollback(req->store);
-                return occi_refuse(req, HTTP_CONFLICT, apr_psprintf(
-                                       req->r->pool, "%s is the OS template of %ld compute(s): "
-                                       "delete them first", type_id, (long)users));
-            }
-            if (stored == OCCI_STORE_OK
-                && occi_hypervisor_delete_saved(req->conf->hypervisor, req->r->pool,
-                                                named->term, &hv_error) != OCCI_HV_OK) {
-                occi_store_rollback(req->store);
-                return occi_refuse_hv(req, &hv_error);
-            }
-        }
-        if (stored == OCCI_STORE_OK && req->conf->hypervisor
-            && !strcmp(named->scheme, saved_scheme)) {
-            /* A template whose image waits for its compute's next stop
-             * is deleted with that wait (src/occi_deferred_save.h). */
-            stored = occi_store_delete_intents_with(req->store, OCCI_DEFERRED_SAVE_VERB,
-                                                    named->term);
-        }
-        if (stored == OCCI_STORE_OK) {
-            stored = occi_store_delete_mixin(req->store, type_id, req->scope);
-        }
-    }
-    if ((status = occi_store_finish(req, stored, HTTP_CONFLICT, "a mixin changed meanwhile; "
-                                    "try again")) != OK) {
-        return status;
+    occi_request_service(req, &service);
+    result = occi_service_delete_mixins(&service, req->r->pool, categories);
+    if (result.cls != OCCI_RESULT_OK) {
+        return occi_refuse_result(req, &result);
     }
     return occi_send_body(req, HTTP_OK, OCCI_MEDIA_TEXT_PLAIN, "", 0);
 }

@@ -191,13 +191,9 @@ static void set_etag(occi_request *req, const occi_entity *entity)
 /* Reads a resource's links from the store into entity->links. */
 int occi_load_links(occi_request *req, occi_entity *entity)
 {
-    occi_store_status status;
+    occi_result result = occi_service_load_links(occi_service_for(req), req->r->pool, entity);
 
-    if (occi_kind_is_link(req->model, entity->kind)) {
-        return OK;
-    }
-    status = occi_store_links_from(req->store, req->r->pool, entity->id, &entity->links);
-    return status == OCCI_STORE_OK ? OK : occi_refuse_store(req, status);
+    return result.cls == OCCI_RESULT_OK ? OK : occi_refuse_result(req, &result);
 }
 
 /* Whether the states of entities must be asked of the hypervisor before
@@ -245,7 +241,7 @@ int occi_send_entity(occi_request *req, int status, occi_entity *entity)
     if (negotiated != OK) {
         return negotiated;
     }
-    actions = occi_hypervisor_runnable_actions(req->conf->hypervisor, pool, req->model, entity);
+    actions = occi_service_runnable_actions(occi_service_for(req), pool, entity);
     set_etag(req, entity);
     if (occi_media_type_is_json(type)) {
         const char *body = occi_json_render_entity(pool, &context, entity, actions);
@@ -313,8 +309,8 @@ int occi_send_collection(occi_request *req, int http_status, apr_array_header_t 
             return status;
         }
         for (i = 0; i < entities->nelts; i++) {
-            APR_ARRAY_PUSH(actions, apr_array_header_t *) = occi_hypervisor_runnable_actions(
-                req->conf->hypervisor, pool, req->model, APR_ARRAY_IDX(entities, i, occi_entity *));
+            APR_ARRAY_PUSH(actions, apr_array_header_t *) = occi_service_runnable_actions(
+                occi_service_for(req), pool, APR_ARRAY_IDX(entities, i, occi_entity *));
         }
         body = occi_json_render_collection(pool, &context, entities, actions);
         return occi_send_body(req, http_status, type, body, strlen(body));
@@ -374,21 +370,18 @@ static int check_if_match(occi_request *req, const occi_entity *current)
 static int find_referenced(occi_request *req, const char *reference, occi_entity **entity)
 {
     const char *id = occi_entity_id_from_reference(req->r->pool, reference);
-    occi_store_status status;
+    occi_result result;
 
     *entity = NULL;
     if (!id) {
         return OK;
     }
-    status = occi_store_get(req->store, req->r->pool, id, req->scope, entity);
-    if (status == OCCI_STORE_NOT_FOUND) {
+    result = occi_service_get(occi_service_for(req), req->r->pool, id, 0, entity);
+    if (result.cls == OCCI_RESULT_NOT_FOUND) {
         *entity = NULL;
         return OK;
     }
-    if (status != OCCI_STORE_OK) {
-        return occi_refuse_store(req, status);
-    }
-    return OK;
+    return result.cls == OCCI_RESULT_OK ? OK : occi_refuse_result(req, &result);
 }
 
 /* The kind a link of link_kind must point at, or NULL when any will do. */
@@ -546,8 +539,10 @@ static int prepare_new_entity(occi_request *req, const char *collection_kind,
         }
     }
     else {
-        status = occi_store_get(req->store, pool, entity->id, NULL, &existing);
-        if (status == OCCI_STORE_OK && req->scope && strcmp(existing->owner, req->scope)) {
+        occi_result result = occi_service_get(occi_service_for(req), pool, entity->id, 1,
+                                              &existing);
+
+        if (result.cls == OCCI_RESULT_OK && req->scope && strcmp(existing->owner, req->scope)) {
             /* Ids are one namespace for every owner. Another tenant's
              * entity is answered as absent: a PUT at its location as
              * every other verb there, a create naming its id without
@@ -560,13 +555,13 @@ static int prepare_new_entity(occi_request *req, const char *collection_kind,
                                    pool, "id %s cannot be used; leave the id out and the "
                                    "server makes one", entity->id));
         }
-        if (status == OCCI_STORE_OK) {
+        if (result.cls == OCCI_RESULT_OK) {
             occi_send_error(req, HTTP_CONFLICT, apr_psprintf(
                                 pool, "an entity with id %s exists already", entity->id));
             return HTTP_CONFLICT;
         }
-        if (status != OCCI_STORE_NOT_FOUND) {
-            return occi_refuse_store(req, status);
+        if (result.cls != OCCI_RESULT_NOT_FOUND) {
+            return occi_refuse_result(req, &result);
         }
     }
     entity->owner = req->owner;
@@ -691,13 +686,16 @@ static int change_membership(occi_request *req, const occi_route *route)
 {
     apr_pool_t *pool = req->r->pool;
     const char *mixin = occi_category_type_id(pool, route->category);
-    apr_array_header_t *references, *changed, *members;
+    apr_array_header_t *references, *currents, *changed, *members;
     apr_hash_t *named = apr_hash_make(pool);
+    occi_service service;
+    occi_result result;
     int status, given, i, method = req->r->method_number;
 
     if ((status = read_references(req, &references, &given)) != OK) {
         return status;
     }
+    currents = apr_array_make(pool, references->nelts, sizeof(occi_entity *));
     changed = apr_array_make(pool, references->nelts, sizeof(occi_entity *));
     for (i = 0; i < references->nelts; i++) {
         const char *reference = APR_ARRAY_IDX(references, i, const char *);
@@ -714,6 +712,7 @@ static int change_membership(occi_request *req, const occi_route *route)
         apr_hash_set(named, entity->id, APR_HASH_KEY_STRING, entity);
         if (method == M_DELETE) {
             if (occi_entity_has_mixin(entity, mixin)) {
+                APR_ARRAY_PUSH(currents, occi_entity *) = entity;
                 APR_ARRAY_PUSH(changed, occi_entity *) = occi_validate_remove_mixin(
                     pool, &req->validation, entity, mixin);
             }
@@ -727,20 +726,9 @@ static int change_membership(occi_request *req, const occi_route *route)
             return occi_refuse(req, HTTP_BAD_REQUEST, apr_psprintf(
                                        pool, "%s: %s", reference, error));
         }
-        /* A new resource template resizes: the hypervisor must agree, and
-         * a redefinition keeps the links' devices. */
-        if (req->conf->hypervisor) {
-            occi_hv_error hv_error;
-
-            if ((status = occi_load_links(req, entity)) != OK) {
-                return status;
-            }
-            updated->links = entity->links;
-            if (occi_hypervisor_update(req->conf->hypervisor, pool, entity, updated,
-                                       &hv_error) != OCCI_HV_OK) {
-                return occi_refuse_hv(req, &hv_error);
-            }
-        }
+        /* A new resource template resizes: the service has the hypervisor
+         * agree. */
+        APR_ARRAY_PUSH(currents, occi_entity *) = entity;
         APR_ARRAY_PUSH(changed, occi_entity *) = updated;
     }
     if (method == M_PUT || (method == M_DELETE && !given)) {
@@ -758,13 +746,18 @@ static int change_membership(occi_request *req, const occi_route *route)
                 continue;
             }
             if (method == M_DELETE || !apr_hash_get(named, member->id, APR_HASH_KEY_STRING)) {
+                APR_ARRAY_PUSH(currents, occi_entity *) = member;
                 APR_ARRAY_PUSH(changed, occi_entity *) = occi_validate_remove_mixin(
                     pool, &req->validation, member, mixin);
             }
         }
     }
-    if (changed->nelts && (status = occi_update_all(req, changed)) != OK) {
-        return status;
+    if (changed->nelts) {
+        occi_request_service(req, &service);
+        result = occi_service_update_all(&service, pool, currents, changed);
+        if (result.cls != OCCI_RESULT_OK) {
+            return occi_refuse_result(req, &result);
+        }
     }
     if ((status = occi_list_members(req, route, 0, &members)) != OK) {
         return status;
@@ -1040,7 +1033,7 @@ static int delete_entity(occi_request *req, occi_entity *current)
 int occi_handle_entity(occi_request *req, const occi_route *route)
 {
     occi_entity *current = NULL;
-    occi_store_status stored;
+    occi_result result;
     int status;
 
     /* Reading an entity needs no user mixin definitions (only changes
@@ -1050,12 +1043,13 @@ int occi_handle_entity(occi_request *req, const occi_route *route)
         || (req->r->method_number != M_GET && (status = occi_load_user_mixins(req)) != OK)) {
         return status;
     }
-    stored = occi_store_get(req->store, req->r->pool, route->entity_uuid, req->scope, &current);
-    if (stored == OCCI_STORE_NOT_FOUND) {
+    result = occi_service_get(occi_service_for(req), req->r->pool, route->entity_uuid, 0,
+                              &current);
+    if (result.cls == OCCI_RESULT_NOT_FOUND) {
         current = NULL;
     }
-    else if (stored != OCCI_STORE_OK) {
-        return occi_refuse_store(req, stored);
+    else if (result.cls != OCCI_RESULT_OK) {
+        return occi_refuse_result(req, &result);
     }
     else if (current && strcmp(current->kind, occi_category_type_id(req->r->pool,
                                                                     route->category))) {

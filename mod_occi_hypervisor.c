@@ -17,23 +17,9 @@ int occi_refuse_hv(occi_request *req, const occi_hv_error *error)
 
 int occi_observe(occi_request *req, apr_array_header_t *entities)
 {
-    occi_hypervisor *hv = req->conf->hypervisor;
-    apr_array_header_t *all;
-    occi_hv_error error;
-    int i;
+    occi_result result = occi_service_observe(occi_service_for(req), req->r->pool, entities);
 
-    if (!hv || !entities->nelts) {
-        return OK;
-    }
-    /* Resources with their inline links, asked about in one go. */
-    all = apr_array_copy(req->r->pool, entities);
-    for (i = 0; i < entities->nelts; i++) {
-        apr_array_cat(all, APR_ARRAY_IDX(entities, i, occi_entity *)->links);
-    }
-    if (occi_hypervisor_observe(hv, req->r->pool, all, &error) != OCCI_HV_OK) {
-        return occi_refuse_hv(req, &error);
-    }
-    return OK;
+    return result.cls == OCCI_RESULT_OK ? OK : occi_refuse_result(req, &result);
 }
 
 int occi_any_hypervisor(apr_pool_t *pool, server_rec *main_server)

@@ -37,11 +37,6 @@ static const char *hypervisor_uri_of(const occi_server_conf *conf)
     return conf->libvirt_uri ? conf->libvirt_uri : OCCI_DEFAULT_LIBVIRT_URI;
 }
 
-static long long lease_end(void)
-{
-    return (long long)apr_time_sec(apr_time_now()) + OCCI_CHANGE_LEASE_SECONDS;
-}
-
 static void count_held(void *data, int change)
 {
     (void)data;
@@ -66,6 +61,17 @@ void occi_request_service(occi_request *req, occi_service *service)
     service->intents_held = count_held;
     service->max_links = req->conf->max_links;
     service->origin = occi_request_origin(req);
+    service->saved_template_scheme = occi_saved_template_scheme(req->r->pool, req->r->server);
+}
+
+occi_service *occi_service_for(occi_request *req)
+{
+    if (!req->service) {
+        req->service = apr_palloc(req->r->pool, sizeof(*req->service));
+        occi_request_service(req, req->service);
+    }
+    req->service->store = req->store;
+    return req->service;
 }
 
 /* Says once, until the store answers again, that it does not. */
@@ -86,11 +92,10 @@ static void renew_in(apr_pool_t *pool, server_rec *s, occi_store *store, const c
     if (!store) {
         store_unavailable(s, error);
     }
-    else if (occi_store_renew_intents(store, OCCI_CHANGE_VERB, occi_process_holder(pool, NULL),
-                                 lease_end()) != OCCI_STORE_OK) {
+    else if ((error = occi_changes_renew(store, pool, occi_process_holder(pool, NULL)))) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(114)
                      "cannot renew the leases of this process's changes: %s; if that lasts "
-                     "%d s, another process may finish them", occi_store_error(store),
+                     "%d s, another process may finish them", error,
                      OCCI_CHANGE_LEASE_SECONDS);
     }
 }

@@ -491,39 +491,9 @@ int occi_refuse_store_numbered(occi_request *req, int number)
                            r->pool, "the entity store failed: %s", message));
 }
 
-int occi_store_finish(occi_request *req, occi_store_status status, int conflict_status,
-                      const char *conflict_message)
-{
-    if (status == OCCI_STORE_OK) {
-        status = occi_store_commit(req->store);
-    }
-    else {
-        occi_store_rollback(req->store);
-    }
-    switch (status) {
-    case OCCI_STORE_OK:
-        return OK;
-    case OCCI_STORE_CONFLICT:
-        return occi_refuse(req, conflict_status, conflict_message);
-    case OCCI_STORE_NOT_FOUND:
-        return occi_refuse(req, HTTP_NOT_FOUND, "the entity was deleted meanwhile");
-    default:
-        return occi_refuse_store(req, status);
-    }
-}
-
-/* Removes element i of an array of pointers, keeping the order. */
-static void remove_mixin_at(apr_array_header_t *mixins, int i)
-{
-    const occi_category **elements = (const occi_category **)mixins->elts;
-
-    memmove(elements + i, elements + i + 1, (size_t)(mixins->nelts - i - 1) * sizeof(*elements));
-    mixins->nelts--;
-}
-
 int occi_load_user_mixins(occi_request *req)
 {
-    occi_store_status status;
+    occi_result result;
     int i;
 
     if (req->user_mixins_loaded) {
@@ -532,23 +502,16 @@ int occi_load_user_mixins(occi_request *req)
     if (occi_store_acquire(req) != OK) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    status = occi_store_list_mixins(req->store, req->r->pool, req->scope,
-                                    &req->user_mixins, NULL);
-    if (status != OCCI_STORE_OK) {
-        return occi_refuse_store(req, status);
+    result = occi_service_user_mixins(occi_service_for(req), req->r->pool, &req->user_mixins);
+    if (result.cls != OCCI_RESULT_OK) {
+        return occi_refuse_result(req, &result);
     }
     req->validation.user_mixins = apr_hash_make(req->r->pool);
     for (i = 0; i < req->user_mixins->nelts; i++) {
         const occi_category *mixin = APR_ARRAY_IDX(req->user_mixins, i, const occi_category *);
-        const char *type_id = occi_category_type_id(req->r->pool, mixin);
 
-        if (apr_hash_get(req->validation.user_mixins, type_id, APR_HASH_KEY_STRING)) {
-            /* Owners each have their own type ids; an administrator, who
-             * sees them all, sees the oldest definition of each. */
-            remove_mixin_at(req->user_mixins, i--);
-            continue;
-        }
-        apr_hash_set(req->validation.user_mixins, type_id, APR_HASH_KEY_STRING, mixin);
+        apr_hash_set(req->validation.user_mixins, occi_category_type_id(req->r->pool, mixin),
+                     APR_HASH_KEY_STRING, mixin);
     }
     req->user_mixins_loaded = 1;
     return OK;

@@ -30,18 +30,8 @@ static int told_of_failure;            /* the watchdog thread's own */
 static const char *find_unmanaged(apr_pool_t *pool, server_rec *s, occi_store *store,
                                   apr_array_header_t **unmanaged)
 {
-    apr_array_header_t *objects;
-    occi_hv_error hv_error;
-
-    if (occi_hypervisor_list_objects(occi_server_config(s)->hypervisor, pool, &objects,
-                                     &hv_error) != OCCI_HV_OK) {
-        return hv_error.message;
-    }
-    if (occi_unmanaged_objects(store, pool, objects, occi_saved_template_scheme(pool, s),
-                               unmanaged) != OCCI_STORE_OK) {
-        return apr_pstrcat(pool, "the entity store failed: ", occi_store_error(store), NULL);
-    }
-    return NULL;
+    return occi_unmanaged_find(store, occi_server_config(s)->hypervisor, pool,
+                               occi_saved_template_scheme(pool, s), unmanaged);
 }
 
 /* Reports the unmanaged objects of one hypervisor and store; *all_done

@@ -186,3 +186,34 @@ occi_store_status occi_deferred_saves_run(const occi_deferred_context *context,
     }
     return status;
 }
+
+int occi_deferred_saves_stop_for_delete(const occi_deferred_context *context,
+                                        apr_pool_t *pool, const occi_entity *entity)
+{
+    static const char stop[] = OCCI_SCHEME_INFRA "compute/action#stop";
+    apr_array_header_t *parameters;
+    occi_attribute_value *poweroff;
+    occi_hv_error ignored;
+    int pending = 0;
+
+    if (strcmp(entity->kind, OCCI_SCHEME_INFRA "compute")
+        || occi_deferred_saves_pending(context->store, pool, entity->id, &pending)
+               != OCCI_STORE_OK
+        || !pending) {
+        return 0;
+    }
+    parameters = apr_array_make(pool, 1, sizeof(occi_attribute_value));
+    poweroff = apr_array_push(parameters);
+    memset(poweroff, 0, sizeof(*poweroff));
+    poweroff->name = "method";
+    poweroff->value.type = OCCI_TYPE_STRING;
+    poweroff->value.string = "poweroff";
+    occi_hypervisor_act(context->hypervisor, pool, (occi_entity *)entity, stop, parameters,
+                        &ignored);
+    return 1;
+}
+
+const char *occi_deferred_saves_error(const occi_deferred_context *context)
+{
+    return occi_store_error(context->store);
+}

@@ -64,6 +64,17 @@ occi_store_status occi_deferred_saves_run(const occi_deferred_context *context,
                                           apr_pool_t *pool, const char *compute_id,
                                           int *pending, int *held_elsewhere);
 
+/* Before entity is deleted: a compute with saves waiting for its next
+ * stop is powered off (one already stopped refuses, which is what is
+ * asked), so that the caller can make them (occi_deferred_saves_run)
+ * before its disk goes. 1 when it has saves waiting, 0 otherwise or when
+ * the store cannot say (the template then goes with its compute). */
+int occi_deferred_saves_stop_for_delete(const occi_deferred_context *context,
+                                        apr_pool_t *pool, const occi_entity *entity);
+
+/* The store's message after a run that failed. */
+const char *occi_deferred_saves_error(const occi_deferred_context *context);
+
 /* Whether compute_id has saves waiting for its next stop. */
 occi_store_status occi_deferred_saves_pending(occi_store *store, apr_pool_t *pool,
                                               const char *compute_id, int *count);

@@ -314,6 +314,18 @@ static occi_hv_status finish_update(const occi_recovery_context *context, apr_po
                                                  error), error);
 }
 
+/* The revision entity i of an update was read at: an update of several
+ * entities lists theirs in order ("update 4 9 2"). */
+static apr_int64_t revision_at(const char *revisions, int i)
+{
+    const char *at = revisions;
+
+    while (i-- > 0 && (at = strchr(at, ' '))) {
+        at++;
+    }
+    return at ? apr_atoi64(at) : -1;
+}
+
 typedef enum { FINISHED, LATER, NOT_OURS } outcome;
 
 /* Finishes the change an intent describes. */
@@ -355,7 +367,7 @@ static outcome finish(const occi_recovery_context *context, apr_pool_t *pool,
             finish_action(context, pool, entity, &changed, &error);
         }
         else if (!strncmp(what, "update ", 7)) {
-            finish_update(context, pool, entity, apr_atoi64(what + 7), &changed, &error);
+            finish_update(context, pool, entity, revision_at(what + 7, i), &changed, &error);
         }
     }
     verb = apr_pstrmemdup(pool, what, strcspn(what, " "));
@@ -428,4 +440,14 @@ occi_store_status occi_changes_recover(const occi_recovery_context *context, apr
         *finished = done;
     }
     return status;
+}
+
+const char *occi_changes_renew(occi_store *store, apr_pool_t *pool, const char *holder)
+{
+    long long until = (long long)apr_time_sec(apr_time_now()) + OCCI_CHANGE_LEASE_SECONDS;
+
+    if (occi_store_renew_intents(store, OCCI_CHANGE_VERB, holder, until) != OCCI_STORE_OK) {
+        return apr_pstrdup(pool, occi_store_error(store));
+    }
+    return NULL;
 }

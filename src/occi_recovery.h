@@ -36,8 +36,8 @@
 #define OCCI_CHANGE_LEASE_SECONDS 15
 
 /* The intent's detail: what the change is ("create", "delete", "action",
- * "update <revision>"), on which hypervisor, and the entities as the
- * store keeps them. */
+ * "update <revision of each entity, in order>"), on which hypervisor, and
+ * the entities as the store keeps them. */
 const char *occi_change_describe(apr_pool_t *pool, const occi_model *model, const char *what,
                                  const char *hypervisor_uri,
                                  const apr_array_header_t *entities);
@@ -95,5 +95,9 @@ int occi_holder_died_here(const char *holder, const char *mine);
  * receives how many were finished. OCCI_STORE_ERROR when the store failed. */
 occi_store_status occi_changes_recover(const occi_recovery_context *context, apr_pool_t *pool,
                                        int *finished);
+
+/* Renews the leases of the changes holder holds, by
+ * OCCI_CHANGE_LEASE_SECONDS from now: NULL, or the store's message. */
+const char *occi_changes_renew(occi_store *store, apr_pool_t *pool, const char *holder);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <apr_strings.h>
 
+#include "occi_deferred_save.h"
 #include "occi_entity_text.h"
 #include "occi_recovery.h"
 #include "occi_service.h"
@@ -586,4 +587,350 @@ occi_result occi_service_delete(const occi_service *service, apr_pool_t *pool,
     r = finish(service, intent, r);
     intent_end(service, intent);
     return r;
+}
+
+/* ---- Reads ------------------------------------------------------------ */
+
+occi_result occi_service_get(const occi_service *service, apr_pool_t *pool, const char *id,
+                             int any_owner, occi_entity **entity)
+{
+    switch (occi_store_get(service->store, pool, id, any_owner ? NULL : service->scope,
+                           entity)) {
+    case OCCI_STORE_OK:
+        return done;
+    case OCCI_STORE_NOT_FOUND:
+        return result(OCCI_RESULT_NOT_FOUND, 147, apr_psprintf(pool, "there is no entity %s",
+                                                               id));
+    default:
+        return store_failed(service, 133);
+    }
+}
+
+occi_result occi_service_load_links(const occi_service *service, apr_pool_t *pool,
+                                    occi_entity *resource)
+{
+    if (occi_kind_is_link(service->model, resource->kind)) {
+        return done;
+    }
+    if (occi_store_links_from(service->store, pool, resource->id, &resource->links)
+        != OCCI_STORE_OK) {
+        return store_failed(service, 133);
+    }
+    return done;
+}
+
+occi_result occi_service_list(const occi_service *service, apr_pool_t *pool,
+                              const occi_store_query *query, apr_array_header_t **found)
+{
+    if (occi_store_list(service->store, pool, query, found) != OCCI_STORE_OK) {
+        return store_failed(service, 133);
+    }
+    return done;
+}
+
+occi_result occi_service_user_mixins(const occi_service *service, apr_pool_t *pool,
+                                     apr_array_header_t **mixins)
+{
+    apr_hash_t *seen = apr_hash_make(pool);
+    apr_array_header_t *all;
+    int i;
+
+    if (occi_store_list_mixins(service->store, pool, service->scope, &all, NULL)
+        != OCCI_STORE_OK) {
+        return store_failed(service, 133);
+    }
+    /* Owners each have their own type ids; an administrator, who sees them
+     * all, sees the oldest definition of each. */
+    *mixins = apr_array_make(pool, all->nelts, sizeof(occi_category *));
+    for (i = 0; i < all->nelts; i++) {
+        const occi_category *mixin = APR_ARRAY_IDX(all, i, const occi_category *);
+        const char *type_id = occi_category_type_id(pool, mixin);
+
+        if (!apr_hash_get(seen, type_id, APR_HASH_KEY_STRING)) {
+            apr_hash_set(seen, type_id, APR_HASH_KEY_STRING, mixin);
+            APR_ARRAY_PUSH(*mixins, const occi_category *) = mixin;
+        }
+    }
+    return done;
+}
+
+occi_result occi_service_observe(const occi_service *service, apr_pool_t *pool,
+                                 apr_array_header_t *entities)
+{
+    apr_array_header_t *all;
+    occi_hv_error error;
+    int i;
+
+    if (!service->hypervisor || !entities->nelts) {
+        return done;
+    }
+    /* Resources with their inline links, asked about in one go. */
+    all = apr_array_copy(pool, entities);
+    for (i = 0; i < entities->nelts; i++) {
+        apr_array_cat(all, APR_ARRAY_IDX(entities, i, occi_entity *)->links);
+    }
+    if (occi_hypervisor_observe(service->hypervisor, pool, all, &error) != OCCI_HV_OK) {
+        return occi_result_of_hypervisor(&error, 134);
+    }
+    return done;
+}
+
+apr_array_header_t *occi_service_runnable_actions(const occi_service *service,
+                                                  apr_pool_t *pool,
+                                                  const occi_entity *entity)
+{
+    return occi_hypervisor_runnable_actions(service->hypervisor, pool, service->model, entity);
+}
+
+/* ---- Changes of several entities at once ------------------------------ */
+
+occi_result occi_service_update_all(const occi_service *service, apr_pool_t *pool,
+                                    apr_array_header_t *currents,
+                                    apr_array_header_t *changeds)
+{
+    const char *what = "update";
+    const char *intent;
+    occi_store_status status;
+    occi_result r = done;
+    occi_hv_error error;
+    int i, changed_on_hypervisor = 0;
+
+    for (i = 0; service->hypervisor && i < currents->nelts; i++) {
+        occi_entity *current = APR_ARRAY_IDX(currents, i, occi_entity *);
+
+        /* A redefinition (new sizes) keeps the links' devices. */
+        r = occi_service_load_links(service, pool, current);
+        if (r.cls != OCCI_RESULT_OK) {
+            return r;
+        }
+        APR_ARRAY_IDX(changeds, i, occi_entity *)->links = current->links;
+    }
+    /* The revision each was read at, in order: if this process is killed
+     * before the commit, another one changes the hypervisor back to what
+     * the store holds for those that are still at it. */
+    for (i = 0; i < currents->nelts; i++) {
+        what = apr_psprintf(pool, "%s %" APR_INT64_T_FMT, what,
+                            (apr_int64_t)APR_ARRAY_IDX(currents, i, occi_entity *)->revision);
+    }
+    intent = intent_begin(service, pool, what, changeds);
+    if (occi_store_begin(service->store) != OCCI_STORE_OK) {
+        r = store_failed(service, 121);
+        intent_end(service, intent);
+        return r;
+    }
+    for (i = 0; r.cls == OCCI_RESULT_OK && i < changeds->nelts; i++) {
+        occi_entity *changed = APR_ARRAY_IDX(changeds, i, occi_entity *);
+
+        r = occi_service_lock_relied_on(service, pool, changed, 0);
+        if (r.cls == OCCI_RESULT_OK) {
+            status = occi_store_update(service->store, changed,
+                                       APR_ARRAY_IDX(currents, i, occi_entity *)->revision);
+            r = status == OCCI_STORE_OK ? done
+                : status == OCCI_STORE_CONFLICT || status == OCCI_STORE_NOT_FOUND
+                    ? result(OCCI_RESULT_CONFLICT, 124, "an entity changed meanwhile; try again")
+                    : store_failed(service, 121);
+        }
+    }
+    for (i = 0; service->hypervisor && r.cls == OCCI_RESULT_OK && i < changeds->nelts; i++) {
+        if (occi_hypervisor_update(service->hypervisor, pool,
+                                   APR_ARRAY_IDX(currents, i, occi_entity *),
+                                   APR_ARRAY_IDX(changeds, i, occi_entity *), &error)
+            != OCCI_HV_OK) {
+            r = occi_result_of_hypervisor(&error, 145);
+        }
+        else {
+            changed_on_hypervisor = i + 1;
+        }
+    }
+    r = finish(service, intent, r);
+    for (i = 0; r.cls != OCCI_RESULT_OK && i < changed_on_hypervisor; i++) {
+        /* Something failed after the hypervisor changed: back. */
+        occi_hv_error ignored;
+
+        occi_hypervisor_update(service->hypervisor, pool, APR_ARRAY_IDX(changeds, i, occi_entity *),
+                               occi_entity_copy(pool, APR_ARRAY_IDX(currents, i, occi_entity *)),
+                               &ignored);
+    }
+    intent_end(service, intent);
+    return r;
+}
+
+/* ---- Save -------------------------------------------------------------- */
+
+/* A new OS template for a copy of compute's root disk. */
+static occi_category *new_template(const occi_service *service, apr_pool_t *pool,
+                                   const occi_entity *compute, const char *name)
+{
+    static const char *const depends[] = { OCCI_SCHEME_INFRA "os_tpl", NULL };
+    static const char *const applies[] = { OCCI_SCHEME_INFRA "compute", NULL };
+    const char *title = occi_entity_get_string(compute, "occi.core.title");
+    occi_category *template = apr_pcalloc(pool, sizeof(*template));
+    const char *uuid = occi_uuid_generate(pool);
+
+    if (!uuid) {
+        return NULL;
+    }
+    template->cls = OCCI_CLASS_MIXIN;
+    template->scheme = service->saved_template_scheme;
+    template->term = apr_pstrcat(pool, "saved-", apr_pstrmemdup(pool, uuid, 8), NULL);
+    template->title = name ? name : apr_psprintf(pool, "Saved from %s",
+                                                 title ? title
+                                                       : location_of(service, pool, compute));
+    template->location = apr_pstrcat(pool, "/mixin/os_tpl/", template->term, "/", NULL);
+    template->depends = depends;
+    template->applies = applies;
+    return template;
+}
+
+occi_result occi_service_save(const occi_service *service, apr_pool_t *pool,
+                              const apr_array_header_t *computes, const char *method,
+                              const char *name, apr_array_header_t **templates)
+{
+    apr_array_header_t *waiting = apr_array_make(pool, computes->nelts, sizeof(int));
+    occi_store_status status = OCCI_STORE_OK;
+    occi_result r = done;
+    occi_hv_error error;
+    int i, later = 0;
+
+    *templates = apr_array_make(pool, computes->nelts, sizeof(occi_category *));
+    if (!service->hypervisor || !service->saved_template_scheme) {
+        return result(OCCI_RESULT_CONFLICT, 135, "save copies a compute's root disk, which "
+                      "needs a hypervisor (OCCILibvirtURI is none)");
+    }
+    for (i = 0; r.cls == OCCI_RESULT_OK && i < computes->nelts; i++) {
+        const occi_entity *compute = APR_ARRAY_IDX(computes, i, const occi_entity *);
+        occi_category *template = new_template(service, pool, compute, name);
+
+        if (!template) {
+            r = result(OCCI_RESULT_FAILED, 136, "no random numbers to name a template");
+        }
+        else if (occi_hypervisor_save(service->hypervisor, pool, compute, template->term, method,
+                                      &later, &error) != OCCI_HV_OK) {
+            r = occi_result_of_hypervisor(&error, 136);
+        }
+        else {
+            APR_ARRAY_PUSH(*templates, occi_category *) = template;
+            APR_ARRAY_PUSH(waiting, int) = later;
+        }
+    }
+    if (r.cls == OCCI_RESULT_OK && occi_store_begin(service->store) != OCCI_STORE_OK) {
+        r = store_failed(service, 137);
+    }
+    else if (r.cls == OCCI_RESULT_OK) {
+        for (i = 0; status == OCCI_STORE_OK && i < (*templates)->nelts; i++) {
+            const occi_category *template = APR_ARRAY_IDX(*templates, i, occi_category *);
+
+            status = occi_store_insert_mixin(service->store, template, service->owner);
+            if (status == OCCI_STORE_OK && APR_ARRAY_IDX(waiting, i, int)) {
+                status = occi_deferred_save_record(
+                    service->store, pool, APR_ARRAY_IDX(computes, i, occi_entity *)->id,
+                    service->owner, template->term);
+            }
+        }
+        r = status == OCCI_STORE_OK ? done
+            : status == OCCI_STORE_CONFLICT
+                ? result(OCCI_RESULT_CONFLICT, 138, "a template of that name exists")
+                : store_failed(service, 137);
+        r = finish(service, NULL, r);
+    }
+    if (r.cls != OCCI_RESULT_OK) {
+        /* Copies made for a save that failed are not left behind. */
+        for (i = 0; i < (*templates)->nelts; i++) {
+            occi_hv_error ignored;
+
+            occi_hypervisor_delete_saved(service->hypervisor, pool,
+                                         APR_ARRAY_IDX(*templates, i, occi_category *)->term,
+                                         &ignored);
+        }
+        (*templates)->nelts = 0;
+    }
+    return r;
+}
+
+/* ---- User mixins ------------------------------------------------------- */
+
+occi_result occi_service_define_mixins(const occi_service *service, apr_pool_t *pool,
+                                       const apr_array_header_t *mixins)
+{
+    occi_store_status status;
+    int i;
+
+    (void)pool;
+    if (occi_store_begin(service->store) != OCCI_STORE_OK) {
+        return store_failed(service, 139);
+    }
+    status = OCCI_STORE_OK;
+    for (i = 0; status == OCCI_STORE_OK && i < mixins->nelts; i++) {
+        status = occi_store_insert_mixin(service->store,
+                                         APR_ARRAY_IDX(mixins, i, const occi_category *),
+                                         service->owner);
+    }
+    return finish(service, NULL,
+                  status == OCCI_STORE_OK ? done
+                  : status == OCCI_STORE_CONFLICT
+                      ? result(OCCI_RESULT_CONFLICT, 140, "one of these mixins, or its "
+                               "location, exists already")
+                      : store_failed(service, 139));
+}
+
+/* Inside the caller's transaction: a saved OS template's image is the
+ * base of its computes' root disks, so it goes only when no compute uses
+ * it, and with any save that waits for a compute's stop. */
+static occi_result delete_saved_template(const occi_service *service, apr_pool_t *pool,
+                                         const occi_category *template, const char *type_id)
+{
+    occi_store_query query;
+    long long users = 0;
+    occi_hv_error error;
+
+    memset(&query, 0, sizeof(query));
+    query.mixin = type_id;
+    if (occi_store_count(service->store, &query, &users) != OCCI_STORE_OK) {
+        return store_failed(service, 143);
+    }
+    if (users > 0) {
+        return result(OCCI_RESULT_CONFLICT, 141, apr_psprintf(
+                          pool, "%s is the OS template of %lld compute(s): delete them first",
+                          type_id, users));
+    }
+    if (occi_store_delete_intents_with(service->store, OCCI_DEFERRED_SAVE_VERB,
+                                       template->term) != OCCI_STORE_OK) {
+        return store_failed(service, 143);
+    }
+    /* Last: if the commit then fails, the template stays without its
+     * image, and a compute made from it is refused with the hypervisor's
+     * words, as after an image removed by hand. */
+    if (occi_hypervisor_delete_saved(service->hypervisor, pool, template->term, &error)
+        != OCCI_HV_OK) {
+        return occi_result_of_hypervisor(&error, 142);
+    }
+    return done;
+}
+
+occi_result occi_service_delete_mixins(const occi_service *service, apr_pool_t *pool,
+                                       const apr_array_header_t *mixins)
+{
+    occi_store_status status;
+    occi_result r = done;
+    int i;
+
+    if (occi_store_begin(service->store) != OCCI_STORE_OK) {
+        return store_failed(service, 143);
+    }
+    for (i = 0; r.cls == OCCI_RESULT_OK && i < mixins->nelts; i++) {
+        const occi_category *mixin = APR_ARRAY_IDX(mixins, i, const occi_category *);
+        const char *type_id = occi_category_type_id(pool, mixin);
+
+        if (service->hypervisor && service->saved_template_scheme
+            && !strcmp(mixin->scheme, service->saved_template_scheme)) {
+            r = delete_saved_template(service, pool, mixin, type_id);
+        }
+        if (r.cls == OCCI_RESULT_OK) {
+            status = occi_store_delete_mixin(service->store, type_id, service->scope);
+            r = status == OCCI_STORE_OK ? done
+                : status == OCCI_STORE_ERROR ? store_failed(service, 143)
+                : result(OCCI_RESULT_CONFLICT, 144, "a mixin changed meanwhile; try again");
+        }
+    }
+    return finish(service, NULL, r);
 }

@@ -6,11 +6,13 @@
  * to an HTTP status (one table, mod_occi_response.c) and logs the result's
  * number.
  *
- * Here: creation (with inline links), deletion (with the links that
- * depend on what goes), actions, updates and replacements, storing changed
- * entities, and the locks a change takes on what it relies on. Save and
- * user mixins still live in the glue (mod_occi_actions.c,
- * mod_occi_discovery.c).
+ * Here: reading entities, their links, collections and user mixins (for
+ * the owner in scope), the live states of entities and the actions they
+ * can run now; creation (with inline links), deletion (with the links that
+ * depend on what goes), actions, the save action, updates, replacements
+ * and mixin memberships, user mixins defined and deleted, and the locks a
+ * change takes on what it relies on. Nothing here knows of HTTP: the glue
+ * parses, calls one of these and renders what it returns.
  */
 #ifndef OCCI_SERVICE_H
 #define OCCI_SERVICE_H
@@ -51,6 +53,7 @@ typedef struct occi_service {
     int max_links;                 /* the most links a resource may have */
     const char *origin;            /* "scheme://host:port" for locations in
                                     * messages; NULL: paths */
+    const char *saved_template_scheme; /* the scheme of OS templates that save makes */
     /* Told when the process takes (+1) or lets go of (-1) an intent: its
      * lease must be renewed while it holds any. */
     void (*intents_held)(void *data, int change);
@@ -123,5 +126,81 @@ occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
  * succeeded. */
 occi_result occi_service_delete(const occi_service *service, apr_pool_t *pool,
                                 const apr_array_header_t *entities, int skip_gone);
+
+/* ---- Reads ------------------------------------------------------------ */
+
+/* The entity id, as *entity: of the owner in scope, or of anyone with
+ * any_owner (ids are one namespace for every owner). NOT_FOUND when there
+ * is none. */
+occi_result occi_service_get(const occi_service *service, apr_pool_t *pool, const char *id,
+                             int any_owner, occi_entity **entity);
+
+/* Reads a resource's links into resource->links (nothing for a link). */
+occi_result occi_service_load_links(const occi_service *service, apr_pool_t *pool,
+                                    occi_entity *resource);
+
+/* The entities query selects (its owner is the caller's to set), as
+ * *found. */
+occi_result occi_service_list(const occi_service *service, apr_pool_t *pool,
+                              const occi_store_query *query, apr_array_header_t **found);
+
+/* The user mixins the owner in scope may use, oldest first, one
+ * definition of each type id (an administrator sees every owner's, and
+ * the oldest definition of each), as *mixins (occi_category *). */
+occi_result occi_service_user_mixins(const occi_service *service, apr_pool_t *pool,
+                                     apr_array_header_t **mixins);
+
+/* Asks the hypervisor for the live state of entities and of their inline
+ * links, in one go, and writes it into them. OK at once without a
+ * hypervisor. */
+occi_result occi_service_observe(const occi_service *service, apr_pool_t *pool,
+                                 apr_array_header_t *entities);
+
+/* The actions entity can run now (const char *), by its life cycle and
+ * what the hypervisor can do with it. */
+apr_array_header_t *occi_service_runnable_actions(const occi_service *service,
+                                                  apr_pool_t *pool,
+                                                  const occi_entity *entity);
+
+/* ---- Changes of several entities at once ------------------------------ */
+
+/* Applies changes of several entities (currents as read, changeds as
+ * validated, in the same order: mixin memberships of a collection) in one
+ * transaction: on the hypervisor under one intent (a new resource
+ * template resizes a domain; a redefinition keeps the links' devices),
+ * then the rows; if anything fails, what the hypervisor changed is
+ * changed back. CONFLICT when one changed meanwhile. */
+occi_result occi_service_update_all(const occi_service *service, apr_pool_t *pool,
+                                    apr_array_header_t *currents,
+                                    apr_array_header_t *changeds);
+
+/* ---- Save -------------------------------------------------------------- */
+
+/* The save action on computes (observed, allowed by their life cycles):
+ * each one's root disk becomes the image of a new OS template of the
+ * owner's, named name (NULL: "Saved from <the compute's title or
+ * location>"), returned in *templates (occi_category *). method is the
+ * action's parameter (NULL, "hot" or "deferred"): a deferred save of a
+ * running compute makes the template now and its image at the compute's
+ * next stop (occi_deferred_save.h). CONFLICT without a hypervisor. On
+ * any failure no template is left, and no image. */
+occi_result occi_service_save(const occi_service *service, apr_pool_t *pool,
+                              const apr_array_header_t *computes, const char *method,
+                              const char *name, apr_array_header_t **templates);
+
+/* ---- User mixins ------------------------------------------------------- */
+
+/* Defines user mixins (checked by the caller against the model and the
+ * owner's mixins), all or none. CONFLICT when one of them, or its location,
+ * was defined meanwhile. */
+occi_result occi_service_define_mixins(const occi_service *service, apr_pool_t *pool,
+                                       const apr_array_header_t *mixins);
+
+/* Deletes user mixins of the owner in scope (known to exist), all or none;
+ * their members lose them. A saved OS template goes only when no compute
+ * uses it (CONFLICT), with its image and any save waiting for a compute's
+ * stop. */
+occi_result occi_service_delete_mixins(const occi_service *service, apr_pool_t *pool,
+                                       const apr_array_header_t *mixins);
 
 #endif

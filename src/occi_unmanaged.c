@@ -180,3 +180,20 @@ const char *occi_unmanaged_summary(apr_pool_t *pool, const apr_array_header_t *o
     }
     return text.data;
 }
+
+const char *occi_unmanaged_find(occi_store *store, occi_hypervisor *hypervisor,
+                                apr_pool_t *pool, const char *saved_scheme,
+                                apr_array_header_t **unmanaged)
+{
+    apr_array_header_t *objects;
+    occi_hv_error error;
+
+    if (occi_hypervisor_list_objects(hypervisor, pool, &objects, &error) != OCCI_HV_OK) {
+        return error.message;
+    }
+    if (occi_unmanaged_objects(store, pool, objects, saved_scheme, unmanaged)
+        != OCCI_STORE_OK) {
+        return apr_pstrcat(pool, "the entity store failed: ", occi_store_error(store), NULL);
+    }
+    return NULL;
+}

@@ -19,6 +19,7 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
+#include "occi_hypervisor.h"
 #include "occi_store.h"
 
 /* One object of the hypervisor named by the module. */
@@ -44,6 +45,13 @@ occi_store_status occi_unmanaged_objects(occi_store *store, apr_pool_t *pool,
                                          const apr_array_header_t *objects,
                                          const char *saved_scheme,
                                          apr_array_header_t **unmanaged);
+
+/* The objects of hypervisor that store does not know (as
+ * occi_unmanaged_objects), as *unmanaged: NULL, or why they cannot be
+ * found yet (the hypervisor's or the store's words). */
+const char *occi_unmanaged_find(occi_store *store, occi_hypervisor *hypervisor,
+                                apr_pool_t *pool, const char *saved_scheme,
+                                apr_array_header_t **unmanaged);
 
 /* The objects as the administrators' report renders them: JSON
  * {"objects": [{"type", "name", "kind", "id"}, ...]}, or text, one line
