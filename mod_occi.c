@@ -11,6 +11,16 @@
 #include <string.h>
 
 #include "mod_occi.h"
+#include "mod_occi_config.h"
+#include "mod_occi_console.h"
+#include "mod_occi_deferred_save.h"
+#include "mod_occi_discovery.h"
+#include "mod_occi_entities.h"
+#include "mod_occi_intents.h"
+#include "mod_occi_response.h"
+#include "mod_occi_service.h"
+#include "mod_occi_store.h"
+#include "mod_occi_unmanaged.h"
 #include "apr_fnmatch.h"
 #include "occi_query.h"
 #include "occi_version.h"

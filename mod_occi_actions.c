@@ -7,6 +7,12 @@
 #include <string.h>
 
 #include "mod_occi.h"
+#include "mod_occi_actions.h"
+#include "mod_occi_config.h"
+#include "mod_occi_deferred_save.h"
+#include "mod_occi_render.h"
+#include "mod_occi_response.h"
+#include "mod_occi_service.h"
 #include "occi_deferred_save.h"
 #include "occi_entity_json.h"
 #include "occi_json.h"

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 
 #include "mod_occi.h"
+#include "mod_occi_collections.h"
+#include "mod_occi_response.h"
+#include "mod_occi_service.h"
 #include "occi_discovery.h"
 #include "occi_text.h"
 #include "occi_state.h"

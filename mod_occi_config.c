@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mod_occi.h"
+#include "mod_occi_config.h"
 #include "apr_lib.h"
 #include "apr_file_info.h"
 #include "occi_templates.h"

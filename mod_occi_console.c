@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "mod_occi.h"
+#include "mod_occi_console.h"
+#include "mod_occi_response.h"
 
 /* The page's only active content is the script from the mount itself:
  * no inline script or style, nothing from another origin, no framing.

@@ -13,6 +13,10 @@
 #include <string.h>
 
 #include "mod_occi.h"
+#include "mod_occi_background.h"
+#include "mod_occi_config.h"
+#include "mod_occi_deferred_save.h"
+#include "mod_occi_intents.h"
 #include "apr_atomic.h"
 #include "mod_watchdog.h"
 #include "occi_deferred_save.h"

@@ -6,6 +6,10 @@
 #include <string.h>
 
 #include "mod_occi.h"
+#include "mod_occi_config.h"
+#include "mod_occi_discovery.h"
+#include "mod_occi_response.h"
+#include "mod_occi_service.h"
 #include "occi_deferred_save.h"
 #include "occi_discovery.h"
 #include "occi_json.h"

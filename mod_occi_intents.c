@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include "mod_occi.h"
+#include "mod_occi_background.h"
+#include "mod_occi_config.h"
+#include "mod_occi_intents.h"
 #include "apr_atomic.h"
 #include "apr_network_io.h"
 #include "mod_watchdog.h"
@@ -32,12 +35,12 @@ const char *occi_process_holder(apr_pool_t *pool, const char *role)
     return occi_holder_name(pool, node_name ? node_name : "localhost", role);
 }
 
-static const char *hypervisor_uri_of(const occi_server_conf *conf)
+const char *occi_intents_hypervisor_uri(const occi_server_conf *conf)
 {
     return conf->libvirt_uri ? conf->libvirt_uri : OCCI_DEFAULT_LIBVIRT_URI;
 }
 
-static void count_held(void *data, int change)
+void occi_intents_held(void *data, int change)
 {
     (void)data;
     if (change > 0) {
@@ -46,32 +49,6 @@ static void count_held(void *data, int change)
     else {
         apr_atomic_dec32(&held);
     }
-}
-
-void occi_request_service(occi_request *req, occi_service *service)
-{
-    memset(service, 0, sizeof(*service));
-    service->store = req->store;
-    service->hypervisor = req->conf->hypervisor;
-    service->model = req->model;
-    service->owner = req->owner;
-    service->scope = req->scope;
-    service->hypervisor_uri = hypervisor_uri_of(req->conf);
-    service->holder = occi_process_holder(req->r->pool, NULL);
-    service->intents_held = count_held;
-    service->max_links = req->conf->max_links;
-    service->origin = occi_request_origin(req);
-    service->saved_template_scheme = occi_saved_template_scheme(req->r->pool, req->r->server);
-}
-
-occi_service *occi_service_for(occi_request *req)
-{
-    if (!req->service) {
-        req->service = apr_palloc(req->r->pool, sizeof(*req->service));
-        occi_request_service(req, req->service);
-    }
-    req->service->store = req->store;
-    return req->service;
 }
 
 /* Says once, until the store answers again, that it does not. */
@@ -133,12 +110,12 @@ static void recover_in(apr_pool_t *pool, server_rec *s, occi_store *store, const
     context.store = store;
     context.hypervisor = conf->hypervisor;
     context.model = conf->model;
-    context.hypervisor_uri = hypervisor_uri_of(conf);
+    context.hypervisor_uri = occi_intents_hypervisor_uri(conf);
     context.holder = occi_process_holder(pool, "recovery");
     context.report = report_to_server;
     context.report_data = s;
     if (occi_changes_recover(&context, pool, NULL) != OCCI_STORE_OK) {
-        store_unavailable(s, occi_store_error(store));
+        store_unavailable(s, occi_changes_error(&context));
         return;
     }
     told_store_failed = 0;

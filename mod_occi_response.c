@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "mod_occi.h"
+#include "mod_occi_response.h"
+#include "mod_occi_store.h"
+#include "occi_text.h"
 #include "occi_json.h"
 
 /* Renderings of entities and categories, in the server's order of
@@ -329,5 +332,42 @@ int occi_read_body(occi_request *req, occi_media_type *type, const char **body,
     data = apr_pstrmemdup(r->pool, data, flat);
     *body = data;
     *len = flat;
+    return OK;
+}
+
+int occi_refuse_store_numbered(occi_request *req, int number)
+{
+    const char *message;
+    int status = occi_store_failure(req, &message);
+
+    return occi_refuse_numbered(req, status, number, message);
+}
+
+const char *occi_request_origin(occi_request *req)
+{
+    /* As httpd writes its own redirects: UseCanonicalName and
+     * ProxyPreserveHost decide the host and port behind a proxy. */
+    if (!req->origin) {
+        req->origin = ap_construct_url(req->r->pool, "", req->r);
+    }
+    return req->origin;
+}
+
+/* The text fields of a request: a text/plain body's lines, else the
+ * text/occi headers. */
+int occi_request_fields(occi_request *req, occi_media_type type, const char *body,
+                          apr_size_t len, apr_array_header_t **fields)
+{
+    const char *error;
+
+    if (type != OCCI_MEDIA_TEXT_PLAIN) {
+        *fields = occi_header_fields(req);
+        return OK;
+    }
+    *fields = apr_array_make(req->r->pool, 8, sizeof(occi_text_field));
+    if ((error = occi_text_parse_body(req->r->pool, body, len, *fields))) {
+        occi_send_error(req, HTTP_BAD_REQUEST, error);
+        return HTTP_BAD_REQUEST;
+    }
     return OK;
 }

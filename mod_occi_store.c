@@ -24,6 +24,8 @@
 #include <string.h>
 
 #include "mod_occi.h"
+#include "mod_occi_config.h"
+#include "mod_occi_store.h"
 #include "mod_dbd.h"
 #include "apr_optional.h"
 #include "util_mutex.h"
@@ -382,13 +384,13 @@ static void log_sync_failure(void *data, const char *reason)
                   "a change was committed but may not outlive a power cut: %s", reason);
 }
 
-int occi_store_acquire(occi_request *req)
+const char *occi_store_connect(occi_request *req)
 {
     request_rec *r = req->r;
     ap_dbd_t *dbd;
 
     if (req->store) {
-        return OK;
+        return NULL;
     }
     dbd = dbd_acquire(r);
     if (!dbd) {
@@ -398,11 +400,7 @@ int occi_store_acquire(occi_request *req)
 
         dbd = error ? NULL : dbd_acquire(r);
         if (!dbd) {
-            occi_send_error(req, HTTP_SERVICE_UNAVAILABLE, apr_psprintf(
-                                r->pool, "the entity store is unavailable: %s",
-                                error ? error : "mod_dbd could not open a connection "
-                                "(see the error log)"));
-            return HTTP_SERVICE_UNAVAILABLE;
+            return error ? error : "mod_dbd could not open a connection (see the error log)";
         }
     }
     /* A session the server closed while the connection sat in the pool
@@ -411,10 +409,7 @@ int occi_store_acquire(occi_request *req)
     if (occi_pgsql_session_closed(dbd->driver, dbd->handle)) {
         if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) != APR_SUCCESS) {
             mark_reconnected(dbd);
-            occi_send_error(req, HTTP_SERVICE_UNAVAILABLE, apr_psprintf(
-                                r->pool, "the entity store is unavailable: %s",
-                                apr_dbd_error(dbd->driver, dbd->handle, 1)));
-            return HTTP_SERVICE_UNAVAILABLE;
+            return apr_pstrdup(r->pool, apr_dbd_error(dbd->driver, dbd->handle, 1));
         }
         mark_reconnected(dbd);
     }
@@ -427,7 +422,7 @@ int occi_store_acquire(occi_request *req)
         occi_store_use_write_gate(req->store, sqlite_write_gate);
         occi_store_use_group_sync(req->store, group_sync_of(r, dbd), log_sync_failure, r);
     }
-    return OK;
+    return NULL;
 }
 
 occi_store *occi_store_open_outside_requests(apr_pool_t *pool, server_rec *s,
@@ -461,13 +456,7 @@ void occi_store_close_outside_requests(server_rec *s, ap_dbd_t *connection)
     }
 }
 
-int occi_refuse_store(occi_request *req, occi_store_status status)
-{
-    (void)status;
-    return occi_refuse_store_numbered(req, 10);
-}
-
-int occi_refuse_store_numbered(occi_request *req, int number)
+int occi_store_failure(occi_request *req, const char **why)
 {
     request_rec *r = req->r;
     const char *message = req->store ? occi_store_error(req->store) : NULL;
@@ -478,41 +467,15 @@ int occi_refuse_store_numbered(occi_request *req, int number)
         /* apr_dbd_check_conn reconnects a connection it finds broken. */
         if (apr_dbd_check_conn(connection->driver, r->pool, connection->handle) != APR_SUCCESS) {
             mark_reconnected(connection);
-            return occi_refuse_numbered(req, HTTP_SERVICE_UNAVAILABLE, number, apr_psprintf(
-                                   r->pool, "the entity store is unavailable: %s", message));
+            *why = apr_psprintf(r->pool, "the entity store is unavailable: %s", message);
+            return HTTP_SERVICE_UNAVAILABLE;
         }
         if (prepare_missing(r, connection) > 0) {
-            return occi_refuse_numbered(req, HTTP_SERVICE_UNAVAILABLE, number, apr_psprintf(
-                                   r->pool, "the connection to the entity store was lost "
-                                   "and is open again; retry: %s", message));
+            *why = apr_psprintf(r->pool, "the connection to the entity store was lost and is "
+                                "open again; retry: %s", message);
+            return HTTP_SERVICE_UNAVAILABLE;
         }
     }
-    return occi_refuse_numbered(req, HTTP_INTERNAL_SERVER_ERROR, number, apr_psprintf(
-                           r->pool, "the entity store failed: %s", message));
-}
-
-int occi_load_user_mixins(occi_request *req)
-{
-    occi_result result;
-    int i;
-
-    if (req->user_mixins_loaded) {
-        return OK;
-    }
-    if (occi_store_acquire(req) != OK) {
-        return HTTP_SERVICE_UNAVAILABLE;
-    }
-    result = occi_service_user_mixins(occi_service_for(req), req->r->pool, &req->user_mixins);
-    if (result.cls != OCCI_RESULT_OK) {
-        return occi_refuse_result(req, &result);
-    }
-    req->validation.user_mixins = apr_hash_make(req->r->pool);
-    for (i = 0; i < req->user_mixins->nelts; i++) {
-        const occi_category *mixin = APR_ARRAY_IDX(req->user_mixins, i, const occi_category *);
-
-        apr_hash_set(req->validation.user_mixins, occi_category_type_id(req->r->pool, mixin),
-                     APR_HASH_KEY_STRING, mixin);
-    }
-    req->user_mixins_loaded = 1;
-    return OK;
+    *why = apr_psprintf(r->pool, "the entity store failed: %s", message);
+    return HTTP_INTERNAL_SERVER_ERROR;
 }

@@ -13,6 +13,11 @@
 #include <string.h>
 
 #include "mod_occi.h"
+#include "mod_occi_background.h"
+#include "mod_occi_config.h"
+#include "mod_occi_response.h"
+#include "mod_occi_service.h"
+#include "mod_occi_unmanaged.h"
 #include "apr_atomic.h"
 #include "apr_shm.h"
 #include "mod_watchdog.h"

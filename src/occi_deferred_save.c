@@ -190,7 +190,7 @@ occi_store_status occi_deferred_saves_run(const occi_deferred_context *context,
 int occi_deferred_saves_stop_for_delete(const occi_deferred_context *context,
                                         apr_pool_t *pool, const occi_entity *entity)
 {
-    static const char stop[] = OCCI_SCHEME_INFRA "compute/action#stop";
+    static const char stop[] = "http://schemas.ogf.org/occi/infrastructure/compute/action#stop";
     apr_array_header_t *parameters;
     occi_attribute_value *poweroff;
     occi_hv_error ignored;

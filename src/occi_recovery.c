@@ -451,3 +451,8 @@ const char *occi_changes_renew(occi_store *store, apr_pool_t *pool, const char *
     }
     return NULL;
 }
+
+const char *occi_changes_error(const occi_recovery_context *context)
+{
+    return occi_store_error(context->store);
+}

@@ -96,6 +96,9 @@ int occi_holder_died_here(const char *holder, const char *mine);
 occi_store_status occi_changes_recover(const occi_recovery_context *context, apr_pool_t *pool,
                                        int *finished);
 
+/* The store's message after occi_changes_recover failed. */
+const char *occi_changes_error(const occi_recovery_context *context);
+
 /* Renews the leases of the changes holder holds, by
  * OCCI_CHANGE_LEASE_SECONDS from now: NULL, or the store's message. */
 const char *occi_changes_renew(occi_store *store, apr_pool_t *pool, const char *holder);

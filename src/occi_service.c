@@ -599,7 +599,7 @@ occi_result occi_service_get(const occi_service *service, apr_pool_t *pool, cons
     case OCCI_STORE_OK:
         return done;
     case OCCI_STORE_NOT_FOUND:
-        return result(OCCI_RESULT_NOT_FOUND, 147, apr_psprintf(pool, "there is no entity %s",
+        return result(OCCI_RESULT_NOT_FOUND, 146, apr_psprintf(pool, "there is no entity %s",
                                                                id));
     default:
         return store_failed(service, 133);

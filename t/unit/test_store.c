@@ -1472,6 +1472,12 @@ typedef struct {
     occi_store *thief;             /* takes the change's intent during a delete */
     int fail_after, acts;          /* actions refused after fail_after of them */
     int updates;                   /* updates that succeeded */
+    int refuse_update_at;          /* the update call (1, 2, ...) that is refused; 0: none */
+    int update_calls;
+    int saved_deleted;             /* saved images removed */
+    const char *last_action;       /* the last action asked for */
+    int refuse_save_at;            /* the save call (1, 2, ...) that is refused; 0: none */
+    int save_calls;
 } fake_hv;
 
 /* With a thief, takes the change's intent, as another process would once
@@ -1553,8 +1559,8 @@ static occi_hv_status fake_act(void *impl, apr_pool_t *pool, occi_entity *entity
 {
     fake_hv *fake = impl;
 
-    (void)action;
     (void)parameters;
+    fake->last_action = action;
     /* Refuses from the (fail_after + 1)th call on, when fail_after is set. */
     if (fake->fail_after && fake->acts++ >= fake->fail_after) {
         error->status = OCCI_HV_CONFLICT;
@@ -1576,6 +1582,11 @@ static occi_hv_status fake_update(void *impl, apr_pool_t *pool, const occi_entit
     (void)current;
     (void)updated;
     fake_steal(fake, pool);
+    if (++fake->update_calls == fake->refuse_update_at) {
+        error->status = OCCI_HV_CONFLICT;
+        error->message = "the fake hypervisor refuses this resize";
+        return error->status;
+    }
     if (fake_answer(fake, error) == OCCI_HV_OK) {
         fake->updates++;
     }
@@ -1598,6 +1609,11 @@ static occi_hv_status fake_save(void *impl, apr_pool_t *pool, const occi_entity 
     (void)pool;
     (void)compute;
     (void)term;
+    if (++fake->save_calls == fake->refuse_save_at) {
+        error->status = OCCI_HV_FAILED;
+        error->message = "the fake hypervisor cannot copy this disk";
+        return error->status;
+    }
     if (fake_answer(fake, error) == OCCI_HV_OK) {
         *later = fake->running && method && !strcmp(method, "deferred");
         fake->saves += !*later;
@@ -1608,9 +1624,14 @@ static occi_hv_status fake_save(void *impl, apr_pool_t *pool, const occi_entity 
 static occi_hv_status fake_delete_saved(void *impl, apr_pool_t *pool, const char *term,
                                         occi_hv_error *error)
 {
+    fake_hv *fake = impl;
+
     (void)pool;
     (void)term;
-    return fake_answer(impl, error);
+    if (fake_answer(fake, error) == OCCI_HV_OK) {
+        fake->saved_deleted++;
+    }
+    return error->status;
 }
 
 static occi_hv_status fake_list(void *impl, apr_pool_t *pool, apr_array_header_t **objects,
@@ -1630,7 +1651,7 @@ static const occi_hypervisor_provider fake_provider = {
 static void test_recovery_waits(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
     occi_recovery_context context;
     apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
     occi_entity *made = resource(pool, "50000000-0000-4000-8000-000000000003",
@@ -1680,7 +1701,7 @@ static void test_deferred_saves(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
     apr_array_header_t *events = apr_array_make(pool, 4, sizeof(int)), *mixins;
     occi_deferred_context context;
     int pending = -1, held = -1, count;
@@ -1751,7 +1772,7 @@ static occi_service fake_service(database *db, fake_hv *fake)
 static void test_service_delete(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
     occi_service service;
     occi_result result;
     occi_entity *net = resource(pool, R3, OCCI_SCHEME_INFRA "network", "alice"), *found;
@@ -1826,7 +1847,7 @@ static void test_service_act(database *db)
 {
     static const char start[] = "http://schemas.ogf.org/occi/infrastructure/compute/action#start";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_entity *));
     apr_array_header_t *afters = apr_array_make(pool, 2, sizeof(const char *)), *intents;
     occi_service service;
@@ -1906,7 +1927,7 @@ static void test_service_act(database *db)
 static void test_service_update(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_CONFLICT, 0, 0, 0, NULL, 0, NULL, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_CONFLICT, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
     occi_service service;
     occi_result result;
     occi_entity *current, *changed, *now;
@@ -1953,7 +1974,7 @@ static void test_service_update(database *db)
 static void test_service_create(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
     apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *)), *intents;
     occi_service service;
     occi_result result;
@@ -2003,6 +2024,283 @@ static void test_service_create(database *db)
     occi_store_delete(db->store, R3, NULL);
 }
 
+/* Removes every intent earlier tests left. */
+static void forget_intents(database *db)
+{
+    apr_array_header_t *intents;
+    int i;
+
+    occi_store_list_intents(db->store, db->pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
+    for (i = 0; i < intents->nelts; i++) {
+        occi_store_delete_intent(db->store, APR_ARRAY_IDX(intents, i, occi_store_intent *)->id,
+                                 NULL);
+    }
+}
+
+/* The service layer's save: without a hypervisor, CONFLICT; each compute's
+ * copy becomes a template of the owner's; a copy refused for the second
+ * compute leaves no template and removes the first copy; a deferred save
+ * of a running compute waits for its stop. */
+static void test_service_save(database *db)
+{
+    static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
+    apr_pool_t *pool = db->pool;
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_entity *)), *made, *mixins;
+    occi_service service, bare;
+    occi_result result;
+    int pending = -1;
+
+    forget_intents(db);
+    occi_store_delete(db->store, R1, NULL);
+    occi_store_delete(db->store, R2, NULL);
+    APR_ARRAY_PUSH(two, occi_entity *) = resource(pool, R1, COMPUTE, "alice");
+    APR_ARRAY_PUSH(two, occi_entity *) = resource(pool, R2, COMPUTE, "alice");
+    occi_store_insert(db->store, APR_ARRAY_IDX(two, 0, occi_entity *));
+    occi_store_insert(db->store, APR_ARRAY_IDX(two, 1, occi_entity *));
+    service = fake_service(db, &fake);
+    service.saved_template_scheme = scheme;
+    bare = service;
+    bare.hypervisor = NULL;
+
+    result = occi_service_save(&bare, pool, two, NULL, NULL, &made);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.number == 135 && made->nelts == 0,
+           name_of(db, "service save: no hypervisor, CONFLICT"));
+
+    fake.fail_after = 0;
+    fake.next = OCCI_HV_OK;
+    result = occi_service_save(&service, pool, two, NULL, "nightly", &made);
+    occi_store_list_mixins(db->store, pool, "alice", &mixins, NULL);
+    tap_ok(result.cls == OCCI_RESULT_OK && made->nelts == 2 && mixins->nelts == 2
+           && fake.saves == 2,
+           name_of(db, "service save: two copies, two templates of the owner's"));
+    tap_ok(made->nelts == 2
+           && !strcmp(APR_ARRAY_IDX(made, 0, occi_category *)->title, "nightly")
+           && !strcmp(APR_ARRAY_IDX(made, 0, occi_category *)->scheme, scheme)
+           && !strncmp(APR_ARRAY_IDX(made, 0, occi_category *)->location, "/mixin/os_tpl/saved-",
+                       20), name_of(db, "service save: named as asked, where saves go"));
+    occi_service_delete_mixins(&service, pool, mixins);
+
+    /* The second copy is refused: the first goes again, nothing is defined. */
+    fake.saves = 0;
+    fake.saved_deleted = 0;
+    fake.save_calls = 0;
+    fake.refuse_save_at = 2;
+    result = occi_service_save(&service, pool, two, NULL, NULL, &made);
+    occi_store_list_mixins(db->store, pool, "alice", &mixins, NULL);
+    tap_ok(result.cls == OCCI_RESULT_FAILED && result.number == 136 && made->nelts == 0
+           && mixins->nelts == 0, name_of(db, "service save: the second copy refused, no "
+                                              "template"));
+    tap_ok(fake.saves == 1 && fake.saved_deleted == 1,
+           name_of(db, "service save: and the first copy is removed"));
+    fake.refuse_save_at = 0;
+    fake.running = 1;
+    fake.saves = 0;
+    fake.saved_deleted = 0;
+
+    fake.next = OCCI_HV_OK;
+    result = occi_service_save(&service, pool, two, "deferred", NULL, &made);
+    occi_deferred_saves_pending(db->store, pool, R1, &pending);
+    tap_ok(result.cls == OCCI_RESULT_OK && made->nelts == 2 && pending == 1 && fake.saves == 0,
+           name_of(db, "service save: deferred while running, the template now, the copy "
+                       "waits"));
+    occi_store_list_mixins(db->store, pool, "alice", &mixins, NULL);
+    result = occi_service_delete_mixins(&service, pool, mixins);
+    occi_deferred_saves_pending(db->store, pool, R1, &pending);
+    tap_ok(result.cls == OCCI_RESULT_OK && pending == 0 && fake.saved_deleted == 2,
+           name_of(db, "service save: deleting the templates cancels the waiting saves"));
+    occi_store_delete(db->store, R1, NULL);
+    occi_store_delete(db->store, R2, NULL);
+}
+
+/* The service layer's user mixins: defined all or none; a saved template
+ * used by a compute stays (with its image); one unused goes with its
+ * image. */
+static void test_service_mixins(database *db)
+{
+    static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
+    apr_pool_t *pool = db->pool;
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_category *));
+    apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_category *)), *mixins;
+    occi_category *saved = user_mixin(pool, scheme, "saved-x", NULL, "/mixin/os_tpl/saved-x/");
+    occi_entity *vm = resource(pool, R1, COMPUTE, "alice");
+    occi_service service;
+    occi_result result;
+
+    forget_intents(db);
+    service = fake_service(db, &fake);
+    service.saved_template_scheme = scheme;
+    APR_ARRAY_PUSH(two, occi_category *) = user_mixin(pool, "http://example.com/alice#",
+                                                      "red", NULL, "/red/");
+    APR_ARRAY_PUSH(two, occi_category *) = saved;
+    result = occi_service_define_mixins(&service, pool, two);
+    occi_service_user_mixins(&service, pool, &mixins);
+    tap_ok(result.cls == OCCI_RESULT_OK && mixins->nelts == 2,
+           name_of(db, "service mixins: two defined"));
+    APR_ARRAY_PUSH(one, occi_category *) = user_mixin(pool, "http://example.com/alice#",
+                                                      "blue", NULL, "/blue/");
+    APR_ARRAY_PUSH(one, occi_category *) = APR_ARRAY_IDX(two, 0, occi_category *);
+    result = occi_service_define_mixins(&service, pool, one);
+    occi_service_user_mixins(&service, pool, &mixins);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.number == 140 && mixins->nelts == 2,
+           name_of(db, "service mixins: one taken, none of the request defined"));
+
+    occi_store_delete(db->store, R1, NULL);
+    APR_ARRAY_PUSH(vm->mixins, const char *) = apr_pstrcat(pool, scheme, "saved-x", NULL);
+    occi_store_insert(db->store, vm);
+    one->nelts = 0;
+    APR_ARRAY_PUSH(one, occi_category *) = saved;
+    result = occi_service_delete_mixins(&service, pool, one);
+    occi_service_user_mixins(&service, pool, &mixins);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.number == 141 && mixins->nelts == 2
+           && fake.saved_deleted == 0,
+           name_of(db, "service mixins: a template in use stays, with its image"));
+    occi_store_delete(db->store, R1, NULL);
+    fake.next = OCCI_HV_UNAVAILABLE;
+    result = occi_service_delete_mixins(&service, pool, two);
+    occi_service_user_mixins(&service, pool, &mixins);
+    tap_ok(result.cls == OCCI_RESULT_UNAVAILABLE && result.number == 142 && mixins->nelts == 2,
+           name_of(db, "service mixins: the image cannot be removed, nothing is deleted"));
+    fake.next = OCCI_HV_OK;
+    result = occi_service_delete_mixins(&service, pool, two);
+    occi_service_user_mixins(&service, pool, &mixins);
+    tap_ok(result.cls == OCCI_RESULT_OK && mixins->nelts == 0 && fake.saved_deleted == 1,
+           name_of(db, "service mixins: both deleted, the image with its template"));
+}
+
+/* The service layer's change of several entities (a membership): all
+ * stored or none; a resize the hypervisor refuses for the second changes
+ * the first back; one changed meanwhile is a CONFLICT. */
+static void test_service_update_all(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    apr_array_header_t *currents = apr_array_make(pool, 2, sizeof(occi_entity *));
+    apr_array_header_t *changeds = apr_array_make(pool, 2, sizeof(occi_entity *)), *intents;
+    occi_entity *found;
+    occi_service service;
+    occi_result result;
+    int i;
+
+    forget_intents(db);
+    occi_store_delete(db->store, R1, NULL);
+    occi_store_delete(db->store, R2, NULL);
+    occi_store_insert(db->store, resource(pool, R1, COMPUTE, "alice"));
+    occi_store_insert(db->store, resource(pool, R2, COMPUTE, "alice"));
+    service = fake_service(db, &fake);
+    for (i = 0; i < 2; i++) {
+        occi_entity *current, *changed;
+
+        occi_store_get(db->store, pool, i ? R2 : R1, "alice", &current);
+        changed = occi_entity_copy(pool, current);
+        APR_ARRAY_PUSH(changed->mixins, const char *) = SMALL;
+        APR_ARRAY_PUSH(currents, occi_entity *) = current;
+        APR_ARRAY_PUSH(changeds, occi_entity *) = changed;
+    }
+    fake.refuse_update_at = 2;
+    result = occi_service_update_all(&service, pool, currents, changeds);
+    occi_store_get(db->store, pool, R1, NULL, &found);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.number == 145
+           && !occi_entity_has_mixin(found, SMALL),
+           name_of(db, "service update all: the second resize refused, nothing stored"));
+    tap_ok(fake.update_calls == 3 && fake.updates == 2,
+           name_of(db, "service update all: and the first is changed back"));
+    occi_store_list_intents(db->store, pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
+    tap_is_int(intents->nelts, 0, name_of(db, "service update all: no intent is left"));
+    fake.refuse_update_at = 0;
+    result = occi_service_update_all(&service, pool, currents, changeds);
+    occi_store_get(db->store, pool, R2, NULL, &found);
+    tap_ok(result.cls == OCCI_RESULT_OK && occi_entity_has_mixin(found, SMALL),
+           name_of(db, "service update all: both stored"));
+    result = occi_service_update_all(&service, pool, currents, changeds);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.number == 124,
+           name_of(db, "service update all: read before the last change: CONFLICT"));
+    occi_store_delete(db->store, R1, NULL);
+    occi_store_delete(db->store, R2, NULL);
+}
+
+/* The service layer's reads: another owner's entity is absent, unless any
+ * owner is asked for; an administrator sees each user mixin's oldest
+ * definition once. */
+static void test_service_reads(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    occi_entity *found = NULL;
+    apr_array_header_t *mixins;
+    occi_service service;
+    occi_result result;
+
+    occi_store_delete(db->store, R1, NULL);
+    occi_store_insert(db->store, resource(pool, R1, COMPUTE, "bob"));
+    service = fake_service(db, &fake);
+    result = occi_service_get(&service, pool, R1, 0, &found);
+    tap_ok(result.cls == OCCI_RESULT_NOT_FOUND && result.number == 146,
+           name_of(db, "service get: bob's compute is absent for alice"));
+    result = occi_service_get(&service, pool, R1, 1, &found);
+    tap_ok(result.cls == OCCI_RESULT_OK && found && !strcmp(found->owner, "bob"),
+           name_of(db, "service get: but its id is taken"));
+    occi_store_delete(db->store, R1, NULL);
+
+    occi_store_insert_mixin(db->store, user_mixin(pool, "http://example.com/t#", "tag", NULL,
+                                                  "/tag-a/"), "alice");
+    occi_store_insert_mixin(db->store, user_mixin(pool, "http://example.com/t#", "tag", NULL,
+                                                  "/tag-b/"), "bob");
+    service.scope = NULL;
+    result = occi_service_user_mixins(&service, pool, &mixins);
+    {
+        const char *locations = "";
+        int i;
+
+        for (i = 0; i < mixins->nelts; i++) {
+            const occi_category *mixin = APR_ARRAY_IDX(mixins, i, const occi_category *);
+
+            if (!strcmp(mixin->term, "tag")) {
+                locations = apr_pstrcat(pool, locations, mixin->location, NULL);
+            }
+        }
+        tap_ok(result.cls == OCCI_RESULT_OK && !strcmp(locations, "/tag-a/"),
+               name_of(db, "service user mixins: an administrator sees the oldest "
+                           "definition"));
+        if (strcmp(locations, "/tag-a/")) {
+            printf("#   got: %s\n", locations);
+        }
+    }
+    occi_store_delete_mixin(db->store, "http://example.com/t#tag", NULL);
+
+    fake.next = OCCI_HV_UNAVAILABLE;
+    {
+        apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *));
+
+        APR_ARRAY_PUSH(one, occi_entity *) = resource(pool, R1, COMPUTE, "alice");
+        result = occi_service_observe(&service, pool, one);
+        tap_ok(result.cls == OCCI_RESULT_UNAVAILABLE && result.number == 134,
+               name_of(db, "service observe: the hypervisor away, UNAVAILABLE"));
+    }
+}
+
+/* Before a compute with a save waiting is deleted, it is stopped. */
+static void test_deferred_stop_for_delete(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    occi_deferred_context context;
+    occi_entity *vm = resource(pool, R1, COMPUTE, "alice");
+
+    memset(&context, 0, sizeof(context));
+    context.store = db->store;
+    context.hypervisor = occi_hypervisor_make(pool, &fake_provider, &fake);
+    tap_ok(!occi_deferred_saves_stop_for_delete(&context, pool, vm) && !fake.last_action,
+           name_of(db, "deferred before delete: nothing waits, nothing is stopped"));
+    occi_deferred_save_record(db->store, pool, R1, "alice", "saved-9");
+    tap_ok(occi_deferred_saves_stop_for_delete(&context, pool, vm) && fake.last_action
+           && !strcmp(fake.last_action,
+                      "http://schemas.ogf.org/occi/infrastructure/compute/action#stop"),
+           name_of(db, "deferred before delete: a save waits, the compute is stopped"));
+    occi_store_delete_intents_with(db->store, OCCI_DEFERRED_SAVE_VERB, "saved-9");
+}
+
 static void run(database *db)
 {
     db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
@@ -2024,6 +2322,11 @@ static void run(database *db)
     test_service_act(db);
     test_service_update(db);
     test_service_create(db);
+    test_service_save(db);
+    test_service_mixins(db);
+    test_service_update_all(db);
+    test_service_reads(db);
+    test_deferred_stop_for_delete(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
         test_write_turns(db);

@@ -4,23 +4,12 @@
  * state of entities before they are shown or acted on.
  */
 #include "mod_occi.h"
+#include "mod_occi_background.h"
+#include "mod_occi_config.h"
+#include "mod_occi_store.h"
 #include "ap_mpm.h"
 #include "apr_optional.h"
 #include "mod_watchdog.h"
-
-int occi_refuse_hv(occi_request *req, const occi_hv_error *error)
-{
-    occi_result result = occi_result_of_hypervisor(error, 10);
-
-    return occi_refuse_result(req, &result);
-}
-
-int occi_observe(occi_request *req, apr_array_header_t *entities)
-{
-    occi_result result = occi_service_observe(occi_service_for(req), req->r->pool, entities);
-
-    return result.cls == OCCI_RESULT_OK ? OK : occi_refuse_result(req, &result);
-}
 
 int occi_any_hypervisor(apr_pool_t *pool, server_rec *main_server)
 {
