@@ -326,6 +326,38 @@ static apr_int64_t revision_at(const char *revisions, int i)
     return at ? apr_atoi64(at) : -1;
 }
 
+/* Removes the images an interrupted save copied (terms, separated by
+ * spaces) whose template the store did not commit: an image without a
+ * template is unreachable through the API. */
+static occi_hv_status finish_save(const occi_recovery_context *context, apr_pool_t *pool,
+                                  const char *terms, int *changed, occi_hv_error *error)
+{
+    apr_array_header_t *mixins;
+    apr_hash_t *defined = apr_hash_make(pool);
+    char *list = apr_pstrdup(pool, terms), *state, *term;
+    int i;
+
+    if (occi_store_list_mixins(context->store, pool, NULL, &mixins, NULL) != OCCI_STORE_OK) {
+        return store_failed(error, "the store cannot be read");
+    }
+    for (i = 0; i < mixins->nelts; i++) {
+        const occi_category *mixin = APR_ARRAY_IDX(mixins, i, const occi_category *);
+
+        apr_hash_set(defined, mixin->term, APR_HASH_KEY_STRING, mixin);
+    }
+    for (term = apr_strtok(list, " ", &state); term; term = apr_strtok(NULL, " ", &state)) {
+        if (apr_hash_get(defined, term, APR_HASH_KEY_STRING)) {
+            continue;                      /* committed: the template is there */
+        }
+        if (occi_hypervisor_delete_saved(context->hypervisor, pool, term, error)
+            != OCCI_HV_OK) {
+            return error->status;
+        }
+        ++*changed;
+    }
+    return OCCI_HV_OK;
+}
+
 typedef enum { FINISHED, LATER, NOT_OURS } outcome;
 
 /* Finishes the change an intent describes. */
@@ -354,7 +386,11 @@ static outcome finish(const occi_recovery_context *context, apr_pool_t *pool,
                    pool, "the intent %s cannot be read (%s); dropped", intent->id, problem));
         return FINISHED;
     }
-    for (i = 0; i < entities->nelts && error.status == OCCI_HV_OK; i++) {
+    if (!strncmp(what, "save ", 5)) {
+        finish_save(context, pool, what + 5, &changed, &error);
+    }
+    for (i = 0; strncmp(what, "save ", 5) && i < entities->nelts && error.status == OCCI_HV_OK;
+         i++) {
         occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
 
         if (!strcmp(what, "create")) {
@@ -387,6 +423,7 @@ static outcome finish(const occi_recovery_context *context, apr_pool_t *pool,
                !strcmp(what, "create") ? "not committed, removed from the hypervisor if made"
                : !strcmp(what, "delete") ? "not committed, deleted now"
                : !strcmp(what, "action") ? "states written from the hypervisor"
+               : !strcmp(verb, "save") ? "images without their template removed"
                : "not committed, changed back on the hypervisor"));
     return FINISHED;
 }

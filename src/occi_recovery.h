@@ -36,7 +36,8 @@
 #define OCCI_CHANGE_LEASE_SECONDS 15
 
 /* The intent's detail: what the change is ("create", "delete", "action",
- * "update <revision of each entity, in order>"), on which hypervisor, and
+ * "update <revision of each entity, in order>", "save <the templates'
+ * terms>"), on which hypervisor, and
  * the entities as the store keeps them. */
 const char *occi_change_describe(apr_pool_t *pool, const occi_model *model, const char *what,
                                  const char *hypervisor_uri,

@@ -787,7 +787,9 @@ occi_result occi_service_save(const occi_service *service, apr_pool_t *pool,
                               const char *name, apr_array_header_t **templates)
 {
     apr_array_header_t *waiting = apr_array_make(pool, computes->nelts, sizeof(int));
+    apr_array_header_t *named = apr_array_make(pool, computes->nelts, sizeof(occi_category *));
     occi_store_status status = OCCI_STORE_OK;
+    const char *what = "save", *intent;
     occi_result r = done;
     occi_hv_error error;
     int i, later = 0;
@@ -797,15 +799,26 @@ occi_result occi_service_save(const occi_service *service, apr_pool_t *pool,
         return result(OCCI_RESULT_CONFLICT, 135, "save copies a compute's root disk, which "
                       "needs a hypervisor (OCCILibvirtURI is none)");
     }
-    for (i = 0; r.cls == OCCI_RESULT_OK && i < computes->nelts; i++) {
-        const occi_entity *compute = APR_ARRAY_IDX(computes, i, const occi_entity *);
-        occi_category *template = new_template(service, pool, compute, name);
+    for (i = 0; i < computes->nelts; i++) {
+        occi_category *template = new_template(service, pool,
+                                               APR_ARRAY_IDX(computes, i, const occi_entity *),
+                                               name);
 
         if (!template) {
-            r = result(OCCI_RESULT_FAILED, 136, "no random numbers to name a template");
+            return result(OCCI_RESULT_FAILED, 136, "no random numbers to name a template");
         }
-        else if (occi_hypervisor_save(service->hypervisor, pool, compute, template->term, method,
-                                      &later, &error) != OCCI_HV_OK) {
+        APR_ARRAY_PUSH(named, occi_category *) = template;
+        what = apr_pstrcat(pool, what, " ", template->term, NULL);
+    }
+    /* The copies' names first: if this process dies before the templates
+     * are committed, another one removes the copies. */
+    intent = intent_begin(service, pool, what, computes);
+    for (i = 0; r.cls == OCCI_RESULT_OK && i < computes->nelts; i++) {
+        const occi_entity *compute = APR_ARRAY_IDX(computes, i, const occi_entity *);
+        occi_category *template = APR_ARRAY_IDX(named, i, occi_category *);
+
+        if (occi_hypervisor_save(service->hypervisor, pool, compute, template->term, method,
+                                 &later, &error) != OCCI_HV_OK) {
             r = occi_result_of_hypervisor(&error, 136);
         }
         else {
@@ -831,7 +844,7 @@ occi_result occi_service_save(const occi_service *service, apr_pool_t *pool,
             : status == OCCI_STORE_CONFLICT
                 ? result(OCCI_RESULT_CONFLICT, 138, "a template of that name exists")
                 : store_failed(service, 137);
-        r = finish(service, NULL, r);
+        r = finish(service, intent, r);
     }
     if (r.cls != OCCI_RESULT_OK) {
         /* Copies made for a save that failed are not left behind. */
@@ -844,6 +857,7 @@ occi_result occi_service_save(const occi_service *service, apr_pool_t *pool,
         }
         (*templates)->nelts = 0;
     }
+    intent_end(service, intent);
     return r;
 }
 

@@ -2301,6 +2301,40 @@ static void test_deferred_stop_for_delete(database *db)
     occi_store_delete_intents_with(db->store, OCCI_DEFERRED_SAVE_VERB, "saved-9");
 }
 
+/* An interrupted save: the copies whose template was committed stay, the
+ * others are removed. */
+static void test_recovery_of_save(database *db)
+{
+    static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
+    apr_pool_t *pool = db->pool;
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
+    occi_recovery_context context;
+    int finished = -1;
+
+    forget_intents(db);
+    occi_store_insert_mixin(db->store, user_mixin(pool, scheme, "saved-kept", NULL,
+                                                  "/mixin/os_tpl/saved-kept/"), "alice");
+    record_change(db, "60000000-0000-4000-8000-000000000010", "save saved-kept saved-lost",
+                  "fake:///", resource(pool, R1, COMPUTE, "alice"), "node-b 4000000", 1);
+    memset(&context, 0, sizeof(context));
+    context.store = db->store;
+    context.hypervisor = occi_hypervisor_make(pool, &fake_provider, &fake);
+    context.model = test_model(pool);
+    context.hypervisor_uri = "fake:///";
+    context.holder = "node-a 1 recovery";
+    context.report = collect;
+    context.report_data = messages;
+    occi_changes_recover(&context, pool, &finished);
+    tap_ok(finished == 1 && fake.saved_deleted == 1,
+           name_of(db, "recovery: an interrupted save removes the copy without a template"));
+    tap_like(messages->nelts ? APR_ARRAY_IDX(messages, 0, const char *) : "",
+             "1 images without their template removed", name_of(db, "recovery: and says so"));
+    occi_store_list_intents(db->store, pool, OCCI_CHANGE_VERB, NULL, NULL, &left);
+    tap_is_int(left->nelts, 0, name_of(db, "recovery: the save's intent is gone"));
+    occi_store_delete_mixin(db->store, apr_pstrcat(pool, scheme, "saved-kept", NULL), NULL);
+}
+
 static void run(database *db)
 {
     db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
@@ -2327,6 +2361,7 @@ static void run(database *db)
     test_service_update_all(db);
     test_service_reads(db);
     test_deferred_stop_for_delete(db);
+    test_recovery_of_save(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
         test_write_turns(db);
