@@ -497,22 +497,28 @@ occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
 
 /* ---- Delete ------------------------------------------------------------ */
 
-/* Removes what entity stands for from the hypervisor, if there is one. */
+/* Removes what entity stands for from the hypervisor, if there is one;
+ * *removed is set once it has. */
 static occi_hv_status unmake(const occi_service *service, apr_pool_t *pool,
                              const occi_entity *entity, const occi_entity *source,
-                             occi_hv_error *error)
+                             int *removed, occi_hv_error *error)
 {
     if (!service->hypervisor) {
         return OCCI_HV_OK;
     }
-    return occi_hypervisor_delete_entity(service->hypervisor, pool, entity, source, error);
+    if (occi_hypervisor_delete_entity(service->hypervisor, pool, entity, source, error)
+        != OCCI_HV_OK) {
+        return error->status;
+    }
+    *removed = 1;
+    return OCCI_HV_OK;
 }
 
 /* One entity, inside the caller's transaction: the links that point at it
  * (they would name a resource that is gone), the devices of the links that
  * start at it (the store deletes their rows with it), then itself. */
 static occi_result delete_one(const occi_service *service, apr_pool_t *pool,
-                              const occi_entity *entity)
+                              const occi_entity *entity, int *removed)
 {
     occi_store *store = service->store;
     apr_array_header_t *links;
@@ -530,7 +536,8 @@ static occi_result delete_one(const occi_service *service, apr_pool_t *pool,
     for (i = 0; status == OCCI_STORE_OK && i < links->nelts; i++) {
         const occi_entity *link = APR_ARRAY_IDX(links, i, occi_entity *);
 
-        if (unmake(service, pool, link, source_of(pool, link), &error) != OCCI_HV_OK) {
+        if (unmake(service, pool, link, source_of(pool, link), removed, &error)
+            != OCCI_HV_OK) {
             return occi_result_of_hypervisor(&error, 118);
         }
         status = occi_store_delete(store, link->id, NULL);
@@ -541,15 +548,15 @@ static occi_result delete_one(const occi_service *service, apr_pool_t *pool,
     if (status == OCCI_STORE_OK && service->hypervisor && !is_link) {
         status = occi_store_links_from(store, pool, entity->id, &links);
         for (i = 0; status == OCCI_STORE_OK && i < links->nelts; i++) {
-            if (unmake(service, pool, APR_ARRAY_IDX(links, i, occi_entity *), entity, &error)
-                != OCCI_HV_OK) {
+            if (unmake(service, pool, APR_ARRAY_IDX(links, i, occi_entity *), entity, removed,
+                       &error) != OCCI_HV_OK) {
                 return occi_result_of_hypervisor(&error, 118);
             }
         }
     }
     if (status == OCCI_STORE_OK) {
-        if (unmake(service, pool, entity, is_link ? source_of(pool, entity) : NULL, &error)
-            != OCCI_HV_OK) {
+        if (unmake(service, pool, entity, is_link ? source_of(pool, entity) : NULL, removed,
+                   &error) != OCCI_HV_OK) {
             return occi_result_of_hypervisor(&error, 118);
         }
         status = occi_store_delete(store, entity->id, service->scope);
@@ -566,7 +573,7 @@ occi_result occi_service_delete(const occi_service *service, apr_pool_t *pool,
     /* A process killed before the commit leaves the rest to another. */
     const char *intent = intent_begin(service, pool, "delete", entities);
     occi_result r = done;
-    int i;
+    int i, removed = 0;
 
     if (occi_store_begin(service->store) != OCCI_STORE_OK) {
         r = store_failed(service, 120);
@@ -582,9 +589,19 @@ occi_result occi_service_delete(const occi_service *service, apr_pool_t *pool,
                                         &still) != OCCI_STORE_OK) {
             continue;
         }
-        r = delete_one(service, pool, entity);
+        r = delete_one(service, pool, entity, &removed);
     }
     r = finish(service, intent, r);
+    if (r.cls != OCCI_RESULT_OK && removed && intent) {
+        /* The hypervisor has removed objects that the rows, rolled back,
+         * still name, and they cannot be made again: the intent stays, let
+         * go of, for recovery to carry the deletion through. */
+        occi_store_release_intent(service->store, intent, service->holder);
+        if (service->intents_held) {
+            service->intents_held(service->data, -1);
+        }
+        return r;
+    }
     intent_end(service, intent);
     return r;
 }

@@ -123,7 +123,9 @@ occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
  * finishes it if this one dies. With skip_gone, an entity deleted
  * meanwhile (a link that went with an earlier one) is skipped; otherwise it
  * is OCCI_RESULT_NOT_FOUND. Nothing is committed unless everything
- * succeeded. */
+ * succeeded; when the change fails after the hypervisor removed something
+ * (which cannot be made again), its intent is left, held by nobody, for
+ * recovery to carry the deletion through. */
 occi_result occi_service_delete(const occi_service *service, apr_pool_t *pool,
                                 const apr_array_header_t *entities, int skip_gone);
 

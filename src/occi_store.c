@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The entity store over apr_dbd. Every statement that carries data is one
- * of the prepared statements below; the schema they work on is created by
+ * The entity store's "sql" provider, over apr_dbd, and at the end of the
+ * file the dispatch of the occi_store_* functions to a store's provider
+ * (see occi_store.h). Every statement that carries data is one of the
+ * prepared statements below; the schema they work on is created by
  * occi_schema.c.
  *
  * An entity is one row of occi_entity holding everything needed to read
@@ -35,7 +37,16 @@
  * PostgreSQL B-tree refuses keys of more than about 2.7 kB. */
 #define VALUE_KEY_MAX 200
 
+/* A store: a provider and the provider's own state. */
 struct occi_store {
+    const occi_store_provider *provider;
+    void *impl;
+};
+
+/* The SQL provider's state: one apr_dbd connection. */
+typedef struct sql_store sql_store;
+
+struct sql_store {
     apr_pool_t *pool;
     const apr_dbd_driver_t *driver;
     apr_dbd_t *handle;
@@ -276,7 +287,7 @@ const occi_statement *occi_store_statements(int *count)
  * as part of a change may already be written. The first error of a
  * condemned transaction is kept: the drivers refuse every later statement
  * with a message of no use. */
-static occi_store_status fail(occi_store *store, const char *message)
+static occi_store_status fail(sql_store *store, const char *message)
 {
     if (!store->trans || !store->failed) {
         store->error = message;
@@ -287,7 +298,7 @@ static occi_store_status fail(occi_store *store, const char *message)
     return OCCI_STORE_ERROR;
 }
 
-static const char *database_message(const occi_store *store, int status)
+static const char *database_message(const sql_store *store, int status)
 {
     const char *message = apr_dbd_error(store->driver, store->handle, status);
     char *copy;
@@ -305,7 +316,7 @@ static const char *database_message(const occi_store *store, int status)
     return copy;
 }
 
-static occi_store_status fail_database(occi_store *store, int id, int status)
+static occi_store_status fail_database(sql_store *store, int id, int status)
 {
     return fail(store, apr_psprintf(store->pool, "%s: %s", statements[id].label,
                                     database_message(store, status)));
@@ -331,7 +342,7 @@ static int parameter_count(const char *sql)
 /* The prepared statement, or NULL with the error set. The drivers read as
  * many arguments as the statement has parameters, so a call passing fewer
  * is refused here rather than left to read past its array. */
-static apr_dbd_prepared_t *prepared(occi_store *store, int id, int nargs)
+static apr_dbd_prepared_t *prepared(sql_store *store, int id, int nargs)
 {
     apr_dbd_prepared_t *statement = NULL;
 
@@ -351,7 +362,7 @@ static apr_dbd_prepared_t *prepared(occi_store *store, int id, int nargs)
     return statement;
 }
 
-static occi_store_status execute(occi_store *store, apr_pool_t *pool, int id, int *nrows,
+static occi_store_status execute(sql_store *store, apr_pool_t *pool, int id, int *nrows,
                                  const char **args, int nargs)
 {
     apr_dbd_prepared_t *statement = prepared(store, id, nargs);
@@ -375,7 +386,7 @@ static occi_store_status execute(occi_store *store, apr_pool_t *pool, int id, in
  * into pool: libpq's values die with the result, which the pgsql driver
  * frees when the last row has been read. Every row is read, so no
  * statement is left open. */
-static occi_store_status select_rows(occi_store *store, apr_pool_t *pool, int id,
+static occi_store_status select_rows(sql_store *store, apr_pool_t *pool, int id,
                                      const char **args, int nargs, apr_array_header_t **rows)
 {
     apr_dbd_prepared_t *statement = prepared(store, id, nargs);
@@ -425,20 +436,7 @@ static occi_store_status select_rows(occi_store *store, apr_pool_t *pool, int id
 
 /* ---- Transactions ------------------------------------------------------ */
 
-occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
-                            apr_dbd_t *handle, apr_hash_t *prepared_statements)
-{
-    occi_store *store = apr_pcalloc(pool, sizeof(*store));
-
-    store->pool = pool;
-    store->driver = driver;
-    store->handle = handle;
-    store->prepared = prepared_statements;
-    store->error = "";
-    return store;
-}
-
-static void leave_gate(occi_store *store)
+static void leave_gate(sql_store *store)
 {
     if (store->holds_gate) {
         store->holds_gate = 0;
@@ -454,26 +452,16 @@ static apr_status_t leave_gate_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-void occi_store_use_write_gate(occi_store *store, occi_write_gate *gate)
+static const char *sql_error(const void *impl)
 {
-    store->gate = gate;
-}
+    const sql_store *store = impl;
 
-void occi_store_use_group_sync(occi_store *store, occi_group_sync *sync,
-                               occi_store_sync_failed *failed, void *data)
-{
-    store->sync = sync;
-    store->sync_failed = failed;
-    store->sync_failed_data = data;
-}
-
-const char *occi_store_error(const occi_store *store)
-{
     return store->error;
 }
 
-occi_store_status occi_store_begin(occi_store *store)
+static occi_store_status sql_begin(void *impl)
 {
+    sql_store *store = impl;
     apr_dbd_transaction_t *trans = NULL;
     apr_time_t deadline = apr_time_now() + STORE_BUSY_WAIT;
     int status;
@@ -525,8 +513,11 @@ occi_store_status occi_store_begin(occi_store *store)
     return OCCI_STORE_OK;
 }
 
-occi_store_status occi_store_commit(occi_store *store)
+static void sql_rollback(void *impl);
+
+static occi_store_status sql_commit(void *impl)
 {
+    sql_store *store = impl;
     int status, rows;
     apr_uint64_t ticket;
     apr_status_t rv;
@@ -538,7 +529,7 @@ occi_store_status occi_store_commit(occi_store *store)
     if (store->failed) {
         const char *error = store->error;
 
-        occi_store_rollback(store);
+        sql_rollback(store);
         store->error = apr_pstrcat(store->pool, "rolled back: ", error, NULL);
         return OCCI_STORE_ERROR;
     }
@@ -568,8 +559,10 @@ occi_store_status occi_store_commit(occi_store *store)
     return OCCI_STORE_OK;
 }
 
-void occi_store_rollback(occi_store *store)
+static void sql_rollback(void *impl)
 {
+    sql_store *store = impl;
+
     if (!store->trans) {
         return;
     }
@@ -584,13 +577,13 @@ void occi_store_rollback(occi_store *store)
  * own. Every CONFLICT and NOT_FOUND is decided before the first write, so
  * only an ERROR leaves anything to undo: in the caller's transaction it
  * has condemned it (fail()). */
-static occi_store_status enter(occi_store *store, int *own)
+static occi_store_status enter(sql_store *store, int *own)
 {
     *own = store->trans == NULL;
-    return *own ? occi_store_begin(store) : OCCI_STORE_OK;
+    return *own ? sql_begin(store) : OCCI_STORE_OK;
 }
 
-static occi_store_status leave(occi_store *store, int own, occi_store_status status)
+static occi_store_status leave(sql_store *store, int own, occi_store_status status)
 {
     const char *error;
 
@@ -598,10 +591,10 @@ static occi_store_status leave(occi_store *store, int own, occi_store_status sta
         return status;
     }
     if (status == OCCI_STORE_OK) {
-        return occi_store_commit(store);
+        return sql_commit(store);
     }
     error = store->error;
-    occi_store_rollback(store);
+    sql_rollback(store);
     store->error = error;
     return status;
 }
@@ -767,7 +760,7 @@ typedef struct {
     apr_array_header_t *index;        /* const char *: name, key, name, key ... */
 } entity_rows;
 
-static occi_store_status entity_rows_make(occi_store *store, apr_pool_t *pool,
+static occi_store_status entity_rows_make(sql_store *store, apr_pool_t *pool,
                                           const occi_entity *entity, entity_rows *rows)
 {
     apr_hash_t *seen = apr_hash_make(pool);
@@ -840,7 +833,7 @@ static occi_store_status entity_rows_make(occi_store *store, apr_pool_t *pool,
 }
 
 /* The membership and attribute rows of an entity whose row is written. */
-static occi_store_status write_index_rows(occi_store *store, apr_pool_t *pool, const char *id,
+static occi_store_status write_index_rows(sql_store *store, apr_pool_t *pool, const char *id,
                                           const entity_rows *rows)
 {
     int i;
@@ -858,7 +851,7 @@ static occi_store_status write_index_rows(occi_store *store, apr_pool_t *pool, c
 }
 
 /* An entity from the columns of ENTITY_COLUMNS. */
-static occi_store_status entity_from_row(occi_store *store, apr_pool_t *pool,
+static occi_store_status entity_from_row(sql_store *store, apr_pool_t *pool,
                                          const char **row, occi_entity **result)
 {
     occi_entity *entity = occi_entity_create(pool);
@@ -897,7 +890,7 @@ static occi_store_status entity_from_row(occi_store *store, apr_pool_t *pool,
     return OCCI_STORE_OK;
 }
 
-static occi_store_status entities_from_rows(occi_store *store, apr_pool_t *pool,
+static occi_store_status entities_from_rows(sql_store *store, apr_pool_t *pool,
                                             apr_array_header_t *rows,
                                             apr_array_header_t **entities)
 {
@@ -917,7 +910,7 @@ static occi_store_status entities_from_rows(occi_store *store, apr_pool_t *pool,
 
 /* Most changes allocate only for themselves: a scratch pool keeps a loop
  * over many of them from growing the request's pool. */
-static apr_pool_t *scratch_pool(occi_store *store)
+static apr_pool_t *scratch_pool(sql_store *store)
 {
     apr_pool_t *pool;
 
@@ -925,7 +918,7 @@ static apr_pool_t *scratch_pool(occi_store *store)
     return pool;
 }
 
-static occi_store_status insert(occi_store *store, apr_pool_t *pool, const occi_entity *entity)
+static occi_store_status insert(sql_store *store, apr_pool_t *pool, const occi_entity *entity)
 {
     entity_rows rows;
     int inserted = 0;
@@ -941,8 +934,9 @@ static occi_store_status insert(occi_store *store, apr_pool_t *pool, const occi_
     return write_index_rows(store, pool, entity->id, &rows);
 }
 
-occi_store_status occi_store_insert(occi_store *store, const occi_entity *entity)
+static occi_store_status sql_insert(void *impl, const occi_entity *entity)
 {
+    sql_store *store = impl;
     apr_pool_t *pool = scratch_pool(store);
     occi_store_status status;
     int own;
@@ -955,9 +949,10 @@ occi_store_status occi_store_insert(occi_store *store, const occi_entity *entity
     return status;
 }
 
-occi_store_status occi_store_get(occi_store *store, apr_pool_t *pool, const char *id,
+static occi_store_status sql_get(void *impl, apr_pool_t *pool, const char *id,
                                  const char *owner, occi_entity **entity)
 {
+    sql_store *store = impl;
     apr_array_header_t *rows;
 
     CHECK(SELECT(store, pool, ENTITY_GET, &rows, id, owner, owner));
@@ -968,7 +963,7 @@ occi_store_status occi_store_get(occi_store *store, apr_pool_t *pool, const char
 }
 
 /* NOT_FOUND, or OK with the revision and mixin list of an entity row. */
-static occi_store_status entity_state(occi_store *store, apr_pool_t *pool, const char *id,
+static occi_store_status entity_state(sql_store *store, apr_pool_t *pool, const char *id,
                                       long long *revision, const char **mixins)
 {
     apr_array_header_t *rows;
@@ -986,7 +981,7 @@ static occi_store_status entity_state(occi_store *store, apr_pool_t *pool, const
     return OCCI_STORE_OK;
 }
 
-static occi_store_status update(occi_store *store, apr_pool_t *pool, occi_entity *entity,
+static occi_store_status update(sql_store *store, apr_pool_t *pool, occi_entity *entity,
                                 long long expected_revision)
 {
     entity_rows rows;
@@ -1022,9 +1017,10 @@ static occi_store_status update(occi_store *store, apr_pool_t *pool, occi_entity
     return OCCI_STORE_OK;
 }
 
-occi_store_status occi_store_update(occi_store *store, occi_entity *entity,
+static occi_store_status sql_update(void *impl, occi_entity *entity,
                                     long long expected_revision)
 {
+    sql_store *store = impl;
     apr_pool_t *pool = scratch_pool(store);
     long long revision = entity->revision;
     occi_store_status status;
@@ -1042,7 +1038,7 @@ occi_store_status occi_store_update(occi_store *store, occi_entity *entity,
     return status;
 }
 
-static occi_store_status delete_entity(occi_store *store, apr_pool_t *pool, const char *id,
+static occi_store_status delete_entity(sql_store *store, apr_pool_t *pool, const char *id,
                                        const char *owner)
 {
     int deleted = 0;
@@ -1060,8 +1056,9 @@ static occi_store_status delete_entity(occi_store *store, apr_pool_t *pool, cons
     return EXECUTE(store, pool, LINKS_DELETE, NULL, id);
 }
 
-occi_store_status occi_store_delete(occi_store *store, const char *id, const char *owner)
+static occi_store_status sql_delete(void *impl, const char *id, const char *owner)
 {
+    sql_store *store = impl;
     apr_pool_t *pool = scratch_pool(store);
     occi_store_status status;
     int own;
@@ -1074,18 +1071,20 @@ occi_store_status occi_store_delete(occi_store *store, const char *id, const cha
     return status;
 }
 
-occi_store_status occi_store_links_from(occi_store *store, apr_pool_t *pool,
+static occi_store_status sql_links_from(void *impl, apr_pool_t *pool,
                                         const char *source_id, apr_array_header_t **links)
 {
+    sql_store *store = impl;
     apr_array_header_t *rows;
 
     CHECK(SELECT(store, pool, LINKS_FROM, &rows, source_id));
     return entities_from_rows(store, pool, rows, links);
 }
 
-occi_store_status occi_store_links_to(occi_store *store, apr_pool_t *pool,
+static occi_store_status sql_links_to(void *impl, apr_pool_t *pool,
                                       const char *target_location, apr_array_header_t **links)
 {
+    sql_store *store = impl;
     apr_array_header_t *rows;
 
     CHECK(SELECT(store, pool, LINKS_TO, &rows, target_location));
@@ -1094,7 +1093,7 @@ occi_store_status occi_store_links_to(occi_store *store, apr_pool_t *pool,
 
 /* The statement (relative to LIST_ALL or COUNT_ALL) and arguments of a
  * query, without the page arguments. */
-static occi_store_status query_plan(occi_store *store, const occi_store_query *query,
+static occi_store_status query_plan(sql_store *store, const occi_store_query *query,
                                     int *relative, const char **args, int *nargs)
 {
     int family, n = 0;
@@ -1136,10 +1135,11 @@ static occi_store_status query_plan(occi_store *store, const occi_store_query *q
 
 #define QUERY_MAX_ARGS 12
 
-occi_store_status occi_store_list(occi_store *store, apr_pool_t *pool,
+static occi_store_status sql_list(void *impl, apr_pool_t *pool,
                                   const occi_store_query *query,
                                   apr_array_header_t **entities)
 {
+    sql_store *store = impl;
     const char *args[QUERY_MAX_ARGS];
     apr_array_header_t *rows;
     int relative, nargs;
@@ -1152,9 +1152,10 @@ occi_store_status occi_store_list(occi_store *store, apr_pool_t *pool,
     return entities_from_rows(store, pool, rows, entities);
 }
 
-occi_store_status occi_store_count(occi_store *store, const occi_store_query *query,
+static occi_store_status sql_count(void *impl, const occi_store_query *query,
                                    long long *count)
 {
+    sql_store *store = impl;
     const char *args[QUERY_MAX_ARGS];
     apr_pool_t *pool = scratch_pool(store);
     apr_array_header_t *rows;
@@ -1180,7 +1181,7 @@ occi_store_status occi_store_count(occi_store *store, const occi_store_query *qu
  * changed. The revision is raised first: in PostgreSQL that update locks
  * the row, so the list read next is the latest and no concurrent change
  * of another membership is lost. */
-static occi_store_status rewrite_mixins(occi_store *store, apr_pool_t *pool, const char *id,
+static occi_store_status rewrite_mixins(sql_store *store, apr_pool_t *pool, const char *id,
                                         const char *mixin, int member)
 {
     const char *stored, **mixins;
@@ -1213,7 +1214,7 @@ static occi_store_status rewrite_mixins(occi_store *store, apr_pool_t *pool, con
                    id);
 }
 
-static occi_store_status change_membership(occi_store *store, apr_pool_t *pool,
+static occi_store_status change_membership(sql_store *store, apr_pool_t *pool,
                                            const char *id, const char *mixin, int member)
 {
     long long revision;
@@ -1232,7 +1233,7 @@ static occi_store_status change_membership(occi_store *store, apr_pool_t *pool,
     return rewrite_mixins(store, pool, id, mixin, member);
 }
 
-static occi_store_status membership(occi_store *store, const char *entity_id,
+static occi_store_status membership(sql_store *store, const char *entity_id,
                                     const char *mixin, int member)
 {
     apr_pool_t *pool = scratch_pool(store);
@@ -1247,23 +1248,28 @@ static occi_store_status membership(occi_store *store, const char *entity_id,
     return status;
 }
 
-occi_store_status occi_store_add_mixin(occi_store *store, const char *entity_id,
+static occi_store_status sql_add_mixin(void *impl, const char *entity_id,
                                        const char *mixin)
 {
+    sql_store *store = impl;
+
     return membership(store, entity_id, mixin, 1);
 }
 
-occi_store_status occi_store_remove_mixin(occi_store *store, const char *entity_id,
+static occi_store_status sql_remove_mixin(void *impl, const char *entity_id,
                                           const char *mixin)
 {
+    sql_store *store = impl;
+
     return membership(store, entity_id, mixin, 0);
 }
 
 /* ---- User mixins ------------------------------------------------------- */
 
-occi_store_status occi_store_insert_mixin(occi_store *store, const occi_category *mixin,
+static occi_store_status sql_insert_mixin(void *impl, const occi_category *mixin,
                                           const char *owner)
 {
+    sql_store *store = impl;
     apr_pool_t *pool = scratch_pool(store);
     const char *type_id = occi_category_type_id(pool, mixin);
     occi_store_status status;
@@ -1282,7 +1288,7 @@ occi_store_status occi_store_insert_mixin(occi_store *store, const occi_category
     return status;
 }
 
-static occi_store_status delete_mixin(occi_store *store, apr_pool_t *pool, const char *type_id,
+static occi_store_status delete_mixin(sql_store *store, apr_pool_t *pool, const char *type_id,
                                       const char *owner)
 {
     apr_array_header_t *members;
@@ -1304,9 +1310,10 @@ static occi_store_status delete_mixin(occi_store *store, apr_pool_t *pool, const
     return EXECUTE(store, pool, MEMBERSHIP_DELETE_MIXIN, NULL, type_id, owner, owner);
 }
 
-occi_store_status occi_store_delete_mixin(occi_store *store, const char *type_id,
+static occi_store_status sql_delete_mixin(void *impl, const char *type_id,
                                           const char *owner)
 {
+    sql_store *store = impl;
     apr_pool_t *pool = scratch_pool(store);
     occi_store_status status;
     int own;
@@ -1328,11 +1335,12 @@ static const char *const *type_list(apr_pool_t *pool, const char *text)
     return values && count > 0 ? values : NULL;
 }
 
-occi_store_status occi_store_list_mixins(occi_store *store, apr_pool_t *pool,
+static occi_store_status sql_list_mixins(void *impl, apr_pool_t *pool,
                                          const char *owner,
                                          apr_array_header_t **mixins,
                                          apr_array_header_t **owners)
 {
+    sql_store *store = impl;
     apr_array_header_t *rows;
     int i;
 
@@ -1362,7 +1370,7 @@ occi_store_status occi_store_list_mixins(occi_store *store, apr_pool_t *pool,
 
 /* ---- Locks ------------------------------------------------------------- */
 
-static occi_store_status lock_row(occi_store *store, int id, const char **args, int nargs)
+static occi_store_status lock_row(sql_store *store, int id, const char **args, int nargs)
 {
     apr_pool_t *pool = scratch_pool(store);
     occi_store_status status;
@@ -1376,20 +1384,24 @@ static occi_store_status lock_row(occi_store *store, int id, const char **args, 
     return status;
 }
 
-occi_store_status occi_store_lock_entity(occi_store *store, const char *id)
+static occi_store_status sql_lock_entity(void *impl, const char *id)
 {
+    sql_store *store = impl;
+
     return lock_row(store, ENTITY_LOCK, ARGS(id), 1);
 }
 
-occi_store_status occi_store_lock_mixin(occi_store *store, const char *type_id,
+static occi_store_status sql_lock_mixin(void *impl, const char *type_id,
                                         const char *owner)
 {
+    sql_store *store = impl;
+
     return lock_row(store, USER_MIXIN_LOCK, ARGS(type_id, owner, owner), 3);
 }
 
 /* ---- Intents ----------------------------------------------------------- */
 
-static occi_store_status write_insert_intent(occi_store *store, const occi_store_intent *intent)
+static occi_store_status write_insert_intent(sql_store *store, const occi_store_intent *intent)
 {
     apr_pool_t *pool = scratch_pool(store);
     occi_store_status status = EXECUTE(store, pool, INTENT_INSERT, NULL, intent->id,
@@ -1403,8 +1415,9 @@ static occi_store_status write_insert_intent(occi_store *store, const occi_store
     return status;
 }
 
-occi_store_status occi_store_insert_intent(occi_store *store, const occi_store_intent *intent)
+static occi_store_status sql_insert_intent(void *impl, const occi_store_intent *intent)
 {
+    sql_store *store = impl;
     occi_store_status status;
     int own;
 
@@ -1415,10 +1428,11 @@ occi_store_status occi_store_insert_intent(occi_store *store, const occi_store_i
     return status;
 }
 
-occi_store_status occi_store_list_intents(occi_store *store, apr_pool_t *pool,
+static occi_store_status sql_list_intents(void *impl, apr_pool_t *pool,
                                           const char *verb, const char *entity_id,
                                           const char *detail, apr_array_header_t **intents)
 {
+    sql_store *store = impl;
     apr_array_header_t *rows;
     int i;
 
@@ -1441,7 +1455,7 @@ occi_store_status occi_store_list_intents(occi_store *store, apr_pool_t *pool,
 }
 
 /* Why a claim touched no row: the intent is gone, or another holds it. */
-static occi_store_status intent_missed(occi_store *store, apr_pool_t *pool, const char *id)
+static occi_store_status intent_missed(sql_store *store, apr_pool_t *pool, const char *id)
 {
     apr_array_header_t *rows;
 
@@ -1449,7 +1463,7 @@ static occi_store_status intent_missed(occi_store *store, apr_pool_t *pool, cons
     return rows->nelts ? OCCI_STORE_CONFLICT : OCCI_STORE_NOT_FOUND;
 }
 
-static occi_store_status write_claim_intent(occi_store *store, const char *id,
+static occi_store_status write_claim_intent(sql_store *store, const char *id,
                                             const char *holder, long long lease_until,
                                             long long now)
 {
@@ -1467,10 +1481,11 @@ static occi_store_status write_claim_intent(occi_store *store, const char *id,
     return status;
 }
 
-occi_store_status occi_store_claim_intent(occi_store *store, const char *id,
+static occi_store_status sql_claim_intent(void *impl, const char *id,
                                           const char *holder, long long lease_until,
                                           long long now)
 {
+    sql_store *store = impl;
     occi_store_status status;
     int own;
 
@@ -1481,7 +1496,7 @@ occi_store_status occi_store_claim_intent(occi_store *store, const char *id,
     return status;
 }
 
-static occi_store_status write_release_intent(occi_store *store, const char *id,
+static occi_store_status write_release_intent(sql_store *store, const char *id,
                                               const char *holder)
 {
     apr_pool_t *pool = scratch_pool(store);
@@ -1491,9 +1506,10 @@ static occi_store_status write_release_intent(occi_store *store, const char *id,
     return status;
 }
 
-occi_store_status occi_store_release_intent(occi_store *store, const char *id,
+static occi_store_status sql_release_intent(void *impl, const char *id,
                                             const char *holder)
 {
+    sql_store *store = impl;
     occi_store_status status;
     int own;
 
@@ -1504,7 +1520,7 @@ occi_store_status occi_store_release_intent(occi_store *store, const char *id,
     return status;
 }
 
-static occi_store_status write_renew_intents(occi_store *store, const char *verb,
+static occi_store_status write_renew_intents(sql_store *store, const char *verb,
                                              const char *holder, long long lease_until)
 {
     apr_pool_t *pool = scratch_pool(store);
@@ -1517,9 +1533,10 @@ static occi_store_status write_renew_intents(occi_store *store, const char *verb
     return status;
 }
 
-occi_store_status occi_store_renew_intents(occi_store *store, const char *verb,
+static occi_store_status sql_renew_intents(void *impl, const char *verb,
                                            const char *holder, long long lease_until)
 {
+    sql_store *store = impl;
     occi_store_status status;
     int own;
 
@@ -1530,7 +1547,7 @@ occi_store_status occi_store_renew_intents(occi_store *store, const char *verb,
     return status;
 }
 
-static occi_store_status write_set_intent_detail(occi_store *store, const char *id,
+static occi_store_status write_set_intent_detail(sql_store *store, const char *id,
                                                  const char *holder, const char *detail)
 {
     apr_pool_t *pool = scratch_pool(store);
@@ -1545,9 +1562,10 @@ static occi_store_status write_set_intent_detail(occi_store *store, const char *
     return status;
 }
 
-occi_store_status occi_store_set_intent_detail(occi_store *store, const char *id,
+static occi_store_status sql_set_intent_detail(void *impl, const char *id,
                                                const char *holder, const char *detail)
 {
+    sql_store *store = impl;
     occi_store_status status;
     int own;
 
@@ -1558,7 +1576,7 @@ occi_store_status occi_store_set_intent_detail(occi_store *store, const char *id
     return status;
 }
 
-static occi_store_status write_delete_intent(occi_store *store, const char *id,
+static occi_store_status write_delete_intent(sql_store *store, const char *id,
                                              const char *holder)
 {
     apr_pool_t *pool = scratch_pool(store);
@@ -1573,9 +1591,10 @@ static occi_store_status write_delete_intent(occi_store *store, const char *id,
     return status;
 }
 
-occi_store_status occi_store_delete_intent(occi_store *store, const char *id,
+static occi_store_status sql_delete_intent(void *impl, const char *id,
                                            const char *holder)
 {
+    sql_store *store = impl;
     occi_store_status status;
     int own;
 
@@ -1586,7 +1605,7 @@ occi_store_status occi_store_delete_intent(occi_store *store, const char *id,
     return status;
 }
 
-static occi_store_status write_delete_intents_with(occi_store *store, const char *verb,
+static occi_store_status write_delete_intents_with(sql_store *store, const char *verb,
                                                    const char *detail)
 {
     apr_pool_t *pool = scratch_pool(store);
@@ -1596,9 +1615,10 @@ static occi_store_status write_delete_intents_with(occi_store *store, const char
     return status;
 }
 
-occi_store_status occi_store_delete_intents_with(occi_store *store, const char *verb,
+static occi_store_status sql_delete_intents_with(void *impl, const char *verb,
                                                  const char *detail)
 {
+    sql_store *store = impl;
     occi_store_status status;
     int own;
 
@@ -1607,4 +1627,254 @@ occi_store_status occi_store_delete_intents_with(occi_store *store, const char *
         status = leave(store, own, write_delete_intents_with(store, verb, detail));
     }
     return status;
+}
+
+/* ---- The SQL provider, and the store's dispatch ------------------------ */
+
+static const occi_store_provider sql_provider = {
+    "sql",
+    sql_error,
+    sql_begin,
+    sql_commit,
+    sql_rollback,
+    sql_insert,
+    sql_get,
+    sql_update,
+    sql_delete,
+    sql_links_from,
+    sql_links_to,
+    sql_list,
+    sql_count,
+    sql_add_mixin,
+    sql_remove_mixin,
+    sql_insert_mixin,
+    sql_delete_mixin,
+    sql_list_mixins,
+    sql_lock_entity,
+    sql_lock_mixin,
+    sql_insert_intent,
+    sql_list_intents,
+    sql_claim_intent,
+    sql_release_intent,
+    sql_renew_intents,
+    sql_set_intent_detail,
+    sql_delete_intent,
+    sql_delete_intents_with,
+};
+
+occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
+                            apr_dbd_t *handle, apr_hash_t *prepared_statements)
+{
+    sql_store *sql = apr_pcalloc(pool, sizeof(*sql));
+
+    sql->pool = pool;
+    sql->driver = driver;
+    sql->handle = handle;
+    sql->prepared = prepared_statements;
+    sql->error = "";
+    return occi_store_make(pool, &sql_provider, sql);
+}
+
+/* The SQL state of store, or NULL when another provider serves it. */
+static sql_store *sql_of(occi_store *store)
+{
+    return store->provider == &sql_provider ? store->impl : NULL;
+}
+
+void occi_store_use_write_gate(occi_store *store, occi_write_gate *gate)
+{
+    sql_store *sql = sql_of(store);
+
+    if (sql) {
+        sql->gate = gate;
+    }
+}
+
+void occi_store_use_group_sync(occi_store *store, occi_group_sync *sync,
+                               occi_store_sync_failed *failed, void *data)
+{
+    sql_store *sql = sql_of(store);
+
+    if (sql) {
+        sql->sync = sync;
+        sql->sync_failed = failed;
+        sql->sync_failed_data = data;
+    }
+}
+
+occi_store *occi_store_make(apr_pool_t *pool, const occi_store_provider *provider, void *impl)
+{
+    occi_store *store = apr_pcalloc(pool, sizeof(*store));
+
+    store->provider = provider;
+    store->impl = impl;
+    return store;
+}
+
+const occi_store_provider *occi_store_provider_of(const occi_store *store)
+{
+    return store->provider;
+}
+
+void *occi_store_impl(const occi_store *store)
+{
+    return store->impl;
+}
+
+const char *occi_store_error(const occi_store *store)
+{
+    return store->provider->error(store->impl);
+}
+
+occi_store_status occi_store_begin(occi_store *store)
+{
+    return store->provider->begin(store->impl);
+}
+
+occi_store_status occi_store_commit(occi_store *store)
+{
+    return store->provider->commit(store->impl);
+}
+
+void occi_store_rollback(occi_store *store)
+{
+    store->provider->rollback(store->impl);
+}
+
+occi_store_status occi_store_insert(occi_store *store, const occi_entity *entity)
+{
+    return store->provider->insert(store->impl, entity);
+}
+
+occi_store_status occi_store_get(occi_store *store, apr_pool_t *pool, const char *id,
+                                 const char *owner, occi_entity **entity)
+{
+    return store->provider->get(store->impl, pool, id, owner, entity);
+}
+
+occi_store_status occi_store_update(occi_store *store, occi_entity *entity,
+                                    long long expected_revision)
+{
+    return store->provider->update(store->impl, entity, expected_revision);
+}
+
+occi_store_status occi_store_delete(occi_store *store, const char *id, const char *owner)
+{
+    return store->provider->delete_entity(store->impl, id, owner);
+}
+
+occi_store_status occi_store_links_from(occi_store *store, apr_pool_t *pool,
+                                        const char *source_id, apr_array_header_t **links)
+{
+    return store->provider->links_from(store->impl, pool, source_id, links);
+}
+
+occi_store_status occi_store_links_to(occi_store *store, apr_pool_t *pool,
+                                      const char *target_location, apr_array_header_t **links)
+{
+    return store->provider->links_to(store->impl, pool, target_location, links);
+}
+
+occi_store_status occi_store_list(occi_store *store, apr_pool_t *pool,
+                                  const occi_store_query *query,
+                                  apr_array_header_t **entities)
+{
+    return store->provider->list(store->impl, pool, query, entities);
+}
+
+occi_store_status occi_store_count(occi_store *store, const occi_store_query *query,
+                                   long long *count)
+{
+    return store->provider->count(store->impl, query, count);
+}
+
+occi_store_status occi_store_add_mixin(occi_store *store, const char *entity_id,
+                                       const char *mixin)
+{
+    return store->provider->add_mixin(store->impl, entity_id, mixin);
+}
+
+occi_store_status occi_store_remove_mixin(occi_store *store, const char *entity_id,
+                                          const char *mixin)
+{
+    return store->provider->remove_mixin(store->impl, entity_id, mixin);
+}
+
+occi_store_status occi_store_insert_mixin(occi_store *store, const occi_category *mixin,
+                                          const char *owner)
+{
+    return store->provider->insert_mixin(store->impl, mixin, owner);
+}
+
+occi_store_status occi_store_delete_mixin(occi_store *store, const char *type_id,
+                                          const char *owner)
+{
+    return store->provider->delete_mixin(store->impl, type_id, owner);
+}
+
+occi_store_status occi_store_list_mixins(occi_store *store, apr_pool_t *pool,
+                                         const char *owner, apr_array_header_t **mixins,
+                                         apr_array_header_t **owners)
+{
+    return store->provider->list_mixins(store->impl, pool, owner, mixins, owners);
+}
+
+occi_store_status occi_store_lock_entity(occi_store *store, const char *id)
+{
+    return store->provider->lock_entity(store->impl, id);
+}
+
+occi_store_status occi_store_lock_mixin(occi_store *store, const char *type_id,
+                                        const char *owner)
+{
+    return store->provider->lock_mixin(store->impl, type_id, owner);
+}
+
+occi_store_status occi_store_insert_intent(occi_store *store, const occi_store_intent *intent)
+{
+    return store->provider->insert_intent(store->impl, intent);
+}
+
+occi_store_status occi_store_list_intents(occi_store *store, apr_pool_t *pool,
+                                          const char *verb, const char *entity_id,
+                                          const char *detail, apr_array_header_t **intents)
+{
+    return store->provider->list_intents(store->impl, pool, verb, entity_id, detail, intents);
+}
+
+occi_store_status occi_store_claim_intent(occi_store *store, const char *id,
+                                          const char *holder, long long lease_until,
+                                          long long now)
+{
+    return store->provider->claim_intent(store->impl, id, holder, lease_until, now);
+}
+
+occi_store_status occi_store_release_intent(occi_store *store, const char *id,
+                                            const char *holder)
+{
+    return store->provider->release_intent(store->impl, id, holder);
+}
+
+occi_store_status occi_store_renew_intents(occi_store *store, const char *verb,
+                                           const char *holder, long long lease_until)
+{
+    return store->provider->renew_intents(store->impl, verb, holder, lease_until);
+}
+
+occi_store_status occi_store_set_intent_detail(occi_store *store, const char *id,
+                                               const char *holder, const char *detail)
+{
+    return store->provider->set_intent_detail(store->impl, id, holder, detail);
+}
+
+occi_store_status occi_store_delete_intent(occi_store *store, const char *id,
+                                           const char *holder)
+{
+    return store->provider->delete_intent(store->impl, id, holder);
+}
+
+occi_store_status occi_store_delete_intents_with(occi_store *store, const char *verb,
+                                                 const char *detail)
+{
+    return store->provider->delete_intents_with(store->impl, verb, detail);
 }

@@ -1,7 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The entity store: entities, mixin memberships and user mixins in an SQL
- * database reached through apr_dbd (SQLite or PostgreSQL).
+ * The entity store: entities, mixin memberships, user mixins and intents.
+ *
+ * A store is a provider (a table of operations, occi_store_provider) and
+ * the provider's own state, as a hypervisor is (occi_hypervisor.h). The
+ * occi_store_* functions that take an open store only dispatch to its
+ * provider, so callers never know which one serves them. The provider
+ * httpd uses is "sql": an SQL database reached through apr_dbd (SQLite or
+ * PostgreSQL), opened by occi_store_open(); unit tests wrap it in
+ * providers of their own (t/unit/fault_store.c fails chosen calls).
+ * The schema, its migration and the statements below belong to the SQL
+ * provider and take no store.
  *
  * The store knows nothing of httpd. The module prepares the statements of
  * occi_store_statements() through mod_dbd at configuration time, creates
@@ -77,11 +86,76 @@ typedef enum {
 
 typedef struct occi_store occi_store;
 
-/* A store over one connection. prepared maps labels to the statements
- * prepared on that connection (mod_dbd's ap_dbd_t.prepared). Allocations
- * for the store's own use come from pool (the request's). */
+/* ---- Providers -------------------------------------------------------
+ * What the functions below that take an open store do, for one kind of
+ * store. Each operation receives the provider's own state, impl, and does
+ * what the function of the same name documents (delete_entity is
+ * occi_store_delete). */
+
+typedef struct occi_store_query occi_store_query;
+typedef struct occi_store_intent occi_store_intent;
+
+typedef struct occi_store_provider {
+    const char *name;
+    const char *(*error)(const void *impl);
+    occi_store_status (*begin)(void *impl);
+    occi_store_status (*commit)(void *impl);
+    void (*rollback)(void *impl);
+    occi_store_status (*insert)(void *impl, const occi_entity *entity);
+    occi_store_status (*get)(void *impl, apr_pool_t *pool, const char *id, const char *owner,
+                             occi_entity **entity);
+    occi_store_status (*update)(void *impl, occi_entity *entity, long long expected_revision);
+    occi_store_status (*delete_entity)(void *impl, const char *id, const char *owner);
+    occi_store_status (*links_from)(void *impl, apr_pool_t *pool, const char *source_id,
+                                    apr_array_header_t **links);
+    occi_store_status (*links_to)(void *impl, apr_pool_t *pool, const char *target_location,
+                                  apr_array_header_t **links);
+    occi_store_status (*list)(void *impl, apr_pool_t *pool, const occi_store_query *query,
+                              apr_array_header_t **entities);
+    occi_store_status (*count)(void *impl, const occi_store_query *query, long long *count);
+    occi_store_status (*add_mixin)(void *impl, const char *entity_id, const char *mixin);
+    occi_store_status (*remove_mixin)(void *impl, const char *entity_id, const char *mixin);
+    occi_store_status (*insert_mixin)(void *impl, const occi_category *mixin,
+                                      const char *owner);
+    occi_store_status (*delete_mixin)(void *impl, const char *type_id, const char *owner);
+    occi_store_status (*list_mixins)(void *impl, apr_pool_t *pool, const char *owner,
+                                     apr_array_header_t **mixins, apr_array_header_t **owners);
+    occi_store_status (*lock_entity)(void *impl, const char *id);
+    occi_store_status (*lock_mixin)(void *impl, const char *type_id, const char *owner);
+    occi_store_status (*insert_intent)(void *impl, const occi_store_intent *intent);
+    occi_store_status (*list_intents)(void *impl, apr_pool_t *pool, const char *verb,
+                                      const char *entity_id, const char *detail,
+                                      apr_array_header_t **intents);
+    occi_store_status (*claim_intent)(void *impl, const char *id, const char *holder,
+                                      long long lease_until, long long now);
+    occi_store_status (*release_intent)(void *impl, const char *id, const char *holder);
+    occi_store_status (*renew_intents)(void *impl, const char *verb, const char *holder,
+                                       long long lease_until);
+    occi_store_status (*set_intent_detail)(void *impl, const char *id, const char *holder,
+                                           const char *detail);
+    occi_store_status (*delete_intent)(void *impl, const char *id, const char *holder);
+    occi_store_status (*delete_intents_with)(void *impl, const char *verb, const char *detail);
+} occi_store_provider;
+
+/* A store made of a provider and its state, allocated from pool. */
+occi_store *occi_store_make(apr_pool_t *pool, const occi_store_provider *provider, void *impl);
+
+/* The provider of a store and its state: a provider that wraps another
+ * store (to observe or alter its calls) delegates through them. */
+const occi_store_provider *occi_store_provider_of(const occi_store *store);
+void *occi_store_impl(const occi_store *store);
+
+/* ---- The SQL provider ------------------------------------------------ */
+
+/* A store over one connection, served by the "sql" provider. prepared
+ * maps labels to the statements prepared on that connection (mod_dbd's
+ * ap_dbd_t.prepared). Allocations for the store's own use come from pool
+ * (the request's). */
 occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
                             apr_dbd_t *handle, apr_hash_t *prepared);
+
+/* The two functions below apply to a store of the SQL provider only
+ * (occi_store_open()); for a store of any other provider they do nothing. */
 
 /* On SQLite: the process's writers take turns at gate before each
  * transaction (see occi_write_gate.h). Without a gate they meet at
@@ -99,6 +173,8 @@ typedef void occi_store_sync_failed(void *data, const char *reason);
  * before it returns, and a failed sync is told to failed(data, reason). */
 void occi_store_use_group_sync(occi_store *store, occi_group_sync *sync,
                                occi_store_sync_failed *failed, void *data);
+
+/* ---- Operations on an open store (through its provider) ------------- */
 
 /* The database's message for the last OCCI_STORE_ERROR. */
 const char *occi_store_error(const occi_store *store);
@@ -153,7 +229,7 @@ occi_store_status occi_store_links_to(occi_store *store, apr_pool_t *pool,
                                       apr_array_header_t **links);
 
 /* What a collection request asks for. Unset members (NULL) do not filter. */
-typedef struct occi_store_query {
+struct occi_store_query {
     const char *owner;             /* NULL: every owner */
     const char *kind;              /* entities of exactly this kind */
     const char *mixin;             /* members of this mixin */
@@ -168,7 +244,7 @@ typedef struct occi_store_query {
                                     * value come together (else ERROR). */
     int offset;                    /* rows to skip */
     int limit;                     /* at most this many rows; <= 0: all */
-} occi_store_query;
+};
 
 /* The entities (occi_entity *, without links) matching query, oldest
  * first, a page of them when limit > 0. */
@@ -231,7 +307,7 @@ occi_store_status occi_store_lock_mixin(occi_store *store, const char *type_id,
  * intent holds it (holder names the process) until lease_until (seconds
  * since the epoch); when the lease has run out, anyone may take it over. */
 
-typedef struct occi_store_intent {
+struct occi_store_intent {
     const char *id;
     const char *verb;              /* what to do, e.g. "save" */
     const char *entity_id;         /* the entity it is about */
@@ -239,7 +315,7 @@ typedef struct occi_store_intent {
     const char *detail;            /* the verb's argument, e.g. a template term */
     const char *holder;            /* NULL: nobody works on it */
     long long lease_until;
-} occi_store_intent;
+};
 
 /* Inserts an intent, held by intent->holder (NULL: nobody) until
  * intent->lease_until. */
