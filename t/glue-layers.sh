@@ -14,19 +14,8 @@
 #   - the core in src/ includes no httpd header.
 # Usage: t/glue-layers.sh [SRC_DIR]  (make check passes $srcdir)
 src=${1:-${srcdir:-.}}
+. "$src/t/tap.sh"
 cd "$src" || exit 1
-
-n=0 status=0
-result() {              # result OK DESCRIPTION [DIAGNOSTIC]
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-        [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
-        status=1
-    fi
-}
 
 # The glue's own files; mod_occi_console_assets.c is generated (and holds
 # only the console's table).
@@ -82,5 +71,4 @@ httpd=$(grep -lE '^#include "(httpd|http_[a-z_]*|ap_[a-z_]*|mod_[a-z_]*|util_[a-
         src/*.c src/*.h 2>/dev/null)
 result "$([ -z "$httpd" ]; echo $?)" "the core in src/ includes no httpd header" "$httpd"
 
-echo "1..$n"
-exit $status
+finish

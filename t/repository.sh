@@ -16,17 +16,7 @@ if ! git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
 fi
 files=$(git -C "$src" ls-files)
 
-n=0 status=0
-result() {              # result OK DESCRIPTION [DIAGNOSTIC]
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-        [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
-        status=1
-    fi
-}
+. "$src/t/tap.sh"
 
 grep -q 'Apache License' "$src/LICENSE" 2>/dev/null && grep -q 'Version 2.0, January 2004' "$src/LICENSE"
 result $? "LICENSE holds the Apache License, Version 2.0"
@@ -64,5 +54,4 @@ done
 result "$([ -z "$binaries" ]; echo $?)" "git tracks no binary file" "binary:$binaries"
 result "$([ -z "$large" ]; echo $?)" "every fuzz corpus entry is at most 4 KiB" "larger:$large"
 
-echo "1..$n"
-exit $status
+finish

@@ -19,6 +19,7 @@
 #include <apr_hash.h>
 
 #include "tap.h"
+#include "databases.h"
 #include "fixtures.h"
 #include "fault_store.h"
 #include "occi_recovery.h"
@@ -46,14 +47,6 @@
 #define DEAD_HOLDER "test-node 2147480000"
 #define HYPERVISOR_URI "fake:///"
 
-typedef struct {
-    const char *name;                 /* driver name, prefixes test names */
-    const char *params;
-    const apr_dbd_driver_t *driver;
-    apr_dbd_t *handle;
-    occi_store *store;                /* the real store, to set up and read back */
-    apr_pool_t *pool;
-} database;
 
 /* ---- A fake hypervisor that keeps its objects ------------------------ */
 
@@ -263,33 +256,6 @@ static const occi_hypervisor_provider fake_provider = {
 
 /* ---- The database ------------------------------------------------------ */
 
-static const char *name_of(database *db, const char *what)
-{
-    return apr_psprintf(db->pool, "%s: %s", db->name, what);
-}
-
-static apr_hash_t *prepare_all(database *db, const char **error)
-{
-    apr_hash_t *prepared = apr_hash_make(db->pool);
-    const occi_statement *statements;
-    int count, i;
-
-    statements = occi_store_statements(&count);
-    for (i = 0; i < count; i++) {
-        apr_dbd_prepared_t *statement = NULL;
-        int status = apr_dbd_prepare(db->driver, db->pool, db->handle, statements[i].sql,
-                                     statements[i].label, &statement);
-
-        if (status != 0) {
-            *error = apr_psprintf(db->pool, "%s: %s", statements[i].label,
-                                  apr_dbd_error(db->driver, db->handle, status));
-            return NULL;
-        }
-        apr_hash_set(prepared, statements[i].label, APR_HASH_KEY_STRING, statement);
-    }
-    return prepared;
-}
-
 /* Connects, brings the schema up to date, empties it and opens the store. */
 static int open_database(database *db)
 {
@@ -305,15 +271,11 @@ static int open_database(database *db)
         tap_ok(0, name_of(db, "the driver loads"));
         return 0;
     }
-    if (apr_dbd_open_ex(db->driver, db->pool, db->params, &db->handle, &error) != APR_SUCCESS) {
+    db->handle = connect_to(db, db->pool, &error);
+    if (!db->handle) {
         tap_ok(0, name_of(db, "connect"));
-        printf("#   %s\n", error ? error : "cannot connect");
-        db->handle = NULL;
+        printf("#   %s\n", error);
         return 0;
-    }
-    if (!strcmp(db->name, "sqlite3")) {
-        apr_dbd_query(db->driver, db->handle, &rows, "PRAGMA busy_timeout=5000");
-        apr_dbd_query(db->driver, db->handle, &rows, "PRAGMA journal_mode=WAL");
     }
     error = occi_store_migrate(db->pool, db->driver, db->handle);
     if (!tap_ok(error == NULL, name_of(db, "the schema is made"))) {
@@ -324,7 +286,7 @@ static int open_database(database *db)
         apr_dbd_query(db->driver, db->handle, &rows,
                       apr_pstrcat(db->pool, "DELETE FROM ", tables[i], NULL));
     }
-    prepared = prepare_all(db, &error);
+    prepared = prepare_statements(db->pool, db->driver, db->handle, &error);
     if (!tap_ok(prepared != NULL, name_of(db, "every statement prepares"))) {
         printf("#   %s\n", error);
         return 0;
@@ -818,46 +780,7 @@ static void run(database *db)
 int main(void)
 {
     apr_pool_t *pool = tap_start();
-    const char *pgsql = getenv("OCCI_TEST_PGSQL");
-    const char *temp = NULL;
-    char *directory;
-    database db;
-
     apr_dbd_init(pool);
-    memset(&db, 0, sizeof(db));
-    db.name = "sqlite3";
-    db.pool = pool;
-    apr_temp_dir_get(&temp, pool);
-    directory = apr_pstrcat(pool, temp ? temp : "/tmp", "/occi-faults-XXXXXX", NULL);
-    if (!mkdtemp(directory)) {
-        tap_ok(0, "a temporary directory");
-    }
-    else {
-        db.params = apr_pstrcat(pool, directory, "/occi.sqlite", NULL);
-        if (open_database(&db)) {
-            run(&db);
-        }
-        if (db.handle) {
-            apr_dbd_close(db.driver, db.handle);
-        }
-        apr_file_remove(db.params, pool);
-        apr_file_remove(apr_pstrcat(pool, db.params, "-wal", NULL), pool);
-        apr_file_remove(apr_pstrcat(pool, db.params, "-shm", NULL), pool);
-        apr_file_remove(apr_pstrcat(pool, db.params, "-journal", NULL), pool);
-        apr_dir_remove(directory, pool);
-    }
-
-    if (pgsql && *pgsql) {
-        memset(&db, 0, sizeof(db));
-        db.name = "pgsql";
-        db.params = pgsql;
-        db.pool = pool;
-        if (open_database(&db)) {
-            run(&db);
-        }
-        if (db.handle) {
-            apr_dbd_close(db.driver, db.handle);
-        }
-    }
+    run_on_databases(pool, "occi-faults", open_database, run);
     return tap_done(pool);
 }

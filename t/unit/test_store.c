@@ -12,6 +12,7 @@
 #include <apr_hash.h>
 
 #include "tap.h"
+#include "databases.h"
 #include "fixtures.h"
 #include "occi_deferred_save.h"
 #include "occi_recovery.h"
@@ -34,21 +35,6 @@
 #define L2 "20000000-0000-4000-8000-000000000002"
 #define L3 "20000000-0000-4000-8000-000000000003"
 
-typedef struct {
-    const char *name;                 /* driver name, prefixes test names */
-    const char *params;
-    const apr_dbd_driver_t *driver;
-    apr_dbd_t *handle;
-    apr_hash_t *prepared;
-    occi_store *store;
-    apr_pool_t *pool;
-} database;
-
-static const char *name_of(database *db, const char *what)
-{
-    return apr_psprintf(db->pool, "%s: %s", db->name, what);
-}
-
 static const char *status_name(occi_store_status status)
 {
     switch (status) {
@@ -70,51 +56,6 @@ static int is_status(database *db, occi_store_status got, occi_store_status expe
                occi_store_error(db->store), status_name(expected));
     }
     return passed;
-}
-
-/* The helper the module has in mod_dbd: every statement prepared under its
- * label. */
-static apr_hash_t *prepare_statements(apr_pool_t *pool, const apr_dbd_driver_t *driver,
-                                      apr_dbd_t *handle, const char **error)
-{
-    apr_hash_t *prepared = apr_hash_make(pool);
-    const occi_statement *statements;
-    int count, i;
-
-    statements = occi_store_statements(&count);
-    for (i = 0; i < count; i++) {
-        apr_dbd_prepared_t *statement = NULL;
-        int status = apr_dbd_prepare(driver, pool, handle, statements[i].sql,
-                                     statements[i].label, &statement);
-
-        if (status != 0) {
-            *error = apr_psprintf(pool, "%s: %s", statements[i].label,
-                                  apr_dbd_error(driver, handle, status));
-            return NULL;
-        }
-        apr_hash_set(prepared, statements[i].label, APR_HASH_KEY_STRING, statement);
-    }
-    return prepared;
-}
-
-static apr_dbd_t *connect_to(database *db, apr_pool_t *pool, const char **error)
-{
-    apr_dbd_t *handle = NULL;
-    int rows;
-
-    *error = NULL;
-    if (apr_dbd_open_ex(db->driver, pool, db->params, &handle, error) != APR_SUCCESS) {
-        if (!*error) {
-            *error = "cannot connect";
-        }
-        return NULL;
-    }
-    if (!strcmp(db->name, "sqlite3")) {
-        /* As the example configuration's DBDInitSQL lines. */
-        apr_dbd_query(db->driver, handle, &rows, "PRAGMA busy_timeout=5000");
-        apr_dbd_query(db->driver, handle, &rows, "PRAGMA journal_mode=WAL");
-    }
-    return handle;
 }
 
 /* The first column of the first row of a query the test makes itself. */
@@ -1385,6 +1326,24 @@ static void collect(void *data, occi_recovery_level level, int number, const cha
                                                           message);
 }
 
+/* A recovery context as node-a's recovery thread has, over hv, telling
+ * messages what it does. */
+static occi_recovery_context recovery_context(database *db, occi_hypervisor *hv, const char *uri,
+                                              apr_array_header_t *messages)
+{
+    occi_recovery_context context;
+
+    memset(&context, 0, sizeof(context));
+    context.store = db->store;
+    context.hypervisor = hv;
+    context.model = test_model(db->pool);
+    context.hypervisor_uri = uri;
+    context.holder = "node-a 1 recovery";
+    context.report = collect;
+    context.report_data = messages;
+    return context;
+}
+
 /* Interrupted changes, finished by another process: a create the store
  * never committed is undone on the hypervisor (libvirt's test driver, in
  * this process), a delete it never committed is carried out; a change
@@ -1434,14 +1393,7 @@ static void test_recovery(database *db)
     record_change(db, "60000000-0000-4000-8000-000000000004", "create",
                   "qemu+ssh://elsewhere/system", made, "node-b 4000000", now - 1);
 
-    memset(&context, 0, sizeof(context));
-    context.store = db->store;
-    context.hypervisor = hv;
-    context.model = test_model(pool);
-    context.hypervisor_uri = uri;
-    context.holder = "node-a 1 recovery";
-    context.report = collect;
-    context.report_data = messages;
+    context = recovery_context(db, hv, uri, messages);
     is_status(db, occi_changes_recover(&context, pool, &finished), OCCI_STORE_OK,
               "recovery: a look at the intents");
     tap_is_int(finished, 2, name_of(db, "recovery: the two interrupted changes are finished"));
@@ -1660,14 +1612,8 @@ static void test_recovery_waits(database *db)
 
     record_change(db, "60000000-0000-4000-8000-000000000005", "create", "fake:///", made,
                   "node-b 4000000", 1);
-    memset(&context, 0, sizeof(context));
-    context.store = db->store;
-    context.hypervisor = occi_hypervisor_make(pool, &fake_provider, &fake);
-    context.model = test_model(pool);
-    context.hypervisor_uri = "fake:///";
-    context.holder = "node-a 1 recovery";
-    context.report = collect;
-    context.report_data = messages;
+    context = recovery_context(db, occi_hypervisor_make(pool, &fake_provider, &fake), "fake:///",
+                               messages);
     occi_changes_recover(&context, pool, &finished);
     tap_is_int(finished, 0, name_of(db, "recovery: nothing is finished while the hypervisor "
                                         "is away"));
@@ -2317,14 +2263,8 @@ static void test_recovery_of_save(database *db)
                                                   "/mixin/os_tpl/saved-kept/"), "alice");
     record_change(db, "60000000-0000-4000-8000-000000000010", "save saved-kept saved-lost",
                   "fake:///", resource(pool, R1, COMPUTE, "alice"), "node-b 4000000", 1);
-    memset(&context, 0, sizeof(context));
-    context.store = db->store;
-    context.hypervisor = occi_hypervisor_make(pool, &fake_provider, &fake);
-    context.model = test_model(pool);
-    context.hypervisor_uri = "fake:///";
-    context.holder = "node-a 1 recovery";
-    context.report = collect;
-    context.report_data = messages;
+    context = recovery_context(db, occi_hypervisor_make(pool, &fake_provider, &fake), "fake:///",
+                               messages);
     occi_changes_recover(&context, pool, &finished);
     tap_ok(finished == 1 && fake.saved_deleted == 1,
            name_of(db, "recovery: an interrupted save removes the copy without a template"));
@@ -2402,48 +2342,8 @@ static int open_database(database *db)
 int main(void)
 {
     apr_pool_t *pool = tap_start();
-    const char *pgsql = getenv("OCCI_TEST_PGSQL");
-    const char *temp = NULL;
-    char *directory;
-    database db;
-
     apr_dbd_init(pool);
     test_holders();
-
-    memset(&db, 0, sizeof(db));
-    db.name = "sqlite3";
-    db.pool = pool;
-    apr_temp_dir_get(&temp, pool);
-    directory = apr_pstrcat(pool, temp ? temp : "/tmp", "/occi-store-XXXXXX", NULL);
-    if (!mkdtemp(directory)) {
-        tap_ok(0, "a temporary directory");
-    }
-    else {
-        db.params = apr_pstrcat(pool, directory, "/occi.sqlite", NULL);
-        if (open_database(&db)) {
-            run(&db);
-        }
-        if (db.handle) {
-            apr_dbd_close(db.driver, db.handle);
-        }
-        apr_file_remove(db.params, pool);
-        apr_file_remove(apr_pstrcat(pool, db.params, "-wal", NULL), pool);
-        apr_file_remove(apr_pstrcat(pool, db.params, "-shm", NULL), pool);
-        apr_file_remove(apr_pstrcat(pool, db.params, "-journal", NULL), pool);
-        apr_dir_remove(directory, pool);
-    }
-
-    if (pgsql && *pgsql) {
-        memset(&db, 0, sizeof(db));
-        db.name = "pgsql";
-        db.params = pgsql;
-        db.pool = pool;
-        if (open_database(&db)) {
-            run(&db);
-        }
-        if (db.handle) {
-            apr_dbd_close(db.driver, db.handle);
-        }
-    }
+    run_on_databases(pool, "occi-store", open_database, run);
     return tap_done(pool);
 }
