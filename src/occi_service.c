@@ -912,7 +912,6 @@ static occi_result delete_saved_template(const occi_service *service, apr_pool_t
 {
     occi_store_query query;
     long long users = 0;
-    occi_hv_error error;
 
     memset(&query, 0, sizeof(query));
     query.mixin = type_id;
@@ -928,32 +927,50 @@ static occi_result delete_saved_template(const occi_service *service, apr_pool_t
                                        template->term) != OCCI_STORE_OK) {
         return store_failed(service, 143);
     }
-    /* Last: if the commit then fails, the template stays without its
-     * image, and a compute made from it is refused with the hypervisor's
-     * words, as after an image removed by hand. */
-    if (occi_hypervisor_delete_saved(service->hypervisor, pool, template->term, &error)
-        != OCCI_HV_OK) {
-        return occi_result_of_hypervisor(&error, 142);
-    }
     return done;
+}
+
+static int is_saved_template(const occi_service *service, const occi_category *mixin)
+{
+    return service->hypervisor && service->saved_template_scheme
+           && !strcmp(mixin->scheme, service->saved_template_scheme);
 }
 
 occi_result occi_service_delete_mixins(const occi_service *service, apr_pool_t *pool,
                                        const apr_array_header_t *mixins)
 {
+    apr_array_header_t *none = apr_array_make(pool, 0, sizeof(occi_entity *));
+    const char *what = "save", *intent = NULL;
     occi_store_status status;
     occi_result r = done;
-    int i;
+    occi_hv_error error;
+    int i, images = 0;
 
+    /* Saved templates' images go once their rows have: if this process
+     * dies before they do, or the hypervisor cannot remove them now, the
+     * intent has another process remove the images whose template is gone
+     * (as after an interrupted save). */
+    for (i = 0; i < mixins->nelts; i++) {
+        const occi_category *mixin = APR_ARRAY_IDX(mixins, i, const occi_category *);
+
+        if (is_saved_template(service, mixin)) {
+            what = apr_pstrcat(pool, what, " ", mixin->term, NULL);
+            images++;
+        }
+    }
+    if (images) {
+        intent = intent_begin(service, pool, what, none);
+    }
     if (occi_store_begin(service->store) != OCCI_STORE_OK) {
-        return store_failed(service, 143);
+        r = store_failed(service, 143);
+        intent_end(service, intent);
+        return r;
     }
     for (i = 0; r.cls == OCCI_RESULT_OK && i < mixins->nelts; i++) {
         const occi_category *mixin = APR_ARRAY_IDX(mixins, i, const occi_category *);
         const char *type_id = occi_category_type_id(pool, mixin);
 
-        if (service->hypervisor && service->saved_template_scheme
-            && !strcmp(mixin->scheme, service->saved_template_scheme)) {
+        if (is_saved_template(service, mixin)) {
             r = delete_saved_template(service, pool, mixin, type_id);
         }
         if (r.cls == OCCI_RESULT_OK) {
@@ -963,5 +980,22 @@ occi_result occi_service_delete_mixins(const occi_service *service, apr_pool_t *
                 : result(OCCI_RESULT_CONFLICT, 144, "a mixin changed meanwhile; try again");
         }
     }
-    return finish(service, NULL, r);
+    r = finish(service, intent, r);
+    for (i = 0; r.cls == OCCI_RESULT_OK && i < mixins->nelts; i++) {
+        const occi_category *mixin = APR_ARRAY_IDX(mixins, i, const occi_category *);
+
+        if (is_saved_template(service, mixin)
+            && occi_hypervisor_delete_saved(service->hypervisor, pool, mixin->term, &error)
+                   != OCCI_HV_OK && intent) {
+            /* The templates are gone; their images follow when the
+             * hypervisor can remove them. */
+            occi_store_release_intent(service->store, intent, service->holder);
+            if (service->intents_held) {
+                service->intents_held(service->data, -1);
+            }
+            return r;
+        }
+    }
+    intent_end(service, intent);
+    return r;
 }

@@ -2071,8 +2071,11 @@ static void test_service_mixins(database *db)
     apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_category *)), *mixins;
     occi_category *saved = user_mixin(pool, scheme, "saved-x", NULL, "/mixin/os_tpl/saved-x/");
     occi_entity *vm = resource(pool, R1, COMPUTE, "alice");
+    apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *intents;
+    occi_recovery_context context;
     occi_service service;
     occi_result result;
+    int finished = -1;
 
     forget_intents(db);
     service = fake_service(db, &fake);
@@ -2103,16 +2106,31 @@ static void test_service_mixins(database *db)
            && fake.saved_deleted == 0,
            name_of(db, "service mixins: a template in use stays, with its image"));
     occi_store_delete(db->store, R1, NULL);
-    fake.next = OCCI_HV_UNAVAILABLE;
-    result = occi_service_delete_mixins(&service, pool, two);
-    occi_service_user_mixins(&service, pool, &mixins);
-    tap_ok(result.cls == OCCI_RESULT_UNAVAILABLE && result.number == 142 && mixins->nelts == 2,
-           name_of(db, "service mixins: the image cannot be removed, nothing is deleted"));
     fake.next = OCCI_HV_OK;
     result = occi_service_delete_mixins(&service, pool, two);
     occi_service_user_mixins(&service, pool, &mixins);
     tap_ok(result.cls == OCCI_RESULT_OK && mixins->nelts == 0 && fake.saved_deleted == 1,
            name_of(db, "service mixins: both deleted, the image with its template"));
+    occi_store_list_intents(db->store, pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
+    tap_is_int(intents->nelts, 0, name_of(db, "service mixins: no intent is left"));
+
+    /* The hypervisor away: the template goes, its image once it is back. */
+    occi_service_define_mixins(&service, pool, two);
+    fake.next = OCCI_HV_UNAVAILABLE;
+    result = occi_service_delete_mixins(&service, pool, two);
+    occi_service_user_mixins(&service, pool, &mixins);
+    occi_store_list_intents(db->store, pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
+    tap_ok(result.cls == OCCI_RESULT_OK && mixins->nelts == 0 && intents->nelts == 1
+           && intents->nelts && !APR_ARRAY_IDX(intents, 0, occi_store_intent *)->holder,
+           name_of(db, "service mixins: the hypervisor away, the templates go, their image "
+                       "waits for recovery"));
+    fake.next = OCCI_HV_OK;
+    context = recovery_context(db, occi_hypervisor_make(pool, &fake_provider, &fake), "fake:///",
+                               messages);
+    occi_changes_recover(&context, pool, &finished);
+    occi_store_list_intents(db->store, pool, OCCI_CHANGE_VERB, NULL, NULL, &intents);
+    tap_ok(finished == 1 && fake.saved_deleted == 2 && intents->nelts == 0,
+           name_of(db, "service mixins: and recovery removes it once the hypervisor is back"));
 }
 
 /* The service layer's change of several entities (a membership): all
