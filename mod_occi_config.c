@@ -3,6 +3,7 @@
  * Configuration: the module's directives, their merging, and the category
  * model each server builds from them at start-up.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -275,8 +276,13 @@ static const char *host_number(cmd_parms *cmd, const char *host, const char *key
 
     *number = strtod(value, &end);
     if (!*value || *end || !(*number >= min) || *number > max) {
-        return apr_psprintf(cmd->pool, "%s %s: %s=%s is not a number from %g to %g",
-                            cmd->cmd->name, host, key, value, min, max);
+        /* APR's formatter writes 0.01 as ".01": the bounds as people write them. */
+        char low[32], high[32];
+
+        snprintf(low, sizeof(low), "%g", min);
+        snprintf(high, sizeof(high), "%g", max);
+        return apr_psprintf(cmd->pool, "%s %s: %s=%s is not a number from %s to %s",
+                            cmd->cmd->name, host, key, value, low, high);
     }
     return NULL;
 }
