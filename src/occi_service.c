@@ -528,6 +528,92 @@ static void unplace(const occi_service *service, const apr_array_header_t *place
     }
 }
 
+/* Whether changed holds more of its host than current. */
+static int grows(const occi_entity *current, const occi_entity *changed)
+{
+    occi_store_allocation before, after;
+
+    memset(&before, 0, sizeof(before));
+    memset(&after, 0, sizeof(after));
+    demand_of(current, &before);
+    demand_of(changed, &after);
+    return after.cores > before.cores || after.memory_mib > before.memory_mib
+           || after.disk_mib > before.disk_mib;
+}
+
+/* What the hosts offer, for changes of entities placed on one (currents
+ * as read, changeds as they become) when one of them grows; NULL
+ * otherwise. Asked before any transaction. */
+static apr_array_header_t *facts_for_resize(const occi_service *service, apr_pool_t *pool,
+                                            const apr_array_header_t *currents,
+                                            const apr_array_header_t *changeds)
+{
+    const apr_array_header_t *hosts = occi_hosts_of(service->hypervisor);
+    int i;
+
+    for (i = 0; hosts && i < changeds->nelts; i++) {
+        const occi_entity *current = APR_ARRAY_IDX(currents, i, const occi_entity *);
+
+        if (current->host && grows(current, APR_ARRAY_IDX(changeds, i, const occi_entity *))) {
+            return host_facts(service, pool, hosts);
+        }
+    }
+    return NULL;
+}
+
+/* Inside the caller's transaction: records what changed now holds of its
+ * host, after checking, under the placement lock, that the host has room
+ * for what it grows by. CONFLICT when it has not. */
+static occi_result resize_allocation(const occi_service *service, apr_pool_t *pool,
+                                     const occi_entity *changed, apr_array_header_t *facts)
+{
+    occi_store_allocation *held, wanted;
+    occi_placement_request request;
+    const char *why = NULL, *detail = NULL;
+    occi_store_status status;
+
+    if (!changed->host || !occi_hosts_of(service->hypervisor)) {
+        return done;
+    }
+    status = occi_store_get_allocation(service->store, pool, changed->id, &held);
+    if (status == OCCI_STORE_NOT_FOUND) {
+        return done;                   /* placed before hosts were counted */
+    }
+    if (status != OCCI_STORE_OK) {
+        return store_failed(service, 150);
+    }
+    wanted = *held;
+    wanted.cores = 0;
+    wanted.memory_mib = wanted.disk_mib = 0;
+    demand_of(changed, &wanted);
+    if (wanted.cores == held->cores && wanted.memory_mib == held->memory_mib
+        && wanted.disk_mib == held->disk_mib) {
+        return done;
+    }
+    memset(&request, 0, sizeof(request));
+    request.cores = wanted.cores > held->cores ? wanted.cores - held->cores : 0;
+    request.memory_mib = wanted.memory_mib > held->memory_mib
+                         ? wanted.memory_mib - held->memory_mib : 0;
+    request.disk_mib = wanted.disk_mib > held->disk_mib ? wanted.disk_mib - held->disk_mib : 0;
+    request.host = changed->host;
+    request.host_role = "its host";
+    if (facts && (request.cores || request.memory_mib || request.disk_mib)) {
+        if (occi_store_lock_placement(service->store) != OCCI_STORE_OK
+            || add_usage(service, pool, facts) != OCCI_STORE_OK) {
+            return store_failed(service, 150);
+        }
+        if (occi_placement_choose(pool, facts, &request, OCCI_PLACEMENT_SPREAD, &why, &detail)
+            < 0) {
+            occi_result r = result(OCCI_RESULT_CONFLICT, 151, why);
+
+            r.log_detail = detail;
+            return r;
+        }
+    }
+    return occi_store_allocate(service->store, &wanted) == OCCI_STORE_OK
+           ? done : store_failed(service, 150);
+}
+
 /* ---- Create ------------------------------------------------------------ */
 
 /* What a creation made on the hypervisor, to undo it. */
@@ -700,7 +786,7 @@ occi_result occi_service_create(const occi_service *service, apr_pool_t *pool,
 occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
                                 occi_entity *current, occi_entity *changed, const char *what)
 {
-    apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *));
+    apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *)), *facts;
     occi_store_status status;
     occi_result r = done;
     occi_hv_error error;
@@ -719,6 +805,12 @@ occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
     /* If this process is killed before the commit, another one changes
      * the hypervisor back to what the store holds. */
     APR_ARRAY_PUSH(one, occi_entity *) = changed;
+    {
+        apr_array_header_t *read = apr_array_make(pool, 1, sizeof(occi_entity *));
+
+        APR_ARRAY_PUSH(read, occi_entity *) = current;
+        facts = facts_for_resize(service, pool, read, one);
+    }
     intent = intent_begin(service, pool, apr_psprintf(pool, "update %" APR_INT64_T_FMT,
                                                       (apr_int64_t)current->revision), one);
     if (occi_store_begin(service->store) != OCCI_STORE_OK) {
@@ -736,6 +828,9 @@ occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
             : status == OCCI_STORE_NOT_FOUND
                 ? result(OCCI_RESULT_NOT_FOUND, 119, "the entity was deleted meanwhile")
             : store_failed(service, 126);
+    }
+    if (r.cls == OCCI_RESULT_OK) {
+        r = resize_allocation(service, pool, changed, facts);
     }
     if (r.cls == OCCI_RESULT_OK && service->hypervisor) {
         if (occi_hypervisor_update(service->hypervisor, pool, current, changed, &error)
@@ -970,6 +1065,7 @@ occi_result occi_service_update_all(const occi_service *service, apr_pool_t *poo
 {
     const char *what = "update";
     const char *intent;
+    apr_array_header_t *facts;
     occi_store_status status;
     occi_result r = done;
     occi_hv_error error;
@@ -992,6 +1088,7 @@ occi_result occi_service_update_all(const occi_service *service, apr_pool_t *poo
         what = apr_psprintf(pool, "%s %" APR_INT64_T_FMT, what,
                             (apr_int64_t)APR_ARRAY_IDX(currents, i, occi_entity *)->revision);
     }
+    facts = facts_for_resize(service, pool, currents, changeds);
     intent = intent_begin(service, pool, what, changeds);
     if (occi_store_begin(service->store) != OCCI_STORE_OK) {
         r = store_failed(service, 121);
@@ -1009,6 +1106,9 @@ occi_result occi_service_update_all(const occi_service *service, apr_pool_t *poo
                 : status == OCCI_STORE_CONFLICT || status == OCCI_STORE_NOT_FOUND
                     ? result(OCCI_RESULT_CONFLICT, 124, "an entity changed meanwhile; try again")
                     : store_failed(service, 121);
+        }
+        if (r.cls == OCCI_RESULT_OK) {
+            r = resize_allocation(service, pool, changed, facts);
         }
     }
     for (i = 0; service->hypervisor && r.cls == OCCI_RESULT_OK && i < changeds->nelts; i++) {

@@ -2909,6 +2909,40 @@ static void test_service_placement(database *db)
                                              "out"));
     a.next = OCCI_HV_OK;
 
+    /* Resizes are counted against the host, and refused beyond its room. */
+    {
+        occi_entity *current, *changed;
+        occi_value memory;
+
+        memset(&memory, 0, sizeof(memory));
+        memory.type = OCCI_TYPE_FLOAT;
+        occi_store_get(db->store, pool, ids[1], NULL, &current);
+        changed = occi_entity_copy(pool, current);
+        memory.number = 2;
+        occi_entity_set(changed, "occi.compute.memory", &memory);
+        result = occi_service_update(&service, pool, current, changed, "updated");
+        tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.number == 151
+               && memory_placed(db, "rack1-b") == 3584,
+               name_of(db, "placement: growing beyond its host's room is refused"));
+        tap_is_str(result.message ? result.message : "",
+                   "its host has no room for 1 GiB of memory",
+                   name_of(db, "placement: saying by how much it would grow"));
+        occi_store_get(db->store, pool, ids[0], NULL, &current);
+        changed = occi_entity_copy(pool, current);
+        memory.number = 3;
+        occi_entity_set(changed, "occi.compute.memory", &memory);
+        result = occi_service_update(&service, pool, current, changed, "updated");
+        tap_ok(result.cls == OCCI_RESULT_OK && memory_placed(db, "rack1-a") == 3072,
+               name_of(db, "placement: growing within it is counted"));
+        occi_store_get(db->store, pool, ids[0], NULL, &current);
+        changed = occi_entity_copy(pool, current);
+        memory.number = 0.5;
+        occi_entity_set(changed, "occi.compute.memory", &memory);
+        result = occi_service_update(&service, pool, current, changed, "updated");
+        tap_ok(result.cls == OCCI_RESULT_OK && memory_placed(db, "rack1-a") == 512,
+               name_of(db, "placement: and shrinking gives room back"));
+    }
+
     /* A network lands somewhere; a compute joining it goes there too. */
     one = apr_array_make(pool, 1, sizeof(occi_entity *));
     net = resource(pool, ids[5], OCCI_SCHEME_INFRA "network", "alice");
