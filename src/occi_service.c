@@ -13,6 +13,7 @@
 #include "occi_recovery.h"
 #include "occi_service.h"
 #include "occi_state.h"
+#include "occi_unmanaged.h"
 #include "occi_validate.h"
 
 static const occi_result done = { OCCI_RESULT_OK, NULL, 0, 0, NULL };
@@ -354,6 +355,53 @@ static apr_array_header_t *host_facts(const occi_service *service, apr_pool_t *p
     return facts;
 }
 
+/* The saved OS template a new compute is made from (its term), or NULL. */
+static const char *saved_template_of(const occi_service *service, const occi_entity *entity)
+{
+    size_t length = service->saved_template_scheme ? strlen(service->saved_template_scheme) : 0;
+    int i;
+
+    for (i = 0; length && i < entity->mixins->nelts; i++) {
+        const char *mixin = APR_ARRAY_IDX(entity->mixins, i, const char *);
+
+        if (!strncmp(mixin, service->saved_template_scheme, length)) {
+            return mixin + length;
+        }
+    }
+    return NULL;
+}
+
+/* Which hosts hold the image of saved template term: a saved image lives
+ * in the pool of the host its compute was on, and computes made from it
+ * overlay it there. Asked only for creates that need one. */
+static void add_saved_images(const occi_service *service, apr_pool_t *pool,
+                             const apr_array_header_t *hosts, apr_array_header_t *facts,
+                             const char *term)
+{
+    int i, j;
+
+    for (i = 0; i < hosts->nelts; i++) {
+        occi_host_facts *f = &APR_ARRAY_IDX(facts, i, occi_host_facts);
+        apr_array_header_t *objects, *images = f->images ? apr_array_copy(pool, f->images)
+                                                        : apr_array_make(pool, 1,
+                                                                         sizeof(const char *));
+        occi_hv_error error;
+
+        if (occi_hypervisor_list_objects(APR_ARRAY_IDX(hosts, i, occi_host).hypervisor, pool,
+                                         &objects, &error) == OCCI_HV_OK) {
+            for (j = 0; j < objects->nelts; j++) {
+                const occi_hv_object *object = &APR_ARRAY_IDX(objects, j, occi_hv_object);
+
+                if (!strcmp(object->kind, "os_tpl") && !strcmp(object->id, term)) {
+                    APR_ARRAY_PUSH(images, const char *) = term;
+                }
+            }
+        }
+        f->images = images;
+    }
+    (void)service;
+}
+
 /* Adds what the store has placed (and administrators disabled) to facts. */
 static occi_store_status add_usage(const occi_service *service, apr_pool_t *pool,
                                    apr_array_header_t *facts)
@@ -453,6 +501,13 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
         return r;
     }
     facts = host_facts(service, pool, hosts);
+    for (i = 0; i < entities->nelts; i++) {
+        const char *term = saved_template_of(service, APR_ARRAY_IDX(entities, i, occi_entity *));
+
+        if (term) {
+            add_saved_images(service, pool, hosts, facts, term);
+        }
+    }
     if (occi_store_begin(service->store) != OCCI_STORE_OK) {
         return store_failed(service, 149);
     }
@@ -480,6 +535,7 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
         request.cores = allocation.cores;
         request.memory_mib = allocation.memory_mib;
         request.disk_mib = allocation.disk_mib;
+        request.image = saved_template_of(service, entity);
         chosen = occi_placement_choose(pool, facts, &request,
                                        service->pack ? OCCI_PLACEMENT_PACK
                                                      : OCCI_PLACEMENT_SPREAD, &why, &detail);

@@ -1480,6 +1480,7 @@ typedef struct {
     int save_calls;
     int creates;                   /* creates that succeeded */
     long long memory_mib;          /* what capacity says: 4 cores and this (0: 4 GiB) */
+    const char *saved;             /* the term of a saved image it holds, or NULL */
 } fake_hv;
 
 /* With a thief, takes the change's intent, as another process would once
@@ -1642,7 +1643,17 @@ static occi_hv_status fake_delete_saved(void *impl, apr_pool_t *pool, const char
 static occi_hv_status fake_list(void *impl, apr_pool_t *pool, apr_array_header_t **objects,
                                 occi_hv_error *error)
 {
-    *objects = apr_array_make(pool, 0, sizeof(occi_hv_object));
+    fake_hv *fake = impl;
+
+    *objects = apr_array_make(pool, 1, sizeof(occi_hv_object));
+    if (fake->saved) {
+        occi_hv_object *image = apr_array_push(*objects);
+
+        image->type = "volume";
+        image->name = apr_pstrcat(pool, "occi-saved-", fake->saved, ".qcow2", NULL);
+        image->kind = "os_tpl";
+        image->id = fake->saved;
+    }
     return fake_answer(impl, error);
 }
 
@@ -1673,7 +1684,7 @@ static const occi_hypervisor_provider fake_provider = {
 static void test_recovery_waits(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     occi_recovery_context context;
     apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
     occi_entity *made = resource(pool, "50000000-0000-4000-8000-000000000003",
@@ -1717,7 +1728,7 @@ static void test_deferred_saves(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     apr_array_header_t *events = apr_array_make(pool, 4, sizeof(int)), *mixins;
     occi_deferred_context context;
     int pending = -1, held = -1, count;
@@ -1788,7 +1799,7 @@ static occi_service fake_service(database *db, fake_hv *fake)
 static void test_service_delete(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     occi_service service;
     occi_result result;
     occi_entity *net = resource(pool, R3, OCCI_SCHEME_INFRA "network", "alice"), *found;
@@ -1863,7 +1874,7 @@ static void test_service_act(database *db)
 {
     static const char start[] = "http://schemas.ogf.org/occi/infrastructure/compute/action#start";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_entity *));
     apr_array_header_t *afters = apr_array_make(pool, 2, sizeof(const char *)), *intents;
     occi_service service;
@@ -1943,7 +1954,7 @@ static void test_service_act(database *db)
 static void test_service_update(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_CONFLICT, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_CONFLICT, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     occi_service service;
     occi_result result;
     occi_entity *current, *changed, *now;
@@ -1990,7 +2001,7 @@ static void test_service_update(database *db)
 static void test_service_create(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *)), *intents;
     occi_service service;
     occi_result result;
@@ -2061,7 +2072,7 @@ static void test_service_save(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_entity *)), *made, *mixins;
     occi_service service, bare;
     occi_result result;
@@ -2136,7 +2147,7 @@ static void test_service_mixins(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_category *));
     apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_category *)), *mixins;
     occi_category *saved = user_mixin(pool, scheme, "saved-x", NULL, "/mixin/os_tpl/saved-x/");
@@ -2209,7 +2220,7 @@ static void test_service_mixins(database *db)
 static void test_service_update_all(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     apr_array_header_t *currents = apr_array_make(pool, 2, sizeof(occi_entity *));
     apr_array_header_t *changeds = apr_array_make(pool, 2, sizeof(occi_entity *)), *intents;
     occi_entity *found;
@@ -2260,7 +2271,7 @@ static void test_service_update_all(database *db)
 static void test_service_reads(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     occi_entity *found = NULL;
     apr_array_header_t *mixins;
     occi_service service;
@@ -2318,7 +2329,7 @@ static void test_service_reads(database *db)
 static void test_deferred_stop_for_delete(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     occi_deferred_context context;
     occi_entity *vm = resource(pool, R1, COMPUTE, "alice");
 
@@ -2341,7 +2352,7 @@ static void test_recovery_of_save(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
     occi_recovery_context context;
     int finished = -1;
@@ -2835,7 +2846,7 @@ static long long memory_placed(database *db, const char *host)
 static void test_service_placement(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv a = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0 };
+    fake_hv a = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     fake_hv b = a;
     apr_array_header_t *hosts = apr_array_make(pool, 2, sizeof(occi_host)), *one;
     occi_host *host;
@@ -2844,10 +2855,10 @@ static void test_service_placement(database *db)
     occi_entity *net, *vm, *found;
     const char *where;
     static const char *const ids[] = {
-        "30000000-0000-4000-8000-000000000001", "30000000-0000-4000-8000-000000000002",
-        "30000000-0000-4000-8000-000000000003", "30000000-0000-4000-8000-000000000004",
-        "30000000-0000-4000-8000-000000000005", "30000000-0000-4000-8000-000000000006",
-        "30000000-0000-4000-8000-000000000007", "30000000-0000-4000-8000-000000000008",
+        "7a000000-0000-4000-8000-000000000001", "7a000000-0000-4000-8000-000000000002",
+        "7a000000-0000-4000-8000-000000000003", "7a000000-0000-4000-8000-000000000004",
+        "7a000000-0000-4000-8000-000000000005", "7a000000-0000-4000-8000-000000000006",
+        "7a000000-0000-4000-8000-000000000007", "7a000000-0000-4000-8000-000000000008",
     };
     size_t i;
 
@@ -2941,6 +2952,39 @@ static void test_service_placement(database *db)
         result = occi_service_update(&service, pool, current, changed, "updated");
         tap_ok(result.cls == OCCI_RESULT_OK && memory_placed(db, "rack1-a") == 512,
                name_of(db, "placement: and shrinking gives room back"));
+    }
+
+    /* A compute made from a saved template goes where its image is. */
+    {
+        apr_array_header_t *two = apr_array_make(pool, 1, sizeof(occi_entity *));
+        occi_entity *from_saved = sized_compute(pool, "7a000000-0000-4000-8000-000000000009",
+                                                1, 0.25);
+
+        service.saved_template_scheme = "http://example.com/occi/saved_os_tpl#";
+        APR_ARRAY_PUSH(from_saved->mixins, const char *) =
+            "http://example.com/occi/saved_os_tpl#saved-0000beef";
+        APR_ARRAY_PUSH(two, occi_entity *) = from_saved;
+        result = occi_service_create(&service, pool, two);
+        tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.message
+               && !strcmp(result.message, "no host has the OS template's image"),
+               name_of(db, "placement: a saved template's image on no host: refused"));
+        b.saved = "saved-0000beef";
+        occi_store_insert_mixin(db->store, user_mixin(pool, service.saved_template_scheme,
+                                                      "saved-0000beef", NULL,
+                                                      "/mixin/os_tpl/saved-0000beef/"),
+                                "alice");
+        result = occi_service_create(&service, pool, two);
+        occi_store_get(db->store, pool, from_saved->id, NULL, &found);
+        tap_ok(result.cls == OCCI_RESULT_OK && found && found->host
+               && !strcmp(found->host, "rack1-b"),
+               name_of(db, "placement: else it goes to the host that holds it"));
+        if (result.cls != OCCI_RESULT_OK) {
+            printf("#   %d: %s\n", result.number, result.message ? result.message : "");
+        }
+        occi_store_delete(db->store, from_saved->id, NULL);
+        occi_store_delete_mixin(db->store,
+                                "http://example.com/occi/saved_os_tpl#saved-0000beef", NULL);
+        b.saved = NULL;
     }
 
     /* A network lands somewhere; a compute joining it goes there too. */
