@@ -790,6 +790,16 @@ static int build_model(apr_pool_t *pool, server_rec *s, occi_server_conf *conf)
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
+    /* Several hosts: computes may ask to be kept apart. */
+    if (conf->hosts) {
+        const char *error = occi_model_add(conf->model, occi_anti_affinity_mixin(pool, scheme));
+
+        if (error) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(5)
+                         "the anti-affinity mixin: %s", error);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
     return OK;
 }
 

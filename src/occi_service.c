@@ -13,6 +13,7 @@
 #include "occi_recovery.h"
 #include "occi_service.h"
 #include "occi_state.h"
+#include "occi_templates.h"
 #include "occi_unmanaged.h"
 #include "occi_validate.h"
 
@@ -402,6 +403,34 @@ static void add_saved_images(const occi_service *service, apr_pool_t *pool,
     (void)service;
 }
 
+/* The key of an owner's anti-affinity group in the store: each owner's
+ * groups are its own. */
+static const char *group_key(const occi_service *service, apr_pool_t *pool, const char *group)
+{
+    return group ? apr_pstrcat(pool, service->owner ? service->owner : "", "\n", group, NULL)
+                 : NULL;
+}
+
+/* The groups (keys, as group_key makes them) that are the owner's, by
+ * their names. */
+static apr_array_header_t *own_groups(const occi_service *service, apr_pool_t *pool,
+                                      const apr_array_header_t *keys)
+{
+    const char *prefix = group_key(service, pool, "");
+    size_t length = strlen(prefix);
+    apr_array_header_t *groups = apr_array_make(pool, 2, sizeof(const char *));
+    int i;
+
+    for (i = 0; keys && i < keys->nelts; i++) {
+        const char *key = APR_ARRAY_IDX(keys, i, const char *);
+
+        if (!strncmp(key, prefix, length)) {
+            APR_ARRAY_PUSH(groups, const char *) = key + length;
+        }
+    }
+    return groups;
+}
+
 /* Adds what the store has placed (and administrators disabled) to facts. */
 static occi_store_status add_usage(const occi_service *service, apr_pool_t *pool,
                                    apr_array_header_t *facts)
@@ -426,7 +455,7 @@ static occi_store_status add_usage(const occi_service *service, apr_pool_t *pool
             f->allocated_memory_mib = used->memory_mib;
             f->allocated_disk_mib = used->disk_mib;
             f->computes = used->computes;
-            f->groups = used->groups;
+            f->groups = own_groups(service, pool, used->groups);
         }
     }
     return OCCI_STORE_OK;
@@ -536,6 +565,8 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
         request.memory_mib = allocation.memory_mib;
         request.disk_mib = allocation.disk_mib;
         request.image = saved_template_of(service, entity);
+        request.group = occi_entity_get_string(entity, OCCI_ANTI_AFFINITY_GROUP);
+        allocation.affinity_group = group_key(service, pool, request.group);
         chosen = occi_placement_choose(pool, facts, &request,
                                        service->pack ? OCCI_PLACEMENT_PACK
                                                      : OCCI_PLACEMENT_SPREAD, &why, &detail);
@@ -565,6 +596,14 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
             f->allocated_memory_mib += allocation.memory_mib;
             f->allocated_disk_mib += allocation.disk_mib;
             f->computes += !strcmp(entity->kind, KIND_COMPUTE);
+            if (request.group) {
+                apr_array_header_t *groups = f->groups
+                    ? apr_array_copy(pool, f->groups)
+                    : apr_array_make(pool, 1, sizeof(const char *));
+
+                APR_ARRAY_PUSH(groups, const char *) = request.group;
+                f->groups = groups;
+            }
         }
     }
     r = finish(service, NULL, r);

@@ -2987,6 +2987,41 @@ static void test_service_placement(database *db)
         b.saved = NULL;
     }
 
+    /* Anti-affinity: an owner's group is kept apart, another's is its own. */
+    {
+        static const char *const kept[] = {
+            "7b000000-0000-4000-8000-000000000001", "7b000000-0000-4000-8000-000000000002",
+            "7b000000-0000-4000-8000-000000000003", "7b000000-0000-4000-8000-000000000004",
+        };
+        const char *hosts_of_group[4];
+        occi_service bobs = service;
+        size_t k;
+
+        bobs.owner = bobs.scope = "bob";
+        for (k = 0; k < 4; k++) {
+            apr_array_header_t *group = apr_array_make(pool, 1, sizeof(occi_entity *));
+            occi_entity *member = sized_compute(pool, kept[k], 1, 0.125);
+            occi_entity *stored = NULL;
+
+            occi_entity_set_string(pool, member, "placement.group", "web");
+            APR_ARRAY_PUSH(group, occi_entity *) = member;
+            result = occi_service_create(k == 3 ? &bobs : &service, pool, group);
+            hosts_of_group[k] = result.cls == OCCI_RESULT_OK
+                                && occi_store_get(db->store, pool, kept[k], NULL, &stored)
+                                       == OCCI_STORE_OK && stored->host ? stored->host
+                                : result.message ? result.message : "";
+        }
+        tap_ok(strcmp(hosts_of_group[0], hosts_of_group[1]) != 0,
+               name_of(db, "anti-affinity: two of a group on two hosts"));
+        tap_is_str(hosts_of_group[2], "every host already has a member of anti-affinity "
+                   "group web", name_of(db, "anti-affinity: a third has no host left"));
+        tap_ok(!strncmp(hosts_of_group[3], "rack1-", 6),
+               name_of(db, "anti-affinity: another owner's group of that name is its own"));
+        for (k = 0; k < 4; k++) {
+            occi_store_delete(db->store, kept[k], NULL);
+        }
+    }
+
     /* A network lands somewhere; a compute joining it goes there too. */
     one = apr_array_make(pool, 1, sizeof(occi_entity *));
     net = resource(pool, ids[5], OCCI_SCHEME_INFRA "network", "alice");
