@@ -11,9 +11,9 @@
 #include "mod_occi_config.h"
 #include "apr_lib.h"
 #include "apr_file_info.h"
+#include "occi_host_kind.h"
 #include "occi_templates.h"
 
-#define OCCI_DEFAULT_PROVIDER_SCHEME "http://localhost/occi/"
 
 void *occi_create_server_conf(apr_pool_t *pool, server_rec *s)
 {
@@ -790,7 +790,26 @@ static int build_model(apr_pool_t *pool, server_rec *s, occi_server_conf *conf)
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-    /* Several hosts: computes may ask to be kept apart. */
+    /* Several hosts: computes may ask to be kept apart, and
+     * administrators see the hosts. */
+    if (conf->hosts) {
+        apr_array_header_t *actions;
+        occi_category *kind;
+        const char *error = NULL;
+
+        occi_host_categories(pool, scheme, &kind, &actions);
+        for (i = 0; !error && i < actions->nelts; i++) {
+            error = occi_model_add(conf->model, APR_ARRAY_IDX(actions, i, occi_category *));
+        }
+        if (!error) {
+            error = occi_model_add(conf->model, kind);
+        }
+        if (error) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(5)
+                         "the host kind: %s", error);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
     if (conf->hosts) {
         const char *error = occi_model_add(conf->model, occi_anti_affinity_mixin(pool, scheme));
 

@@ -8,6 +8,7 @@
 
 #include "occi_deferred_save.h"
 #include "occi_entity_text.h"
+#include "occi_host_kind.h"
 #include "occi_hosts.h"
 #include "occi_placement.h"
 #include "occi_recovery.h"
@@ -1456,4 +1457,48 @@ occi_result occi_service_delete_mixins(const occi_service *service, apr_pool_t *
     }
     intent_end(service, intent);
     return r;
+}
+
+/* ---- Hosts, for administrators ------------------------------------------ */
+
+occi_result occi_service_hosts(const occi_service *service, apr_pool_t *pool,
+                               const char *kind_id, apr_array_header_t **entities)
+{
+    const apr_array_header_t *hosts = occi_hosts_of(service->hypervisor);
+    apr_array_header_t *facts;
+    int i;
+
+    *entities = apr_array_make(pool, hosts ? hosts->nelts : 0, sizeof(occi_entity *));
+    if (!hosts) {
+        return done;
+    }
+    facts = host_facts(service, pool, hosts);
+    if (add_usage(service, pool, facts) != OCCI_STORE_OK) {
+        return store_failed(service, 152);
+    }
+    for (i = 0; i < facts->nelts; i++) {
+        APR_ARRAY_PUSH(*entities, occi_entity *) = occi_host_entity(
+            pool, kind_id, &APR_ARRAY_IDX(facts, i, occi_host_facts));
+    }
+    return done;
+}
+
+occi_result occi_service_set_host_enabled(const occi_service *service, apr_pool_t *pool,
+                                          const char *name, int enabled)
+{
+    const occi_host *host = occi_hosts_find(service->hypervisor, name);
+
+    if (!host) {
+        return result(OCCI_RESULT_NOT_FOUND, 153, apr_psprintf(pool, "there is no host %s",
+                                                               name));
+    }
+    if (enabled && host->disabled) {
+        return result(OCCI_RESULT_CONFLICT, 154, apr_psprintf(
+                          pool, "host %s is disabled by the configuration (OCCIHypervisorHost "
+                          "... disabled); change it there", name));
+    }
+    if (occi_store_set_host_disabled(service->store, name, !enabled) != OCCI_STORE_OK) {
+        return store_failed(service, 152);
+    }
+    return done;
 }
