@@ -22,6 +22,7 @@
 #include "mod_occi_store.h"
 #include "mod_occi_unmanaged.h"
 #include "apr_fnmatch.h"
+#include "occi_hosts.h"
 #include "occi_query.h"
 #include "occi_version.h"
 
@@ -56,6 +57,32 @@ static int occi_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
     occi_unmanaged_configure(pconf, main_server);
     occi_deferred_saves_configure(pconf, main_server);
     return occi_store_configure(pconf, main_server);
+}
+
+/* The hosts of s (OCCIHypervisorHost) behind one hypervisor, each with a
+ * hypervisor of its own (its own connection, events and state cache). */
+static occi_hypervisor *hosts_of(apr_pool_t *pchild, server_rec *s)
+{
+    apr_array_header_t *settings = occi_hosts_settings(pchild, s);
+    apr_array_header_t *hosts = apr_array_make(pchild, settings->nelts, sizeof(occi_host));
+    int i;
+
+    for (i = 0; i < settings->nelts; i++) {
+        const occi_host_settings *one = &APR_ARRAY_IDX(settings, i, occi_host_settings);
+        occi_host *host = apr_array_push(hosts);
+
+        memset(host, 0, sizeof(*host));
+        host->name = one->decl->name;
+        host->hypervisor = occi_hypervisor_create(pchild, one->config);
+        host->cpu_ratio = one->decl->cpu_ratio;
+        host->memory_ratio = one->decl->memory_ratio;
+        host->reserved_memory_mib = one->decl->reserved_memory_mib;
+        host->disabled = one->decl->disabled;
+        if (!host->hypervisor) {
+            return NULL;
+        }
+    }
+    return occi_hosts_create(pchild, hosts);
 }
 
 static void occi_child_init(apr_pool_t *pchild, server_rec *main_server)
@@ -93,7 +120,9 @@ static void occi_child_init(apr_pool_t *pchild, server_rec *main_server)
                          "cannot start libvirt's event loop; the state of every compute "
                          "is asked of the hypervisor at every request");
         }
-        conf->hypervisor = settings ? occi_hypervisor_create(pchild, settings) : NULL;
+        conf->hypervisor = !settings ? NULL
+                           : conf->hosts ? hosts_of(pchild, s)
+                           : occi_hypervisor_create(pchild, settings);
     }
     occi_store_child_init(pchild, main_server);
 }

@@ -69,11 +69,24 @@ typedef struct {
     occi_os_image image;       /* OS templates only: what a compute boots */
 } occi_template_decl;
 
+/* A hypervisor host (OCCIHypervisorHost). */
+typedef struct {
+    const char *name;
+    const char *uri;                      /* its libvirt URI */
+    double cpu_ratio;                     /* vCPUs per core; 0: the default (4) */
+    double memory_ratio;                  /* 0: the default (1.0) */
+    long long reserved_memory_mib;        /* kept for the host itself */
+    const char *pool;                     /* storage pool; NULL: OCCIStoragePool's */
+    int disabled;                         /* no new placements */
+} occi_host_decl;
+
 typedef struct {
     const char *provider_scheme;          /* NULL: unset */
     apr_array_header_t *os_templates;     /* occi_template_decl; NULL: unset */
     apr_array_header_t *resource_templates;
     const char *libvirt_uri;              /* NULL: unset; "none": no hypervisor */
+    apr_array_header_t *hosts;            /* occi_host_decl (OCCIHypervisorHost); NULL: unset */
+    int placement;                        /* OCCIPlacement: 1 spread, 2 pack; 0: unset */
     const char *domain_type;              /* NULL: from the URI */
     const char *storage_pool;             /* NULL: unset */
     int state_cache_seconds;              /* 0: unset; -1: Off */

@@ -31,7 +31,17 @@ void *occi_merge_server_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
                                                            : parent->resource_templates;
     merged->administrators = child->administrators ? child->administrators
                                                    : parent->administrators;
-    merged->libvirt_uri = child->libvirt_uri ? child->libvirt_uri : parent->libvirt_uri;
+    /* A virtual host that names its own hypervisor (a URI or hosts) uses
+     * only that. */
+    if (child->libvirt_uri || child->hosts) {
+        merged->libvirt_uri = child->libvirt_uri;
+        merged->hosts = child->hosts;
+    }
+    else {
+        merged->libvirt_uri = parent->libvirt_uri;
+        merged->hosts = parent->hosts;
+    }
+    merged->placement = child->placement ? child->placement : parent->placement;
     merged->domain_type = child->domain_type ? child->domain_type : parent->domain_type;
     merged->state_cache_seconds = child->state_cache_seconds ? child->state_cache_seconds
                                                              : parent->state_cache_seconds;
@@ -234,12 +244,155 @@ static const char *set_os_template(cmd_parms *cmd, void *dconf, int argc, char *
 
 static const char *set_libvirt_uri(cmd_parms *cmd, void *dconf, const char *value)
 {
+    occi_server_conf *conf = occi_server_config(cmd->server);
+
     if (!strchr(value, ':') && strcmp(value, "none")) {
         return apr_psprintf(cmd->pool, "%s: '%s' is neither a libvirt URI (qemu:///system, "
                             "test:///default, qemu+ssh://host/system ...) nor none",
                             cmd->cmd->name, value);
     }
-    occi_server_config(cmd->server)->libvirt_uri = value;
+    /* The second would silently win: one server, one hypervisor (several
+     * hosts are OCCIHypervisorHost lines). */
+    if (conf->libvirt_uri) {
+        return apr_psprintf(cmd->pool, "%s is given twice for this server (%s, then %s); "
+                            "name several hosts with OCCIHypervisorHost", cmd->cmd->name,
+                            conf->libvirt_uri, value);
+    }
+    if (conf->hosts && strcmp(value, "none")) {
+        return apr_psprintf(cmd->pool, "%s %s: this server's hosts are given by "
+                            "OCCIHypervisorHost; add this one as OCCIHypervisorHost NAME %s",
+                            cmd->cmd->name, value, value);
+    }
+    conf->libvirt_uri = value;
+    return NULL;
+}
+
+/* A number for a host's key=value: a positive decimal at most max. */
+static const char *host_number(cmd_parms *cmd, const char *host, const char *key,
+                               const char *value, double min, double max, double *number)
+{
+    char *end;
+
+    *number = strtod(value, &end);
+    if (!*value || *end || !(*number >= min) || *number > max) {
+        return apr_psprintf(cmd->pool, "%s %s: %s=%s is not a number from %g to %g",
+                            cmd->cmd->name, host, key, value, min, max);
+    }
+    return NULL;
+}
+
+static const char *add_hypervisor_host(cmd_parms *cmd, void *dconf, int argc,
+                                       char *const argv[])
+{
+    static const char usage[] =
+        "takes a name, a libvirt URI and optionally cpu_ratio=N memory_ratio=N "
+        "reserved_memory=GiB pool=NAME disabled, as in: OCCIHypervisorHost node1 "
+        "qemu+ssh://node1.example.com/system cpu_ratio=4";
+    occi_server_conf *conf = occi_server_config(cmd->server);
+    occi_host_decl *host;
+    const char *c, *error;
+    double number;
+    int i;
+
+    if (argc < 2) {
+        return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, usage);
+    }
+    for (c = argv[0]; *c; c++) {
+        if (!apr_isalnum(*c) && !strchr("-_.", *c)) {
+            break;
+        }
+    }
+    if (*c || !*argv[0] || strlen(argv[0]) > 64) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a host name (1 to 64 letters, digits, "
+                            "'-', '_' and '.')", cmd->cmd->name, argv[0]);
+    }
+    if (!strchr(argv[1], ':')) {
+        return apr_psprintf(cmd->pool, "%s %s: '%s' is not a libvirt URI (qemu:///system, "
+                            "qemu+ssh://host/system, qemu+tls://host/system ...)",
+                            cmd->cmd->name, argv[0], argv[1]);
+    }
+    if (conf->libvirt_uri && strcmp(conf->libvirt_uri, "none")) {
+        return apr_psprintf(cmd->pool, "%s %s: this server's hypervisor is given by "
+                            "OCCILibvirtURI %s; name every host with OCCIHypervisorHost "
+                            "instead", cmd->cmd->name, argv[0], conf->libvirt_uri);
+    }
+    if (!conf->hosts) {
+        conf->hosts = apr_array_make(cmd->pool, 4, sizeof(occi_host_decl));
+    }
+    for (i = 0; i < conf->hosts->nelts; i++) {
+        const occi_host_decl *other = &APR_ARRAY_IDX(conf->hosts, i, occi_host_decl);
+
+        if (!strcmp(other->name, argv[0])) {
+            return apr_psprintf(cmd->pool, "%s %s: this host is named twice", cmd->cmd->name,
+                                argv[0]);
+        }
+        if (!strcmp(other->uri, argv[1])) {
+            return apr_psprintf(cmd->pool, "%s %s: %s is host %s's URI already",
+                                cmd->cmd->name, argv[0], argv[1], other->name);
+        }
+    }
+    host = apr_array_push(conf->hosts);
+    memset(host, 0, sizeof(*host));
+    host->name = argv[0];
+    host->uri = argv[1];
+    for (i = 2; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        const char *key = eq ? apr_pstrmemdup(cmd->pool, argv[i], (apr_size_t)(eq - argv[i]))
+                             : argv[i];
+        const char *value = eq ? eq + 1 : NULL;
+
+        if (!strcmp(key, "disabled") && !value) {
+            host->disabled = 1;
+            continue;
+        }
+        if (!value) {
+            return apr_psprintf(cmd->pool, "%s %s: '%s' is not understood; it %s",
+                                cmd->cmd->name, argv[0], argv[i], usage);
+        }
+        if (!strcmp(key, "cpu_ratio")) {
+            error = host_number(cmd, argv[0], key, value, 0.01, 1000, &host->cpu_ratio);
+        }
+        else if (!strcmp(key, "memory_ratio")) {
+            error = host_number(cmd, argv[0], key, value, 0.01, 100, &host->memory_ratio);
+        }
+        else if (!strcmp(key, "reserved_memory")) {
+            error = host_number(cmd, argv[0], key, value, 0, 1048576, &number);
+            host->reserved_memory_mib = (long long)(number * 1024 + 0.5);
+        }
+        else if (!strcmp(key, "pool")) {
+            for (c = value; *c && (apr_isalnum(*c) || strchr("-_.", *c)); c++) {
+            }
+            error = *c || !*value
+                    ? apr_psprintf(cmd->pool, "%s %s: pool=%s is not a storage pool name "
+                                   "(letters, digits, '-', '_' and '.')", cmd->cmd->name,
+                                   argv[0], value)
+                    : NULL;
+            host->pool = value;
+        }
+        else {
+            return apr_psprintf(cmd->pool, "%s %s: '%s' is not understood; it %s",
+                                cmd->cmd->name, argv[0], argv[i], usage);
+        }
+        if (error) {
+            return error;
+        }
+    }
+    return NULL;
+}
+
+static const char *set_placement(cmd_parms *cmd, void *dconf, const char *value)
+{
+    if (!strcasecmp(value, "spread")) {
+        occi_server_config(cmd->server)->placement = 1;
+    }
+    else if (!strcasecmp(value, "pack")) {
+        occi_server_config(cmd->server)->placement = 2;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s: '%s' is neither spread (the host with the most "
+                            "free memory) nor pack (the first host with room)",
+                            cmd->cmd->name, value);
+    }
     return NULL;
 }
 
@@ -283,21 +436,22 @@ const char *occi_saved_template_scheme(apr_pool_t *pool, server_rec *s)
                        : OCCI_DEFAULT_PROVIDER_SCHEME, OCCI_SAVED_TEMPLATE_SUFFIX, NULL);
 }
 
-const occi_hypervisor_config *occi_hypervisor_settings(apr_pool_t *pool, server_rec *s)
+/* The hypervisor configuration of a host at uri with its pool (NULL:
+ * OCCIStoragePool's). */
+static occi_hypervisor_config *host_config(apr_pool_t *pool, server_rec *s, const char *uri,
+                                           const char *storage_pool)
 {
     const occi_server_conf *conf = occi_server_config(s);
     occi_hypervisor_config *config;
     apr_array_header_t *images;
     int i;
 
-    if (conf->libvirt_uri && !strcmp(conf->libvirt_uri, "none")) {
-        return NULL;
-    }
     config = apr_pcalloc(pool, sizeof(*config));
-    config->uri = conf->libvirt_uri ? conf->libvirt_uri : OCCI_DEFAULT_LIBVIRT_URI;
+    config->uri = uri;
     config->domain_type = conf->domain_type ? conf->domain_type
-                          : !strncmp(config->uri, "test:", 5) ? "test" : "qemu";
-    config->pool = conf->storage_pool ? conf->storage_pool : OCCI_DEFAULT_STORAGE_POOL;
+                          : !strncmp(config->uri, "test", 4) ? "test" : "qemu";
+    config->pool = storage_pool ? storage_pool
+                   : conf->storage_pool ? conf->storage_pool : OCCI_DEFAULT_STORAGE_POOL;
     config->os_template_scheme = apr_pstrcat(pool, conf->provider_scheme ? conf->provider_scheme
                                              : OCCI_DEFAULT_PROVIDER_SCHEME, "os_tpl#", NULL);
     config->saved_template_scheme = occi_saved_template_scheme(pool, s);
@@ -311,6 +465,37 @@ const occi_hypervisor_config *occi_hypervisor_settings(apr_pool_t *pool, server_
                                   : conf->state_cache_seconds ? conf->state_cache_seconds
                                   : OCCI_DEFAULT_STATE_CACHE_SECONDS;
     return config;
+}
+
+apr_array_header_t *occi_hosts_settings(apr_pool_t *pool, server_rec *s)
+{
+    const occi_server_conf *conf = occi_server_config(s);
+    apr_array_header_t *hosts = apr_array_make(pool, 4, sizeof(occi_host_settings));
+    occi_host_settings *host;
+    int i;
+
+    for (i = 0; conf->hosts && i < conf->hosts->nelts; i++) {
+        host = apr_array_push(hosts);
+        host->decl = &APR_ARRAY_IDX(conf->hosts, i, occi_host_decl);
+        host->config = host_config(pool, s, host->decl->uri, host->decl->pool);
+    }
+    if (!conf->hosts && !(conf->libvirt_uri && !strcmp(conf->libvirt_uri, "none"))) {
+        occi_host_decl *decl = apr_pcalloc(pool, sizeof(*decl));
+
+        decl->name = "default";
+        decl->uri = conf->libvirt_uri ? conf->libvirt_uri : OCCI_DEFAULT_LIBVIRT_URI;
+        host = apr_array_push(hosts);
+        host->decl = decl;
+        host->config = host_config(pool, s, decl->uri, NULL);
+    }
+    return hosts;
+}
+
+const occi_hypervisor_config *occi_hypervisor_settings(apr_pool_t *pool, server_rec *s)
+{
+    apr_array_header_t *hosts = occi_hosts_settings(pool, s);
+
+    return hosts->nelts ? APR_ARRAY_IDX(hosts, 0, occi_host_settings).config : NULL;
 }
 
 static const char *set_resource_template(cmd_parms *cmd, void *dconf,
@@ -529,6 +714,11 @@ const command_rec occi_directives[] = {
                       "An OS template: name, title, and disk= or kernel= [initrd=] [cmdline=]"),
     AP_INIT_TAKE1("OCCILibvirtURI", set_libvirt_uri, NULL, RSRC_CONF,
                   "The hypervisor's libvirt URI, or none (default test:///default)"),
+    AP_INIT_TAKE_ARGV("OCCIHypervisorHost", add_hypervisor_host, NULL, RSRC_CONF,
+                      "A hypervisor host: name, libvirt URI, [cpu_ratio=N] [memory_ratio=N] "
+                      "[reserved_memory=GiB] [pool=NAME] [disabled]"),
+    AP_INIT_TAKE1("OCCIPlacement", set_placement, NULL, RSRC_CONF,
+                  "Where new entities go among the hosts: spread (default) or pack"),
     AP_INIT_TAKE1("OCCILibvirtStateCache", set_state_cache, NULL, RSRC_CONF,
                   "Seconds a domain's state is trusted between the hypervisor's events, "
                   "or Off (default 10)"),

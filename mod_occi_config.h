@@ -15,8 +15,19 @@ occi_json_pattern_style occi_json_pattern_of(const occi_server_conf *conf);
 /* The scheme of the OS templates the save action makes. */
 const char *occi_saved_template_scheme(apr_pool_t *pool, server_rec *s);
 
-/* The hypervisor configuration a server's directives describe; NULL when
- * the server runs without one (OCCILibvirtURI none). */
+/* A host of a server and its hypervisor configuration. */
+typedef struct {
+    const occi_host_decl *decl;
+    const occi_hypervisor_config *config;
+} occi_host_settings;
+
+/* The hosts of a server (occi_host_settings), in the operator's order: its
+ * OCCIHypervisorHost lines, else OCCILibvirtURI's one host, named
+ * "default"; none with OCCILibvirtURI none. */
+apr_array_header_t *occi_hosts_settings(apr_pool_t *pool, server_rec *s);
+
+/* The hypervisor configuration of a server's first host; NULL when the
+ * server runs without one (OCCILibvirtURI none). */
 const occi_hypervisor_config *occi_hypervisor_settings(apr_pool_t *pool, server_rec *s);
 
 extern const command_rec occi_directives[];

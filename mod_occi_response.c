@@ -95,6 +95,11 @@ int occi_refuse_result(occi_request *req, const occi_result *result)
         /* 503 or 500, by what became of the connection. */
         return occi_refuse_store_numbered(req, result->number);
     }
+    if (result->log_detail) {
+        /* What the client is not told (host names), for the operator. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r, "OCCI%d: %s %s: %s", result->number,
+                      req->r->method, req->r->uri, result->log_detail);
+    }
     send_numbered_error(req, statuses[result->cls], result->number, result->message);
     return statuses[result->cls];
 }

@@ -41,6 +41,7 @@ void occi_request_service(occi_request *req, occi_service *service)
     service->max_links = req->conf->max_links;
     service->origin = occi_request_origin(req);
     service->saved_template_scheme = occi_saved_template_scheme(req->r->pool, req->r->server);
+    service->pack = req->conf->placement == 2;
 }
 
 occi_service *occi_service_for(occi_request *req)

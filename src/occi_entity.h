@@ -48,12 +48,16 @@ typedef struct occi_entity {
     apr_array_header_t *links;         /* occi_entity *: a resource's links */
     const char *owner;                 /* r->user at creation; "" without auth */
     long long revision;                /* grows by one at every change; the ETag */
+    /* The hypervisor host it lives on (an OCCIHypervisorHost name); NULL:
+     * none recorded (a single host). */
+    const char *host;
 } occi_entity;
 
-/* An empty entity with empty arrays. */
+/* An empty entity with empty arrays, no owner ("") and no host (NULL). */
 occi_entity *occi_entity_create(apr_pool_t *pool);
 
-/* A copy sharing the strings, with arrays of its own (links shallow). */
+/* A copy sharing the strings (the host too), with arrays of its own
+ * (links shallow). */
 occi_entity *occi_entity_copy(apr_pool_t *pool, const occi_entity *entity);
 
 /* The value of attribute name, or NULL. */

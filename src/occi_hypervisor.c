@@ -32,6 +32,29 @@ const char *occi_hypervisor_provider_name(const occi_hypervisor *hv)
     return hv->provider->name;
 }
 
+void *occi_hypervisor_impl_of(const occi_hypervisor *hv, const occi_hypervisor_provider *provider)
+{
+    return hv->provider == provider ? hv->impl : NULL;
+}
+
+occi_hv_status occi_hypervisor_capacity(occi_hypervisor *hv, apr_pool_t *pool,
+                                        occi_hv_capacity *capacity, occi_hv_error *error)
+{
+    memset(capacity, 0, sizeof(*capacity));
+    if (!hv->provider->capacity) {
+        error->status = OCCI_HV_FAILED;
+        error->message = apr_psprintf(pool, "the %s hypervisor cannot tell its capacity",
+                                      hv->provider->name);
+        return error->status;
+    }
+    return hv->provider->capacity(hv->impl, pool, capacity, error);
+}
+
+int occi_hypervisor_can_save(const occi_hypervisor *hv, const occi_entity *compute)
+{
+    return hv && hv->provider->can_save(hv->impl, compute);
+}
+
 occi_hv_status occi_hypervisor_observe(occi_hypervisor *hv, apr_pool_t *pool,
                                        apr_array_header_t *entities, occi_hv_error *error)
 {

@@ -61,6 +61,16 @@ typedef struct occi_hypervisor_config {
 
 typedef struct occi_hypervisor occi_hypervisor;
 
+/* What a hypervisor host offers, as libvirt tells it. */
+typedef struct occi_hv_capacity {
+    int cores;                     /* logical CPUs */
+    long long memory_mib;
+    long long disk_capacity_mib;   /* its storage pool's */
+    long long disk_available_mib;
+    const char *domain_type;       /* the domains it makes ("kvm", "qemu", "test") */
+    const char *arch;              /* NULL: not known */
+} occi_hv_capacity;
+
 /* A hypervisor provider: what the functions below do, for one kind of
  * hypervisor (libvirt in src/occi_libvirt.c; the unit tests have fakes).
  * Each receives the provider's own state, impl. */
@@ -85,6 +95,8 @@ typedef struct occi_hypervisor_provider {
                                    occi_hv_error *error);
     occi_hv_status (*list_objects)(void *impl, apr_pool_t *pool, apr_array_header_t **objects,
                                    occi_hv_error *error);
+    occi_hv_status (*capacity)(void *impl, apr_pool_t *pool, occi_hv_capacity *capacity,
+                               occi_hv_error *error);
 } occi_hypervisor_provider;
 
 /* A hypervisor made of a provider and its state, allocated from pool. */
@@ -93,6 +105,17 @@ occi_hypervisor *occi_hypervisor_make(apr_pool_t *pool, const occi_hypervisor_pr
 
 /* The provider's name ("libvirt"). */
 const char *occi_hypervisor_provider_name(const occi_hypervisor *hv);
+
+/* hv's own state when provider serves it, else NULL: for a provider that
+ * offers more than the table (occi_hosts.h). */
+void *occi_hypervisor_impl_of(const occi_hypervisor *hv, const occi_hypervisor_provider *provider);
+
+/* What the host offers (its cores, memory and pool), asked of it now. */
+occi_hv_status occi_hypervisor_capacity(occi_hypervisor *hv, apr_pool_t *pool,
+                                        occi_hv_capacity *capacity, occi_hv_error *error);
+
+/* Whether hv can run save for compute (it has a root disk to copy). */
+int occi_hypervisor_can_save(const occi_hypervisor *hv, const occi_entity *compute);
 
 /* Whether uri names this machine's own hypervisor (no host in it, as in
  * qemu:///system or test:///default), whose files this process can look

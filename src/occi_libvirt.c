@@ -2375,6 +2375,46 @@ static occi_hv_status lv_update(void *impl, apr_pool_t *pool,
     return status;
 }
 
+/* ---- Capacity ------------------------------------------------------- */
+
+static occi_hv_status capacity_on(libvirt_hv *hv, virConnectPtr connection, apr_pool_t *pool,
+                                  occi_hv_capacity *capacity, occi_hv_error *error)
+{
+    virStoragePoolPtr storage_pool;
+    virStoragePoolInfo pool_info;
+    virNodeInfo node;
+
+    if (virNodeGetInfo(connection, &node) < 0) {
+        return fail_libvirt(pool, error, "reading the host's processors and memory");
+    }
+    capacity->cores = (int)node.cpus;
+    capacity->memory_mib = (long long)(node.memory / 1024);
+    capacity->domain_type = hv->config.domain_type;
+    capacity->arch = node.model[0] ? apr_pstrdup(pool, node.model) : NULL;
+    storage_pool = open_pool(hv, connection, pool, error);
+    if (!storage_pool) {
+        return error->status;
+    }
+    if (virStoragePoolGetInfo(storage_pool, &pool_info) < 0) {
+        virStoragePoolFree(storage_pool);
+        return fail_libvirt(pool, error, "reading the storage pool's size");
+    }
+    capacity->disk_capacity_mib = (long long)(pool_info.capacity / 1048576);
+    capacity->disk_available_mib = (long long)(pool_info.available / 1048576);
+    virStoragePoolFree(storage_pool);
+    return OCCI_HV_OK;
+}
+
+static occi_hv_status lv_capacity(void *impl, apr_pool_t *pool, occi_hv_capacity *capacity,
+                                  occi_hv_error *error)
+{
+    libvirt_hv *hv = impl;
+    occi_hv_status status;
+
+    WITH_CONNECTION(hv, pool, error, status, capacity_on(hv, connection, pool, capacity, error));
+    return status;
+}
+
 /* ---- The provider -------------------------------------------------- */
 
 static const occi_hypervisor_provider libvirt_provider = {
@@ -2388,6 +2428,7 @@ static const occi_hypervisor_provider libvirt_provider = {
     lv_save,
     lv_delete_saved,
     lv_list_objects,
+    lv_capacity,
 };
 
 occi_hypervisor *occi_hypervisor_create(apr_pool_t *pool, const occi_hypervisor_config *config)

@@ -141,9 +141,16 @@ static occi_hv_status finish_create(const occi_recovery_context *context, apr_po
         return store_failed(error, "the store cannot be read");
     }
     ++*changed;
-    return occi_hypervisor_delete_entity(context->hypervisor, pool, entity,
-                                         resource ? resource : link_source(pool, entity),
-                                         error);
+    if (occi_hypervisor_delete_entity(context->hypervisor, pool, entity,
+                                      resource ? resource : link_source(pool, entity), error)
+        != OCCI_HV_OK) {
+        return error->status;
+    }
+    /* What placement reserved for it on a host is free again. */
+    if (occi_store_release_allocation(context->store, entity->id) != OCCI_STORE_OK) {
+        return store_failed(error, "the store cannot release its allocation");
+    }
+    return OCCI_HV_OK;
 }
 
 /* Carries out an interrupted delete that the store did not commit: the

@@ -15,6 +15,10 @@
  *   occi_intent      work that outlives the request that asked for it (a
  *                    save deferred to a compute's next stop), with who
  *                    holds it and until when
+ *   occi_allocation  what each placed entity holds of its hypervisor host's
+ *                    capacity (cores, memory, disk, affinity group)
+ *   occi_host        hypervisor hosts an administrator disabled, and the
+ *                    row named '' that placements lock to take turns
  */
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +164,31 @@ static const schema_statement schema_4[] = {
     { "CREATE INDEX IF NOT EXISTS occi_intent_detail ON occi_intent (verb, detail)", NULL },
 };
 
+/* Version 4 -> 5: several hypervisor hosts. An entity row records its
+ * host (NULL for the rows of a single host, as every older row is). An
+ * allocation is written when a placement reserves capacity, before the
+ * entity's own rows are committed, so it has a table of its own keyed by
+ * the entity id rather than columns of occi_entity. The '' row of occi_host
+ * exists only to be locked; ON CONFLICT DO NOTHING keeps a second insert
+ * of it harmless. */
+static const schema_statement schema_5[] = {
+    { "ALTER TABLE occi_entity ADD COLUMN host VARCHAR", NULL },
+    { "CREATE TABLE IF NOT EXISTS occi_allocation ("
+      " entity_id VARCHAR(36) PRIMARY KEY,"
+      " host VARCHAR NOT NULL,"
+      " kind VARCHAR NOT NULL,"
+      " owner VARCHAR NOT NULL,"
+      " cores INTEGER NOT NULL DEFAULT 0,"
+      " memory_mib BIGINT NOT NULL DEFAULT 0,"
+      " disk_mib BIGINT NOT NULL DEFAULT 0,"
+      " affinity_group VARCHAR)", NULL },
+    { "CREATE INDEX IF NOT EXISTS occi_allocation_host ON occi_allocation (host)", NULL },
+    { "CREATE TABLE IF NOT EXISTS occi_host ("
+      " name VARCHAR PRIMARY KEY,"
+      " disabled INTEGER NOT NULL DEFAULT 0)", NULL },
+    { "INSERT INTO occi_host (name, disabled) VALUES ('', 0) ON CONFLICT DO NOTHING", NULL },
+};
+
 #define STEP(statements) { statements, (int)(sizeof(statements) / sizeof(statements[0])) }
 
 /* steps[n] takes version n to n + 1. */
@@ -168,6 +197,7 @@ static const schema_step steps[] = {
     STEP(schema_2),
     STEP(schema_3),
     STEP(schema_4),
+    STEP(schema_5),
 };
 
 /* Refuses to compile when a step is missing or one too many. */

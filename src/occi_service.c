@@ -8,12 +8,14 @@
 
 #include "occi_deferred_save.h"
 #include "occi_entity_text.h"
+#include "occi_hosts.h"
+#include "occi_placement.h"
 #include "occi_recovery.h"
 #include "occi_service.h"
 #include "occi_state.h"
 #include "occi_validate.h"
 
-static const occi_result done = { OCCI_RESULT_OK, NULL, 0, 0 };
+static const occi_result done = { OCCI_RESULT_OK, NULL, 0, 0, NULL };
 
 static occi_result result(occi_result_class cls, int number, const char *message)
 {
@@ -23,6 +25,7 @@ static occi_result result(occi_result_class cls, int number, const char *message
     r.number = number;
     r.message = message;
     r.retry_after = 0;
+    r.log_detail = NULL;
     return r;
 }
 
@@ -271,6 +274,260 @@ occi_result occi_service_act(const occi_service *service, apr_pool_t *pool,
     return r;
 }
 
+/* ---- Placement on several hosts ----------------------------------------- */
+
+#define KIND_COMPUTE OCCI_SCHEME_INFRA "compute"
+#define KIND_STORAGE OCCI_SCHEME_INFRA "storage"
+
+static double number_of(const occi_entity *entity, const char *name, double otherwise)
+{
+    const occi_value *value = occi_entity_get(entity, name);
+
+    if (value && value->type == OCCI_TYPE_INTEGER) {
+        return (double)value->integer;
+    }
+    if (value && value->type == OCCI_TYPE_FLOAT) {
+        return value->number;
+    }
+    return otherwise;
+}
+
+/* What a new resource holds of its host: a compute its cores and memory,
+ * a storage its size; a network nothing. */
+static void demand_of(const occi_entity *entity, occi_store_allocation *allocation)
+{
+    if (!strcmp(entity->kind, KIND_COMPUTE)) {
+        allocation->cores = (int)number_of(entity, "occi.compute.cores", 1);
+        allocation->memory_mib = (long long)(number_of(entity, "occi.compute.memory", 1) * 1024
+                                             + 0.5);
+    }
+    else if (!strcmp(entity->kind, KIND_STORAGE)) {
+        allocation->disk_mib = (long long)(number_of(entity, "occi.storage.size", 0) * 1024
+                                           + 0.5);
+    }
+}
+
+/* The host an existing entity named by reference lives on (NULL: not
+ * recorded, or no such entity). */
+static const char *host_of_reference(const occi_service *service, apr_pool_t *pool,
+                                     const char *reference)
+{
+    const char *id = reference ? occi_entity_id_from_reference(pool, reference) : NULL;
+    occi_entity *entity;
+
+    if (!id || occi_store_get(service->store, pool, id, NULL, &entity) != OCCI_STORE_OK) {
+        return NULL;
+    }
+    return entity->host;
+}
+
+/* What each host offers now, asked outside any transaction: a host that
+ * does not answer is only left out. */
+static apr_array_header_t *host_facts(const occi_service *service, apr_pool_t *pool,
+                                      const apr_array_header_t *hosts)
+{
+    apr_array_header_t *facts = apr_array_make(pool, hosts->nelts, sizeof(occi_host_facts));
+    int i;
+
+    for (i = 0; i < hosts->nelts; i++) {
+        const occi_host *host = &APR_ARRAY_IDX(hosts, i, occi_host);
+        occi_host_facts *f = apr_array_push(facts);
+        occi_hv_capacity capacity;
+        occi_hv_error error;
+
+        memset(f, 0, sizeof(*f));
+        f->name = host->name;
+        f->enabled = !host->disabled;
+        f->cpu_ratio = host->cpu_ratio;
+        f->memory_ratio = host->memory_ratio;
+        f->reserved_memory_mib = host->reserved_memory_mib;
+        f->reachable = occi_hypervisor_capacity(host->hypervisor, pool, &capacity, &error)
+                       == OCCI_HV_OK;
+        if (f->reachable) {
+            f->cores = capacity.cores;
+            f->memory_mib = capacity.memory_mib;
+            f->disk_capacity_mib = capacity.disk_capacity_mib;
+            f->disk_available_mib = capacity.disk_available_mib;
+        }
+    }
+    (void)service;
+    return facts;
+}
+
+/* Adds what the store has placed (and administrators disabled) to facts. */
+static occi_store_status add_usage(const occi_service *service, apr_pool_t *pool,
+                                   apr_array_header_t *facts)
+{
+    apr_hash_t *usage, *disabled;
+    int i;
+
+    if (occi_store_host_usage(service->store, pool, &usage) != OCCI_STORE_OK
+        || occi_store_disabled_hosts(service->store, pool, &disabled) != OCCI_STORE_OK) {
+        return OCCI_STORE_ERROR;
+    }
+    for (i = 0; i < facts->nelts; i++) {
+        occi_host_facts *f = &APR_ARRAY_IDX(facts, i, occi_host_facts);
+        const struct occi_store_host_usage *used = apr_hash_get(usage, f->name,
+                                                                APR_HASH_KEY_STRING);
+
+        if (apr_hash_get(disabled, f->name, APR_HASH_KEY_STRING)) {
+            f->enabled = 0;
+        }
+        if (used) {
+            f->allocated_cores = used->cores;
+            f->allocated_memory_mib = used->memory_mib;
+            f->allocated_disk_mib = used->disk_mib;
+            f->computes = used->computes;
+            f->groups = used->groups;
+        }
+    }
+    return OCCI_STORE_OK;
+}
+
+/* The host a new resource must go on: that of the networks and storages
+ * its inline links reach (NULL: any). CONFLICT when they are on different
+ * hosts. */
+static occi_result required_host(const occi_service *service, apr_pool_t *pool,
+                                 const occi_entity *resource, const char **host)
+{
+    int i;
+
+    *host = NULL;
+    for (i = 0; i < resource->links->nelts; i++) {
+        const occi_entity *link = APR_ARRAY_IDX(resource->links, i, occi_entity *);
+        const char *there = host_of_reference(service, pool,
+                                              occi_entity_get_string(link, "occi.core.target"));
+
+        if (there && *host && strcmp(there, *host)) {
+            return result(OCCI_RESULT_CONFLICT, 148, "its links reach networks or storages "
+                          "on different hosts, which one compute cannot join: a private "
+                          "network and a storage live on one host");
+        }
+        if (there) {
+            *host = there;
+        }
+    }
+    return done;
+}
+
+/* A standalone link lives on its source's host, and may only reach a
+ * target on the same host. */
+static occi_result place_link(const occi_service *service, apr_pool_t *pool, occi_entity *link)
+{
+    const char *source = host_of_reference(service, pool,
+                                           occi_entity_get_string(link, "occi.core.source"));
+    const char *target = host_of_reference(service, pool,
+                                           occi_entity_get_string(link, "occi.core.target"));
+
+    if (source && target && strcmp(source, target)) {
+        return result(OCCI_RESULT_CONFLICT, 148, "this link would join a compute and a "
+                      "network or storage that live on different hosts: a private network "
+                      "and a storage live on one host, with the computes that use them");
+    }
+    link->host = source;
+    return done;
+}
+
+/* Chooses a host for each new resource and records its allocation, in one
+ * transaction under the placement lock; *placed receives the ids
+ * allocated. */
+static occi_result place(const occi_service *service, apr_pool_t *pool,
+                         apr_array_header_t *entities, apr_array_header_t *placed)
+{
+    const apr_array_header_t *hosts = occi_hosts_of(service->hypervisor);
+    apr_array_header_t *facts;
+    occi_result r = done;
+    int i, j;
+
+    if (!hosts) {
+        return done;
+    }
+    for (i = 0; r.cls == OCCI_RESULT_OK && i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+
+        if (occi_kind_is_link(service->model, entity->kind)) {
+            r = place_link(service, pool, entity);
+        }
+    }
+    if (r.cls != OCCI_RESULT_OK) {
+        return r;
+    }
+    facts = host_facts(service, pool, hosts);
+    if (occi_store_begin(service->store) != OCCI_STORE_OK) {
+        return store_failed(service, 149);
+    }
+    if (occi_store_lock_placement(service->store) != OCCI_STORE_OK
+        || add_usage(service, pool, facts) != OCCI_STORE_OK) {
+        r = store_failed(service, 149);
+    }
+    for (i = 0; r.cls == OCCI_RESULT_OK && i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+        occi_placement_request request;
+        occi_store_allocation allocation;
+        const char *why = NULL, *detail = NULL;
+        int chosen;
+
+        if (occi_kind_is_link(service->model, entity->kind)) {
+            continue;
+        }
+        memset(&allocation, 0, sizeof(allocation));
+        memset(&request, 0, sizeof(request));
+        demand_of(entity, &allocation);
+        r = required_host(service, pool, entity, &request.host);
+        if (r.cls != OCCI_RESULT_OK) {
+            break;
+        }
+        request.cores = allocation.cores;
+        request.memory_mib = allocation.memory_mib;
+        request.disk_mib = allocation.disk_mib;
+        chosen = occi_placement_choose(pool, facts, &request,
+                                       service->pack ? OCCI_PLACEMENT_PACK
+                                                     : OCCI_PLACEMENT_SPREAD, &why, &detail);
+        if (chosen < 0) {
+            r = result(OCCI_RESULT_CONFLICT, 147, why);
+            r.log_detail = detail;
+            break;
+        }
+        entity->host = APR_ARRAY_IDX(facts, chosen, occi_host_facts).name;
+        for (j = 0; j < entity->links->nelts; j++) {
+            APR_ARRAY_IDX(entity->links, j, occi_entity *)->host = entity->host;
+        }
+        allocation.entity_id = entity->id;
+        allocation.host = entity->host;
+        allocation.kind = entity->kind;
+        allocation.owner = service->owner;
+        if (occi_store_allocate(service->store, &allocation) != OCCI_STORE_OK) {
+            r = store_failed(service, 149);
+            break;
+        }
+        APR_ARRAY_PUSH(placed, const char *) = entity->id;
+        /* The next resource of this request sees this one's share. */
+        {
+            occi_host_facts *f = &APR_ARRAY_IDX(facts, chosen, occi_host_facts);
+
+            f->allocated_cores += allocation.cores;
+            f->allocated_memory_mib += allocation.memory_mib;
+            f->allocated_disk_mib += allocation.disk_mib;
+            f->computes += !strcmp(entity->kind, KIND_COMPUTE);
+        }
+    }
+    r = finish(service, NULL, r);
+    if (r.cls != OCCI_RESULT_OK) {
+        placed->nelts = 0;
+    }
+    return r;
+}
+
+/* Gives back what a failed create had placed. */
+static void unplace(const occi_service *service, const apr_array_header_t *placed)
+{
+    int i;
+
+    for (i = 0; i < placed->nelts; i++) {
+        occi_store_release_allocation(service->store, APR_ARRAY_IDX(placed, i, const char *));
+    }
+}
+
 /* ---- Create ------------------------------------------------------------ */
 
 /* What a creation made on the hypervisor, to undo it. */
@@ -368,6 +625,7 @@ occi_result occi_service_create(const occi_service *service, apr_pool_t *pool,
                                 apr_array_header_t *entities)
 {
     apr_array_header_t *made = apr_array_make(pool, 4, sizeof(made_object));
+    apr_array_header_t *placed = apr_array_make(pool, 4, sizeof(const char *));
     occi_result r = done;
     occi_hv_error error;
     const char *intent;
@@ -378,11 +636,15 @@ occi_result occi_service_create(const occi_service *service, apr_pool_t *pool,
         return r;
     }
     /* Recorded first: a process killed before the commit leaves objects
-     * on the hypervisor that another process then removes. The
-     * hypervisor's part is done before the transaction begins: on SQLite a
-     * transaction holds the database's only write lock, and defining a
-     * domain or copying a disk must not keep every other writer waiting. */
+     * on the hypervisor (and their allocations) that another process then
+     * removes. The hypervisor's part is done before the transaction
+     * begins: on SQLite a transaction holds the database's only write lock,
+     * and defining a domain or copying a disk must not keep every other
+     * writer waiting. */
     intent = intent_begin(service, pool, "create", entities);
+    if (service->hypervisor) {
+        r = place(service, pool, entities, placed);
+    }
     for (i = 0; service->hypervisor && r.cls == OCCI_RESULT_OK && i < entities->nelts; i++) {
         occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
 
@@ -422,6 +684,7 @@ occi_result occi_service_create(const occi_service *service, apr_pool_t *pool,
     }
     if (r.cls != OCCI_RESULT_OK && service->hypervisor) {
         unmake_all(service, pool, made);
+        unplace(service, placed);
     }
     intent_end(service, intent);
     return r;

@@ -40,6 +40,7 @@ typedef struct occi_result {
     const char *message;           /* NULL for OK */
     int number;                    /* the log number of this failure (OCCI<n>) */
     int retry_after;               /* seconds after which trying again may succeed; 0: - */
+    const char *log_detail;        /* for the operator's log only (host names); NULL: - */
 } occi_result;
 
 typedef struct occi_service {
@@ -54,6 +55,7 @@ typedef struct occi_service {
     const char *origin;            /* "scheme://host:port" for locations in
                                     * messages; NULL: paths */
     const char *saved_template_scheme; /* the scheme of OS templates that save makes */
+    int pack;                      /* OCCIPlacement pack: fill hosts in turn (else spread) */
     /* Told when the process takes (+1) or lets go of (-1) an intent: its
      * lease must be renewed while it holds any. */
     void (*intents_held)(void *data, int change);
@@ -97,8 +99,15 @@ occi_result occi_service_act(const occi_service *service, apr_pool_t *pool,
                              const apr_array_header_t *parameters,
                              const apr_array_header_t *afters);
 
-/* Creates entities (validated, with their inline links): on the hypervisor
- * first (which may choose attributes, such as a MAC address, that the
+/* Creates entities (validated, with their inline links). With several
+ * hosts (occi_hosts.h) each new resource is placed first: a host is chosen
+ * by its capacity and what the store has placed on it (occi_placement.h),
+ * and the resource's cores, memory and disk are recorded against it in one
+ * transaction that serialises placements across processes and API nodes;
+ * a compute whose inline links reach a network or storage goes on their
+ * host, and links live on their compute's host. CONFLICT when no host can
+ * take it, saying what was asked and never naming a host (log_detail
+ * does, for the operator). Then on the hypervisor (which may choose attributes, such as a MAC address, that the
  * store then keeps), under an intent; then the rows, with what they rely
  * on locked, in one transaction. A failure anywhere undoes what the
  * hypervisor made. CONFLICT with retry_after when a change of one of their

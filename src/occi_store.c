@@ -119,12 +119,23 @@ enum {
     INTENT_SET_DETAIL,
     INTENT_DELETE,
     INTENT_DELETE_WITH,
+    ENTITY_SET_HOST,
+    ALLOCATION_SET_HOST,
+    ALLOCATION_PUT,
+    ALLOCATION_GET,
+    ALLOCATION_DELETE,
+    ALLOCATION_DELETE_LINKS,
+    HOST_USAGE,
+    HOST_LOCK,
+    HOST_LOCK_ROW,
+    HOST_DISABLED,
+    HOST_SET_DISABLED,
     STATEMENT_COUNT
 };
 
 enum { FAMILY_ALL, FAMILY_KIND, FAMILY_MIXIN, FAMILY_ATTRIBUTE };
 
-#define ENTITY_COLUMNS "e.id, e.kind, e.owner, e.revision, e.mixins, e.attributes"
+#define ENTITY_COLUMNS "e.id, e.kind, e.owner, e.revision, e.mixins, e.attributes, e.host"
 
 /* An optional filter is a "(%s IS NULL OR ...)" residual only where an
  * index chosen by the other conditions already drives the query; the
@@ -155,8 +166,9 @@ static const occi_statement statements[STATEMENT_COUNT] = {
      * a zero-row insert instead of an error that would abort PostgreSQL's
      * transaction, and it waits out a concurrent insert of the same id. */
     [ENTITY_INSERT] = { "occi_entity_insert",
-        "INSERT INTO occi_entity (id, kind, owner, revision, source_id, target, mixins, attributes)"
-        " VALUES (%s, %s, %s, 1, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING" },
+        "INSERT INTO occi_entity"
+        " (id, kind, owner, revision, source_id, target, mixins, attributes, host)"
+        " VALUES (%s, %s, %s, 1, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING" },
     [ENTITY_GET] = { "occi_entity_get",
         "SELECT " ENTITY_COLUMNS " FROM occi_entity e WHERE e.id = %s"
         " AND (%s IS NULL OR e.owner = %s)" },
@@ -273,6 +285,46 @@ static const occi_statement statements[STATEMENT_COUNT] = {
         "DELETE FROM occi_intent WHERE id = %s AND (%s IS NULL OR holder = %s)" },
     [INTENT_DELETE_WITH] = { "occi_intent_delete_with",
         "DELETE FROM occi_intent WHERE verb = %s AND detail = %s" },
+
+    [ENTITY_SET_HOST] = { "occi_entity_set_host",
+        "UPDATE occi_entity SET host = %s WHERE id = %s" },
+    [ALLOCATION_SET_HOST] = { "occi_allocation_set_host",
+        "UPDATE occi_allocation SET host = %s WHERE entity_id = %s" },
+    /* One statement records or replaces an allocation, so that two writers
+     * for the same entity cannot both find it absent and collide on its key. */
+    [ALLOCATION_PUT] = { "occi_allocation_put",
+        "INSERT INTO occi_allocation"
+        " (entity_id, host, kind, owner, cores, memory_mib, disk_mib, affinity_group)"
+        " VALUES (%s, %s, %s, %s, %d, %lld, %lld, %s)"
+        " ON CONFLICT (entity_id) DO UPDATE SET host = excluded.host, kind = excluded.kind,"
+        " owner = excluded.owner, cores = excluded.cores, memory_mib = excluded.memory_mib,"
+        " disk_mib = excluded.disk_mib, affinity_group = excluded.affinity_group" },
+    [ALLOCATION_GET] = { "occi_allocation_get",
+        "SELECT entity_id, host, kind, owner, cores, memory_mib, disk_mib, affinity_group"
+        " FROM occi_allocation WHERE entity_id = %s" },
+    [ALLOCATION_DELETE] = { "occi_allocation_delete",
+        "DELETE FROM occi_allocation WHERE entity_id = %s" },
+    [ALLOCATION_DELETE_LINKS] = { "occi_allocation_delete_links",
+        "DELETE FROM occi_allocation WHERE entity_id IN"
+        " (SELECT id FROM occi_entity WHERE source_id = %s)" },
+    /* One row per host and affinity group, summed by the database: a
+     * single statement reads one snapshot, and the rows grow with the
+     * hosts and groups, not with the entities. */
+    [HOST_USAGE] = { "occi_host_usage",
+        "SELECT host, affinity_group, SUM(cores), SUM(memory_mib), SUM(disk_mib),"
+        " SUM(CASE WHEN kind = %s THEN 1 ELSE 0 END)"
+        " FROM occi_allocation GROUP BY host, affinity_group ORDER BY host, affinity_group" },
+    /* A write that changes nothing, as occi_entity_lock: the '' row is no
+     * host, only the lock that placements take turns at. */
+    [HOST_LOCK] = { "occi_host_lock",
+        "UPDATE occi_host SET disabled = disabled WHERE name = ''" },
+    [HOST_LOCK_ROW] = { "occi_host_lock_row",
+        "INSERT INTO occi_host (name, disabled) VALUES ('', 0) ON CONFLICT DO NOTHING" },
+    [HOST_DISABLED] = { "occi_host_disabled",
+        "SELECT name FROM occi_host WHERE disabled <> 0 AND name <> '' ORDER BY name" },
+    [HOST_SET_DISABLED] = { "occi_host_set_disabled",
+        "INSERT INTO occi_host (name, disabled) VALUES (%s, %d)"
+        " ON CONFLICT (name) DO UPDATE SET disabled = excluded.disabled" },
 };
 
 const occi_statement *occi_store_statements(int *count)
@@ -863,6 +915,7 @@ static occi_store_status entity_from_row(sql_store *store, apr_pool_t *pool,
     entity->kind = row[1];
     entity->owner = row[2] ? row[2] : "";
     entity->revision = row[3] ? apr_atoi64(row[3]) : 0;
+    entity->host = row[6];
 
     mixins = string_list_parse(pool, row[4], &count);
     attributes = row[5] ? json_tokener_parse(row[5]) : NULL;
@@ -926,7 +979,7 @@ static occi_store_status insert(sql_store *store, apr_pool_t *pool, const occi_e
     CHECK(entity_rows_make(store, pool, entity, &rows));
     CHECK(EXECUTE(store, pool, ENTITY_INSERT, &inserted, entity->id, entity->kind,
                   entity->owner ? entity->owner : "", rows.source_id, rows.target,
-                  rows.mixins_json, rows.attributes_json));
+                  rows.mixins_json, rows.attributes_json, entity->host));
     if (inserted == 0) {
         store->error = apr_psprintf(store->pool, "entity %s exists", entity->id);
         return OCCI_STORE_CONFLICT;
@@ -1049,10 +1102,13 @@ static occi_store_status delete_entity(sql_store *store, apr_pool_t *pool, const
     }
     CHECK(EXECUTE(store, pool, MEMBERSHIP_DELETE_ENTITY, NULL, id));
     CHECK(EXECUTE(store, pool, ATTRIBUTE_DELETE_ENTITY, NULL, id));
+    /* A deleted entity no longer counts against its host. */
+    CHECK(EXECUTE(store, pool, ALLOCATION_DELETE, NULL, id));
     /* The links from a resource: their index rows first, while the link
      * rows still say whose they are. */
     CHECK(EXECUTE(store, pool, MEMBERSHIP_DELETE_LINKS, NULL, id));
     CHECK(EXECUTE(store, pool, ATTRIBUTE_DELETE_LINKS, NULL, id));
+    CHECK(EXECUTE(store, pool, ALLOCATION_DELETE_LINKS, NULL, id));
     return EXECUTE(store, pool, LINKS_DELETE, NULL, id);
 }
 
@@ -1170,6 +1226,36 @@ static occi_store_status sql_count(void *impl, const occi_store_query *query,
         const char **row = rows->nelts ? APR_ARRAY_IDX(rows, 0, const char **) : NULL;
 
         *count = row && row[0] ? apr_atoi64(row[0]) : 0;
+    }
+    apr_pool_destroy(pool);
+    return status;
+}
+
+static occi_store_status set_host(sql_store *store, apr_pool_t *pool, const char *id,
+                                  const char *host)
+{
+    int moved = 0;
+
+    if (!host || !*host) {
+        return fail(store, "an entity moves to a host named by its name");
+    }
+    CHECK(EXECUTE(store, pool, ENTITY_SET_HOST, &moved, host, id));
+    if (moved == 0) {
+        return OCCI_STORE_NOT_FOUND;
+    }
+    return EXECUTE(store, pool, ALLOCATION_SET_HOST, NULL, host, id);
+}
+
+static occi_store_status sql_set_host(void *impl, const char *id, const char *host)
+{
+    sql_store *store = impl;
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, set_host(store, pool, id, host));
     }
     apr_pool_destroy(pool);
     return status;
@@ -1629,6 +1715,209 @@ static occi_store_status sql_delete_intents_with(void *impl, const char *verb,
     return status;
 }
 
+/* ---- Hosts and allocations -------------------------------------------- */
+
+static occi_store_status lock_placement(sql_store *store, apr_pool_t *pool)
+{
+    int locked = 0;
+
+    CHECK(execute(store, pool, HOST_LOCK, &locked, NULL, 0));
+    if (locked == 0) {
+        /* The migration wrote the row; should it be gone (a hand-made
+         * cleanup), it is made again rather than placements left unlocked.
+         * A concurrent insert of it waits for ours, and the lock after it
+         * for our transaction. */
+        CHECK(execute(store, pool, HOST_LOCK_ROW, NULL, NULL, 0));
+        CHECK(execute(store, pool, HOST_LOCK, &locked, NULL, 0));
+    }
+    if (locked == 0) {
+        return fail(store, "occi_host_lock: the placement lock row cannot be made");
+    }
+    return OCCI_STORE_OK;
+}
+
+static occi_store_status sql_lock_placement(void *impl)
+{
+    sql_store *store = impl;
+    apr_pool_t *pool;
+    occi_store_status status;
+
+    if (!store->trans) {
+        /* Outside a transaction the lock would end with its statement and
+         * serialise nothing: a caller's mistake to tell, not to hide. */
+        store->error = "the placement lock is taken inside a transaction";
+        return OCCI_STORE_ERROR;
+    }
+    pool = scratch_pool(store);
+    status = lock_placement(store, pool);
+    apr_pool_destroy(pool);
+    return status;
+}
+
+static occi_store_status sql_host_usage(void *impl, apr_pool_t *pool, apr_hash_t **usage)
+{
+    sql_store *store = impl;
+    apr_array_header_t *rows;
+    int i;
+
+    CHECK(SELECT(store, pool, HOST_USAGE, &rows, OCCI_SCHEME_INFRA "compute"));
+    *usage = apr_hash_make(pool);
+    for (i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+        struct occi_store_host_usage *host;
+
+        if (!row[0]) {
+            continue;
+        }
+        host = apr_hash_get(*usage, row[0], APR_HASH_KEY_STRING);
+        if (!host) {
+            host = apr_pcalloc(pool, sizeof(*host));
+            host->groups = apr_array_make(pool, 2, sizeof(const char *));
+            apr_hash_set(*usage, row[0], APR_HASH_KEY_STRING, host);
+        }
+        if (row[1]) {
+            APR_ARRAY_PUSH(host->groups, const char *) = row[1];
+        }
+        /* PostgreSQL sums BIGINT columns as NUMERIC: still plain digits. */
+        host->cores += row[2] ? atoi(row[2]) : 0;
+        host->memory_mib += row[3] ? apr_atoi64(row[3]) : 0;
+        host->disk_mib += row[4] ? apr_atoi64(row[4]) : 0;
+        host->computes += row[5] ? atoi(row[5]) : 0;
+    }
+    return OCCI_STORE_OK;
+}
+
+static occi_store_status write_allocation(sql_store *store,
+                                          const occi_store_allocation *allocation)
+{
+    apr_pool_t *pool;
+    occi_store_status status;
+
+    if (!allocation->entity_id || !allocation->host || !*allocation->host
+        || !allocation->kind) {
+        return fail(store, "an allocation needs an entity id, a host and a kind");
+    }
+    pool = scratch_pool(store);
+    status = EXECUTE(store, pool, ALLOCATION_PUT, NULL, allocation->entity_id,
+                     allocation->host, allocation->kind,
+                     allocation->owner ? allocation->owner : "",
+                     apr_itoa(pool, allocation->cores),
+                     apr_psprintf(pool, "%" APR_INT64_T_FMT, (apr_int64_t)allocation->memory_mib),
+                     apr_psprintf(pool, "%" APR_INT64_T_FMT, (apr_int64_t)allocation->disk_mib),
+                     allocation->affinity_group);
+    apr_pool_destroy(pool);
+    return status;
+}
+
+static occi_store_status sql_allocate(void *impl, const occi_store_allocation *allocation)
+{
+    sql_store *store = impl;
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, write_allocation(store, allocation));
+    }
+    return status;
+}
+
+static occi_store_status sql_get_allocation(void *impl, apr_pool_t *pool,
+                                            const char *entity_id,
+                                            occi_store_allocation **allocation)
+{
+    sql_store *store = impl;
+    apr_array_header_t *rows;
+    const char **row;
+    occi_store_allocation *found;
+
+    CHECK(SELECT(store, pool, ALLOCATION_GET, &rows, entity_id));
+    if (rows->nelts == 0) {
+        return OCCI_STORE_NOT_FOUND;
+    }
+    row = APR_ARRAY_IDX(rows, 0, const char **);
+    found = apr_pcalloc(pool, sizeof(*found));
+    found->entity_id = row[0];
+    found->host = row[1];
+    found->kind = row[2];
+    found->owner = row[3] ? row[3] : "";
+    found->cores = row[4] ? atoi(row[4]) : 0;
+    found->memory_mib = row[5] ? apr_atoi64(row[5]) : 0;
+    found->disk_mib = row[6] ? apr_atoi64(row[6]) : 0;
+    found->affinity_group = row[7];
+    *allocation = found;
+    return OCCI_STORE_OK;
+}
+
+static occi_store_status write_release_allocation(sql_store *store, const char *entity_id)
+{
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status = EXECUTE(store, pool, ALLOCATION_DELETE, NULL, entity_id);
+
+    apr_pool_destroy(pool);
+    return status;
+}
+
+static occi_store_status sql_release_allocation(void *impl, const char *entity_id)
+{
+    sql_store *store = impl;
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, write_release_allocation(store, entity_id));
+    }
+    return status;
+}
+
+static occi_store_status sql_disabled_hosts(void *impl, apr_pool_t *pool,
+                                            apr_hash_t **disabled)
+{
+    sql_store *store = impl;
+    apr_array_header_t *rows;
+    int i;
+
+    CHECK(select_rows(store, pool, HOST_DISABLED, NULL, 0, &rows));
+    *disabled = apr_hash_make(pool);
+    for (i = 0; i < rows->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(rows, i, const char **)[0];
+
+        if (name) {
+            apr_hash_set(*disabled, name, APR_HASH_KEY_STRING, "1");
+        }
+    }
+    return OCCI_STORE_OK;
+}
+
+static occi_store_status write_host_disabled(sql_store *store, const char *host, int disabled)
+{
+    apr_pool_t *pool;
+    occi_store_status status;
+
+    if (!host || !*host) {
+        /* '' is the placement lock's row, no host. */
+        return fail(store, "a host to disable needs a name");
+    }
+    pool = scratch_pool(store);
+    status = EXECUTE(store, pool, HOST_SET_DISABLED, NULL, host, disabled ? "1" : "0");
+    apr_pool_destroy(pool);
+    return status;
+}
+
+static occi_store_status sql_set_host_disabled(void *impl, const char *host, int disabled)
+{
+    sql_store *store = impl;
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, write_host_disabled(store, host, disabled));
+    }
+    return status;
+}
+
 /* ---- The SQL provider, and the store's dispatch ------------------------ */
 
 static const occi_store_provider sql_provider = {
@@ -1660,6 +1949,14 @@ static const occi_store_provider sql_provider = {
     sql_set_intent_detail,
     sql_delete_intent,
     sql_delete_intents_with,
+    sql_set_host,
+    sql_lock_placement,
+    sql_host_usage,
+    sql_allocate,
+    sql_get_allocation,
+    sql_release_allocation,
+    sql_disabled_hosts,
+    sql_set_host_disabled,
 };
 
 occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
@@ -1877,4 +2174,50 @@ occi_store_status occi_store_delete_intents_with(occi_store *store, const char *
                                                  const char *detail)
 {
     return store->provider->delete_intents_with(store->impl, verb, detail);
+}
+
+occi_store_status occi_store_set_host(occi_store *store, const char *id, const char *host)
+{
+    return store->provider->set_host(store->impl, id, host);
+}
+
+occi_store_status occi_store_lock_placement(occi_store *store)
+{
+    return store->provider->lock_placement(store->impl);
+}
+
+occi_store_status occi_store_host_usage(occi_store *store, apr_pool_t *pool,
+                                        apr_hash_t **usage)
+{
+    return store->provider->host_usage(store->impl, pool, usage);
+}
+
+occi_store_status occi_store_allocate(occi_store *store,
+                                      const occi_store_allocation *allocation)
+{
+    return store->provider->allocate(store->impl, allocation);
+}
+
+occi_store_status occi_store_get_allocation(occi_store *store, apr_pool_t *pool,
+                                            const char *entity_id,
+                                            occi_store_allocation **allocation)
+{
+    return store->provider->get_allocation(store->impl, pool, entity_id, allocation);
+}
+
+occi_store_status occi_store_release_allocation(occi_store *store, const char *entity_id)
+{
+    return store->provider->release_allocation(store->impl, entity_id);
+}
+
+occi_store_status occi_store_disabled_hosts(occi_store *store, apr_pool_t *pool,
+                                            apr_hash_t **disabled)
+{
+    return store->provider->disabled_hosts(store->impl, pool, disabled);
+}
+
+occi_store_status occi_store_set_host_disabled(occi_store *store, const char *host,
+                                               int disabled)
+{
+    return store->provider->set_host_disabled(store->impl, host, disabled);
 }

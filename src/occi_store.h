@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The entity store: entities, mixin memberships, user mixins and intents.
+ * The entity store: entities, mixin memberships, user mixins, intents, and
+ * what each hypervisor host holds (allocations).
  *
  * A store is a provider (a table of operations, occi_store_provider) and
  * the provider's own state, as a hypervisor is (occi_hypervisor.h). The
@@ -57,7 +58,7 @@ typedef struct occi_statement {
 const occi_statement *occi_store_statements(int *count);
 
 /* The schema version this code writes and reads. */
-#define OCCI_SCHEMA_VERSION 4
+#define OCCI_SCHEMA_VERSION 5
 
 /* Creates the schema on an empty database, or upgrades an older one, in a
  * transaction that other processes doing the same wait for. Returns NULL,
@@ -94,6 +95,7 @@ typedef struct occi_store occi_store;
 
 typedef struct occi_store_query occi_store_query;
 typedef struct occi_store_intent occi_store_intent;
+typedef struct occi_store_allocation occi_store_allocation;
 
 typedef struct occi_store_provider {
     const char *name;
@@ -135,6 +137,15 @@ typedef struct occi_store_provider {
                                            const char *detail);
     occi_store_status (*delete_intent)(void *impl, const char *id, const char *holder);
     occi_store_status (*delete_intents_with)(void *impl, const char *verb, const char *detail);
+    occi_store_status (*set_host)(void *impl, const char *id, const char *host);
+    occi_store_status (*lock_placement)(void *impl);
+    occi_store_status (*host_usage)(void *impl, apr_pool_t *pool, apr_hash_t **usage);
+    occi_store_status (*allocate)(void *impl, const occi_store_allocation *allocation);
+    occi_store_status (*get_allocation)(void *impl, apr_pool_t *pool, const char *entity_id,
+                                        occi_store_allocation **allocation);
+    occi_store_status (*release_allocation)(void *impl, const char *entity_id);
+    occi_store_status (*disabled_hosts)(void *impl, apr_pool_t *pool, apr_hash_t **disabled);
+    occi_store_status (*set_host_disabled)(void *impl, const char *host, int disabled);
 } occi_store_provider;
 
 /* A store made of a provider and its state, allocated from pool. */
@@ -190,15 +201,17 @@ occi_store_status occi_store_commit(occi_store *store);
 void occi_store_rollback(occi_store *store);
 
 /* ---- Entities --------------------------------------------------------
- * An entity row holds its id, kind, owner, revision, its link source and
- * target (links only), its mixins in order and its attributes; membership
- * and attribute rows index them for the collection queries.
- * Inline links (entity->links) are separate entities: insert each. */
+ * An entity row holds its id, kind, owner, revision, its host, its link
+ * source and target (links only), its mixins in order and its attributes;
+ * membership and attribute rows index them for the collection queries.
+ * Inline links (entity->links) are separate entities: insert each. Every
+ * entity read fills entity->host (NULL when none is recorded). */
 
 /* Inserts a new entity (its id and kind set; stored at revision 1, with
- * entity->owner, "" when NULL). CONFLICT if the id exists for any owner. A
- * mixin or attribute named twice is stored once (an attribute with its
- * last value). ARRAY and OBJECT values must be valid JSON (else ERROR). */
+ * entity->owner, "" when NULL, and entity->host). CONFLICT if the id exists
+ * for any owner. A mixin or attribute named twice is stored once (an
+ * attribute with its last value). ARRAY and OBJECT values must be valid
+ * JSON (else ERROR). */
 occi_store_status occi_store_insert(occi_store *store, const occi_entity *entity);
 
 /* Reads one entity of owner (NULL: any owner), without its links. */
@@ -209,12 +222,14 @@ occi_store_status occi_store_get(occi_store *store, apr_pool_t *pool, const char
  * target) of an existing entity and increments its revision, which is
  * written back into entity->revision. With expected_revision >= 0 the row
  * must still be at that revision, else CONFLICT. NOT_FOUND if absent. The
- * entity is found by id alone, whoever owns it; kind and owner stay. */
+ * entity is found by id alone, whoever owns it; kind, owner and host stay
+ * (an update never moves an entity: occi_store_set_host() does). */
 occi_store_status occi_store_update(occi_store *store, occi_entity *entity,
                                     long long expected_revision);
 
-/* Deletes an entity, its mixin memberships, and, for a resource, the
- * links whose source it is (with their memberships). NOT_FOUND if absent. */
+/* Deletes an entity, its mixin memberships and its allocation, and, for a
+ * resource, the links whose source it is (with theirs). NOT_FOUND if
+ * absent. */
 occi_store_status occi_store_delete(occi_store *store, const char *id, const char *owner);
 
 /* The links whose source is the resource id (occi_entity *), oldest first. */
@@ -255,6 +270,12 @@ occi_store_status occi_store_list(occi_store *store, apr_pool_t *pool,
 /* How many entities match query (offset and limit ignored). */
 occi_store_status occi_store_count(occi_store *store, const occi_store_query *query,
                                    long long *count);
+
+/* Moves entity id to host, its row and its allocation if it has one (a
+ * migration); host is required (else ERROR). The revision stays: what the
+ * API shows of the entity does not change. NOT_FOUND when there is no such
+ * entity. */
+occi_store_status occi_store_set_host(occi_store *store, const char *id, const char *host);
 
 /* ---- Mixin membership ------------------------------------------------ */
 
@@ -356,5 +377,69 @@ occi_store_status occi_store_delete_intent(occi_store *store, const char *id,
 /* Deletes the intents of verb with detail (their object was deleted). */
 occi_store_status occi_store_delete_intents_with(occi_store *store, const char *verb,
                                                  const char *detail);
+
+/* ---- Hosts and allocations -------------------------------------------
+ * With several hypervisor hosts, a placement chooses the host of a new
+ * entity from what every host already holds. The API nodes share the
+ * database, so the allocations, the placement lock and the hosts an
+ * administrator disabled live here. A host is named as the configuration
+ * names it (OCCIHypervisorHost); "" is no host's name. */
+
+/* What an entity holds of a host's capacity: placed, it is counted against
+ * the host whether or not its row is committed yet (a create reserves first,
+ * makes the hypervisor's objects, then commits its rows). */
+struct occi_store_allocation {
+    const char *entity_id;
+    const char *host;
+    const char *kind;              /* the entity's kind type id */
+    const char *owner;
+    int cores;
+    long long memory_mib;
+    long long disk_mib;
+    const char *affinity_group;    /* NULL: none */
+};
+
+/* The sums of one host's allocations. A struct without a typedef: the
+ * name occi_store_host_usage is the function's below (C has one namespace
+ * for both), so callers write struct occi_store_host_usage. */
+struct occi_store_host_usage {
+    int cores;
+    long long memory_mib;
+    long long disk_mib;
+    int computes;                  /* allocations of kind ...infrastructure#compute */
+    apr_array_header_t *groups;    /* const char *: distinct affinity groups with a member there */
+};
+
+/* Inside the caller's transaction: serialises placements across processes
+ * and API nodes (a lock on occi_host's '' row), until commit or rollback.
+ * ERROR when no transaction is open, as the lock would end at once. */
+occi_store_status occi_store_lock_placement(occi_store *store);
+
+/* Every host's usage, as *usage: host name -> struct occi_store_host_usage *.
+ * Hosts without allocations are absent. Groups come in the database's
+ * order of their names. */
+occi_store_status occi_store_host_usage(occi_store *store, apr_pool_t *pool,
+                                        apr_hash_t **usage);
+
+/* Records (or replaces: same entity_id) an allocation. entity_id, host and
+ * kind are required (else ERROR); a NULL owner is "". */
+occi_store_status occi_store_allocate(occi_store *store,
+                                      const occi_store_allocation *allocation);
+
+/* The allocation of entity_id (NOT_FOUND when it has none). */
+occi_store_status occi_store_get_allocation(occi_store *store, apr_pool_t *pool,
+                                            const char *entity_id,
+                                            occi_store_allocation **allocation);
+
+/* Removes entity_id's allocation (OK when it had none). */
+occi_store_status occi_store_release_allocation(occi_store *store, const char *entity_id);
+
+/* Hosts an administrator disabled (name -> "1"), and setting it (ERROR for
+ * the name "" or NULL). A disabled host keeps its allocations; placement
+ * only stops choosing it. */
+occi_store_status occi_store_disabled_hosts(occi_store *store, apr_pool_t *pool,
+                                            apr_hash_t **disabled);
+occi_store_status occi_store_set_host_disabled(occi_store *store, const char *host,
+                                               int disabled);
 
 #endif

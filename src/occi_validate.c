@@ -655,6 +655,7 @@ const char *occi_validate_replace(apr_pool_t *pool, const occi_validation *valid
     replacement->id = existing->id;
     replacement->owner = existing->owner;
     replacement->revision = existing->revision;
+    replacement->host = existing->host;     /* a replacement never moves it */
     if (state) {
         const char *message = apr_pstrcat(pool, state, ".message", NULL);
 

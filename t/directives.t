@@ -63,6 +63,16 @@ CONF
 is $status, 0, 'a valid configuration passes httpd -t' or diag $output;
 like $output, qr/Syntax OK/, 'httpd says Syntax OK';
 
+($status, $output) = check_config(<<'CONF');
+OCCIHypervisorHost h1 qemu+ssh://h1.example.com/system cpu_ratio=8 memory_ratio=1.5 reserved_memory=2 pool=images
+OCCIHypervisorHost h2 qemu+tls://h2.example.com/system disabled
+OCCIPlacement pack
+<VirtualHost 127.0.0.1:1>
+    OCCILibvirtURI none
+</VirtualHost>
+CONF
+is $status, 0, 'two hosts, and a virtual host without a hypervisor, pass httpd -t' or diag $output;
+
 my @bad = (
     ['OCCIDefaultRendering text/html',
         qr{OCCIDefaultRendering: 'text/html' is not one of text/plain, text/occi, application/occi\+json, application/json}],
@@ -88,6 +98,25 @@ my @bad = (
     ['OCCIOSTemplate debian "Debian" color=blue', qr{OCCIOSTemplate debian: 'color=blue' is not understood}],
     ['OCCIAdministrator', qr{OCCIAdministrator requires at least one argument}],
     ['OCCILibvirtURI qemu', qr{OCCILibvirtURI: 'qemu' is neither a libvirt URI .* nor none}],
+    ["OCCILibvirtURI qemu:///system\nOCCILibvirtURI test:///default",
+        qr{OCCILibvirtURI is given twice for this server \(qemu:///system, then test:///default\); name several hosts with OCCIHypervisorHost}],
+    ["OCCIHypervisorHost h1 qemu+ssh://h1/system\nOCCILibvirtURI qemu:///system",
+        qr{OCCILibvirtURI qemu:///system: this server's hosts are given by OCCIHypervisorHost}],
+    ["OCCILibvirtURI qemu:///system\nOCCIHypervisorHost h1 qemu+ssh://h1/system",
+        qr{OCCIHypervisorHost h1: this server's hypervisor is given by OCCILibvirtURI qemu:///system}],
+    ['OCCIHypervisorHost h1', qr{OCCIHypervisorHost takes a name, a libvirt URI and optionally cpu_ratio=N}],
+    ['OCCIHypervisorHost "h 1" qemu:///system', qr{OCCIHypervisorHost: 'h 1' is not a host name \(1 to 64 letters}],
+    ['OCCIHypervisorHost h1 node1', qr{OCCIHypervisorHost h1: 'node1' is not a libvirt URI}],
+    ['OCCIHypervisorHost h1 qemu:///system cpu_ratio=0', qr{OCCIHypervisorHost h1: cpu_ratio=0 is not a number from 0.01 to 1000}],
+    ['OCCIHypervisorHost h1 qemu:///system memory_ratio=lots', qr{OCCIHypervisorHost h1: memory_ratio=lots is not a number}],
+    ['OCCIHypervisorHost h1 qemu:///system reserved_memory=-1', qr{OCCIHypervisorHost h1: reserved_memory=-1 is not a number from 0}],
+    ['OCCIHypervisorHost h1 qemu:///system "pool=my pool"', qr{OCCIHypervisorHost h1: pool=my pool is not a storage pool name}],
+    ['OCCIHypervisorHost h1 qemu:///system colour=blue', qr{OCCIHypervisorHost h1: 'colour=blue' is not understood}],
+    ["OCCIHypervisorHost h1 qemu+ssh://a/system\nOCCIHypervisorHost h1 qemu+ssh://b/system",
+        qr{OCCIHypervisorHost h1: this host is named twice}],
+    ["OCCIHypervisorHost h1 qemu+ssh://a/system\nOCCIHypervisorHost h2 qemu+ssh://a/system",
+        qr{OCCIHypervisorHost h2: qemu\+ssh://a/system is host h1's URI already}],
+    ['OCCIPlacement random', qr{OCCIPlacement: 'random' is neither spread .* nor pack}],
     ['OCCILibvirtDomainType vmware', qr{OCCILibvirtDomainType: 'vmware' is not one of qemu, kvm, test, xen, lxc}],
     ['OCCIStoragePool "my pool"', qr{OCCIStoragePool: 'my pool' is not a storage pool name}],
     ["OCCIOSTemplate debian \"A\"\nOCCIOSTemplate debian \"B\"",

@@ -265,6 +265,50 @@ static occi_store_status fault_delete_intents_with(void *impl, const char *verb,
     PASS_THROUGH("delete_intents_with", delete_intents_with(fault_->inner_impl, verb, detail));
 }
 
+static occi_store_status fault_set_host(void *impl, const char *id, const char *host)
+{
+    PASS_THROUGH("set_host", set_host(fault_->inner_impl, id, host));
+}
+
+static occi_store_status fault_lock_placement(void *impl)
+{
+    PASS_THROUGH("lock_placement", lock_placement(fault_->inner_impl));
+}
+
+static occi_store_status fault_host_usage(void *impl, apr_pool_t *pool, apr_hash_t **usage)
+{
+    PASS_THROUGH("host_usage", host_usage(fault_->inner_impl, pool, usage));
+}
+
+static occi_store_status fault_allocate(void *impl, const occi_store_allocation *allocation)
+{
+    PASS_THROUGH("allocate", allocate(fault_->inner_impl, allocation));
+}
+
+static occi_store_status fault_get_allocation(void *impl, apr_pool_t *pool,
+                                              const char *entity_id,
+                                              occi_store_allocation **allocation)
+{
+    PASS_THROUGH("get_allocation",
+                 get_allocation(fault_->inner_impl, pool, entity_id, allocation));
+}
+
+static occi_store_status fault_release_allocation(void *impl, const char *entity_id)
+{
+    PASS_THROUGH("release_allocation", release_allocation(fault_->inner_impl, entity_id));
+}
+
+static occi_store_status fault_disabled_hosts(void *impl, apr_pool_t *pool,
+                                              apr_hash_t **disabled)
+{
+    PASS_THROUGH("disabled_hosts", disabled_hosts(fault_->inner_impl, pool, disabled));
+}
+
+static occi_store_status fault_set_host_disabled(void *impl, const char *host, int disabled)
+{
+    PASS_THROUGH("set_host_disabled", set_host_disabled(fault_->inner_impl, host, disabled));
+}
+
 static const occi_store_provider fault_provider = {
     "fault",
     fault_error,
@@ -294,6 +338,14 @@ static const occi_store_provider fault_provider = {
     fault_set_intent_detail,
     fault_delete_intent,
     fault_delete_intents_with,
+    fault_set_host,
+    fault_lock_placement,
+    fault_host_usage,
+    fault_allocate,
+    fault_get_allocation,
+    fault_release_allocation,
+    fault_disabled_hosts,
+    fault_set_host_disabled,
 };
 
 fault_store *fault_store_wrap(apr_pool_t *pool, occi_store *inner)

@@ -56,6 +56,9 @@ static void test_entity_basics(apr_pool_t *pool)
     occi_entity_set(entity, "a", NULL);
     tap_ok(!occi_entity_get(entity, "a") && occi_entity_get_string(entity, "b"),
            "removing one keeps the other");
+    tap_ok(entity->host == NULL, "a new entity records no host");
+    entity->host = "node-1";
+    tap_is_str(occi_entity_copy(pool, entity)->host, "node-1", "a copy keeps the host");
     tap_ok(occi_uuid_is_valid(id) && strcmp(id, other), "generated UUIDs are valid and differ");
     tap_is_int(id[14], '4', "they are version 4");
     tap_is_str(occi_entity_id_from_reference(pool, "urn:uuid:0A1B2C3D-0000-4000-8000-000000000001"),

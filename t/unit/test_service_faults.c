@@ -265,7 +265,7 @@ static occi_hv_status fake_list(void *impl, apr_pool_t *pool, apr_array_header_t
 
 static const occi_hypervisor_provider fake_provider = {
     "fake", fake_observe, fake_create, fake_delete, fake_act, fake_update, fake_can_save,
-    fake_save, fake_delete_saved, fake_list,
+    fake_save, fake_delete_saved, fake_list, NULL,
 };
 
 /* ---- The database ------------------------------------------------------ */
@@ -274,7 +274,8 @@ static const occi_hypervisor_provider fake_provider = {
 static int open_database(database *db)
 {
     static const char *const tables[] = {
-        "occi_attribute", "occi_membership", "occi_entity", "occi_user_mixin", "occi_intent"
+        "occi_attribute", "occi_membership", "occi_entity", "occi_user_mixin", "occi_intent",
+        "occi_allocation"
     };
     const char *error = NULL;
     apr_hash_t *prepared;
@@ -506,7 +507,8 @@ static run_report run_change(fixture *f, const scenario *s, const char *fail_ope
                              int fail_at, int refuse_at)
 {
     static const char *const tables[] = {
-        "occi_attribute", "occi_membership", "occi_entity", "occi_user_mixin", "occi_intent"
+        "occi_attribute", "occi_membership", "occi_entity", "occi_user_mixin", "occi_intent",
+        "occi_allocation"
     };
     database *db = f->db;
     occi_recovery_context context;

@@ -201,6 +201,51 @@ static long long revision_of(database *db, const char *id)
 
 /* ---- Checks -------------------------------------------------------------- */
 
+/* Takes the schema back to before version 5, which knew no hosts: an
+ * older schema than that has none either. (Dropping a column takes SQLite
+ * 3.35.) Returns the status of the column's drop. */
+static int drop_hosts(database *db)
+{
+    int rows;
+
+    apr_dbd_query(db->driver, db->handle, &rows, "DROP TABLE occi_allocation");
+    apr_dbd_query(db->driver, db->handle, &rows, "DROP TABLE occi_host");
+    return apr_dbd_query(db->driver, db->handle, &rows,
+                         "ALTER TABLE occi_entity DROP COLUMN host");
+}
+
+/* A database of schema version 4, of a single host, keeps its entities at
+ * version 5, on no host, and gains the hosts' tables with the placement
+ * lock's row. */
+static void test_migrate_from_4(database *db)
+{
+    int rows = 0;
+
+    tap_is_int(drop_hosts(db), 0, name_of(db, "a version 4 entity table, without hosts"));
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  "INSERT INTO occi_entity (id, kind, owner, revision, mixins, attributes)"
+                  " VALUES ('a0000000-0000-4000-8000-000000000099', '" COMPUTE "', 'alice', 3,"
+                  " '[]', '{\"occi.core.title\":\"old\"}')");
+    tap_is_int(rows, 1, name_of(db, "holds an entity"));
+    apr_dbd_query(db->driver, db->handle, &rows, "UPDATE occi_schema SET version = 4");
+    tap_is_str(occi_store_migrate(db->pool, db->driver, db->handle), NULL,
+               name_of(db, "a version 4 schema is upgraded"));
+    tap_is_str(sql_value(db, "SELECT version FROM occi_schema"),
+               apr_itoa(db->pool, OCCI_SCHEMA_VERSION), name_of(db, "to the current version"));
+    tap_is_str(sql_value(db, "SELECT revision FROM occi_entity"
+                             " WHERE id = 'a0000000-0000-4000-8000-000000000099'"), "3",
+               name_of(db, "its entity is kept"));
+    tap_is_str(sql_value(db, "SELECT COUNT(*) FROM occi_entity"
+                             " WHERE id = 'a0000000-0000-4000-8000-000000000099'"
+                             " AND host IS NULL"), "1",
+               name_of(db, "on no host"));
+    tap_is_str(sql_value(db, "SELECT COUNT(*) FROM occi_allocation"), "0",
+               name_of(db, "with no allocation"));
+    tap_is_str(sql_value(db, "SELECT COUNT(*) FROM occi_host WHERE name = ''"), "1",
+               name_of(db, "and the placement lock's row"));
+    apr_dbd_query(db->driver, db->handle, &rows, "DELETE FROM occi_entity");
+}
+
 /* A database of schema version 2, where user mixin type ids and
  * locations were unique across owners, keeps its mixins at version 3 and
  * lets another owner take the same type id. */
@@ -208,6 +253,7 @@ static void test_migrate_from_2(database *db)
 {
     int rows;
 
+    drop_hosts(db);
     apr_dbd_query(db->driver, db->handle, &rows, "DROP TABLE occi_user_mixin");
     apr_dbd_query(db->driver, db->handle, &rows,
                   apr_pstrcat(db->pool, "CREATE TABLE occi_user_mixin (seq ",
@@ -258,6 +304,7 @@ static void test_migrate(database *db)
     tap_is_str(occi_store_migrate(db->pool, db->driver, db->handle), NULL,
                name_of(db, "the current schema is accepted again"));
     test_migrate_from_2(db);
+    test_migrate_from_4(db);
 }
 
 /* Several processes migrating a new database at once, as httpd's children
@@ -1595,7 +1642,7 @@ static occi_hv_status fake_list(void *impl, apr_pool_t *pool, apr_array_header_t
 
 static const occi_hypervisor_provider fake_provider = {
     "fake", fake_observe, fake_create, fake_delete, fake_act, fake_update, fake_can_save,
-    fake_save, fake_delete_saved, fake_list,
+    fake_save, fake_delete_saved, fake_list, NULL,
 };
 
 /* An interrupted create while the hypervisor is away: the intent waits,
@@ -2293,6 +2340,429 @@ static void test_recovery_of_save(database *db)
     occi_store_delete_mixin(db->store, apr_pstrcat(pool, scheme, "saved-kept", NULL), NULL);
 }
 
+/* ---- Hosts and allocations ----------------------------------------------- */
+
+#define H1 "a0000000-0000-4000-8000-000000000001"
+#define H2 "a0000000-0000-4000-8000-000000000002"
+#define H3 "a0000000-0000-4000-8000-000000000003"
+#define HL "a0000000-0000-4000-8000-000000000011"
+#define HL2 "a0000000-0000-4000-8000-000000000012"
+
+static const char *host_of(database *db, const char *id)
+{
+    occi_entity *entity = fetch(db, id);
+
+    return entity ? (entity->host ? entity->host : "(none)") : "(absent)";
+}
+
+static const char *hosts_of(apr_pool_t *pool, apr_array_header_t *entities)
+{
+    const char *list = "";
+    int i;
+
+    for (i = 0; entities && i < entities->nelts; i++) {
+        const occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+
+        list = apr_pstrcat(pool, list, i ? " " : "", entity->host ? entity->host : "(none)",
+                           NULL);
+    }
+    return list;
+}
+
+/* Every read of an entity row says its host; an update keeps it and only
+ * occi_store_set_host() moves it, allocation and all. */
+static void test_entity_hosts(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    occi_entity *compute = resource(pool, H1, COMPUTE, "erin"), *got;
+    occi_entity *storage = resource(pool, H2, STORAGE, "erin");
+    occi_entity *link = link_from(pool, HL, H1, "/storage/" H2, "erin");
+    occi_store_allocation allocation, *allocated = NULL;
+    apr_array_header_t *list = NULL;
+    occi_store_query query;
+    long long revision;
+
+    compute->host = "node-a";
+    link->host = "node-a";
+    is_status(db, occi_store_insert(db->store, compute), OCCI_STORE_OK,
+              "hosts: insert a compute on a host");
+    is_status(db, occi_store_insert(db->store, storage), OCCI_STORE_OK,
+              "hosts: a storage on none");
+    is_status(db, occi_store_insert(db->store, link), OCCI_STORE_OK,
+              "hosts: a link between them on the compute's");
+    tap_is_str(host_of(db, H1), "node-a", name_of(db, "hosts: get says the host"));
+    tap_is_str(host_of(db, H2), "(none)", name_of(db, "hosts: or that there is none"));
+    tap_is_str(sql_value(db, "SELECT COUNT(*) FROM occi_entity WHERE id = '" H2 "'"
+                             " AND host IS NULL"), "1",
+               name_of(db, "hosts: none is stored as NULL"));
+
+    memset(&query, 0, sizeof(query));
+    query.owner = "erin";
+    is_status(db, occi_store_list(db->store, pool, &query, &list), OCCI_STORE_OK,
+              "hosts: list");
+    tap_is_str(hosts_of(pool, list), "node-a (none) node-a", name_of(db, "hosts: says each"));
+    query.kind = COMPUTE;
+    occi_store_list(db->store, pool, &query, &list);
+    tap_is_str(hosts_of(pool, list), "node-a", name_of(db, "hosts: a kind's list too"));
+    occi_store_links_from(db->store, pool, H1, &list);
+    tap_is_str(hosts_of(pool, list), "node-a", name_of(db, "hosts: links from a resource"));
+    occi_store_links_to(db->store, pool, "/storage/" H2, &list);
+    tap_is_str(hosts_of(pool, list), "node-a", name_of(db, "hosts: links to a resource"));
+
+    got = fetch(db, H1);
+    if (got) {
+        occi_entity_set_string(pool, got, "occi.core.title", "moved?");
+        got->host = "node-z";
+        is_status(db, occi_store_update(db->store, got, got->revision), OCCI_STORE_OK,
+                  "hosts: update an entity naming another host");
+    }
+    tap_is_str(host_of(db, H1), "node-a", name_of(db, "hosts: an update does not move it"));
+
+    memset(&allocation, 0, sizeof(allocation));
+    allocation.entity_id = H1;
+    allocation.host = "node-a";
+    allocation.kind = COMPUTE;
+    allocation.owner = "erin";
+    allocation.cores = 2;
+    occi_store_allocate(db->store, &allocation);
+    revision = revision_of(db, H1);
+    is_status(db, occi_store_set_host(db->store, H1, "node-b"), OCCI_STORE_OK,
+              "hosts: set_host");
+    tap_is_str(host_of(db, H1), "node-b", name_of(db, "hosts: moves the entity"));
+    occi_store_get_allocation(db->store, pool, H1, &allocated);
+    tap_is_str(allocated ? allocated->host : NULL, "node-b",
+               name_of(db, "hosts: with its allocation"));
+    tap_is_int(revision_of(db, H1), revision, name_of(db, "hosts: at the same revision"));
+    is_status(db, occi_store_set_host(db->store, H2, "node-b"), OCCI_STORE_OK,
+              "hosts: set_host of an entity without an allocation");
+    tap_is_str(sql_value(db, "SELECT COUNT(*) FROM occi_allocation WHERE entity_id = '" H2 "'"),
+               "0", name_of(db, "hosts: makes none"));
+    is_status(db, occi_store_set_host(db->store, H3, "node-b"), OCCI_STORE_NOT_FOUND,
+              "hosts: set_host of an absent entity");
+    is_status(db, occi_store_set_host(db->store, H1, NULL), OCCI_STORE_ERROR,
+              "hosts: set_host to no host is refused");
+    tap_is_str(host_of(db, H1), "node-b", name_of(db, "hosts: and moves nothing"));
+
+    occi_store_delete(db->store, H1, NULL);
+    occi_store_delete(db->store, H2, NULL);
+    occi_store_release_allocation(db->store, H1);
+}
+
+static occi_store_allocation *allocation_of(apr_pool_t *pool, const char *entity_id,
+                                            const char *host, const char *kind, int cores,
+                                            long long memory_mib, long long disk_mib,
+                                            const char *group)
+{
+    occi_store_allocation *allocation = apr_pcalloc(pool, sizeof(*allocation));
+
+    allocation->entity_id = entity_id;
+    allocation->host = host;
+    allocation->kind = kind;
+    allocation->owner = "erin";
+    allocation->cores = cores;
+    allocation->memory_mib = memory_mib;
+    allocation->disk_mib = disk_mib;
+    allocation->affinity_group = group;
+    return allocation;
+}
+
+static const char *allocation_text(apr_pool_t *pool, const occi_store_allocation *allocation)
+{
+    if (!allocation) {
+        return "(none)";
+    }
+    return apr_psprintf(pool, "%s %s %s %s %d %" APR_INT64_T_FMT " %" APR_INT64_T_FMT " %s",
+                        allocation->entity_id, allocation->host, allocation->kind,
+                        allocation->owner, allocation->cores,
+                        (apr_int64_t)allocation->memory_mib, (apr_int64_t)allocation->disk_mib,
+                        allocation->affinity_group ? allocation->affinity_group : "(none)");
+}
+
+static const char *usage_text(apr_pool_t *pool, apr_hash_t *usage, const char *host)
+{
+    const struct occi_store_host_usage *sums;
+    const char *groups = "";
+    int i;
+
+    sums = usage ? apr_hash_get(usage, host, APR_HASH_KEY_STRING) : NULL;
+    if (!sums) {
+        return "(absent)";
+    }
+    for (i = 0; sums->groups && i < sums->groups->nelts; i++) {
+        groups = apr_pstrcat(pool, groups, " ", APR_ARRAY_IDX(sums->groups, i, const char *),
+                             NULL);
+    }
+    return apr_psprintf(pool, "cores %d memory %" APR_INT64_T_FMT " disk %" APR_INT64_T_FMT
+                        " computes %d groups%s", sums->cores, (apr_int64_t)sums->memory_mib,
+                        (apr_int64_t)sums->disk_mib, sums->computes, groups);
+}
+
+static void test_allocations(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    occi_store_allocation *got = NULL;
+    apr_hash_t *usage = NULL;
+    occi_entity *entity;
+    /* Beyond 32 bits, as a large host's memory sums may be. */
+    const long long big = 6LL * 1024 * 1024 * 1024;
+
+    is_status(db, occi_store_allocate(db->store, allocation_of(pool, H1, "node-a", COMPUTE, 2,
+                                                               2048, 10240, "web")),
+              OCCI_STORE_OK, "allocations: one recorded");
+    is_status(db, occi_store_get_allocation(db->store, pool, H1, &got), OCCI_STORE_OK,
+              "allocations: read back");
+    tap_is_str(allocation_text(pool, got), H1 " node-a " COMPUTE " erin 2 2048 10240 web",
+               name_of(db, "allocations: as recorded"));
+    is_status(db, occi_store_allocate(db->store, allocation_of(pool, H1, "node-a", COMPUTE, 4,
+                                                               big, 0, NULL)),
+              OCCI_STORE_OK, "allocations: replaced");
+    got = NULL;
+    occi_store_get_allocation(db->store, pool, H1, &got);
+    tap_is_str(allocation_text(pool, got),
+               apr_psprintf(pool, H1 " node-a " COMPUTE " erin 4 %" APR_INT64_T_FMT " 0 (none)",
+                            (apr_int64_t)big),
+               name_of(db, "allocations: the replacement, with no group"));
+    tap_is_str(sql_value(db, "SELECT COUNT(*) FROM occi_allocation WHERE entity_id = '" H1 "'"),
+               "1", name_of(db, "allocations: one row"));
+    is_status(db, occi_store_get_allocation(db->store, pool, H2, &got), OCCI_STORE_NOT_FOUND,
+              "allocations: none of another entity");
+    is_status(db, occi_store_allocate(db->store, allocation_of(pool, H2, NULL, COMPUTE, 1,
+                                                               0, 0, NULL)),
+              OCCI_STORE_ERROR, "allocations: one without a host is refused");
+    is_status(db, occi_store_get_allocation(db->store, pool, H2, &got), OCCI_STORE_NOT_FOUND,
+              "allocations: and not recorded");
+    is_status(db, occi_store_release_allocation(db->store, H1), OCCI_STORE_OK,
+              "allocations: released");
+    is_status(db, occi_store_get_allocation(db->store, pool, H1, &got), OCCI_STORE_NOT_FOUND,
+              "allocations: gone");
+    is_status(db, occi_store_release_allocation(db->store, H1), OCCI_STORE_OK,
+              "allocations: releasing none is OK");
+
+    is_status(db, occi_store_host_usage(db->store, pool, &usage), OCCI_STORE_OK,
+              "usage: of no allocation");
+    tap_is_int(usage ? (long long)apr_hash_count(usage) : -1, 0,
+               name_of(db, "usage: no host"));
+    occi_store_allocate(db->store, allocation_of(pool, "b0000000-0000-4000-8000-000000000001",
+                                                 "node-a", COMPUTE, 2, big, 10000, "web"));
+    occi_store_allocate(db->store, allocation_of(pool, "b0000000-0000-4000-8000-000000000002",
+                                                 "node-a", COMPUTE, 1, big, 20000, "db"));
+    occi_store_allocate(db->store, allocation_of(pool, "b0000000-0000-4000-8000-000000000003",
+                                                 "node-a", STORAGE, 0, 0, 50000, NULL));
+    occi_store_allocate(db->store, allocation_of(pool, "b0000000-0000-4000-8000-000000000004",
+                                                 "node-a", COMPUTE, 1, 512, 0, "web"));
+    occi_store_allocate(db->store, allocation_of(pool, "b0000000-0000-4000-8000-000000000005",
+                                                 "node-b", COMPUTE, 8, 16384, 0, "web"));
+    occi_store_allocate(db->store, allocation_of(pool, "b0000000-0000-4000-8000-000000000006",
+                                                 "node-c", STORAGE, 0, 0, 1000, NULL));
+    is_status(db, occi_store_host_usage(db->store, pool, &usage), OCCI_STORE_OK, "usage: read");
+    tap_is_int(usage ? (long long)apr_hash_count(usage) : -1, 3,
+               name_of(db, "usage: of three hosts"));
+    tap_is_str(usage_text(pool, usage, "node-a"),
+               apr_psprintf(pool, "cores 4 memory %" APR_INT64_T_FMT
+                            " disk 80000 computes 3 groups db web", (apr_int64_t)(2 * big + 512)),
+               name_of(db, "usage: sums a host's allocations, each group once"));
+    tap_is_str(usage_text(pool, usage, "node-b"),
+               "cores 8 memory 16384 disk 0 computes 1 groups web",
+               name_of(db, "usage: another host's"));
+    tap_is_str(usage_text(pool, usage, "node-c"),
+               "cores 0 memory 0 disk 1000 computes 0 groups",
+               name_of(db, "usage: a host of storage only"));
+    tap_is_str(usage_text(pool, usage, "node-d"), "(absent)",
+               name_of(db, "usage: a host without allocations is absent"));
+
+    /* A deletion takes the entity's allocation with it, and its links'. */
+    entity = resource(pool, H1, COMPUTE, "erin");
+    entity->host = "node-b";
+    occi_store_insert(db->store, entity);
+    entity = link_from(pool, HL2, H1, "/network/x", "erin");
+    entity->host = "node-b";
+    occi_store_insert(db->store, entity);
+    occi_store_allocate(db->store, allocation_of(pool, H1, "node-b", COMPUTE, 2, 1024, 0,
+                                                 "db"));
+    occi_store_allocate(db->store, allocation_of(pool, HL2, "node-b", NETIF, 0, 0, 0, NULL));
+    occi_store_begin(db->store);
+    is_status(db, occi_store_delete(db->store, H1, "erin"), OCCI_STORE_OK,
+              "delete: in a transaction");
+    is_status(db, occi_store_get_allocation(db->store, pool, H1, &got), OCCI_STORE_NOT_FOUND,
+              "delete: the allocation goes in the same transaction");
+    occi_store_rollback(db->store);
+    is_status(db, occi_store_get_allocation(db->store, pool, H1, &got), OCCI_STORE_OK,
+              "delete: and comes back with its rollback");
+    is_status(db, occi_store_delete(db->store, H1, "bob"), OCCI_STORE_NOT_FOUND,
+              "delete: by another owner finds nothing");
+    is_status(db, occi_store_get_allocation(db->store, pool, H1, &got), OCCI_STORE_OK,
+              "delete: and leaves the allocation");
+    is_status(db, occi_store_delete(db->store, H1, "erin"), OCCI_STORE_OK, "delete: committed");
+    is_status(db, occi_store_get_allocation(db->store, pool, H1, &got), OCCI_STORE_NOT_FOUND,
+              "delete: releases the allocation");
+    is_status(db, occi_store_get_allocation(db->store, pool, HL2, &got), OCCI_STORE_NOT_FOUND,
+              "delete: and its links'");
+    occi_store_host_usage(db->store, pool, &usage);
+    tap_is_str(usage_text(pool, usage, "node-b"),
+               "cores 8 memory 16384 disk 0 computes 1 groups web",
+               name_of(db, "delete: the host's usage no longer counts it"));
+
+    occi_store_begin(db->store);
+    occi_store_allocate(db->store, allocation_of(pool, H2, "node-a", COMPUTE, 1, 1, 1, NULL));
+    occi_store_rollback(db->store);
+    is_status(db, occi_store_get_allocation(db->store, pool, H2, &got), OCCI_STORE_NOT_FOUND,
+              "allocations: one of a rolled back transaction is gone");
+
+    apr_dbd_query(db->driver, db->handle, &(int){ 0 }, "DELETE FROM occi_allocation");
+}
+
+static void test_disabled_hosts(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    apr_hash_t *disabled = NULL;
+
+    is_status(db, occi_store_disabled_hosts(db->store, pool, &disabled), OCCI_STORE_OK,
+              "disabled hosts: read");
+    tap_is_int(disabled ? (long long)apr_hash_count(disabled) : -1, 0,
+               name_of(db, "disabled hosts: none at first (the lock's row is no host)"));
+    is_status(db, occi_store_set_host_disabled(db->store, "node-a", 1), OCCI_STORE_OK,
+              "disabled hosts: disable one");
+    occi_store_set_host_disabled(db->store, "node-b", 1);
+    occi_store_set_host_disabled(db->store, "node-c", 0);
+    occi_store_disabled_hosts(db->store, pool, &disabled);
+    tap_is_int(disabled ? (long long)apr_hash_count(disabled) : -1, 2,
+               name_of(db, "disabled hosts: the two disabled"));
+    tap_is_str(disabled ? apr_hash_get(disabled, "node-a", APR_HASH_KEY_STRING) : NULL, "1",
+               name_of(db, "disabled hosts: by name"));
+    is_status(db, occi_store_set_host_disabled(db->store, "node-a", 0), OCCI_STORE_OK,
+              "disabled hosts: enable one again");
+    occi_store_set_host_disabled(db->store, "node-b", 1);
+    occi_store_disabled_hosts(db->store, pool, &disabled);
+    tap_ok(disabled && apr_hash_count(disabled) == 1
+           && apr_hash_get(disabled, "node-b", APR_HASH_KEY_STRING),
+           name_of(db, "disabled hosts: the other stays disabled"));
+    is_status(db, occi_store_set_host_disabled(db->store, "", 1), OCCI_STORE_ERROR,
+              "disabled hosts: the empty name is refused");
+    is_status(db, occi_store_set_host_disabled(db->store, NULL, 1), OCCI_STORE_ERROR,
+              "disabled hosts: so is none");
+    occi_store_set_host_disabled(db->store, "node-b", 0);
+    occi_store_disabled_hosts(db->store, pool, &disabled);
+    tap_is_int(disabled ? (long long)apr_hash_count(disabled) : -1, 0,
+               name_of(db, "disabled hosts: none left"));
+}
+
+/* In a child process, on a connection of its own: whether the placement
+ * lock can be taken within wait_ms. Exits 0 when it can, 1 when it cannot,
+ * 2 when the test itself fails. On SQLite the lock is the database's write
+ * lock, so the child tries for that. */
+static void try_placement_lock(database *db, int wait_ms)
+{
+    apr_pool_t *pool;
+    const char *error = NULL;
+    apr_dbd_t *handle;
+    apr_hash_t *prepared;
+    occi_store *store;
+    occi_store_status status;
+    int rows;
+
+    apr_pool_create(&pool, NULL);
+    handle = connect_to(db, pool, &error);
+    if (!handle) {
+        printf("# child: %s\n", error);
+        fflush(stdout);
+        _exit(2);
+    }
+    if (strcmp(db->name, "pgsql")) {
+        apr_dbd_results_t *results = NULL;
+        apr_dbd_row_t *row = NULL;
+
+        /* The driver's own retries still wait about 1.6 s. */
+        if (apr_dbd_select(db->driver, pool, handle, &results,
+                           apr_psprintf(pool, "PRAGMA busy_timeout = %d", wait_ms), 0) == 0) {
+            while (apr_dbd_get_row(db->driver, pool, results, &row, -1) == 0) {
+                /* read to the end */
+            }
+        }
+        if (apr_dbd_query(db->driver, handle, &rows, "BEGIN IMMEDIATE") != 0) {
+            _exit(1);
+        }
+        apr_dbd_query(db->driver, handle, &rows, "ROLLBACK");
+        _exit(0);
+    }
+    apr_dbd_query(db->driver, handle, &rows,
+                  apr_psprintf(pool, "SET lock_timeout = %d", wait_ms));
+    prepared = prepare_statements(pool, db->driver, handle, &error);
+    if (!prepared) {
+        printf("# child: %s\n", error);
+        fflush(stdout);
+        _exit(2);
+    }
+    store = occi_store_open(pool, db->driver, handle, prepared);
+    if (occi_store_begin(store) != OCCI_STORE_OK) {
+        _exit(2);
+    }
+    status = occi_store_lock_placement(store);
+    if (status == OCCI_STORE_OK) {
+        occi_store_rollback(store);
+        _exit(0);
+    }
+    if (!strstr(occi_store_error(store), "lock timeout")) {
+        printf("# child: %s\n", occi_store_error(store));
+        fflush(stdout);
+        _exit(2);
+    }
+    _exit(1);
+}
+
+static int placement_lock_in_child(database *db, int wait_ms)
+{
+    pid_t child;
+    int status = 0;
+
+    fflush(stdout);
+    child = fork();
+    if (child == 0) {
+        try_placement_lock(db, wait_ms);
+    }
+    if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status)) {
+        return 2;
+    }
+    return WEXITSTATUS(status);
+}
+
+static void test_placement_lock(database *db)
+{
+    int rows;
+
+    is_status(db, occi_store_lock_placement(db->store), OCCI_STORE_ERROR,
+              "placement lock: refused outside a transaction");
+    occi_store_begin(db->store);
+    is_status(db, occi_store_lock_placement(db->store), OCCI_STORE_OK,
+              "placement lock: taken in a transaction");
+    is_status(db, occi_store_lock_placement(db->store), OCCI_STORE_OK,
+              "placement lock: taken again by the same transaction");
+    tap_is_int(placement_lock_in_child(db, 300), 1,
+               name_of(db, "placement lock: another connection waits for it"));
+    is_status(db, occi_store_allocate(db->store, allocation_of(db->pool, H1, "node-a", COMPUTE,
+                                                               1, 1, 1, NULL)),
+              OCCI_STORE_OK, "placement lock: its holder places meanwhile");
+    is_status(db, occi_store_commit(db->store), OCCI_STORE_OK,
+              "placement lock: let go at commit");
+    tap_is_int(placement_lock_in_child(db, 5000), 0,
+               name_of(db, "placement lock: then the other connection takes it"));
+
+    occi_store_begin(db->store);
+    occi_store_lock_placement(db->store);
+    occi_store_rollback(db->store);
+    tap_is_int(placement_lock_in_child(db, 5000), 0,
+               name_of(db, "placement lock: let go at rollback too"));
+
+    /* A lock row removed by hand is made again. */
+    apr_dbd_query(db->driver, db->handle, &rows, "DELETE FROM occi_host WHERE name = ''");
+    occi_store_begin(db->store);
+    is_status(db, occi_store_lock_placement(db->store), OCCI_STORE_OK,
+              "placement lock: taken without its row");
+    occi_store_commit(db->store);
+    tap_is_str(sql_value(db, "SELECT COUNT(*) FROM occi_host WHERE name = ''"), "1",
+               name_of(db, "placement lock: whose row is made again"));
+    occi_store_release_allocation(db->store, H1);
+}
+
 static void run(database *db)
 {
     db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
@@ -2307,6 +2777,10 @@ static void run(database *db)
     test_transactions(db);
     test_unmanaged(db);
     test_intents(db);
+    test_entity_hosts(db);
+    test_allocations(db);
+    test_disabled_hosts(db);
+    test_placement_lock(db);
     test_recovery(db);
     test_recovery_waits(db);
     test_deferred_saves(db);
@@ -2345,7 +2819,7 @@ static int open_database(database *db)
     if (!strcmp(db->name, "pgsql")) {
         apr_dbd_query(db->driver, db->handle, &rows,
                       "DROP TABLE IF EXISTS occi_attribute, occi_membership, occi_entity,"
-                      " occi_user_mixin, occi_intent, occi_schema");
+                      " occi_user_mixin, occi_intent, occi_allocation, occi_host, occi_schema");
     }
     test_concurrent_migrate(db);
     test_migrate(db);

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Several hypervisor hosts behind one handle: see occi_hosts.h.
+ */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "occi_hosts.h"
+#include "occi_state.h"
+#include "occi_unmanaged.h"
+
+typedef struct {
+    apr_array_header_t *hosts;     /* occi_host */
+} hosts_hv;
+
+static const occi_hypervisor_provider hosts_provider;
+
+static const occi_host *find(const hosts_hv *hv, const char *name)
+{
+    int i;
+
+    for (i = 0; name && i < hv->hosts->nelts; i++) {
+        const occi_host *host = &APR_ARRAY_IDX(hv->hosts, i, occi_host);
+
+        if (!strcmp(host->name, name)) {
+            return host;
+        }
+    }
+    return NULL;
+}
+
+/* The host entity lives on: its recorded one, else the first. NULL (with
+ * *error) when the recorded host is not configured here any more. */
+static const occi_host *host_of(const hosts_hv *hv, apr_pool_t *pool,
+                                const occi_entity *entity, occi_hv_error *error)
+{
+    const occi_host *host;
+
+    if (!entity->host) {
+        return &APR_ARRAY_IDX(hv->hosts, 0, occi_host);
+    }
+    host = find(hv, entity->host);
+    if (!host) {
+        /* The operator's words, not a tenant's: no host name. */
+        error->status = OCCI_HV_UNAVAILABLE;
+        error->message = apr_pstrdup(pool, "the host this entity lives on is not configured "
+                                           "on this server");
+    }
+    return host;
+}
+
+static occi_hv_status hosts_observe(void *impl, apr_pool_t *pool, apr_array_header_t *entities,
+                                    occi_hv_error *error)
+{
+    hosts_hv *hv = impl;
+    int i, j;
+
+    /* Each host is asked once, about its own entities. */
+    for (i = 0; i < hv->hosts->nelts; i++) {
+        const occi_host *host = &APR_ARRAY_IDX(hv->hosts, i, occi_host);
+        apr_array_header_t *own = apr_array_make(pool, entities->nelts, sizeof(occi_entity *));
+
+        for (j = 0; j < entities->nelts; j++) {
+            occi_entity *entity = APR_ARRAY_IDX(entities, j, occi_entity *);
+
+            if (entity->host ? !strcmp(entity->host, host->name) : i == 0) {
+                APR_ARRAY_PUSH(own, occi_entity *) = entity;
+            }
+        }
+        if (!own->nelts
+            || occi_hypervisor_observe(host->hypervisor, pool, own, error) == OCCI_HV_OK) {
+            continue;
+        }
+        if (error->status != OCCI_HV_UNAVAILABLE) {
+            return error->status;
+        }
+        /* A host that does not answer costs only its own entities their
+         * live state; the answer goes on for the others. libvirt's words
+         * would name the host, which tenants are not told. */
+        for (j = 0; j < own->nelts; j++) {
+            occi_entity *entity = APR_ARRAY_IDX(own, j, occi_entity *);
+            const char *attribute = occi_state_attribute(entity->kind);
+
+            if (attribute) {
+                occi_entity_set_string(pool, entity, attribute, "error");
+                occi_entity_set_string(pool, entity,
+                                       apr_pstrcat(pool, attribute, ".message", NULL),
+                                       "its host cannot be reached now; its state is not "
+                                       "known");
+            }
+        }
+    }
+    for (j = 0; j < entities->nelts; j++) {
+        const occi_entity *entity = APR_ARRAY_IDX(entities, j, occi_entity *);
+
+        if (!host_of(hv, pool, entity, error)) {
+            return error->status;
+        }
+    }
+    return OCCI_HV_OK;
+}
+
+static occi_hv_status hosts_create(void *impl, apr_pool_t *pool, occi_entity *entity,
+                                   const occi_entity *source, const occi_entity *target,
+                                   occi_hv_error *error)
+{
+    const occi_host *host = host_of(impl, pool, entity, error);
+
+    return host ? occi_hypervisor_create_entity(host->hypervisor, pool, entity, source, target,
+                                                error)
+                : error->status;
+}
+
+static occi_hv_status hosts_delete(void *impl, apr_pool_t *pool, const occi_entity *entity,
+                                   const occi_entity *source, occi_hv_error *error)
+{
+    hosts_hv *hv = impl;
+    const occi_host *host;
+    int i;
+
+    if (entity->host) {
+        host = host_of(hv, pool, entity, error);
+        return host ? occi_hypervisor_delete_entity(host->hypervisor, pool, entity, source,
+                                                    error)
+                    : error->status;
+    }
+    /* Where it was made is not known: wherever it is. */
+    for (i = 0; i < hv->hosts->nelts; i++) {
+        host = &APR_ARRAY_IDX(hv->hosts, i, occi_host);
+        if (occi_hypervisor_delete_entity(host->hypervisor, pool, entity, source, error)
+            != OCCI_HV_OK) {
+            return error->status;
+        }
+    }
+    return OCCI_HV_OK;
+}
+
+static occi_hv_status hosts_act(void *impl, apr_pool_t *pool, occi_entity *entity,
+                                const char *action, const apr_array_header_t *parameters,
+                                occi_hv_error *error)
+{
+    const occi_host *host = host_of(impl, pool, entity, error);
+
+    return host ? occi_hypervisor_act(host->hypervisor, pool, entity, action, parameters, error)
+                : error->status;
+}
+
+static occi_hv_status hosts_update(void *impl, apr_pool_t *pool, const occi_entity *current,
+                                   occi_entity *updated, occi_hv_error *error)
+{
+    const occi_host *host = host_of(impl, pool, current->host ? current : updated, error);
+
+    return host ? occi_hypervisor_update(host->hypervisor, pool, current, updated, error)
+                : error->status;
+}
+
+static int hosts_can_save(const void *impl, const occi_entity *compute)
+{
+    const hosts_hv *hv = impl;
+    const occi_host *host = compute->host ? find(hv, compute->host)
+                                          : &APR_ARRAY_IDX(hv->hosts, 0, occi_host);
+
+    return host && occi_hypervisor_can_save(host->hypervisor, compute);
+}
+
+static occi_hv_status hosts_save(void *impl, apr_pool_t *pool, const occi_entity *compute,
+                                 const char *term, const char *method, int *later,
+                                 occi_hv_error *error)
+{
+    const occi_host *host = host_of(impl, pool, compute, error);
+
+    return host ? occi_hypervisor_save(host->hypervisor, pool, compute, term, method, later,
+                                       error)
+                : error->status;
+}
+
+/* A saved image lives on the host of the compute it was copied from,
+ * which the template does not record: every host is asked. */
+static occi_hv_status hosts_delete_saved(void *impl, apr_pool_t *pool, const char *term,
+                                         occi_hv_error *error)
+{
+    hosts_hv *hv = impl;
+    int i;
+
+    for (i = 0; i < hv->hosts->nelts; i++) {
+        const occi_host *host = &APR_ARRAY_IDX(hv->hosts, i, occi_host);
+
+        if (occi_hypervisor_delete_saved(host->hypervisor, pool, term, error) != OCCI_HV_OK) {
+            return error->status;
+        }
+    }
+    return OCCI_HV_OK;
+}
+
+static occi_hv_status hosts_list(void *impl, apr_pool_t *pool, apr_array_header_t **objects,
+                                 occi_hv_error *error)
+{
+    hosts_hv *hv = impl;
+    int i;
+
+    *objects = apr_array_make(pool, 16, sizeof(occi_hv_object));
+    for (i = 0; i < hv->hosts->nelts; i++) {
+        const occi_host *host = &APR_ARRAY_IDX(hv->hosts, i, occi_host);
+        apr_array_header_t *own;
+
+        if (occi_hypervisor_list_objects(host->hypervisor, pool, &own, error) != OCCI_HV_OK) {
+            return error->status;
+        }
+        apr_array_cat(*objects, own);
+    }
+    return OCCI_HV_OK;
+}
+
+static occi_hv_status hosts_capacity(void *impl, apr_pool_t *pool, occi_hv_capacity *capacity,
+                                     occi_hv_error *error)
+{
+    (void)impl;
+    (void)capacity;
+    error->status = OCCI_HV_FAILED;
+    error->message = apr_pstrdup(pool, "the capacity of several hosts is each host's");
+    return error->status;
+}
+
+static const occi_hypervisor_provider hosts_provider = {
+    "hosts", hosts_observe, hosts_create, hosts_delete, hosts_act, hosts_update, hosts_can_save,
+    hosts_save, hosts_delete_saved, hosts_list, hosts_capacity,
+};
+
+occi_hypervisor *occi_hosts_create(apr_pool_t *pool, const apr_array_header_t *hosts)
+{
+    hosts_hv *hv = apr_pcalloc(pool, sizeof(*hv));
+
+    hv->hosts = apr_array_copy(pool, hosts);
+    return occi_hypervisor_make(pool, &hosts_provider, hv);
+}
+
+const apr_array_header_t *occi_hosts_of(const occi_hypervisor *hv)
+{
+    const hosts_hv *hosts = hv ? occi_hypervisor_impl_of(hv, &hosts_provider) : NULL;
+
+    return hosts ? hosts->hosts : NULL;
+}
+
+const occi_host *occi_hosts_find(const occi_hypervisor *hv, const char *name)
+{
+    const hosts_hv *hosts = hv ? occi_hypervisor_impl_of(hv, &hosts_provider) : NULL;
+
+    return hosts ? find(hosts, name) : NULL;
+}
