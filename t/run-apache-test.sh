@@ -143,12 +143,24 @@ echo "Define OCCI_TEST_TLS $tls" >> t/conf/occi-users.conf
 host_names="h1 h2 h3"
 host_uris=
 start_hosts() {
-    local name dir uri i clients
+    local name dir uri i clients pids= failed=0
     host_uris=
+    # All at once: a start takes up to 8 s here when libvirtd probes QEMU
+    # again (it rewrites the capabilities in HYPERVISOR_CACHE_DIR then).
+    for name in $host_names; do
+        HYPERVISOR_CACHE_DIR=${HYPERVISOR_CACHE_DIR:-/var/tmp/mod_occi-hv-cache} \
+            t/hypervisor/hypervisor.sh start "$work/$name" >"$work/$name.log" 2>&1 &
+        pids="$pids $!"
+    done
+    for i in $pids; do
+        wait "$i" || failed=1
+    done
+    for name in $host_names; do
+        cat "$work/$name.log" >>"$work/hosts.log"
+    done
+    [ "$failed" = 0 ] || return 1
     for name in $host_names; do
         dir="$work/$name"
-        HYPERVISOR_CACHE_DIR=${HYPERVISOR_CACHE_DIR:-/var/tmp/mod_occi-hv-cache} \
-            t/hypervisor/hypervisor.sh start "$dir" >>"$work/hosts.log" 2>&1 || return 1
         uri="test+unix:///default?socket=$dir/run/libvirt-sock"
         virsh -c "$uri" event --all --loop >"$dir/keeper.log" 2>&1 </dev/null &
         echo $! > "$dir/keeper.pid"
@@ -172,7 +184,7 @@ start_hosts() {
 }
 # Stops the keepers and the daemons of start_hosts; safe to run twice.
 stop_hosts() {
-    local name dir pid
+    local name dir pid pids=
     for name in $host_names; do
         dir="$work/$name"
         [ -d "$dir" ] || continue
@@ -183,7 +195,12 @@ stop_hosts() {
             fi
             rm -f "$dir/keeper.pid"
         fi
-        t/hypervisor/hypervisor.sh stop "$dir" >/dev/null 2>&1 || true
+        # All at once: each daemon takes about 2 s to exit.
+        t/hypervisor/hypervisor.sh stop "$dir" >/dev/null 2>&1 &
+        pids="$pids $!"
+    done
+    for pid in $pids; do
+        wait "$pid" || true
     done
     return 0
 }
