@@ -70,12 +70,16 @@ sub libvirt_state {
     my $state = virsh($host, 'domstate', domain_of($path));
     return $api_word{$state} // "'$state'";
 }
+# Waits up to $seconds for five GETs in a row to show $state: a change
+# made behind the API's back reaches each child with libvirt's event.
 sub wait_api_state {
     my ($path, $state, $seconds) = @_;
     my $end = time + $seconds;
+    my $in_a_row = 0;
     while (time < $end) {
-        return 1 if api_state($path) eq $state;
-        sleep 0.1;
+        $in_a_row = api_state($path) eq $state ? $in_a_row + 1 : 0;
+        return 1 if $in_a_row == 5;
+        sleep 0.05;
     }
     diag "$path is still " . api_state($path) . ", not $state";
     return 0;
