@@ -16,6 +16,7 @@
 #include "mod_occi_deferred_save.h"
 #include "mod_occi_discovery.h"
 #include "mod_occi_entities.h"
+#include "mod_occi_hosts.h"
 #include "mod_occi_intents.h"
 #include "mod_occi_response.h"
 #include "mod_occi_service.h"
@@ -242,7 +243,7 @@ static int occi_handler(request_rec *r)
     occi_request req;
     occi_route route;
     const char *error, *announced;
-    int announced_len, allowed;
+    int announced_len, allowed, is_hosts;
 
     if (!r->handler || strcmp(r->handler, OCCI_HANDLER_NAME)) {
         return DECLINED;
@@ -302,12 +303,18 @@ static int occi_handler(request_rec *r)
     if (route.type == OCCI_ROUTE_UNMANAGED && req.scope) {
         route.type = OCCI_ROUTE_NOT_FOUND;
     }
+    /* So are the hosts. */
+    is_hosts = occi_is_host_route(&req, &route);
+    if (is_hosts && req.scope) {
+        route.type = OCCI_ROUTE_NOT_FOUND;
+    }
     if (route.type == OCCI_ROUTE_NOT_FOUND) {
         occi_send_error(&req, HTTP_NOT_FOUND, apr_psprintf(
                             r->pool, "nothing in the OCCI namespace is at %s", r->uri));
         return OK;
     }
-    allowed = occi_route_methods(&route);
+    allowed = is_hosts ? OCCI_METHOD_GET | (route.type == OCCI_ROUTE_ENTITY ? OCCI_METHOD_POST : 0)
+                       : occi_route_methods(&route);
     r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_OPTIONS)
                  | ((allowed & OCCI_METHOD_POST) ? AP_METHOD_BIT << M_POST : 0)
                  | ((allowed & OCCI_METHOD_PUT) ? AP_METHOD_BIT << M_PUT : 0)
@@ -331,6 +338,10 @@ static int occi_handler(request_rec *r)
         return OK;
     }
 
+    if (is_hosts) {
+        occi_handle_hosts(&req, &route);
+        return OK;
+    }
     switch (route.type) {
     case OCCI_ROUTE_QUERY_INTERFACE:
         occi_handle_query_interface(&req);

@@ -54,6 +54,9 @@
  * all its messages. */
 APLOG_USE_MODULE(occi);
 
+/* The provider's scheme when OCCIProviderScheme is not set. */
+#define OCCI_DEFAULT_PROVIDER_SCHEME "http://localhost/occi/"
+
 /* Every log message carries a number of its own, never reused. */
 #define OCCI_LOGNO(n) "OCCI" #n ": "
 

@@ -3,6 +3,7 @@
  * Configuration: the module's directives, their merging, and the category
  * model each server builds from them at start-up.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,9 +11,9 @@
 #include "mod_occi_config.h"
 #include "apr_lib.h"
 #include "apr_file_info.h"
+#include "occi_host_kind.h"
 #include "occi_templates.h"
 
-#define OCCI_DEFAULT_PROVIDER_SCHEME "http://localhost/occi/"
 
 void *occi_create_server_conf(apr_pool_t *pool, server_rec *s)
 {
@@ -275,8 +276,13 @@ static const char *host_number(cmd_parms *cmd, const char *host, const char *key
 
     *number = strtod(value, &end);
     if (!*value || *end || !(*number >= min) || *number > max) {
-        return apr_psprintf(cmd->pool, "%s %s: %s=%s is not a number from %g to %g",
-                            cmd->cmd->name, host, key, value, min, max);
+        /* APR's formatter writes 0.01 as ".01": the bounds as people write them. */
+        char low[32], high[32];
+
+        snprintf(low, sizeof(low), "%g", min);
+        snprintf(high, sizeof(high), "%g", max);
+        return apr_psprintf(cmd->pool, "%s %s: %s=%s is not a number from %s to %s",
+                            cmd->cmd->name, host, key, value, low, high);
     }
     return NULL;
 }
@@ -781,6 +787,35 @@ static int build_model(apr_pool_t *pool, server_rec *s, occi_server_conf *conf)
         if (error) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(2)
                          "OCCIResourceTemplate %s: %s", decl->term, error);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    /* Several hosts: computes may ask to be kept apart, and
+     * administrators see the hosts. */
+    if (conf->hosts) {
+        apr_array_header_t *actions;
+        occi_category *kind;
+        const char *error = NULL;
+
+        occi_host_categories(pool, scheme, &kind, &actions);
+        for (i = 0; !error && i < actions->nelts; i++) {
+            error = occi_model_add(conf->model, APR_ARRAY_IDX(actions, i, occi_category *));
+        }
+        if (!error) {
+            error = occi_model_add(conf->model, kind);
+        }
+        if (error) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(5)
+                         "the host kind: %s", error);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    if (conf->hosts) {
+        const char *error = occi_model_add(conf->model, occi_anti_affinity_mixin(pool, scheme));
+
+        if (error) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(5)
+                         "the anti-affinity mixin: %s", error);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

@@ -8,6 +8,7 @@
 #include "mod_occi.h"
 #include "mod_occi_config.h"
 #include "mod_occi_discovery.h"
+#include "mod_occi_hosts.h"
 #include "mod_occi_response.h"
 #include "mod_occi_service.h"
 #include "occi_deferred_save.h"
@@ -116,6 +117,20 @@ static int send_categories(occi_request *req, occi_media_type type,
     return occi_send_body(req, HTTP_OK, type, body, strlen(body));
 }
 
+/* The hosts' kind and actions are the administrators' (mod_occi_hosts.c). */
+static void hide_host_categories(occi_request *req, apr_array_header_t *categories)
+{
+    const occi_category **all = (const occi_category **)categories->elts;
+    int i, kept = 0;
+
+    for (i = 0; i < categories->nelts; i++) {
+        if (!occi_is_host_category(req, all[i])) {
+            all[kept++] = all[i];
+        }
+    }
+    categories->nelts = kept;
+}
+
 static int get_query_interface(occi_request *req)
 {
     request_rec *r = req->r;
@@ -135,14 +150,18 @@ static int get_query_interface(occi_request *req)
     if ((status = occi_load_user_mixins(req)) != OK) {
         return status;
     }
-    /* The model alone is the same for every request through one mount. */
+    /* The model alone is the same for every request through one mount
+     * (the administrators' view, with the hosts, is rendered each time). */
     cacheable = filter->nelts == 0 && req->user_mixins->nelts == 0 && req->conf->renderings
-                && type != OCCI_MEDIA_TEXT_OCCI;
+                && type != OCCI_MEDIA_TEXT_OCCI && !(req->conf->hosts && !req->scope);
     if (cacheable && (body = occi_render_cache_get(req->conf->renderings, req->base, type,
                                                    &len))) {
         return occi_send_body(req, HTTP_OK, type, body, len);
     }
     categories = occi_discovery_select(r->pool, req->model, filter);
+    if (req->scope) {
+        hide_host_categories(req, categories);
+    }
     select_user_mixins(req, filter, categories);
     if (!cacheable) {
         return send_categories(req, type, categories);

@@ -8,11 +8,14 @@
 
 #include "occi_deferred_save.h"
 #include "occi_entity_text.h"
+#include "occi_host_kind.h"
 #include "occi_hosts.h"
 #include "occi_placement.h"
 #include "occi_recovery.h"
 #include "occi_service.h"
 #include "occi_state.h"
+#include "occi_templates.h"
+#include "occi_unmanaged.h"
 #include "occi_validate.h"
 
 static const occi_result done = { OCCI_RESULT_OK, NULL, 0, 0, NULL };
@@ -354,6 +357,81 @@ static apr_array_header_t *host_facts(const occi_service *service, apr_pool_t *p
     return facts;
 }
 
+/* The saved OS template a new compute is made from (its term), or NULL. */
+static const char *saved_template_of(const occi_service *service, const occi_entity *entity)
+{
+    size_t length = service->saved_template_scheme ? strlen(service->saved_template_scheme) : 0;
+    int i;
+
+    for (i = 0; length && i < entity->mixins->nelts; i++) {
+        const char *mixin = APR_ARRAY_IDX(entity->mixins, i, const char *);
+
+        if (!strncmp(mixin, service->saved_template_scheme, length)) {
+            return mixin + length;
+        }
+    }
+    return NULL;
+}
+
+/* Which hosts hold the image of saved template term: a saved image lives
+ * in the pool of the host its compute was on, and computes made from it
+ * overlay it there. Asked only for creates that need one. */
+static void add_saved_images(const occi_service *service, apr_pool_t *pool,
+                             const apr_array_header_t *hosts, apr_array_header_t *facts,
+                             const char *term)
+{
+    int i, j;
+
+    for (i = 0; i < hosts->nelts; i++) {
+        occi_host_facts *f = &APR_ARRAY_IDX(facts, i, occi_host_facts);
+        apr_array_header_t *objects, *images = f->images ? apr_array_copy(pool, f->images)
+                                                        : apr_array_make(pool, 1,
+                                                                         sizeof(const char *));
+        occi_hv_error error;
+
+        if (occi_hypervisor_list_objects(APR_ARRAY_IDX(hosts, i, occi_host).hypervisor, pool,
+                                         &objects, &error) == OCCI_HV_OK) {
+            for (j = 0; j < objects->nelts; j++) {
+                const occi_hv_object *object = &APR_ARRAY_IDX(objects, j, occi_hv_object);
+
+                if (!strcmp(object->kind, "os_tpl") && !strcmp(object->id, term)) {
+                    APR_ARRAY_PUSH(images, const char *) = term;
+                }
+            }
+        }
+        f->images = images;
+    }
+    (void)service;
+}
+
+/* The key of an owner's anti-affinity group in the store: each owner's
+ * groups are its own. */
+static const char *group_key(const occi_service *service, apr_pool_t *pool, const char *group)
+{
+    return group ? apr_pstrcat(pool, service->owner ? service->owner : "", "\n", group, NULL)
+                 : NULL;
+}
+
+/* The groups (keys, as group_key makes them) that are the owner's, by
+ * their names. */
+static apr_array_header_t *own_groups(const occi_service *service, apr_pool_t *pool,
+                                      const apr_array_header_t *keys)
+{
+    const char *prefix = group_key(service, pool, "");
+    size_t length = strlen(prefix);
+    apr_array_header_t *groups = apr_array_make(pool, 2, sizeof(const char *));
+    int i;
+
+    for (i = 0; keys && i < keys->nelts; i++) {
+        const char *key = APR_ARRAY_IDX(keys, i, const char *);
+
+        if (!strncmp(key, prefix, length)) {
+            APR_ARRAY_PUSH(groups, const char *) = key + length;
+        }
+    }
+    return groups;
+}
+
 /* Adds what the store has placed (and administrators disabled) to facts. */
 static occi_store_status add_usage(const occi_service *service, apr_pool_t *pool,
                                    apr_array_header_t *facts)
@@ -378,7 +456,7 @@ static occi_store_status add_usage(const occi_service *service, apr_pool_t *pool
             f->allocated_memory_mib = used->memory_mib;
             f->allocated_disk_mib = used->disk_mib;
             f->computes = used->computes;
-            f->groups = used->groups;
+            f->groups = own_groups(service, pool, used->groups);
         }
     }
     return OCCI_STORE_OK;
@@ -453,6 +531,13 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
         return r;
     }
     facts = host_facts(service, pool, hosts);
+    for (i = 0; i < entities->nelts; i++) {
+        const char *term = saved_template_of(service, APR_ARRAY_IDX(entities, i, occi_entity *));
+
+        if (term) {
+            add_saved_images(service, pool, hosts, facts, term);
+        }
+    }
     if (occi_store_begin(service->store) != OCCI_STORE_OK) {
         return store_failed(service, 149);
     }
@@ -480,6 +565,9 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
         request.cores = allocation.cores;
         request.memory_mib = allocation.memory_mib;
         request.disk_mib = allocation.disk_mib;
+        request.image = saved_template_of(service, entity);
+        request.group = occi_entity_get_string(entity, OCCI_ANTI_AFFINITY_GROUP);
+        allocation.affinity_group = group_key(service, pool, request.group);
         chosen = occi_placement_choose(pool, facts, &request,
                                        service->pack ? OCCI_PLACEMENT_PACK
                                                      : OCCI_PLACEMENT_SPREAD, &why, &detail);
@@ -509,6 +597,14 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
             f->allocated_memory_mib += allocation.memory_mib;
             f->allocated_disk_mib += allocation.disk_mib;
             f->computes += !strcmp(entity->kind, KIND_COMPUTE);
+            if (request.group) {
+                apr_array_header_t *groups = f->groups
+                    ? apr_array_copy(pool, f->groups)
+                    : apr_array_make(pool, 1, sizeof(const char *));
+
+                APR_ARRAY_PUSH(groups, const char *) = request.group;
+                f->groups = groups;
+            }
         }
     }
     r = finish(service, NULL, r);
@@ -526,6 +622,92 @@ static void unplace(const occi_service *service, const apr_array_header_t *place
     for (i = 0; i < placed->nelts; i++) {
         occi_store_release_allocation(service->store, APR_ARRAY_IDX(placed, i, const char *));
     }
+}
+
+/* Whether changed holds more of its host than current. */
+static int grows(const occi_entity *current, const occi_entity *changed)
+{
+    occi_store_allocation before, after;
+
+    memset(&before, 0, sizeof(before));
+    memset(&after, 0, sizeof(after));
+    demand_of(current, &before);
+    demand_of(changed, &after);
+    return after.cores > before.cores || after.memory_mib > before.memory_mib
+           || after.disk_mib > before.disk_mib;
+}
+
+/* What the hosts offer, for changes of entities placed on one (currents
+ * as read, changeds as they become) when one of them grows; NULL
+ * otherwise. Asked before any transaction. */
+static apr_array_header_t *facts_for_resize(const occi_service *service, apr_pool_t *pool,
+                                            const apr_array_header_t *currents,
+                                            const apr_array_header_t *changeds)
+{
+    const apr_array_header_t *hosts = occi_hosts_of(service->hypervisor);
+    int i;
+
+    for (i = 0; hosts && i < changeds->nelts; i++) {
+        const occi_entity *current = APR_ARRAY_IDX(currents, i, const occi_entity *);
+
+        if (current->host && grows(current, APR_ARRAY_IDX(changeds, i, const occi_entity *))) {
+            return host_facts(service, pool, hosts);
+        }
+    }
+    return NULL;
+}
+
+/* Inside the caller's transaction: records what changed now holds of its
+ * host, after checking, under the placement lock, that the host has room
+ * for what it grows by. CONFLICT when it has not. */
+static occi_result resize_allocation(const occi_service *service, apr_pool_t *pool,
+                                     const occi_entity *changed, apr_array_header_t *facts)
+{
+    occi_store_allocation *held, wanted;
+    occi_placement_request request;
+    const char *why = NULL, *detail = NULL;
+    occi_store_status status;
+
+    if (!changed->host || !occi_hosts_of(service->hypervisor)) {
+        return done;
+    }
+    status = occi_store_get_allocation(service->store, pool, changed->id, &held);
+    if (status == OCCI_STORE_NOT_FOUND) {
+        return done;                   /* placed before hosts were counted */
+    }
+    if (status != OCCI_STORE_OK) {
+        return store_failed(service, 150);
+    }
+    wanted = *held;
+    wanted.cores = 0;
+    wanted.memory_mib = wanted.disk_mib = 0;
+    demand_of(changed, &wanted);
+    if (wanted.cores == held->cores && wanted.memory_mib == held->memory_mib
+        && wanted.disk_mib == held->disk_mib) {
+        return done;
+    }
+    memset(&request, 0, sizeof(request));
+    request.cores = wanted.cores > held->cores ? wanted.cores - held->cores : 0;
+    request.memory_mib = wanted.memory_mib > held->memory_mib
+                         ? wanted.memory_mib - held->memory_mib : 0;
+    request.disk_mib = wanted.disk_mib > held->disk_mib ? wanted.disk_mib - held->disk_mib : 0;
+    request.host = changed->host;
+    request.host_role = "its host";
+    if (facts && (request.cores || request.memory_mib || request.disk_mib)) {
+        if (occi_store_lock_placement(service->store) != OCCI_STORE_OK
+            || add_usage(service, pool, facts) != OCCI_STORE_OK) {
+            return store_failed(service, 150);
+        }
+        if (occi_placement_choose(pool, facts, &request, OCCI_PLACEMENT_SPREAD, &why, &detail)
+            < 0) {
+            occi_result r = result(OCCI_RESULT_CONFLICT, 151, why);
+
+            r.log_detail = detail;
+            return r;
+        }
+    }
+    return occi_store_allocate(service->store, &wanted) == OCCI_STORE_OK
+           ? done : store_failed(service, 150);
 }
 
 /* ---- Create ------------------------------------------------------------ */
@@ -700,7 +882,7 @@ occi_result occi_service_create(const occi_service *service, apr_pool_t *pool,
 occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
                                 occi_entity *current, occi_entity *changed, const char *what)
 {
-    apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *));
+    apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *)), *facts;
     occi_store_status status;
     occi_result r = done;
     occi_hv_error error;
@@ -719,6 +901,12 @@ occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
     /* If this process is killed before the commit, another one changes
      * the hypervisor back to what the store holds. */
     APR_ARRAY_PUSH(one, occi_entity *) = changed;
+    {
+        apr_array_header_t *read = apr_array_make(pool, 1, sizeof(occi_entity *));
+
+        APR_ARRAY_PUSH(read, occi_entity *) = current;
+        facts = facts_for_resize(service, pool, read, one);
+    }
     intent = intent_begin(service, pool, apr_psprintf(pool, "update %" APR_INT64_T_FMT,
                                                       (apr_int64_t)current->revision), one);
     if (occi_store_begin(service->store) != OCCI_STORE_OK) {
@@ -736,6 +924,9 @@ occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
             : status == OCCI_STORE_NOT_FOUND
                 ? result(OCCI_RESULT_NOT_FOUND, 119, "the entity was deleted meanwhile")
             : store_failed(service, 126);
+    }
+    if (r.cls == OCCI_RESULT_OK) {
+        r = resize_allocation(service, pool, changed, facts);
     }
     if (r.cls == OCCI_RESULT_OK && service->hypervisor) {
         if (occi_hypervisor_update(service->hypervisor, pool, current, changed, &error)
@@ -970,6 +1161,7 @@ occi_result occi_service_update_all(const occi_service *service, apr_pool_t *poo
 {
     const char *what = "update";
     const char *intent;
+    apr_array_header_t *facts;
     occi_store_status status;
     occi_result r = done;
     occi_hv_error error;
@@ -992,6 +1184,7 @@ occi_result occi_service_update_all(const occi_service *service, apr_pool_t *poo
         what = apr_psprintf(pool, "%s %" APR_INT64_T_FMT, what,
                             (apr_int64_t)APR_ARRAY_IDX(currents, i, occi_entity *)->revision);
     }
+    facts = facts_for_resize(service, pool, currents, changeds);
     intent = intent_begin(service, pool, what, changeds);
     if (occi_store_begin(service->store) != OCCI_STORE_OK) {
         r = store_failed(service, 121);
@@ -1009,6 +1202,9 @@ occi_result occi_service_update_all(const occi_service *service, apr_pool_t *poo
                 : status == OCCI_STORE_CONFLICT || status == OCCI_STORE_NOT_FOUND
                     ? result(OCCI_RESULT_CONFLICT, 124, "an entity changed meanwhile; try again")
                     : store_failed(service, 121);
+        }
+        if (r.cls == OCCI_RESULT_OK) {
+            r = resize_allocation(service, pool, changed, facts);
         }
     }
     for (i = 0; service->hypervisor && r.cls == OCCI_RESULT_OK && i < changeds->nelts; i++) {
@@ -1261,4 +1457,48 @@ occi_result occi_service_delete_mixins(const occi_service *service, apr_pool_t *
     }
     intent_end(service, intent);
     return r;
+}
+
+/* ---- Hosts, for administrators ------------------------------------------ */
+
+occi_result occi_service_hosts(const occi_service *service, apr_pool_t *pool,
+                               const char *kind_id, apr_array_header_t **entities)
+{
+    const apr_array_header_t *hosts = occi_hosts_of(service->hypervisor);
+    apr_array_header_t *facts;
+    int i;
+
+    *entities = apr_array_make(pool, hosts ? hosts->nelts : 0, sizeof(occi_entity *));
+    if (!hosts) {
+        return done;
+    }
+    facts = host_facts(service, pool, hosts);
+    if (add_usage(service, pool, facts) != OCCI_STORE_OK) {
+        return store_failed(service, 152);
+    }
+    for (i = 0; i < facts->nelts; i++) {
+        APR_ARRAY_PUSH(*entities, occi_entity *) = occi_host_entity(
+            pool, kind_id, &APR_ARRAY_IDX(facts, i, occi_host_facts));
+    }
+    return done;
+}
+
+occi_result occi_service_set_host_enabled(const occi_service *service, apr_pool_t *pool,
+                                          const char *name, int enabled)
+{
+    const occi_host *host = occi_hosts_find(service->hypervisor, name);
+
+    if (!host) {
+        return result(OCCI_RESULT_NOT_FOUND, 153, apr_psprintf(pool, "there is no host %s",
+                                                               name));
+    }
+    if (enabled && host->disabled) {
+        return result(OCCI_RESULT_CONFLICT, 154, apr_psprintf(
+                          pool, "host %s is disabled by the configuration (OCCIHypervisorHost "
+                          "... disabled); change it there", name));
+    }
+    if (occi_store_set_host_disabled(service->store, name, !enabled) != OCCI_STORE_OK) {
+        return store_failed(service, 152);
+    }
+    return done;
 }

@@ -214,4 +214,18 @@ occi_result occi_service_define_mixins(const occi_service *service, apr_pool_t *
 occi_result occi_service_delete_mixins(const occi_service *service, apr_pool_t *pool,
                                        const apr_array_header_t *mixins);
 
+/* ---- Hosts, for administrators ------------------------------------------ */
+
+/* The resources (occi_entity *, of kind kind_id) of the configured hosts,
+ * in their order, with what each offers now, what is placed on it and its
+ * state (occi_host_kind.h); an empty array with a single hypervisor. */
+occi_result occi_service_hosts(const occi_service *service, apr_pool_t *pool,
+                               const char *kind_id, apr_array_header_t **hosts);
+
+/* Lets new entities be placed on the host named name again (enabled), or
+ * not. NOT_FOUND when there is no such host; CONFLICT when enabling a host
+ * the configuration disables. */
+occi_result occi_service_set_host_enabled(const occi_service *service, apr_pool_t *pool,
+                                          const char *name, int enabled);
+
 #endif

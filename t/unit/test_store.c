@@ -15,6 +15,7 @@
 #include "databases.h"
 #include "fixtures.h"
 #include "occi_deferred_save.h"
+#include "occi_hosts.h"
 #include "occi_recovery.h"
 #include "occi_service.h"
 #include "occi_store.h"
@@ -1477,6 +1478,9 @@ typedef struct {
     const char *last_action;       /* the last action asked for */
     int refuse_save_at;            /* the save call (1, 2, ...) that is refused; 0: none */
     int save_calls;
+    int creates;                   /* creates that succeeded */
+    long long memory_mib;          /* what capacity says: 4 cores and this (0: 4 GiB) */
+    const char *saved;             /* the term of a saved image it holds, or NULL */
 } fake_hv;
 
 /* With a thief, takes the change's intent, as another process would once
@@ -1528,7 +1532,10 @@ static occi_hv_status fake_create(void *impl, apr_pool_t *pool, occi_entity *ent
         return error->status;
     }
     (void)entity;
-    return fake_answer(fake, error);
+    if (fake_answer(fake, error) == OCCI_HV_OK) {
+        fake->creates++;
+    }
+    return error->status;
 }
 
 static occi_hv_status fake_delete(void *impl, apr_pool_t *pool, const occi_entity *entity,
@@ -1636,13 +1643,40 @@ static occi_hv_status fake_delete_saved(void *impl, apr_pool_t *pool, const char
 static occi_hv_status fake_list(void *impl, apr_pool_t *pool, apr_array_header_t **objects,
                                 occi_hv_error *error)
 {
-    *objects = apr_array_make(pool, 0, sizeof(occi_hv_object));
+    fake_hv *fake = impl;
+
+    *objects = apr_array_make(pool, 1, sizeof(occi_hv_object));
+    if (fake->saved) {
+        occi_hv_object *image = apr_array_push(*objects);
+
+        image->type = "volume";
+        image->name = apr_pstrcat(pool, "occi-saved-", fake->saved, ".qcow2", NULL);
+        image->kind = "os_tpl";
+        image->id = fake->saved;
+    }
     return fake_answer(impl, error);
+}
+
+static occi_hv_status fake_capacity(void *impl, apr_pool_t *pool, occi_hv_capacity *capacity,
+                                    occi_hv_error *error)
+{
+    fake_hv *fake = impl;
+
+    (void)pool;
+    capacity->cores = 4;
+    capacity->memory_mib = fake->memory_mib ? fake->memory_mib : 4096;
+    capacity->disk_capacity_mib = capacity->disk_available_mib = 102400;
+    /* Away only when the whole fake is: a refusal (next) is for changes. */
+    if (fake->next == OCCI_HV_UNAVAILABLE) {
+        return fake_answer(fake, error);
+    }
+    error->status = OCCI_HV_OK;
+    return OCCI_HV_OK;
 }
 
 static const occi_hypervisor_provider fake_provider = {
     "fake", fake_observe, fake_create, fake_delete, fake_act, fake_update, fake_can_save,
-    fake_save, fake_delete_saved, fake_list, NULL,
+    fake_save, fake_delete_saved, fake_list, fake_capacity,
 };
 
 /* An interrupted create while the hypervisor is away: the intent waits,
@@ -1650,7 +1684,7 @@ static const occi_hypervisor_provider fake_provider = {
 static void test_recovery_waits(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     occi_recovery_context context;
     apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
     occi_entity *made = resource(pool, "50000000-0000-4000-8000-000000000003",
@@ -1694,7 +1728,7 @@ static void test_deferred_saves(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     apr_array_header_t *events = apr_array_make(pool, 4, sizeof(int)), *mixins;
     occi_deferred_context context;
     int pending = -1, held = -1, count;
@@ -1765,7 +1799,7 @@ static occi_service fake_service(database *db, fake_hv *fake)
 static void test_service_delete(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     occi_service service;
     occi_result result;
     occi_entity *net = resource(pool, R3, OCCI_SCHEME_INFRA "network", "alice"), *found;
@@ -1840,7 +1874,7 @@ static void test_service_act(database *db)
 {
     static const char start[] = "http://schemas.ogf.org/occi/infrastructure/compute/action#start";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_entity *));
     apr_array_header_t *afters = apr_array_make(pool, 2, sizeof(const char *)), *intents;
     occi_service service;
@@ -1920,7 +1954,7 @@ static void test_service_act(database *db)
 static void test_service_update(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_CONFLICT, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_CONFLICT, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     occi_service service;
     occi_result result;
     occi_entity *current, *changed, *now;
@@ -1967,7 +2001,7 @@ static void test_service_update(database *db)
 static void test_service_create(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *)), *intents;
     occi_service service;
     occi_result result;
@@ -2038,7 +2072,7 @@ static void test_service_save(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_entity *)), *made, *mixins;
     occi_service service, bare;
     occi_result result;
@@ -2113,7 +2147,7 @@ static void test_service_mixins(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_category *));
     apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_category *)), *mixins;
     occi_category *saved = user_mixin(pool, scheme, "saved-x", NULL, "/mixin/os_tpl/saved-x/");
@@ -2186,7 +2220,7 @@ static void test_service_mixins(database *db)
 static void test_service_update_all(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     apr_array_header_t *currents = apr_array_make(pool, 2, sizeof(occi_entity *));
     apr_array_header_t *changeds = apr_array_make(pool, 2, sizeof(occi_entity *)), *intents;
     occi_entity *found;
@@ -2237,7 +2271,7 @@ static void test_service_update_all(database *db)
 static void test_service_reads(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     occi_entity *found = NULL;
     apr_array_header_t *mixins;
     occi_service service;
@@ -2295,7 +2329,7 @@ static void test_service_reads(database *db)
 static void test_deferred_stop_for_delete(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     occi_deferred_context context;
     occi_entity *vm = resource(pool, R1, COMPUTE, "alice");
 
@@ -2318,7 +2352,7 @@ static void test_recovery_of_save(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
     apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
     occi_recovery_context context;
     int finished = -1;
@@ -2763,6 +2797,260 @@ static void test_placement_lock(database *db)
     occi_store_release_allocation(db->store, H1);
 }
 
+/* A compute of cores and memory (GiB), for placement. */
+static occi_entity *sized_compute(apr_pool_t *pool, const char *id, int cores, double memory)
+{
+    occi_entity *vm = resource(pool, id, COMPUTE, "alice");
+
+    occi_value value;
+
+    memset(&value, 0, sizeof(value));
+    value.type = OCCI_TYPE_INTEGER;
+    value.integer = cores;
+    occi_entity_set(vm, "occi.compute.cores", &value);
+    value.type = OCCI_TYPE_FLOAT;
+    value.number = memory;
+    occi_entity_set(vm, "occi.compute.memory", &value);
+    return vm;
+}
+
+static const char *created_on(database *db, occi_service *service, const char *id, int cores,
+                              double memory, occi_result *result)
+{
+    apr_array_header_t *one = apr_array_make(db->pool, 1, sizeof(occi_entity *));
+    occi_entity *found;
+
+    APR_ARRAY_PUSH(one, occi_entity *) = sized_compute(db->pool, id, cores, memory);
+    *result = occi_service_create(service, db->pool, one);
+    if (result->cls != OCCI_RESULT_OK
+        || occi_store_get(db->store, db->pool, id, NULL, &found) != OCCI_STORE_OK) {
+        return "";
+    }
+    return found->host ? found->host : "(none)";
+}
+
+static long long memory_placed(database *db, const char *host)
+{
+    apr_hash_t *usage;
+    const struct occi_store_host_usage *used;
+
+    occi_store_host_usage(db->store, db->pool, &usage);
+    used = apr_hash_get(usage, host, APR_HASH_KEY_STRING);
+    return used ? used->memory_mib : 0;
+}
+
+/* Creation on two hosts of 4 cores and 4 GiB: spread by free memory, a
+ * host with no room skipped, no room anywhere refused with nothing made,
+ * room given back by a delete and by a creation the hypervisor refuses, an
+ * inline link that pulls its compute onto its network's host. */
+static void test_service_placement(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    fake_hv a = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
+    fake_hv b = a;
+    apr_array_header_t *hosts = apr_array_make(pool, 2, sizeof(occi_host)), *one;
+    occi_host *host;
+    occi_service service;
+    occi_result result;
+    occi_entity *net, *vm, *found;
+    const char *where;
+    static const char *const ids[] = {
+        "7a000000-0000-4000-8000-000000000001", "7a000000-0000-4000-8000-000000000002",
+        "7a000000-0000-4000-8000-000000000003", "7a000000-0000-4000-8000-000000000004",
+        "7a000000-0000-4000-8000-000000000005", "7a000000-0000-4000-8000-000000000006",
+        "7a000000-0000-4000-8000-000000000007", "7a000000-0000-4000-8000-000000000008",
+    };
+    size_t i;
+
+    forget_intents(db);
+    for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        occi_store_delete(db->store, ids[i], NULL);
+    }
+    host = apr_array_push(hosts);
+    memset(host, 0, sizeof(*host));
+    host->name = "rack1-a";
+    host->hypervisor = occi_hypervisor_make(pool, &fake_provider, &a);
+    host = apr_array_push(hosts);
+    memset(host, 0, sizeof(*host));
+    host->name = "rack1-b";
+    host->hypervisor = occi_hypervisor_make(pool, &fake_provider, &b);
+    service = fake_service(db, &a);
+    service.hypervisor = occi_hosts_create(pool, hosts);
+
+    where = created_on(db, &service, ids[0], 1, 1, &result);
+    tap_is_str(where, "rack1-a", name_of(db, "placement: the first compute, on the first host"));
+    where = created_on(db, &service, ids[1], 1, 1, &result);
+    tap_is_str(where, "rack1-b", name_of(db, "placement: the second, where most memory is free"));
+    where = created_on(db, &service, ids[2], 1, 3, &result);
+    tap_is_str(where, "rack1-a", name_of(db, "placement: equal room, equal computes: the first"));
+    where = created_on(db, &service, ids[3], 1, 2, &result);
+    tap_is_str(where, "rack1-b", name_of(db, "placement: a full host is skipped"));
+    tap_ok(a.creates == 2 && b.creates == 2, name_of(db, "placement: each made on its host"));
+    tap_ok(memory_placed(db, "rack1-a") == 4096 && memory_placed(db, "rack1-b") == 3072,
+           name_of(db, "placement: the store counts what each host holds"));
+
+    where = created_on(db, &service, ids[4], 1, 2, &result);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.number == 147
+           && result.message && !strstr(result.message, "rack1")
+           && result.log_detail && strstr(result.log_detail, "rack1-a"),
+           name_of(db, "placement: no room: CONFLICT, no host named but in the log"));
+    tap_is_str(result.message ? result.message : "",
+               "no host has room for 1 core and 2 GiB of memory",
+               name_of(db, "placement: saying what was asked"));
+    tap_ok(a.creates == 2 && b.creates == 2 && memory_placed(db, "rack1-a") == 4096
+           && occi_store_get(db->store, pool, ids[4], NULL, &found) == OCCI_STORE_NOT_FOUND,
+           name_of(db, "placement: and nothing is made"));
+
+    one = apr_array_make(pool, 1, sizeof(occi_entity *));
+    occi_store_get(db->store, pool, ids[2], NULL, &found);
+    APR_ARRAY_PUSH(one, occi_entity *) = found;
+    result = occi_service_delete(&service, pool, one, 0);
+    tap_ok(result.cls == OCCI_RESULT_OK && memory_placed(db, "rack1-a") == 1024,
+           name_of(db, "placement: a delete gives its room back"));
+    b.next = OCCI_HV_FAILED;
+    a.next = OCCI_HV_FAILED;
+    where = created_on(db, &service, ids[4], 1, 2, &result);
+    tap_ok(result.cls == OCCI_RESULT_FAILED && memory_placed(db, "rack1-a") == 1024
+           && memory_placed(db, "rack1-b") == 3072,
+           name_of(db, "placement: so does a create the hypervisor refuses"));
+    a.next = b.next = OCCI_HV_OK;
+    a.next = OCCI_HV_UNAVAILABLE;
+    where = created_on(db, &service, ids[7], 1, 0.5, &result);
+    tap_is_str(where, "rack1-b", name_of(db, "placement: a host that does not answer is left "
+                                             "out"));
+    a.next = OCCI_HV_OK;
+
+    /* Resizes are counted against the host, and refused beyond its room. */
+    {
+        occi_entity *current, *changed;
+        occi_value memory;
+
+        memset(&memory, 0, sizeof(memory));
+        memory.type = OCCI_TYPE_FLOAT;
+        occi_store_get(db->store, pool, ids[1], NULL, &current);
+        changed = occi_entity_copy(pool, current);
+        memory.number = 2;
+        occi_entity_set(changed, "occi.compute.memory", &memory);
+        result = occi_service_update(&service, pool, current, changed, "updated");
+        tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.number == 151
+               && memory_placed(db, "rack1-b") == 3584,
+               name_of(db, "placement: growing beyond its host's room is refused"));
+        tap_is_str(result.message ? result.message : "",
+                   "its host has no room for 1 GiB of memory",
+                   name_of(db, "placement: saying by how much it would grow"));
+        occi_store_get(db->store, pool, ids[0], NULL, &current);
+        changed = occi_entity_copy(pool, current);
+        memory.number = 3;
+        occi_entity_set(changed, "occi.compute.memory", &memory);
+        result = occi_service_update(&service, pool, current, changed, "updated");
+        tap_ok(result.cls == OCCI_RESULT_OK && memory_placed(db, "rack1-a") == 3072,
+               name_of(db, "placement: growing within it is counted"));
+        occi_store_get(db->store, pool, ids[0], NULL, &current);
+        changed = occi_entity_copy(pool, current);
+        memory.number = 0.5;
+        occi_entity_set(changed, "occi.compute.memory", &memory);
+        result = occi_service_update(&service, pool, current, changed, "updated");
+        tap_ok(result.cls == OCCI_RESULT_OK && memory_placed(db, "rack1-a") == 512,
+               name_of(db, "placement: and shrinking gives room back"));
+    }
+
+    /* A compute made from a saved template goes where its image is. */
+    {
+        apr_array_header_t *two = apr_array_make(pool, 1, sizeof(occi_entity *));
+        occi_entity *from_saved = sized_compute(pool, "7a000000-0000-4000-8000-000000000009",
+                                                1, 0.25);
+
+        service.saved_template_scheme = "http://example.com/occi/saved_os_tpl#";
+        APR_ARRAY_PUSH(from_saved->mixins, const char *) =
+            "http://example.com/occi/saved_os_tpl#saved-0000beef";
+        APR_ARRAY_PUSH(two, occi_entity *) = from_saved;
+        result = occi_service_create(&service, pool, two);
+        tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.message
+               && !strcmp(result.message, "no host has the OS template's image"),
+               name_of(db, "placement: a saved template's image on no host: refused"));
+        b.saved = "saved-0000beef";
+        occi_store_insert_mixin(db->store, user_mixin(pool, service.saved_template_scheme,
+                                                      "saved-0000beef", NULL,
+                                                      "/mixin/os_tpl/saved-0000beef/"),
+                                "alice");
+        result = occi_service_create(&service, pool, two);
+        occi_store_get(db->store, pool, from_saved->id, NULL, &found);
+        tap_ok(result.cls == OCCI_RESULT_OK && found && found->host
+               && !strcmp(found->host, "rack1-b"),
+               name_of(db, "placement: else it goes to the host that holds it"));
+        if (result.cls != OCCI_RESULT_OK) {
+            printf("#   %d: %s\n", result.number, result.message ? result.message : "");
+        }
+        occi_store_delete(db->store, from_saved->id, NULL);
+        occi_store_delete_mixin(db->store,
+                                "http://example.com/occi/saved_os_tpl#saved-0000beef", NULL);
+        b.saved = NULL;
+    }
+
+    /* Anti-affinity: an owner's group is kept apart, another's is its own. */
+    {
+        static const char *const kept[] = {
+            "7b000000-0000-4000-8000-000000000001", "7b000000-0000-4000-8000-000000000002",
+            "7b000000-0000-4000-8000-000000000003", "7b000000-0000-4000-8000-000000000004",
+        };
+        const char *hosts_of_group[4];
+        occi_service bobs = service;
+        size_t k;
+
+        bobs.owner = bobs.scope = "bob";
+        for (k = 0; k < 4; k++) {
+            apr_array_header_t *group = apr_array_make(pool, 1, sizeof(occi_entity *));
+            occi_entity *member = sized_compute(pool, kept[k], 1, 0.125);
+            occi_entity *stored = NULL;
+
+            occi_entity_set_string(pool, member, "placement.group", "web");
+            APR_ARRAY_PUSH(group, occi_entity *) = member;
+            result = occi_service_create(k == 3 ? &bobs : &service, pool, group);
+            hosts_of_group[k] = result.cls == OCCI_RESULT_OK
+                                && occi_store_get(db->store, pool, kept[k], NULL, &stored)
+                                       == OCCI_STORE_OK && stored->host ? stored->host
+                                : result.message ? result.message : "";
+        }
+        tap_ok(strcmp(hosts_of_group[0], hosts_of_group[1]) != 0,
+               name_of(db, "anti-affinity: two of a group on two hosts"));
+        tap_is_str(hosts_of_group[2], "every host already has a member of anti-affinity "
+                   "group web", name_of(db, "anti-affinity: a third has no host left"));
+        tap_ok(!strncmp(hosts_of_group[3], "rack1-", 6),
+               name_of(db, "anti-affinity: another owner's group of that name is its own"));
+        for (k = 0; k < 4; k++) {
+            occi_store_delete(db->store, kept[k], NULL);
+        }
+    }
+
+    /* A network lands somewhere; a compute joining it goes there too. */
+    one = apr_array_make(pool, 1, sizeof(occi_entity *));
+    net = resource(pool, ids[5], OCCI_SCHEME_INFRA "network", "alice");
+    APR_ARRAY_PUSH(one, occi_entity *) = net;
+    occi_service_create(&service, pool, one);
+    occi_store_get(db->store, pool, ids[5], NULL, &found);
+    vm = sized_compute(pool, ids[6], 1, 0.5);
+    APR_ARRAY_PUSH(vm->links, occi_entity *) = link_from(
+        pool, "40000000-0000-4000-8000-000000000001", ids[6],
+        apr_pstrcat(pool, "/network/", ids[5], NULL), "alice");
+    one = apr_array_make(pool, 1, sizeof(occi_entity *));
+    APR_ARRAY_PUSH(one, occi_entity *) = vm;
+    result = occi_service_create(&service, pool, one);
+    {
+        occi_entity *placed = NULL, *link = NULL;
+
+        occi_store_get(db->store, pool, ids[6], NULL, &placed);
+        occi_store_get(db->store, pool, "40000000-0000-4000-8000-000000000001", NULL, &link);
+        tap_ok(result.cls == OCCI_RESULT_OK && placed && found->host && placed->host
+               && !strcmp(placed->host, found->host) && link && link->host
+               && !strcmp(link->host, found->host),
+               name_of(db, "placement: a compute joins its network's host, with its link"));
+    }
+    for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        occi_store_delete(db->store, ids[i], NULL);
+    }
+    occi_store_delete(db->store, "40000000-0000-4000-8000-000000000001", NULL);
+}
+
 static void run(database *db)
 {
     db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
@@ -2794,6 +3082,7 @@ static void run(database *db)
     test_service_reads(db);
     test_deferred_stop_for_delete(db);
     test_recovery_of_save(db);
+    test_service_placement(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
         test_write_turns(db);

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Hosts as resources, for administrators: see occi_host_kind.h.
+ */
+#include <string.h>
+
+#include <apr_sha1.h>
+#include <apr_strings.h>
+
+#include "occi_host_kind.h"
+
+static const char *const states[] = { "up", "unreachable", "disabled", NULL };
+
+/* What a host resource shows; none is set by clients. */
+static const occi_attribute_def host_attributes[] = {
+    { "host.name", OCCI_TYPE_STRING, 0, 0, NULL, NULL, 0, 0, 0,
+      "The host's name in the configuration (OCCIHypervisorHost)", 0 },
+    { "host.state", OCCI_TYPE_STRING, 0, 0, NULL, states, 0, 0, 0,
+      "up; unreachable (its hypervisor does not answer); disabled (no new placements)", 0 },
+    { "host.cores", OCCI_TYPE_INTEGER, 0, 0, NULL, NULL, 0, 0, 0,
+      "Logical CPUs, as libvirt reports them", 0 },
+    { "host.memory", OCCI_TYPE_FLOAT, 0, 0, NULL, NULL, 0, 0, 0,
+      "Memory in GiB, as libvirt reports it", 0 },
+    { "host.disk", OCCI_TYPE_FLOAT, 0, 0, NULL, NULL, 0, 0, 0,
+      "The storage pool's size in GiB", 0 },
+    { "host.cpu_ratio", OCCI_TYPE_FLOAT, 0, 0, NULL, NULL, 0, 0, 0,
+      "Virtual cores placed per logical CPU", 0 },
+    { "host.memory_ratio", OCCI_TYPE_FLOAT, 0, 0, NULL, NULL, 0, 0, 0,
+      "Memory placed per byte of memory", 0 },
+    { "host.reserved_memory", OCCI_TYPE_FLOAT, 0, 0, NULL, NULL, 0, 0, 0,
+      "Memory in GiB kept for the host itself", 0 },
+    { "host.allocated.cores", OCCI_TYPE_INTEGER, 0, 0, NULL, NULL, 0, 0, 0,
+      "Cores of the computes placed on it", 0 },
+    { "host.allocated.memory", OCCI_TYPE_FLOAT, 0, 0, NULL, NULL, 0, 0, 0,
+      "Memory in GiB of the computes placed on it", 0 },
+    { "host.allocated.disk", OCCI_TYPE_FLOAT, 0, 0, NULL, NULL, 0, 0, 0,
+      "Size in GiB of the storages placed on it", 0 },
+    { "host.computes", OCCI_TYPE_INTEGER, 0, 0, NULL, NULL, 0, 0, 0,
+      "Computes placed on it", 0 },
+};
+
+void occi_host_categories(apr_pool_t *pool, const char *provider_scheme,
+                          occi_category **kind, apr_array_header_t **actions)
+{
+    const char *action_scheme = apr_pstrcat(pool, provider_scheme, "host/action#", NULL);
+    const char **action_ids = apr_pcalloc(pool, 3 * sizeof(*action_ids));
+    static const char *const terms[] = { "enable", "disable" };
+    static const char *const titles[] = {
+        "Enable: new entities may be placed on the host",
+        "Disable: no new entity is placed on the host; those it holds keep working"
+    };
+    int i;
+
+    *kind = apr_pcalloc(pool, sizeof(**kind));
+    (*kind)->cls = OCCI_CLASS_KIND;
+    (*kind)->scheme = apr_pstrcat(pool, provider_scheme, "host#", NULL);
+    (*kind)->term = "host";
+    (*kind)->title = "Hypervisor host (administrators only)";
+    (*kind)->location = "/host/";
+    (*kind)->parent = OCCI_SCHEME_CORE "resource";
+    (*kind)->attributes = host_attributes;
+    (*kind)->n_attributes = (int)(sizeof(host_attributes) / sizeof(host_attributes[0]));
+    *actions = apr_array_make(pool, 2, sizeof(occi_category *));
+    for (i = 0; i < 2; i++) {
+        occi_category *action = apr_pcalloc(pool, sizeof(*action));
+
+        action->cls = OCCI_CLASS_ACTION;
+        action->scheme = action_scheme;
+        action->term = terms[i];
+        action->title = titles[i];
+        action_ids[i] = apr_pstrcat(pool, action_scheme, terms[i], NULL);
+        APR_ARRAY_PUSH(*actions, occi_category *) = action;
+    }
+    (*kind)->actions = action_ids;
+}
+
+int occi_host_category(const char *provider_scheme, const char *type_id)
+{
+    size_t length = strlen(provider_scheme);
+
+    return !strncmp(type_id, provider_scheme, length)
+           && (!strcmp(type_id + length, "host#host")
+               || !strncmp(type_id + length, "host/action#", 12));
+}
+
+const char *occi_host_id(apr_pool_t *pool, const char *name)
+{
+    unsigned char digest[APR_SHA1_DIGESTSIZE];
+    apr_sha1_ctx_t context;
+
+    /* A name-based UUID (version 5 layout) in a namespace of our own. */
+    apr_sha1_init(&context);
+    apr_sha1_update(&context, "mod_occi host ", 14);
+    apr_sha1_update(&context, name, (unsigned int)strlen(name));
+    apr_sha1_final(digest, &context);
+    digest[6] = (unsigned char)((digest[6] & 0x0F) | 0x50);
+    digest[8] = (unsigned char)((digest[8] & 0x3F) | 0x80);
+    return apr_psprintf(pool, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                        "%02x%02x%02x%02x%02x%02x",
+                        digest[0], digest[1], digest[2], digest[3], digest[4], digest[5],
+                        digest[6], digest[7], digest[8], digest[9], digest[10], digest[11],
+                        digest[12], digest[13], digest[14], digest[15]);
+}
+
+static void set_integer(apr_pool_t *pool, occi_entity *entity, const char *name, long long n)
+{
+    occi_value value;
+
+    (void)pool;
+    memset(&value, 0, sizeof(value));
+    value.type = OCCI_TYPE_INTEGER;
+    value.integer = n;
+    occi_entity_set(entity, name, &value);
+}
+
+static void set_gib(apr_pool_t *pool, occi_entity *entity, const char *name, double mib)
+{
+    occi_value value;
+
+    (void)pool;
+    memset(&value, 0, sizeof(value));
+    value.type = OCCI_TYPE_FLOAT;
+    value.number = mib / 1024.0;
+    occi_entity_set(entity, name, &value);
+}
+
+static void set_number(occi_entity *entity, const char *name, double number)
+{
+    occi_value value;
+
+    memset(&value, 0, sizeof(value));
+    value.type = OCCI_TYPE_FLOAT;
+    value.number = number;
+    occi_entity_set(entity, name, &value);
+}
+
+occi_entity *occi_host_entity(apr_pool_t *pool, const char *kind_id,
+                              const occi_host_facts *facts)
+{
+    occi_entity *host = occi_entity_create(pool);
+
+    host->id = occi_host_id(pool, facts->name);
+    host->kind = kind_id;
+    host->revision = 1;
+    occi_entity_set_string(pool, host, "occi.core.title", facts->name);
+    occi_entity_set_string(pool, host, "host.name", facts->name);
+    occi_entity_set_string(pool, host, "host.state", !facts->enabled ? "disabled"
+                                                     : !facts->reachable ? "unreachable" : "up");
+    if (facts->reachable) {
+        set_integer(pool, host, "host.cores", facts->cores);
+        set_gib(pool, host, "host.memory", (double)facts->memory_mib);
+        set_gib(pool, host, "host.disk", (double)facts->disk_capacity_mib);
+    }
+    set_number(host, "host.cpu_ratio", facts->cpu_ratio > 0 ? facts->cpu_ratio
+                                                            : OCCI_PLACEMENT_DEFAULT_CPU_RATIO);
+    set_number(host, "host.memory_ratio", facts->memory_ratio > 0
+                                          ? facts->memory_ratio
+                                          : OCCI_PLACEMENT_DEFAULT_MEMORY_RATIO);
+    set_gib(pool, host, "host.reserved_memory", (double)facts->reserved_memory_mib);
+    set_integer(pool, host, "host.allocated.cores", facts->allocated_cores);
+    set_gib(pool, host, "host.allocated.memory", (double)facts->allocated_memory_mib);
+    set_gib(pool, host, "host.allocated.disk", (double)facts->allocated_disk_mib);
+    set_integer(pool, host, "host.computes", facts->computes);
+    return host;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Hosts as resources, for administrators: the provider kind host (scheme
+ * <provider scheme>host#, location /host/) and its actions enable and
+ * disable, and one resource per configured hypervisor host with what it
+ * offers, what is placed on it and its state. The resources are made from
+ * the configuration, libvirt and the store at each request; no row holds
+ * them, and their ids come from the hosts' names.
+ */
+#ifndef OCCI_HOST_KIND_H
+#define OCCI_HOST_KIND_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+#include "occi_entity.h"
+#include "occi_model.h"
+#include "occi_placement.h"
+
+/* The kind (host), then its two actions (enable, disable), to add to a
+ * model, as *kind and *actions (occi_category *). */
+void occi_host_categories(apr_pool_t *pool, const char *provider_scheme,
+                          occi_category **kind, apr_array_header_t **actions);
+
+/* Whether type_id is the host kind's or one of its actions' (the
+ * administrators' categories). */
+int occi_host_category(const char *provider_scheme, const char *type_id);
+
+/* The id of the resource of the host named name: a UUID made from the
+ * name, the same on every API node. */
+const char *occi_host_id(apr_pool_t *pool, const char *name);
+
+/* The resource of a host (facts as placement sees them, with
+ * administrators' and the configuration's disabling in enabled), of kind
+ * kind_id. Its state: "up", "unreachable" or "disabled". */
+occi_entity *occi_host_entity(apr_pool_t *pool, const char *kind_id,
+                              const occi_host_facts *facts);
+
+#endif
