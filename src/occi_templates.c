@@ -85,8 +85,10 @@ occi_category *occi_anti_affinity_mixin(apr_pool_t *pool, const char *provider_s
     group->name = OCCI_ANTI_AFFINITY_GROUP;
     group->type = OCCI_TYPE_STRING;
     group->is_required = 1;
+    /* Clients set it; a later change moves nothing (it counts at creation). */
+    group->is_mutable = 1;
     group->description = "The group: no two of its computes share a host (each owner's "
-                         "groups are its own)";
+                         "groups are its own; it counts when the compute is made)";
     category->attributes = group;
     category->n_attributes = 1;
     return category;
