@@ -19,7 +19,9 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_hash.h>
+#include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
+#include <apr_thread_proc.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -48,11 +50,35 @@
 typedef struct libvirt_hv {
     apr_pool_t *pool;
     occi_hypervisor_config config;
-    apr_thread_mutex_t *lock;      /* guards connection */
+    apr_thread_mutex_t *lock;      /* guards connection and the opener's fields */
+    apr_thread_cond_t *opened;     /* the opener has tried */
+    apr_thread_cond_t *wanted;     /* a request wants a connection */
     virConnectPtr connection;
+    apr_thread_t *opener;          /* opens connections; NULL until first needed */
+    int want_open, opening, stopping;
+    char open_error[512];          /* why the last open failed */
+    /* When the daemon was last found not answering (a refused or failed
+     * open, a connection keepalive gave up on); 0 while it answers. */
+    volatile apr_time_t down_since;
     int lifecycle_callback;        /* on connection; -1: none */
     occi_domain_cache *states;     /* NULL: states are asked for each time */
 } libvirt_hv;
+
+/* The longest a request waits for a connection to be opened: a daemon that
+ * hangs (a stopped process, a host that drops packets) would otherwise keep
+ * it for as long as the kernel's timeouts. The open goes on in the
+ * background, and the request after it uses its connection. */
+#define OPEN_WAIT apr_time_from_msec(1000)
+
+/* ... and while the daemon is known not to answer: long enough for one that
+ * is back to answer at once, short enough for a page of entities. */
+#define OPEN_WAIT_DOWN apr_time_from_msec(100)
+
+/* Keepalive on each connection: a daemon that stops answering is given up
+ * after about interval x (count + 1) seconds, and the calls waiting on it
+ * fail, instead of waiting for ever. */
+#define KEEPALIVE_INTERVAL 1
+#define KEEPALIVE_COUNT 3
 
 /* Domains whose state a process remembers at most: about 100 bytes each. */
 #define STATE_CACHE_CAPACITY 1024
@@ -71,7 +97,9 @@ static libvirt_hv *libvirt_create(apr_pool_t *pool, const occi_hypervisor_config
 {
     libvirt_hv *hv = apr_pcalloc(pool, sizeof(*hv));
 
-    if (apr_thread_mutex_create(&hv->lock, APR_THREAD_MUTEX_DEFAULT, pool) != APR_SUCCESS) {
+    if (apr_thread_mutex_create(&hv->lock, APR_THREAD_MUTEX_DEFAULT, pool) != APR_SUCCESS
+        || apr_thread_cond_create(&hv->opened, pool) != APR_SUCCESS
+        || apr_thread_cond_create(&hv->wanted, pool) != APR_SUCCESS) {
         return NULL;
     }
     hv->pool = pool;
@@ -182,7 +210,11 @@ static void connection_closed(virConnectPtr connection, int reason, void *data)
 {
     libvirt_hv *hv = data;
 
-    (void)reason;
+    /* Given up by keepalive: the daemon hangs, and opening another
+     * connection now would hang the request that tries. */
+    if (reason == VIR_CONNECT_CLOSE_REASON_KEEPALIVE) {
+        hv->down_since = apr_time_now();
+    }
     occi_domain_cache_disable(hv->states, connection);
 }
 
@@ -199,10 +231,10 @@ static void watch_domains(libvirt_hv *hv, virConnectPtr connection)
     if (hv->lifecycle_callback < 0) {
         return;
     }
-    /* A remote daemon that stops answering is noticed within 20 s (and the
-     * cache turned off) even when no request is made; drivers without
+    /* A remote daemon that stops answering is noticed within a few seconds
+     * (and the cache turned off) even when no request is made; drivers without
      * keepalive (the test driver) answer 1 and need none. */
-    virConnectSetKeepAlive(connection, 5, 3);
+    virConnectSetKeepAlive(connection, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT);
     if (virConnectRegisterCloseCallback(connection, connection_closed, hv, NULL) < 0) {
         /* A driver that never closes by itself (in-process drivers) has no
          * close callback; it also never stops sending events. */
@@ -232,6 +264,8 @@ static apr_status_t close_hypervisor(void *data)
     libvirt_hv *hv = data;
 
     apr_thread_mutex_lock(hv->lock);
+    hv->stopping = 1;
+    apr_thread_cond_broadcast(hv->wanted);
     if (hv->connection) {
         close_connection(hv);
     }
@@ -239,30 +273,118 @@ static apr_status_t close_hypervisor(void *data)
     return APR_SUCCESS;
 }
 
+/* The process's opener: opens connections outside every lock when a
+ * request wants one, and hands them over (the request may have stopped
+ * waiting: a daemon that hangs keeps only this thread). After a failed
+ * open it waits a second before the next, so that a daemon that is down
+ * is not asked by every request. */
+static void *APR_THREAD_FUNC opener_loop(apr_thread_t *thread, void *data)
+{
+    libvirt_hv *hv = data;
+
+    (void)thread;
+    apr_thread_mutex_lock(hv->lock);
+    while (!hv->stopping) {
+        virConnectPtr connection;
+        virErrorPtr last;
+
+        if (!hv->want_open || hv->connection) {
+            hv->want_open = 0;
+            apr_thread_cond_wait(hv->wanted, hv->lock);
+            continue;
+        }
+        hv->want_open = 0;
+        hv->opening = 1;
+        apr_thread_mutex_unlock(hv->lock);
+        connection = virConnectOpen(hv->config.uri);
+        last = connection ? NULL : virGetLastError();
+        apr_thread_mutex_lock(hv->lock);
+        if (hv->stopping) {
+            break;
+        }
+        if (connection) {
+            hv->connection = connection;
+            watch_domains(hv, connection);
+            hv->down_since = 0;
+        }
+        else {
+            apr_cpystrn(hv->open_error, last && last->message ? last->message
+                                        : "no reason given", sizeof(hv->open_error));
+            hv->down_since = apr_time_now();
+        }
+        hv->opening = 0;
+        apr_thread_cond_broadcast(hv->opened);
+        if (!connection) {
+            apr_thread_cond_timedwait(hv->wanted, hv->lock, apr_time_from_sec(1));
+        }
+    }
+    apr_thread_mutex_unlock(hv->lock);
+    return NULL;
+}
+
+/* Asks the opener for a connection, starting it the first time; hv->lock
+ * is held. 0 when no thread can be had. */
+static int want_connection(libvirt_hv *hv)
+{
+    apr_threadattr_t *attributes;
+
+    if (!hv->opener
+        && (apr_threadattr_create(&attributes, hv->pool) != APR_SUCCESS
+            || apr_threadattr_detach_set(attributes, 1) != APR_SUCCESS
+            || apr_thread_create(&hv->opener, attributes, opener_loop, hv, hv->pool)
+                   != APR_SUCCESS)) {
+        hv->opener = NULL;
+        return 0;
+    }
+    hv->want_open = 1;
+    apr_thread_cond_signal(hv->wanted);
+    return 1;
+}
+
 /* A reference to the process's connection, opened or reopened as needed;
- * the caller releases it with virConnectClose(). */
+ * the caller releases it with virConnectClose(). A request waits at most
+ * OPEN_WAIT for it, and OPEN_WAIT_DOWN while the daemon is known not to
+ * answer: the open then goes on in the background. */
 static virConnectPtr connect_to(libvirt_hv *hv, apr_pool_t *pool, occi_hv_error *error)
 {
     virConnectPtr connection;
+    apr_time_t deadline = apr_time_now() + (hv->down_since ? OPEN_WAIT_DOWN : OPEN_WAIT);
+    const char *why = NULL;
 
     apr_thread_mutex_lock(hv->lock);
     if (hv->connection && virConnectIsAlive(hv->connection) != 1) {
         close_connection(hv);
     }
-    if (!hv->connection) {
+    if (!hv->connection && !want_connection(hv)) {
+        /* No thread for the opener: open here, as before there was one. */
         hv->connection = virConnectOpen(hv->config.uri);
         if (hv->connection) {
             watch_domains(hv, hv->connection);
         }
     }
+    while (!hv->connection && (hv->want_open || hv->opening)) {
+        apr_time_t now = apr_time_now();
+
+        if (now >= deadline) {
+            break;
+        }
+        apr_thread_cond_timedwait(hv->opened, hv->lock, deadline - now);
+    }
     connection = hv->connection;
     if (connection) {
         virConnectRef(connection);
     }
+    else {
+        why = hv->down_since && hv->open_error[0]
+              ? apr_pstrdup(pool, hv->open_error)
+              : hv->down_since ? "it does not answer; trying again in the background"
+              : "no answer yet; trying again in the background";
+    }
     apr_thread_mutex_unlock(hv->lock);
     if (!connection) {
-        fail(pool, error, OCCI_HV_UNAVAILABLE,
-             apr_psprintf(pool, "cannot connect to the hypervisor at %s", hv->config.uri));
+        error->status = OCCI_HV_UNAVAILABLE;
+        error->message = apr_psprintf(pool, "cannot connect to the hypervisor at %s: %s",
+                                      hv->config.uri, why);
     }
     return connection;
 }

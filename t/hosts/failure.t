@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: Apache-2.0
+# A host that stops answering (the hosts run: three test-driver daemons,
+# OCCIHypervisorHost h1, h2, h3). h2's libvirtd is frozen (SIGSTOP), as a
+# host that hangs: its computes show the state error with a message that
+# names no host, within the keepalive's few seconds; listings go on for the
+# others and soon stop waiting for it; new computes go elsewhere. Thawed,
+# its computes show their states again without a restart.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use OCCITest;
+use Time::HiRes qw(sleep time);
+
+my %uri = map { split /=/, $_, 2 } split ' ', ($ENV{OCCI_TEST_HOST_URIS} // '');
+plan skip_all => 'the hosts run sets OCCI_TEST_HOST_URIS' unless keys %uri == 3;
+my @hosts = qw(h1 h2 h3);
+
+sub domains_on {
+    my ($host) = @_;
+    return grep { /^occi-/ } split /\n/, `virsh -q -c '$uri{$host}' list --all --name 2>&1`;
+}
+sub id_of { ($_[0] =~ m{/([0-9a-f-]{36})$})[0] }
+sub host_of {
+    my ($path) = @_;
+    my $name = 'occi-' . id_of($path);
+    return join ',', grep { my $h = $_; grep { $_ eq $name } domains_on($h) } @hosts;
+}
+sub states {
+    my $res = json_request(GET => '/compute/');
+    return (undef, $res->code) unless $res->code == 200;
+    return ({ map { entity_path($_) => $_->{attributes} } @{ decode_json_body($res)->{resources} || [] } },
+            200);
+}
+
+my ($socket) = $uri{h2} =~ /socket=([^&]+)/;
+(my $pidfile = $socket) =~ s{/libvirt-sock$}{/libvirtd.pid};
+chomp(my $pid = `cat '$pidfile' 2>/dev/null` // '');
+ok $pid && kill(0, $pid), "h2's libvirtd runs (pid $pid)" or BAIL_OUT('no daemon to freeze');
+
+my (@made, $frozen);
+END {
+    kill 'CONT', $pid if $frozen;
+    json_request(DELETE => $_) for @made;
+}
+for my $n (1 .. 3) {
+    my $res = json_request(POST => '/compute/', { kind => INFRA . 'compute',
+        attributes => { 'occi.compute.memory' => 0.25 } });
+    is $res->code, 201, "compute $n made" or diag $res->content;
+    push @made, location_path($res->header('Location') // '/compute/none');
+}
+my %where = map { $_ => host_of($_) } @made;
+is join(' ', sort values %where), 'h1 h2 h3', 'one on each host';
+my ($on_h2) = grep { $where{$_} eq 'h2' } @made;
+my ($elsewhere) = grep { $where{$_} ne 'h2' } @made;
+states() for 1 .. 6;                     # every child has its connections
+
+kill 'STOP', $pid;
+$frozen = 1;
+my (@took, $last);
+for my $n (1 .. 10) {
+    my $started = time;
+    my ($states, $code) = states();
+    push @took, time - $started;
+    is $code, 200, "listing $n with h2 frozen answers 200";
+    $last = $states;
+}
+cmp_ok((sort { $b <=> $a } @took)[0], '<', 8, 'no listing waited longer than the keepalive');
+cmp_ok($_, '<', 1.5, 'the later ones do not wait for h2') for @took[-3 .. -1];
+diag sprintf 'listing times: %s s', join ' ', map { sprintf '%.2f', $_ } @took;
+is $last->{$on_h2}{'occi.compute.state'}, 'error', "h2's compute shows error";
+like $last->{$on_h2}{'occi.compute.state.message'} // '', qr/its host cannot be reached/,
+    'saying its host cannot be reached';
+unlike join(' ', values %{ $last->{$on_h2} }), qr/h2|libvirt-sock/, 'without naming it';
+isnt $last->{$elsewhere}{'occi.compute.state'}, 'error', 'the other hosts\' computes show their states';
+
+my $res = json_request(POST => '/compute/', { kind => INFRA . 'compute',
+    attributes => { 'occi.compute.memory' => 0.25 } });
+is $res->code, 201, 'a compute made with h2 frozen' or diag $res->content;
+push @made, location_path($res->header('Location'));
+isnt host_of($made[-1]), 'h2', 'goes elsewhere';
+
+kill 'CONT', $pid;
+$frozen = 0;
+my $back;
+for (1 .. 60) {
+    my ($states) = states();
+    $back = $states && ($states->{$on_h2}{'occi.compute.state'} // '') ne 'error';
+    last if $back;
+    sleep 0.5;
+}
+ok $back, "thawed, h2's compute shows its state again within 30 s";
+
+json_request(DELETE => $_) for @made;
+@made = ();
+is scalar(map { domains_on($_) } @hosts), 0, 'everything made is gone';
+done_testing();
