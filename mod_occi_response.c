@@ -145,6 +145,8 @@ const char *occi_allow_header(int methods)
     switch (methods) {
     case OCCI_METHOD_GET:
         return "GET, HEAD, OPTIONS";
+    case OCCI_METHOD_GET | OCCI_METHOD_POST:
+        return "GET, HEAD, POST, OPTIONS";
     case OCCI_METHOD_GET | OCCI_METHOD_POST | OCCI_METHOD_DELETE:
         return "GET, HEAD, POST, DELETE, OPTIONS";
     default:

@@ -86,7 +86,9 @@ $res = as(alice => POST => '/compute/', { kind => INFRA . 'compute',
 push @made, id_of($res);
 is host_of($made[-1]), 'h1', 'the next compute goes to h1, which has the most room';
 is as(admin => POST => "/host/$h1?action=explode")->code, 400, 'an unknown action: 400';
-is as(admin => DELETE => "/host/$h1")->code, 405, 'a host cannot be deleted through the API';
+$res = as(admin => DELETE => "/host/$h1");
+is $res->code, 405, 'a host cannot be deleted through the API';
+is $res->header('Allow'), 'GET, HEAD, POST, OPTIONS', 'Allow says what a host takes';
 
 # Anti-affinity: three of one group on three hosts, a fourth refused.
 for (1 .. 3) {

@@ -58,17 +58,33 @@ states() for 1 .. 6;                     # every child has its connections
 
 kill 'STOP', $pid;
 $frozen = 1;
-my (@took, $last);
-for my $n (1 .. 10) {
+# Until keepalive gives up on it, a child may show what it remembers.
+my (@took, $last, $seen);
+my $stopped = time;
+while (time - $stopped < 12) {
     my $started = time;
     my ($states, $code) = states();
     push @took, time - $started;
-    is $code, 200, "listing $n with h2 frozen answers 200";
-    $last = $states;
+    $last = $states if $code == 200;
+    $seen = time - $stopped if !$seen && $states
+                               && ($states->{$on_h2}{'occi.compute.state'} // '') eq 'error';
+    last if $seen && @took >= 5;
+    sleep 0.2;
 }
+ok $seen && $seen < 10, "h2's compute shows error within 10 s"
+    or diag sprintf 'listing times: %s s', join ' ', map { sprintf '%.2f', $_ } @took;
+diag sprintf 'error shown after %.1f s; listing times: %s s', $seen // -1,
+    join ' ', map { sprintf '%.2f', $_ } @took;
 cmp_ok((sort { $b <=> $a } @took)[0], '<', 8, 'no listing waited longer than the keepalive');
-cmp_ok($_, '<', 1.5, 'the later ones do not wait for h2') for @took[-3 .. -1];
-diag sprintf 'listing times: %s s', join ' ', map { sprintf '%.2f', $_ } @took;
+@took = ();
+for my $n (1 .. 5) {
+    my $started = time;
+    my ($states, $code) = states();
+    push @took, time - $started;
+    is $code, 200, "listing $n afterwards answers 200";
+    $last = $states if $code == 200;
+}
+cmp_ok((sort { $b <=> $a } @took)[0], '<', 1.5, 'and none of the later ones waits for h2');
 is $last->{$on_h2}{'occi.compute.state'}, 'error', "h2's compute shows error";
 like $last->{$on_h2}{'occi.compute.state.message'} // '', qr/its host cannot be reached/,
     'saying its host cannot be reached';
@@ -79,7 +95,9 @@ my $res = json_request(POST => '/compute/', { kind => INFRA . 'compute',
     attributes => { 'occi.compute.memory' => 0.25 } });
 is $res->code, 201, 'a compute made with h2 frozen' or diag $res->content;
 push @made, location_path($res->header('Location'));
-isnt host_of($made[-1]), 'h2', 'goes elsewhere';
+# (virsh would wait for the frozen daemon: only the others are asked.)
+my $new = 'occi-' . id_of($made[-1]);
+ok scalar(grep { $_ eq $new } map { domains_on($_) } qw(h1 h3)), 'goes elsewhere';
 
 kill 'CONT', $pid;
 $frozen = 0;
