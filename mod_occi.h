@@ -18,6 +18,7 @@
  *   mod_occi_actions.c     actions, and the OS templates save makes
  *   mod_occi_discovery.c   the query interface and user mixins
  *   mod_occi_unmanaged.c   the hypervisor's objects the store lacks
+ *   mod_occi_hosts.c       the hypervisor hosts, for administrators (/host/)
  *   mod_occi_console.c     the web console for browsers
  *   mod_occi_entities.c    entities: creation, changes, deletion, membership
  *   mod_occi.c             module record, hooks, request dispatch
