@@ -113,17 +113,6 @@ static void set_integer(apr_pool_t *pool, occi_entity *entity, const char *name,
     occi_entity_set(entity, name, &value);
 }
 
-static void set_gib(apr_pool_t *pool, occi_entity *entity, const char *name, double mib)
-{
-    occi_value value;
-
-    (void)pool;
-    memset(&value, 0, sizeof(value));
-    value.type = OCCI_TYPE_FLOAT;
-    value.number = mib / 1024.0;
-    occi_entity_set(entity, name, &value);
-}
-
 static void set_number(occi_entity *entity, const char *name, double number)
 {
     occi_value value;
@@ -132,6 +121,12 @@ static void set_number(occi_entity *entity, const char *name, double number)
     value.type = OCCI_TYPE_FLOAT;
     value.number = number;
     occi_entity_set(entity, name, &value);
+}
+
+static void set_gib(apr_pool_t *pool, occi_entity *entity, const char *name, double mib)
+{
+    (void)pool;
+    set_number(entity, name, mib / 1024.0);
 }
 
 occi_entity *occi_host_entity(apr_pool_t *pool, const char *kind_id,

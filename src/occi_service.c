@@ -92,6 +92,16 @@ static void intent_end(const occi_service *service, const char *id)
     }
 }
 
+/* Lets go of an intent without deleting it: the change is left for
+ * recovery to finish (src/occi_recovery.h). */
+static void intent_leave(const occi_service *service, const char *id)
+{
+    occi_store_release_intent(service->store, id, service->holder);
+    if (service->intents_held) {
+        service->intents_held(service->data, -1);
+    }
+}
+
 /* Ends the transaction: commits when r is OK and the intent is still this
  * process's, rolls back otherwise. */
 static occi_result finish(const occi_service *service, const char *intent, occi_result r)
@@ -1048,12 +1058,9 @@ occi_result occi_service_delete(const occi_service *service, apr_pool_t *pool,
     r = finish(service, intent, r);
     if (r.cls != OCCI_RESULT_OK && removed && intent) {
         /* The hypervisor has removed objects that the rows, rolled back,
-         * still name, and they cannot be made again: the intent stays, let
-         * go of, for recovery to carry the deletion through. */
-        occi_store_release_intent(service->store, intent, service->holder);
-        if (service->intents_held) {
-            service->intents_held(service->data, -1);
-        }
+         * still name, and they cannot be made again: recovery carries the
+         * deletion through. */
+        intent_leave(service, intent);
         return r;
     }
     intent_end(service, intent);
@@ -1448,10 +1455,7 @@ occi_result occi_service_delete_mixins(const occi_service *service, apr_pool_t *
                    != OCCI_HV_OK && intent) {
             /* The templates are gone; their images follow when the
              * hypervisor can remove them. */
-            occi_store_release_intent(service->store, intent, service->holder);
-            if (service->intents_held) {
-                service->intents_held(service->data, -1);
-            }
+            intent_leave(service, intent);
             return r;
         }
     }

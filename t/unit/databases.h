@@ -77,6 +77,31 @@ static apr_dbd_t *connect_to(database *db, apr_pool_t *pool, const char **error)
     return handle;
 }
 
+/* Loads db's driver and connects, with nothing of the store's left on
+ * PostgreSQL (its tables dropped; a SQLite file is new anyway). 0, after a
+ * failed test point, when that cannot be done. */
+static int connect_fresh(database *db)
+{
+    const char *error = NULL;
+    int rows;
+
+    if (apr_dbd_get_driver(db->pool, db->name, &db->driver) != APR_SUCCESS) {
+        tap_ok(0, name_of(db, "the driver loads"));
+        return 0;
+    }
+    db->handle = connect_to(db, db->pool, &error);
+    if (!tap_ok(db->handle != NULL, name_of(db, "connect"))) {
+        printf("#   %s\n", error ? error : "");
+        return 0;
+    }
+    if (!strcmp(db->name, "pgsql")) {
+        apr_dbd_query(db->driver, db->handle, &rows,
+                      "DROP TABLE IF EXISTS occi_attribute, occi_membership, occi_entity,"
+                      " occi_user_mixin, occi_intent, occi_allocation, occi_host, occi_schema");
+    }
+    return 1;
+}
+
 /* Runs run on each database that open (the test's own set-up: schema,
  * statements, store) makes ready: SQLite in a new directory of the
  * temporary directory named after prefix, removed afterwards, then

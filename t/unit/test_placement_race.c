@@ -661,21 +661,9 @@ static void run(database *db)
 static int open_database(database *db)
 {
     const char *error = NULL;
-    int rows;
 
-    if (apr_dbd_get_driver(db->pool, db->name, &db->driver) != APR_SUCCESS) {
-        tap_ok(0, name_of(db, "the driver loads"));
+    if (!connect_fresh(db)) {
         return 0;
-    }
-    db->handle = connect_to(db, db->pool, &error);
-    if (!tap_ok(db->handle != NULL, name_of(db, "connect"))) {
-        printf("#   %s\n", error ? error : "");
-        return 0;
-    }
-    if (!strcmp(db->name, "pgsql")) {
-        apr_dbd_query(db->driver, db->handle, &rows,
-                      "DROP TABLE IF EXISTS occi_attribute, occi_membership, occi_entity,"
-                      " occi_user_mixin, occi_intent, occi_allocation, occi_host, occi_schema");
     }
     error = occi_store_migrate(db->pool, db->driver, db->handle);
     if (!tap_is_str(error, NULL, name_of(db, "migrate creates the schema"))) {

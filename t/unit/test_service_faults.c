@@ -282,14 +282,7 @@ static int open_database(database *db)
     size_t i;
     int rows;
 
-    if (apr_dbd_get_driver(db->pool, db->name, &db->driver) != APR_SUCCESS) {
-        tap_ok(0, name_of(db, "the driver loads"));
-        return 0;
-    }
-    db->handle = connect_to(db, db->pool, &error);
-    if (!db->handle) {
-        tap_ok(0, name_of(db, "connect"));
-        printf("#   %s\n", error);
+    if (!connect_fresh(db)) {
         return 0;
     }
     error = occi_store_migrate(db->pool, db->driver, db->handle);

@@ -2839,6 +2839,21 @@ static long long memory_placed(database *db, const char *host)
     return used ? used->memory_mib : 0;
 }
 
+/* Updates compute id to memory GiB through the service. */
+static occi_result resized(database *db, occi_service *service, const char *id, double memory)
+{
+    occi_entity *current = NULL, *changed;
+    occi_value value;
+
+    occi_store_get(db->store, db->pool, id, NULL, &current);
+    changed = occi_entity_copy(db->pool, current);
+    memset(&value, 0, sizeof(value));
+    value.type = OCCI_TYPE_FLOAT;
+    value.number = memory;
+    occi_entity_set(changed, "occi.compute.memory", &value);
+    return occi_service_update(service, db->pool, current, changed, "updated");
+}
+
 /* Creation on two hosts of 4 cores and 4 GiB: spread by free memory, a
  * host with no room skipped, no room anywhere refused with nothing made,
  * room given back by a delete and by a creation the hypervisor refuses, an
@@ -2921,38 +2936,18 @@ static void test_service_placement(database *db)
     a.next = OCCI_HV_OK;
 
     /* Resizes are counted against the host, and refused beyond its room. */
-    {
-        occi_entity *current, *changed;
-        occi_value memory;
-
-        memset(&memory, 0, sizeof(memory));
-        memory.type = OCCI_TYPE_FLOAT;
-        occi_store_get(db->store, pool, ids[1], NULL, &current);
-        changed = occi_entity_copy(pool, current);
-        memory.number = 2;
-        occi_entity_set(changed, "occi.compute.memory", &memory);
-        result = occi_service_update(&service, pool, current, changed, "updated");
-        tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.number == 151
-               && memory_placed(db, "rack1-b") == 3584,
-               name_of(db, "placement: growing beyond its host's room is refused"));
-        tap_is_str(result.message ? result.message : "",
-                   "its host has no room for 1 GiB of memory",
-                   name_of(db, "placement: saying by how much it would grow"));
-        occi_store_get(db->store, pool, ids[0], NULL, &current);
-        changed = occi_entity_copy(pool, current);
-        memory.number = 3;
-        occi_entity_set(changed, "occi.compute.memory", &memory);
-        result = occi_service_update(&service, pool, current, changed, "updated");
-        tap_ok(result.cls == OCCI_RESULT_OK && memory_placed(db, "rack1-a") == 3072,
-               name_of(db, "placement: growing within it is counted"));
-        occi_store_get(db->store, pool, ids[0], NULL, &current);
-        changed = occi_entity_copy(pool, current);
-        memory.number = 0.5;
-        occi_entity_set(changed, "occi.compute.memory", &memory);
-        result = occi_service_update(&service, pool, current, changed, "updated");
-        tap_ok(result.cls == OCCI_RESULT_OK && memory_placed(db, "rack1-a") == 512,
-               name_of(db, "placement: and shrinking gives room back"));
-    }
+    result = resized(db, &service, ids[1], 2);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.number == 151
+           && memory_placed(db, "rack1-b") == 3584,
+           name_of(db, "placement: growing beyond its host's room is refused"));
+    tap_is_str(result.message ? result.message : "", "its host has no room for 1 GiB of memory",
+               name_of(db, "placement: saying by how much it would grow"));
+    result = resized(db, &service, ids[0], 3);
+    tap_ok(result.cls == OCCI_RESULT_OK && memory_placed(db, "rack1-a") == 3072,
+           name_of(db, "placement: growing within it is counted"));
+    result = resized(db, &service, ids[0], 0.5);
+    tap_ok(result.cls == OCCI_RESULT_OK && memory_placed(db, "rack1-a") == 512,
+           name_of(db, "placement: and shrinking gives room back"));
 
     /* A compute made from a saved template goes where its image is. */
     {
@@ -3094,21 +3089,9 @@ static void run(database *db)
 static int open_database(database *db)
 {
     const char *error = NULL;
-    int rows;
 
-    if (apr_dbd_get_driver(db->pool, db->name, &db->driver) != APR_SUCCESS) {
-        tap_ok(0, name_of(db, "the driver loads"));
+    if (!connect_fresh(db)) {
         return 0;
-    }
-    db->handle = connect_to(db, db->pool, &error);
-    if (!tap_ok(db->handle != NULL, name_of(db, "connect"))) {
-        printf("#   %s\n", error ? error : "");
-        return 0;
-    }
-    if (!strcmp(db->name, "pgsql")) {
-        apr_dbd_query(db->driver, db->handle, &rows,
-                      "DROP TABLE IF EXISTS occi_attribute, occi_membership, occi_entity,"
-                      " occi_user_mixin, occi_intent, occi_allocation, occi_host, occi_schema");
     }
     test_concurrent_migrate(db);
     test_migrate(db);
