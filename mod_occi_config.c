@@ -814,7 +814,7 @@ static int build_model(apr_pool_t *pool, server_rec *s, occi_server_conf *conf)
         const char *error = occi_model_add(conf->model, occi_anti_affinity_mixin(pool, scheme));
 
         if (error) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(5)
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(6)
                          "the anti-affinity mixin: %s", error);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
