@@ -804,6 +804,9 @@ static int build_model(apr_pool_t *pool, server_rec *s, occi_server_conf *conf)
         if (!error) {
             error = occi_model_add(conf->model, kind);
         }
+        if (!error) {
+            error = occi_model_add(conf->model, occi_placed_mixin(pool, scheme));
+        }
         if (error) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(5)
                          "the host kind: %s", error);

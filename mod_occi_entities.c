@@ -21,6 +21,7 @@
 #include "occi_state.h"
 #include "occi_text.h"
 #include "occi_discovery.h"
+#include "occi_host_kind.h"
 
 #define LINK_KIND           OCCI_SCHEME_CORE "link"
 #define COMPUTE_KIND        OCCI_SCHEME_INFRA "compute"
@@ -108,6 +109,17 @@ static int read_entities(occi_request *req, apr_array_header_t **entities)
     if ((*entities)->nelts == 0) {
         occi_send_error(req, HTTP_BAD_REQUEST, "the request carries no entity");
         return HTTP_BAD_REQUEST;
+    }
+    /* What an administrator's GET showed of the host is not the client's
+     * to set: dropped, so that the rendering can be sent back. */
+    if (req->conf->hosts) {
+        int i;
+
+        for (i = 0; i < (*entities)->nelts; i++) {
+            occi_host_strip_placed(pool, req->conf->provider_scheme
+                                   ? req->conf->provider_scheme : OCCI_DEFAULT_PROVIDER_SCHEME,
+                                   APR_ARRAY_IDX(*entities, i, occi_entity *));
+        }
     }
     {
         int categories = 0, links = 0, i;

@@ -12,6 +12,7 @@
 #include "mod_occi_response.h"
 #include "mod_occi_service.h"
 #include "occi_entity_json.h"
+#include "occi_host_kind.h"
 #include "occi_json.h"
 #include "occi_text.h"
 
@@ -48,6 +49,16 @@ static int states_unknown(const occi_request *req, int http_status,
     return http_status != HTTP_CREATED;
 }
 
+/* entity as the requester sees it: administrators also see its host. */
+static occi_entity *as_seen(occi_request *req, occi_entity *entity)
+{
+    if (!req->conf->hosts || req->scope) {
+        return entity;
+    }
+    return occi_host_shown(req->r->pool, req->conf->provider_scheme
+                           ? req->conf->provider_scheme : OCCI_DEFAULT_PROVIDER_SCHEME, entity);
+}
+
 int occi_send_entity(occi_request *req, int status, occi_entity *entity)
 {
     apr_pool_t *pool = req->r->pool;
@@ -77,14 +88,15 @@ int occi_send_entity(occi_request *req, int status, occi_entity *entity)
     actions = occi_service_runnable_actions(occi_service_for(req), pool, entity);
     set_etag(req, entity);
     if (occi_media_type_is_json(type)) {
-        const char *body = occi_json_render_entity(pool, &context, entity, actions);
+        const char *body = occi_json_render_entity(pool, &context, as_seen(req, entity),
+                                                   actions);
 
         return occi_send_body(req, status, type, body, strlen(body));
     }
     else {
         apr_array_header_t *fields = apr_array_make(pool, 16, sizeof(occi_text_field));
 
-        occi_text_render_entity(pool, &context, entity, actions, fields);
+        occi_text_render_entity(pool, &context, as_seen(req, entity), actions, fields);
         return occi_send_fields(req, status, type, fields);
     }
 }
@@ -114,7 +126,7 @@ int occi_send_collection(occi_request *req, int http_status, apr_array_header_t 
     }
     if (occi_media_type_is_json(type)) {
         apr_array_header_t *actions = apr_array_make(pool, entities->nelts,
-                                                     sizeof(apr_array_header_t *));
+                                                     sizeof(apr_array_header_t *)), *seen;
         const char *body;
 
         /* Resources this request created have the links they were
@@ -131,11 +143,14 @@ int occi_send_collection(occi_request *req, int http_status, apr_array_header_t 
             && (status = occi_observe(req, entities)) != OK) {
             return status;
         }
+        seen = apr_array_make(pool, entities->nelts, sizeof(occi_entity *));
         for (i = 0; i < entities->nelts; i++) {
             APR_ARRAY_PUSH(actions, apr_array_header_t *) = occi_service_runnable_actions(
                 occi_service_for(req), pool, APR_ARRAY_IDX(entities, i, occi_entity *));
+            APR_ARRAY_PUSH(seen, occi_entity *) = as_seen(req, APR_ARRAY_IDX(entities, i,
+                                                                             occi_entity *));
         }
-        body = occi_json_render_collection(pool, &context, entities, actions);
+        body = occi_json_render_collection(pool, &context, seen, actions);
         return occi_send_body(req, http_status, type, body, strlen(body));
     }
     if (type == OCCI_MEDIA_URI_LIST) {

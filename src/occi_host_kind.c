@@ -80,7 +80,8 @@ int occi_host_category(const char *provider_scheme, const char *type_id)
 
     return !strncmp(type_id, provider_scheme, length)
            && (!strcmp(type_id + length, "host#host")
-               || !strncmp(type_id + length, "host/action#", 12));
+               || !strncmp(type_id + length, "host/action#", 12)
+               || !strcmp(type_id + length, "placement#placed"));
 }
 
 const char *occi_host_id(apr_pool_t *pool, const char *name)
@@ -157,4 +158,64 @@ occi_entity *occi_host_entity(apr_pool_t *pool, const char *kind_id,
     set_gib(pool, host, "host.allocated.disk", (double)facts->allocated_disk_mib);
     set_integer(pool, host, "host.computes", facts->computes);
     return host;
+}
+
+static const char *const applies_placed[] = {
+    OCCI_SCHEME_INFRA "compute", OCCI_SCHEME_INFRA "storage", OCCI_SCHEME_INFRA "network",
+    NULL
+};
+
+static const occi_attribute_def placed_attributes[] = {
+    { OCCI_PLACED_HOST, OCCI_TYPE_STRING, 0, 0, NULL, NULL, 0, 0, 0,
+      "The hypervisor host it lives on (OCCIHypervisorHost's name)", 0 },
+};
+
+occi_category *occi_placed_mixin(apr_pool_t *pool, const char *provider_scheme)
+{
+    occi_category *category = apr_pcalloc(pool, sizeof(*category));
+
+    category->cls = OCCI_CLASS_MIXIN;
+    category->scheme = apr_pstrcat(pool, provider_scheme, "placement#", NULL);
+    category->term = "placed";
+    category->title = "Where the provider placed it (administrators only)";
+    category->location = "/mixin/placement/placed/";
+    category->applies = applies_placed;
+    category->attributes = placed_attributes;
+    category->n_attributes = 1;
+    return category;
+}
+
+occi_entity *occi_host_shown(apr_pool_t *pool, const char *provider_scheme,
+                             occi_entity *entity)
+{
+    occi_entity *shown;
+
+    if (!entity->host) {
+        return entity;
+    }
+    shown = occi_entity_copy(pool, entity);
+    APR_ARRAY_PUSH(shown->mixins, const char *) = apr_pstrcat(pool, provider_scheme,
+                                                              "placement#placed", NULL);
+    occi_entity_set_string(pool, shown, OCCI_PLACED_HOST, entity->host);
+    return shown;
+}
+
+void occi_host_strip_placed(apr_pool_t *pool, const char *provider_scheme,
+                            occi_entity *entity)
+{
+    const char *placed = apr_pstrcat(pool, provider_scheme, "placement#placed", NULL);
+    const char **mixins = (const char **)entity->mixins->elts;
+    int i, kept = 0;
+
+    for (i = 0; i < entity->mixins->nelts; i++) {
+        if (strcmp(mixins[i], placed)) {
+            mixins[kept++] = mixins[i];
+        }
+    }
+    entity->mixins->nelts = kept;
+    occi_entity_set(entity, OCCI_PLACED_HOST, NULL);
+    for (i = 0; i < entity->links->nelts; i++) {
+        occi_host_strip_placed(pool, provider_scheme,
+                               APR_ARRAY_IDX(entity->links, i, occi_entity *));
+    }
 }

@@ -22,8 +22,27 @@
 void occi_host_categories(apr_pool_t *pool, const char *provider_scheme,
                           occi_category **kind, apr_array_header_t **actions);
 
-/* Whether type_id is the host kind's or one of its actions' (the
- * administrators' categories). */
+/* The attribute that shows administrators an entity's host. */
+#define OCCI_PLACED_HOST "placement.host"
+
+/* The mixin placed (scheme <provider scheme>placement#), which carries
+ * placement.host: shown to administrators on each entity placed on a
+ * host, never stored, and dropped from what clients send. */
+occi_category *occi_placed_mixin(apr_pool_t *pool, const char *provider_scheme);
+
+/* entity as an administrator sees it: a copy with the placed mixin and
+ * its host (entity itself when it has no host). */
+occi_entity *occi_host_shown(apr_pool_t *pool, const char *provider_scheme,
+                             occi_entity *entity);
+
+/* Drops the placed mixin and placement.host from what a client sent
+ * (entity and its inline links): where an entity lives is the
+ * provider's to say. */
+void occi_host_strip_placed(apr_pool_t *pool, const char *provider_scheme,
+                            occi_entity *entity);
+
+/* Whether type_id is the host kind's, one of its actions' or the placed
+ * mixin's (the administrators' categories). */
 int occi_host_category(const char *provider_scheme, const char *type_id);
 
 /* The id of the resource of the host named name: a UUID made from the

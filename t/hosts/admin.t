@@ -85,6 +85,27 @@ $res = as(alice => POST => '/compute/', { kind => INFRA . 'compute',
     attributes => { 'occi.compute.memory' => 0.25 } });
 push @made, id_of($res);
 is host_of($made[-1]), 'h1', 'the next compute goes to h1, which has the most room';
+# Administrators see where each compute lives; tenants do not.
+{
+    my $path = "/compute/$made[-1]";
+    my $seen = decode_json_body(as(admin => GET => $path));
+    is $seen->{attributes}{'placement.host'}, host_of($made[-1]),
+        'the administrator sees the compute\'s host';
+    ok grep({ $_ eq 'http://localhost/occi/placement#placed' } @{ $seen->{mixins} || [] }),
+        'through the mixin placed';
+    my $res = as(admin => PUT => $path, $seen);
+    is $res->code, 200, 'and may send the rendering back' or diag $res->content;
+    my $tenant = decode_json_body(as(alice => GET => $path));
+    ok !exists $tenant->{attributes}{'placement.host'}, 'the tenant does not see it';
+    ok !grep({ /placement#placed/ } @{ $tenant->{mixins} || [] }), 'nor the mixin';
+    my $mixins = decode_json_body(as(alice => GET => '/-/'))->{mixins} || [];
+    ok !grep({ ($_->{term} // '') eq 'placed' } @$mixins), 'nor its query interface';
+    is as(alice => POST => $path, { mixins => ['http://localhost/occi/placement#placed'],
+        attributes => { 'placement.host' => 'elsewhere' } })->code, 200,
+        'what a tenant sends of it is dropped';
+    is decode_json_body(as(admin => GET => $path))->{attributes}{'placement.host'},
+        host_of($made[-1]), 'and moves nothing';
+}
 is as(admin => POST => "/host/$h1?action=explode")->code, 400, 'an unknown action: 400';
 $res = as(admin => DELETE => "/host/$h1");
 is $res->code, 405, 'a host cannot be deleted through the API';
