@@ -5,13 +5,22 @@
 #include <string.h>
 
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
 
 #include "occi_hosts.h"
 #include "occi_state.h"
 #include "occi_unmanaged.h"
 
+/* What a host offered when last asked. */
+typedef struct {
+    apr_time_t asked;              /* 0: never */
+    occi_hv_capacity capacity;     /* its strings are literals or the provider's */
+} known_capacity;
+
 typedef struct {
     apr_array_header_t *hosts;     /* occi_host */
+    known_capacity *known;         /* one per host, under lock */
+    apr_thread_mutex_t *lock;
 } hosts_hv;
 
 static const occi_hypervisor_provider hosts_provider;
@@ -224,7 +233,7 @@ static occi_hv_status hosts_capacity(void *impl, apr_pool_t *pool, occi_hv_capac
 
 static const occi_hypervisor_provider hosts_provider = {
     "hosts", hosts_observe, hosts_create, hosts_delete, hosts_act, hosts_update, hosts_can_save,
-    hosts_save, hosts_delete_saved, hosts_list, hosts_capacity,
+    hosts_save, hosts_delete_saved, hosts_list, hosts_capacity, NULL,
 };
 
 occi_hypervisor *occi_hosts_create(apr_pool_t *pool, const apr_array_header_t *hosts)
@@ -232,7 +241,47 @@ occi_hypervisor *occi_hosts_create(apr_pool_t *pool, const apr_array_header_t *h
     hosts_hv *hv = apr_pcalloc(pool, sizeof(*hv));
 
     hv->hosts = apr_array_copy(pool, hosts);
+    hv->known = apr_pcalloc(pool, (apr_size_t)hosts->nelts * sizeof(*hv->known));
+    if (apr_thread_mutex_create(&hv->lock, APR_THREAD_MUTEX_DEFAULT, pool) != APR_SUCCESS) {
+        return NULL;
+    }
     return occi_hypervisor_make(pool, &hosts_provider, hv);
+}
+
+occi_hv_status occi_hosts_capacity(const occi_hypervisor *handle, int i, apr_pool_t *pool,
+                                   apr_interval_time_t max_age, occi_hv_capacity *capacity,
+                                   occi_hv_error *error)
+{
+    hosts_hv *hv = occi_hypervisor_impl_of(handle, &hosts_provider);
+    const occi_host *host;
+    apr_time_t now = apr_time_now();
+    int fresh;
+
+    if (!hv || i < 0 || i >= hv->hosts->nelts) {
+        error->status = OCCI_HV_FAILED;
+        error->message = "no such host";
+        return error->status;
+    }
+    host = &APR_ARRAY_IDX(hv->hosts, i, occi_host);
+    apr_thread_mutex_lock(hv->lock);
+    fresh = hv->known[i].asked && now - hv->known[i].asked <= max_age;
+    if (fresh) {
+        *capacity = hv->known[i].capacity;
+    }
+    apr_thread_mutex_unlock(hv->lock);
+    if (fresh && !occi_hypervisor_known_down(host->hypervisor)) {
+        return OCCI_HV_OK;
+    }
+    if (occi_hypervisor_capacity(host->hypervisor, pool, capacity, error) != OCCI_HV_OK) {
+        return error->status;
+    }
+    /* Kept beyond the request: only what outlives its pool. */
+    apr_thread_mutex_lock(hv->lock);
+    hv->known[i].capacity = *capacity;
+    hv->known[i].capacity.arch = NULL;
+    hv->known[i].asked = now;
+    apr_thread_mutex_unlock(hv->lock);
+    return OCCI_HV_OK;
 }
 
 const apr_array_header_t *occi_hosts_of(const occi_hypervisor *hv)

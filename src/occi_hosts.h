@@ -37,6 +37,13 @@ occi_hypervisor *occi_hosts_create(apr_pool_t *pool, const apr_array_header_t *h
 /* The hosts of hv (occi_host), or NULL when hv is a single hypervisor. */
 const apr_array_header_t *occi_hosts_of(const occi_hypervisor *hv);
 
+/* What host i of hv offers, as its hypervisor said at most max_age ago
+ * (asked again when older, or when the host is known not to answer): a
+ * create on many hosts costs no round trip to each. */
+occi_hv_status occi_hosts_capacity(const occi_hypervisor *hv, int i, apr_pool_t *pool,
+                                   apr_interval_time_t max_age, occi_hv_capacity *capacity,
+                                   occi_hv_error *error);
+
 /* The host named name among hv's, or NULL. */
 const occi_host *occi_hosts_find(const occi_hypervisor *hv, const char *name);
 

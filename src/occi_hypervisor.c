@@ -50,6 +50,11 @@ occi_hv_status occi_hypervisor_capacity(occi_hypervisor *hv, apr_pool_t *pool,
     return hv->provider->capacity(hv->impl, pool, capacity, error);
 }
 
+int occi_hypervisor_known_down(const occi_hypervisor *hv)
+{
+    return hv->provider->known_down && hv->provider->known_down(hv->impl);
+}
+
 int occi_hypervisor_can_save(const occi_hypervisor *hv, const occi_entity *compute)
 {
     return hv && hv->provider->can_save(hv->impl, compute);

@@ -97,6 +97,9 @@ typedef struct occi_hypervisor_provider {
                                    occi_hv_error *error);
     occi_hv_status (*capacity)(void *impl, apr_pool_t *pool, occi_hv_capacity *capacity,
                                occi_hv_error *error);
+    /* Whether the hypervisor is known not to answer, without asking it
+     * (NULL: never known). */
+    int (*known_down)(const void *impl);
 } occi_hypervisor_provider;
 
 /* A hypervisor made of a provider and its state, allocated from pool. */
@@ -113,6 +116,10 @@ void *occi_hypervisor_impl_of(const occi_hypervisor *hv, const occi_hypervisor_p
 /* What the host offers (its cores, memory and pool), asked of it now. */
 occi_hv_status occi_hypervisor_capacity(occi_hypervisor *hv, apr_pool_t *pool,
                                         occi_hv_capacity *capacity, occi_hv_error *error);
+
+/* Whether hv is known not to answer now (a refused connection, a daemon
+ * keepalive gave up on), without asking it. */
+int occi_hypervisor_known_down(const occi_hypervisor *hv);
 
 /* Whether hv can run save for compute (it has a root disk to copy). */
 int occi_hypervisor_can_save(const occi_hypervisor *hv, const occi_entity *compute);

@@ -2527,6 +2527,13 @@ static occi_hv_status capacity_on(libvirt_hv *hv, virConnectPtr connection, apr_
     return OCCI_HV_OK;
 }
 
+static int lv_known_down(const void *impl)
+{
+    const libvirt_hv *hv = impl;
+
+    return hv->down_since != 0;
+}
+
 static occi_hv_status lv_capacity(void *impl, apr_pool_t *pool, occi_hv_capacity *capacity,
                                   occi_hv_error *error)
 {
@@ -2551,6 +2558,7 @@ static const occi_hypervisor_provider libvirt_provider = {
     lv_delete_saved,
     lv_list_objects,
     lv_capacity,
+    lv_known_down,
 };
 
 occi_hypervisor *occi_hypervisor_create(apr_pool_t *pool, const occi_hypervisor_config *config)

@@ -334,6 +334,10 @@ static const char *host_of_reference(const occi_service *service, apr_pool_t *po
     return entity->host;
 }
 
+/* How long what a host offers is trusted: its processors, memory and pool
+ * size change rarely, and placement counts allocations from the store. */
+#define CAPACITY_MAX_AGE apr_time_from_sec(10)
+
 /* What each host offers now, asked outside any transaction: a host that
  * does not answer is only left out. */
 static apr_array_header_t *host_facts(const occi_service *service, apr_pool_t *pool,
@@ -354,8 +358,8 @@ static apr_array_header_t *host_facts(const occi_service *service, apr_pool_t *p
         f->cpu_ratio = host->cpu_ratio;
         f->memory_ratio = host->memory_ratio;
         f->reserved_memory_mib = host->reserved_memory_mib;
-        f->reachable = occi_hypervisor_capacity(host->hypervisor, pool, &capacity, &error)
-                       == OCCI_HV_OK;
+        f->reachable = occi_hosts_capacity(service->hypervisor, i, pool, CAPACITY_MAX_AGE,
+                                           &capacity, &error) == OCCI_HV_OK;
         if (f->reachable) {
             f->cores = capacity.cores;
             f->memory_mib = capacity.memory_mib;

@@ -265,7 +265,7 @@ static occi_hv_status fake_list(void *impl, apr_pool_t *pool, apr_array_header_t
 
 static const occi_hypervisor_provider fake_provider = {
     "fake", fake_observe, fake_create, fake_delete, fake_act, fake_update, fake_can_save,
-    fake_save, fake_delete_saved, fake_list, NULL,
+    fake_save, fake_delete_saved, fake_list, NULL, NULL,
 };
 
 /* ---- The database ------------------------------------------------------ */

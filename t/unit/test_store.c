@@ -1481,6 +1481,7 @@ typedef struct {
     int creates;                   /* creates that succeeded */
     long long memory_mib;          /* what capacity says: 4 cores and this (0: 4 GiB) */
     const char *saved;             /* the term of a saved image it holds, or NULL */
+    int capacities;                /* times its capacity was asked */
 } fake_hv;
 
 /* With a thief, takes the change's intent, as another process would once
@@ -1663,6 +1664,7 @@ static occi_hv_status fake_capacity(void *impl, apr_pool_t *pool, occi_hv_capaci
     fake_hv *fake = impl;
 
     (void)pool;
+    fake->capacities++;
     capacity->cores = 4;
     capacity->memory_mib = fake->memory_mib ? fake->memory_mib : 4096;
     capacity->disk_capacity_mib = capacity->disk_available_mib = 102400;
@@ -1674,9 +1676,14 @@ static occi_hv_status fake_capacity(void *impl, apr_pool_t *pool, occi_hv_capaci
     return OCCI_HV_OK;
 }
 
+static int fake_known_down(const void *impl)
+{
+    return ((const fake_hv *)impl)->next == OCCI_HV_UNAVAILABLE;
+}
+
 static const occi_hypervisor_provider fake_provider = {
     "fake", fake_observe, fake_create, fake_delete, fake_act, fake_update, fake_can_save,
-    fake_save, fake_delete_saved, fake_list, fake_capacity,
+    fake_save, fake_delete_saved, fake_list, fake_capacity, fake_known_down,
 };
 
 /* An interrupted create while the hypervisor is away: the intent waits,
@@ -1684,7 +1691,7 @@ static const occi_hypervisor_provider fake_provider = {
 static void test_recovery_waits(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
+    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
     occi_recovery_context context;
     apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
     occi_entity *made = resource(pool, "50000000-0000-4000-8000-000000000003",
@@ -1728,7 +1735,7 @@ static void test_deferred_saves(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
     apr_array_header_t *events = apr_array_make(pool, 4, sizeof(int)), *mixins;
     occi_deferred_context context;
     int pending = -1, held = -1, count;
@@ -1799,7 +1806,7 @@ static occi_service fake_service(database *db, fake_hv *fake)
 static void test_service_delete(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
     occi_service service;
     occi_result result;
     occi_entity *net = resource(pool, R3, OCCI_SCHEME_INFRA "network", "alice"), *found;
@@ -1874,7 +1881,7 @@ static void test_service_act(database *db)
 {
     static const char start[] = "http://schemas.ogf.org/occi/infrastructure/compute/action#start";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_entity *));
     apr_array_header_t *afters = apr_array_make(pool, 2, sizeof(const char *)), *intents;
     occi_service service;
@@ -1954,7 +1961,7 @@ static void test_service_act(database *db)
 static void test_service_update(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_CONFLICT, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
+    fake_hv fake = { OCCI_HV_CONFLICT, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
     occi_service service;
     occi_result result;
     occi_entity *current, *changed, *now;
@@ -2001,7 +2008,7 @@ static void test_service_update(database *db)
 static void test_service_create(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
     apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *)), *intents;
     occi_service service;
     occi_result result;
@@ -2072,7 +2079,7 @@ static void test_service_save(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_entity *)), *made, *mixins;
     occi_service service, bare;
     occi_result result;
@@ -2147,7 +2154,7 @@ static void test_service_mixins(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_category *));
     apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_category *)), *mixins;
     occi_category *saved = user_mixin(pool, scheme, "saved-x", NULL, "/mixin/os_tpl/saved-x/");
@@ -2220,7 +2227,7 @@ static void test_service_mixins(database *db)
 static void test_service_update_all(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
     apr_array_header_t *currents = apr_array_make(pool, 2, sizeof(occi_entity *));
     apr_array_header_t *changeds = apr_array_make(pool, 2, sizeof(occi_entity *)), *intents;
     occi_entity *found;
@@ -2271,7 +2278,7 @@ static void test_service_update_all(database *db)
 static void test_service_reads(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
     occi_entity *found = NULL;
     apr_array_header_t *mixins;
     occi_service service;
@@ -2329,7 +2336,7 @@ static void test_service_reads(database *db)
 static void test_deferred_stop_for_delete(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
     occi_deferred_context context;
     occi_entity *vm = resource(pool, R1, COMPUTE, "alice");
 
@@ -2352,7 +2359,7 @@ static void test_recovery_of_save(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
     apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
     occi_recovery_context context;
     int finished = -1;
@@ -2861,7 +2868,7 @@ static occi_result resized(database *db, occi_service *service, const char *id, 
 static void test_service_placement(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv a = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL };
+    fake_hv a = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
     fake_hv b = a;
     apr_array_header_t *hosts = apr_array_make(pool, 2, sizeof(occi_host)), *one;
     occi_host *host;
@@ -2901,6 +2908,8 @@ static void test_service_placement(database *db)
     where = created_on(db, &service, ids[3], 1, 2, &result);
     tap_is_str(where, "rack1-b", name_of(db, "placement: a full host is skipped"));
     tap_ok(a.creates == 2 && b.creates == 2, name_of(db, "placement: each made on its host"));
+    tap_ok(a.capacities == 1 && b.capacities == 1,
+           name_of(db, "placement: each host's capacity asked once for four creates"));
     tap_ok(memory_placed(db, "rack1-a") == 4096 && memory_placed(db, "rack1-b") == 3072,
            name_of(db, "placement: the store counts what each host holds"));
 
