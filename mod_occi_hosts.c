@@ -31,7 +31,8 @@ int occi_is_host_category(const occi_request *req, const occi_category *category
 
 int occi_is_host_route(const occi_request *req, const occi_route *route)
 {
-    return (route->type == OCCI_ROUTE_KIND_COLLECTION || route->type == OCCI_ROUTE_ENTITY)
+    return (route->type == OCCI_ROUTE_KIND_COLLECTION || route->type == OCCI_ROUTE_ENTITY
+            || route->type == OCCI_ROUTE_MIXIN_COLLECTION)
            && route->category && occi_is_host_category(req, route->category);
 }
 
@@ -66,6 +67,13 @@ void occi_handle_hosts(occi_request *req, const occi_route *route)
     occi_entity *host;
     occi_result result;
 
+    /* The mixin placed has no members of its own: it only shows an
+     * entity's host (occi_host_kind.h). */
+    if (route->type == OCCI_ROUTE_MIXIN_COLLECTION) {
+        occi_send_error(req, HTTP_NOT_FOUND, apr_psprintf(
+                            pool, "%s lists nothing: each entity shows its host", req->r->uri));
+        return;
+    }
     if (occi_store_acquire(req) != OK || read_hosts(req, route, &hosts, &host) != OK) {
         return;
     }

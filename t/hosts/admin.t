@@ -105,6 +105,8 @@ is host_of($made[-1]), 'h1', 'the next compute goes to h1, which has the most ro
         'what a tenant sends of it is dropped';
     is decode_json_body(as(admin => GET => $path))->{attributes}{'placement.host'},
         host_of($made[-1]), 'and moves nothing';
+    is as(alice => GET => '/mixin/placement/placed/')->code, 404,
+        'the mixin\'s location does not exist for a tenant';
 }
 is as(admin => POST => "/host/$h1?action=explode")->code, 400, 'an unknown action: 400';
 $res = as(admin => DELETE => "/host/$h1");
