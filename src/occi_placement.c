@@ -192,21 +192,26 @@ static const char *english_list(apr_pool_t *pool, const apr_array_header_t *part
     return list;
 }
 
-/* An amount for a client: GiB, with one decimal unless whole ("8 GiB",
- * "1.5 GiB"); below a twentieth of a GiB, where that would read "0 GiB",
- * in MiB. (apr_psprintf knows no %lld: long long goes as apr_int64_t.) */
+/* An amount for a client: GiB with at most two decimals, as people write
+ * what they ask for ("8 GiB", "1.5 GiB", "0.25 GiB"); below a two-hundredth
+ * of a GiB, where that would read "0 GiB", in MiB. (apr_psprintf knows no
+ * %lld: long long goes as apr_int64_t.) */
 static const char *amount_for_client(apr_pool_t *pool, long long mib)
 {
-    long long tenths = mib / 1024 * 10 + (mib % 1024 * 10 + 512) / 1024;
+    long long hundredths = mib / 1024 * 100 + (mib % 1024 * 100 + 512) / 1024;
 
-    if (tenths == 0) {
+    if (hundredths == 0) {
         return apr_psprintf(pool, "%" APR_INT64_T_FMT " MiB", (apr_int64_t)mib);
     }
-    if (tenths % 10 == 0) {
-        return apr_psprintf(pool, "%" APR_INT64_T_FMT " GiB", (apr_int64_t)(tenths / 10));
+    if (hundredths % 100 == 0) {
+        return apr_psprintf(pool, "%" APR_INT64_T_FMT " GiB", (apr_int64_t)(hundredths / 100));
     }
-    return apr_psprintf(pool, "%" APR_INT64_T_FMT ".%d GiB", (apr_int64_t)(tenths / 10),
-                        (int)(tenths % 10));
+    if (hundredths % 10 == 0) {
+        return apr_psprintf(pool, "%" APR_INT64_T_FMT ".%d GiB", (apr_int64_t)(hundredths / 100),
+                            (int)(hundredths % 100 / 10));
+    }
+    return apr_psprintf(pool, "%" APR_INT64_T_FMT ".%02d GiB", (apr_int64_t)(hundredths / 100),
+                        (int)(hundredths % 100));
 }
 
 /* "4 cores, 8 GiB of memory and 20 GiB of disk", leaving out what is not

@@ -598,6 +598,24 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
         allocation.host = entity->host;
         allocation.kind = entity->kind;
         allocation.owner = service->owner;
+        /* Another create of this id came first (a client that repeats a
+         * create whose answer it lost): its allocation is its own, and
+         * this one stops here without taking or giving back anything. */
+        {
+            occi_store_allocation *held;
+            occi_store_status held_status = occi_store_get_allocation(
+                service->store, pool, entity->id, &held);
+
+            if (held_status == OCCI_STORE_OK) {
+                r = result(OCCI_RESULT_CONFLICT, 132, "an entity with one of these ids exists "
+                           "already, or is being made");
+                break;
+            }
+            if (held_status != OCCI_STORE_NOT_FOUND) {
+                r = store_failed(service, 149);
+                break;
+            }
+        }
         if (occi_store_allocate(service->store, &allocation) != OCCI_STORE_OK) {
             r = store_failed(service, 149);
             break;

@@ -304,7 +304,7 @@ static void test_boundaries(apr_pool_t *pool)
     check_placed(pool, hosts, &request, OCCI_PLACEMENT_SPREAD, ALPHA,
                  "memory: exactly the free memory after ratio and reservation fits");
     request.memory_mib = 12001;
-    check_refused(pool, hosts, &request, "no host has room for 11.7 GiB of memory",
+    check_refused(pool, hosts, &request, "no host has room for 11.72 GiB of memory",
                   "memory: one MiB short");
 
     host->memory_mib = 100;
@@ -315,7 +315,7 @@ static void test_boundaries(apr_pool_t *pool)
     check_placed(pool, hosts, &request, OCCI_PLACEMENT_SPREAD, ALPHA,
                  "memory: a decimal ratio reaches its whole value (100 x 1.15 = 115)");
     request.memory_mib = 116;
-    check_refused(pool, hosts, &request, "no host has room for 0.1 GiB of memory",
+    check_refused(pool, hosts, &request, "no host has room for 0.11 GiB of memory",
                   "memory: one MiB over the decimal ratio");
 
     *host = idle_host(ALPHA);
@@ -326,14 +326,14 @@ static void test_boundaries(apr_pool_t *pool)
     check_placed(pool, hosts, &request, OCCI_PLACEMENT_PACK, ALPHA,
                  "disk: exactly capacity less allocations fits");
     request.disk_mib = 601;
-    check_refused(pool, hosts, &request, "no host has room for 0.6 GiB of disk",
+    check_refused(pool, hosts, &request, "no host has room for 0.59 GiB of disk",
                   "disk: one MiB short");
     host->disk_available_mib = 599;
     request.disk_mib = 599;
     check_placed(pool, hosts, &request, OCCI_PLACEMENT_PACK, ALPHA,
                  "disk: exactly what the pool has free fits");
     request.disk_mib = 600;
-    check_refused(pool, hosts, &request, "no host has room for 0.6 GiB of disk",
+    check_refused(pool, hosts, &request, "no host has room for 0.59 GiB of disk",
                   "disk: one MiB over what the pool has free");
 
     /* A network asks for nothing: an over-committed host still takes it. */
@@ -582,14 +582,14 @@ static void test_wording(apr_pool_t *pool)
     request = (occi_placement_request){ .cores = 2, .disk_mib = 1536 };
     check_refused(pool, hosts, &request, "no host has room for 2 cores and 1.5 GiB of disk",
                   "memory not asked is left out; half a GiB has its decimal");
-    request = (occi_placement_request){ .memory_mib = 1000 };
+    request = (occi_placement_request){ .memory_mib = 1019 };
     check_refused(pool, hosts, &request, "no host has room for 1 GiB of memory",
-                  "rounded to a tenth of a GiB, whole without its decimal");
-    request = (occi_placement_request){ .memory_mib = 48 };
-    check_refused(pool, hosts, &request, "no host has room for 48 MiB of memory",
-                  "below a twentieth of a GiB, in MiB");
-    request = (occi_placement_request){ .cores = 1, .memory_mib = 52 };
-    check_refused(pool, hosts, &request, "no host has room for 1 core and 0.1 GiB of memory",
+                  "rounded to a hundredth of a GiB, whole without its decimals");
+    request = (occi_placement_request){ .memory_mib = 5 };
+    check_refused(pool, hosts, &request, "no host has room for 5 MiB of memory",
+                  "below a two-hundredth of a GiB, in MiB");
+    request = (occi_placement_request){ .cores = 1, .memory_mib = 256 };
+    check_refused(pool, hosts, &request, "no host has room for 1 core and 0.25 GiB of memory",
                   "one core, singular");
 }
 

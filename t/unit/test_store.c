@@ -2912,6 +2912,12 @@ static void test_service_placement(database *db)
            name_of(db, "placement: each host's capacity asked once for four creates"));
     tap_ok(memory_placed(db, "rack1-a") == 4096 && memory_placed(db, "rack1-b") == 3072,
            name_of(db, "placement: the store counts what each host holds"));
+    /* A create of an id that is taken (or being made) leaves its room as
+     * it is: the allocation is the first create's. */
+    where = created_on(db, &service, ids[1], 1, 0.5, &result);
+    tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.number == 132
+           && memory_placed(db, "rack1-a") == 4096 && memory_placed(db, "rack1-b") == 3072,
+           name_of(db, "placement: a taken id is refused and keeps its allocation"));
 
     where = created_on(db, &service, ids[4], 1, 2, &result);
     tap_ok(result.cls == OCCI_RESULT_CONFLICT && result.number == 147
