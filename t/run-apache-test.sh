@@ -474,7 +474,9 @@ fi
 
 # Short forms of the make targets that are not tests, so that they cannot
 # rot: the load test (10 clients for 5 s with kills, against an httpd, a
-# libvirtd and a store of its own) and the benchmark (a second per row).
+# libvirtd and a store of its own), two API nodes with one killed
+# (t/load/nodes.pl), two API nodes filling three hosts (t/load/hosts.pl)
+# and the benchmark (a second per row).
 # Each starts what it needs and stops it. OCCI_TEST_LOAD=0 and
 # OCCI_TEST_BENCH=0 leave them out.
 smoke_passed=0
@@ -505,6 +507,8 @@ if [ "${OCCI_TEST_LOAD:-1}" != 0 ]; then
     smoke load-smoke perl t/load/load.pl --smoke --httpd "$httpd" --modules "$modules_dir" \
         --build "$build_dir"
     smoke nodes-smoke perl t/load/nodes.pl --smoke --httpd "$httpd" --modules "$modules_dir" \
+        --build "$build_dir"
+    smoke hosts-smoke perl t/load/hosts.pl --smoke --httpd "$httpd" --modules "$modules_dir" \
         --build "$build_dir"
 fi
 if [ "${OCCI_TEST_BENCH:-1}" != 0 ]; then

@@ -21,7 +21,8 @@
 #   - the store and libvirt agree on every object and every compute's state;
 #   - B, started again, has nothing left to finish, and a change made with
 #     virsh shows through both nodes.
-# Prints figures and exits non-zero on any failure; stops all it started.
+# Prints figures and exits non-zero on any failure; stops all it started
+# (what it starts: t/load/Cluster.pm).
 #
 # Usage: nodes.pl --httpd HTTPD --modules HTTPD_MODULES_DIR --build BUILD_DIR [--smoke]
 # Environment: NODES_CLIENTS (default 24; 12 with --smoke), NODES_SECONDS
@@ -31,15 +32,13 @@ use strict;
 use warnings;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
-use File::Path qw(rmtree);
-use File::Temp qw(tempdir);
 use Getopt::Long;
-use HTTP::Request;
-use IO::Socket::INET;
 use JSON::PP;
 use LWP::UserAgent;
 use POSIX ();
 use Time::HiRes qw(time sleep);
+use lib dirname(abs_path(__FILE__));
+use Cluster qw(slurp spew uuid request decode);
 
 my ($httpd, $modules, $build, $smoke);
 GetOptions('httpd=s' => \$httpd, 'modules=s' => \$modules, 'build=s' => \$build,
@@ -60,178 +59,30 @@ $| = 1;
 sub say { print "$label: @_\n" }
 my @failures;
 sub fail { push @failures, "@_"; say "FAIL: @_" }
-if ($> != 0) { say 'SKIP: needs root (a private libvirtd)'; exit 0 }
-my ($pg_bin) = map { dirname($_) } sort glob('/usr/lib/postgresql/*/bin/pg_ctl');
-if (!$pg_bin) { say 'SKIP: PostgreSQL is not installed'; exit 0 }
-for my $module (qw(proxy proxy_http proxy_balancer lbmethod_byrequests slotmem_shm)) {
-    next if -f "$modules/mod_$module.so";
-    say "SKIP: mod_$module is not in $modules";
-    exit 0;
-}
+my ($skip, $pg_bin) = Cluster::prerequisites($modules);
+if ($skip) { say "SKIP: $skip"; exit 0 }
 
 # ---- What this run starts, and stopping it ---------------------------------
-my $work = tempdir('/tmp/occi-nodes.XXXXXX');    # short: socket paths
-chmod 0755, $work;
-my $parent = $$;
-my ($uri, $keeper, $pg_started, $pg_port, %node);
+my $cluster = Cluster->new(label => $label, tag => 'nodes', httpd => $httpd, modules => $modules,
+                           build => $build, src => $src, pg_bin => $pg_bin, keep => $ENV{NODES_KEEP});
+my $work = $cluster->work;
+my $node = $cluster->nodes;          # name => { root, port }
+END { $cluster->stop_all if $cluster }
+$SIG{INT} = $SIG{TERM} = sub { $cluster->stop_all; exit 1 };
+sub sql { $cluster->sql(@_) }
+sub virsh { $cluster->virsh('hv', @_) }
 
-sub slurp { my ($f) = @_; open my $fh, '<', $f or return ''; local $/; my $t = <$fh>; $t // '' }
-sub spew { my ($f, $t) = @_; open my $fh, '>', $f or die "$f: $!"; print $fh $t; close $fh }
-sub quietly { system("@_ >/dev/null 2>&1") == 0 }
-sub port { IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1)->sockport }
-sub pg { quietly("runuser -u postgres -- $pg_bin/pg_ctl -D $work/pg/data -l $work/pg/log @_") }
-sub sql {
-    my ($query) = @_;
-    my $out = `$pg_bin/psql -h 127.0.0.1 -p $pg_port -U occi -d occi -At -F '\t' -c "$query" 2>&1`;
-    die "psql: $out\n" if $?;
-    return grep { length } split /\n/, $out;
-}
-sub virsh { my $q = join ' ', map { "'$_'" } @_; my $o = `virsh -q -c '$uri' $q 2>&1`; $o =~ s/\s+$//; $o }
-
-sub stop_node {
-    my ($name) = @_;
-    my $n = $node{$name} or return;
-    my $pid = slurp("$n->{root}/httpd.pid") =~ s/\s+//gr;
-    quietly($httpd, '-d', $n->{root}, '-f', "$n->{root}/httpd.conf", '-k', 'stop');
-    for (1 .. 100) { last unless $pid && kill 0, $pid; sleep 0.1 }
-}
-sub stop_all {
-    return unless $$ == $parent;
-    stop_node($_) for keys %node;
-    if ($keeper) { kill 'TERM', $keeper; waitpid $keeper, 0; undef $keeper }
-    quietly("$src/t/hypervisor/hypervisor.sh", 'stop', "$work/hv") if $uri;
-    pg('-m fast -w stop') if $pg_started;
-    if ($ENV{NODES_KEEP}) { say "working directory kept: $work" } else { rmtree($work) }
-}
-END { stop_all() }
-$SIG{INT} = $SIG{TERM} = sub { stop_all(); exit 1 };
-
-# ---- The shared hypervisor and store ---------------------------------------
-{
-    local $ENV{HYPERVISOR_CACHE_DIR} = $ENV{HYPERVISOR_CACHE_DIR} || '/var/tmp/mod_occi-hv-cache';
-    system("$src/t/hypervisor/hypervisor.sh start '$work/hv' >'$work/hypervisor.log' 2>&1") == 0
-        or die "the private libvirtd did not start:\n" . slurp("$work/hypervisor.log");
-    $uri = "test+unix:///default?socket=$work/hv/run/libvirt-sock";
-    # The daemon frees test:///default with its last connection: a virsh
-    # listening to events holds it for the whole run.
-    $keeper = fork // die "fork: $!";
-    if (!$keeper) {
-        open STDOUT, '>', "$work/libvirt-events.log";
-        open STDERR, '>&', \*STDOUT;
-        { exec 'virsh', '-c', $uri, 'event', '--all', '--loop' }
-        POSIX::_exit(127);
-    }
-    $pg_port = port();
-    mkdir "$work/pg";
-    system('chown', 'postgres', "$work/pg");
-    quietly("runuser -u postgres -- $pg_bin/initdb -D $work/pg/data -U postgres --auth=trust "
-            . "-E UTF8 --locale=C.UTF-8") or die "initdb failed\n";
-    open my $conf, '>>', "$work/pg/data/postgresql.conf" or die $!;
-    print $conf "listen_addresses = '127.0.0.1'\nport = $pg_port\n"
-              . "unix_socket_directories = '$work/pg'\nmax_connections = 300\n";
-    close $conf;
-    $pg_started = pg('-w start') or die "PostgreSQL did not start\n";
-    quietly("$pg_bin/psql -h 127.0.0.1 -p $pg_port -U postgres -q "
-            . "-c \"CREATE ROLE occi LOGIN PASSWORD 'occi'\" -c 'CREATE DATABASE occi OWNER occi'")
-        or die "cannot create the database\n";
-}
-
-# ---- The nodes and the balancer ---------------------------------------------
-sub server_conf {
-    my ($root, $port, $lines) = @_;
-    return <<CONF;
-ServerRoot "$root"
-DefaultRuntimeDir "$root"
-PidFile "$root/httpd.pid"
-ErrorLog "$root/error_log"
-Listen 127.0.0.1:$port
-ServerName 127.0.0.1:$port
-ServerTokens Full
-User nobody
-Group nogroup
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authz_core_module $modules/mod_authz_core.so
-$lines
-CONF
-}
-sub start_server {
-    my ($name) = @_;
-    my $n = $node{$name};
-    truncate "$n->{root}/error_log", 0 if -f "$n->{root}/error_log";
-    system($httpd, '-d', $n->{root}, '-f', "$n->{root}/httpd.conf", '-k', 'start') == 0
-        or die "$name did not start:\n" . slurp("$n->{root}/error_log");
-    my $ua = LWP::UserAgent->new(timeout => 5);
-    for (1 .. 100) {
-        return if $ua->get("http://127.0.0.1:$n->{port}/-/")->code == 200;
-        sleep 0.1;
-    }
-    die "$name does not answer:\n" . slurp("$n->{root}/error_log");
-}
-for my $name (qw(a b)) {
-    my $root = "$work/$name";
-    mkdir $root;
-    $node{$name} = { root => $root, port => port() };
-    spew("$root/httpd.conf", server_conf($root, $node{$name}{port}, <<CONF));
-LoadModule dbd_module $modules/mod_dbd.so
-LoadModule occi_module "$build/.libs/mod_occi.so"
-LogLevel warn occi:info
-StartServers 2
-ServerLimit 2
-ThreadsPerChild 25
-MaxRequestWorkers 50
-MinSpareThreads 10
-MaxSpareThreads 50
-DBDriver pgsql
-DBDParams "host=127.0.0.1 port=$pg_port dbname=occi user=occi password=occi"
-DBDInitSQL "SET plan_cache_mode = force_custom_plan"
-DBDMin 1
-DBDKeep 8
-DBDMax 25
-OCCINodeName node-$name
+# ---- The shared hypervisor and store, the nodes and the balancer -------------
+my $uri = { $cluster->start_hypervisors('hv') }->{hv};
+$cluster->start_postgres;
+$cluster->add_node($_, <<CONF) for qw(a b);
 OCCILibvirtURI "$uri"
 OCCILibvirtDomainType test
 OCCIStoragePool default-pool
-<Location />
-    SetHandler occi
-</Location>
 CONF
-    start_server($name);
-}
-{
-    my $root = "$work/balancer";
-    mkdir $root;
-    $node{balancer} = { root => $root, port => port() };
-    my $members = join "\n", map { "    BalancerMember http://127.0.0.1:$node{$_}{port} retry=1" } qw(a b);
-    spew("$root/httpd.conf", server_conf($root, $node{balancer}{port}, <<CONF));
-LoadModule slotmem_shm_module $modules/mod_slotmem_shm.so
-LoadModule proxy_module $modules/mod_proxy.so
-LoadModule proxy_http_module $modules/mod_proxy_http.so
-LoadModule proxy_balancer_module $modules/mod_proxy_balancer.so
-LoadModule lbmethod_byrequests_module $modules/mod_lbmethod_byrequests.so
-StartServers 2
-ThreadsPerChild 50
-MaxRequestWorkers 100
-ServerLimit 2
-<Proxy "balancer://occi">
-$members
-</Proxy>
-ProxyPreserveHost On
-ProxyPass "/" "balancer://occi/"
-ProxyPassReverse "/" "balancer://occi/"
-CONF
-    start_server('balancer');
-}
-my $front = "http://127.0.0.1:$node{balancer}{port}";
+my $front = $cluster->add_balancer(qw(a b));
 
 # ---- Requests ------------------------------------------------------------------
-sub request {
-    my ($ua, $method, $url, $data, @headers) = @_;
-    my @body = defined $data ? ($json->encode($data)) : ();
-    return $ua->request(HTTP::Request->new($method => $url,
-        [Accept => 'application/occi+json', (@body ? ('Content-Type' => 'application/occi+json') : ()),
-         @headers], @body));
-}
-sub decode { my $d = eval { $json->decode($_[0]->content) }; ref $d eq 'HASH' ? $d : {} }
 # What the kill can do to a request: no answer, or the balancer's own 5xx
 # (an HTML page) when the node it chose went away. A node's own answers
 # carry JSON.
@@ -239,13 +90,6 @@ sub cut {
     my ($res) = @_;
     return 1 if ($res->header('Client-Warning') // '') eq 'Internal response';
     return $res->code >= 500 && ($res->header('Content-Type') // '') !~ /json/;
-}
-sub uuid {
-    my @b = map { int rand 256 } 1 .. 16;
-    $b[6] = ($b[6] & 0x0f) | 0x40;
-    $b[8] = ($b[8] & 0x3f) | 0x80;
-    my $h = join '', map { sprintf '%02x', $_ } @b;
-    return join '-', substr($h, 0, 8), substr($h, 8, 4), substr($h, 12, 4), substr($h, 16, 4), substr($h, 20);
 }
 
 # ---- A client -------------------------------------------------------------------
@@ -367,7 +211,7 @@ for my $i (1 .. $counters) {
     die 'cannot create a counter: ' . $res->status_line . "\n" . $res->content unless $res->code == 201;
     push @shared, ($res->header('Location') =~ m{^https?://[^/]+(/.*)$})[0];
 }
-say "nodes A (:$node{a}{port}) and B (:$node{b}{port}) behind $front, one PostgreSQL, "
+say "nodes A (:$node->{a}{port}) and B (:$node->{b}{port}) behind $front, one PostgreSQL, "
     . "one libvirtd; $clients clients for $seconds s";
 my $load_start = time;
 my $end = $load_start + $seconds;
@@ -390,7 +234,7 @@ sub b_intents {
     return (sql("SELECT COUNT(*) FROM occi_intent WHERE verb = 'change' AND holder LIKE 'node-b %'"))[0];
 }
 sleep $seconds / 3;
-my $b_parent = slurp("$node{b}{root}/httpd.pid") =~ s/\s+//gr;
+my $b_parent = slurp("$node->{b}{root}/httpd.pid") =~ s/\s+//gr;
 my @b_processes = ($b_parent, grep { /^\d+$/ } map { s/\s+//gr } split /\n/, `ps -o pid= --ppid $b_parent`);
 my ($killed_at, $interrupted, $freezes) = (undef, 0, 0);
 while (time < $end - 1) {
@@ -406,7 +250,7 @@ while (time < $end - 1) {
     kill 'CONT', @b_processes;
     sleep 0.05 + rand 0.1;
 }
-unlink "$node{b}{root}/httpd.pid" if $killed_at;
+unlink "$node->{b}{root}/httpd.pid" if $killed_at;
 if (!$killed_at) {
     fail("node B never had a change under way in $freezes looks");
     kill 'KILL', @b_processes;
@@ -518,9 +362,9 @@ sub agreement {
 agreement();
 
 # B comes back: nothing is left for it to finish.
-start_server('b');
+$cluster->start_server('b');
 sleep 3;
-my $b_log = slurp("$node{b}{root}/error_log");
+my $b_log = slurp("$node->{b}{root}/error_log");
 my $b_finished = () = $b_log =~ /OCCI95/g;
 say "node B started again: it finished $b_finished changes (nothing was left)";
 fail("node B, started again, finished $b_finished changes") if $b_finished;
@@ -528,16 +372,16 @@ fail("node B, started again, finished $b_finished changes") if $b_finished;
 # A change made with virsh shows through both nodes.
 {
     my $id = uuid();
-    my $res = request($setup, PUT => "http://127.0.0.1:$node{a}{port}/compute/$id",
+    my $res = request($setup, PUT => "http://127.0.0.1:$node->{a}{port}/compute/$id",
                       { kind => INFRA . 'compute', attributes => { 'occi.compute.memory' => 0.125 } });
-    $res = request($setup, POST => "http://127.0.0.1:$node{a}{port}/compute/$id?action=start",
+    $res = request($setup, POST => "http://127.0.0.1:$node->{a}{port}/compute/$id?action=start",
                    { action => COMPUTE_ACTION . 'start' }) if $res->code == 201;
     fail('a compute to watch could not be made and started: ' . $res->code) unless $res->code == 200;
     virsh('destroy', "occi-$id");
     for my $name (qw(a b)) {
         my $seen;
         for (1 .. 50) {
-            $seen = decode(request($setup, GET => "http://127.0.0.1:$node{$name}{port}/compute/$id"))
+            $seen = decode(request($setup, GET => "http://127.0.0.1:$node->{$name}{port}/compute/$id"))
                         ->{attributes}{'occi.compute.state'} // '';
             last if $seen eq 'inactive';
             sleep 0.1;
@@ -548,12 +392,12 @@ fail("node B, started again, finished $b_finished changes") if $b_finished;
 }
 
 for my $name (qw(a b)) {
-    my $log = slurp("$node{$name}{root}/error_log");
+    my $log = slurp("$node->{$name}{root}/error_log");
     my $crashes = () = $log =~ /exit signal (?!Killed)/g;
     fail("node $name: $crashes children crashed") if $crashes;
 }
 mkdir "$src/t/logs";
-system('cp', "$node{a}{root}/error_log", "$src/t/logs/nodes-a-error_log");
+system('cp', "$node->{a}{root}/error_log", "$src/t/logs/nodes-a-error_log");
 say sprintf 'total %.0f s; %s', time - $started,
     @failures ? scalar(@failures) . ' checks FAILED' : 'all checks passed';
 exit(@failures ? 1 : 0);
