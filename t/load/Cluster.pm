@@ -29,7 +29,22 @@ use LWP::UserAgent;
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
-our @EXPORT_OK = qw(slurp spew quietly port uuid request decode);
+our @EXPORT_OK = qw(slurp spew quietly port uuid request decode options);
+
+# The command line every cluster script takes: --httpd, --modules, --build
+# and --smoke. Returns (httpd, modules dir, absolute build dir, smoke or
+# not, the source tree); dies with the usage otherwise.
+sub options {
+    my ($httpd, $modules, $build, $smoke);
+    require Cwd;
+    require Getopt::Long;
+    Getopt::Long::GetOptions('httpd=s' => \$httpd, 'modules=s' => \$modules,
+                             'build=s' => \$build, 'smoke' => \$smoke)
+        && $httpd && $modules && $build
+        or die "usage: $0 --httpd HTTPD --modules HTTPD_MODULES_DIR --build BUILD_DIR [--smoke]\n";
+    return ($httpd, $modules, Cwd::abs_path($build), $smoke,
+            Cwd::abs_path(dirname(Cwd::abs_path($0)) . '/../..'));
+}
 
 my $json = JSON::PP->new->utf8->canonical;
 

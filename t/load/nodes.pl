@@ -32,21 +32,14 @@ use strict;
 use warnings;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
-use Getopt::Long;
 use JSON::PP;
 use LWP::UserAgent;
 use POSIX ();
 use Time::HiRes qw(time sleep);
 use lib dirname(abs_path(__FILE__));
-use Cluster qw(slurp spew uuid request decode);
+use Cluster qw(slurp spew uuid request decode options);
 
-my ($httpd, $modules, $build, $smoke);
-GetOptions('httpd=s' => \$httpd, 'modules=s' => \$modules, 'build=s' => \$build,
-           'smoke' => \$smoke)
-    && $httpd && $modules && $build
-    or die "usage: $0 --httpd HTTPD --modules HTTPD_MODULES_DIR --build BUILD_DIR [--smoke]\n";
-$build = abs_path($build);
-my $src = abs_path(dirname(__FILE__) . '/../..');
+my ($httpd, $modules, $build, $smoke, $src) = options();
 my $clients = $ENV{NODES_CLIENTS} || ($smoke ? 12 : 24);
 my $seconds = $ENV{NODES_SECONDS} || ($smoke ? 12 : 60);
 my $label = $smoke ? 'two nodes (smoke)' : 'two nodes';
