@@ -49,7 +49,7 @@ my @hosts = qw(h1 h2 h3);
 my $cpu_ratio = 4;                 # OCCIHypervisorHost's default
 my ($cores, $memory_mib) = (1, 256);
 my $in_a_row = 3;                  # refusals in a row that end a client
-my $no_room = qr/^no host has room for 1 core and 0\.(?:25|3) GiB of memory$/;
+my $no_room = qr/^no host has room for 1 core and 0\.25 GiB of memory$/;
 use constant INFRA => 'http://schemas.ogf.org/occi/infrastructure#';
 my $json = JSON::PP->new->utf8->canonical;
 
