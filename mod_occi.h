@@ -103,6 +103,7 @@ typedef struct {
     int json_pattern;                     /* OCCI_JSON_PATTERN_SETTING_*; 0: unset */
     const char *node_name;                /* OCCINodeName (main server); NULL: host name */
     occi_model *model;                    /* built in post_config, then read-only */
+    const char *saved_scheme;             /* of saved OS templates, made with the model */
     occi_render_cache *renderings;        /* per child process; NULL: not cached */
     occi_hypervisor *hypervisor;          /* per child process; NULL: none */
 } occi_server_conf;

@@ -438,6 +438,10 @@ const char *occi_saved_template_scheme(apr_pool_t *pool, server_rec *s)
 {
     const occi_server_conf *conf = occi_server_config(s);
 
+    /* Made once with the model: every request's service context asks. */
+    if (conf->saved_scheme) {
+        return conf->saved_scheme;
+    }
     return apr_pstrcat(pool, conf->provider_scheme ? conf->provider_scheme
                        : OCCI_DEFAULT_PROVIDER_SCHEME, OCCI_SAVED_TEMPLATE_SUFFIX, NULL);
 }
@@ -766,6 +770,7 @@ static int build_model(apr_pool_t *pool, server_rec *s, occi_server_conf *conf)
     int i;
 
     conf->model = occi_model_create(pool);
+    conf->saved_scheme = apr_pstrcat(pool, scheme, OCCI_SAVED_TEMPLATE_SUFFIX, NULL);
     occi_model_add_standard(conf->model);
     for (i = 0; conf->os_templates && i < conf->os_templates->nelts; i++) {
         const occi_template_decl *decl = &APR_ARRAY_IDX(conf->os_templates, i,
@@ -812,11 +817,7 @@ static int build_model(apr_pool_t *pool, server_rec *s, occi_server_conf *conf)
                          "the host kind: %s", error);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-    }
-    if (conf->hosts) {
-        const char *error = occi_model_add(conf->model, occi_anti_affinity_mixin(pool, scheme));
-
-        if (error) {
+        if ((error = occi_model_add(conf->model, occi_anti_affinity_mixin(pool, scheme)))) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(6)
                          "the anti-affinity mixin: %s", error);
             return HTTP_INTERNAL_SERVER_ERROR;

@@ -164,25 +164,51 @@ static const char *const applies_placed[] = {
     OCCI_SCHEME_INFRA "compute", OCCI_SCHEME_INFRA "storage", OCCI_SCHEME_INFRA "network",
     NULL
 };
+static const char *const applies_compute[] = { OCCI_SCHEME_INFRA "compute", NULL };
 
 static const occi_attribute_def placed_attributes[] = {
     { OCCI_PLACED_HOST, OCCI_TYPE_STRING, 0, 0, NULL, NULL, 0, 0, 0,
       "The hypervisor host it lives on (OCCIHypervisorHost's name)", 0 },
 };
 
-occi_category *occi_placed_mixin(apr_pool_t *pool, const char *provider_scheme)
+/* Clients set it; a later change moves nothing (it counts at creation). */
+static const occi_attribute_def anti_affinity_attributes[] = {
+    { OCCI_ANTI_AFFINITY_GROUP, OCCI_TYPE_STRING, 1, 1, NULL, NULL, 0, 0, 0,
+      "The group: no two of its computes share a host (each owner's groups are its own; it "
+      "counts when the compute is made)", 0 },
+};
+
+/* A mixin of the provider's placement scheme, at /mixin/placement/<term>/. */
+static occi_category *placement_mixin(apr_pool_t *pool, const char *provider_scheme,
+                                      const char *term, const char *title,
+                                      const char *const *applies,
+                                      const occi_attribute_def *attribute)
 {
     occi_category *category = apr_pcalloc(pool, sizeof(*category));
 
     category->cls = OCCI_CLASS_MIXIN;
     category->scheme = apr_pstrcat(pool, provider_scheme, "placement#", NULL);
-    category->term = "placed";
-    category->title = "Where the provider placed it (administrators only)";
-    category->location = "/mixin/placement/placed/";
-    category->applies = applies_placed;
-    category->attributes = placed_attributes;
+    category->term = term;
+    category->title = title;
+    category->location = apr_pstrcat(pool, "/mixin/placement/", term, "/", NULL);
+    category->applies = applies;
+    category->attributes = attribute;
     category->n_attributes = 1;
     return category;
+}
+
+occi_category *occi_placed_mixin(apr_pool_t *pool, const char *provider_scheme)
+{
+    return placement_mixin(pool, provider_scheme, "placed",
+                           "Where the provider placed it (administrators only)", applies_placed,
+                           placed_attributes);
+}
+
+occi_category *occi_anti_affinity_mixin(apr_pool_t *pool, const char *provider_scheme)
+{
+    return placement_mixin(pool, provider_scheme, "anti_affinity",
+                           "Anti-affinity: the computes of one group go to different hosts",
+                           applies_compute, anti_affinity_attributes);
 }
 
 occi_entity *occi_host_shown(apr_pool_t *pool, const char *provider_scheme,

@@ -25,6 +25,16 @@ void occi_host_categories(apr_pool_t *pool, const char *provider_scheme,
 /* The attribute that shows administrators an entity's host. */
 #define OCCI_PLACED_HOST "placement.host"
 
+/* The attribute that names a compute's anti-affinity group. */
+#define OCCI_ANTI_AFFINITY_GROUP "placement.group"
+
+/* The anti-affinity mixin of a server with several hosts: scheme
+ * <provider scheme>placement#, term anti_affinity, location
+ * /mixin/placement/anti_affinity/, applying to computes, with the required
+ * attribute placement.group: computes of one owner's group are placed on
+ * different hosts (when they are made; a later change moves nothing). */
+occi_category *occi_anti_affinity_mixin(apr_pool_t *pool, const char *provider_scheme);
+
 /* The mixin placed (scheme <provider scheme>placement#), which carries
  * placement.host: shown to administrators on each entity placed on a
  * host, never stored, and dropped from what clients send. */

@@ -14,7 +14,6 @@
 #include "occi_recovery.h"
 #include "occi_service.h"
 #include "occi_state.h"
-#include "occi_templates.h"
 #include "occi_unmanaged.h"
 #include "occi_validate.h"
 

@@ -70,26 +70,3 @@ occi_category *occi_resource_template(apr_pool_t *pool, const char *provider_sch
     category->n_attributes = 2;
     return category;
 }
-
-occi_category *occi_anti_affinity_mixin(apr_pool_t *pool, const char *provider_scheme)
-{
-    occi_category *category = apr_pcalloc(pool, sizeof(*category));
-    occi_attribute_def *group = apr_pcalloc(pool, sizeof(*group));
-
-    category->cls = OCCI_CLASS_MIXIN;
-    category->scheme = apr_pstrcat(pool, provider_scheme, "placement#", NULL);
-    category->term = "anti_affinity";
-    category->title = "Anti-affinity: the computes of one group go to different hosts";
-    category->location = "/mixin/placement/anti_affinity/";
-    category->applies = applies_compute;
-    group->name = OCCI_ANTI_AFFINITY_GROUP;
-    group->type = OCCI_TYPE_STRING;
-    group->is_required = 1;
-    /* Clients set it; a later change moves nothing (it counts at creation). */
-    group->is_mutable = 1;
-    group->description = "The group: no two of its computes share a host (each owner's "
-                         "groups are its own; it counts when the compute is made)";
-    category->attributes = group;
-    category->n_attributes = 1;
-    return category;
-}

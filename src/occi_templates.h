@@ -23,16 +23,6 @@ occi_category *occi_resource_template(apr_pool_t *pool, const char *provider_sch
                                       const char *term, const char *title,
                                       int cores, double memory_gib);
 
-/* The attribute that names a compute's anti-affinity group. */
-#define OCCI_ANTI_AFFINITY_GROUP "placement.group"
-
-/* The anti-affinity mixin of a server with several hosts: scheme
- * <provider_scheme>placement#, term anti_affinity, location
- * /mixin/placement/anti_affinity/, applying to computes, with the required
- * attribute placement.group: computes of one owner's group are placed on
- * different hosts (when they are made; a later change moves nothing). */
-occi_category *occi_anti_affinity_mixin(apr_pool_t *pool, const char *provider_scheme);
-
 /* Memory in GiB in its canonical text form ("0.5", "2.0"). */
 const char *occi_format_gib(apr_pool_t *pool, double gib);
 
