@@ -528,7 +528,7 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
     const apr_array_header_t *hosts = occi_hosts_of(service->hypervisor);
     apr_array_header_t *facts;
     occi_result r = done;
-    int i, j;
+    int i, j, resources = 0;
 
     if (!hosts) {
         return done;
@@ -539,8 +539,13 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
         if (occi_kind_is_link(service->model, entity->kind)) {
             r = place_link(service, pool, entity);
         }
+        else {
+            resources++;
+        }
     }
-    if (r.cls != OCCI_RESULT_OK) {
+    /* Links take nothing of a host: they need neither its facts nor the
+     * lock that every placement waits for. */
+    if (r.cls != OCCI_RESULT_OK || !resources) {
         return r;
     }
     facts = host_facts(service, pool, hosts);
