@@ -81,6 +81,8 @@ typedef struct {
     double memory_ratio;                  /* 0: the default (1.0) */
     long long reserved_memory_mib;        /* kept for the host itself */
     const char *pool;                     /* storage pool; NULL: OCCIStoragePool's */
+    const char *migration_address;        /* where other hosts send its incoming
+                                           * migrations; NULL: its URI's host */
     int disabled;                         /* no new placements */
 } occi_host_decl;
 

@@ -15,6 +15,7 @@
 #include "mod_occi_service.h"
 #include "occi_deferred_save.h"
 #include "occi_entity_json.h"
+#include "occi_host_kind.h"
 #include "occi_json.h"
 #include "occi_state.h"
 #include "occi_text.h"
@@ -69,6 +70,77 @@ static int save_computes(occi_request *req, apr_array_header_t *entities,
     return occi_send_body(req, HTTP_OK, type, body, strlen(body));
 }
 
+/* Whether action is migrate, the administrators' action on computes of a
+ * server with several hosts. */
+static int is_migrate(const occi_request *req, const char *action)
+{
+    return req->conf->hosts
+           && !strcmp(action, occi_migrate_action_id(req->r->pool,
+                                                     req->conf->provider_scheme
+                                                     ? req->conf->provider_scheme
+                                                     : OCCI_DEFAULT_PROVIDER_SCHEME));
+}
+
+/* The migrate action (occi_service_migrate), one compute after the other;
+ * the answer shows where each is now. */
+static int migrate_computes(occi_request *req, apr_array_header_t *entities,
+                            const apr_array_header_t *parameters, const char *action,
+                            int is_collection)
+{
+    apr_pool_t *pool = req->r->pool;
+    const char *target = NULL;
+    occi_service service;
+    occi_result result;
+    int i;
+
+    for (i = 0; i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+
+        /* Tenants are told what they would be told of any action their
+         * model lacks. */
+        if (req->scope || strcmp(entity->kind, OCCI_SCHEME_INFRA "compute")) {
+            return occi_refuse(req, HTTP_BAD_REQUEST, apr_psprintf(
+                                   pool, "%s %s does not define action %s%s",
+                                   is_collection ? "member" : "entity",
+                                   occi_absolute_location(req, entity), action,
+                                   req->scope ? "" : " (only computes migrate; the storages "
+                                                     "they alone use go with them)"));
+        }
+    }
+    for (i = 0; i < parameters->nelts; i++) {
+        const occi_attribute_value *p = &APR_ARRAY_IDX(parameters, i, occi_attribute_value);
+
+        if (p->value.type == OCCI_TYPE_STRING && !strcmp(p->name, "host")) {
+            target = p->value.string;
+        }
+    }
+    occi_request_service(req, &service);
+    for (i = 0; i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+        const char *from = entity->host, *to;
+
+        result = occi_service_migrate(&service, pool, entity, target, &to);
+        if (result.cls != OCCI_RESULT_OK) {
+            if (i > 0) {
+                result.message = apr_psprintf(pool, "%s (after %d of %d computes moved)",
+                                              result.message, i, entities->nelts);
+            }
+            return occi_refuse_result(req, &result);
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, req->r, OCCI_LOGNO(163)
+                      "compute %s migrated from host %s to host %s by %s", entity->id,
+                      from ? from : "(first)", to,
+                      req->owner && *req->owner ? req->owner : "an administrator");
+    }
+    if ((i = occi_observe(req, entities)) != OK) {
+        return i;
+    }
+    if (is_collection) {
+        return occi_send_collection(req, HTTP_OK, entities);
+    }
+    return occi_send_entity(req, HTTP_OK, APR_ARRAY_IDX(entities, 0, occi_entity *));
+}
+
 /* Runs an action on entities (one, or a collection's members). */
 int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_collection)
 {
@@ -117,6 +189,9 @@ int occi_run_action(occi_request *req, apr_array_header_t *entities, int is_coll
     }
     if ((error = occi_validate_action(pool, &req->validation, action, parameters))) {
         return occi_refuse(req, HTTP_BAD_REQUEST, error);
+    }
+    if (is_migrate(req, action)) {
+        return migrate_computes(req, entities, parameters, action, is_collection);
     }
     /* The states the checks read are the hypervisor's, now. */
     if ((status = occi_observe(req, entities)) != OK) {

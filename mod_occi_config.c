@@ -292,7 +292,8 @@ static const char *add_hypervisor_host(cmd_parms *cmd, void *dconf, int argc,
 {
     static const char usage[] =
         "takes a name, a libvirt URI and optionally cpu_ratio=N memory_ratio=N "
-        "reserved_memory=GiB pool=NAME disabled, as in: OCCIHypervisorHost node1 "
+        "reserved_memory=GiB pool=NAME migration_address=ADDRESS disabled, as in: "
+        "OCCIHypervisorHost node1 "
         "qemu+ssh://node1.example.com/system cpu_ratio=4";
     occi_server_conf *conf = occi_server_config(cmd->server);
     occi_host_decl *host;
@@ -374,6 +375,16 @@ static const char *add_hypervisor_host(cmd_parms *cmd, void *dconf, int argc,
                                    argv[0], value)
                     : NULL;
             host->pool = value;
+        }
+        else if (!strcmp(key, "migration_address")) {
+            /* A host name or an address, nothing a URI could misread. */
+            for (c = value; *c && (apr_isalnum(*c) || strchr("-.:", *c)); c++) {
+            }
+            error = *c || !*value || strlen(value) > 253
+                    ? apr_psprintf(cmd->pool, "%s %s: migration_address=%s is not a host name "
+                                   "or an IP address", cmd->cmd->name, argv[0], value)
+                    : NULL;
+            host->migration_address = value;
         }
         else {
             return apr_psprintf(cmd->pool, "%s %s: '%s' is not understood; it %s",
@@ -486,8 +497,12 @@ apr_array_header_t *occi_hosts_settings(apr_pool_t *pool, server_rec *s)
 
     for (i = 0; conf->hosts && i < conf->hosts->nelts; i++) {
         host = apr_array_push(hosts);
+        occi_hypervisor_config *config;
+
         host->decl = &APR_ARRAY_IDX(conf->hosts, i, occi_host_decl);
-        host->config = host_config(pool, s, host->decl->uri, host->decl->pool);
+        config = host_config(pool, s, host->decl->uri, host->decl->pool);
+        config->migration_address = host->decl->migration_address;
+        host->config = config;
     }
     if (!conf->hosts && !(conf->libvirt_uri && !strcmp(conf->libvirt_uri, "none"))) {
         occi_host_decl *decl = apr_pcalloc(pool, sizeof(*decl));
@@ -726,7 +741,8 @@ const command_rec occi_directives[] = {
                   "The hypervisor's libvirt URI, or none (default test:///default)"),
     AP_INIT_TAKE_ARGV("OCCIHypervisorHost", add_hypervisor_host, NULL, RSRC_CONF,
                       "A hypervisor host: name, libvirt URI, [cpu_ratio=N] [memory_ratio=N] "
-                      "[reserved_memory=GiB] [pool=NAME] [disabled]"),
+                      "[reserved_memory=GiB] [pool=NAME] [migration_address=ADDRESS] "
+                      "[disabled]"),
     AP_INIT_TAKE1("OCCIPlacement", set_placement, NULL, RSRC_CONF,
                   "Where new entities go among the hosts: spread (default) or pack"),
     AP_INIT_TAKE1("OCCILibvirtStateCache", set_state_cache, NULL, RSRC_CONF,
@@ -808,6 +824,9 @@ static int build_model(apr_pool_t *pool, server_rec *s, occi_server_conf *conf)
         }
         if (!error) {
             error = occi_model_add(conf->model, kind);
+        }
+        if (!error) {
+            error = occi_model_add(conf->model, occi_migrate_action(pool, scheme));
         }
         if (!error) {
             error = occi_model_add(conf->model, occi_placed_mixin(pool, scheme));

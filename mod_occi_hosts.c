@@ -4,7 +4,7 @@
  * host at /host/ (src/occi_host_kind.h), one resource per configured host,
  * made at each request from the configuration, libvirt and the store, and
  * the actions enable and disable, which decide whether new entities are
- * placed on a host.
+ * placed on a host, and evacuate, which migrates its computes away.
  */
 #include <string.h>
 
@@ -87,21 +87,35 @@ void occi_handle_hosts(occi_request *req, const occi_route *route)
         return;
     }
     if (req->r->method_number == M_POST) {
-        if (!action || (strcmp(action, "enable") && strcmp(action, "disable"))) {
-            occi_refuse(req, HTTP_BAD_REQUEST, "a host takes ?action=enable or "
-                        "?action=disable");
+        const char *name = occi_entity_get_string(host, "host.name");
+        int moved = 0, left = 0;
+
+        if (!action || (strcmp(action, "enable") && strcmp(action, "disable")
+                        && strcmp(action, "evacuate"))) {
+            occi_refuse(req, HTTP_BAD_REQUEST, "a host takes ?action=enable, ?action=disable "
+                        "or ?action=evacuate");
             return;
         }
-        result = occi_service_set_host_enabled(occi_service_for(req), pool,
-                                               occi_entity_get_string(host, "host.name"),
-                                               !strcmp(action, "enable"));
+        result = !strcmp(action, "evacuate")
+                 ? occi_service_evacuate(occi_service_for(req), pool, name, &moved, &left)
+                 : occi_service_set_host_enabled(occi_service_for(req), pool, name,
+                                                 !strcmp(action, "enable"));
+        if (!strcmp(action, "evacuate")) {
+            ap_log_rerror(APLOG_MARK, left ? APLOG_WARNING : APLOG_NOTICE, 0, req->r,
+                          OCCI_LOGNO(162) "host %s evacuated by %s: %d computes moved, %d "
+                          "could not", name, req->owner && *req->owner ? req->owner
+                                                                       : "an administrator",
+                          moved, left);
+        }
         if (result.cls != OCCI_RESULT_OK) {
             occi_refuse_result(req, &result);
             return;
         }
-        ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, req->r, OCCI_LOGNO(155)
-                      "host %s %sd by %s", occi_entity_get_string(host, "host.name"), action,
-                      req->owner && *req->owner ? req->owner : "an administrator");
+        if (strcmp(action, "evacuate")) {
+            ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, req->r, OCCI_LOGNO(155)
+                          "host %s %sd by %s", name, action,
+                          req->owner && *req->owner ? req->owner : "an administrator");
+        }
         /* The answer shows the host as it is now. */
         if (read_hosts(req, route, &hosts, &host) != OK || !host) {
             return;

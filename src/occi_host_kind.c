@@ -43,11 +43,13 @@ void occi_host_categories(apr_pool_t *pool, const char *provider_scheme,
                           occi_category **kind, apr_array_header_t **actions)
 {
     const char *action_scheme = apr_pstrcat(pool, provider_scheme, "host/action#", NULL);
-    const char **action_ids = apr_pcalloc(pool, 3 * sizeof(*action_ids));
-    static const char *const terms[] = { "enable", "disable" };
+    const char **action_ids = apr_pcalloc(pool, 4 * sizeof(*action_ids));
+    static const char *const terms[] = { "enable", "disable", "evacuate" };
     static const char *const titles[] = {
         "Enable: new entities may be placed on the host",
-        "Disable: no new entity is placed on the host; those it holds keep working"
+        "Disable: no new entity is placed on the host; those it holds keep working",
+        "Evacuate: disable the host and migrate each of its computes to the host placement "
+        "chooses"
     };
     int i;
 
@@ -60,8 +62,8 @@ void occi_host_categories(apr_pool_t *pool, const char *provider_scheme,
     (*kind)->parent = OCCI_SCHEME_CORE "resource";
     (*kind)->attributes = host_attributes;
     (*kind)->n_attributes = (int)(sizeof(host_attributes) / sizeof(host_attributes[0]));
-    *actions = apr_array_make(pool, 2, sizeof(occi_category *));
-    for (i = 0; i < 2; i++) {
+    *actions = apr_array_make(pool, 3, sizeof(occi_category *));
+    for (i = 0; i < 3; i++) {
         occi_category *action = apr_pcalloc(pool, sizeof(*action));
 
         action->cls = OCCI_CLASS_ACTION;
@@ -81,7 +83,8 @@ int occi_host_category(const char *provider_scheme, const char *type_id)
     return !strncmp(type_id, provider_scheme, length)
            && (!strcmp(type_id + length, "host#host")
                || !strncmp(type_id + length, "host/action#", 12)
-               || !strcmp(type_id + length, "placement#placed"));
+               || !strcmp(type_id + length, "placement#placed")
+               || !strcmp(type_id + length, "placement/action#migrate"));
 }
 
 const char *occi_host_id(apr_pool_t *pool, const char *name)
@@ -197,11 +200,42 @@ static occi_category *placement_mixin(apr_pool_t *pool, const char *provider_sch
     return category;
 }
 
+/* The target host of a migration; none: placement chooses. */
+static const occi_attribute_def migrate_attributes[] = {
+    { "host", OCCI_TYPE_STRING, 1, 0, NULL, NULL, 0, 0, 0,
+      "The host to move to (OCCIHypervisorHost's name); without it, placement chooses "
+      "among the other hosts", 0 },
+};
+
 occi_category *occi_placed_mixin(apr_pool_t *pool, const char *provider_scheme)
 {
-    return placement_mixin(pool, provider_scheme, "placed",
-                           "Where the provider placed it (administrators only)", applies_placed,
-                           placed_attributes);
+    occi_category *placed = placement_mixin(pool, provider_scheme, "placed",
+                                            "Where the provider placed it (administrators "
+                                            "only)", applies_placed, placed_attributes);
+    const char **actions = apr_pcalloc(pool, 2 * sizeof(*actions));
+
+    actions[0] = occi_migrate_action_id(pool, provider_scheme);
+    placed->actions = actions;
+    return placed;
+}
+
+const char *occi_migrate_action_id(apr_pool_t *pool, const char *provider_scheme)
+{
+    return apr_pstrcat(pool, provider_scheme, "placement/action#migrate", NULL);
+}
+
+occi_category *occi_migrate_action(apr_pool_t *pool, const char *provider_scheme)
+{
+    occi_category *action = apr_pcalloc(pool, sizeof(*action));
+
+    action->cls = OCCI_CLASS_ACTION;
+    action->scheme = apr_pstrcat(pool, provider_scheme, "placement/action#", NULL);
+    action->term = "migrate";
+    action->title = "Migrate: move the compute, with the storages it alone uses, to another "
+                    "host; a running compute moves live (administrators only)";
+    action->attributes = migrate_attributes;
+    action->n_attributes = 1;
+    return action;
 }
 
 occi_category *occi_anti_affinity_mixin(apr_pool_t *pool, const char *provider_scheme)

@@ -17,7 +17,7 @@
 #include "occi_model.h"
 #include "occi_placement.h"
 
-/* The kind (host), then its two actions (enable, disable), to add to a
+/* The kind (host), then its actions (enable, disable, evacuate), to add to a
  * model, as *kind and *actions (occi_category *). */
 void occi_host_categories(apr_pool_t *pool, const char *provider_scheme,
                           occi_category **kind, apr_array_header_t **actions);
@@ -39,6 +39,12 @@ occi_category *occi_anti_affinity_mixin(apr_pool_t *pool, const char *provider_s
  * placement.host: shown to administrators on each entity placed on a
  * host, never stored, and dropped from what clients send. */
 occi_category *occi_placed_mixin(apr_pool_t *pool, const char *provider_scheme);
+
+/* The action migrate of the mixin placed (<provider scheme>placement/action#
+ * migrate, for computes, administrators only), with the optional attribute
+ * host naming where to; and its type id. */
+occi_category *occi_migrate_action(apr_pool_t *pool, const char *provider_scheme);
+const char *occi_migrate_action_id(apr_pool_t *pool, const char *provider_scheme);
 
 /* entity as an administrator sees it: a copy with the placed mixin and
  * its host (entity itself when it has no host). */

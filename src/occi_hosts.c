@@ -234,6 +234,7 @@ static occi_hv_status hosts_capacity(void *impl, apr_pool_t *pool, occi_hv_capac
 static const occi_hypervisor_provider hosts_provider = {
     "hosts", hosts_observe, hosts_create, hosts_delete, hosts_act, hosts_update, hosts_can_save,
     hosts_save, hosts_delete_saved, hosts_list, hosts_capacity, NULL,
+    NULL,       /* a migration names its target host: occi_hosts_migrate() */
 };
 
 occi_hypervisor *occi_hosts_create(apr_pool_t *pool, const apr_array_header_t *hosts)
@@ -296,4 +297,29 @@ const occi_host *occi_hosts_find(const occi_hypervisor *hv, const char *name)
     const hosts_hv *hosts = hv ? occi_hypervisor_impl_of(hv, &hosts_provider) : NULL;
 
     return hosts ? find(hosts, name) : NULL;
+}
+
+occi_hv_status occi_hosts_migrate(occi_hypervisor *handle, apr_pool_t *pool,
+                                  const occi_entity *compute,
+                                  const apr_array_header_t *storages, const char *to_name,
+                                  occi_hv_error *error)
+{
+    hosts_hv *hv = occi_hypervisor_impl_of(handle, &hosts_provider);
+    const occi_host *from, *to;
+
+    if (!hv) {
+        error->status = OCCI_HV_CONFLICT;
+        error->message = apr_pstrdup(pool, "this server has one hypervisor host");
+        return error->status;
+    }
+    if (!(from = host_of(hv, pool, compute, error))) {
+        return error->status;
+    }
+    if (!(to = find(hv, to_name))) {
+        error->status = OCCI_HV_INVALID;
+        error->message = apr_psprintf(pool, "there is no host %s", to_name);
+        return error->status;
+    }
+    return occi_hypervisor_migrate(from->hypervisor, pool, compute, storages, to->hypervisor,
+                                   error);
 }

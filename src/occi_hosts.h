@@ -44,6 +44,14 @@ occi_hv_status occi_hosts_capacity(const occi_hypervisor *hv, int i, apr_pool_t 
                                    apr_interval_time_t max_age, occi_hv_capacity *capacity,
                                    occi_hv_error *error);
 
+/* Moves compute and storages (occi_entity *) from the host compute lives
+ * on to the host named to_name (occi_hypervisor_migrate); the caller
+ * records the move in the store. */
+occi_hv_status occi_hosts_migrate(occi_hypervisor *hv, apr_pool_t *pool,
+                                  const occi_entity *compute,
+                                  const apr_array_header_t *storages, const char *to_name,
+                                  occi_hv_error *error);
+
 /* The host named name among hv's, or NULL. */
 const occi_host *occi_hosts_find(const occi_hypervisor *hv, const char *name);
 

@@ -37,6 +37,20 @@ void *occi_hypervisor_impl_of(const occi_hypervisor *hv, const occi_hypervisor_p
     return hv->provider == provider ? hv->impl : NULL;
 }
 
+occi_hv_status occi_hypervisor_migrate(occi_hypervisor *hv, apr_pool_t *pool,
+                                       const occi_entity *compute,
+                                       const apr_array_header_t *storages,
+                                       occi_hypervisor *target, occi_hv_error *error)
+{
+    if (!hv->provider->migrate || target->provider != hv->provider) {
+        error->status = OCCI_HV_CONFLICT;
+        error->message = apr_psprintf(pool, "the %s hypervisor cannot migrate to that host",
+                                      hv->provider->name);
+        return error->status;
+    }
+    return hv->provider->migrate(hv->impl, pool, compute, storages, target, error);
+}
+
 occi_hv_status occi_hypervisor_capacity(occi_hypervisor *hv, apr_pool_t *pool,
                                         occi_hv_capacity *capacity, occi_hv_error *error)
 {

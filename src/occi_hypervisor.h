@@ -57,6 +57,9 @@ typedef struct occi_hypervisor_config {
     const apr_array_header_t *os_images;       /* occi_os_image */
     int state_cache_seconds;   /* how long a domain's state is trusted
                                 * without news; 0: ask at every request */
+    const char *migration_address;   /* where QEMU on another host sends a
+                                      * live migration to this one; NULL:
+                                      * the host libvirt names itself */
 } occi_hypervisor_config;
 
 typedef struct occi_hypervisor occi_hypervisor;
@@ -100,6 +103,11 @@ typedef struct occi_hypervisor_provider {
     /* Whether the hypervisor is known not to answer, without asking it
      * (NULL: never known). */
     int (*known_down)(const void *impl);
+    /* Moves compute and storages to target, a hypervisor of the same
+     * provider (NULL: cannot migrate). */
+    occi_hv_status (*migrate)(void *impl, apr_pool_t *pool, const occi_entity *compute,
+                              const apr_array_header_t *storages, occi_hypervisor *target,
+                              occi_hv_error *error);
 } occi_hypervisor_provider;
 
 /* A hypervisor made of a provider and its state, allocated from pool. */
@@ -120,6 +128,19 @@ occi_hv_status occi_hypervisor_capacity(occi_hypervisor *hv, apr_pool_t *pool,
 /* Whether hv is known not to answer now (a refused connection, a daemon
  * keepalive gave up on), without asking it. */
 int occi_hypervisor_known_down(const occi_hypervisor *hv);
+
+/* Moves compute, with its root disk, its cloud-init seed and storages
+ * (occi_entity *, those its storagelinks attach), from hv to target, another
+ * host's hypervisor of the same provider: a stopped compute's volumes are
+ * copied and its definition moved; a running one migrates live, its disks
+ * copied while it runs. On success nothing of it is left on hv; on failure
+ * it is on hv as it was, and nothing of it on target. What the hypervisor
+ * cannot do (a running compute with a device that cannot move) is a
+ * CONFLICT with its words. */
+occi_hv_status occi_hypervisor_migrate(occi_hypervisor *hv, apr_pool_t *pool,
+                                       const occi_entity *compute,
+                                       const apr_array_header_t *storages,
+                                       occi_hypervisor *target, occi_hv_error *error);
 
 /* Whether hv can run save for compute (it has a root disk to copy). */
 int occi_hypervisor_can_save(const occi_hypervisor *hv, const occi_entity *compute);

@@ -2497,6 +2497,380 @@ static occi_hv_status lv_update(void *impl, apr_pool_t *pool,
     return status;
 }
 
+/* ---- Migration ------------------------------------------------------ */
+
+/* What a volume copy moves at a time through the two daemons' streams. */
+#define COPY_CHUNK (256 * 1024)
+
+/* Copies volume name from from's pool into to's, byte for byte through the
+ * two daemons' streams, so that neither host needs to reach the other's
+ * files: a qcow2 overlay's bytes name its base image, which the target's
+ * pool holds too (placement only chooses such a host). *copied is 0 when
+ * from has no such volume (nothing to copy). A failure leaves nothing on
+ * to. */
+static occi_hv_status copy_volume(libvirt_hv *from, virConnectPtr from_connection,
+                                  libvirt_hv *to, virConnectPtr to_connection, apr_pool_t *pool,
+                                  const char *name, int *copied, occi_hv_error *error)
+{
+    virStoragePoolPtr from_pool, to_pool;
+    virStorageVolPtr source = NULL, copy = NULL;
+    virStreamPtr in = NULL, out = NULL;
+    virStorageVolInfo info;
+    char *chunk;
+    int result = -1;
+    const char *doing = apr_psprintf(pool, "copying volume %s to the target host", name);
+
+    *copied = 0;
+    if (!(from_pool = open_pool(from, from_connection, pool, error))) {
+        return error->status;
+    }
+    source = virStorageVolLookupByName(from_pool, name);
+    virStoragePoolFree(from_pool);
+    if (!source) {
+        return OCCI_HV_OK;
+    }
+    if (!(to_pool = open_pool(to, to_connection, pool, error))) {
+        virStorageVolFree(source);
+        return error->status;
+    }
+    /* Its bytes as the file holds them (a qcow2 file is smaller than the
+     * disk it describes): the copy is made that size, as raw, and the
+     * pool reads its real format when refreshed. */
+    if (virStorageVolGetInfoFlags(source, &info, VIR_STORAGE_VOL_GET_PHYSICAL) < 0) {
+        fail_libvirt(pool, error, doing);
+    }
+    else if (check_pool_room(to, to_pool, pool, info.allocation, error) != OCCI_HV_OK) {
+        /* error says how much is free */
+    }
+    else if (!(copy = virStorageVolCreateXML(to_pool, apr_psprintf(
+                       pool, "<volume><name>%s</name><capacity unit='bytes'>%" APR_UINT64_T_FMT
+                       "</capacity><target><format type='raw'/></target></volume>",
+                       xml_escape(pool, name), (apr_uint64_t)info.allocation), 0))) {
+        fail_libvirt(pool, error, doing);
+    }
+    else if (!(in = virStreamNew(from_connection, 0)) || !(out = virStreamNew(to_connection, 0))
+             || virStorageVolDownload(source, in, 0, 0, 0) < 0
+             || virStorageVolUpload(copy, out, 0, 0, 0) < 0) {
+        fail_libvirt(pool, error, doing);
+    }
+    else {
+        chunk = apr_palloc(pool, COPY_CHUNK);
+        for (;;) {
+            int n = virStreamRecv(in, chunk, COPY_CHUNK), sent = 0;
+
+            while (n > 0 && sent < n) {
+                int m = virStreamSend(out, chunk + sent, (size_t)(n - sent));
+
+                if (m < 0) {
+                    n = -1;
+                    break;
+                }
+                sent += m;
+            }
+            if (n <= 0) {
+                result = n == 0 && virStreamFinish(in) == 0 && virStreamFinish(out) == 0
+                         ? 0 : -1;
+                break;
+            }
+        }
+        if (result < 0) {
+            fail_libvirt(pool, error, doing);
+        }
+    }
+    if (result < 0) {
+        if (in) {
+            virStreamAbort(in);
+        }
+        if (out) {
+            virStreamAbort(out);
+        }
+        if (copy) {
+            virStorageVolDelete(copy, 0);
+        }
+    }
+    else {
+        virStoragePoolRefresh(to_pool, 0);
+        *copied = 1;
+    }
+    if (in) {
+        virStreamFree(in);
+    }
+    if (out) {
+        virStreamFree(out);
+    }
+    if (copy) {
+        virStorageVolFree(copy);
+    }
+    virStorageVolFree(source);
+    virStoragePoolFree(to_pool);
+    return result < 0 ? error->status : OCCI_HV_OK;
+}
+
+/* The volumes a migration moves: the compute's root disk and seed, then
+ * its storages'. */
+static apr_array_header_t *moving_volumes(apr_pool_t *pool, const occi_entity *compute,
+                                          const apr_array_header_t *storages)
+{
+    apr_array_header_t *names = apr_array_make(pool, 2 + storages->nelts, sizeof(const char *));
+    int i;
+
+    APR_ARRAY_PUSH(names, const char *) = root_volume_name(pool, compute->id);
+    APR_ARRAY_PUSH(names, const char *) = seed_volume_name(pool, compute->id);
+    for (i = 0; i < storages->nelts; i++) {
+        APR_ARRAY_PUSH(names, const char *) =
+            volume_name(pool, APR_ARRAY_IDX(storages, i, const occi_entity *)->id);
+    }
+    return names;
+}
+
+/* Removes the volumes named in names[from..] from hv's pool, keeping the
+ * first failure in error (the others are still tried). */
+static occi_hv_status delete_volumes(libvirt_hv *hv, virConnectPtr connection, apr_pool_t *pool,
+                                     const apr_array_header_t *names, int from,
+                                     occi_hv_error *error)
+{
+    occi_hv_status status = OCCI_HV_OK;
+    occi_hv_error one;
+    int i;
+
+    for (i = from; i < names->nelts; i++) {
+        if (delete_volume(hv, connection, pool, APR_ARRAY_IDX(names, i, const char *), &one)
+                != OCCI_HV_OK && status == OCCI_HV_OK) {
+            status = one.status;
+            *error = one;
+        }
+    }
+    return status;
+}
+
+/* A domain's definition for to's host: disks name their pool, which may
+ * have another name there. Pool names are letters, digits, '-', '_' and
+ * '.' (checked with the directives), so they read the same escaped. */
+static const char *definition_for(apr_pool_t *pool, const char *xml, const libvirt_hv *from,
+                                  const libvirt_hv *to)
+{
+    const char *old = apr_psprintf(pool, "pool='%s'", from->config.pool);
+    const char *new = apr_psprintf(pool, "pool='%s'", to->config.pool);
+    occi_buf out;
+    const char *at;
+
+    if (!strcmp(from->config.pool, to->config.pool)) {
+        return xml;
+    }
+    occi_buf_init(&out, pool, strlen(xml) + 256);
+    while ((at = strstr(xml, old))) {
+        occi_buf_puts(&out, apr_pstrmemdup(pool, xml, (apr_size_t)(at - xml)));
+        occi_buf_puts(&out, new);
+        xml = at + strlen(old);
+    }
+    occi_buf_puts(&out, xml);
+    return out.data;
+}
+
+/* libvirt's refusal of a migration: what it cannot do is the client's
+ * conflict, in libvirt's words; a host that stops answering is
+ * unavailable. */
+static occi_hv_status fail_migration(apr_pool_t *pool, occi_hv_error *error, const char *doing)
+{
+    occi_hv_status status = libvirt_status();
+
+    return fail(pool, error, status == OCCI_HV_UNAVAILABLE ? status : OCCI_HV_CONFLICT, doing);
+}
+
+/* A stopped compute: its volumes copied, its definition moved, then its
+ * volumes on from removed. */
+static occi_hv_status migrate_stopped(libvirt_hv *from, virConnectPtr from_connection,
+                                      libvirt_hv *to, virConnectPtr to_connection,
+                                      apr_pool_t *pool, virDomainPtr domain,
+                                      const apr_array_header_t *names, occi_hv_error *error)
+{
+    apr_array_header_t *copied = apr_array_make(pool, names->nelts, sizeof(const char *));
+    virDomainPtr moved;
+    occi_hv_error ignored;
+    char *xml;
+    int i, one;
+
+    for (i = 0; i < names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
+
+        if (copy_volume(from, from_connection, to, to_connection, pool, name, &one, error)
+            != OCCI_HV_OK) {
+            delete_volumes(to, to_connection, pool, copied, 0, &ignored);
+            return error->status;
+        }
+        if (one) {
+            APR_ARRAY_PUSH(copied, const char *) = name;
+        }
+    }
+    xml = virDomainGetXMLDesc(domain, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
+    moved = xml ? virDomainDefineXML(to_connection, definition_for(pool, xml, from, to)) : NULL;
+    free(xml);
+    if (!moved) {
+        fail_migration(pool, error, "defining the compute on the target host");
+        delete_volumes(to, to_connection, pool, copied, 0, &ignored);
+        return error->status;
+    }
+    if (virDomainUndefineFlags(domain, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+                               | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+                               | VIR_DOMAIN_UNDEFINE_NVRAM) < 0
+        && virDomainUndefine(domain) < 0) {
+        /* Never defined on two hosts: the copy goes, the original stays. */
+        fail_migration(pool, error, "undefining the compute on its host");
+        virDomainUndefine(moved);
+        virDomainFree(moved);
+        delete_volumes(to, to_connection, pool, copied, 0, &ignored);
+        return error->status;
+    }
+    virDomainFree(moved);
+    /* Moved: what is left on from is only copies; one that cannot be
+     * removed now shows among the unmanaged objects. */
+    delete_volumes(from, from_connection, pool, copied, 0, &ignored);
+    return OCCI_HV_OK;
+}
+
+/* A running (or paused) compute: live, its disks copied by QEMU while it
+ * runs (libvirt makes them on to first), its read-only seed copied before. */
+static occi_hv_status migrate_running(libvirt_hv *from, virConnectPtr from_connection,
+                                      libvirt_hv *to, virConnectPtr to_connection,
+                                      apr_pool_t *pool, virDomainPtr domain,
+                                      const apr_array_header_t *names, occi_hv_error *error)
+{
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, maxparams = 0, seed_copied = 0, disks = 0, i, failed = 0;
+    unsigned int flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST
+                         | VIR_MIGRATE_UNDEFINE_SOURCE;
+    const char *seed = APR_ARRAY_IDX(names, 1, const char *);
+    apr_array_header_t *made;
+    virDomainPtr moved;
+    occi_hv_error ignored;
+    char *xml;
+
+    /* QEMU copies only disks it writes; the seed is a read-only CD-ROM. */
+    if (copy_volume(from, from_connection, to, to_connection, pool, seed, &seed_copied, error)
+        != OCCI_HV_OK) {
+        return error->status;
+    }
+    for (i = 0; i < names->nelts; i++) {
+        disks += i != 1 && volume_exists(from, from_connection, pool,
+                                         APR_ARRAY_IDX(names, i, const char *));
+    }
+    if (disks) {
+        flags |= VIR_MIGRATE_NON_SHARED_DISK;
+    }
+    xml = virDomainGetXMLDesc(domain, VIR_DOMAIN_XML_MIGRATABLE | VIR_DOMAIN_XML_SECURE);
+    if (!xml
+        || virTypedParamsAddString(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_DEST_XML,
+                                   definition_for(pool, xml, from, to)) < 0
+        || (to->config.migration_address
+            && virTypedParamsAddString(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_URI,
+                                       apr_psprintf(pool, strchr(to->config.migration_address,
+                                                                 ':')
+                                                    ? "tcp://[%s]" : "tcp://%s",
+                                                    to->config.migration_address)) < 0)) {
+        failed = 1;
+        fail_libvirt(pool, error, "preparing the migration");
+    }
+    free(xml);
+    moved = failed ? NULL : virDomainMigrate3(domain, to_connection, params,
+                                              (unsigned int)nparams, flags);
+    if (!failed && !moved) {
+        failed = 1;
+        fail_migration(pool, error, "migrating the running compute");
+    }
+    virTypedParamsFree(params, nparams);
+    if (failed) {
+        /* The compute runs on where it was; what was made for it on to
+         * goes (libvirt leaves the disks it made there). */
+        made = apr_array_make(pool, names->nelts, sizeof(const char *));
+        for (i = 0; i < names->nelts; i++) {
+            if (i != 1 || seed_copied) {
+                APR_ARRAY_PUSH(made, const char *) = APR_ARRAY_IDX(names, i, const char *);
+            }
+        }
+        delete_volumes(to, to_connection, pool, made, 0, &ignored);
+        return error->status;
+    }
+    virDomainFree(moved);
+    delete_volumes(from, from_connection, pool, names, 0, &ignored);
+    return OCCI_HV_OK;
+}
+
+static const occi_hypervisor_provider libvirt_provider;
+
+static occi_hv_status migrate_between(libvirt_hv *from, virConnectPtr from_connection,
+                                      libvirt_hv *to, apr_pool_t *pool,
+                                      const occi_entity *compute,
+                                      const apr_array_header_t *storages,
+                                      occi_hv_error *error)
+{
+    apr_array_header_t *names = moving_volumes(pool, compute, storages);
+    virConnectPtr to_connection = connect_to(to, pool, error);
+    virDomainPtr domain, there;
+    occi_hv_status status;
+    int i, active;
+
+    if (!to_connection) {
+        error->message = apr_psprintf(pool, "the target host: %s", error->message);
+        return error->status;
+    }
+    domain = find_domain(from_connection, compute->id);
+    if (!domain) {
+        virConnectClose(to_connection);
+        return refuse(error, OCCI_HV_CONFLICT, "the compute's domain is not on its host: "
+                      "there is nothing to migrate");
+    }
+    /* What the target holds already is not this migration's to remove
+     * if it fails. */
+    there = find_domain(to_connection, compute->id);
+    status = there ? refuse(error, OCCI_HV_CONFLICT, "the target host has a domain of this "
+                            "compute already")
+             : OCCI_HV_OK;
+    if (there) {
+        virDomainFree(there);
+    }
+    for (i = 0; status == OCCI_HV_OK && i < names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
+
+        if (volume_exists(to, to_connection, pool, name)) {
+            status = refuse(error, OCCI_HV_CONFLICT, apr_psprintf(
+                                pool, "the target host's pool has a volume %s already", name));
+        }
+    }
+    if (status == OCCI_HV_OK) {
+        active = virDomainIsActive(domain);
+        status = active < 0 ? fail_libvirt(pool, error, "reading the compute's state")
+                 : active ? migrate_running(from, from_connection, to, to_connection, pool,
+                                            domain, names, error)
+                 : migrate_stopped(from, from_connection, to, to_connection, pool, domain,
+                                   names, error);
+    }
+    virDomainFree(domain);
+    virConnectClose(to_connection);
+    return status;
+}
+
+static occi_hv_status lv_migrate(void *impl, apr_pool_t *pool, const occi_entity *compute,
+                                 const apr_array_header_t *storages, occi_hypervisor *target,
+                                 occi_hv_error *error)
+{
+    libvirt_hv *hv = impl, *to = occi_hypervisor_impl_of(target, &libvirt_provider);
+    occi_hv_status status;
+    virConnectPtr connection;
+
+    if (!to || to == hv) {
+        return refuse(error, OCCI_HV_CONFLICT, "the compute cannot migrate to its own host");
+    }
+    /* Once: a migration is not repeated on a new connection. */
+    if (!(connection = connect_to(hv, pool, error))) {
+        return error->status;
+    }
+    status = migrate_between(hv, connection, to, pool, compute, storages, error);
+    virConnectClose(connection);
+    forget_domain(hv, pool, compute);
+    forget_domain(to, pool, compute);
+    return status;
+}
+
 /* ---- Capacity ------------------------------------------------------- */
 
 static occi_hv_status capacity_on(libvirt_hv *hv, virConnectPtr connection, apr_pool_t *pool,
@@ -2559,6 +2933,7 @@ static const occi_hypervisor_provider libvirt_provider = {
     lv_list_objects,
     lv_capacity,
     lv_known_down,
+    lv_migrate,
 };
 
 occi_hypervisor *occi_hypervisor_create(apr_pool_t *pool, const occi_hypervisor_config *config)

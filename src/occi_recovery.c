@@ -14,6 +14,8 @@
 
 #include "occi_entity_json.h"
 #include "occi_entity_text.h"
+#include "occi_hosts.h"
+#include "occi_unmanaged.h"
 #include "occi_recovery.h"
 #include "occi_state.h"
 #include "occi_validate.h"
@@ -365,6 +367,98 @@ static occi_hv_status finish_save(const occi_recovery_context *context, apr_pool
     return OCCI_HV_OK;
 }
 
+/* Whether host has a domain of the compute id (*there), asked of it. */
+static occi_hv_status domain_on(const occi_host *host, apr_pool_t *pool, const char *id,
+                                int *there, occi_hv_error *error)
+{
+    apr_array_header_t *objects;
+    int i;
+
+    *there = 0;
+    if (occi_hypervisor_list_objects(host->hypervisor, pool, &objects, error) != OCCI_HV_OK) {
+        return error->status;
+    }
+    for (i = 0; i < objects->nelts; i++) {
+        const occi_hv_object *object = &APR_ARRAY_IDX(objects, i, occi_hv_object);
+
+        *there |= !strcmp(object->type, "domain") && !strcmp(object->id, id);
+    }
+    return OCCI_HV_OK;
+}
+
+/* An interrupted migration of a compute (the first entity) and its
+ * storages from one host to another ("FROM TO"): where the compute's
+ * domain is decides. On TO, the migration went through: the store is
+ * made to say so, and what is left on FROM goes. Not on TO: it did not,
+ * and what was made on TO goes, with its room there. */
+static occi_hv_status finish_migrate(const occi_recovery_context *context, apr_pool_t *pool,
+                                     const char *hosts, const apr_array_header_t *entities,
+                                     int *changed, occi_hv_error *error)
+{
+    const char *space = strchr(hosts, ' ');
+    const char *from = space ? apr_pstrmemdup(pool, hosts, (apr_size_t)(space - hosts)) : NULL;
+    const char *to = space ? space + 1 : NULL;
+    const occi_host *from_host = from ? occi_hosts_find(context->hypervisor, from) : NULL;
+    const occi_host *to_host = to ? occi_hosts_find(context->hypervisor, to) : NULL;
+    const occi_entity *compute = APR_ARRAY_IDX(entities, 0, const occi_entity *);
+    const occi_host *left;
+    const char *stays;
+    int on_to, i;
+
+    if (!from_host || !to_host) {
+        error->status = OCCI_HV_FAILED;
+        error->message = apr_psprintf(pool, "the hosts %s are not both configured here", hosts);
+        return error->status;
+    }
+    if (domain_on(to_host, pool, compute->id, &on_to, error) != OCCI_HV_OK) {
+        return error->status;
+    }
+    left = on_to ? from_host : to_host;
+    stays = on_to ? to : from;
+    /* What is left on the other host: only copies, or the start of some. */
+    for (i = 0; i < entities->nelts; i++) {
+        occi_entity *leftover = occi_entity_copy(pool, APR_ARRAY_IDX(entities, i,
+                                                                     const occi_entity *));
+
+        leftover->links = apr_array_make(pool, 1, sizeof(occi_entity *));
+        if (occi_hypervisor_delete_entity(left->hypervisor, pool, leftover, NULL, error)
+            != OCCI_HV_OK) {
+            return error->status;
+        }
+    }
+    if (occi_store_begin(context->store) != OCCI_STORE_OK) {
+        return store_failed(error, "the store cannot begin a transaction");
+    }
+    for (i = 0; i < entities->nelts; i++) {
+        const occi_entity *entity = APR_ARRAY_IDX(entities, i, const occi_entity *);
+        apr_array_header_t *links;
+        occi_store_status status = occi_store_set_host(context->store, entity->id, stays);
+        int j;
+
+        if (status == OCCI_STORE_NOT_FOUND) {
+            continue;                  /* deleted meanwhile */
+        }
+        if (status != OCCI_STORE_OK
+            || occi_store_links_from(context->store, pool, entity->id, &links)
+                   != OCCI_STORE_OK) {
+            occi_store_rollback(context->store);
+            return store_failed(error, "the store cannot record the compute's host");
+        }
+        for (j = 0; j < links->nelts; j++) {
+            if (occi_store_set_host(context->store, APR_ARRAY_IDX(links, j, occi_entity *)->id,
+                                    stays) != OCCI_STORE_OK) {
+                occi_store_rollback(context->store);
+                return store_failed(error, "the store cannot record the compute's host");
+            }
+        }
+    }
+    if (occi_store_commit(context->store) != OCCI_STORE_OK) {
+        return store_failed(error, "the store cannot commit the compute's host");
+    }
+    *changed += on_to;
+    return OCCI_HV_OK;
+}
+
 typedef enum { FINISHED, LATER, NOT_OURS } outcome;
 
 /* Finishes the change an intent describes. */
@@ -396,7 +490,11 @@ static outcome finish(const occi_recovery_context *context, apr_pool_t *pool,
     if (!strncmp(what, "save ", 5)) {
         finish_save(context, pool, what + 5, &changed, &error);
     }
-    for (i = 0; strncmp(what, "save ", 5) && i < entities->nelts && error.status == OCCI_HV_OK;
+    else if (!strncmp(what, "migrate ", 8) && entities->nelts) {
+        finish_migrate(context, pool, what + 8, entities, &changed, &error);
+    }
+    for (i = 0; strncmp(what, "save ", 5) && strncmp(what, "migrate ", 8)
+                && i < entities->nelts && error.status == OCCI_HV_OK;
          i++) {
         occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
 
@@ -431,6 +529,8 @@ static outcome finish(const occi_recovery_context *context, apr_pool_t *pool,
                : !strcmp(what, "delete") ? "not committed, deleted now"
                : !strcmp(what, "action") ? "states written from the hypervisor"
                : !strcmp(verb, "save") ? "images without their template removed"
+               : !strcmp(verb, "migrate") ? (changed ? "it had moved: the store says so now"
+                                                     : "it had not moved: left where it was")
                : "not committed, changed back on the hypervisor"));
     return FINISHED;
 }

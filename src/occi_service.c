@@ -1489,6 +1489,328 @@ occi_result occi_service_delete_mixins(const occi_service *service, apr_pool_t *
     return r;
 }
 
+/* ---- Migration, for administrators ---------------------------------------- */
+
+#define KIND_STORAGELINK OCCI_SCHEME_INFRA "storagelink"
+
+/* What moves with compute: its links (read into compute->links) and the
+ * storages they attach (*storages). CONFLICT when something cannot leave
+ * its host: a private network, a storage another compute uses too. */
+static occi_result migration_set(const occi_service *service, apr_pool_t *pool,
+                                 occi_entity *compute, apr_array_header_t **storages)
+{
+    int i, j;
+
+    *storages = apr_array_make(pool, 2, sizeof(occi_entity *));
+    if (occi_store_links_from(service->store, pool, compute->id, &compute->links)
+        != OCCI_STORE_OK) {
+        return store_failed(service, 156);
+    }
+    for (i = 0; i < compute->links->nelts; i++) {
+        const occi_entity *link = APR_ARRAY_IDX(compute->links, i, occi_entity *);
+        const char *target = occi_entity_get_string(link, "occi.core.target");
+        apr_array_header_t *users;
+        occi_entity *storage;
+        occi_store_status status;
+
+        if (strcmp(link->kind, KIND_STORAGELINK)) {
+            return result(OCCI_RESULT_CONFLICT, 157, apr_psprintf(
+                              pool, "the compute is attached to the network %s, a private "
+                              "network that lives on the compute's host: remove its "
+                              "networkinterface %s first", target ? target : "(unknown)",
+                              location_of(service, pool, link)));
+        }
+        status = target ? occi_store_get(service->store, pool,
+                                         occi_entity_id_from_reference(pool, target), NULL,
+                                         &storage)
+                        : OCCI_STORE_NOT_FOUND;
+        if (status == OCCI_STORE_NOT_FOUND) {
+            continue;                  /* a link to something outside: nothing moves */
+        }
+        if (status != OCCI_STORE_OK) {
+            return store_failed(service, 156);
+        }
+        if (occi_store_links_to(service->store, pool, target, &users) != OCCI_STORE_OK) {
+            return store_failed(service, 156);
+        }
+        for (j = 0; j < users->nelts; j++) {
+            const occi_entity *user = APR_ARRAY_IDX(users, j, occi_entity *);
+            const char *source = occi_entity_id_from_reference(
+                pool, occi_entity_get_string(user, "occi.core.source"));
+
+            if (source && strcmp(source, compute->id)) {
+                return result(OCCI_RESULT_CONFLICT, 157, apr_psprintf(
+                                  pool, "the storage %s is attached to another compute too "
+                                  "(%s), which stays on this host",
+                                  location_of(service, pool, storage),
+                                  occi_entity_get_string(user, "occi.core.source")));
+            }
+        }
+        APR_ARRAY_PUSH(*storages, occi_entity *) = storage;
+    }
+    return done;
+}
+
+/* Inside the caller's transaction: moves the allocations of ids to host. */
+static occi_result move_allocations(const occi_service *service, apr_pool_t *pool,
+                                    const apr_array_header_t *ids, const char *host)
+{
+    int i;
+
+    for (i = 0; i < ids->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(ids, i, const char *);
+        occi_store_allocation *held;
+        occi_store_status status = occi_store_get_allocation(service->store, pool, id, &held);
+
+        if (status == OCCI_STORE_NOT_FOUND) {
+            continue;
+        }
+        if (status != OCCI_STORE_OK || occi_store_release_allocation(service->store, id)
+                                           != OCCI_STORE_OK) {
+            return store_failed(service, 158);
+        }
+        held->host = host;
+        if (occi_store_allocate(service->store, held) != OCCI_STORE_OK) {
+            return store_failed(service, 158);
+        }
+    }
+    return done;
+}
+
+/* Chooses where compute (on from) and storages go, the named target if
+ * any, and moves their allocations there, under the placement lock, in a
+ * transaction of its own: the room is taken before the hypervisor copies
+ * anything, so that no create fills it meanwhile. */
+static occi_result reserve_target(const occi_service *service, apr_pool_t *pool,
+                                  const occi_entity *compute, const char *from,
+                                  const apr_array_header_t *storages, const char *target,
+                                  const apr_array_header_t *ids, const char **to)
+{
+    const apr_array_header_t *hosts = occi_hosts_of(service->hypervisor);
+    apr_array_header_t *facts = host_facts(service, pool, hosts);
+    occi_placement_request request;
+    occi_store_allocation *held = NULL;
+    occi_service scoped = *service;
+    occi_result r = done;
+    const char *why = NULL, *detail = NULL;
+    int i, chosen;
+
+    memset(&request, 0, sizeof(request));
+    for (i = 0; i < storages->nelts; i++) {
+        occi_store_allocation disk;
+
+        memset(&disk, 0, sizeof(disk));
+        demand_of(APR_ARRAY_IDX(storages, i, const occi_entity *), &disk);
+        request.disk_mib += disk.disk_mib;
+    }
+    if (occi_store_begin(service->store) != OCCI_STORE_OK) {
+        return store_failed(service, 158);
+    }
+    if (occi_store_lock_placement(service->store) != OCCI_STORE_OK) {
+        r = store_failed(service, 158);
+    }
+    else if (occi_store_get_allocation(service->store, pool, compute->id, &held)
+             == OCCI_STORE_OK && held->owner) {
+        /* Anti-affinity groups are the compute's owner's. */
+        scoped.owner = held->owner;
+        if (held->affinity_group && strchr(held->affinity_group, '\n')) {
+            request.group = strchr(held->affinity_group, '\n') + 1;
+        }
+    }
+    if (r.cls == OCCI_RESULT_OK && add_usage(&scoped, pool, facts) != OCCI_STORE_OK) {
+        r = store_failed(service, 158);
+    }
+    if (r.cls == OCCI_RESULT_OK) {
+        occi_store_allocation own;
+
+        memset(&own, 0, sizeof(own));
+        demand_of(compute, &own);
+        request.cores = own.cores;
+        request.memory_mib = own.memory_mib;
+        request.host = target;
+        request.host_role = "the host asked for";
+        for (i = 0; i < facts->nelts; i++) {
+            occi_host_facts *f = &APR_ARRAY_IDX(facts, i, occi_host_facts);
+
+            /* Its own host is not somewhere to go. */
+            if (!strcmp(f->name, from)) {
+                f->enabled = 0;
+            }
+        }
+        chosen = occi_placement_choose(pool, facts, &request,
+                                       service->pack ? OCCI_PLACEMENT_PACK
+                                                     : OCCI_PLACEMENT_SPREAD, &why, &detail);
+        if (chosen < 0) {
+            /* Only administrators migrate: the hosts may be named. */
+            r = result(OCCI_RESULT_CONFLICT, 159, detail ? apr_psprintf(pool, "%s (%s)", why,
+                                                                        detail) : why);
+        }
+        else {
+            *to = APR_ARRAY_IDX(facts, chosen, occi_host_facts).name;
+            r = move_allocations(service, pool, ids, *to);
+        }
+    }
+    return finish(service, NULL, r);
+}
+
+occi_result occi_service_migrate(const occi_service *service, apr_pool_t *pool,
+                                 occi_entity *compute, const char *target, const char **to)
+{
+    const apr_array_header_t *hosts = occi_hosts_of(service->hypervisor);
+    apr_array_header_t *storages, *moving, *ids;
+    const char *from, *intent;
+    occi_hv_error error;
+    occi_result r;
+    int i;
+
+    *to = NULL;
+    if (!hosts) {
+        return result(OCCI_RESULT_CONFLICT, 156, "this server has one hypervisor host: "
+                      "there is nowhere to migrate to");
+    }
+    if (target && !occi_hosts_find(service->hypervisor, target)) {
+        return result(OCCI_RESULT_INVALID, 156, apr_psprintf(pool, "there is no host %s",
+                                                             target));
+    }
+    from = compute->host ? compute->host : APR_ARRAY_IDX(hosts, 0, occi_host).name;
+    if (target && !strcmp(target, from)) {
+        return result(OCCI_RESULT_CONFLICT, 156, apr_psprintf(
+                          pool, "the compute is on host %s already", target));
+    }
+    r = migration_set(service, pool, compute, &storages);
+    if (r.cls != OCCI_RESULT_OK) {
+        return r;
+    }
+    moving = apr_array_make(pool, 2 + storages->nelts, sizeof(occi_entity *));
+    ids = apr_array_make(pool, 2 + storages->nelts, sizeof(const char *));
+    APR_ARRAY_PUSH(moving, occi_entity *) = compute;
+    APR_ARRAY_PUSH(ids, const char *) = compute->id;
+    for (i = 0; i < storages->nelts; i++) {
+        occi_entity *storage = APR_ARRAY_IDX(storages, i, occi_entity *);
+
+        APR_ARRAY_PUSH(moving, occi_entity *) = storage;
+        APR_ARRAY_PUSH(ids, const char *) = storage->id;
+    }
+    r = reserve_target(service, pool, compute, from, storages, target, ids, to);
+    if (r.cls != OCCI_RESULT_OK) {
+        return r;
+    }
+    /* Recorded first: if this process dies while the hypervisor moves the
+     * compute, another process looks where it ended up and makes the
+     * store say so (src/occi_recovery.c). */
+    intent = intent_begin(service, pool, apr_psprintf(pool, "migrate %s %s", from, *to),
+                          moving);
+    if (occi_hosts_migrate(service->hypervisor, pool, compute, storages, *to, &error)
+        != OCCI_HV_OK) {
+        /* Still where it was: its room there back. */
+        r = occi_result_of_hypervisor(&error, 160);
+        if (occi_store_begin(service->store) != OCCI_STORE_OK
+            || finish(service, NULL, move_allocations(service, pool, ids, from)).cls
+                   != OCCI_RESULT_OK) {
+            intent_leave(service, intent);
+            return r;
+        }
+        intent_end(service, intent);
+        return r;
+    }
+    if (occi_store_begin(service->store) != OCCI_STORE_OK) {
+        r = store_failed(service, 158);
+    }
+    else {
+        for (i = 0; r.cls == OCCI_RESULT_OK && i < moving->nelts; i++) {
+            if (occi_store_set_host(service->store, APR_ARRAY_IDX(moving, i, occi_entity *)->id,
+                                    *to) != OCCI_STORE_OK) {
+                r = store_failed(service, 158);
+            }
+        }
+        for (i = 0; r.cls == OCCI_RESULT_OK && i < compute->links->nelts; i++) {
+            if (occi_store_set_host(service->store,
+                                    APR_ARRAY_IDX(compute->links, i, occi_entity *)->id, *to)
+                != OCCI_STORE_OK) {
+                r = store_failed(service, 158);
+            }
+        }
+        r = finish(service, intent, r);
+    }
+    if (r.cls != OCCI_RESULT_OK) {
+        /* The compute is on *to; recovery makes the store say so. */
+        intent_leave(service, intent);
+        return r;
+    }
+    intent_end(service, intent);
+    compute->host = *to;
+    return done;
+}
+
+occi_result occi_service_evacuate(const occi_service *service, apr_pool_t *pool,
+                                  const char *name, int *moved, int *left)
+{
+    const occi_host *host = occi_hosts_find(service->hypervisor, name);
+    const apr_array_header_t *hosts = occi_hosts_of(service->hypervisor);
+    occi_store_query query;
+    apr_array_header_t *page;
+    const char *first_failure = NULL;
+    occi_result r;
+    int i;
+
+    *moved = *left = 0;
+    if (!host) {
+        return result(OCCI_RESULT_NOT_FOUND, 153, apr_psprintf(pool, "there is no host %s",
+                                                               name));
+    }
+    /* Nothing new lands on it while it empties, nor after. */
+    if (occi_store_set_host_disabled(service->store, name, 1) != OCCI_STORE_OK) {
+        return store_failed(service, 152);
+    }
+    memset(&query, 0, sizeof(query));
+    query.kind = KIND_COMPUTE;
+    query.limit = 100;
+    /* A page at a time, so that a host of many computes costs no more
+     * memory than a page; the computes that stay are skipped by offset. */
+    for (;;) {
+        apr_pool_t *each;
+
+        if (occi_store_list(service->store, pool, &query, &page) != OCCI_STORE_OK) {
+            return store_failed(service, 156);
+        }
+        apr_pool_create(&each, pool);
+        for (i = 0; i < page->nelts; i++) {
+            occi_entity *compute = APR_ARRAY_IDX(page, i, occi_entity *);
+            const char *to;
+
+            if (compute->host ? strcmp(compute->host, name)
+                              : strcmp(APR_ARRAY_IDX(hosts, 0, occi_host).name, name)) {
+                query.offset++;
+                continue;
+            }
+            r = occi_service_migrate(service, each, compute, NULL, &to);
+            if (r.cls == OCCI_RESULT_OK) {
+                ++*moved;
+            }
+            else {
+                ++*left;
+                query.offset++;
+                if (!first_failure) {
+                    first_failure = apr_psprintf(pool, "%s: %s", location_of(service, pool,
+                                                                             compute),
+                                                 r.message);
+                }
+            }
+            apr_pool_clear(each);
+        }
+        apr_pool_destroy(each);
+        if (page->nelts < query.limit) {
+            break;
+        }
+    }
+    if (*left) {
+        return result(OCCI_RESULT_CONFLICT, 161, apr_psprintf(
+                          pool, "host %s is disabled; %d of its computes moved, %d could not "
+                          "(the first: %s)", name, *moved, *left, first_failure));
+    }
+    return done;
+}
+
 /* ---- Hosts, for administrators ------------------------------------------ */
 
 occi_result occi_service_hosts(const occi_service *service, apr_pool_t *pool,

@@ -214,6 +214,26 @@ occi_result occi_service_define_mixins(const occi_service *service, apr_pool_t *
 occi_result occi_service_delete_mixins(const occi_service *service, apr_pool_t *pool,
                                        const apr_array_header_t *mixins);
 
+/* ---- Migration, for administrators -------------------------------------- */
+
+/* Moves compute (as read, with its host) to the host named target, or,
+ * when target is NULL, to the host placement chooses among the others;
+ * the storages its storagelinks attach go with it. The room is taken on
+ * the new host before anything moves; the store says where it is once the
+ * hypervisor has moved it. *to receives the new host's name. CONFLICT when
+ * it cannot move (a private network, a storage shared with another
+ * compute, no host with room, what the hypervisor refuses, in its words);
+ * on any failure the compute stays where it was. */
+occi_result occi_service_migrate(const occi_service *service, apr_pool_t *pool,
+                                 occi_entity *compute, const char *target, const char **to);
+
+/* Disables the host named name, then migrates each of its computes to the
+ * host placement chooses, one after the other; *moved and *left count
+ * them. NOT_FOUND when there is no such host; CONFLICT, saying how many
+ * could not move and why the first could not, when some stay. */
+occi_result occi_service_evacuate(const occi_service *service, apr_pool_t *pool,
+                                  const char *name, int *moved, int *left);
+
 /* ---- Hosts, for administrators ------------------------------------------ */
 
 /* The resources (occi_entity *, of kind kind_id) of the configured hosts,

@@ -176,6 +176,9 @@ unix_sock_admin_perms = "0700"
 auth_unix_ro = "none"
 auth_unix_rw = "none"
 log_outputs = "3:file:$dir/log/libvirtd.log"
+# Each daemon a host of its own: libvirt refuses to migrate between two
+# that share a host UUID (here, the machine's SMBIOS one).
+host_uuid = "$(cat /proc/sys/kernel/random/uuid)"
 EOF
 
     cat >"$dir/etc/virtlogd.conf" <<EOF

@@ -7,7 +7,8 @@
 #                   an /init that mounts proc/sys/dev, loads the ACPI button,
 #                   evdev and virtio drivers, starts busybox acpid (the ACPI
 #                   power button, i.e. `virsh shutdown`, runs `poweroff -f`)
-#                   and prints "occi-guest ready" on the console
+#                   and prints "occi-guest ready" on the console, then
+#                   "occi-guest tick BOOT_ID N" every second
 #   DIR/cmdline     the kernel command line to use: console=ttyS0 ...
 # Boot it with <os><type>hvm</type><kernel>DIR/vmlinuz</kernel>
 # <initrd>DIR/initrd.img</initrd><cmdline>(DIR/cmdline)</cmdline></os> and a
@@ -37,7 +38,7 @@ set -eu
 set -o pipefail
 
 # Bump when the contents of the guest change, so cached guests are rebuilt.
-guest_version=1
+guest_version=2
 
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 dir=$1
@@ -162,6 +163,11 @@ hostname occi-guest
 ip link set lo up
 acpid -c /etc/acpi -a /etc/acpid.conf -l /run/acpid.log
 echo "occi-guest ready"
+# A line a second naming this boot: a guest that keeps its boot id and
+# counts on has kept running (a live migration), one that starts from 0
+# with another id has booted again.
+boot=$(cat /proc/sys/kernel/random/boot_id)
+( i=0; while :; do echo "occi-guest tick $boot $i"; i=$((i + 1)); sleep 1; done ) &
 # PID 1 must never exit; it also reaps orphans.
 while :; do sleep 3600; done
 EOF

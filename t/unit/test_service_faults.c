@@ -22,6 +22,7 @@
 #include "databases.h"
 #include "fixtures.h"
 #include "fault_store.h"
+#include "occi_hosts.h"
 #include "occi_recovery.h"
 #include "occi_service.h"
 #include "occi_state.h"
@@ -31,6 +32,8 @@
 
 #define COMPUTE OCCI_SCHEME_INFRA "compute"
 #define NETWORK OCCI_SCHEME_INFRA "network"
+#define STORAGE OCCI_SCHEME_INFRA "storage"
+#define STORAGELINK OCCI_SCHEME_INFRA "storagelink"
 #define NETIF OCCI_SCHEME_INFRA "networkinterface"
 #define START "http://schemas.ogf.org/occi/infrastructure/compute/action#start"
 #define TAG_SCHEME "http://example.com/user/alice#"
@@ -253,19 +256,88 @@ static occi_hv_status fake_delete_saved(void *impl, apr_pool_t *pool, const char
     return OCCI_HV_OK;
 }
 
+/* Its computes, as domains: the recovery of a migration asks where one
+ * is. */
 static occi_hv_status fake_list(void *impl, apr_pool_t *pool, apr_array_header_t **objects,
                                 occi_hv_error *error)
 {
-    (void)impl;
+    fake_hv *hv = impl;
+    apr_hash_index_t *at;
+
     *objects = apr_array_make(pool, 0, sizeof(occi_hv_object));
+    for (at = apr_hash_first(pool, hv->objects); at; at = apr_hash_next(at)) {
+        const void *key;
+        void *definition;
+
+        apr_hash_this(at, &key, NULL, &definition);
+        if (!strncmp(definition, "compute", 7)) {
+            occi_hv_object *object = apr_array_push(*objects);
+
+            object->type = "domain";
+            object->name = apr_pstrcat(pool, "occi-", (const char *)key, NULL);
+            object->kind = "compute";
+            object->id = apr_pstrdup(pool, key);
+        }
+    }
     error->status = OCCI_HV_OK;
     error->message = NULL;
     return OCCI_HV_OK;
 }
 
+/* Room for anything the tests make. */
+static occi_hv_status fake_capacity(void *impl, apr_pool_t *pool, occi_hv_capacity *capacity,
+                                    occi_hv_error *error)
+{
+    (void)impl;
+    (void)pool;
+    (void)error;
+    capacity->cores = 64;
+    capacity->memory_mib = 65536;
+    capacity->disk_capacity_mib = capacity->disk_available_mib = 1048576;
+    return OCCI_HV_OK;
+}
+
+static const occi_hypervisor_provider fake_provider;
+
+/* The compute's objects, its links' devices and its storages move from
+ * one fake host to the other, in one call that the test may refuse. */
+static occi_hv_status fake_migrate(void *impl, apr_pool_t *pool, const occi_entity *compute,
+                                   const apr_array_header_t *storages, occi_hypervisor *target,
+                                   occi_hv_error *error)
+{
+    fake_hv *hv = impl, *to = occi_hypervisor_impl_of(target, &fake_provider);
+    apr_array_header_t *keys = apr_array_make(pool, 4, sizeof(const char *));
+    int i;
+
+    if (hv_refuses(hv, error)) {
+        return error->status;
+    }
+    APR_ARRAY_PUSH(keys, const char *) = object_key(hv, compute);
+    for (i = 0; i < compute->links->nelts; i++) {
+        APR_ARRAY_PUSH(keys, const char *) = object_key(hv, APR_ARRAY_IDX(compute->links, i,
+                                                                          occi_entity *));
+    }
+    for (i = 0; i < storages->nelts; i++) {
+        APR_ARRAY_PUSH(keys, const char *) = object_key(hv, APR_ARRAY_IDX(storages, i,
+                                                                          occi_entity *));
+    }
+    for (i = 0; i < keys->nelts; i++) {
+        const char *key = APR_ARRAY_IDX(keys, i, const char *);
+        const char *definition = apr_hash_get(hv->objects, key, APR_HASH_KEY_STRING);
+
+        if (!definition) {
+            return hv_fail(error, apr_psprintf(hv->pool, "no object %s to migrate", key));
+        }
+        apr_hash_set(to->objects, apr_pstrdup(to->pool, key), APR_HASH_KEY_STRING,
+                     apr_pstrdup(to->pool, definition));
+        apr_hash_set(hv->objects, key, APR_HASH_KEY_STRING, NULL);
+    }
+    return OCCI_HV_OK;
+}
+
 static const occi_hypervisor_provider fake_provider = {
     "fake", fake_observe, fake_create, fake_delete, fake_act, fake_update, fake_can_save,
-    fake_save, fake_delete_saved, fake_list, NULL, NULL,
+    fake_save, fake_delete_saved, fake_list, fake_capacity, NULL, fake_migrate,
 };
 
 /* ---- The database ------------------------------------------------------ */
@@ -348,17 +420,22 @@ typedef struct {
     void (*setup)(fixture *f);
     occi_result (*run)(fixture *f);
     /* A failure may leave the change's intent for recovery: a deletion
-     * cannot put back what the hypervisor has removed already. */
+     * cannot put back what the hypervisor has removed already, nor the
+     * store's failure bring back a compute the hypervisor has migrated. */
     int failure_leaves_intent;
     /* The hypervisor's part comes after the commit (a saved template's
      * image): a refusal leaves the change done, and the rest to
      * recovery. */
     int hypervisor_after_commit;
+    /* Runs on two hosts (ha, the fake hypervisor hv, and hb, hv_b). */
+    int two_hosts;
 } scenario;
 
 struct fixture {
     database *db;
     fake_hv hv;
+    fake_hv hv_b;                      /* host hb's, in the two hosts' scenarios */
+    occi_hypervisor *single, *hosts;   /* the service's hypervisor, as the scenario says */
     fault_store *fault;
     occi_service service;
     apr_pool_t *pool;                  /* the run's */
@@ -408,8 +485,10 @@ static const char *entity_line(apr_pool_t *pool, const occi_entity *entity)
         APR_ARRAY_PUSH(attributes, const char *) = apr_pstrcat(
             pool, attribute->name, "=", occi_value_to_text(pool, &attribute->value), NULL);
     }
-    return apr_psprintf(pool, "%s %s owner=%s revision=%" APR_INT64_T_FMT " mixins=[%s] {%s}",
-                        entity->id, entity->kind, entity->owner, (apr_int64_t)entity->revision,
+    return apr_psprintf(pool, "%s %s owner=%s host=%s revision=%" APR_INT64_T_FMT
+                        " mixins=[%s] {%s}",
+                        entity->id, entity->kind, entity->owner,
+                        entity->host ? entity->host : "-", (apr_int64_t)entity->revision,
                         apr_array_pstrcat(pool, entity->mixins, ' '),
                         sorted_lines(pool, attributes, ' '));
 }
@@ -463,6 +542,39 @@ static const char *snapshot(fixture *f)
             f->pool, apr_pstrcat(f->pool, (const char *)key, ": ", (const char *)definition,
                                  NULL));
     }
+    for (object = apr_hash_first(f->pool, f->hv_b.objects); object;
+         object = apr_hash_next(object)) {
+        const void *key;
+        void *definition;
+
+        apr_hash_this(object, &key, NULL, &definition);
+        APR_ARRAY_PUSH(objects, const char *) = apr_pstrcat(
+            f->pool, "on hb: ", (const char *)key, ": ", (const char *)definition, NULL);
+    }
+    {
+        apr_hash_t *usage;
+        apr_hash_index_t *host;
+
+        if (occi_store_host_usage(store, f->pool, &usage) != OCCI_STORE_OK) {
+            return apr_pstrcat(f->pool, "the store cannot be read: ", occi_store_error(store),
+                               NULL);
+        }
+        for (host = apr_hash_first(f->pool, usage); host; host = apr_hash_next(host)) {
+            const void *name;
+            void *value;
+            const struct occi_store_host_usage *used;
+
+            apr_hash_this(host, &name, NULL, &value);
+            used = value;
+            if (used->cores || used->memory_mib || used->disk_mib || used->computes) {
+                APR_ARRAY_PUSH(rows, const char *) = apr_psprintf(
+                    f->pool, "allocated on %s: cores=%d memory=%" APR_INT64_T_FMT " disk=%"
+                    APR_INT64_T_FMT " computes=%d", (const char *)name, used->cores,
+                    (apr_int64_t)used->memory_mib, (apr_int64_t)used->disk_mib,
+                    used->computes);
+            }
+        }
+    }
     return apr_pstrcat(f->pool, "store:\n", sorted_lines(f->pool, rows, '\n'),
                        "\nhypervisor:\n", sorted_lines(f->pool, objects, '\n'), NULL);
 }
@@ -515,6 +627,8 @@ static run_report run_change(fixture *f, const scenario *s, const char *fail_ope
                       apr_pstrcat(f->pool, "DELETE FROM ", tables[i], NULL));
     }
     hv_clear(&f->hv);
+    hv_clear(&f->hv_b);
+    f->service.hypervisor = s->two_hosts ? f->hosts : f->single;
     s->setup(f);
     report.before = snapshot(f);
 
@@ -869,16 +983,55 @@ static occi_result run_delete_mixins(fixture *f)
     return occi_service_delete_mixins(&f->service, f->pool, f->mixins);
 }
 
+/* A compute on host ha with a storage it alone uses, moved to hb. */
+static void setup_migrate(fixture *f)
+{
+    occi_entity *vm = resource(f->pool, R1, COMPUTE), *disk = resource(f->pool, R2, STORAGE);
+    occi_entity *link = resource(f->pool, L1, STORAGELINK);
+    occi_store_allocation allocation;
+
+    set_cores(vm, 2);
+    occi_entity_set_string(f->pool, link, "occi.core.source", "/compute/" R1);
+    occi_entity_set_string(f->pool, link, "occi.core.target", "/storage/" R2);
+    vm->host = disk->host = link->host = "ha";
+    put(f, vm);
+    put(f, disk);
+    put(f, link);
+    memset(&allocation, 0, sizeof(allocation));
+    allocation.entity_id = R1;
+    allocation.host = "ha";
+    allocation.kind = COMPUTE;
+    allocation.owner = "alice";
+    allocation.cores = 2;
+    allocation.memory_mib = 1024;
+    occi_store_allocate(f->db->store, &allocation);
+    allocation.entity_id = R2;
+    allocation.kind = STORAGE;
+    allocation.cores = 0;
+    allocation.memory_mib = 0;
+    allocation.disk_mib = 2048;
+    occi_store_allocate(f->db->store, &allocation);
+    f->current = read_back(f, R1);
+}
+
+static occi_result run_migrate(fixture *f)
+{
+    const char *to;
+
+    return occi_service_migrate(&f->service, f->pool, f->current, "hb", &to);
+}
+
 static const scenario scenarios[] = {
-    { "create with an inline link", setup_create, run_create, 0, 0 },
-    { "delete of a network with a link to it", setup_delete_network, run_delete, 1, 0 },
-    { "delete of a compute with a link from it", setup_delete_compute, run_delete, 1, 0 },
-    { "action on two computes", setup_act, run_act, 0, 0 },
-    { "update", setup_update, run_update, 0, 0 },
-    { "membership of two computes that resizes them", setup_membership, run_membership, 0, 0 },
-    { "save of two computes", setup_save, run_save, 0, 0 },
-    { "definition of two user mixins", setup_define_mixins, run_define_mixins, 0, 0 },
-    { "deletion of a tag and a saved template", setup_delete_mixins, run_delete_mixins, 0, 1 },
+    { "create with an inline link", setup_create, run_create, 0, 0, 0 },
+    { "delete of a network with a link to it", setup_delete_network, run_delete, 1, 0, 0 },
+    { "delete of a compute with a link from it", setup_delete_compute, run_delete, 1, 0, 0 },
+    { "action on two computes", setup_act, run_act, 0, 0, 0 },
+    { "update", setup_update, run_update, 0, 0, 0 },
+    { "membership of two computes that resizes them", setup_membership, run_membership, 0, 0, 0 },
+    { "save of two computes", setup_save, run_save, 0, 0, 0 },
+    { "definition of two user mixins", setup_define_mixins, run_define_mixins, 0, 0, 0 },
+    { "deletion of a tag and a saved template", setup_delete_mixins, run_delete_mixins, 0, 1, 0 },
+    { "migration of a compute with its storage", setup_migrate, run_migrate, 1, 0, 1 },
 };
 
 static void run(database *db)
@@ -894,7 +1047,24 @@ static void run(database *db)
     f.hv.states = apr_hash_make(db->pool);
     f.fault = fault_store_wrap(db->pool, db->store);
     f.service.store = fault_store_store(f.fault);
-    f.service.hypervisor = occi_hypervisor_make(db->pool, &fake_provider, &f.hv);
+    f.hv_b = f.hv;
+    f.hv_b.objects = apr_hash_make(db->pool);
+    f.hv_b.states = apr_hash_make(db->pool);
+    f.single = occi_hypervisor_make(db->pool, &fake_provider, &f.hv);
+    {
+        apr_array_header_t *hosts = apr_array_make(db->pool, 2, sizeof(occi_host));
+        occi_host *host = apr_array_push(hosts);
+
+        memset(host, 0, sizeof(*host));
+        host->name = "ha";
+        host->hypervisor = f.single;
+        host = apr_array_push(hosts);
+        memset(host, 0, sizeof(*host));
+        host->name = "hb";
+        host->hypervisor = occi_hypervisor_make(db->pool, &fake_provider, &f.hv_b);
+        f.hosts = occi_hosts_create(db->pool, hosts);
+    }
+    f.service.hypervisor = f.single;
     f.service.model = f.hv.model;
     f.service.owner = f.service.scope = "alice";
     f.service.hypervisor_uri = HYPERVISOR_URI;
