@@ -165,6 +165,7 @@ static occi_hv_status fake_capacity(void *impl, apr_pool_t *pool, occi_hv_capaci
 static const occi_hypervisor_provider fake_provider = {
     "fake", fake_observe, fake_create, fake_delete, fake_act, fake_update, fake_can_save,
     fake_save, fake_delete_saved, fake_list, fake_capacity, NULL,
+    NULL,       /* no migration */
 };
 
 /* ---- A worker: one process, one connection, creates until refused ----- */

@@ -1684,6 +1684,7 @@ static int fake_known_down(const void *impl)
 static const occi_hypervisor_provider fake_provider = {
     "fake", fake_observe, fake_create, fake_delete, fake_act, fake_update, fake_can_save,
     fake_save, fake_delete_saved, fake_list, fake_capacity, fake_known_down,
+    NULL,       /* no migration */
 };
 
 /* An interrupted create while the hypervisor is away: the intent waits,
