@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include <apr_hash.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 
@@ -19,24 +20,27 @@ typedef struct {
 
 typedef struct {
     apr_array_header_t *hosts;     /* occi_host */
+    apr_hash_t *index;             /* name -> int * (its place in hosts); read only */
     known_capacity *known;         /* one per host, under lock */
     apr_thread_mutex_t *lock;
 } hosts_hv;
 
 static const occi_hypervisor_provider hosts_provider;
 
+/* Where the host named name is in hv->hosts, or -1: a lookup, not a walk,
+ * so that a request about one entity costs the same with many hosts. */
+static int index_of(const hosts_hv *hv, const char *name)
+{
+    const int *i = name ? apr_hash_get(hv->index, name, APR_HASH_KEY_STRING) : NULL;
+
+    return i ? *i : -1;
+}
+
 static const occi_host *find(const hosts_hv *hv, const char *name)
 {
-    int i;
+    int i = index_of(hv, name);
 
-    for (i = 0; name && i < hv->hosts->nelts; i++) {
-        const occi_host *host = &APR_ARRAY_IDX(hv->hosts, i, occi_host);
-
-        if (!strcmp(host->name, name)) {
-            return host;
-        }
-    }
-    return NULL;
+    return i < 0 ? NULL : &APR_ARRAY_IDX(hv->hosts, i, occi_host);
 }
 
 /* The host entity lives on: its recorded one, else the first. NULL (with
@@ -63,22 +67,36 @@ static occi_hv_status hosts_observe(void *impl, apr_pool_t *pool, apr_array_head
                                     occi_hv_error *error)
 {
     hosts_hv *hv = impl;
-    int i, j;
+    /* The entities of each host that has some, in the order the hosts
+     * first appear: a page of entities costs the hosts it touches, not
+     * every host. */
+    apr_array_header_t **owns = apr_pcalloc(pool, (apr_size_t)hv->hosts->nelts
+                                                  * sizeof(*owns));
+    apr_array_header_t *order = apr_array_make(pool, 4, sizeof(int));
+    int i, j, k;
 
-    /* Each host is asked once, about its own entities. */
-    for (i = 0; i < hv->hosts->nelts; i++) {
-        const occi_host *host = &APR_ARRAY_IDX(hv->hosts, i, occi_host);
-        apr_array_header_t *own = apr_array_make(pool, entities->nelts, sizeof(occi_entity *));
+    for (j = 0; j < entities->nelts; j++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, j, occi_entity *);
 
-        for (j = 0; j < entities->nelts; j++) {
-            occi_entity *entity = APR_ARRAY_IDX(entities, j, occi_entity *);
-
-            if (entity->host ? !strcmp(entity->host, host->name) : i == 0) {
-                APR_ARRAY_PUSH(own, occi_entity *) = entity;
-            }
+        i = entity->host ? index_of(hv, entity->host) : 0;
+        if (i < 0) {
+            continue;                  /* told below */
         }
-        if (!own->nelts
-            || occi_hypervisor_observe(host->hypervisor, pool, own, error) == OCCI_HV_OK) {
+        if (!owns[i]) {
+            owns[i] = apr_array_make(pool, entities->nelts, sizeof(occi_entity *));
+            APR_ARRAY_PUSH(order, int) = i;
+        }
+        APR_ARRAY_PUSH(owns[i], occi_entity *) = entity;
+    }
+    /* Each host is asked once, about its own entities. */
+    for (k = 0; k < order->nelts; k++) {
+        const occi_host *host;
+        apr_array_header_t *own;
+
+        i = APR_ARRAY_IDX(order, k, int);
+        host = &APR_ARRAY_IDX(hv->hosts, i, occi_host);
+        own = owns[i];
+        if (occi_hypervisor_observe(host->hypervisor, pool, own, error) == OCCI_HV_OK) {
             continue;
         }
         if (error->status != OCCI_HV_UNAVAILABLE) {
@@ -241,7 +259,17 @@ occi_hypervisor *occi_hosts_create(apr_pool_t *pool, const apr_array_header_t *h
 {
     hosts_hv *hv = apr_pcalloc(pool, sizeof(*hv));
 
+    int i;
+
     hv->hosts = apr_array_copy(pool, hosts);
+    hv->index = apr_hash_make(pool);
+    for (i = 0; i < hosts->nelts; i++) {
+        int *at = apr_palloc(pool, sizeof(*at));
+
+        *at = i;
+        apr_hash_set(hv->index, APR_ARRAY_IDX(hv->hosts, i, occi_host).name,
+                     APR_HASH_KEY_STRING, at);
+    }
     hv->known = apr_pcalloc(pool, (apr_size_t)hosts->nelts * sizeof(*hv->known));
     if (apr_thread_mutex_create(&hv->lock, APR_THREAD_MUTEX_DEFAULT, pool) != APR_SUCCESS) {
         return NULL;

@@ -34,6 +34,7 @@
 #include "occi_state.h"
 #include "occi_unmanaged.h"
 #include "occi_ipv4.h"
+#include "occi_ipv6.h"
 
 #define KIND(term)            OCCI_SCHEME_INFRA term
 #define COMPUTE_ACTION(term)  "http://schemas.ogf.org/occi/infrastructure/compute/action#" term
@@ -1125,22 +1126,16 @@ static const char *ipv4_text(apr_pool_t *pool, unsigned long address)
                         (address >> 8) & 255, address & 255);
 }
 
-/* The <ip> element of an ipnetwork: the gateway (first host unless
- * given) on the network, and DHCP over the rest when allocation is
- * dynamic. Only IPv4 for now. */
-static occi_hv_status network_ip_xml(apr_pool_t *pool, const occi_entity *network,
-                                     const char **xml, occi_hv_error *error)
+/* The IPv4 <ip> element of an ipnetwork (cidr): the gateway (the first
+ * host unless given) on the network, and DHCP over the rest when
+ * allocation is dynamic. */
+static occi_hv_status network_ipv4_xml(apr_pool_t *pool, const char *cidr,
+                                       const char *gateway_text, const char *allocation,
+                                       const char **xml, occi_hv_error *error)
 {
-    const char *cidr = occi_entity_get_string(network, "occi.network.address");
-    const char *gateway_text = occi_entity_get_string(network, "occi.network.gateway");
-    const char *allocation = occi_entity_get_string(network, "occi.network.allocation");
     unsigned long address, gateway, mask, first, last;
     long prefix;
 
-    *xml = "";
-    if (!cidr) {
-        return OCCI_HV_OK;
-    }
     if (occi_ipv4_range(cidr, &address, &mask, &prefix)) {
         error->status = OCCI_HV_INVALID;
         error->message = apr_psprintf(pool, "occi.network.address '%s' is not an IPv4 range "
@@ -1172,6 +1167,94 @@ static occi_hv_status network_ip_xml(apr_pool_t *pool, const occi_entity *networ
                             ipv4_text(pool, gateway), prefix, ipv4_text(pool, start),
                             ipv4_text(pool, last == gateway ? last - 1 : last));
     }
+    return OCCI_HV_OK;
+}
+
+/* The most addresses a dynamic IPv6 range hands out: dnsmasq keeps a
+ * lease per address, not a bitmap of the /64. */
+#define IPV6_DHCP_ADDRESSES 65534ULL
+
+/* The IPv6 <ip> element: the gateway on the network, router
+ * advertisements (libvirt's dnsmasq sends them for every IPv6 <ip>), and
+ * DHCPv6 over a range after the gateway when allocation is dynamic. */
+static occi_hv_status network_ipv6_xml(apr_pool_t *pool, const char *cidr,
+                                       const char *gateway_text, const char *allocation,
+                                       const char **xml, occi_hv_error *error)
+{
+    unsigned char network[16], gateway[16], start[16], end[16], first[16];
+    unsigned long long size;
+    long prefix;
+
+    if (occi_ipv6_range(cidr, network, &prefix)) {
+        error->status = OCCI_HV_INVALID;
+        error->message = apr_psprintf(pool, "occi.network.address '%s' is not an IPv6 range "
+                                      "such as fd00:10::/64 (prefix %d to %d)", cidr,
+                                      OCCI_IPV6_MIN_PREFIX, OCCI_IPV6_MAX_PREFIX);
+        return error->status;
+    }
+    occi_ipv6_add(first, network, 1);
+    if (gateway_text) {
+        if (occi_ipv6_parse(gateway_text, gateway)
+            || !occi_ipv6_in_range(gateway, network, prefix) || !memcmp(gateway, network, 16)) {
+            error->status = OCCI_HV_INVALID;
+            error->message = apr_psprintf(pool, "occi.network.gateway '%s' is not an address "
+                                          "in %s", gateway_text, cidr);
+            return error->status;
+        }
+    }
+    else {
+        memcpy(gateway, first, 16);
+    }
+    if (allocation && !strcmp(allocation, "static")) {
+        *xml = apr_psprintf(pool, "<ip family='ipv6' address='%s' prefix='%ld'/>",
+                            occi_ipv6_text(pool, gateway), prefix);
+        return OCCI_HV_OK;
+    }
+    /* Host addresses of the range after the network's own (all of them up
+     * to a /64's 2^64), at most IPV6_DHCP_ADDRESSES, skipping the gateway
+     * when it is the first. */
+    size = 128 - prefix >= 64 ? IPV6_DHCP_ADDRESSES
+           : ((1ULL << (128 - prefix)) - 1 < IPV6_DHCP_ADDRESSES
+              ? (1ULL << (128 - prefix)) - 1 : IPV6_DHCP_ADDRESSES);
+    occi_ipv6_add(start, network, memcmp(gateway, first, 16) ? 1 : 2);
+    occi_ipv6_add(end, network, size);
+    *xml = apr_psprintf(pool, "<ip family='ipv6' address='%s' prefix='%ld'><dhcp>"
+                        "<range start='%s' end='%s'/></dhcp></ip>",
+                        occi_ipv6_text(pool, gateway), prefix, occi_ipv6_text(pool, start),
+                        occi_ipv6_text(pool, end));
+    return OCCI_HV_OK;
+}
+
+/* The <ip> elements of an ipnetwork: an IPv4 range, an IPv6 range, or
+ * one of each (occi.network.address "10.1.0.0/24, fd00:1::/64"), the
+ * IPv4 one first. */
+static occi_hv_status network_ip_xml(apr_pool_t *pool, const occi_entity *network,
+                                     const char **xml, occi_hv_error *error)
+{
+    const char *allocation = occi_entity_get_string(network, "occi.network.allocation");
+    const char *cidr4, *cidr6, *gateway4, *gateway6, *message, *v4 = "", *v6 = "";
+
+    *xml = "";
+    if ((message = occi_ip_split(pool, "occi.network.address",
+                                 occi_entity_get_string(network, "occi.network.address"),
+                                 &cidr4, &cidr6))
+        || (message = occi_ip_split(pool, "occi.network.gateway",
+                                    occi_entity_get_string(network, "occi.network.gateway"),
+                                    &gateway4, &gateway6))) {
+        return refuse(error, OCCI_HV_INVALID, message);
+    }
+    if ((gateway4 && !cidr4) || (gateway6 && !cidr6)) {
+        return refuse(error, OCCI_HV_INVALID, apr_psprintf(
+                          pool, "occi.network.gateway '%s' is not an address in %s",
+                          gateway4 ? gateway4 : gateway6,
+                          cidr4 ? cidr4 : cidr6 ? cidr6 : "the network (it has no range)"));
+    }
+    if ((cidr4 && network_ipv4_xml(pool, cidr4, gateway4, allocation, &v4, error) != OCCI_HV_OK)
+        || (cidr6 && network_ipv6_xml(pool, cidr6, gateway6, allocation, &v6, error)
+                         != OCCI_HV_OK)) {
+        return error->status;
+    }
+    *xml = apr_pstrcat(pool, v4, v6, NULL);
     return OCCI_HV_OK;
 }
 
@@ -1354,10 +1437,12 @@ static occi_hv_status update_dhcp_host(virConnectPtr connection, apr_pool_t *poo
 {
     const char *address = occi_entity_get_string(link, "occi.networkinterface.address");
     const char *allocation = occi_entity_get_string(link, "occi.networkinterface.allocation");
+    const char *mac = occi_entity_get_string(link, "occi.networkinterface.mac"), *host;
+    unsigned char ip6[16];
     unsigned long ip;
     virNetworkPtr network;
     unsigned int flags;
-    int result;
+    int result, index = -1;
 
     /* Only a static address needs an entry; dynamic ones come from the
      * network's DHCP range. */
@@ -1365,25 +1450,50 @@ static occi_hv_status update_dhcp_host(virConnectPtr connection, apr_pool_t *poo
         || (allocation && strcmp(allocation, "static"))) {
         return OCCI_HV_OK;
     }
-    if (occi_ipv4_parse(address, &ip)) {
+    if (!occi_ipv6_parse(address, ip6)) {
+        /* DHCPv6 knows a client by its DUID, not its MAC: the DUID-LL
+         * (type 3, Ethernet) a client makes from this MAC. */
+        host = apr_psprintf(pool, "<host id='00:03:00:01:%s' ip='%s'/>", xml_escape(pool, mac),
+                            occi_ipv6_text(pool, ip6));
+    }
+    else if (!occi_ipv4_parse(address, &ip)) {
+        host = apr_psprintf(pool, "<host mac='%s' ip='%s'/>", xml_escape(pool, mac),
+                            ipv4_text(pool, ip));
+    }
+    else {
         error->status = OCCI_HV_INVALID;
         error->message = apr_psprintf(pool, "occi.networkinterface.address '%s' is not an "
-                                      "IPv4 address", address);
+                                      "IPv4 or IPv6 address", address);
         return error->status;
     }
     network = virNetworkLookupByUUIDString(connection, network_id);
     if (!network) {
         return fail_libvirt(pool, error, "finding the interface's network");
     }
+    if (strchr(address, ':')) {
+        /* The IPv6 <ip> is the second when there is an IPv4 one: libvirt
+         * counts them in order. */
+        char *xml = virNetworkGetXMLDesc(network, VIR_NETWORK_XML_INACTIVE);
+        const char *at = xml;
+
+        for (index = 0; at && (at = strstr(at, "<ip ")); at++, index++) {
+            const char *end = strchr(at, '>');
+
+            if (end && strstr(apr_pstrmemdup(pool, at, (apr_size_t)(end - at)),
+                              "family='ipv6'")) {
+                break;
+            }
+        }
+        if (!at) {
+            index = -1;
+        }
+        free(xml);
+    }
     flags = VIR_NETWORK_UPDATE_AFFECT_CONFIG
             | (virNetworkIsActive(network) == 1 ? VIR_NETWORK_UPDATE_AFFECT_LIVE : 0);
     result = virNetworkUpdate(network, add ? VIR_NETWORK_UPDATE_COMMAND_ADD_LAST
                                            : VIR_NETWORK_UPDATE_COMMAND_DELETE,
-                              VIR_NETWORK_SECTION_IP_DHCP_HOST, -1,
-                              apr_psprintf(pool, "<host mac='%s' ip='%s'/>",
-                                           xml_escape(pool, occi_entity_get_string(
-                                               link, "occi.networkinterface.mac")),
-                                           ipv4_text(pool, ip)), flags);
+                              VIR_NETWORK_SECTION_IP_DHCP_HOST, index, host, flags);
     virNetworkFree(network);
     if (result < 0 && add) {
         return fail_libvirt(pool, error, "reserving the interface's address on the network");

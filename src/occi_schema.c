@@ -19,6 +19,8 @@
  *                    capacity (cores, memory, disk, affinity group)
  *   occi_host        hypervisor hosts an administrator disabled, and the
  *                    row named '' that placements lock to take turns
+ *   occi_host_usage  the sums of the allocations of each host and
+ *                    anti-affinity group, kept by triggers
  */
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +191,67 @@ static const schema_statement schema_5[] = {
     { "INSERT INTO occi_host (name, disabled) VALUES ('', 0) ON CONFLICT DO NOTHING", NULL },
 };
 
+/* Version 5 -> 6: what each host holds, summed as allocations change, so
+ * that a placement reads one row per host and anti-affinity group instead
+ * of summing every allocation (its cost no longer grows with the
+ * entities). Triggers keep the sums in the same statement as the
+ * allocation's own change, whichever path makes it; a group of '' is none.
+ * members counts the allocations in a row: a row at 0 is no usage. The
+ * compute kind is a constant of the protocol. The last statement sums
+ * what older versions allocated. */
+#define USAGE_ADD(row)                                                                  \
+    "INSERT INTO occi_host_usage"                                                       \
+    " (host, affinity_group, cores, memory_mib, disk_mib, computes, members)"           \
+    " VALUES (" row ".host, COALESCE(" row ".affinity_group, ''), " row ".cores, "        \
+    row ".memory_mib, " row ".disk_mib, CASE WHEN " row ".kind = "                       \
+    "'http://schemas.ogf.org/occi/infrastructure#compute' THEN 1 ELSE 0 END, 1)"        \
+    " ON CONFLICT (host, affinity_group) DO UPDATE SET"                                  \
+    " cores = occi_host_usage.cores + excluded.cores,"                                   \
+    " memory_mib = occi_host_usage.memory_mib + excluded.memory_mib,"                    \
+    " disk_mib = occi_host_usage.disk_mib + excluded.disk_mib,"                          \
+    " computes = occi_host_usage.computes + excluded.computes,"                          \
+    " members = occi_host_usage.members + 1"
+#define USAGE_SUBTRACT(row)                                                             \
+    "UPDATE occi_host_usage SET cores = cores - " row ".cores,"                          \
+    " memory_mib = memory_mib - " row ".memory_mib, disk_mib = disk_mib - " row           \
+    ".disk_mib, computes = computes - CASE WHEN " row ".kind = "                          \
+    "'http://schemas.ogf.org/occi/infrastructure#compute' THEN 1 ELSE 0 END,"           \
+    " members = members - 1"                                                             \
+    " WHERE host = " row ".host AND affinity_group = COALESCE(" row ".affinity_group, '')"
+
+static const schema_statement schema_6[] = {
+    { "CREATE TABLE IF NOT EXISTS occi_host_usage ("
+      " host VARCHAR NOT NULL,"
+      " affinity_group VARCHAR NOT NULL DEFAULT '',"
+      " cores INTEGER NOT NULL DEFAULT 0,"
+      " memory_mib BIGINT NOT NULL DEFAULT 0,"
+      " disk_mib BIGINT NOT NULL DEFAULT 0,"
+      " computes INTEGER NOT NULL DEFAULT 0,"
+      " members INTEGER NOT NULL DEFAULT 0,"
+      " PRIMARY KEY (host, affinity_group))", NULL },
+    { "CREATE TRIGGER IF NOT EXISTS occi_allocation_added AFTER INSERT ON occi_allocation"
+      " BEGIN " USAGE_ADD("NEW") "; END",
+      "CREATE OR REPLACE FUNCTION occi_allocation_usage() RETURNS trigger"
+      " LANGUAGE plpgsql AS $$ BEGIN"
+      " IF TG_OP <> 'INSERT' THEN " USAGE_SUBTRACT("OLD") "; END IF;"
+      " IF TG_OP <> 'DELETE' THEN " USAGE_ADD("NEW") "; END IF;"
+      " RETURN NULL; END $$" },
+    { "CREATE TRIGGER IF NOT EXISTS occi_allocation_removed AFTER DELETE ON occi_allocation"
+      " BEGIN " USAGE_SUBTRACT("OLD") "; END",
+      "DROP TRIGGER IF EXISTS occi_allocation_usage ON occi_allocation" },
+    { "CREATE TRIGGER IF NOT EXISTS occi_allocation_changed AFTER UPDATE ON occi_allocation"
+      " BEGIN " USAGE_SUBTRACT("OLD") "; " USAGE_ADD("NEW") "; END",
+      "CREATE TRIGGER occi_allocation_usage AFTER INSERT OR UPDATE OR DELETE ON occi_allocation"
+      " FOR EACH ROW EXECUTE FUNCTION occi_allocation_usage()" },
+    { "INSERT INTO occi_host_usage"
+      " (host, affinity_group, cores, memory_mib, disk_mib, computes, members)"
+      " SELECT host, COALESCE(affinity_group, ''), SUM(cores), SUM(memory_mib), SUM(disk_mib),"
+      " SUM(CASE WHEN kind = 'http://schemas.ogf.org/occi/infrastructure#compute'"
+      " THEN 1 ELSE 0 END), COUNT(*)"
+      " FROM occi_allocation GROUP BY host, COALESCE(affinity_group, '')"
+      " ON CONFLICT DO NOTHING", NULL },
+};
+
 #define STEP(statements) { statements, (int)(sizeof(statements) / sizeof(statements[0])) }
 
 /* steps[n] takes version n to n + 1. */
@@ -198,6 +261,7 @@ static const schema_step steps[] = {
     STEP(schema_3),
     STEP(schema_4),
     STEP(schema_5),
+    STEP(schema_6),
 };
 
 /* Refuses to compile when a step is missing or one too many. */

@@ -307,13 +307,12 @@ static const occi_statement statements[STATEMENT_COUNT] = {
     [ALLOCATION_DELETE_LINKS] = { "occi_allocation_delete_links",
         "DELETE FROM occi_allocation WHERE entity_id IN"
         " (SELECT id FROM occi_entity WHERE source_id = %s)" },
-    /* One row per host and affinity group, summed by the database: a
-     * single statement reads one snapshot, and the rows grow with the
-     * hosts and groups, not with the entities. */
+    /* One row per host and affinity group, summed as allocations change
+     * (occi_schema.c): one statement reads one snapshot, and the rows and
+     * the cost grow with the hosts and groups, not with the entities. */
     [HOST_USAGE] = { "occi_host_usage",
-        "SELECT host, affinity_group, SUM(cores), SUM(memory_mib), SUM(disk_mib),"
-        " SUM(CASE WHEN kind = %s THEN 1 ELSE 0 END)"
-        " FROM occi_allocation GROUP BY host, affinity_group ORDER BY host, affinity_group" },
+        "SELECT host, affinity_group, cores, memory_mib, disk_mib, computes"
+        " FROM occi_host_usage WHERE members > 0 ORDER BY host, affinity_group" },
     /* A write that changes nothing, as occi_entity_lock: the '' row is no
      * host, only the lock that placements take turns at. */
     [HOST_LOCK] = { "occi_host_lock",
@@ -485,6 +484,33 @@ static occi_store_status select_rows(sql_store *store, apr_pool_t *pool, int id,
 
 #define CHECK(call) do { occi_store_status check_ = (call); \
                          if (check_ != OCCI_STORE_OK) return check_; } while (0)
+
+static occi_store_status lock_placement(sql_store *store, apr_pool_t *pool);
+
+/* Before an allocation changes, inside its transaction: the triggers that
+ * keep occi_host_usage lock its rows, one per host and group, in whatever
+ * order the changes come; two transactions changing two hosts in opposite
+ * orders would wait for each other for ever on PostgreSQL. Taking the
+ * placement lock first puts every such change in one queue. (SQLite has
+ * one writer at a time: nothing to order.) */
+static occi_store_status lock_usage(sql_store *store, apr_pool_t *pool)
+{
+    return strcmp(apr_dbd_name(store->driver), "pgsql") ? OCCI_STORE_OK
+                                                       : lock_placement(store, pool);
+}
+
+static occi_store_status lock_usage_of(sql_store *store, apr_pool_t *pool, const char *id)
+{
+    apr_array_header_t *rows;
+
+    /* An entity without an allocation (every entity of a single host)
+     * changes no sum, and need not wait for placements. */
+    if (strcmp(apr_dbd_name(store->driver), "pgsql")) {
+        return OCCI_STORE_OK;
+    }
+    CHECK(SELECT(store, pool, ALLOCATION_GET, &rows, id));
+    return rows->nelts ? lock_placement(store, pool) : OCCI_STORE_OK;
+}
 
 /* ---- Transactions ------------------------------------------------------ */
 
@@ -1103,6 +1129,7 @@ static occi_store_status delete_entity(sql_store *store, apr_pool_t *pool, const
     CHECK(EXECUTE(store, pool, MEMBERSHIP_DELETE_ENTITY, NULL, id));
     CHECK(EXECUTE(store, pool, ATTRIBUTE_DELETE_ENTITY, NULL, id));
     /* A deleted entity no longer counts against its host. */
+    CHECK(lock_usage_of(store, pool, id));
     CHECK(EXECUTE(store, pool, ALLOCATION_DELETE, NULL, id));
     /* The links from a resource: their index rows first, while the link
      * rows still say whose they are. */
@@ -1243,6 +1270,7 @@ static occi_store_status set_host(sql_store *store, apr_pool_t *pool, const char
     if (moved == 0) {
         return OCCI_STORE_NOT_FOUND;
     }
+    CHECK(lock_usage_of(store, pool, id));
     return EXECUTE(store, pool, ALLOCATION_SET_HOST, NULL, host, id);
 }
 
@@ -1760,7 +1788,7 @@ static occi_store_status sql_host_usage(void *impl, apr_pool_t *pool, apr_hash_t
     apr_array_header_t *rows;
     int i;
 
-    CHECK(SELECT(store, pool, HOST_USAGE, &rows, OCCI_SCHEME_INFRA "compute"));
+    CHECK(select_rows(store, pool, HOST_USAGE, NULL, 0, &rows));
     *usage = apr_hash_make(pool);
     for (i = 0; i < rows->nelts; i++) {
         const char **row = APR_ARRAY_IDX(rows, i, const char **);
@@ -1775,10 +1803,9 @@ static occi_store_status sql_host_usage(void *impl, apr_pool_t *pool, apr_hash_t
             host->groups = apr_array_make(pool, 2, sizeof(const char *));
             apr_hash_set(*usage, row[0], APR_HASH_KEY_STRING, host);
         }
-        if (row[1]) {
+        if (row[1] && *row[1]) {
             APR_ARRAY_PUSH(host->groups, const char *) = row[1];
         }
-        /* PostgreSQL sums BIGINT columns as NUMERIC: still plain digits. */
         host->cores += row[2] ? atoi(row[2]) : 0;
         host->memory_mib += row[3] ? apr_atoi64(row[3]) : 0;
         host->disk_mib += row[4] ? apr_atoi64(row[4]) : 0;
@@ -1798,13 +1825,18 @@ static occi_store_status write_allocation(sql_store *store,
         return fail(store, "an allocation needs an entity id, a host and a kind");
     }
     pool = scratch_pool(store);
-    status = EXECUTE(store, pool, ALLOCATION_PUT, NULL, allocation->entity_id,
-                     allocation->host, allocation->kind,
-                     allocation->owner ? allocation->owner : "",
-                     apr_itoa(pool, allocation->cores),
-                     apr_psprintf(pool, "%" APR_INT64_T_FMT, (apr_int64_t)allocation->memory_mib),
-                     apr_psprintf(pool, "%" APR_INT64_T_FMT, (apr_int64_t)allocation->disk_mib),
-                     allocation->affinity_group);
+    status = lock_usage(store, pool);
+    if (status == OCCI_STORE_OK) {
+        status = EXECUTE(store, pool, ALLOCATION_PUT, NULL, allocation->entity_id,
+                         allocation->host, allocation->kind,
+                         allocation->owner ? allocation->owner : "",
+                         apr_itoa(pool, allocation->cores),
+                         apr_psprintf(pool, "%" APR_INT64_T_FMT,
+                                      (apr_int64_t)allocation->memory_mib),
+                         apr_psprintf(pool, "%" APR_INT64_T_FMT,
+                                      (apr_int64_t)allocation->disk_mib),
+                         allocation->affinity_group);
+    }
     apr_pool_destroy(pool);
     return status;
 }
@@ -1852,7 +1884,11 @@ static occi_store_status sql_get_allocation(void *impl, apr_pool_t *pool,
 static occi_store_status write_release_allocation(sql_store *store, const char *entity_id)
 {
     apr_pool_t *pool = scratch_pool(store);
-    occi_store_status status = EXECUTE(store, pool, ALLOCATION_DELETE, NULL, entity_id);
+    occi_store_status status = lock_usage_of(store, pool, entity_id);
+
+    if (status == OCCI_STORE_OK) {
+        status = EXECUTE(store, pool, ALLOCATION_DELETE, NULL, entity_id);
+    }
 
     apr_pool_destroy(pool);
     return status;

@@ -58,7 +58,7 @@ typedef struct occi_statement {
 const occi_statement *occi_store_statements(int *count);
 
 /* The schema version this code writes and reads. */
-#define OCCI_SCHEMA_VERSION 5
+#define OCCI_SCHEMA_VERSION 6
 
 /* Creates the schema on an empty database, or upgrades an older one, in a
  * transaction that other processes doing the same wait for. Returns NULL,

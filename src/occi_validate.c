@@ -14,6 +14,7 @@
 
 #include "occi_validate.h"
 #include "occi_ipv4.h"
+#include "occi_ipv6.h"
 #include "occi_state.h"
 
 #define CORE_ENTITY OCCI_SCHEME_CORE "entity"
@@ -594,7 +595,10 @@ const char *occi_validate_interface_address(apr_pool_t *pool, const occi_entity 
 {
     const char *address = occi_entity_get_string(link, "occi.networkinterface.address");
     const char *allocation = occi_entity_get_string(link, "occi.networkinterface.allocation");
-    const char *cidr = network ? occi_entity_get_string(network, "occi.network.address") : NULL;
+    const char *ranges = network ? occi_entity_get_string(network, "occi.network.address")
+                                 : NULL;
+    const char *cidr, *cidr6;
+    unsigned char ip6[16], net6[16];
     unsigned long ip, net, mask;
     long prefix;
 
@@ -604,9 +608,24 @@ const char *occi_validate_interface_address(apr_pool_t *pool, const occi_entity 
         || !allocation || strcmp(allocation, "static")) {
         return NULL;
     }
+    if (occi_ip_split(pool, "occi.network.address", ranges, &cidr, &cidr6)) {
+        cidr = cidr6 = NULL;           /* the network's own check says why */
+    }
+    if (!occi_ipv6_parse(address, ip6)) {
+        if (!cidr6 || occi_ipv6_range(cidr6, net6, &prefix)) {
+            return apr_psprintf(pool, "occi.networkinterface.address %s is static, but the "
+                                "network has no IPv6 range to hold it: give the network's "
+                                "occi.network.address an IPv6 range", address);
+        }
+        if (!occi_ipv6_in_range(ip6, net6, prefix) || !memcmp(ip6, net6, 16)) {
+            return apr_psprintf(pool, "occi.networkinterface.address %s is not a host address "
+                                "of the network's range %s", address, cidr6);
+        }
+        return NULL;
+    }
     if (occi_ipv4_parse(address, &ip)) {
-        return apr_psprintf(pool, "occi.networkinterface.address '%s' is not an IPv4 address",
-                            address);
+        return apr_psprintf(pool, "occi.networkinterface.address '%s' is not an IPv4 or IPv6 "
+                            "address", address);
     }
     if (!cidr || occi_ipv4_range(cidr, &net, &mask, &prefix)) {
         return apr_psprintf(pool, "occi.networkinterface.address %s is static, but the "

@@ -558,7 +558,7 @@ fi
 # rot: the load test (10 clients for 5 s with kills, against an httpd, a
 # libvirtd and a store of its own), two API nodes with one killed
 # (t/load/nodes.pl), two API nodes filling three hosts (t/load/hosts.pl)
-# and the benchmark (a second per row).
+# and the benchmarks (a second per row; two small rows of bench/hosts.sh).
 # Each starts what it needs and stops it. OCCI_TEST_LOAD=0 and
 # OCCI_TEST_BENCH=0 leave them out.
 smoke_passed=0
@@ -596,6 +596,7 @@ fi
 if [ "${OCCI_TEST_BENCH:-1}" != 0 ]; then
     smoke bench-smoke env BENCH_SMOKE=1 bash bench/benchmark.sh "$httpd" "$modules_dir" \
         "$build_dir" "$src_dir"
+    smoke bench-hosts-smoke env BENCH_SMOKE=1 bash bench/hosts.sh "$build_dir"
 fi
 
 # The Debian package (debian/), built from a copy of the tree, installed,

@@ -80,7 +80,7 @@ static apr_dbd_t *connect_to(database *db, apr_pool_t *pool, const char **error)
 /* Loads db's driver and connects, with nothing of the store's left on
  * PostgreSQL (its tables dropped; a SQLite file is new anyway). 0, after a
  * failed test point, when that cannot be done. */
-static int connect_fresh(database *db)
+__attribute__((unused)) static int connect_fresh(database *db)
 {
     const char *error = NULL;
     int rows;
@@ -97,7 +97,8 @@ static int connect_fresh(database *db)
     if (!strcmp(db->name, "pgsql")) {
         apr_dbd_query(db->driver, db->handle, &rows,
                       "DROP TABLE IF EXISTS occi_attribute, occi_membership, occi_entity,"
-                      " occi_user_mixin, occi_intent, occi_allocation, occi_host, occi_schema");
+                      " occi_user_mixin, occi_intent, occi_allocation, occi_host, occi_host_usage,"
+                      " occi_schema");
     }
     return 1;
 }
@@ -106,7 +107,7 @@ static int connect_fresh(database *db)
  * statements, store) makes ready: SQLite in a new directory of the
  * temporary directory named after prefix, removed afterwards, then
  * PostgreSQL if OCCI_TEST_PGSQL is set. */
-static void run_on_databases(apr_pool_t *pool, const char *prefix, int (*open)(database *db),
+__attribute__((unused)) static void run_on_databases(apr_pool_t *pool, const char *prefix, int (*open)(database *db),
                              void (*run)(database *db))
 {
     const char *pgsql = getenv("OCCI_TEST_PGSQL");

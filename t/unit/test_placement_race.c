@@ -35,6 +35,8 @@
 #define HOSTS 2
 #define HOST_CORES 4
 #define HOST_MEMORY_MIB 4096LL
+#define FAKE_HOST_CORES HOST_CORES
+#define FAKE_HOST_MEMORY_MIB HOST_MEMORY_MIB
 #define COMPUTE_MEMORY_MIB 512LL
 #define FITTING ((int)(HOSTS * HOST_MEMORY_MIB / COMPUTE_MEMORY_MIB))
 #define REFUSALS_TO_STOP 3             /* a worker stops after so many in a row */
@@ -45,128 +47,7 @@
 
 static const char *const host_names[HOSTS] = { "race-a", "race-b" };
 
-/* ---- A fake hypervisor: creates and deletes succeed and are counted -- */
-
-typedef struct {
-    int creates, deletes;
-} fake_hv;
-
-static occi_hv_status fake_ok(occi_hv_error *error)
-{
-    error->status = OCCI_HV_OK;
-    error->message = NULL;
-    return OCCI_HV_OK;
-}
-
-static occi_hv_status fake_observe(void *impl, apr_pool_t *pool, apr_array_header_t *entities,
-                                   occi_hv_error *error)
-{
-    (void)impl;
-    (void)pool;
-    (void)entities;
-    return fake_ok(error);
-}
-
-static occi_hv_status fake_create(void *impl, apr_pool_t *pool, occi_entity *entity,
-                                  const occi_entity *source, const occi_entity *target,
-                                  occi_hv_error *error)
-{
-    (void)pool;
-    (void)entity;
-    (void)source;
-    (void)target;
-    ((fake_hv *)impl)->creates++;
-    return fake_ok(error);
-}
-
-static occi_hv_status fake_delete(void *impl, apr_pool_t *pool, const occi_entity *entity,
-                                  const occi_entity *source, occi_hv_error *error)
-{
-    (void)pool;
-    (void)entity;
-    (void)source;
-    ((fake_hv *)impl)->deletes++;
-    return fake_ok(error);
-}
-
-static occi_hv_status fake_act(void *impl, apr_pool_t *pool, occi_entity *entity,
-                               const char *action, const apr_array_header_t *parameters,
-                               occi_hv_error *error)
-{
-    (void)impl;
-    (void)pool;
-    (void)entity;
-    (void)action;
-    (void)parameters;
-    return fake_ok(error);
-}
-
-static occi_hv_status fake_update(void *impl, apr_pool_t *pool, const occi_entity *current,
-                                  occi_entity *updated, occi_hv_error *error)
-{
-    (void)impl;
-    (void)pool;
-    (void)current;
-    (void)updated;
-    return fake_ok(error);
-}
-
-static int fake_can_save(const void *impl, const occi_entity *compute)
-{
-    (void)impl;
-    (void)compute;
-    return 0;
-}
-
-static occi_hv_status fake_save(void *impl, apr_pool_t *pool, const occi_entity *compute,
-                                const char *term, const char *method, int *later,
-                                occi_hv_error *error)
-{
-    (void)impl;
-    (void)pool;
-    (void)compute;
-    (void)term;
-    (void)method;
-    *later = 0;
-    error->status = OCCI_HV_FAILED;
-    error->message = "the fake hypervisor does not save";
-    return error->status;
-}
-
-static occi_hv_status fake_delete_saved(void *impl, apr_pool_t *pool, const char *term,
-                                        occi_hv_error *error)
-{
-    (void)impl;
-    (void)pool;
-    (void)term;
-    return fake_ok(error);
-}
-
-static occi_hv_status fake_list(void *impl, apr_pool_t *pool, apr_array_header_t **objects,
-                                occi_hv_error *error)
-{
-    (void)impl;
-    *objects = apr_array_make(pool, 1, sizeof(occi_hv_object));
-    return fake_ok(error);
-}
-
-static occi_hv_status fake_capacity(void *impl, apr_pool_t *pool, occi_hv_capacity *capacity,
-                                    occi_hv_error *error)
-{
-    (void)impl;
-    (void)pool;
-    memset(capacity, 0, sizeof(*capacity));
-    capacity->cores = HOST_CORES;
-    capacity->memory_mib = HOST_MEMORY_MIB;
-    capacity->disk_capacity_mib = capacity->disk_available_mib = 102400;
-    return fake_ok(error);
-}
-
-static const occi_hypervisor_provider fake_provider = {
-    "fake", fake_observe, fake_create, fake_delete, fake_act, fake_update, fake_can_save,
-    fake_save, fake_delete_saved, fake_list, fake_capacity, NULL,
-    NULL,       /* no migration */
-};
+#include "fake_hosts.h"
 
 /* ---- A worker: one process, one connection, creates until refused ----- */
 

@@ -210,6 +210,7 @@ static int drop_hosts(database *db)
     int rows;
 
     apr_dbd_query(db->driver, db->handle, &rows, "DROP TABLE occi_allocation");
+    apr_dbd_query(db->driver, db->handle, &rows, "DROP TABLE occi_host_usage");
     apr_dbd_query(db->driver, db->handle, &rows, "DROP TABLE occi_host");
     return apr_dbd_query(db->driver, db->handle, &rows,
                          "ALTER TABLE occi_entity DROP COLUMN host");
@@ -245,6 +246,63 @@ static void test_migrate_from_4(database *db)
     tap_is_str(sql_value(db, "SELECT COUNT(*) FROM occi_host WHERE name = ''"), "1",
                name_of(db, "and the placement lock's row"));
     apr_dbd_query(db->driver, db->handle, &rows, "DELETE FROM occi_entity");
+}
+
+/* A database of schema version 5 whose hosts hold allocations gains the
+ * sums of version 6 (occi_host_usage), from what it holds, and keeps them
+ * as allocations change. */
+static void test_migrate_from_5(database *db)
+{
+    static const char *const version_6[] = {
+        "DROP TRIGGER IF EXISTS occi_allocation_added",
+        "DROP TRIGGER IF EXISTS occi_allocation_removed",
+        "DROP TRIGGER IF EXISTS occi_allocation_changed",
+        "DROP TABLE occi_host_usage",
+    };
+    static const char *const pgsql_version_6[] = {
+        "DROP TRIGGER IF EXISTS occi_allocation_usage ON occi_allocation",
+        "DROP TABLE occi_host_usage",
+    };
+    const char *const *drops = strcmp(db->name, "pgsql") ? version_6 : pgsql_version_6;
+    int count = strcmp(db->name, "pgsql") ? 4 : 2, rows, i;
+    const char *usage = "SELECT host || ' ' || affinity_group || ' ' || cores || ' ' || memory_mib"
+                        " || ' ' || disk_mib || ' ' || computes || ' ' || members"
+                        " FROM occi_host_usage WHERE members > 0 ORDER BY host, affinity_group";
+
+    for (i = 0; i < count; i++) {
+        apr_dbd_query(db->driver, db->handle, &rows, drops[i]);
+    }
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  "INSERT INTO occi_allocation (entity_id, host, kind, owner, cores, memory_mib,"
+                  " disk_mib, affinity_group) VALUES"
+                  " ('b0000000-0000-4000-8000-000000000001', 'h1', '" COMPUTE "', 'alice', 2, 2048,"
+                  " 0, NULL),"
+                  " ('b0000000-0000-4000-8000-000000000002', 'h1', '" COMPUTE "', 'alice', 1, 512,"
+                  " 0, 'alice web'),"
+                  " ('b0000000-0000-4000-8000-000000000003', 'h2', '" STORAGE "', 'alice', 0, 0,"
+                  " 4096, NULL)");
+    tap_is_int(rows, 3, name_of(db, "a version 5 schema holding three allocations"));
+    apr_dbd_query(db->driver, db->handle, &rows, "UPDATE occi_schema SET version = 5");
+    tap_is_str(occi_store_migrate(db->pool, db->driver, db->handle), NULL,
+               name_of(db, "a version 5 schema is upgraded"));
+    tap_is_str(sql_value(db, "SELECT COUNT(*) FROM occi_host_usage"), "3",
+               name_of(db, "with one usage row per host and group"));
+    tap_is_str(sql_value(db, "SELECT cores || ' ' || memory_mib || ' ' || computes"
+                             " FROM occi_host_usage WHERE host = 'h1' AND affinity_group = ''"),
+               "2 2048 1", name_of(db, "summing what it held"));
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  "UPDATE occi_allocation SET host = 'h2'"
+                  " WHERE entity_id = 'b0000000-0000-4000-8000-000000000001'");
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  "DELETE FROM occi_allocation"
+                  " WHERE entity_id = 'b0000000-0000-4000-8000-000000000002'");
+    tap_is_str(sql_value(db, usage), "h2  2 2048 4096 1 2",
+               name_of(db, "and the sums follow a move and a release"));
+    apr_dbd_query(db->driver, db->handle, &rows, "DELETE FROM occi_allocation");
+    tap_is_str(sql_value(db, "SELECT COUNT(*) FROM occi_host_usage WHERE members <> 0"
+                             " OR cores <> 0 OR memory_mib <> 0 OR disk_mib <> 0"
+                             " OR computes <> 0"), "0",
+               name_of(db, "down to nothing when nothing is held"));
 }
 
 /* A database of schema version 2, where user mixin type ids and
@@ -306,6 +364,7 @@ static void test_migrate(database *db)
                name_of(db, "the current schema is accepted again"));
     test_migrate_from_2(db);
     test_migrate_from_4(db);
+    test_migrate_from_5(db);
 }
 
 /* Several processes migrating a new database at once, as httpd's children
