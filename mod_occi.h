@@ -92,6 +92,8 @@ typedef struct {
     apr_array_header_t *resource_templates;
     const char *libvirt_uri;              /* NULL: unset; "none": no hypervisor */
     apr_array_header_t *hosts;            /* occi_host_decl (OCCIHypervisorHost); NULL: unset */
+    apr_array_header_t *provider_networks;  /* occi_provider_network (OCCIProviderNetwork);
+                                             * NULL: none */
     int placement;                        /* OCCIPlacement: 1 spread, 2 pack; 0: unset */
     const char *domain_type;              /* NULL: from the URI */
     const char *storage_pool;             /* NULL: unset */

@@ -12,6 +12,7 @@
 #include "apr_lib.h"
 #include "apr_file_info.h"
 #include "occi_host_kind.h"
+#include "occi_provider_network.h"
 #include "occi_templates.h"
 
 
@@ -397,6 +398,88 @@ static const char *add_hypervisor_host(cmd_parms *cmd, void *dconf, int argc,
     return NULL;
 }
 
+/* Letters, digits, '-', '_' and '.', from 1 to max characters. */
+static int is_plain_name(const char *name, size_t max)
+{
+    const char *c;
+
+    for (c = name; *c && (apr_isalnum(*c) || strchr("-_.", *c)); c++) {
+    }
+    return !*c && *name && strlen(name) <= max;
+}
+
+static const char *add_provider_network(cmd_parms *cmd, void *dconf, int argc,
+                                        char *const argv[])
+{
+    static const char usage[] =
+        "takes a name, bridge=BRIDGE and optionally vlan=N and openvswitch, as in: "
+        "OCCIProviderNetwork public bridge=br-public";
+    occi_server_conf *conf = occi_server_config(cmd->server);
+    occi_provider_network *pn;
+    int i;
+
+    if (argc < 2) {
+        return apr_psprintf(cmd->pool, "%s %s", cmd->cmd->name, usage);
+    }
+    if (!is_plain_name(argv[0], 64)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a network name (1 to 64 letters, "
+                            "digits, '-', '_' and '.')", cmd->cmd->name, argv[0]);
+    }
+    if (!conf->provider_networks) {
+        conf->provider_networks = apr_array_make(cmd->pool, 2, sizeof(occi_provider_network));
+    }
+    for (i = 0; i < conf->provider_networks->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(conf->provider_networks, i, occi_provider_network).name,
+                    argv[0])) {
+            return apr_psprintf(cmd->pool, "%s %s: this network is named twice",
+                                cmd->cmd->name, argv[0]);
+        }
+    }
+    pn = apr_array_push(conf->provider_networks);
+    memset(pn, 0, sizeof(*pn));
+    pn->name = argv[0];
+    for (i = 1; i < argc; i++) {
+        const char *value = strchr(argv[i], '=') ? strchr(argv[i], '=') + 1 : NULL;
+
+        if (!strcmp(argv[i], "openvswitch")) {
+            pn->openvswitch = 1;
+        }
+        else if (!strncmp(argv[i], "bridge=", 7)) {
+            /* Linux keeps interface names to 15 characters. */
+            if (!is_plain_name(value, 15)) {
+                return apr_psprintf(cmd->pool, "%s %s: bridge=%s is not a bridge name (1 to "
+                                    "15 letters, digits, '-', '_' and '.')", cmd->cmd->name,
+                                    argv[0], value);
+            }
+            pn->bridge = value;
+        }
+        else if (!strncmp(argv[i], "vlan=", 5)) {
+            char *end;
+            long vlan = strtol(value, &end, 10);
+
+            if (!apr_isdigit(*value) || *end || vlan < 1 || vlan > 4094) {
+                return apr_psprintf(cmd->pool, "%s %s: vlan=%s is not a VLAN from 1 to 4094",
+                                    cmd->cmd->name, argv[0], value);
+            }
+            pn->vlan = (int)vlan;
+        }
+        else {
+            return apr_psprintf(cmd->pool, "%s %s: '%s' is not understood; it %s",
+                                cmd->cmd->name, argv[0], argv[i], usage);
+        }
+    }
+    if (!pn->bridge) {
+        return apr_psprintf(cmd->pool, "%s %s: bridge= is missing; it %s", cmd->cmd->name,
+                            argv[0], usage);
+    }
+    if (pn->vlan && !pn->openvswitch) {
+        return apr_psprintf(cmd->pool, "%s %s: vlan=%d needs a bridge that tags: an Open "
+                            "vSwitch bridge, with openvswitch", cmd->cmd->name, argv[0],
+                            pn->vlan);
+    }
+    return NULL;
+}
+
 static const char *set_placement(cmd_parms *cmd, void *dconf, const char *value)
 {
     if (!strcasecmp(value, "spread")) {
@@ -445,6 +528,14 @@ static const char *set_storage_pool(cmd_parms *cmd, void *dconf, const char *val
     return NULL;
 }
 
+const char *occi_provider_network_scheme(apr_pool_t *pool, server_rec *s)
+{
+    const occi_server_conf *conf = occi_server_config(s);
+
+    return apr_pstrcat(pool, conf->provider_scheme ? conf->provider_scheme
+                       : OCCI_DEFAULT_PROVIDER_SCHEME, OCCI_PROVIDER_NETWORK_SUFFIX, NULL);
+}
+
 const char *occi_saved_template_scheme(apr_pool_t *pool, server_rec *s)
 {
     const occi_server_conf *conf = occi_server_config(s);
@@ -476,6 +567,8 @@ static occi_hypervisor_config *host_config(apr_pool_t *pool, server_rec *s, cons
     config->os_template_scheme = apr_pstrcat(pool, conf->provider_scheme ? conf->provider_scheme
                                              : OCCI_DEFAULT_PROVIDER_SCHEME, "os_tpl#", NULL);
     config->saved_template_scheme = occi_saved_template_scheme(pool, s);
+    config->provider_networks = conf->provider_networks;
+    config->provider_network_scheme = occi_provider_network_scheme(pool, s);
     images = apr_array_make(pool, 4, sizeof(occi_os_image));
     for (i = 0; conf->os_templates && i < conf->os_templates->nelts; i++) {
         APR_ARRAY_PUSH(images, occi_os_image) =
@@ -739,6 +832,9 @@ const command_rec occi_directives[] = {
                       "An OS template: name, title, and disk= or kernel= [initrd=] [cmdline=]"),
     AP_INIT_TAKE1("OCCILibvirtURI", set_libvirt_uri, NULL, RSRC_CONF,
                   "The hypervisor's libvirt URI, or none (default test:///default)"),
+    AP_INIT_TAKE_ARGV("OCCIProviderNetwork", add_provider_network, NULL, RSRC_CONF,
+                      "A network wired on every hypervisor host: name, bridge=BRIDGE, "
+                      "[vlan=N] [openvswitch]"),
     AP_INIT_TAKE_ARGV("OCCIHypervisorHost", add_hypervisor_host, NULL, RSRC_CONF,
                       "A hypervisor host: name, libvirt URI, [cpu_ratio=N] [memory_ratio=N] "
                       "[reserved_memory=GiB] [pool=NAME] [migration_address=ADDRESS] "
@@ -839,6 +935,16 @@ static int build_model(apr_pool_t *pool, server_rec *s, occi_server_conf *conf)
         if ((error = occi_model_add(conf->model, occi_anti_affinity_mixin(pool, scheme)))) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(6)
                          "the anti-affinity mixin: %s", error);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    for (i = 0; conf->provider_networks && i < conf->provider_networks->nelts; i++) {
+        const char *error = occi_model_add(conf->model, occi_provider_network_mixin(
+            pool, scheme, &APR_ARRAY_IDX(conf->provider_networks, i, occi_provider_network)));
+
+        if (error) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(164)
+                         "the provider network's mixin: %s", error);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

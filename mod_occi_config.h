@@ -21,6 +21,9 @@ typedef struct {
     const occi_hypervisor_config *config;
 } occi_host_settings;
 
+/* The scheme of the provider networks' mixins (<provider scheme>provider_network#). */
+const char *occi_provider_network_scheme(apr_pool_t *pool, server_rec *s);
+
 /* The hosts of a server (occi_host_settings), in the operator's order: its
  * OCCIHypervisorHost lines, else OCCILibvirtURI's one host, named
  * "default"; none with OCCILibvirtURI none. */

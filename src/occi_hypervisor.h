@@ -60,6 +60,8 @@ typedef struct occi_hypervisor_config {
     const char *migration_address;   /* where QEMU on another host sends a
                                       * live migration to this one; NULL:
                                       * the host libvirt names itself */
+    const apr_array_header_t *provider_networks;  /* occi_provider_network; NULL: none */
+    const char *provider_network_scheme;          /* their mixins' scheme */
 } occi_hypervisor_config;
 
 typedef struct occi_hypervisor occi_hypervisor;

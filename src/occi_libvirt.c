@@ -35,6 +35,7 @@
 #include "occi_unmanaged.h"
 #include "occi_ipv4.h"
 #include "occi_ipv6.h"
+#include "occi_provider_network.h"
 
 #define KIND(term)            OCCI_SCHEME_INFRA term
 #define COMPUTE_ACTION(term)  "http://schemas.ogf.org/occi/infrastructure/compute/action#" term
@@ -1258,6 +1259,60 @@ static occi_hv_status network_ip_xml(apr_pool_t *pool, const occi_entity *networ
     return OCCI_HV_OK;
 }
 
+/* The provider network network is a network of (NULL: a private one). */
+static const occi_provider_network *provider_network(const libvirt_hv *hv,
+                                                     const occi_entity *network)
+{
+    return network ? occi_provider_network_of(hv->config.provider_networks,
+                                              hv->config.provider_network_scheme, network)
+                   : NULL;
+}
+
+/* A provider network on this host: a libvirt network in bridge mode over
+ * the operator's bridge (Open vSwitch with the network's VLAN tag, if any),
+ * defined and started on the host the first time one of its computes
+ * needs it there, so that interfaces name it as they name a private
+ * network. */
+static occi_hv_status ensure_bridge_network(libvirt_hv *hv, virConnectPtr connection,
+                                            apr_pool_t *pool, const occi_entity *network,
+                                            occi_hv_error *error)
+{
+    const occi_provider_network *pn = provider_network(hv, network);
+    virNetworkPtr found = virNetworkLookupByUUIDString(connection, network->id);
+    const char *why;
+    int vlan;
+
+    if (!found) {
+        if (!pn) {
+            return refuse(error, OCCI_HV_CONFLICT, "the network's provider network is not "
+                          "declared on this server (OCCIProviderNetwork)");
+        }
+        if ((vlan = occi_provider_network_vlan(pool, pn, network, &why)) < 0) {
+            return refuse(error, OCCI_HV_INVALID, why);
+        }
+        found = virNetworkDefineXML(connection, apr_psprintf(
+                                        pool, "<network><name>%s</name><uuid>%s</uuid>"
+                                        "<forward mode='bridge'/><bridge name='%s'/>%s%s"
+                                        "</network>", domain_name(pool, network->id),
+                                        network->id, xml_escape(pool, pn->bridge),
+                                        pn->openvswitch ? "<virtualport type='openvswitch'/>"
+                                                        : "",
+                                        vlan ? apr_psprintf(pool, "<vlan><tag id='%d'/></vlan>",
+                                                            vlan) : ""));
+        if (!found) {
+            return fail_libvirt(pool, error, "defining the provider network on the host");
+        }
+        virNetworkSetAutostart(found, 1);
+    }
+    if (virNetworkIsActive(found) != 1 && virNetworkCreate(found) < 0) {
+        fail_libvirt(pool, error, "starting the provider network on the host");
+        virNetworkFree(found);
+        return error->status;
+    }
+    virNetworkFree(found);
+    return OCCI_HV_OK;
+}
+
 static occi_hv_status define_network(virConnectPtr connection, apr_pool_t *pool,
                                      const occi_entity *network, occi_hv_error *error)
 {
@@ -1300,12 +1355,20 @@ static occi_hv_status delete_network(virConnectPtr connection, apr_pool_t *pool,
     return status;
 }
 
-static occi_hv_status act_on_network(virConnectPtr connection, apr_pool_t *pool,
-                                     occi_entity *network, const char *action,
-                                     occi_hv_error *error)
+static occi_hv_status act_on_network(libvirt_hv *hv, virConnectPtr connection,
+                                     apr_pool_t *pool, occi_entity *network,
+                                     const char *action, occi_hv_error *error)
 {
-    virNetworkPtr found = virNetworkLookupByUUIDString(connection, network->id);
+    virNetworkPtr found;
     int up = !strcmp(action, NETWORK_ACTION("up")), result;
+
+    /* A provider network's bridge is the operator's, on every host: up and
+     * down are the client's word only. */
+    if (occi_is_provider_network(hv->config.provider_network_scheme, network)) {
+        set_state(pool, network, "occi.network.state", up ? "active" : "inactive", NULL);
+        return OCCI_HV_OK;
+    }
+    found = virNetworkLookupByUUIDString(connection, network->id);
 
     if (!found) {
         if (!up || define_network(connection, pool, network, error) != OCCI_HV_OK
@@ -1592,9 +1655,12 @@ static const char *device_marker(apr_pool_t *pool, const occi_entity *link,
 
 static occi_hv_status attach_link(libvirt_hv *hv, virConnectPtr connection,
                                   apr_pool_t *pool, occi_entity *link,
-                                  const occi_entity *source, occi_hv_error *error)
+                                  const occi_entity *source, const occi_entity *target,
+                                  occi_hv_error *error)
 {
     const char *target_id = target_id_of(pool, link);
+    int bridged = target && !strcmp(target->kind, KIND("network"))
+                  && occi_is_provider_network(hv->config.provider_network_scheme, target);
     virDomainPtr domain = find_domain(connection, source ? source->id : NULL);
     const char *xml;
     int result;
@@ -1620,7 +1686,11 @@ static occi_hv_status attach_link(libvirt_hv *hv, virConnectPtr connection,
             occi_entity_set_string(pool, link, "occi.networkinterface.interface",
                                    apr_psprintf(pool, "eth-%.8s", link->id));
         }
-        if (update_dhcp_host(connection, pool, link, target_id, 1, error) != OCCI_HV_OK) {
+        /* A provider network has no DHCP of this module's: its address
+         * plan is the operator's, and a static address only recorded. */
+        if ((bridged ? ensure_bridge_network(hv, connection, pool, target, error)
+                     : update_dhcp_host(connection, pool, link, target_id, 1, error))
+            != OCCI_HV_OK) {
             virDomainFree(domain);
             return error->status;
         }
@@ -1640,7 +1710,7 @@ static occi_hv_status attach_link(libvirt_hv *hv, virConnectPtr connection,
         occi_hv_error ignored;
 
         fail_libvirt(pool, error, "attaching the device to the domain");
-        if (!strcmp(link->kind, KIND("networkinterface"))) {
+        if (!strcmp(link->kind, KIND("networkinterface")) && !bridged) {
             update_dhcp_host(connection, pool, link, target_id, 0, &ignored);
         }
     }
@@ -2242,6 +2312,10 @@ static occi_hv_status observe_on(libvirt_hv *hv, virConnectPtr connection,
     for (i = 0; i < entities->nelts && status == OCCI_HV_OK; i++) {
         occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
 
+        if (!strcmp(entity->kind, KIND("network"))
+            && occi_is_provider_network(hv->config.provider_network_scheme, entity)) {
+            continue;                  /* on every host: its state is the client's */
+        }
         if (!strcmp(entity->kind, KIND("network"))) {
             const char *found;
 
@@ -2334,9 +2408,11 @@ static occi_hv_status refuse_taken_id(virConnectPtr connection, apr_pool_t *pool
 
 static occi_hv_status create_on(libvirt_hv *hv, virConnectPtr connection,
                                 apr_pool_t *pool, occi_entity *entity,
-                                const occi_entity *source, occi_hv_error *error)
+                                const occi_entity *source, const occi_entity *target,
+                                occi_hv_error *error)
 {
     occi_hv_status status;
+    const char *why;
 
     if ((status = refuse_taken_id(connection, pool, entity, error))) {
         return status;
@@ -2348,11 +2424,25 @@ static occi_hv_status create_on(libvirt_hv *hv, virConnectPtr connection,
         status = create_volume(hv, connection, pool, volume_name(pool, entity->id),
                                size_bytes(entity), NULL, error);
     }
+    else if (!strcmp(entity->kind, KIND("network"))
+             && occi_is_provider_network(hv->config.provider_network_scheme, entity)) {
+        /* Nothing to make: the bridge is on every host, and each host
+         * learns of the network when a compute there first joins it. */
+        const occi_provider_network *pn = provider_network(hv, entity);
+
+        status = !pn ? refuse(error, OCCI_HV_INVALID, "that provider network is not declared "
+                              "on this server")
+                 : occi_provider_network_vlan(pool, pn, entity, &why) < 0
+                     ? refuse(error, OCCI_HV_INVALID, why) : OCCI_HV_OK;
+        if (status == OCCI_HV_OK) {
+            set_state(pool, entity, "occi.network.state", "active", NULL);
+        }
+    }
     else if (!strcmp(entity->kind, KIND("network"))) {
         status = define_network(connection, pool, entity, error);
     }
     else {
-        status = attach_link(hv, connection, pool, entity, source, error);
+        status = attach_link(hv, connection, pool, entity, source, target, error);
     }
     return status;
 }
@@ -2366,7 +2456,7 @@ static occi_hv_status lv_create_entity(void *impl, apr_pool_t *pool,
 
     if (occi_hypervisor_backs(entity->kind)) {
         WITH_CONNECTION(hv, pool, error, status,
-                        create_on(hv, connection, pool, entity, source, error));
+                        create_on(hv, connection, pool, entity, source, target, error));
     }
     forget_domain(hv, pool, entity);
     return status;
@@ -2419,7 +2509,7 @@ static occi_hv_status act_on(libvirt_hv *hv, virConnectPtr connection, apr_pool_
         status = act_on_compute(hv, connection, pool, entity, action, parameters, error);
     }
     else if (!strcmp(entity->kind, KIND("network"))) {
-        status = act_on_network(connection, pool, entity, action, error);
+        status = act_on_network(hv, connection, pool, entity, action, error);
     }
     else if (!strcmp(entity->kind, KIND("storage"))) {
         /* online / offline: the volume is there either way; the state is
@@ -2514,8 +2604,10 @@ static occi_hv_status update_link(libvirt_hv *hv, virConnectPtr connection,
     if (detach_link(hv, connection, pool, current, old_compute, error) != OCCI_HV_OK) {
         return error->status;
     }
-    if (attach_link(hv, connection, pool, updated, new_compute, error) != OCCI_HV_OK) {
-        attach_link(hv, connection, pool, occi_entity_copy(pool, current), old_compute,
+    /* The network is known to the host already, if a provider network's:
+     * the link was attached there. */
+    if (attach_link(hv, connection, pool, updated, new_compute, NULL, error) != OCCI_HV_OK) {
+        attach_link(hv, connection, pool, occi_entity_copy(pool, current), old_compute, NULL,
                     &ignored);
         return error->status;
     }
@@ -2905,6 +2997,68 @@ static occi_hv_status migrate_running(libvirt_hv *from, virConnectPtr from_conne
     return OCCI_HV_OK;
 }
 
+/* The provider networks domain's interfaces name, made known to the
+ * target host (their definitions copied, then started) before the domain
+ * moves: the target host may have had no compute on them yet. A private
+ * network cannot move; the service refuses such a compute before. */
+static occi_hv_status networks_for(virConnectPtr from_connection, virConnectPtr to_connection,
+                                   apr_pool_t *pool, virDomainPtr domain,
+                                   occi_hv_error *error)
+{
+    char *xml = virDomainGetXMLDesc(domain, VIR_DOMAIN_XML_INACTIVE);
+    const char *at = xml;
+    occi_hv_status status = xml ? OCCI_HV_OK
+                                : fail_libvirt(pool, error, "reading the compute's definition");
+
+    while (status == OCCI_HV_OK && at && (at = strstr(at, "<source network='"))) {
+        const char *name_start = at + strlen("<source network='");
+        const char *name_end = strchr(name_start, '\'');
+        const char *name = name_end ? apr_pstrmemdup(pool, name_start,
+                                                     (apr_size_t)(name_end - name_start))
+                                    : NULL;
+        virNetworkPtr there = name ? virNetworkLookupByName(to_connection, name) : NULL;
+        virNetworkPtr here;
+        char *definition;
+
+        at = name_start;
+        if (!name) {
+            break;
+        }
+        if (!there) {
+            here = virNetworkLookupByName(from_connection, name);
+            /* The persistent definition; a driver that keeps none apart
+             * (the test driver) gives the live one. */
+            definition = here ? virNetworkGetXMLDesc(here, VIR_NETWORK_XML_INACTIVE) : NULL;
+            definition = definition || !here ? definition : virNetworkGetXMLDesc(here, 0);
+            if (here) {
+                virNetworkFree(here);
+            }
+            if (!definition || !strstr(definition, "<forward mode='bridge'")) {
+                free(definition);
+                status = refuse(error, OCCI_HV_CONFLICT, apr_psprintf(
+                                    pool, "the compute's network %s lives on its host only",
+                                    name));
+                break;
+            }
+            there = virNetworkDefineXML(to_connection, definition);
+            free(definition);
+            if (!there) {
+                status = fail_migration(pool, error, "defining the compute's provider network "
+                                        "on the target host");
+                break;
+            }
+            virNetworkSetAutostart(there, 1);
+        }
+        if (virNetworkIsActive(there) != 1 && virNetworkCreate(there) < 0) {
+            status = fail_migration(pool, error, "starting the compute's provider network on "
+                                    "the target host");
+        }
+        virNetworkFree(there);
+    }
+    free(xml);
+    return status;
+}
+
 static const occi_hypervisor_provider libvirt_provider;
 
 static occi_hv_status migrate_between(libvirt_hv *from, virConnectPtr from_connection,
@@ -2945,6 +3099,9 @@ static occi_hv_status migrate_between(libvirt_hv *from, virConnectPtr from_conne
             status = refuse(error, OCCI_HV_CONFLICT, apr_psprintf(
                                 pool, "the target host's pool has a volume %s already", name));
         }
+    }
+    if (status == OCCI_HV_OK) {
+        status = networks_for(from_connection, to_connection, pool, domain, error);
     }
     if (status == OCCI_HV_OK) {
         active = virDomainIsActive(domain);

@@ -11,6 +11,7 @@
 #include "occi_host_kind.h"
 #include "occi_hosts.h"
 #include "occi_placement.h"
+#include "occi_provider_network.h"
 #include "occi_recovery.h"
 #include "occi_service.h"
 #include "occi_state.h"
@@ -290,6 +291,7 @@ occi_result occi_service_act(const occi_service *service, apr_pool_t *pool,
 
 #define KIND_COMPUTE OCCI_SCHEME_INFRA "compute"
 #define KIND_STORAGE OCCI_SCHEME_INFRA "storage"
+#define KIND_NETWORK OCCI_SCHEME_INFRA "network"
 
 static double number_of(const occi_entity *entity, const char *name, double otherwise)
 {
@@ -519,6 +521,14 @@ static occi_result place_link(const occi_service *service, apr_pool_t *pool, occ
     return done;
 }
 
+/* A network of a provider network belongs to no host: its bridge is on
+ * every host (occi_provider_network.h). */
+static int is_provider_network(const occi_service *service, const occi_entity *entity)
+{
+    return service->provider_network_scheme && !strcmp(entity->kind, KIND_NETWORK)
+           && occi_is_provider_network(service->provider_network_scheme, entity);
+}
+
 /* Chooses a host for each new resource and records its allocation, in one
  * transaction under the placement lock; *placed receives the ids
  * allocated. */
@@ -539,7 +549,7 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
         if (occi_kind_is_link(service->model, entity->kind)) {
             r = place_link(service, pool, entity);
         }
-        else {
+        else if (!is_provider_network(service, entity)) {
             resources++;
         }
     }
@@ -570,7 +580,8 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
         const char *why = NULL, *detail = NULL;
         int chosen;
 
-        if (occi_kind_is_link(service->model, entity->kind)) {
+        if (occi_kind_is_link(service->model, entity->kind)
+            || is_provider_network(service, entity)) {
             continue;
         }
         memset(&allocation, 0, sizeof(allocation));
@@ -754,16 +765,37 @@ typedef struct {
     const occi_entity *source;     /* a link's compute */
 } made_object;
 
+/* What a new link reaches, when the hypervisor needs it to make the
+ * device: a network interface's network (a provider network's bridge is
+ * made known to the host on first use). NULL otherwise, or when it is not
+ * stored yet. */
+static const occi_entity *target_of(const occi_service *service, apr_pool_t *pool,
+                                    const occi_entity *link)
+{
+    const char *target = occi_entity_get_string(link, "occi.core.target");
+    occi_entity *found;
+
+    if (!service->provider_network_scheme
+        || strcmp(link->kind, OCCI_SCHEME_INFRA "networkinterface") || !target
+        || occi_store_get(service->store, pool, occi_entity_id_from_reference(pool, target),
+                          NULL, &found) != OCCI_STORE_OK) {
+        return NULL;
+    }
+    return found;
+}
+
 static occi_hv_status make(const occi_service *service, apr_pool_t *pool,
                            apr_array_header_t *made, occi_entity *entity,
                            const occi_entity *source, occi_hv_error *error)
 {
     made_object *m;
+    const occi_entity *target = NULL;
 
-    if (!source && occi_kind_is_link(service->model, entity->kind)) {
-        source = source_of(pool, entity);
+    if (occi_kind_is_link(service->model, entity->kind)) {
+        source = source ? source : source_of(pool, entity);
+        target = target_of(service, pool, entity);
     }
-    if (occi_hypervisor_create_entity(service->hypervisor, pool, entity, source, NULL, error)
+    if (occi_hypervisor_create_entity(service->hypervisor, pool, entity, source, target, error)
         != OCCI_HV_OK) {
         return error->status;
     }
@@ -1513,6 +1545,14 @@ static occi_result migration_set(const occi_service *service, apr_pool_t *pool,
         occi_entity *storage;
         occi_store_status status;
 
+        if (!strcmp(link->kind, OCCI_SCHEME_INFRA "networkinterface")) {
+            const occi_entity *network = target_of(service, pool, link);
+
+            /* A provider network's bridge is on every host. */
+            if (network && is_provider_network(service, network)) {
+                continue;
+            }
+        }
         if (strcmp(link->kind, KIND_STORAGELINK)) {
             return result(OCCI_RESULT_CONFLICT, 157, apr_psprintf(
                               pool, "the compute is attached to the network %s, a private "

@@ -56,6 +56,8 @@ typedef struct occi_service {
                                     * messages; NULL: paths */
     const char *saved_template_scheme; /* the scheme of OS templates that save makes */
     int pack;                      /* OCCIPlacement pack: fill hosts in turn (else spread) */
+    const char *provider_network_scheme;  /* the provider networks' mixins' scheme: their
+                                           * networks belong to no host (NULL: none) */
     /* Told when the process takes (+1) or lets go of (-1) an intent: its
      * lease must be renewed while it holds any. */
     void (*intents_held)(void *data, int change);

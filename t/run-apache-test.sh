@@ -259,6 +259,10 @@ write_backend() {
                 echo "OCCIHypervisorHost ${host%%=*} \"${host#*=}\" pool=default-pool"
             done
             echo "OCCILibvirtDomainType test"
+            # Bridges the test driver takes on trust (t/hosts/provider_networks.t).
+            echo "OCCIProviderNetwork public bridge=br-public"
+            echo "OCCIProviderNetwork tagged bridge=br-ovs openvswitch"
+            echo "OCCIProviderNetwork office bridge=br-ovs vlan=42 openvswitch"
         else
             echo "OCCILibvirtURI $uri"
         fi
