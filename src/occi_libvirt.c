@@ -1088,6 +1088,19 @@ static occi_hv_status act_on_compute(libvirt_hv *hv, virConnectPtr connection,
     return OCCI_HV_OK;
 }
 
+/* Undefines a domain with what libvirt keeps beside it (a managed save,
+ * snapshots' metadata, NVRAM); a driver that knows none of these flags
+ * undefines it plainly. */
+static int undefine(virDomainPtr domain)
+{
+    if (virDomainUndefineFlags(domain, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+                               | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+                               | VIR_DOMAIN_UNDEFINE_NVRAM) == 0) {
+        return 0;
+    }
+    return virDomainUndefine(domain);
+}
+
 static occi_hv_status delete_compute(libvirt_hv *hv, virConnectPtr connection,
                                      apr_pool_t *pool, const occi_entity *compute,
                                      occi_hv_error *error)
@@ -1100,10 +1113,7 @@ static occi_hv_status delete_compute(libvirt_hv *hv, virConnectPtr connection,
             virDomainFree(domain);
             return error->status;
         }
-        if (virDomainUndefineFlags(domain, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
-                                   | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-                                   | VIR_DOMAIN_UNDEFINE_NVRAM) < 0
-            && virDomainUndefine(domain) < 0) {
+        if (undefine(domain) < 0) {
             fail_libvirt(pool, error, "undefining the domain");
             virDomainFree(domain);
             return error->status;
@@ -2912,10 +2922,7 @@ static occi_hv_status migrate_stopped(libvirt_hv *from, virConnectPtr from_conne
         delete_volumes(to, to_connection, pool, copied, 0, &ignored);
         return error->status;
     }
-    if (virDomainUndefineFlags(domain, VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
-                               | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-                               | VIR_DOMAIN_UNDEFINE_NVRAM) < 0
-        && virDomainUndefine(domain) < 0) {
+    if (undefine(domain) < 0) {
         /* Never defined on two hosts: the copy goes, the original stays. */
         fail_migration(pool, error, "undefining the compute on its host");
         virDomainUndefine(moved);

@@ -142,19 +142,26 @@ echo "Define OCCI_TEST_TLS $tls" >> t/conf/occi-users.conf
 # Sets host_uris to "h1=URI h2=URI h3=URI"; returns 1 when one fails.
 host_names="h1 h2 h3"
 host_uris=
-start_hosts() {
-    local name dir uri i clients pids= failed=0
-    host_uris=
-    # All at once: a start takes up to 8 s here when libvirtd probes QEMU
-    # again (it rewrites the capabilities in HYPERVISOR_CACHE_DIR then).
-    for name in $host_names; do
+# Starts a private libvirtd in $work/NAME for each NAME, all at once: a
+# start takes up to 8 s here when libvirtd probes QEMU again (it rewrites
+# the capabilities in HYPERVISOR_CACHE_DIR then). Each one's output goes
+# to $work/NAME.log. Returns 1 when one fails.
+start_daemons() {
+    local name pid pids= failed=0
+    for name in "$@"; do
         HYPERVISOR_CACHE_DIR=${HYPERVISOR_CACHE_DIR:-/var/tmp/mod_occi-hv-cache} \
             t/hypervisor/hypervisor.sh start "$work/$name" >"$work/$name.log" 2>&1 &
         pids="$pids $!"
     done
-    for i in $pids; do
-        wait "$i" || failed=1
+    for pid in $pids; do
+        wait "$pid" || failed=1
     done
+    return $failed
+}
+start_hosts() {
+    local name dir uri i clients failed=0
+    host_uris=
+    start_daemons $host_names || failed=1
     for name in $host_names; do
         cat "$work/$name.log" >>"$work/hosts.log"
     done
@@ -415,26 +422,20 @@ start_hypervisor() {
     echo "$uri"
 }
 
-# Two hosts running QEMU guests (qa and qb), for migration: two private
-# libvirtds, each in its own network namespace, joined by a veth pair
-# (10.231.0.1 and 10.231.0.2) over which QEMU migrates a running guest and
-# copies its disks, each with a pool occi holding the same base image.
+# Two hosts running QEMU guests (qa and qb), for migration and provider
+# networks: two private libvirtds, each in its own network namespace,
+# joined by a veth pair (10.231.0.1 and 10.231.0.2) over which QEMU
+# migrates a running guest and copies its disks and a VXLAN joins the
+# hosts' bridges br-public, each with a pool occi holding the same base
+# image.
 # Writes the hosts' configuration to $work/qemu-hosts.conf and sets
 # qemu_host_uris to "qa=URI qb=URI"; returns 1 when one fails.
 qemu_host_uris=
 start_qemu_hosts() {
-    local guest="${OCCI_TEST_GUEST_DIR:-/var/tmp/mod_occi-test-guest}" name dir uri i
-    local pids= failed=0 a b
+    local guest="${OCCI_TEST_GUEST_DIR:-/var/tmp/mod_occi-test-guest}" name dir uri i a b
     qemu_host_uris=
     t/hypervisor/make-guest.sh "$guest" >"$work/make-guest.log" 2>&1 || return 1
-    for name in qa qb; do
-        t/hypervisor/hypervisor.sh start "$work/$name" >"$work/$name.log" 2>&1 &
-        pids="$pids $!"
-    done
-    for i in $pids; do
-        wait "$i" || failed=1
-    done
-    [ "$failed" = 0 ] || { cat "$work/qa.log" "$work/qb.log"; return 1; }
+    start_daemons qa qb || { cat "$work/qa.log" "$work/qb.log"; return 1; }
     # The two ends are made here and each moved into a daemon's namespace,
     # where the names no longer clash with another run's.
     a="ocm$$a" b="ocm$$b"
@@ -444,8 +445,14 @@ start_qemu_hosts() {
         dir="$work/$name"
         [ "$name" = qa ] && end=$a || end=$b
         ip link set "$end" netns "$(cat "$dir/run/libvirtd.pid")" || return 1
+        # The provider network public: a bridge on each host, joined to the
+        # other host's by a VXLAN (VNI 42) over the veth pair.
         nsenter -t "$(cat "$dir/run/libvirtd.pid")" -n sh -ec \
-            "ip addr add 10.231.0.$i/24 dev $end && ip link set $end up" || return 1
+            "ip addr add 10.231.0.$i/24 dev $end && ip link set $end up &&
+             ip link add br-public type bridge && ip link set br-public up &&
+             ip link add vx42 type vxlan id 42 dstport 4789 dev $end \
+                 local 10.231.0.$i remote 10.231.0.$((3 - i)) &&
+             ip link set vx42 master br-public && ip link set vx42 up" || return 1
         uri=$(cat "$dir/uri")
         mkdir -p "$dir/pool"
         qemu-img create -q -f qcow2 "$dir/pool/base.qcow2" 64M || return 1
@@ -460,6 +467,7 @@ start_qemu_hosts() {
         # Filled in turn: the first computes go to qa, so that the tests
         # know where each starts.
         echo "OCCIPlacement pack"
+        echo "OCCIProviderNetwork public bridge=br-public"
         echo "OCCIOSTemplate testguest \"Test guest\" kernel=$guest/vmlinuz initrd=$guest/initrd.img \"cmdline=$(cat "$guest/cmdline")\""
     } >> "$work/qemu-hosts.conf"
 }

@@ -14,7 +14,6 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use OCCITest;
 use File::Temp qw(tempdir);
-use MIME::Base64 qw(encode_base64);
 
 my %uri = map { split /=/, $_, 2 } split ' ', $ENV{OCCI_TEST_QEMU_HOST_URIS} // '';
 plan skip_all => 'the qemu-hosts run sets OCCI_TEST_QEMU_HOST_URIS' unless keys %uri == 2;
@@ -22,25 +21,15 @@ plan skip_all => 'the qemu-hosts run sets OCCI_TEST_QEMU_HOST_URIS' unless keys 
 my $migrate = 'http://localhost/occi/placement/action#migrate';
 my $tmp = tempdir(CLEANUP => 1);
 
-sub as {
-    my ($user, $method, $path, $data) = @_;
-    my @auth = $user ? (Authorization => 'Basic ' . encode_base64("$user:$user-secret", '')) : ();
-    return json_request($method, "/tenants$path", $data, @auth);
-}
-sub virsh {
-    my ($host, @args) = @_;
-    my $output = `virsh -q -c '$uri{$host}' @args 2>&1`;
-    $output =~ s/\s+$//;
-    return $output;
-}
+sub as { as_tenant(@_) }
+sub virsh { my ($host, @args) = @_; return virsh_at($uri{$host}, @args) }
 sub domains_on { grep { /^occi-/ } split /\n/, virsh($_[0], 'list', '--all', '--name') }
 sub volumes_on { grep { /^occi-/ } map { (split ' ')[0] // '' } split /\n/, virsh($_[0], 'vol-list', 'occi') }
 sub where {
     my ($domain) = @_;
     return join ',', grep { my $h = $_; grep { $_ eq $domain } domains_on($h) } sort keys %uri;
 }
-# A new entity's path below /tenants, where as() sends requests.
-sub path_of { location_path($_[0]->header('Location') // '') =~ s{^/tenants}{}r }
+sub path_of { tenant_path($_[0]) }
 sub id_of { (location_path($_[0]->header('Location') // '') =~ m{/([0-9a-f-]{36})$})[0] // 'none' }
 sub migrate {
     my ($user, $path, %attributes) = @_;

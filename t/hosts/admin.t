@@ -10,16 +10,11 @@ use Apache::Test qw(-withtestmore);
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use OCCITest;
-use MIME::Base64 qw(encode_base64);
 
 my %uri = map { split /=/, $_, 2 } split ' ', $ENV{OCCI_TEST_HOST_URIS} // '';
 plan skip_all => 'the hosts run sets OCCI_TEST_HOST_URIS' unless keys %uri == 3;
 
-sub as {
-    my ($user, $method, $path, $data) = @_;
-    my @auth = $user ? (Authorization => 'Basic ' . encode_base64("$user:$user-secret", '')) : ();
-    return json_request($method, "/tenants$path", $data, @auth);
-}
+sub as { as_tenant(@_) }
 sub hosts {
     my $res = as(admin => GET => '/host/');
     return { map { $_->{attributes}{'host.name'} => $_ } @{ decode_json_body($res)->{resources} || [] } };

@@ -21,13 +21,7 @@ my @hosts = qw(h1 h2 h3);             # in the order of the configuration
 my $compute_action = 'http://schemas.ogf.org/occi/infrastructure/compute/action#';
 my $full = qr/no host has room for 1 core and 1 GiB of memory/;
 
-sub virsh {
-    my ($host, @arguments) = @_;
-    my $quoted = join ' ', map { "'$_'" } @arguments;
-    my $output = `virsh -q -c '$uri{$host}' $quoted 2>&1`;
-    $output =~ s/\s+$//;
-    return $output;
-}
+sub virsh { my ($host, @args) = @_; return virsh_at($uri{$host}, @args) }
 sub id_of { ($_[0] =~ m{/([0-9a-f-]{36})$})[0] }
 sub domain_of { 'occi-' . id_of($_[0]) }
 # mod_occi's domains (or networks) on a host, by name.

@@ -14,7 +14,6 @@ use Apache::Test qw(-withtestmore);
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use OCCITest;
-use MIME::Base64 qw(encode_base64);
 
 my %uri = map { split /=/, $_, 2 } split ' ', ($ENV{OCCI_TEST_HOST_URIS} // '');
 plan skip_all => 'the hosts run sets OCCI_TEST_HOST_URIS' unless keys %uri == 3;
@@ -22,19 +21,9 @@ my @hosts = sort keys %uri;
 my $scheme = 'http://localhost/occi/provider_network#';
 my $group = 'http://localhost/occi/placement#anti_affinity';
 
-sub as {
-    my ($user, $method, $path, $data) = @_;
-    my @auth = (Authorization => 'Basic ' . encode_base64("$user:$user-secret", ''));
-    return json_request($method, "/tenants$path", $data, @auth);
-}
-sub virsh {
-    my ($host, @arguments) = @_;
-    my $quoted = join ' ', map { "'$_'" } @arguments;
-    my $output = `virsh -q -c '$uri{$host}' $quoted 2>&1`;
-    $output =~ s/\s+$//;
-    return $output;
-}
-sub path_of { location_path($_[0]->header('Location') // '') =~ s{^/tenants}{}r }
+sub as { as_tenant(@_) }
+sub virsh { my ($host, @args) = @_; return virsh_at($uri{$host}, @args) }
+sub path_of { tenant_path($_[0]) }
 sub id_of { ($_[0] =~ m{/([0-9a-f-]{36})$})[0] // 'none' }
 sub networks_on { grep { /^occi-/ } split /\n/, virsh($_[0], 'net-list', '--all', '--name') }
 sub hosts_with_network {

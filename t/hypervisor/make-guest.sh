@@ -8,7 +8,10 @@
 #                   evdev and virtio drivers, starts busybox acpid (the ACPI
 #                   power button, i.e. `virsh shutdown`, runs `poweroff -f`)
 #                   and prints "occi-guest ready" on the console, then
-#                   "occi-guest tick BOOT_ID N" every second
+#                   "occi-guest tick BOOT_ID N" every second; with a network
+#                   card it takes 10.99.0.<MAC's last byte>/24 and prints
+#                   "occi-guest reached 10.99.0.N" for each peer (.1 to .4)
+#                   that answers a ping
 #   DIR/cmdline     the kernel command line to use: console=ttyS0 ...
 # Boot it with <os><type>hvm</type><kernel>DIR/vmlinuz</kernel>
 # <initrd>DIR/initrd.img</initrd><cmdline>(DIR/cmdline)</cmdline></os> and a
@@ -38,7 +41,7 @@ set -eu
 set -o pipefail
 
 # Bump when the contents of the guest change, so cached guests are rebuilt.
-guest_version=2
+guest_version=3
 
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 dir=$1
@@ -168,6 +171,23 @@ echo "occi-guest ready"
 # with another id has booted again.
 boot=$(cat /proc/sys/kernel/random/boot_id)
 ( i=0; while :; do echo "occi-guest tick $boot $i"; i=$((i + 1)); sleep 1; done ) &
+# With a network card: an address from its MAC's last byte (52:54:00:00:00:0a
+# is 10.99.0.10/24), and "occi-guest reached ADDRESS" on the console each
+# time one of 10.99.0.1 to .4 answers a ping: two guests on one network
+# show that they reach each other.
+if [ -e /sys/class/net/eth0 ]; then
+    mac=$(cat /sys/class/net/eth0/address)
+    last=$((0x${mac##*:}))
+    ip addr add "10.99.0.$last/24" dev eth0
+    ip link set eth0 up
+    ( while :; do
+        for peer in 1 2 3 4; do
+            [ "$peer" = "$last" ] && continue
+            ping -c 1 -W 1 "10.99.0.$peer" >/dev/null 2>&1 && echo "occi-guest reached 10.99.0.$peer"
+        done
+        sleep 1
+      done ) &
+fi
 # PID 1 must never exit; it also reaps orphans.
 while :; do sleep 3600; done
 EOF

@@ -11,12 +11,13 @@ use HTTP::Request ();
 use JSON::PP ();
 use Apache::Test ();
 use Apache::TestRequest ();
+use MIME::Base64 ();
 
 our @EXPORT = qw(occi_request file_text parse_category_value parse_text_categories
                  split_header_values decode_json_body %STANDARD %TEMPLATES
                  CORE INFRA json_request create_json text_attributes
                  location_path url_of entity_path uri_paths private_server_conf
-                 httpd_modules);
+                 httpd_modules as_tenant tenant_path virsh_at);
 
 use constant CORE  => 'http://schemas.ogf.org/occi/core#';
 use constant INFRA => 'http://schemas.ogf.org/occi/infrastructure#';
@@ -198,6 +199,33 @@ sub json_request {
     return occi_request($method => $path,
         [Accept => 'application/occi+json',
          (@body ? ('Content-Type' => 'application/occi+json') : ()), @headers], @body);
+}
+
+# as_tenant(USER, METHOD, PATH, DATA): json_request below /tenants/ (the
+# mount point with Basic authentication) as USER, whose password in the
+# test configuration is USER-secret; no USER: anonymous.
+sub as_tenant {
+    my ($user, $method, $path, $data) = @_;
+    my @auth = $user ? (Authorization => 'Basic '
+                        . MIME::Base64::encode_base64("$user:$user-secret", '')) : ();
+    return json_request($method, "/tenants$path", $data, @auth);
+}
+
+# The path below /tenants/ of the entity a response's Location names (what
+# as_tenant takes), or '' when it names none.
+sub tenant_path {
+    my ($res) = @_;
+    return location_path($res->header('Location') // '') =~ s{^/tenants}{}r;
+}
+
+# virsh against URI with ARGS (each quoted for the shell); what it printed,
+# errors included, without the trailing newline.
+sub virsh_at {
+    my ($uri, @args) = @_;
+    my $quoted = join ' ', map { (my $arg = $_) =~ s/'/'\\''/g; "'$arg'" } @args;
+    my $output = `virsh -q -c '$uri' $quoted 2>&1`;
+    $output =~ s/\s+$//;
+    return $output;
 }
 
 # Creates an entity from DATA at the collection PATH; returns the path of

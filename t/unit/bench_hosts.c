@@ -31,22 +31,10 @@
 #define FAKE_HOST_MEMORY_MIB (16384LL * 1024)
 #include "fake_hosts.h"
 
+/* The nth compute of the benchmark: 1 core, 0.5 GiB. */
 static occi_entity *compute(apr_pool_t *pool, long n)
 {
-    occi_entity *vm = occi_entity_create(pool);
-    occi_value value;
-
-    vm->id = apr_psprintf(pool, "30000000-0000-4000-8000-%012ld", n);
-    vm->kind = COMPUTE;
-    vm->owner = "alice";
-    memset(&value, 0, sizeof(value));
-    value.type = OCCI_TYPE_INTEGER;
-    value.integer = 1;
-    occi_entity_set(vm, "occi.compute.cores", &value);
-    value.type = OCCI_TYPE_FLOAT;
-    value.number = 0.5;
-    occi_entity_set(vm, "occi.compute.memory", &value);
-    return vm;
+    return fake_compute(pool, apr_psprintf(pool, "30000000-0000-4000-8000-%012ld", n), 512);
 }
 
 /* Kept out of line: callgrind counts inside them (--toggle-collect). */

@@ -137,4 +137,23 @@ static const occi_hypervisor_provider fake_provider = {
     NULL,       /* no migration */
 };
 
+/* A compute of alice's, of 1 core and memory_mib. */
+static occi_entity *fake_compute(apr_pool_t *pool, const char *id, long long memory_mib)
+{
+    occi_entity *vm = occi_entity_create(pool);
+    occi_value value;
+
+    vm->id = id;
+    vm->kind = OCCI_SCHEME_INFRA "compute";
+    vm->owner = "alice";
+    memset(&value, 0, sizeof(value));
+    value.type = OCCI_TYPE_INTEGER;
+    value.integer = 1;
+    occi_entity_set(vm, "occi.compute.cores", &value);
+    value.type = OCCI_TYPE_FLOAT;
+    value.number = (double)memory_mib / 1024;
+    occi_entity_set(vm, "occi.compute.memory", &value);
+    return vm;
+}
+
 #endif

@@ -69,24 +69,6 @@ static void report_and_exit(int fd, const worker_report *report)
     _exit(written == (ssize_t)sizeof(*report) ? 0 : 3);
 }
 
-/* A compute of 1 core and COMPUTE_MEMORY_MIB. */
-static occi_entity *small_compute(apr_pool_t *pool, const char *id)
-{
-    occi_entity *vm = occi_entity_create(pool);
-    occi_value value;
-
-    vm->id = id;
-    vm->kind = COMPUTE;
-    vm->owner = "alice";
-    memset(&value, 0, sizeof(value));
-    value.type = OCCI_TYPE_INTEGER;
-    value.integer = 1;
-    occi_entity_set(vm, "occi.compute.cores", &value);
-    value.type = OCCI_TYPE_FLOAT;
-    value.number = (double)COMPUTE_MEMORY_MIB / 1024;
-    occi_entity_set(vm, "occi.compute.memory", &value);
-    return vm;
-}
 
 static int host_index(const char *name)
 {
@@ -157,8 +139,8 @@ static void work(database *db, int round, int worker, int start_fd, int report_f
 
         apr_pool_create(&scratch, pool);
         one = apr_array_make(scratch, 1, sizeof(occi_entity *));
-        vm = small_compute(scratch, apr_psprintf(scratch, "7c%06x-%04x-4000-8000-%012x", round,
-                                                 worker, attempts));
+        vm = fake_compute(scratch, apr_psprintf(scratch, "7c%06x-%04x-4000-8000-%012x", round,
+                                                worker, attempts), COMPUTE_MEMORY_MIB);
         APR_ARRAY_PUSH(one, occi_entity *) = vm;
         r = occi_service_create(&service, scratch, one);
         if (r.cls == OCCI_RESULT_OK && host_index(vm->host) >= 0) {
