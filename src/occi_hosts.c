@@ -9,6 +9,7 @@
 #include <apr_thread_mutex.h>
 
 #include "occi_hosts.h"
+#include "occi_store.h"
 #include "occi_state.h"
 #include "occi_unmanaged.h"
 
@@ -18,10 +19,19 @@ typedef struct {
     occi_hv_capacity capacity;     /* its strings are literals or the provider's */
 } known_capacity;
 
+/* The hosts' usage as this process last read it or made it, with the
+ * store's count of changes it goes with (occi_hosts_remember_usage). */
+typedef struct {
+    apr_pool_t *pool;              /* its own (unmanaged): replaced whole; NULL: none */
+    long long generation;
+    apr_hash_t *usage;             /* host -> struct occi_store_host_usage * */
+} known_usage;
+
 typedef struct {
     apr_array_header_t *hosts;     /* occi_host */
     apr_hash_t *index;             /* name -> int * (its place in hosts); read only */
     known_capacity *known;         /* one per host, under lock */
+    known_usage usage;             /* under lock */
     apr_thread_mutex_t *lock;
 } hosts_hv;
 
@@ -255,6 +265,17 @@ static const occi_hypervisor_provider hosts_provider = {
     NULL,       /* a migration names its target host: occi_hosts_migrate() */
 };
 
+static apr_status_t forget_usage(void *data)
+{
+    hosts_hv *hv = data;
+
+    if (hv->usage.pool) {
+        apr_pool_destroy(hv->usage.pool);
+        hv->usage.pool = NULL;
+    }
+    return APR_SUCCESS;
+}
+
 occi_hypervisor *occi_hosts_create(apr_pool_t *pool, const apr_array_header_t *hosts)
 {
     hosts_hv *hv = apr_pcalloc(pool, sizeof(*hv));
@@ -274,6 +295,7 @@ occi_hypervisor *occi_hosts_create(apr_pool_t *pool, const apr_array_header_t *h
     if (apr_thread_mutex_create(&hv->lock, APR_THREAD_MUTEX_DEFAULT, pool) != APR_SUCCESS) {
         return NULL;
     }
+    apr_pool_cleanup_register(pool, hv, forget_usage, apr_pool_cleanup_null);
     return occi_hypervisor_make(pool, &hosts_provider, hv);
 }
 
@@ -350,4 +372,73 @@ occi_hv_status occi_hosts_migrate(occi_hypervisor *handle, apr_pool_t *pool,
     }
     return occi_hypervisor_migrate(from->hypervisor, pool, compute, storages, to->hypervisor,
                                    error);
+}
+
+/* A copy of usage (host -> struct occi_store_host_usage *) in pool. */
+static apr_hash_t *copy_usage(apr_pool_t *pool, const apr_hash_t *usage)
+{
+    apr_hash_t *copy = apr_hash_make(pool);
+    apr_hash_index_t *at;
+
+    for (at = apr_hash_first(pool, (apr_hash_t *)usage); at; at = apr_hash_next(at)) {
+        const void *name;
+        void *value;
+        const struct occi_store_host_usage *from;
+        struct occi_store_host_usage *to = apr_palloc(pool, sizeof(*to));
+        int i;
+
+        apr_hash_this(at, &name, NULL, &value);
+        from = value;
+        *to = *from;
+        to->groups = apr_array_make(pool, from->groups ? from->groups->nelts : 0,
+                                    sizeof(const char *));
+        for (i = 0; from->groups && i < from->groups->nelts; i++) {
+            APR_ARRAY_PUSH(to->groups, const char *) =
+                apr_pstrdup(pool, APR_ARRAY_IDX(from->groups, i, const char *));
+        }
+        apr_hash_set(copy, apr_pstrdup(pool, name), APR_HASH_KEY_STRING, to);
+    }
+    return copy;
+}
+
+apr_hash_t *occi_hosts_known_usage(const occi_hypervisor *handle, apr_pool_t *pool,
+                                   long long generation)
+{
+    hosts_hv *hv = handle ? occi_hypervisor_impl_of(handle, &hosts_provider) : NULL;
+    apr_hash_t *usage = NULL;
+
+    if (!hv) {
+        return NULL;
+    }
+    apr_thread_mutex_lock(hv->lock);
+    if (hv->usage.pool && hv->usage.generation == generation) {
+        usage = copy_usage(pool, hv->usage.usage);
+    }
+    apr_thread_mutex_unlock(hv->lock);
+    return usage;
+}
+
+void occi_hosts_remember_usage(const occi_hypervisor *handle, long long generation,
+                               const apr_hash_t *usage)
+{
+    hosts_hv *hv = handle ? occi_hypervisor_impl_of(handle, &hosts_provider) : NULL;
+    apr_pool_t *pool;
+
+    /* Its own pool, not one of the child pool's: threads replace it at any
+     * time, and a parent's allocator is not theirs to share. */
+    if (!hv || generation < 0 || apr_pool_create_unmanaged_ex(&pool, NULL, NULL) != APR_SUCCESS) {
+        return;
+    }
+    apr_thread_mutex_lock(hv->lock);
+    /* Counts only grow: an older one than what is kept is stale. */
+    if (hv->usage.pool && hv->usage.generation > generation) {
+        apr_thread_mutex_unlock(hv->lock);
+        apr_pool_destroy(pool);
+        return;
+    }
+    forget_usage(hv);
+    hv->usage.pool = pool;
+    hv->usage.generation = generation;
+    hv->usage.usage = copy_usage(pool, usage);
+    apr_thread_mutex_unlock(hv->lock);
 }

@@ -52,6 +52,21 @@ occi_hv_status occi_hosts_migrate(occi_hypervisor *hv, apr_pool_t *pool,
                                   const apr_array_header_t *storages, const char *to_name,
                                   occi_hv_error *error);
 
+/* The hosts' usage (host -> struct occi_store_host_usage *, occi_store.h),
+ * copied into pool, as this process knows it at the store's count of usage
+ * changes generation (occi_store_usage_generation); NULL when it knows
+ * another count's, or none, or hv is a single hypervisor. A placement then
+ * reads one row of the store instead of one per host. */
+apr_hash_t *occi_hosts_known_usage(const occi_hypervisor *hv, apr_pool_t *pool,
+                                   long long generation);
+
+/* Keeps a copy of usage as the usage at count generation. The caller read
+ * generation before usage (or both under the placement lock), so that the
+ * pair is never older usage filed under a newer count: newer usage under
+ * an older count is never used, as counts only grow. */
+void occi_hosts_remember_usage(const occi_hypervisor *hv, long long generation,
+                               const apr_hash_t *usage);
+
 /* The host named name among hv's, or NULL. */
 const occi_host *occi_hosts_find(const occi_hypervisor *hv, const char *name);
 

@@ -18,7 +18,8 @@
  *   occi_allocation  what each placed entity holds of its hypervisor host's
  *                    capacity (cores, memory, disk, affinity group)
  *   occi_host        hypervisor hosts an administrator disabled, and the
- *                    row named '' that placements lock to take turns
+ *                    row named '' that placements lock to take turns, which
+ *                    counts the changes of occi_host_usage (generation)
  *   occi_host_usage  the sums of the allocations of each host and
  *                    anti-affinity group, kept by triggers
  */
@@ -252,6 +253,34 @@ static const schema_statement schema_6[] = {
       " ON CONFLICT DO NOTHING", NULL },
 };
 
+/* Version 6 -> 7: a count of the changes of occi_host_usage, raised by the
+ * same triggers in the same statement, on the '' row of occi_host: a
+ * process that has read the sums at one count need not read them again
+ * while the count is the same (a placement then reads one row instead of
+ * one per host). SQLite's triggers are made again with the raise; on
+ * PostgreSQL the function is replaced and its trigger stays. */
+#define USAGE_COUNT "UPDATE occi_host SET generation = generation + 1 WHERE name = ''"
+
+static const schema_statement schema_7[] = {
+    { "ALTER TABLE occi_host ADD COLUMN generation BIGINT NOT NULL DEFAULT 0", NULL },
+    { "DROP TRIGGER IF EXISTS occi_allocation_added",
+      "CREATE OR REPLACE FUNCTION occi_allocation_usage() RETURNS trigger"
+      " LANGUAGE plpgsql AS $$ BEGIN"
+      " IF TG_OP <> 'INSERT' THEN " USAGE_SUBTRACT("OLD") "; END IF;"
+      " IF TG_OP <> 'DELETE' THEN " USAGE_ADD("NEW") "; END IF;"
+      " " USAGE_COUNT ";"
+      " RETURN NULL; END $$" },
+    { "DROP TRIGGER IF EXISTS occi_allocation_removed", SQLITE_ONLY },
+    { "DROP TRIGGER IF EXISTS occi_allocation_changed", SQLITE_ONLY },
+    { "CREATE TRIGGER occi_allocation_added AFTER INSERT ON occi_allocation"
+      " BEGIN " USAGE_ADD("NEW") "; " USAGE_COUNT "; END", SQLITE_ONLY },
+    { "CREATE TRIGGER occi_allocation_removed AFTER DELETE ON occi_allocation"
+      " BEGIN " USAGE_SUBTRACT("OLD") "; " USAGE_COUNT "; END", SQLITE_ONLY },
+    { "CREATE TRIGGER occi_allocation_changed AFTER UPDATE ON occi_allocation"
+      " BEGIN " USAGE_SUBTRACT("OLD") "; " USAGE_ADD("NEW") "; " USAGE_COUNT "; END",
+      SQLITE_ONLY },
+};
+
 #define STEP(statements) { statements, (int)(sizeof(statements) / sizeof(statements[0])) }
 
 /* steps[n] takes version n to n + 1. */
@@ -262,6 +291,7 @@ static const schema_step steps[] = {
     STEP(schema_4),
     STEP(schema_5),
     STEP(schema_6),
+    STEP(schema_7),
 };
 
 /* Refuses to compile when a step is missing or one too many. */

@@ -447,16 +447,70 @@ static apr_array_header_t *own_groups(const occi_service *service, apr_pool_t *p
     return groups;
 }
 
-/* Adds what the store has placed (and administrators disabled) to facts. */
+/* The hosts' usage (host -> struct occi_store_host_usage *): the copy this
+ * process keeps while the store's count of usage changes is the one it
+ * goes with, else read anew (and kept). The count is read first, so that
+ * a change committed meanwhile makes the copy newer than its count, never
+ * older. */
+static occi_store_status read_usage(const occi_service *service, apr_pool_t *pool,
+                                    apr_hash_t **usage)
+{
+    long long generation;
+
+    if (occi_store_usage_generation(service->store, &generation) != OCCI_STORE_OK) {
+        return OCCI_STORE_ERROR;
+    }
+    if ((*usage = occi_hosts_known_usage(service->hypervisor, pool, generation))) {
+        return OCCI_STORE_OK;
+    }
+    if (occi_store_host_usage(service->store, pool, usage) != OCCI_STORE_OK) {
+        return OCCI_STORE_ERROR;
+    }
+    occi_hosts_remember_usage(service->hypervisor, generation, *usage);
+    return OCCI_STORE_OK;
+}
+
+/* Adds an allocation to usage, as the store's triggers do. */
+static void count_allocation(apr_pool_t *pool, apr_hash_t *usage,
+                             const occi_store_allocation *allocation)
+{
+    struct occi_store_host_usage *host = apr_hash_get(usage, allocation->host,
+                                                      APR_HASH_KEY_STRING);
+    int i;
+
+    if (!host) {
+        host = apr_pcalloc(pool, sizeof(*host));
+        host->groups = apr_array_make(pool, 1, sizeof(const char *));
+        apr_hash_set(usage, allocation->host, APR_HASH_KEY_STRING, host);
+    }
+    host->cores += allocation->cores;
+    host->memory_mib += allocation->memory_mib;
+    host->disk_mib += allocation->disk_mib;
+    host->computes += !strcmp(allocation->kind, KIND_COMPUTE);
+    for (i = 0; allocation->affinity_group && i < host->groups->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(host->groups, i, const char *), allocation->affinity_group)) {
+            return;
+        }
+    }
+    if (allocation->affinity_group) {
+        APR_ARRAY_PUSH(host->groups, const char *) = allocation->affinity_group;
+    }
+}
+
+/* Adds what the store has placed (and administrators disabled) to facts;
+ * *usage_read (may be NULL) receives the usage it was read from. */
 static occi_store_status add_usage(const occi_service *service, apr_pool_t *pool,
-                                   apr_array_header_t *facts)
+                                   apr_array_header_t *facts, apr_hash_t **usage_read)
 {
     apr_hash_t *usage, *disabled;
     int i;
 
-    if (occi_store_host_usage(service->store, pool, &usage) != OCCI_STORE_OK
+    if (read_usage(service, pool, &usage) != OCCI_STORE_OK
         || occi_store_disabled_hosts(service->store, pool, &disabled) != OCCI_STORE_OK) {
         return OCCI_STORE_ERROR;
+    }
+    if (usage_read) {
+        *usage_read = usage;
     }
     for (i = 0; i < facts->nelts; i++) {
         occi_host_facts *f = &APR_ARRAY_IDX(facts, i, occi_host_facts);
@@ -537,6 +591,8 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
 {
     const apr_array_header_t *hosts = occi_hosts_of(service->hypervisor);
     apr_array_header_t *facts;
+    apr_hash_t *usage = NULL;
+    long long generation = -1;
     occi_result r = done;
     int i, j, resources = 0;
 
@@ -570,7 +626,7 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
         return store_failed(service, 149);
     }
     if (occi_store_lock_placement(service->store) != OCCI_STORE_OK
-        || add_usage(service, pool, facts) != OCCI_STORE_OK) {
+        || add_usage(service, pool, facts, &usage) != OCCI_STORE_OK) {
         r = store_failed(service, 149);
     }
     for (i = 0; r.cls == OCCI_RESULT_OK && i < entities->nelts; i++) {
@@ -635,6 +691,7 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
             r = store_failed(service, 149);
             break;
         }
+        count_allocation(pool, usage, &allocation);
         APR_ARRAY_PUSH(placed, const char *) = entity->id;
         /* The next resource of this request sees this one's share. */
         {
@@ -654,10 +711,19 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
             }
         }
     }
+    /* The count these allocations brought the usage to, read under the
+     * lock: once committed, the next placement of this process reads no
+     * more than the count. */
+    if (r.cls == OCCI_RESULT_OK
+        && occi_store_usage_generation(service->store, &generation) != OCCI_STORE_OK) {
+        r = store_failed(service, 149);
+    }
     r = finish(service, NULL, r);
     if (r.cls != OCCI_RESULT_OK) {
         placed->nelts = 0;
+        return r;
     }
+    occi_hosts_remember_usage(service->hypervisor, generation, usage);
     return r;
 }
 
@@ -742,7 +808,7 @@ static occi_result resize_allocation(const occi_service *service, apr_pool_t *po
     request.host_role = "its host";
     if (facts && (request.cores || request.memory_mib || request.disk_mib)) {
         if (occi_store_lock_placement(service->store) != OCCI_STORE_OK
-            || add_usage(service, pool, facts) != OCCI_STORE_OK) {
+            || add_usage(service, pool, facts, NULL) != OCCI_STORE_OK) {
             return store_failed(service, 150);
         }
         if (occi_placement_choose(pool, facts, &request, OCCI_PLACEMENT_SPREAD, &why, &detail)
@@ -1624,7 +1690,9 @@ static occi_result move_allocations(const occi_service *service, apr_pool_t *poo
 static occi_result reserve_target(const occi_service *service, apr_pool_t *pool,
                                   const occi_entity *compute, const char *from,
                                   const apr_array_header_t *storages, const char *target,
-                                  const apr_array_header_t *ids, const char **to)
+                                  const apr_array_header_t *ids,
+                                  const apr_array_header_t *moving, const char **to,
+                                  const char **intent)
 {
     const apr_array_header_t *hosts = occi_hosts_of(service->hypervisor);
     apr_array_header_t *facts = host_facts(service, pool, hosts);
@@ -1657,7 +1725,7 @@ static occi_result reserve_target(const occi_service *service, apr_pool_t *pool,
             request.group = strchr(held->affinity_group, '\n') + 1;
         }
     }
-    if (r.cls == OCCI_RESULT_OK && add_usage(&scoped, pool, facts) != OCCI_STORE_OK) {
+    if (r.cls == OCCI_RESULT_OK && add_usage(&scoped, pool, facts, NULL) != OCCI_STORE_OK) {
         r = store_failed(service, 158);
     }
     if (r.cls == OCCI_RESULT_OK) {
@@ -1690,7 +1758,23 @@ static occi_result reserve_target(const occi_service *service, apr_pool_t *pool,
             r = move_allocations(service, pool, ids, *to);
         }
     }
-    return finish(service, NULL, r);
+    /* Committed with the room it takes: should this process die at any
+     * point from here on, another looks where the compute ended up and
+     * makes the store (and the room) say so (src/occi_recovery.c). */
+    if (r.cls == OCCI_RESULT_OK) {
+        *intent = intent_begin(service, pool, apr_psprintf(pool, "migrate %s %s", from, *to),
+                               moving);
+    }
+    r = finish(service, *intent, r);
+    if (r.cls != OCCI_RESULT_OK && *intent) {
+        /* Rolled back with the reservation: nothing to let go of but the
+         * count of intents held. */
+        if (service->intents_held) {
+            service->intents_held(service->data, -1);
+        }
+        *intent = NULL;
+    }
+    return r;
 }
 
 occi_result occi_service_migrate(const occi_service *service, apr_pool_t *pool,
@@ -1731,15 +1815,12 @@ occi_result occi_service_migrate(const occi_service *service, apr_pool_t *pool,
         APR_ARRAY_PUSH(moving, occi_entity *) = storage;
         APR_ARRAY_PUSH(ids, const char *) = storage->id;
     }
-    r = reserve_target(service, pool, compute, from, storages, target, ids, to);
+    intent = NULL;
+    r = reserve_target(service, pool, compute, from, storages, target, ids, moving, to,
+                       &intent);
     if (r.cls != OCCI_RESULT_OK) {
         return r;
     }
-    /* Recorded first: if this process dies while the hypervisor moves the
-     * compute, another process looks where it ended up and makes the
-     * store say so (src/occi_recovery.c). */
-    intent = intent_begin(service, pool, apr_psprintf(pool, "migrate %s %s", from, *to),
-                          moving);
     if (occi_hosts_migrate(service->hypervisor, pool, compute, storages, *to, &error)
         != OCCI_HV_OK) {
         /* Still where it was: its room there back. */
@@ -1865,7 +1946,7 @@ occi_result occi_service_hosts(const occi_service *service, apr_pool_t *pool,
         return done;
     }
     facts = host_facts(service, pool, hosts);
-    if (add_usage(service, pool, facts) != OCCI_STORE_OK) {
+    if (add_usage(service, pool, facts, NULL) != OCCI_STORE_OK) {
         return store_failed(service, 152);
     }
     for (i = 0; i < facts->nelts; i++) {

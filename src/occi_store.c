@@ -126,6 +126,7 @@ enum {
     ALLOCATION_DELETE,
     ALLOCATION_DELETE_LINKS,
     HOST_USAGE,
+    HOST_USAGE_GENERATION,
     HOST_LOCK,
     HOST_LOCK_ROW,
     HOST_DISABLED,
@@ -313,6 +314,8 @@ static const occi_statement statements[STATEMENT_COUNT] = {
     [HOST_USAGE] = { "occi_host_usage",
         "SELECT host, affinity_group, cores, memory_mib, disk_mib, computes"
         " FROM occi_host_usage WHERE members > 0 ORDER BY host, affinity_group" },
+    [HOST_USAGE_GENERATION] = { "occi_host_usage_generation",
+        "SELECT generation FROM occi_host WHERE name = ''" },
     /* A write that changes nothing, as occi_entity_lock: the '' row is no
      * host, only the lock that placements take turns at. */
     [HOST_LOCK] = { "occi_host_lock",
@@ -1814,6 +1817,23 @@ static occi_store_status sql_host_usage(void *impl, apr_pool_t *pool, apr_hash_t
     return OCCI_STORE_OK;
 }
 
+static occi_store_status sql_usage_generation(void *impl, long long *generation)
+{
+    sql_store *store = impl;
+    apr_pool_t *pool = scratch_pool(store);
+    apr_array_header_t *rows;
+    occi_store_status status = select_rows(store, pool, HOST_USAGE_GENERATION, NULL, 0, &rows);
+
+    if (status == OCCI_STORE_OK) {
+        /* No lock row (a hand-made cleanup): no count either; -1 matches
+         * no count a process has seen. */
+        *generation = rows->nelts && APR_ARRAY_IDX(rows, 0, const char **)[0]
+                      ? apr_atoi64(APR_ARRAY_IDX(rows, 0, const char **)[0]) : -1;
+    }
+    apr_pool_destroy(pool);
+    return status;
+}
+
 static occi_store_status write_allocation(sql_store *store,
                                           const occi_store_allocation *allocation)
 {
@@ -1988,6 +2008,7 @@ static const occi_store_provider sql_provider = {
     sql_set_host,
     sql_lock_placement,
     sql_host_usage,
+    sql_usage_generation,
     sql_allocate,
     sql_get_allocation,
     sql_release_allocation,
@@ -2220,6 +2241,11 @@ occi_store_status occi_store_set_host(occi_store *store, const char *id, const c
 occi_store_status occi_store_lock_placement(occi_store *store)
 {
     return store->provider->lock_placement(store->impl);
+}
+
+occi_store_status occi_store_usage_generation(occi_store *store, long long *generation)
+{
+    return store->provider->usage_generation(store->impl, generation);
 }
 
 occi_store_status occi_store_host_usage(occi_store *store, apr_pool_t *pool,

@@ -58,7 +58,7 @@ typedef struct occi_statement {
 const occi_statement *occi_store_statements(int *count);
 
 /* The schema version this code writes and reads. */
-#define OCCI_SCHEMA_VERSION 6
+#define OCCI_SCHEMA_VERSION 7
 
 /* Creates the schema on an empty database, or upgrades an older one, in a
  * transaction that other processes doing the same wait for. Returns NULL,
@@ -140,6 +140,7 @@ typedef struct occi_store_provider {
     occi_store_status (*set_host)(void *impl, const char *id, const char *host);
     occi_store_status (*lock_placement)(void *impl);
     occi_store_status (*host_usage)(void *impl, apr_pool_t *pool, apr_hash_t **usage);
+    occi_store_status (*usage_generation)(void *impl, long long *generation);
     occi_store_status (*allocate)(void *impl, const occi_store_allocation *allocation);
     occi_store_status (*get_allocation)(void *impl, apr_pool_t *pool, const char *entity_id,
                                         occi_store_allocation **allocation);
@@ -420,6 +421,10 @@ occi_store_status occi_store_lock_placement(occi_store *store);
  * order of their names. */
 occi_store_status occi_store_host_usage(occi_store *store, apr_pool_t *pool,
                                         apr_hash_t **usage);
+
+/* How many times the hosts' usage has changed (any allocation made, moved or
+ * released, by any process): the same number means the same usage. */
+occi_store_status occi_store_usage_generation(occi_store *store, long long *generation);
 
 /* Records (or replaces: same entity_id) an allocation. entity_id, host and
  * kind are required (else ERROR); a NULL owner is "". */

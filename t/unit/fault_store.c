@@ -280,6 +280,11 @@ static occi_store_status fault_host_usage(void *impl, apr_pool_t *pool, apr_hash
     PASS_THROUGH("host_usage", host_usage(fault_->inner_impl, pool, usage));
 }
 
+static occi_store_status fault_usage_generation(void *impl, long long *generation)
+{
+    PASS_THROUGH("usage_generation", usage_generation(fault_->inner_impl, generation));
+}
+
 static occi_store_status fault_allocate(void *impl, const occi_store_allocation *allocation)
 {
     PASS_THROUGH("allocate", allocate(fault_->inner_impl, allocation));
@@ -341,6 +346,7 @@ static const occi_store_provider fault_provider = {
     fault_set_host,
     fault_lock_placement,
     fault_host_usage,
+    fault_usage_generation,
     fault_allocate,
     fault_get_allocation,
     fault_release_allocation,

@@ -258,13 +258,16 @@ static void test_migrate_from_5(database *db)
         "DROP TRIGGER IF EXISTS occi_allocation_removed",
         "DROP TRIGGER IF EXISTS occi_allocation_changed",
         "DROP TABLE occi_host_usage",
+        "ALTER TABLE occi_host DROP COLUMN generation",
     };
     static const char *const pgsql_version_6[] = {
         "DROP TRIGGER IF EXISTS occi_allocation_usage ON occi_allocation",
         "DROP TABLE occi_host_usage",
+        "ALTER TABLE occi_host DROP COLUMN generation",
     };
     const char *const *drops = strcmp(db->name, "pgsql") ? version_6 : pgsql_version_6;
-    int count = strcmp(db->name, "pgsql") ? 4 : 2, rows, i;
+    int count = strcmp(db->name, "pgsql") ? 5 : 3, rows, i;
+    const char *generation;
     const char *usage = "SELECT host || ' ' || affinity_group || ' ' || cores || ' ' || memory_mib"
                         " || ' ' || disk_mib || ' ' || computes || ' ' || members"
                         " FROM occi_host_usage WHERE members > 0 ORDER BY host, affinity_group";
@@ -290,9 +293,13 @@ static void test_migrate_from_5(database *db)
     tap_is_str(sql_value(db, "SELECT cores || ' ' || memory_mib || ' ' || computes"
                              " FROM occi_host_usage WHERE host = 'h1' AND affinity_group = ''"),
                "2 2048 1", name_of(db, "summing what it held"));
+    generation = sql_value(db, "SELECT generation FROM occi_host WHERE name = ''");
     apr_dbd_query(db->driver, db->handle, &rows,
                   "UPDATE occi_allocation SET host = 'h2'"
                   " WHERE entity_id = 'b0000000-0000-4000-8000-000000000001'");
+    tap_is_str(sql_value(db, "SELECT generation FROM occi_host WHERE name = ''"),
+               apr_psprintf(db->pool, "%d", atoi(generation ? generation : "0") + 1),
+               name_of(db, "a move counts as one change of the usage"));
     apr_dbd_query(db->driver, db->handle, &rows,
                   "DELETE FROM occi_allocation"
                   " WHERE entity_id = 'b0000000-0000-4000-8000-000000000002'");
