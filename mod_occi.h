@@ -108,6 +108,8 @@ typedef struct {
     const char *node_name;                /* OCCINodeName (main server); NULL: host name */
     occi_model *model;                    /* built in post_config, then read-only */
     const char *saved_scheme;             /* of saved OS templates, made with the model */
+    const char *provider_network_scheme;  /* of the provider networks' mixins, made with
+                                           * the model */
     occi_render_cache *renderings;        /* per child process; NULL: not cached */
     occi_hypervisor *hypervisor;          /* per child process; NULL: none */
 } occi_server_conf;

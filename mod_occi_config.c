@@ -532,6 +532,10 @@ const char *occi_provider_network_scheme(apr_pool_t *pool, server_rec *s)
 {
     const occi_server_conf *conf = occi_server_config(s);
 
+    /* Made once with the model: every request's service context asks. */
+    if (conf->provider_network_scheme) {
+        return conf->provider_network_scheme;
+    }
     return apr_pstrcat(pool, conf->provider_scheme ? conf->provider_scheme
                        : OCCI_DEFAULT_PROVIDER_SCHEME, OCCI_PROVIDER_NETWORK_SUFFIX, NULL);
 }
@@ -883,6 +887,8 @@ static int build_model(apr_pool_t *pool, server_rec *s, occi_server_conf *conf)
 
     conf->model = occi_model_create(pool);
     conf->saved_scheme = apr_pstrcat(pool, scheme, OCCI_SAVED_TEMPLATE_SUFFIX, NULL);
+    conf->provider_network_scheme = apr_pstrcat(pool, scheme, OCCI_PROVIDER_NETWORK_SUFFIX,
+                                                NULL);
     occi_model_add_standard(conf->model);
     for (i = 0; conf->os_templates && i < conf->os_templates->nelts; i++) {
         const occi_template_decl *decl = &APR_ARRAY_IDX(conf->os_templates, i,

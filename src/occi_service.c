@@ -1717,12 +1717,19 @@ static occi_result reserve_target(const occi_service *service, apr_pool_t *pool,
     if (occi_store_lock_placement(service->store) != OCCI_STORE_OK) {
         r = store_failed(service, 158);
     }
-    else if (occi_store_get_allocation(service->store, pool, compute->id, &held)
-             == OCCI_STORE_OK && held->owner) {
-        /* Anti-affinity groups are the compute's owner's. */
-        scoped.owner = held->owner;
-        if (held->affinity_group && strchr(held->affinity_group, '\n')) {
-            request.group = strchr(held->affinity_group, '\n') + 1;
+    else {
+        occi_store_status status = occi_store_get_allocation(service->store, pool, compute->id,
+                                                             &held);
+
+        if (status == OCCI_STORE_OK && held->owner) {
+            /* Anti-affinity groups are the compute's owner's. */
+            scoped.owner = held->owner;
+            if (held->affinity_group && strchr(held->affinity_group, '\n')) {
+                request.group = strchr(held->affinity_group, '\n') + 1;
+            }
+        }
+        else if (status != OCCI_STORE_OK && status != OCCI_STORE_NOT_FOUND) {
+            r = store_failed(service, 158);
         }
     }
     if (r.cls == OCCI_RESULT_OK && add_usage(&scoped, pool, facts, NULL) != OCCI_STORE_OK) {
@@ -1889,12 +1896,15 @@ occi_result occi_service_evacuate(const occi_service *service, apr_pool_t *pool,
     /* A page at a time, so that a host of many computes costs no more
      * memory than a page; the computes that stay are skipped by offset. */
     for (;;) {
-        apr_pool_t *each;
+        apr_pool_t *page_pool, *each;
+        int full;
 
-        if (occi_store_list(service->store, pool, &query, &page) != OCCI_STORE_OK) {
+        apr_pool_create(&page_pool, pool);
+        if (occi_store_list(service->store, page_pool, &query, &page) != OCCI_STORE_OK) {
+            apr_pool_destroy(page_pool);
             return store_failed(service, 156);
         }
-        apr_pool_create(&each, pool);
+        apr_pool_create(&each, page_pool);
         for (i = 0; i < page->nelts; i++) {
             occi_entity *compute = APR_ARRAY_IDX(page, i, occi_entity *);
             const char *to;
@@ -1919,8 +1929,9 @@ occi_result occi_service_evacuate(const occi_service *service, apr_pool_t *pool,
             }
             apr_pool_clear(each);
         }
-        apr_pool_destroy(each);
-        if (page->nelts < query.limit) {
+        full = page->nelts == query.limit;
+        apr_pool_destroy(page_pool);
+        if (!full) {
             break;
         }
     }

@@ -6,9 +6,9 @@
 # mod_proxy_balancer in front of them. Everything lives in one working
 # directory under /tmp; stop_all stops what was started and removes it.
 #
-#   my $c = Cluster->new(label => 'two nodes', tag => 'nodes', httpd => ...,
-#                        modules => ..., build => ..., src => ..., pg_bin => ...,
-#                        keep => $ENV{NODES_KEEP});
+#   my $c = Cluster->for_script(label => 'two nodes', tag => 'nodes', httpd => ...,
+#                               modules => ..., build => ..., src => ...,
+#                               keep => $ENV{NODES_KEEP});
 #   my %uri = $c->start_hypervisors(qw(h1 h2 h3));   # name => libvirt URI
 #   $c->start_postgres;
 #   $c->add_node('a', "OCCILibvirtURI ...\n");       # also starts it
@@ -94,6 +94,24 @@ sub new {
     chmod 0755, $self->{work};
     return $self;
 }
+# The cluster of a script (the arguments of new but pg_bin): where it
+# cannot run here, says SKIP and exits 0; once made, it is stopped when the
+# script ends or is interrupted.
+my @of_scripts;
+sub for_script {
+    my ($class, %o) = @_;
+    my ($skip, $pg_bin) = prerequisites($o{modules});
+    if ($skip) {
+        print "$o{label}: SKIP: $skip\n";
+        exit 0;
+    }
+    my $self = $class->new(%o, pg_bin => $pg_bin);
+    push @of_scripts, $self;
+    $SIG{INT} = $SIG{TERM} = sub { $_->stop_all for @of_scripts; exit 1 };
+    return $self;
+}
+END { $_->stop_all for @of_scripts }
+
 sub work { $_[0]{work} }
 sub node { $_[0]{node}{ $_[1] } }
 sub nodes { $_[0]{node} }

@@ -52,16 +52,13 @@ $| = 1;
 sub say { print "$label: @_\n" }
 my @failures;
 sub fail { push @failures, "@_"; say "FAIL: @_" }
-my ($skip, $pg_bin) = Cluster::prerequisites($modules);
-if ($skip) { say "SKIP: $skip"; exit 0 }
 
-# ---- What this run starts, and stopping it ---------------------------------
-my $cluster = Cluster->new(label => $label, tag => 'nodes', httpd => $httpd, modules => $modules,
-                           build => $build, src => $src, pg_bin => $pg_bin, keep => $ENV{NODES_KEEP});
+# ---- What this run starts (stopped when it ends) ------------------------------
+my $cluster = Cluster->for_script(label => $label, tag => 'nodes', httpd => $httpd,
+                                  modules => $modules, build => $build, src => $src,
+                                  keep => $ENV{NODES_KEEP});
 my $work = $cluster->work;
 my $node = $cluster->nodes;          # name => { root, port }
-END { $cluster->stop_all if $cluster }
-$SIG{INT} = $SIG{TERM} = sub { $cluster->stop_all; exit 1 };
 sub sql { $cluster->sql(@_) }
 sub virsh { $cluster->virsh('hv', @_) }
 

@@ -103,6 +103,36 @@ __attribute__((unused)) static int connect_fresh(database *db)
     return 1;
 }
 
+/* Prepares every statement on db's connection into db->prepared, as a test
+ * point; 0 when one does not prepare. */
+__attribute__((unused)) static int prepare_checked(database *db)
+{
+    const char *error = NULL;
+
+    db->prepared = prepare_statements(db->pool, db->driver, db->handle, &error);
+    if (!tap_ok(db->prepared != NULL, name_of(db, "every statement prepares"))) {
+        printf("#   %s\n", error);
+        return 0;
+    }
+    return 1;
+}
+
+/* A fresh database with the current schema and every statement prepared,
+ * each step a test point; 0 when one fails. */
+__attribute__((unused)) static int open_schema(database *db)
+{
+    const char *error;
+
+    if (!connect_fresh(db)) {
+        return 0;
+    }
+    error = occi_store_migrate(db->pool, db->driver, db->handle);
+    if (!tap_is_str(error, NULL, name_of(db, "migrate creates the schema"))) {
+        return 0;
+    }
+    return prepare_checked(db);
+}
+
 /* Runs run on each database that open (the test's own set-up: schema,
  * statements, store) makes ready: SQLite in a new directory of the
  * temporary directory named after prefix, removed afterwards, then

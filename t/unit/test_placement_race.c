@@ -522,30 +522,12 @@ static void run(database *db)
 }
 
 /* A fresh schema and a connection with every statement prepared. */
-static int open_database(database *db)
-{
-    const char *error = NULL;
-
-    if (!connect_fresh(db)) {
-        return 0;
-    }
-    error = occi_store_migrate(db->pool, db->driver, db->handle);
-    if (!tap_is_str(error, NULL, name_of(db, "migrate creates the schema"))) {
-        return 0;
-    }
-    db->prepared = prepare_statements(db->pool, db->driver, db->handle, &error);
-    if (!tap_ok(db->prepared != NULL, name_of(db, "every statement prepares"))) {
-        printf("#   %s\n", error);
-        return 0;
-    }
-    return 1;
-}
 
 int main(void)
 {
     apr_pool_t *pool = tap_start();
 
     apr_dbd_init(pool);
-    run_on_databases(pool, "occi-race", open_database, run);
+    run_on_databases(pool, "occi-race", open_schema, run);
     return tap_done(pool);
 }

@@ -349,29 +349,17 @@ static int open_database(database *db)
         "occi_attribute", "occi_membership", "occi_entity", "occi_user_mixin", "occi_intent",
         "occi_allocation"
     };
-    const char *error = NULL;
-    apr_hash_t *prepared;
     size_t i;
     int rows;
 
-    if (!connect_fresh(db)) {
-        return 0;
-    }
-    error = occi_store_migrate(db->pool, db->driver, db->handle);
-    if (!tap_ok(error == NULL, name_of(db, "the schema is made"))) {
-        printf("#   %s\n", error);
+    if (!open_schema(db)) {
         return 0;
     }
     for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
         apr_dbd_query(db->driver, db->handle, &rows,
                       apr_pstrcat(db->pool, "DELETE FROM ", tables[i], NULL));
     }
-    prepared = prepare_statements(db->pool, db->driver, db->handle, &error);
-    if (!tap_ok(prepared != NULL, name_of(db, "every statement prepares"))) {
-        printf("#   %s\n", error);
-        return 0;
-    }
-    db->store = occi_store_open(db->pool, db->driver, db->handle, prepared);
+    db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
     return 1;
 }
 

@@ -3170,19 +3170,12 @@ static void run(database *db)
  * with every statement prepared. */
 static int open_database(database *db)
 {
-    const char *error = NULL;
-
     if (!connect_fresh(db)) {
         return 0;
     }
     test_concurrent_migrate(db);
     test_migrate(db);
-    db->prepared = prepare_statements(db->pool, db->driver, db->handle, &error);
-    if (!tap_ok(db->prepared != NULL, name_of(db, "every statement prepares"))) {
-        printf("#   %s\n", error);
-        return 0;
-    }
-    return 1;
+    return prepare_checked(db);
 }
 
 int main(void)
