@@ -83,7 +83,10 @@ static occi_hypervisor *hosts_of(apr_pool_t *pchild, server_rec *s)
             return NULL;
         }
     }
-    return occi_hosts_create(pchild, hosts);
+    return occi_hosts_create(pchild, hosts, settings->nelts
+                                            ? APR_ARRAY_IDX(settings, 0, occi_host_settings)
+                                                  .config->provider_network_scheme
+                                            : NULL);
 }
 
 static void occi_child_init(apr_pool_t *pchild, server_rec *main_server)

@@ -9,6 +9,8 @@
 #include <apr_thread_mutex.h>
 
 #include "occi_hosts.h"
+#include "occi_model.h"
+#include "occi_provider_network.h"
 #include "occi_store.h"
 #include "occi_state.h"
 #include "occi_unmanaged.h"
@@ -20,15 +22,18 @@ typedef struct {
 } known_capacity;
 
 /* The hosts' usage as this process last read it or made it, with the
- * store's count of changes it goes with (occi_hosts_remember_usage). */
+ * store's count of changes it goes with (occi_hosts_remember_usage): one
+ * entry per host, in the hosts' order, so that a placement copies an array
+ * and looks nothing up. */
 typedef struct {
     apr_pool_t *pool;              /* its own (unmanaged): replaced whole; NULL: none */
     long long generation;
-    apr_hash_t *usage;             /* host -> struct occi_store_host_usage * */
+    struct occi_store_host_usage *usage;   /* one per host */
 } known_usage;
 
 typedef struct {
     apr_array_header_t *hosts;     /* occi_host */
+    const char *provider_network_scheme;   /* NULL: none */
     apr_hash_t *index;             /* name -> int * (its place in hosts); read only */
     known_capacity *known;         /* one per host, under lock */
     known_usage usage;             /* under lock */
@@ -73,6 +78,27 @@ static const occi_host *host_of(const hosts_hv *hv, apr_pool_t *pool,
     return host;
 }
 
+/* A network of a provider network: on every host, recorded on none. */
+static int is_provider_network(const hosts_hv *hv, const occi_entity *entity)
+{
+    return hv->provider_network_scheme && !strcmp(entity->kind, OCCI_SCHEME_INFRA "network")
+           && occi_is_provider_network(hv->provider_network_scheme, entity);
+}
+
+/* The first host not known to be down (the first of all when none is):
+ * what is on every host is told by one that answers. */
+static int answering_host(const hosts_hv *hv)
+{
+    int i;
+
+    for (i = 0; i < hv->hosts->nelts; i++) {
+        if (!occi_hypervisor_known_down(APR_ARRAY_IDX(hv->hosts, i, occi_host).hypervisor)) {
+            return i;
+        }
+    }
+    return 0;
+}
+
 static occi_hv_status hosts_observe(void *impl, apr_pool_t *pool, apr_array_header_t *entities,
                                     occi_hv_error *error)
 {
@@ -88,7 +114,8 @@ static occi_hv_status hosts_observe(void *impl, apr_pool_t *pool, apr_array_head
     for (j = 0; j < entities->nelts; j++) {
         occi_entity *entity = APR_ARRAY_IDX(entities, j, occi_entity *);
 
-        i = entity->host ? index_of(hv, entity->host) : 0;
+        i = entity->host ? index_of(hv, entity->host)
+            : is_provider_network(hv, entity) ? answering_host(hv) : 0;
         if (i < 0) {
             continue;                  /* told below */
         }
@@ -192,6 +219,15 @@ static occi_hv_status hosts_update(void *impl, apr_pool_t *pool, const occi_enti
                 : error->status;
 }
 
+static occi_hv_status hosts_join_network(void *impl, apr_pool_t *pool, const occi_entity *link,
+                                         const occi_entity *network, occi_hv_error *error)
+{
+    const occi_host *host = host_of(impl, pool, link, error);
+
+    return host ? occi_hypervisor_join_network(host->hypervisor, pool, link, network, error)
+                : error->status;
+}
+
 static int hosts_can_save(const void *impl, const occi_entity *compute)
 {
     const hosts_hv *hv = impl;
@@ -263,6 +299,7 @@ static const occi_hypervisor_provider hosts_provider = {
     "hosts", hosts_observe, hosts_create, hosts_delete, hosts_act, hosts_update, hosts_can_save,
     hosts_save, hosts_delete_saved, hosts_list, hosts_capacity, NULL,
     NULL,       /* a migration names its target host: occi_hosts_migrate() */
+    hosts_join_network,
 };
 
 static apr_status_t forget_usage(void *data)
@@ -276,13 +313,15 @@ static apr_status_t forget_usage(void *data)
     return APR_SUCCESS;
 }
 
-occi_hypervisor *occi_hosts_create(apr_pool_t *pool, const apr_array_header_t *hosts)
+occi_hypervisor *occi_hosts_create(apr_pool_t *pool, const apr_array_header_t *hosts,
+                                   const char *provider_network_scheme)
 {
     hosts_hv *hv = apr_pcalloc(pool, sizeof(*hv));
 
     int i;
 
     hv->hosts = apr_array_copy(pool, hosts);
+    hv->provider_network_scheme = provider_network_scheme;
     hv->index = apr_hash_make(pool);
     for (i = 0; i < hosts->nelts; i++) {
         int *at = apr_palloc(pool, sizeof(*at));
@@ -299,30 +338,13 @@ occi_hypervisor *occi_hosts_create(apr_pool_t *pool, const apr_array_header_t *h
     return occi_hypervisor_make(pool, &hosts_provider, hv);
 }
 
-occi_hv_status occi_hosts_capacity(const occi_hypervisor *handle, int i, apr_pool_t *pool,
-                                   apr_interval_time_t max_age, occi_hv_capacity *capacity,
-                                   occi_hv_error *error)
+/* Asks host i what it offers, and keeps the answer. */
+static occi_hv_status ask_capacity(hosts_hv *hv, int i, apr_pool_t *pool,
+                                   occi_hv_capacity *capacity, occi_hv_error *error)
 {
-    hosts_hv *hv = occi_hypervisor_impl_of(handle, &hosts_provider);
-    const occi_host *host;
+    const occi_host *host = &APR_ARRAY_IDX(hv->hosts, i, occi_host);
     apr_time_t now = apr_time_now();
-    int fresh;
 
-    if (!hv || i < 0 || i >= hv->hosts->nelts) {
-        error->status = OCCI_HV_FAILED;
-        error->message = "no such host";
-        return error->status;
-    }
-    host = &APR_ARRAY_IDX(hv->hosts, i, occi_host);
-    apr_thread_mutex_lock(hv->lock);
-    fresh = hv->known[i].asked && now - hv->known[i].asked <= max_age;
-    if (fresh) {
-        *capacity = hv->known[i].capacity;
-    }
-    apr_thread_mutex_unlock(hv->lock);
-    if (fresh && !occi_hypervisor_known_down(host->hypervisor)) {
-        return OCCI_HV_OK;
-    }
     if (occi_hypervisor_capacity(host->hypervisor, pool, capacity, error) != OCCI_HV_OK) {
         return error->status;
     }
@@ -333,6 +355,38 @@ occi_hv_status occi_hosts_capacity(const occi_hypervisor *handle, int i, apr_poo
     hv->known[i].asked = now;
     apr_thread_mutex_unlock(hv->lock);
     return OCCI_HV_OK;
+}
+
+void occi_hosts_capacities(const occi_hypervisor *handle, apr_pool_t *pool,
+                           apr_interval_time_t max_age, occi_hv_capacity *capacities,
+                           int *reachable)
+{
+    hosts_hv *hv = occi_hypervisor_impl_of(handle, &hosts_provider);
+    apr_time_t now = apr_time_now();
+    int i;
+
+    if (!hv) {
+        return;
+    }
+    /* One lock for all the hosts whose answer is recent... */
+    apr_thread_mutex_lock(hv->lock);
+    for (i = 0; i < hv->hosts->nelts; i++) {
+        reachable[i] = hv->known[i].asked && now - hv->known[i].asked <= max_age;
+        if (reachable[i]) {
+            capacities[i] = hv->known[i].capacity;
+        }
+    }
+    apr_thread_mutex_unlock(hv->lock);
+    /* ...and a question, outside it, to each of the others, and to those
+     * known not to answer now. */
+    for (i = 0; i < hv->hosts->nelts; i++) {
+        occi_hv_error error;
+
+        if (!reachable[i]
+            || occi_hypervisor_known_down(APR_ARRAY_IDX(hv->hosts, i, occi_host).hypervisor)) {
+            reachable[i] = ask_capacity(hv, i, pool, &capacities[i], &error) == OCCI_HV_OK;
+        }
+    }
 }
 
 const apr_array_header_t *occi_hosts_of(const occi_hypervisor *hv)
@@ -374,54 +428,79 @@ occi_hv_status occi_hosts_migrate(occi_hypervisor *handle, apr_pool_t *pool,
                                    error);
 }
 
-/* A copy of usage (host -> struct occi_store_host_usage *) in pool. */
-static apr_hash_t *copy_usage(apr_pool_t *pool, const apr_hash_t *usage)
+/* The affinity groups of one host's usage, copied into pool; NULL when
+ * there are none, so that hosts without groups cost no allocation. */
+static apr_array_header_t *copy_groups(apr_pool_t *pool, const apr_array_header_t *groups)
 {
-    apr_hash_t *copy = apr_hash_make(pool);
-    apr_hash_index_t *at;
+    apr_array_header_t *copy;
+    int i;
 
-    for (at = apr_hash_first(pool, (apr_hash_t *)usage); at; at = apr_hash_next(at)) {
-        const void *name;
-        void *value;
-        const struct occi_store_host_usage *from;
-        struct occi_store_host_usage *to = apr_palloc(pool, sizeof(*to));
-        int i;
-
-        apr_hash_this(at, &name, NULL, &value);
-        from = value;
-        *to = *from;
-        to->groups = apr_array_make(pool, from->groups ? from->groups->nelts : 0,
-                                    sizeof(const char *));
-        for (i = 0; from->groups && i < from->groups->nelts; i++) {
-            APR_ARRAY_PUSH(to->groups, const char *) =
-                apr_pstrdup(pool, APR_ARRAY_IDX(from->groups, i, const char *));
-        }
-        apr_hash_set(copy, apr_pstrdup(pool, name), APR_HASH_KEY_STRING, to);
+    if (!groups || !groups->nelts) {
+        return NULL;
+    }
+    copy = apr_array_make(pool, groups->nelts, sizeof(const char *));
+    for (i = 0; i < groups->nelts; i++) {
+        APR_ARRAY_PUSH(copy, const char *) =
+            apr_pstrdup(pool, APR_ARRAY_IDX(groups, i, const char *));
     }
     return copy;
 }
 
-apr_hash_t *occi_hosts_known_usage(const occi_hypervisor *handle, apr_pool_t *pool,
-                                   long long generation)
+/* Copies usage (one per host) into to, its groups into pool. */
+static void copy_usage(apr_pool_t *pool, int hosts, struct occi_store_host_usage *to,
+                       const struct occi_store_host_usage *from)
+{
+    int i;
+
+    memcpy(to, from, (apr_size_t)hosts * sizeof(*to));
+    for (i = 0; i < hosts; i++) {
+        to[i].groups = copy_groups(pool, from[i].groups);
+    }
+}
+
+int occi_hosts_known_usage(const occi_hypervisor *handle, apr_pool_t *pool,
+                           long long generation, struct occi_store_host_usage *usage)
 {
     hosts_hv *hv = handle ? occi_hypervisor_impl_of(handle, &hosts_provider) : NULL;
-    apr_hash_t *usage = NULL;
+    int known = 0;
 
     if (!hv) {
-        return NULL;
+        return 0;
     }
     apr_thread_mutex_lock(hv->lock);
     if (hv->usage.pool && hv->usage.generation == generation) {
-        usage = copy_usage(pool, hv->usage.usage);
+        copy_usage(pool, hv->hosts->nelts, usage, hv->usage.usage);
+        known = 1;
     }
     apr_thread_mutex_unlock(hv->lock);
-    return usage;
+    return known;
+}
+
+void occi_hosts_usage_by_host(const occi_hypervisor *handle, const apr_hash_t *by_name,
+                              struct occi_store_host_usage *usage)
+{
+    hosts_hv *hv = handle ? occi_hypervisor_impl_of(handle, &hosts_provider) : NULL;
+    int i;
+
+    for (i = 0; hv && i < hv->hosts->nelts; i++) {
+        const struct occi_store_host_usage *used = apr_hash_get(
+            (apr_hash_t *)by_name, APR_ARRAY_IDX(hv->hosts, i, occi_host).name,
+            APR_HASH_KEY_STRING);
+
+        if (used) {
+            usage[i] = *used;
+        }
+        else {
+            memset(&usage[i], 0, sizeof(usage[i]));
+        }
+    }
 }
 
 void occi_hosts_remember_usage(const occi_hypervisor *handle, long long generation,
-                               const apr_hash_t *usage)
+                               const struct occi_store_host_usage *usage)
 {
     hosts_hv *hv = handle ? occi_hypervisor_impl_of(handle, &hosts_provider) : NULL;
+    struct occi_store_host_usage *copy;
     apr_pool_t *pool;
 
     /* Its own pool, not one of the child pool's: threads replace it at any
@@ -429,6 +508,10 @@ void occi_hosts_remember_usage(const occi_hypervisor *handle, long long generati
     if (!hv || generation < 0 || apr_pool_create_unmanaged_ex(&pool, NULL, NULL) != APR_SUCCESS) {
         return;
     }
+    /* Copied before the lock: other threads' placements wait only for the
+     * exchange. */
+    copy = apr_palloc(pool, (apr_size_t)hv->hosts->nelts * sizeof(*copy));
+    copy_usage(pool, hv->hosts->nelts, copy, usage);
     apr_thread_mutex_lock(hv->lock);
     /* Counts only grow: an older one than what is kept is stale. */
     if (hv->usage.pool && hv->usage.generation > generation) {
@@ -439,6 +522,58 @@ void occi_hosts_remember_usage(const occi_hypervisor *handle, long long generati
     forget_usage(hv);
     hv->usage.pool = pool;
     hv->usage.generation = generation;
-    hv->usage.usage = copy_usage(pool, usage);
+    hv->usage.usage = copy;
+    apr_thread_mutex_unlock(hv->lock);
+}
+
+/* Adds allocation to the kept usage (in its pool), as the store's
+ * triggers add it to theirs. */
+static void count_allocation(hosts_hv *hv, const occi_store_allocation *allocation)
+{
+    int i = index_of(hv, allocation->host), j;
+    struct occi_store_host_usage *host;
+    apr_array_header_t *groups;
+
+    if (i < 0) {
+        return;                        /* a host no longer configured: nothing to place on */
+    }
+    host = &hv->usage.usage[i];
+    host->cores += allocation->cores;
+    host->memory_mib += allocation->memory_mib;
+    host->disk_mib += allocation->disk_mib;
+    host->computes += allocation->kind && !strcmp(allocation->kind, OCCI_SCHEME_INFRA "compute");
+    if (!allocation->affinity_group) {
+        return;
+    }
+    for (j = 0; host->groups && j < host->groups->nelts; j++) {
+        if (!strcmp(APR_ARRAY_IDX(host->groups, j, const char *), allocation->affinity_group)) {
+            return;
+        }
+    }
+    /* Only this cache sees its arrays (requests get copies), so the array
+     * grows where it is. */
+    groups = host->groups ? (apr_array_header_t *)host->groups
+                          : apr_array_make(hv->usage.pool, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(groups, const char *) = apr_pstrdup(hv->usage.pool,
+                                                       allocation->affinity_group);
+    host->groups = groups;
+}
+
+void occi_hosts_count_allocations(const occi_hypervisor *handle, long long before,
+                                  long long after, const apr_array_header_t *allocations)
+{
+    hosts_hv *hv = handle ? occi_hypervisor_impl_of(handle, &hosts_provider) : NULL;
+    int i;
+
+    if (!hv) {
+        return;
+    }
+    apr_thread_mutex_lock(hv->lock);
+    if (hv->usage.pool && hv->usage.generation == before && after >= before) {
+        for (i = 0; i < allocations->nelts; i++) {
+            count_allocation(hv, &APR_ARRAY_IDX(allocations, i, occi_store_allocation));
+        }
+        hv->usage.generation = after;
+    }
     apr_thread_mutex_unlock(hv->lock);
 }

@@ -37,6 +37,14 @@ void *occi_hypervisor_impl_of(const occi_hypervisor *hv, const occi_hypervisor_p
     return hv->provider == provider ? hv->impl : NULL;
 }
 
+occi_hv_status occi_hypervisor_join_network(occi_hypervisor *hv, apr_pool_t *pool,
+                                            const occi_entity *link, const occi_entity *network,
+                                            occi_hv_error *error)
+{
+    return hv->provider->join_network
+           ? hv->provider->join_network(hv->impl, pool, link, network, error) : OCCI_HV_OK;
+}
+
 occi_hv_status occi_hypervisor_migrate(occi_hypervisor *hv, apr_pool_t *pool,
                                        const occi_entity *compute,
                                        const apr_array_header_t *storages,

@@ -110,6 +110,10 @@ typedef struct occi_hypervisor_provider {
     occi_hv_status (*migrate)(void *impl, apr_pool_t *pool, const occi_entity *compute,
                               const apr_array_header_t *storages, occi_hypervisor *target,
                               occi_hv_error *error);
+    /* Makes network known where link's compute lives, before an update
+     * makes link reach it (NULL: nothing to make). */
+    occi_hv_status (*join_network)(void *impl, apr_pool_t *pool, const occi_entity *link,
+                                   const occi_entity *network, occi_hv_error *error);
 } occi_hypervisor_provider;
 
 /* A hypervisor made of a provider and its state, allocated from pool. */
@@ -126,6 +130,14 @@ void *occi_hypervisor_impl_of(const occi_hypervisor *hv, const occi_hypervisor_p
 /* What the host offers (its cores, memory and pool), asked of it now. */
 occi_hv_status occi_hypervisor_capacity(occi_hypervisor *hv, apr_pool_t *pool,
                                         occi_hv_capacity *capacity, occi_hv_error *error);
+
+/* Makes network known to the host of link's compute before an update
+ * changes link to reach it: a provider network is defined on a host when
+ * a compute there first joins it (occi_provider_network.h), by a create
+ * or by such an update. Nothing for other networks. */
+occi_hv_status occi_hypervisor_join_network(occi_hypervisor *hv, apr_pool_t *pool,
+                                            const occi_entity *link, const occi_entity *network,
+                                            occi_hv_error *error);
 
 /* Whether hv is known not to answer now (a refused connection, a daemon
  * keepalive gave up on), without asking it. */

@@ -22,6 +22,7 @@
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 #include <apr_thread_proc.h>
+#include <apr_thread_pool.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -64,6 +65,11 @@ typedef struct libvirt_hv {
     volatile apr_time_t down_since;
     int lifecycle_callback;        /* on connection; -1: none */
     occi_domain_cache *states;     /* NULL: states are asked for each time */
+    /* Where states are asked, so that a request can stop waiting
+     * (observe_bounded); threads are started when first needed. */
+    apr_thread_pool_t *observers;
+    apr_thread_mutex_t *observing; /* guards the observations and stalled */
+    int stalled;                   /* observations a request gave up waiting for */
 } libvirt_hv;
 
 /* The longest a request waits for a connection to be opened: a daemon that
@@ -82,6 +88,15 @@ typedef struct libvirt_hv {
 #define KEEPALIVE_INTERVAL 1
 #define KEEPALIVE_COUNT 3
 
+/* The longest a request waits for the states it shows: a daemon that
+ * hangs costs a page of entities this long, once; until the question
+ * comes back (answered, or failed when keepalive gives up), the next pages
+ * do not ask it again. */
+#define OBSERVE_WAIT apr_time_from_msec(1000)
+
+/* Threads that ask a daemon for states, at most, per process. */
+#define OBSERVERS_MAX 8
+
 /* Domains whose state a process remembers at most: about 100 bytes each. */
 #define STATE_CACHE_CAPACITY 1024
 
@@ -95,11 +110,44 @@ static void ignore_error(void *data, virErrorPtr error)
 
 static apr_status_t close_hypervisor(void *data);
 
+/* The observer threads (observe_bounded), in a pool of their own whose
+ * allocator has a lock: the thread pool starts and ends threads from the
+ * requests' threads and its own. Joined when pool is destroyed, before
+ * what they use of hv. */
+static apr_thread_pool_t *make_observers(apr_pool_t *pool)
+{
+    apr_allocator_t *allocator;
+    apr_thread_mutex_t *allocator_lock;
+    apr_thread_pool_t *observers;
+    apr_pool_t *own;
+
+    if (apr_allocator_create(&allocator) != APR_SUCCESS) {
+        return NULL;
+    }
+    if (apr_pool_create_ex(&own, pool, NULL, allocator) != APR_SUCCESS) {
+        apr_allocator_destroy(allocator);
+        return NULL;
+    }
+    apr_allocator_owner_set(allocator, own);
+    if (apr_thread_mutex_create(&allocator_lock, APR_THREAD_MUTEX_DEFAULT, own) != APR_SUCCESS
+        || apr_thread_pool_create(&observers, 0, OBSERVERS_MAX, own) != APR_SUCCESS) {
+        return NULL;
+    }
+    apr_allocator_mutex_set(allocator, allocator_lock);
+    /* A listing's questions come in bursts: two threads wait for the next
+     * for a minute, the others end. */
+    apr_thread_pool_idle_max_set(observers, 2);
+    apr_thread_pool_idle_wait_set(observers, apr_time_from_sec(60));
+    return observers;
+}
+
 static libvirt_hv *libvirt_create(apr_pool_t *pool, const occi_hypervisor_config *config)
 {
     libvirt_hv *hv = apr_pcalloc(pool, sizeof(*hv));
 
     if (apr_thread_mutex_create(&hv->lock, APR_THREAD_MUTEX_DEFAULT, pool) != APR_SUCCESS
+        || apr_thread_mutex_create(&hv->observing, APR_THREAD_MUTEX_DEFAULT, pool)
+           != APR_SUCCESS
         || apr_thread_cond_create(&hv->opened, pool) != APR_SUCCESS
         || apr_thread_cond_create(&hv->wanted, pool) != APR_SUCCESS) {
         return NULL;
@@ -107,6 +155,7 @@ static libvirt_hv *libvirt_create(apr_pool_t *pool, const occi_hypervisor_config
     hv->pool = pool;
     hv->config = *config;
     hv->lifecycle_callback = -1;
+    hv->observers = make_observers(pool);
     if (config->state_cache_seconds > 0) {
         hv->states = occi_domain_cache_create(pool, STATE_CACHE_CAPACITY,
                                               apr_time_from_sec(config->state_cache_seconds));
@@ -2360,24 +2409,212 @@ static occi_hv_status observe_on(libvirt_hv *hv, virConnectPtr connection,
     return status;
 }
 
+/* A question to the daemon, asked by an observer thread for a request that
+ * waits at most OBSERVE_WAIT for its answer (ask_bounded). It owns copies
+ * of what it reads, as the request may be gone when it ends. */
+typedef struct question question;
+struct question {
+    apr_pool_t *pool;              /* its own (unmanaged); the last of the two to leave destroys it */
+    libvirt_hv *hv;
+    occi_hv_status (*ask)(question *q, virConnectPtr connection);
+    apr_thread_cond_t *answered;
+    occi_hv_status status;
+    occi_hv_error error;
+    int done, abandoned;           /* under hv->observing */
+    apr_array_header_t *entities;  /* states: occi_entity *, deep copies, states set on them */
+    occi_hv_capacity capacity;     /* capacity: the answer */
+};
+
+/* entity's copy in pool with every string of its own: what observe_on
+ * and show_domain_states read (kind, id, mixins, attributes). */
+static occi_entity *copy_for_observer(apr_pool_t *pool, const occi_entity *entity)
+{
+    occi_entity *copy = occi_entity_copy(pool, entity);
+    int i;
+
+    copy->id = apr_pstrdup(pool, entity->id);
+    copy->kind = apr_pstrdup(pool, entity->kind);
+    copy->host = apr_pstrdup(pool, entity->host);
+    copy->owner = apr_pstrdup(pool, entity->owner);
+    copy->foreign_id = NULL;
+    copy->links = apr_array_make(pool, 0, sizeof(occi_entity *));
+    for (i = 0; i < copy->mixins->nelts; i++) {
+        APR_ARRAY_IDX(copy->mixins, i, const char *) =
+            apr_pstrdup(pool, APR_ARRAY_IDX(copy->mixins, i, const char *));
+    }
+    for (i = 0; i < copy->attributes->nelts; i++) {
+        occi_attribute_value *attribute = &APR_ARRAY_IDX(copy->attributes, i,
+                                                         occi_attribute_value);
+
+        attribute->name = apr_pstrdup(pool, attribute->name);
+        attribute->value.string = apr_pstrdup(pool, attribute->value.string);
+    }
+    return copy;
+}
+
+static void *APR_THREAD_FUNC answer_in_thread(apr_thread_t *thread, void *data)
+{
+    question *q = data;
+    libvirt_hv *hv = q->hv;
+    occi_hv_status status = OCCI_HV_OK;
+    int abandoned;
+
+    (void)thread;
+    WITH_CONNECTION(hv, q->pool, &q->error, status, q->ask(q, connection));
+    apr_thread_mutex_lock(hv->observing);
+    q->status = status;
+    q->done = 1;
+    abandoned = q->abandoned;
+    if (abandoned) {
+        hv->stalled--;
+    }
+    else {
+        apr_thread_cond_signal(q->answered);
+    }
+    apr_thread_mutex_unlock(hv->observing);
+    /* The request has gone: its answer is only dropped (domain states
+     * went to the cache all the same). */
+    if (abandoned) {
+        apr_pool_destroy(q->pool);
+    }
+    return NULL;
+}
+
+/* A question for ask_bounded, in a pool of its own; NULL when none can be
+ * had. */
+static question *make_question(libvirt_hv *hv,
+                               occi_hv_status (*ask)(question *q, virConnectPtr connection))
+{
+    apr_pool_t *own;
+    question *q;
+
+    if (apr_pool_create_unmanaged_ex(&own, NULL, NULL) != APR_SUCCESS) {
+        return NULL;
+    }
+    q = apr_pcalloc(own, sizeof(*q));
+    q->pool = own;
+    q->hv = hv;
+    q->ask = ask;
+    if (apr_thread_cond_create(&q->answered, own) != APR_SUCCESS) {
+        apr_pool_destroy(own);
+        return NULL;
+    }
+    return q;
+}
+
+/* Asks q in an observer thread and waits at most OBSERVE_WAIT: a daemon
+ * that hangs (a stopped process, a host that drops packets) would hold the
+ * request until keepalive gives up, some seconds. While a question a
+ * request gave up on is still out, the next ones are not asked:
+ * UNAVAILABLE at once. OK: the caller reads the answer from q, then
+ * destroys q->pool; otherwise q is gone. */
+static occi_hv_status ask_bounded(libvirt_hv *hv, apr_pool_t *pool, question *q,
+                                  occi_hv_error *error)
+{
+    apr_time_t deadline = apr_time_now() + OBSERVE_WAIT;
+    int stalled, answered;
+
+    apr_thread_mutex_lock(hv->observing);
+    stalled = hv->stalled;
+    apr_thread_mutex_unlock(hv->observing);
+    if (stalled || !hv->observers
+        || apr_thread_pool_push(hv->observers, answer_in_thread, q,
+                                APR_THREAD_TASK_PRIORITY_NORMAL, NULL) != APR_SUCCESS) {
+        apr_pool_destroy(q->pool);
+        return stalled ? refuse(error, OCCI_HV_UNAVAILABLE, "the hypervisor has not answered "
+                                "an earlier question yet")
+                       : refuse(error, OCCI_HV_FAILED, "no thread to ask the hypervisor in");
+    }
+    apr_thread_mutex_lock(hv->observing);
+    while (!q->done && apr_time_now() < deadline) {
+        apr_thread_cond_timedwait(q->answered, hv->observing, deadline - apr_time_now());
+    }
+    answered = q->done;
+    if (!answered) {
+        q->abandoned = 1;
+        hv->stalled++;
+    }
+    apr_thread_mutex_unlock(hv->observing);
+    if (!answered) {
+        return refuse(error, OCCI_HV_UNAVAILABLE, "the hypervisor did not answer within a "
+                      "second");
+    }
+    if (q->status == OCCI_HV_OK) {
+        return OCCI_HV_OK;
+    }
+    error->status = q->status;
+    error->message = apr_pstrdup(pool, q->error.message);
+    apr_pool_destroy(q->pool);
+    return error->status;
+}
+
+static occi_hv_status ask_states(question *q, virConnectPtr connection)
+{
+    apr_hash_t *states = apr_hash_make(q->pool);
+    int others;
+    apr_hash_t *wanted = wanted_domains(q->pool, q->entities, &others);
+    occi_hv_status status = observe_on(q->hv, connection, q->pool, q->entities, wanted, states,
+                                       &q->error);
+
+    if (status == OCCI_HV_OK) {
+        show_domain_states(q->pool, q->entities, states);
+    }
+    return status;
+}
+
+/* The states of entities, asked with ask_bounded. */
+static occi_hv_status observe_bounded(libvirt_hv *hv, apr_pool_t *pool,
+                                      apr_array_header_t *entities, occi_hv_error *error)
+{
+    question *q = make_question(hv, ask_states);
+    int i;
+
+    if (!q) {
+        return refuse(error, OCCI_HV_FAILED, "no memory to ask the hypervisor");
+    }
+    q->entities = apr_array_make(q->pool, entities->nelts, sizeof(occi_entity *));
+    for (i = 0; i < entities->nelts; i++) {
+        APR_ARRAY_PUSH(q->entities, occi_entity *) =
+            copy_for_observer(q->pool, APR_ARRAY_IDX(entities, i, occi_entity *));
+    }
+    if (ask_bounded(hv, pool, q, error) != OCCI_HV_OK) {
+        return error->status;
+    }
+    /* Only the states come back: observe_on sets nothing else. */
+    for (i = 0; i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+        const occi_entity *seen = APR_ARRAY_IDX(q->entities, i, occi_entity *);
+        const char *attribute = occi_state_attribute(entity->kind);
+        const char *state, *message;
+
+        if (!attribute) {
+            continue;
+        }
+        state = occi_entity_get_string(seen, attribute);
+        message = occi_entity_get_string(seen, apr_pstrcat(pool, attribute, ".message", NULL));
+        if (state) {
+            set_state(pool, entity, attribute, apr_pstrdup(pool, state),
+                      message ? apr_pstrdup(pool, message) : NULL);
+        }
+    }
+    apr_pool_destroy(q->pool);
+    return OCCI_HV_OK;
+}
+
 static occi_hv_status lv_observe(void *impl, apr_pool_t *pool,
                                  apr_array_header_t *entities, occi_hv_error *error)
 {
     libvirt_hv *hv = impl;
-    occi_hv_status status = OCCI_HV_OK;
     apr_hash_t *states = apr_hash_make(pool);
     int others;
     apr_hash_t *wanted = wanted_domains(pool, entities, &others);
 
     /* A page of computes the cache knows needs no connection at all. */
-    if (others || !cached_states(hv, pool, wanted, states)) {
-        WITH_CONNECTION(hv, pool, error, status,
-                        observe_on(hv, connection, pool, entities, wanted, states, error));
-    }
-    if (status == OCCI_HV_OK) {
+    if (!others && cached_states(hv, pool, wanted, states)) {
         show_domain_states(pool, entities, states);
+        return OCCI_HV_OK;
     }
-    return status;
+    return observe_bounded(hv, pool, entities, error);
 }
 
 /* ---- Changes ------------------------------------------------------- */
@@ -3182,17 +3419,52 @@ static int lv_known_down(const void *impl)
     return hv->down_since != 0;
 }
 
+static occi_hv_status ask_capacity(question *q, virConnectPtr connection)
+{
+    return capacity_on(q->hv, connection, q->pool, &q->capacity, &q->error);
+}
+
 static occi_hv_status lv_capacity(void *impl, apr_pool_t *pool, occi_hv_capacity *capacity,
                                   occi_hv_error *error)
 {
     libvirt_hv *hv = impl;
-    occi_hv_status status;
+    question *q = make_question(hv, ask_capacity);
 
-    WITH_CONNECTION(hv, pool, error, status, capacity_on(hv, connection, pool, capacity, error));
-    return status;
+    /* Asked for placements: a host that hangs must not hold creates that
+     * go elsewhere. */
+    if (!q) {
+        return refuse(error, OCCI_HV_FAILED, "no memory to ask the hypervisor");
+    }
+    if (ask_bounded(hv, pool, q, error) != OCCI_HV_OK) {
+        return error->status;
+    }
+    *capacity = q->capacity;
+    capacity->domain_type = apr_pstrdup(pool, q->capacity.domain_type);
+    capacity->arch = apr_pstrdup(pool, q->capacity.arch);
+    apr_pool_destroy(q->pool);
+    return OCCI_HV_OK;
 }
 
 /* ---- The provider -------------------------------------------------- */
+
+/* A provider network's libvirt network, on the host of this connection,
+ * before an update makes link reach it; a private network is there since
+ * its creation. */
+static occi_hv_status lv_join_network(void *impl, apr_pool_t *pool, const occi_entity *link,
+                                      const occi_entity *network, occi_hv_error *error)
+{
+    libvirt_hv *hv = impl;
+    occi_hv_status status = OCCI_HV_OK;
+
+    (void)link;
+    if (strcmp(network->kind, KIND("network"))
+        || !occi_is_provider_network(hv->config.provider_network_scheme, network)) {
+        return OCCI_HV_OK;
+    }
+    WITH_CONNECTION(hv, pool, error, status,
+                    ensure_bridge_network(hv, connection, pool, network, error));
+    return status;
+}
 
 static const occi_hypervisor_provider libvirt_provider = {
     "libvirt",
@@ -3208,6 +3480,7 @@ static const occi_hypervisor_provider libvirt_provider = {
     lv_capacity,
     lv_known_down,
     lv_migrate,
+    lv_join_network,
 };
 
 occi_hypervisor *occi_hypervisor_create(apr_pool_t *pool, const occi_hypervisor_config *config)

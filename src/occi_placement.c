@@ -385,23 +385,28 @@ static const char *detail_for_operator(apr_pool_t *pool, const apr_array_header_
                                        const occi_placement_request *request,
                                        const rejection *reasons, int chosen)
 {
-    const char *entries = "";
+    apr_array_header_t *entries;
     int i;
 
     if (hosts->nelts == 0) {
         return "no host is configured";
     }
+    /* Joined once at the end: a string grown host by host would cost the
+     * square of their number. */
+    entries = apr_array_make(pool, hosts->nelts * 4, sizeof(const char *));
     for (i = 0; i < hosts->nelts; i++) {
         const occi_host_facts *host = &APR_ARRAY_IDX(hosts, i, occi_host_facts);
         /* An unnamed host is a fault of the caller; its place still tells
          * the operator which one. */
         const char *name = host->name ? host->name : apr_psprintf(pool, "host #%d", i + 1);
 
-        entries = apr_pstrcat(
-            pool, entries, i ? "; " : "", name, ": ",
-            i == chosen ? "chosen" : reason_for_operator(pool, host, request, reasons[i]), NULL);
+        APR_ARRAY_PUSH(entries, const char *) = i ? "; " : "";
+        APR_ARRAY_PUSH(entries, const char *) = name;
+        APR_ARRAY_PUSH(entries, const char *) = ": ";
+        APR_ARRAY_PUSH(entries, const char *) =
+            i == chosen ? "chosen" : reason_for_operator(pool, host, request, reasons[i]);
     }
-    return entries;
+    return apr_array_pstrcat(pool, entries, 0);
 }
 
 /* ---- The choice ----------------------------------------------------------- */

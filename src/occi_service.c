@@ -344,14 +344,20 @@ static const char *host_of_reference(const occi_service *service, apr_pool_t *po
 static apr_array_header_t *host_facts(const occi_service *service, apr_pool_t *pool,
                                       const apr_array_header_t *hosts)
 {
-    apr_array_header_t *facts = apr_array_make(pool, hosts->nelts, sizeof(occi_host_facts));
+    /* Each element is set below: apr_array_make's clearing of the whole
+     * array would cost as much again. */
+    apr_array_header_t *facts = apr_array_make(pool, 0, sizeof(occi_host_facts));
+    occi_hv_capacity *capacities = apr_palloc(pool, (apr_size_t)hosts->nelts
+                                                    * sizeof(*capacities));
+    int *reachable = apr_palloc(pool, (apr_size_t)hosts->nelts * sizeof(*reachable));
     int i;
 
+    occi_hosts_capacities(service->hypervisor, pool, CAPACITY_MAX_AGE, capacities, reachable);
+    facts->elts = apr_palloc(pool, (apr_size_t)hosts->nelts * sizeof(occi_host_facts));
+    facts->nalloc = facts->nelts = hosts->nelts;
     for (i = 0; i < hosts->nelts; i++) {
         const occi_host *host = &APR_ARRAY_IDX(hosts, i, occi_host);
-        occi_host_facts *f = apr_array_push(facts);
-        occi_hv_capacity capacity;
-        occi_hv_error error;
+        occi_host_facts *f = &APR_ARRAY_IDX(facts, i, occi_host_facts);
 
         memset(f, 0, sizeof(*f));
         f->name = host->name;
@@ -359,16 +365,14 @@ static apr_array_header_t *host_facts(const occi_service *service, apr_pool_t *p
         f->cpu_ratio = host->cpu_ratio;
         f->memory_ratio = host->memory_ratio;
         f->reserved_memory_mib = host->reserved_memory_mib;
-        f->reachable = occi_hosts_capacity(service->hypervisor, i, pool, CAPACITY_MAX_AGE,
-                                           &capacity, &error) == OCCI_HV_OK;
+        f->reachable = reachable[i];
         if (f->reachable) {
-            f->cores = capacity.cores;
-            f->memory_mib = capacity.memory_mib;
-            f->disk_capacity_mib = capacity.disk_capacity_mib;
-            f->disk_available_mib = capacity.disk_available_mib;
+            f->cores = capacities[i].cores;
+            f->memory_mib = capacities[i].memory_mib;
+            f->disk_capacity_mib = capacities[i].disk_capacity_mib;
+            f->disk_available_mib = capacities[i].disk_available_mib;
         }
     }
-    (void)service;
     return facts;
 }
 
@@ -428,105 +432,83 @@ static const char *group_key(const occi_service *service, apr_pool_t *pool, cons
 }
 
 /* The groups (keys, as group_key makes them) that are the owner's, by
- * their names. */
-static apr_array_header_t *own_groups(const occi_service *service, apr_pool_t *pool,
+ * their names (prefix: group_key of ""); NULL when there are none. */
+static apr_array_header_t *own_groups(apr_pool_t *pool, const char *prefix,
                                       const apr_array_header_t *keys)
 {
-    const char *prefix = group_key(service, pool, "");
     size_t length = strlen(prefix);
-    apr_array_header_t *groups = apr_array_make(pool, 2, sizeof(const char *));
+    apr_array_header_t *groups = NULL;
     int i;
 
     for (i = 0; keys && i < keys->nelts; i++) {
         const char *key = APR_ARRAY_IDX(keys, i, const char *);
 
         if (!strncmp(key, prefix, length)) {
+            if (!groups) {
+                groups = apr_array_make(pool, 2, sizeof(const char *));
+            }
             APR_ARRAY_PUSH(groups, const char *) = key + length;
         }
     }
     return groups;
 }
 
-/* The hosts' usage (host -> struct occi_store_host_usage *): the copy this
- * process keeps while the store's count of usage changes is the one it
- * goes with, else read anew (and kept). The count is read first, so that
- * a change committed meanwhile makes the copy newer than its count, never
- * older. */
+/* The hosts' usage (one struct occi_store_host_usage per host, in their
+ * order): the copy this process keeps while the store's count of usage
+ * changes is the one it goes with, else read anew (and kept). The count
+ * is read first, so that a change committed meanwhile makes the copy newer
+ * than its count, never older. *generation receives the count. */
 static occi_store_status read_usage(const occi_service *service, apr_pool_t *pool,
-                                    apr_hash_t **usage)
+                                    int hosts, struct occi_store_host_usage **usage,
+                                    long long *generation)
 {
-    long long generation;
+    apr_hash_t *by_name;
 
-    if (occi_store_usage_generation(service->store, &generation) != OCCI_STORE_OK) {
+    *usage = apr_palloc(pool, (apr_size_t)hosts * sizeof(**usage));
+    if (occi_store_usage_generation(service->store, generation) != OCCI_STORE_OK) {
         return OCCI_STORE_ERROR;
     }
-    if ((*usage = occi_hosts_known_usage(service->hypervisor, pool, generation))) {
+    if (occi_hosts_known_usage(service->hypervisor, pool, *generation, *usage)) {
         return OCCI_STORE_OK;
     }
-    if (occi_store_host_usage(service->store, pool, usage) != OCCI_STORE_OK) {
+    if (occi_store_host_usage(service->store, pool, &by_name) != OCCI_STORE_OK) {
         return OCCI_STORE_ERROR;
     }
-    occi_hosts_remember_usage(service->hypervisor, generation, *usage);
+    occi_hosts_usage_by_host(service->hypervisor, by_name, *usage);
+    occi_hosts_remember_usage(service->hypervisor, *generation, *usage);
     return OCCI_STORE_OK;
 }
 
-/* Adds an allocation to usage, as the store's triggers do. */
-static void count_allocation(apr_pool_t *pool, apr_hash_t *usage,
-                             const occi_store_allocation *allocation)
-{
-    struct occi_store_host_usage *host = apr_hash_get(usage, allocation->host,
-                                                      APR_HASH_KEY_STRING);
-    int i;
-
-    if (!host) {
-        host = apr_pcalloc(pool, sizeof(*host));
-        host->groups = apr_array_make(pool, 1, sizeof(const char *));
-        apr_hash_set(usage, allocation->host, APR_HASH_KEY_STRING, host);
-    }
-    host->cores += allocation->cores;
-    host->memory_mib += allocation->memory_mib;
-    host->disk_mib += allocation->disk_mib;
-    host->computes += !strcmp(allocation->kind, KIND_COMPUTE);
-    for (i = 0; allocation->affinity_group && i < host->groups->nelts; i++) {
-        if (!strcmp(APR_ARRAY_IDX(host->groups, i, const char *), allocation->affinity_group)) {
-            return;
-        }
-    }
-    if (allocation->affinity_group) {
-        APR_ARRAY_PUSH(host->groups, const char *) = allocation->affinity_group;
-    }
-}
-
-/* Adds what the store has placed (and administrators disabled) to facts;
- * *usage_read (may be NULL) receives the usage it was read from. */
+/* Adds what the store has placed (and administrators disabled) to facts
+ * (one per host, in their order); *generation (may be NULL) receives the
+ * store's count of usage changes it goes with. */
 static occi_store_status add_usage(const occi_service *service, apr_pool_t *pool,
-                                   apr_array_header_t *facts, apr_hash_t **usage_read)
+                                   apr_array_header_t *facts, long long *generation)
 {
-    apr_hash_t *usage, *disabled;
+    struct occi_store_host_usage *usage;
+    const char *prefix = group_key(service, pool, "");
+    apr_hash_t *disabled;
+    long long read_at;
     int i;
 
-    if (read_usage(service, pool, &usage) != OCCI_STORE_OK
+    if (read_usage(service, pool, facts->nelts, &usage, &read_at) != OCCI_STORE_OK
         || occi_store_disabled_hosts(service->store, pool, &disabled) != OCCI_STORE_OK) {
         return OCCI_STORE_ERROR;
     }
-    if (usage_read) {
-        *usage_read = usage;
+    if (generation) {
+        *generation = read_at;
     }
     for (i = 0; i < facts->nelts; i++) {
         occi_host_facts *f = &APR_ARRAY_IDX(facts, i, occi_host_facts);
-        const struct occi_store_host_usage *used = apr_hash_get(usage, f->name,
-                                                                APR_HASH_KEY_STRING);
 
-        if (apr_hash_get(disabled, f->name, APR_HASH_KEY_STRING)) {
+        if (apr_hash_count(disabled) && apr_hash_get(disabled, f->name, APR_HASH_KEY_STRING)) {
             f->enabled = 0;
         }
-        if (used) {
-            f->allocated_cores = used->cores;
-            f->allocated_memory_mib = used->memory_mib;
-            f->allocated_disk_mib = used->disk_mib;
-            f->computes = used->computes;
-            f->groups = own_groups(service, pool, used->groups);
-        }
+        f->allocated_cores = usage[i].cores;
+        f->allocated_memory_mib = usage[i].memory_mib;
+        f->allocated_disk_mib = usage[i].disk_mib;
+        f->computes = usage[i].computes;
+        f->groups = own_groups(pool, prefix, usage[i].groups);
     }
     return OCCI_STORE_OK;
 }
@@ -590,9 +572,8 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
                          apr_array_header_t *entities, apr_array_header_t *placed)
 {
     const apr_array_header_t *hosts = occi_hosts_of(service->hypervisor);
-    apr_array_header_t *facts;
-    apr_hash_t *usage = NULL;
-    long long generation = -1;
+    apr_array_header_t *facts, *allocations;
+    long long before = -1, after = -1;
     occi_result r = done;
     int i, j, resources = 0;
 
@@ -622,11 +603,12 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
             add_saved_images(service, pool, hosts, facts, term);
         }
     }
+    allocations = apr_array_make(pool, resources, sizeof(occi_store_allocation));
     if (occi_store_begin(service->store) != OCCI_STORE_OK) {
         return store_failed(service, 149);
     }
     if (occi_store_lock_placement(service->store) != OCCI_STORE_OK
-        || add_usage(service, pool, facts, &usage) != OCCI_STORE_OK) {
+        || add_usage(service, pool, facts, &before) != OCCI_STORE_OK) {
         r = store_failed(service, 149);
     }
     for (i = 0; r.cls == OCCI_RESULT_OK && i < entities->nelts; i++) {
@@ -653,10 +635,15 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
         request.image = saved_template_of(service, entity);
         request.group = occi_entity_get_string(entity, OCCI_ANTI_AFFINITY_GROUP);
         allocation.affinity_group = group_key(service, pool, request.group);
+        /* The operator's detail names every host: only a refusal is
+         * worth its cost. */
         chosen = occi_placement_choose(pool, facts, &request,
                                        service->pack ? OCCI_PLACEMENT_PACK
-                                                     : OCCI_PLACEMENT_SPREAD, &why, &detail);
+                                                     : OCCI_PLACEMENT_SPREAD, &why, NULL);
         if (chosen < 0) {
+            occi_placement_choose(pool, facts, &request,
+                                  service->pack ? OCCI_PLACEMENT_PACK : OCCI_PLACEMENT_SPREAD,
+                                  NULL, &detail);
             r = result(OCCI_RESULT_CONFLICT, 147, why);
             r.log_detail = detail;
             break;
@@ -691,7 +678,7 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
             r = store_failed(service, 149);
             break;
         }
-        count_allocation(pool, usage, &allocation);
+        APR_ARRAY_PUSH(allocations, occi_store_allocation) = allocation;
         APR_ARRAY_PUSH(placed, const char *) = entity->id;
         /* The next resource of this request sees this one's share. */
         {
@@ -715,7 +702,7 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
      * lock: once committed, the next placement of this process reads no
      * more than the count. */
     if (r.cls == OCCI_RESULT_OK
-        && occi_store_usage_generation(service->store, &generation) != OCCI_STORE_OK) {
+        && occi_store_usage_generation(service->store, &after) != OCCI_STORE_OK) {
         r = store_failed(service, 149);
     }
     r = finish(service, NULL, r);
@@ -723,7 +710,7 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
         placed->nelts = 0;
         return r;
     }
-    occi_hosts_remember_usage(service->hypervisor, generation, usage);
+    occi_hosts_count_allocations(service->hypervisor, before, after, allocations);
     return r;
 }
 
@@ -1013,6 +1000,32 @@ occi_result occi_service_create(const occi_service *service, apr_pool_t *pool,
  * row back); then the commit. A concurrent change of the same entity waits
  * for the row or finds its revision moved on, so the hypervisor is never
  * changed to what the store then refuses. */
+/* A network interface changed to reach another network: that network made
+ * known to the host of its compute first (a provider network's host
+ * learns of it when a compute there first joins it). */
+static occi_result join_new_target(const occi_service *service, apr_pool_t *pool,
+                                   const occi_entity *current, const occi_entity *changed)
+{
+    const char *before = occi_entity_get_string(current, "occi.core.target");
+    const char *after = occi_entity_get_string(changed, "occi.core.target");
+    const char *id = after ? occi_entity_id_from_reference(pool, after) : NULL;
+    occi_entity *network;
+    occi_hv_error error;
+
+    if (strcmp(changed->kind, OCCI_SCHEME_INFRA "networkinterface") || !id
+        || (before && !strcmp(before, after))) {
+        return done;
+    }
+    if (occi_store_get(service->store, pool, id, NULL, &network) != OCCI_STORE_OK) {
+        return done;                   /* the update itself says what is wrong */
+    }
+    if (occi_hypervisor_join_network(service->hypervisor, pool, changed, network, &error)
+        != OCCI_HV_OK) {
+        return occi_result_of_hypervisor(&error, 128);
+    }
+    return done;
+}
+
 occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
                                 occi_entity *current, occi_entity *changed, const char *what)
 {
@@ -1061,6 +1074,9 @@ occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
     }
     if (r.cls == OCCI_RESULT_OK) {
         r = resize_allocation(service, pool, changed, facts);
+    }
+    if (r.cls == OCCI_RESULT_OK && service->hypervisor) {
+        r = join_new_target(service, pool, current, changed);
     }
     if (r.cls == OCCI_RESULT_OK && service->hypervisor) {
         if (occi_hypervisor_update(service->hypervisor, pool, current, changed, &error)
@@ -1721,7 +1737,16 @@ static occi_result reserve_target(const occi_service *service, apr_pool_t *pool,
         occi_store_status status = occi_store_get_allocation(service->store, pool, compute->id,
                                                              &held);
 
-        if (status == OCCI_STORE_OK && held->owner) {
+        if (status == OCCI_STORE_OK && held->host && strcmp(held->host, from)) {
+            /* Another migration took room for it elsewhere and has not
+             * finished: the store says it is still on from until it has.
+             * Two at once would each give back the other's room. */
+            r = result(OCCI_RESULT_CONFLICT, 165,
+                       apr_psprintf(pool, "this compute is being migrated to %s, or was moved there "
+                                    "meanwhile",
+                                    held->host));
+        }
+        else if (status == OCCI_STORE_OK && held->owner) {
             /* Anti-affinity groups are the compute's owner's. */
             scoped.owner = held->owner;
             if (held->affinity_group && strchr(held->affinity_group, '\n')) {

@@ -134,6 +134,29 @@ is hosts_with_network($public), join(',', sort(@on, $elsewhere)), 'which now kno
 like virsh($elsewhere, 'domiflist', 'occi-' . id_of($computes[0])), qr/network\s+occi-/,
     'and the compute\'s interface is on it there';
 
+# ---- An interface moved to a network its host has not seen -------------------
+
+# A second network of provider network public, which no host knows of yet:
+# the stopped compute's interface is changed to reach it, and its host
+# learns of it then, as a create would have made it.
+$res = network('public');
+is $res->code, 201, 'a second network on provider network public' or diag $res->content;
+my $fresh = path_of($res);
+push @made, $fresh;
+my $stop = as(alice => POST => "$computes[1]?action=stop",
+    { action => 'http://schemas.ogf.org/occi/infrastructure/compute/action#stop' });
+ok $stop->code == 200 || $stop->code == 409, 'the other compute is stopped' or diag $stop->content;
+my ($interface) = grep { $_->{kind} eq INFRA . 'networkinterface' }
+    @{ decode_json_body(as(alice => GET => $computes[1]))->{links} // [] };
+my $interface_path = entity_path($interface);
+my $mac = decode_json_body(as(alice => GET => $interface_path))->{attributes}{'occi.networkinterface.mac'};
+$res = as(alice => PUT => $interface_path, { kind => INFRA . 'networkinterface',
+    source => $computes[1], target => $fresh, attributes => { 'occi.networkinterface.mac' => $mac } });
+is $res->code, 200, 'its interface is changed to reach the new network' or diag $res->content;
+is hosts_with_network($fresh), $on[1], "$on[1], its host, now knows of the network";
+like virsh($on[1], 'domiflist', 'occi-' . id_of($computes[1])),
+    qr/network\s+occi-\Q@{[id_of($fresh)]}\E/, 'and the interface is on it there';
+
 # ---- Nothing left ----------------------------------------------------------------
 
 for my $path (reverse @made) {

@@ -117,7 +117,7 @@ int main(int argc, char **argv)
     }
     memset(&service, 0, sizeof(service));
     service.store = db.store;
-    service.hypervisor = occi_hosts_create(pool, hosts);
+    service.hypervisor = occi_hosts_create(pool, hosts, NULL);
     service.model = test_model(pool);
     service.owner = service.scope = "alice";
     service.hypervisor_uri = "fake:///";

@@ -135,6 +135,7 @@ static const occi_hypervisor_provider fake_provider = {
     "fake", fake_observe, fake_create, fake_delete, fake_act, fake_update, fake_can_save,
     fake_save, fake_delete_saved, fake_list, fake_capacity, NULL,
     NULL,       /* no migration */
+    NULL,       /* networks need no joining */
 };
 
 /* A compute of alice's, of 1 core and memory_mib. */

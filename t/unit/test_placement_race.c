@@ -123,7 +123,7 @@ static void work(database *db, int round, int worker, int start_fd, int report_f
     }
     memset(&service, 0, sizeof(service));
     service.store = occi_store_open(pool, db->driver, handle, prepared);
-    service.hypervisor = occi_hosts_create(pool, hosts);
+    service.hypervisor = occi_hosts_create(pool, hosts, NULL);
     service.model = test_model(pool);
     service.owner = service.scope = "alice";
     service.hypervisor_uri = "fake:///";

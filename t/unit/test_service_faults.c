@@ -61,6 +61,10 @@ typedef struct {
     apr_hash_t *states;               /* resource id -> state an action left */
     int calls;                        /* changing calls made since the reset */
     int refuse_at;                    /* the changing call to refuse; 0: none */
+    /* Called by a migration from this host before it moves anything: a
+     * request that meets it there. */
+    void (*during_migrate)(void *baton);
+    void *baton;
 } fake_hv;
 
 /* A resource is its id; a link is the device it adds to its source. */
@@ -312,6 +316,12 @@ static occi_hv_status fake_migrate(void *impl, apr_pool_t *pool, const occi_enti
     if (hv_refuses(hv, error)) {
         return error->status;
     }
+    if (hv->during_migrate) {
+        void (*during)(void *) = hv->during_migrate;
+
+        hv->during_migrate = NULL;
+        during(hv->baton);
+    }
     APR_ARRAY_PUSH(keys, const char *) = object_key(hv, compute);
     for (i = 0; i < compute->links->nelts; i++) {
         APR_ARRAY_PUSH(keys, const char *) = object_key(hv, APR_ARRAY_IDX(compute->links, i,
@@ -338,6 +348,7 @@ static occi_hv_status fake_migrate(void *impl, apr_pool_t *pool, const occi_enti
 static const occi_hypervisor_provider fake_provider = {
     "fake", fake_observe, fake_create, fake_delete, fake_act, fake_update, fake_can_save,
     fake_save, fake_delete_saved, fake_list, fake_capacity, NULL, fake_migrate,
+    NULL,       /* networks need no joining */
 };
 
 /* ---- The database ------------------------------------------------------ */
@@ -1030,6 +1041,83 @@ static const scenario scenarios[] = {
     { "migration of a compute with its storage", setup_migrate, run_migrate, 1, 0, 1, 1 },
 };
 
+/* A second migration of the compute, asked while the first one moves it:
+ * it read the compute on ha, as the first did. */
+typedef struct {
+    fixture *f;
+    occi_entity *as_read;
+    occi_result result;
+    const char *to;
+} second_migration;
+
+static void migrate_again(void *baton)
+{
+    second_migration *second = baton;
+
+    second->to = NULL;
+    second->result = occi_service_migrate(&second->f->service, second->f->pool,
+                                          second->as_read, NULL, &second->to);
+}
+
+/* Two administrators migrate one compute at once, each having read it on
+ * ha; the second asks while the first is moving it (the fake host calls
+ * back). The second must be refused without touching the first's room,
+ * and the compute end on hb once, with its room there. */
+static void test_migration_during_migration(fixture *f)
+{
+    const char *name = apr_psprintf(f->pool, "%s: a migration asked during another",
+                                    f->db->name);
+    second_migration second;
+    occi_store_allocation *held = NULL;
+    occi_result first;
+    const char *before;
+
+    static const char *const tables[] = {
+        "occi_attribute", "occi_membership", "occi_entity", "occi_intent", "occi_allocation"
+    };
+    size_t i;
+    int rows;
+
+    for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        apr_dbd_query(f->db->driver, f->db->handle, &rows,
+                      apr_pstrcat(f->pool, "DELETE FROM ", tables[i], NULL));
+    }
+    hv_clear(&f->hv);
+    hv_clear(&f->hv_b);
+    f->service.hypervisor = f->hosts;
+    setup_migrate(f);
+    memset(&second, 0, sizeof(second));
+    second.f = f;
+    before = snapshot(f);
+    second.as_read = f->current;
+    f->hv.during_migrate = migrate_again;
+    f->hv.baton = &second;
+    first = run_migrate(f);
+    f->hv.during_migrate = NULL;
+
+    if (!tap_ok(first.cls == OCCI_RESULT_OK,
+                apr_pstrcat(f->pool, name, ": the first one moves it", NULL))) {
+        printf("#   %d: %s\n", first.cls, first.message ? first.message : "");
+    }
+    if (!tap_ok(second.result.cls == OCCI_RESULT_CONFLICT && second.result.number == 165
+                && second.result.message
+                && strstr(second.result.message, "being migrated to hb"),
+                apr_pstrcat(f->pool, name, ": the second is told 409, the compute being "
+                                           "migrated to hb", NULL))) {
+        printf("#   %d (OCCI%d): %s\n", second.result.cls, second.result.number,
+               second.result.message ? second.result.message : "");
+    }
+    tap_ok(!strcmp(read_back(f, R1)->host, "hb")
+           && occi_store_get_allocation(f->db->store, f->pool, R1, &held) == OCCI_STORE_OK
+           && !strcmp(held->host, "hb")
+           && apr_hash_get(f->hv_b.objects, R1, APR_HASH_KEY_STRING)
+           && !apr_hash_get(f->hv.objects, R1, APR_HASH_KEY_STRING),
+           apr_pstrcat(f->pool, name, ": the compute, its room and its domain are on hb, "
+                                      "once", NULL));
+    tap_ok(intents_left(f) == 0 && strcmp(snapshot(f), before),
+           apr_pstrcat(f->pool, name, ": no intent is left", NULL));
+}
+
 static void run(database *db)
 {
     fixture f;
@@ -1058,7 +1146,7 @@ static void run(database *db)
         memset(host, 0, sizeof(*host));
         host->name = "hb";
         host->hypervisor = occi_hypervisor_make(db->pool, &fake_provider, &f.hv_b);
-        f.hosts = occi_hosts_create(db->pool, hosts);
+        f.hosts = occi_hosts_create(db->pool, hosts, NULL);
     }
     f.service.hypervisor = f.single;
     f.service.model = f.hv.model;
@@ -1072,6 +1160,9 @@ static void run(database *db)
         run_scenario(&f, &scenarios[i]);
         apr_pool_destroy(f.pool);
     }
+    apr_pool_create(&f.pool, db->pool);
+    test_migration_during_migration(&f);
+    apr_pool_destroy(f.pool);
 }
 
 int main(void)

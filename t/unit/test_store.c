@@ -1751,6 +1751,7 @@ static const occi_hypervisor_provider fake_provider = {
     "fake", fake_observe, fake_create, fake_delete, fake_act, fake_update, fake_can_save,
     fake_save, fake_delete_saved, fake_list, fake_capacity, fake_known_down,
     NULL,       /* no migration */
+    NULL,       /* networks need no joining */
 };
 
 /* An interrupted create while the hypervisor is away: the intent waits,
@@ -2964,7 +2965,7 @@ static void test_service_placement(database *db)
     host->name = "rack1-b";
     host->hypervisor = occi_hypervisor_make(pool, &fake_provider, &b);
     service = fake_service(db, &a);
-    service.hypervisor = occi_hosts_create(pool, hosts);
+    service.hypervisor = occi_hosts_create(pool, hosts, NULL);
 
     where = created_on(db, &service, ids[0], 1, 1, &result);
     tap_is_str(where, "rack1-a", name_of(db, "placement: the first compute, on the first host"));
