@@ -116,9 +116,12 @@ my @network_states = map {
 is join(', ', @network_states), join(', ', ('active') x 5),
     "the provider network stays active while $victim does not answer";
 
+my $create_started = time;
 my $res = json_request(POST => '/compute/', { kind => INFRA . 'compute',
     attributes => { 'occi.compute.memory' => 0.25 } });
+my $create_took = time - $create_started;
 is $res->code, 201, "a compute made with $victim frozen" or diag $res->content;
+cmp_ok $create_took, '<', 1.5, "without waiting more than a second for $victim";
 push @made, location_path($res->header('Location'));
 # (virsh would wait for the frozen daemon: only the others are asked.)
 my $new = 'occi-' . id_of($made[-1]);
