@@ -15,6 +15,10 @@
 #include "occi_text.h"
 #include "occi_state.h"
 
+/* The last page a client may ask for: far beyond any collection, and
+ * small enough that its offset stays within the store's integers. */
+#define MAX_PAGE 100000000
+
 /* page and number from the query string; 413 when number exceeds the
  * configured maximum. */
 static int read_page(occi_request *req, occi_store_query *query)
@@ -42,10 +46,10 @@ static int read_page(occi_request *req, occi_store_query *query)
     }
     query->limit = (int)value;
     value = page ? strtol(page, &end, 10) : 1;
-    if (page && (end == page || *end || value < 1 || value > 100000000)) {
+    if (page && (end == page || *end || value < 1 || value > MAX_PAGE)) {
         return occi_refuse(req, HTTP_BAD_REQUEST, apr_psprintf(
-                                   req->r->pool, "page must be a whole number from 1, "
-                                   "not '%s'", page));
+                                   req->r->pool, "page must be a whole number from 1 to %d, "
+                                   "not '%s'", MAX_PAGE, page));
     }
     if ((value - 1) * (long)query->limit > 2000000000L) {
         query->offset = 2000000000;
@@ -307,73 +311,86 @@ static apr_array_header_t *dependent_mixins(occi_request *req, const char *mixin
     return dependents;
 }
 
-/* The entities a collection GET (or a collection action) covers. */
-int occi_list_members(occi_request *req, const occi_route *route, int paged,
-                        apr_array_header_t **members)
-{
-    apr_pool_t *pool = req->r->pool;
+/* What a listing asks the store, and what it filters in memory. */
+struct occi_listing {
     occi_store_query query;
     entity_filter filter;
-    occi_result result;
-    apr_array_header_t *found;
-    int status, i, offset, limit, in_memory;
+    int in_memory;                 /* filters the store cannot apply */
+    int offset, limit;             /* the page, cut here when in_memory */
+    long long last;                /* the store's position after the last chunk */
+    int done;
+};
 
-    memset(&query, 0, sizeof(query));
-    query.owner = req->scope;
+/* The query and filters of a collection route for this request. */
+static int listing_start(occi_request *req, const occi_route *route, int paged,
+                         occi_listing *listing)
+{
+    apr_pool_t *pool = req->r->pool;
+    occi_store_query *query = &listing->query;
+    int status;
+
+    memset(listing, 0, sizeof(*listing));
+    query->owner = req->scope;
     if (route->type == OCCI_ROUTE_KIND_COLLECTION) {
-        query.kind = occi_category_type_id(pool, route->category);
+        query->kind = occi_category_type_id(pool, route->category);
     }
     else if (route->type == OCCI_ROUTE_MIXIN_COLLECTION) {
-        query.mixin = occi_category_type_id(pool, route->category);
+        query->mixin = occi_category_type_id(pool, route->category);
     }
-    if ((status = read_filter(req, &filter, &query)) != OK) {
+    if ((status = read_filter(req, &listing->filter, query)) != OK) {
         return status;
     }
     if (route->type == OCCI_ROUTE_UNBOUND && strcmp(req->path, "/")) {
-        filter.scope = categories_below(req, req->path);
+        listing->filter.scope = categories_below(req, req->path);
     }
     if (route->type == OCCI_ROUTE_MIXIN_COLLECTION) {
-        apr_array_header_t *dependents = dependent_mixins(req, query.mixin);
+        apr_array_header_t *dependents = dependent_mixins(req, query->mixin);
 
         if (dependents->nelts) {
             /* Members of the mixin or of any mixin depending on it. */
-            APR_ARRAY_PUSH(dependents, const char *) = query.mixin;
-            filter.scope = dependents;
-            query.mixin = NULL;
+            APR_ARRAY_PUSH(dependents, const char *) = query->mixin;
+            listing->filter.scope = dependents;
+            query->mixin = NULL;
         }
     }
-    if (paged && (status = read_page(req, &query)) != OK) {
+    if (paged && (status = read_page(req, query)) != OK) {
         return status;
     }
     /* Header filters are applied here, so then the page is cut here too. */
-    in_memory = filter.categories->nelts || filter.attributes->nelts || filter.scope;
-    offset = query.offset;
-    limit = query.limit;
-    if (in_memory) {
-        query.offset = 0;
-        query.limit = 0;
+    listing->in_memory = listing->filter.categories->nelts
+                         || listing->filter.attributes->nelts || listing->filter.scope;
+    listing->offset = query->offset;
+    listing->limit = query->limit;
+    if (listing->in_memory) {
+        query->offset = 0;
+        query->limit = 0;
     }
-    result = occi_service_list(occi_service_for(req), pool, &query, &found);
-    if (result.cls != OCCI_RESULT_OK) {
-        return occi_refuse_result(req, &result);
-    }
-    if (!in_memory) {
-        *members = found;
-        return OK;
-    }
-    if (filters_on_state(&filter) && (status = occi_observe(req, found)) != OK) {
-        return status;
+    return OK;
+}
+
+/* The members among found that pass the filters kept in memory. */
+static int filter_members(occi_request *req, occi_listing *listing, apr_pool_t *pool,
+                          apr_array_header_t *found, apr_array_header_t **members)
+{
+    int i;
+
+    if (filters_on_state(&listing->filter)) {
+        occi_result result = occi_service_observe(occi_service_for(req), pool, found);
+
+        if (result.cls != OCCI_RESULT_OK) {
+            return occi_refuse_result(req, &result);
+        }
     }
     *members = apr_array_make(pool, found->nelts, sizeof(occi_entity *));
     for (i = 0; i < found->nelts; i++) {
         occi_entity *entity = APR_ARRAY_IDX(found, i, occi_entity *);
 
-        if (entity_matches(entity, &filter)) {
-            if (offset > 0) {
-                offset--;
+        if (entity_matches(entity, &listing->filter)) {
+            if (listing->offset > 0) {
+                listing->offset--;
                 continue;
             }
-            if (limit > 0 && (*members)->nelts >= limit) {
+            if (listing->limit > 0 && (*members)->nelts >= listing->limit) {
                 break;
             }
             APR_ARRAY_PUSH(*members, occi_entity *) = entity;
@@ -382,3 +399,68 @@ int occi_list_members(occi_request *req, const occi_route *route, int paged,
     return OK;
 }
 
+/* The entities a collection GET (or a collection action) covers. */
+int occi_list_members(occi_request *req, const occi_route *route, int paged,
+                        apr_array_header_t **members)
+{
+    occi_listing listing;
+    occi_result result;
+    apr_array_header_t *found;
+    int status;
+
+    if ((status = listing_start(req, route, paged, &listing)) != OK) {
+        return status;
+    }
+    result = occi_service_list(occi_service_for(req), req->r->pool, &listing.query, &found);
+    if (result.cls != OCCI_RESULT_OK) {
+        return occi_refuse_result(req, &result);
+    }
+    if (!listing.in_memory) {
+        *members = found;
+        return OK;
+    }
+    return filter_members(req, &listing, req->r->pool, found, members);
+}
+
+int occi_listing_open(occi_request *req, const occi_route *route, occi_listing **listing)
+{
+    *listing = apr_palloc(req->r->pool, sizeof(**listing));
+    return listing_start(req, route, 0, *listing);
+}
+
+void occi_listing_rewind(occi_listing *listing)
+{
+    listing->last = 0;
+    listing->done = 0;
+}
+
+int occi_listing_next(occi_request *req, occi_listing *listing, apr_pool_t *pool, int rows,
+                      apr_array_header_t **members)
+{
+    occi_result result;
+    apr_array_header_t *found;
+
+    if (listing->done) {
+        *members = apr_array_make(pool, 0, sizeof(occi_entity *));
+        return OK;
+    }
+    listing->query.after = listing->last;
+    listing->query.last = &listing->last;
+    listing->query.limit = rows;
+    result = occi_service_list(occi_service_for(req), pool, &listing->query, &found);
+    listing->query.last = NULL;
+    if (result.cls != OCCI_RESULT_OK) {
+        return occi_refuse_result(req, &result);
+    }
+    listing->done = found->nelts < rows || listing->last == 0;
+    if (!listing->in_memory) {
+        *members = found;
+        return OK;
+    }
+    return filter_members(req, listing, pool, found, members);
+}
+
+int occi_listing_done(const occi_listing *listing)
+{
+    return listing->done;
+}

@@ -665,6 +665,11 @@ int occi_handle_collection(occi_request *req, const occi_route *route)
     }
     switch (method) {
     case M_GET:
+        /* A whole collection goes out a chunk at a time, in bounded
+         * memory; a page is at most OCCIMaxPageSize entities. */
+        if (!apr_table_get(req->query, "page") && !apr_table_get(req->query, "number")) {
+            return occi_stream_collection(req, route);
+        }
         if ((status = occi_list_members(req, route, 1, &members)) != OK) {
             return status;
         }

@@ -137,6 +137,9 @@ enum {
 enum { FAMILY_ALL, FAMILY_KIND, FAMILY_MIXIN, FAMILY_ATTRIBUTE };
 
 #define ENTITY_COLUMNS "e.id, e.kind, e.owner, e.revision, e.mixins, e.attributes, e.host"
+/* ... and the row's position, for the next chunk of a listing. */
+#define LIST_COLUMNS ENTITY_COLUMNS ", e.seq"
+#define LIST_SEQ_COLUMN 7
 
 /* An optional filter is a "(%s IS NULL OR ...)" residual only where an
  * index chosen by the other conditions already drives the query; the
@@ -225,22 +228,26 @@ static const occi_statement statements[STATEMENT_COUNT] = {
         "DELETE FROM occi_attribute WHERE entity_id IN"
         " (SELECT id FROM occi_entity WHERE source_id = %s)" },
 
+    /* Listed after a position (the seq of the last row of the previous
+     * chunk; 0 from the first): a collection read a chunk at a time costs
+     * each chunk the same, where an OFFSET would skip all the rows before
+     * it again. */
     [LIST_ALL] = { "occi_list_all",
-        "SELECT " ENTITY_COLUMNS FROM_ALL " ORDER BY e.seq" PAGE },
+        "SELECT " LIST_COLUMNS FROM_ALL " WHERE e.seq > %lld ORDER BY e.seq" PAGE },
     [LIST_ALL_OWNER] = { "occi_list_all_owner",
-        "SELECT " ENTITY_COLUMNS FROM_ALL_OWNER " ORDER BY e.seq" PAGE },
+        "SELECT " LIST_COLUMNS FROM_ALL_OWNER " AND e.seq > %lld ORDER BY e.seq" PAGE },
     [LIST_KIND] = { "occi_list_kind",
-        "SELECT " ENTITY_COLUMNS FROM_KIND " ORDER BY e.seq" PAGE },
+        "SELECT " LIST_COLUMNS FROM_KIND " AND e.seq > %lld ORDER BY e.seq" PAGE },
     [LIST_KIND_OWNER] = { "occi_list_kind_owner",
-        "SELECT " ENTITY_COLUMNS FROM_KIND_OWNER " ORDER BY e.seq" PAGE },
+        "SELECT " LIST_COLUMNS FROM_KIND_OWNER " AND e.seq > %lld ORDER BY e.seq" PAGE },
     [LIST_MIXIN] = { "occi_list_mixin",
-        "SELECT " ENTITY_COLUMNS FROM_MIXIN " ORDER BY m.seq" PAGE },
+        "SELECT " LIST_COLUMNS FROM_MIXIN " AND m.seq > %lld ORDER BY m.seq" PAGE },
     [LIST_MIXIN_OWNER] = { "occi_list_mixin_owner",
-        "SELECT " ENTITY_COLUMNS FROM_MIXIN_OWNER " ORDER BY m.seq" PAGE },
+        "SELECT " LIST_COLUMNS FROM_MIXIN_OWNER " AND m.seq > %lld ORDER BY m.seq" PAGE },
     [LIST_ATTRIBUTE] = { "occi_list_attribute",
-        "SELECT " ENTITY_COLUMNS FROM_ATTRIBUTE " ORDER BY a.seq" PAGE },
+        "SELECT " LIST_COLUMNS FROM_ATTRIBUTE " AND a.seq > %lld ORDER BY a.seq" PAGE },
     [LIST_ATTRIBUTE_OWNER] = { "occi_list_attribute_owner",
-        "SELECT " ENTITY_COLUMNS FROM_ATTRIBUTE_OWNER " ORDER BY a.seq" PAGE },
+        "SELECT " LIST_COLUMNS FROM_ATTRIBUTE_OWNER " AND a.seq > %lld ORDER BY a.seq" PAGE },
     [COUNT_ALL] = { "occi_count_all", "SELECT COUNT(*)" FROM_ALL },
     [COUNT_ALL_OWNER] = { "occi_count_all_owner", "SELECT COUNT(*)" FROM_ALL_OWNER },
     [COUNT_KIND] = { "occi_count_kind", "SELECT COUNT(*)" FROM_KIND },
@@ -1231,10 +1238,18 @@ static occi_store_status sql_list(void *impl, apr_pool_t *pool,
     int relative, nargs;
 
     CHECK(query_plan(store, query, &relative, args, &nargs));
+    args[nargs++] = apr_psprintf(pool, "%" APR_INT64_T_FMT,
+                                 (apr_int64_t)(query->after > 0 ? query->after : 0));
     /* LIMIT takes no "all" that both databases read the same way. */
     args[nargs++] = apr_psprintf(pool, "%d", query->limit > 0 ? query->limit : 2147483647);
     args[nargs++] = apr_psprintf(pool, "%d", query->offset > 0 ? query->offset : 0);
     CHECK(select_rows(store, pool, LIST_ALL + relative, args, nargs, &rows));
+    if (query->last) {
+        const char **row = rows->nelts ? APR_ARRAY_IDX(rows, rows->nelts - 1, const char **)
+                                       : NULL;
+
+        *query->last = row && row[LIST_SEQ_COLUMN] ? apr_atoi64(row[LIST_SEQ_COLUMN]) : 0;
+    }
     return entities_from_rows(store, pool, rows, entities);
 }
 

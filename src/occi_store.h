@@ -260,6 +260,11 @@ struct occi_store_query {
                                     * value come together (else ERROR). */
     int offset;                    /* rows to skip */
     int limit;                     /* at most this many rows; <= 0: all */
+    /* Only the rows after this position: *last of the previous chunk of
+     * the same query (0: from the first). A collection read a chunk at a
+     * time so costs each chunk the same. */
+    long long after;
+    long long *last;               /* not NULL: receives the last row's position (0: none) */
 };
 
 /* The entities (occi_entity *, without links) matching query, oldest

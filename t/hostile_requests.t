@@ -183,10 +183,12 @@ refuse('occi.compute.memory -0.5 in text', POST => '/compute/', ['Content-Type' 
     qq(Category: compute; scheme="@{[INFRA]}"; class="kind"\nX-OCCI-Attribute: occi.compute.memory=-0.5\n),
     400, qr/occi\.compute\.memory must be above 0/);
 refuse('page 2^64', GET => '/compute/?page=18446744073709551616', [], undef, 400,
-    qr/page must be a whole number from 1, not '18446744073709551616'/);
+    qr/page must be a whole number from 1 to 100000000, not '18446744073709551616'/);
 refuse('number 99999999999999999999', GET => '/compute/?number=99999999999999999999', [], undef,
     413, qr/number 99999999999999999999 is larger than the 50 entities a page may hold/);
-refuse('page -0', GET => '/compute/?page=-0', [], undef, 400, qr/page must be a whole number from 1, not '-0'/);
+refuse('page -0', GET => '/compute/?page=-0', [], undef, 400, qr/page must be a whole number from 1 to 100000000, not '-0'/);
+refuse('page 2^31-1', GET => '/compute/?page=2147483647', [], undef, 400,
+    qr/page must be a whole number from 1 to 100000000, not '2147483647'/);
 
 # --- NUL bytes ---
 refuse_compute('\u0000 in the title', qq({"kind":"$compute","title":"a\\u0000b"}), 400, qr/'title' contains a NUL character/);

@@ -798,6 +798,36 @@ static void test_list(database *db)
                   apr_psprintf(pool, "count %s", l->what));
         tap_is_int(count, list ? list->nelts : -1,
                    name_of(db, apr_psprintf(pool, "count %s agrees with the list", l->what)));
+        /* The same, two rows at a time, each chunk after the last row of
+         * the one before: every row once, in the same order. */
+        {
+            const char *chunked = "";
+            long long last = 0;
+            int chunks = 0;
+
+            query.limit = 2;
+            query.last = &last;
+            do {
+                apr_array_header_t *chunk = NULL;
+                const char *chunk_ids;
+
+                query.after = last;
+                if (occi_store_list(db->store, pool, &query, &chunk) != OCCI_STORE_OK) {
+                    chunked = "(failed)";
+                    break;
+                }
+                chunk_ids = collection_ids(pool, chunk);
+                if (*chunk_ids) {
+                    chunked = apr_pstrcat(pool, chunked, *chunked ? " " : "", chunk_ids, NULL);
+                }
+                if (chunk->nelts == 0 && last != 0) {
+                    chunked = "(an empty chunk did not end with position 0)";
+                    break;
+                }
+            } while (last != 0 && ++chunks < 20);
+            tap_is_str(chunked, l->ids, name_of(db, apr_psprintf(
+                           pool, "list %s two at a time, each after the last", l->what)));
+        }
     }
 
     memset(&query, 0, sizeof(query));

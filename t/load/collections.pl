@@ -1,0 +1,196 @@
+#!/usr/bin/perl
+# SPDX-License-Identifier: Apache-2.0
+# A large collection in bounded memory: a private httpd (event MPM, two
+# children of 25 threads, as an operator runs it; SQLite; no hypervisor)
+# holds storages with 60 KB summaries, a collection of tens of megabytes in
+# JSON. Parallel clients GET it whole (no page, no number) several times
+# each, then in text/uri-list. Each answer must hold every storage, whole;
+# and the children's resident memory, read before and after the parallel
+# rounds, must grow by less than the collection itself, where answers built
+# whole in memory grow it by several collections (one per request in
+# flight, which the children's allocators keep afterwards).
+#
+# Usage: collections.pl --httpd HTTPD --modules HTTPD_MODULES_DIR --build BUILD_DIR [--smoke]
+# Environment: COLLECTIONS_STORAGES (default 1000; 400 with --smoke),
+# COLLECTIONS_CLIENTS (8), COLLECTIONS_ROUNDS (3; 2 with --smoke),
+# COLLECTIONS_KEEP (keep the working directory).
+use strict;
+use warnings;
+use FindBin;
+use lib $FindBin::Bin;
+use Cluster qw(slurp spew quietly port options);
+use File::Path qw(rmtree);
+use File::Temp qw(tempdir);
+use HTTP::Request;
+use LWP::UserAgent;
+use POSIX ();
+use Time::HiRes qw(time);
+
+my ($httpd, $modules, $build, $smoke, $src) = options();
+my $storages = $ENV{COLLECTIONS_STORAGES} || ($smoke ? 400 : 1000);
+my $clients = $ENV{COLLECTIONS_CLIENTS} || 8;
+my $rounds = $ENV{COLLECTIONS_ROUNDS} || ($smoke ? 2 : 3);
+my $summary_bytes = 60 * 1024;
+my $label = 'large collections';
+my $STORAGE = 'http://schemas.ogf.org/occi/infrastructure#storage';
+
+my $work = tempdir('/tmp/occi-collections.XXXXXX');
+chmod 0755, $work;
+my $parent = $$;
+my $port = port();
+my $base = "http://127.0.0.1:$port";
+my $failed = 0;
+
+sub say { print "$label: @_\n" }
+sub fail { say("FAIL: @_"); $failed++ }
+sub stop {
+    return unless $$ == $parent;
+    quietly($httpd, '-d', $work, '-f', "$work/httpd.conf", '-k', 'stop') if -f "$work/httpd.pid";
+    my $pid = slurp("$work/httpd.pid") =~ s/\s+//gr;
+    for (1 .. 100) { last unless $pid && kill 0, $pid; select undef, undef, undef, 0.1 }
+    rmtree($work) unless $ENV{COLLECTIONS_KEEP};
+}
+END { stop() }
+$SIG{INT} = $SIG{TERM} = sub { stop(); exit 1 };
+
+mkdir "$work/db";
+my $user = $> == 0 ? 'nobody' : '';
+chown scalar(getpwnam('nobody')), -1, "$work/db" if $user;
+spew("$work/httpd.conf", <<CONF);
+ServerRoot "$work"
+DefaultRuntimeDir "$work"
+PidFile "$work/httpd.pid"
+ErrorLog "$work/error_log"
+LogLevel warn
+Listen 127.0.0.1:$port
+ServerName 127.0.0.1:$port
+@{[ $user ? "User nobody\nGroup nogroup" : '' ]}
+LoadModule mpm_event_module $modules/mod_mpm_event.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule dbd_module $modules/mod_dbd.so
+LoadModule occi_module "$build/.libs/mod_occi.so"
+StartServers 2
+ServerLimit 2
+ThreadsPerChild 25
+MaxRequestWorkers 50
+MinSpareThreads 10
+MaxSpareThreads 50
+MaxConnectionsPerChild 0
+DBDriver sqlite3
+DBDParams "$work/db/occi.sqlite"
+DBDInitSQL "PRAGMA journal_mode=WAL"
+DBDInitSQL "PRAGMA cache_size=-256"
+OCCILibvirtURI none
+OCCIMaxAttributeLength 65536
+<Location />
+    SetHandler occi
+</Location>
+CONF
+system($httpd, '-d', $work, '-f', "$work/httpd.conf", '-k', 'start') == 0
+    or die "httpd did not start:\n" . slurp("$work/error_log");
+my $ua = LWP::UserAgent->new(timeout => 120, keep_alive => 1);
+for (1 .. 100) {
+    last if $ua->get("$base/-/")->code == 200;
+    select undef, undef, undef, 0.1;
+}
+
+# ---- The collection -----------------------------------------------------------
+
+my $summary = 'x' x $summary_bytes;
+my $made = 0;
+while ($made < $storages) {
+    my $n = $storages - $made > 15 ? 15 : $storages - $made;    # within 1 MiB a request
+    my $body = '{"resources":[' . join(',', map {
+        qq({"kind":"$STORAGE","title":"large ) . ($made + $_) . qq(","summary":"$summary",)
+        . qq("attributes":{"occi.storage.size":1}})
+    } 1 .. $n) . ']}';
+    my $res = $ua->request(HTTP::Request->new(POST => "$base/storage/",
+        ['Content-Type' => 'application/occi+json', Accept => 'text/plain'], $body));
+    die "creating storages: " . $res->code . ' ' . substr($res->content, 0, 300) . "\n"
+        unless $res->code == 201;
+    $made += $n;
+}
+
+# What one whole answer must be: every storage, and the end of the JSON.
+sub check_json {
+    my ($res) = @_;
+    return 'status ' . $res->code unless $res->code == 200;
+    my $body = $res->content;
+    my $count = () = $body =~ /"kind":"\Q$STORAGE\E"/g;
+    return "$count storages of $storages" unless $count == $storages;
+    return 'an unfinished document' unless $body =~ /\]\}\z/;
+    return '';
+}
+sub check_uri_list {
+    my ($res) = @_;
+    return 'status ' . $res->code unless $res->code == 200;
+    my $lines = () = $res->content =~ m{^http://[^\r\n]+/storage/[0-9a-f-]{36}\r\n}mg;
+    return $lines == $storages ? '' : "$lines locations of $storages";
+}
+sub get_all {
+    my ($agent, $accept) = @_;
+    return $agent->request(HTTP::Request->new(GET => "$base/storage/", [Accept => $accept]));
+}
+
+# The resident memory of httpd's children, in kB.
+sub children_rss {
+    my $pid = slurp("$work/httpd.pid") =~ s/\s+//gr;
+    my $sum = 0;
+    $sum += $_ for map { /(\d+)/ ? $1 : 0 } `ps -o rss= --ppid $pid`;
+    return $sum;
+}
+
+# clients clients at once, each with rounds whole GETs in JSON then one in
+# text/uri-list; returns how many did not get every storage, whole.
+sub parallel_round {
+    my ($rounds) = @_;
+    my @pids;
+    for my $c (1 .. $clients) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            my $agent = LWP::UserAgent->new(timeout => 300, keep_alive => 1);
+            my $bad = 0;
+            for my $r (1 .. $rounds) {
+                my $problem = check_json(get_all($agent, 'application/occi+json'));
+                if ($problem) { print "$label: client $c, round $r: $problem\n"; $bad++ }
+            }
+            my $problem = check_uri_list(get_all($agent, 'text/uri-list'));
+            if ($problem) { print "$label: client $c, text/uri-list: $problem\n"; $bad++ }
+            POSIX::_exit($bad ? 1 : 0);
+        }
+        push @pids, $pid;
+    }
+    my $bad_clients = 0;
+    for my $pid (@pids) {
+        waitpid $pid, 0;
+        $bad_clients++ if $?;
+    }
+    return $bad_clients;
+}
+
+my $first = get_all($ua, 'application/occi+json');
+my $why = check_json($first);
+fail("the first whole answer: $why") if $why;
+my $collection_kb = int(length($first->content) / 1024);
+# A first parallel round: the threads that serve them, and the store's
+# connections, make what each keeps whatever it serves (SQLite's
+# prepared statements and page cache, an allocator's free blocks) before
+# the first reading.
+my $bad_clients = parallel_round(1);
+my $before = children_rss();
+my $started = time;
+$bad_clients += parallel_round($rounds);
+my $seconds = time - $started;
+my $after = children_rss();
+my $growth = $after - $before;
+
+fail("$bad_clients of $clients clients did not get every storage, whole") if $bad_clients;
+say(sprintf '%d storages, %d kB of JSON; %d clients x %d whole GETs in %.1f s; children %d kB '
+            . 'before, %d kB after (%+d kB)', $storages, $collection_kb, $clients, $rounds,
+            $seconds, $before, $after, $growth);
+fail("the children grew by $growth kB, more than the $collection_kb kB of the collection: "
+     . 'answers are built whole in memory') if $growth >= $collection_kb;
+my $errors = join '', grep { /\[(?:\w+:)?(?:error|crit|alert|emerg)\]/ } split /^/, slurp("$work/error_log");
+fail("errors logged:\n$errors") if $errors;
+say($failed ? "FAILED ($failed)" : 'ok');
+exit($failed ? 1 : 0);
