@@ -1,8 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # The benchmark: a private httpd (event MPM) with mod_occi on loopback, the
-# store on SQLite and the libvirt test driver, measured against the ceiling
-# of the same httpd serving static files of the same bytes. Prints one table.
+# store on SQLite and the libvirt test driver, measured against the same
+# httpd serving static files of the same bytes; and the module as an
+# operator runs it (stock MPM settings and modules, OCCILibvirtURI none)
+# against a stock httpd serving the same bytes, the real ceiling. Prints
+# one table.
 # It is not a test: numbers depend on the machine; compare ratios of one run.
 #
 # Usage: benchmark.sh HTTPD HTTPD_MODULES_DIR BUILD_DIR SRC_DIR
@@ -106,6 +109,12 @@ CONF
 
 httpd_pid=""
 cleanup() {
+    local server
+    for server in stock operator; do
+        if [ -f "$work/$server/httpd.pid" ]; then
+            "$httpd" -d "$work/$server" -f "$work/$server/httpd.conf" -k stop >/dev/null 2>&1 || true
+        fi
+    done
     if [ -f "$work/run/httpd.pid" ]; then
         "$httpd" -d "$work" -f "$conf" -k stop >/dev/null 2>&1 || true
         for _ in $(seq 50); do [ -f "$work/run/httpd.pid" ] || break; sleep 0.2; done
@@ -189,6 +198,7 @@ entity_url=$(curl -sf -H 'Accept: text/uri-list' "$api/compute/?page=1&number=1"
 curl -sf -H "$json" -o "$work/htdocs/static/entity.json" "$entity_url"
 curl -sf -H 'Accept: text/plain' -o "$work/htdocs/static/entity.txt" "$entity_url"
 
+rows+=("The test driver, one child of 64 threads (ratios to its own static files):")
 read -r model_rate model_p99 _ < <(run_wrk "$api/-/" -H "$json")
 read -r model_static _ < <(run_wrk "$base/static/model.json")
 row "GET /-/ (JSON, $(stat -c %s "$work/htdocs/static/model.json") bytes)" \
@@ -202,6 +212,113 @@ read -r text_rate text_p99 _ < <(run_wrk "$entity_url" -H 'Accept: text/plain')
 read -r text_static _ < <(run_wrk "$base/static/entity.txt")
 row "GET one compute (text/plain)" "$text_rate" "$text_p99" "$(ratio "$text_rate" "$text_static")"
 row "  static file of the same bytes" "$text_static" ""
+
+# ---- Against the real ceiling: a stock httpd --------------------------------
+# The rows above compare with this httpd's own static files, whose single
+# child (the test driver keeps its state in the process) handicaps them.
+# The ceiling here is a stock httpd: Debian's apache2 as installed (its
+# default modules, mpm_event.conf's MPM settings, apache2.conf's keepalive),
+# without the access log, serving the same bytes. Against it, the module as
+# an operator runs it: the same httpd and modules plus mod_dbd and
+# mod_occi, on the same SQLite store, with OCCILibvirtURI none. Each pair
+# is measured alternating, twice each, and averaged.
+stock_modules="mpm_event authz_core access_compat alias auth_basic authn_core authn_file
+               authz_host authz_user autoindex deflate dir env filter mime negotiation
+               reqtimeout setenvif status"
+stock_conf() {
+    local root=$1 port=$2 module
+    cat <<CONF
+ServerRoot "$root"
+DefaultRuntimeDir "$root"
+PidFile "$root/httpd.pid"
+ErrorLog "$root/error_log"
+LogLevel warn
+Listen 127.0.0.1:$port
+ServerName 127.0.0.1:$port
+${child_user:+User $child_user}
+${child_user:+Group $child_user}
+CONF
+    for module in $stock_modules; do
+        echo "LoadModule ${module}_module $modules_dir/mod_$module.so"
+    done
+    cat <<CONF
+TypesConfig /etc/mime.types
+StartServers 2
+MinSpareThreads 25
+MaxSpareThreads 75
+ThreadLimit 64
+ThreadsPerChild 25
+MaxRequestWorkers 150
+MaxConnectionsPerChild 0
+KeepAlive On
+MaxKeepAliveRequests 100
+KeepAliveTimeout 5
+DocumentRoot "$work/htdocs"
+<Directory "$work/htdocs">
+    Require all granted
+</Directory>
+CONF
+}
+stock_port=$(perl -MIO::Socket::INET -e \
+    'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport')
+operator_port=$(perl -MIO::Socket::INET -e \
+    'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport')
+mkdir -p "$work/stock" "$work/operator"
+stock_conf "$work/stock" "$stock_port" > "$work/stock/httpd.conf"
+{
+    stock_conf "$work/operator" "$operator_port"
+    cat <<CONF
+LoadModule dbd_module $modules_dir/mod_dbd.so
+LoadModule occi_module $build_dir/.libs/mod_occi.so
+DBDriver sqlite3
+DBDParams "$work/data/occi.sqlite"
+DBDInitSQL "PRAGMA journal_mode=WAL"
+Include "$src_dir/conf/templates.conf"
+OCCILibvirtURI none
+<Location /occi/>
+    SetHandler occi
+</Location>
+CONF
+} > "$work/operator/httpd.conf"
+for server in stock operator; do
+    "$httpd" -d "$work/$server" -f "$work/$server/httpd.conf" -k start
+done
+stock_base="http://127.0.0.1:$stock_port"
+operator_api="http://127.0.0.1:$operator_port/occi"
+for _ in $(seq 100); do
+    curl -sf -o /dev/null "$operator_api/-/" && curl -sf -o /dev/null "$stock_base/static/model.json" &&
+        break
+    sleep 0.1
+done
+operator_entity=${entity_url/$base/http://127.0.0.1:$operator_port}
+curl -sf -H "$json" -o "$work/htdocs/static/operator-model.json" "$operator_api/-/"
+curl -sf -H "$json" -o "$work/htdocs/static/operator-entity.json" "$operator_entity"
+curl -sf -H 'Accept: text/plain' -o "$work/htdocs/static/operator-entity.txt" "$operator_entity"
+
+# against_stock LABEL STATIC_FILE URL [wrk options]: the module's rate and
+# p99 at URL and the stock httpd's rate for the file, alternating, as a row.
+against_stock() {
+    local label=$1 file=$2 url=$3 rate p99 stock module_sum=0 stock_sum=0 last_p99 round
+    shift 3
+    for round in 1 2; do
+        read -r stock _ < <(run_wrk "$stock_base/static/$file")
+        read -r rate p99 _ < <(run_wrk "$url" "$@")
+        stock_sum=$((stock_sum + stock)) module_sum=$((module_sum + rate)) last_p99=$p99
+    done
+    row "$label ($(stat -c %s "$work/htdocs/static/$file") bytes)" "$((module_sum / 2))" \
+        "$last_p99" "$(ratio "$module_sum" "$stock_sum")"
+    row "  stock httpd, the same bytes" "$((stock_sum / 2))" ""
+}
+rows+=("" "Operator's shape (stock MPM, several children, no access log, SQLite,")
+rows+=("OCCILibvirtURI none) against a stock httpd serving the same bytes:")
+against_stock "GET /-/ (JSON)" operator-model.json "$operator_api/-/" -H "$json"
+against_stock "GET one compute (JSON)" operator-entity.json "$operator_entity" -H "$json"
+against_stock "GET one compute (text/plain)" operator-entity.txt "$operator_entity" \
+    -H 'Accept: text/plain'
+rows+=("" "The test driver again:")
+for server in stock operator; do
+    "$httpd" -d "$work/$server" -f "$work/$server/httpd.conf" -k stop
+done
 
 # ---- A page of 100 as the collection grows -------------------------------
 first_page=""
