@@ -18,9 +18,7 @@ use strict;
 use warnings;
 use FindBin;
 use lib $FindBin::Bin;
-use Cluster qw(slurp spew quietly port options);
-use File::Path qw(rmtree);
-use File::Temp qw(tempdir);
+use Cluster qw(slurp spew port options);
 use HTTP::Request;
 use LWP::UserAgent;
 use POSIX ();
@@ -34,41 +32,29 @@ my $summary_bytes = 60 * 1024;
 my $label = 'large collections';
 my $STORAGE = 'http://schemas.ogf.org/occi/infrastructure#storage';
 
-my $work = tempdir('/tmp/occi-collections.XXXXXX');
-chmod 0755, $work;
-my $parent = $$;
-my $port = port();
-my $base = "http://127.0.0.1:$port";
+# A cluster of one node, without PostgreSQL or libvirt: Cluster.pm's
+# httpd configuration, start and stop.
+my $c = Cluster->new(label => $label, tag => 'collections', httpd => $httpd,
+                     modules => $modules, build => $build, src => $src,
+                     keep => $ENV{COLLECTIONS_KEEP});
+END { $c->stop_all if $c }
+$SIG{INT} = $SIG{TERM} = sub { $c->stop_all; exit 1 };
+my $work = $c->work;
 my $failed = 0;
 
 sub say { print "$label: @_\n" }
 sub fail { say("FAIL: @_"); $failed++ }
-sub stop {
-    return unless $$ == $parent;
-    quietly($httpd, '-d', $work, '-f', "$work/httpd.conf", '-k', 'stop') if -f "$work/httpd.pid";
-    my $pid = slurp("$work/httpd.pid") =~ s/\s+//gr;
-    for (1 .. 100) { last unless $pid && kill 0, $pid; select undef, undef, undef, 0.1 }
-    rmtree($work) unless $ENV{COLLECTIONS_KEEP};
-}
-END { stop() }
-$SIG{INT} = $SIG{TERM} = sub { stop(); exit 1 };
 
+my $root = "$work/node";
+mkdir $root;
 mkdir "$work/db";
-my $user = $> == 0 ? 'nobody' : '';
-chown scalar(getpwnam('nobody')), -1, "$work/db" if $user;
-spew("$work/httpd.conf", <<CONF);
-ServerRoot "$work"
-DefaultRuntimeDir "$work"
-PidFile "$work/httpd.pid"
-ErrorLog "$work/error_log"
-LogLevel warn
-Listen 127.0.0.1:$port
-ServerName 127.0.0.1:$port
-@{[ $user ? "User nobody\nGroup nogroup" : '' ]}
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authz_core_module $modules/mod_authz_core.so
+chown scalar(getpwnam('nobody')), -1, "$work/db" if $> == 0;
+my $node = $c->nodes->{node} = { root => $root, port => port() };
+my $base = "http://127.0.0.1:$node->{port}";
+spew("$root/httpd.conf", $c->server_conf($root, $node->{port}, <<CONF));
 LoadModule dbd_module $modules/mod_dbd.so
 LoadModule occi_module "$build/.libs/mod_occi.so"
+LogLevel warn
 StartServers 2
 ServerLimit 2
 ThreadsPerChild 25
@@ -86,13 +72,8 @@ OCCIMaxAttributeLength 65536
     SetHandler occi
 </Location>
 CONF
-system($httpd, '-d', $work, '-f', "$work/httpd.conf", '-k', 'start') == 0
-    or die "httpd did not start:\n" . slurp("$work/error_log");
+$c->start_server('node');
 my $ua = LWP::UserAgent->new(timeout => 120, keep_alive => 1);
-for (1 .. 100) {
-    last if $ua->get("$base/-/")->code == 200;
-    select undef, undef, undef, 0.1;
-}
 
 # ---- The collection -----------------------------------------------------------
 
@@ -134,7 +115,7 @@ sub get_all {
 
 # The resident memory of httpd's children, in kB.
 sub children_rss {
-    my $pid = slurp("$work/httpd.pid") =~ s/\s+//gr;
+    my $pid = slurp("$root/httpd.pid") =~ s/\s+//gr;
     my $sum = 0;
     $sum += $_ for map { /(\d+)/ ? $1 : 0 } `ps -o rss= --ppid $pid`;
     return $sum;
@@ -190,7 +171,7 @@ say(sprintf '%d storages, %d kB of JSON; %d clients x %d whole GETs in %.1f s; c
             $seconds, $before, $after, $growth);
 fail("the children grew by $growth kB, more than the $collection_kb kB of the collection: "
      . 'answers are built whole in memory') if $growth >= $collection_kb;
-my $errors = join '', grep { /\[(?:\w+:)?(?:error|crit|alert|emerg)\]/ } split /^/, slurp("$work/error_log");
+my $errors = join '', grep { /\[(?:\w+:)?(?:error|crit|alert|emerg)\]/ } split /^/, slurp("$root/error_log");
 fail("errors logged:\n$errors") if $errors;
 say($failed ? "FAILED ($failed)" : 'ok');
 exit($failed ? 1 : 0);
