@@ -215,6 +215,16 @@ sub sql {
 }
 
 # ---- httpd ----------------------------------------------------------------------
+# The processes of an API node: two children of 25 threads.
+use constant API_NODE_MPM => <<MPM;
+StartServers 2
+ServerLimit 2
+ThreadsPerChild 25
+MaxRequestWorkers 50
+MinSpareThreads 10
+MaxSpareThreads 50
+MPM
+
 sub server_conf {
     my ($self, $root, $port, $lines) = @_;
     return <<CONF;
@@ -263,13 +273,7 @@ sub add_node {
 LoadModule dbd_module $self->{modules}/mod_dbd.so
 LoadModule occi_module "$self->{build}/.libs/mod_occi.so"
 LogLevel warn occi:info
-StartServers 2
-ServerLimit 2
-ThreadsPerChild 25
-MaxRequestWorkers 50
-MinSpareThreads 10
-MaxSpareThreads 50
-DBDriver pgsql
+${\ API_NODE_MPM}DBDriver pgsql
 DBDParams "host=127.0.0.1 port=$self->{pg_port} dbname=occi user=occi password=occi"
 DBDInitSQL "SET plan_cache_mode = force_custom_plan"
 DBDMin 1

@@ -55,13 +55,7 @@ spew("$root/httpd.conf", $c->server_conf($root, $node->{port}, <<CONF));
 LoadModule dbd_module $modules/mod_dbd.so
 LoadModule occi_module "$build/.libs/mod_occi.so"
 LogLevel warn
-StartServers 2
-ServerLimit 2
-ThreadsPerChild 25
-MaxRequestWorkers 50
-MinSpareThreads 10
-MaxSpareThreads 50
-MaxConnectionsPerChild 0
+${\ Cluster::API_NODE_MPM}MaxConnectionsPerChild 0
 DBDriver sqlite3
 DBDParams "$work/db/occi.sqlite"
 DBDInitSQL "PRAGMA journal_mode=WAL"
