@@ -174,8 +174,9 @@ int occi_send_collection(occi_request *req, int http_status, apr_array_header_t 
  * time, each chunk's memory freed before the next. A chunk is as many
  * rows as about STREAM_CHUNK_BYTES of rendering, judged by the chunk
  * before (entities of a few hundred bytes go 100 at a time, entities with
- * 60 KB summaries 4 at a time), so that a request holds about that much
- * whatever the listing's size and its entities'. */
+ * 60 KB summaries 2 at a time; the first chunk, of unknown size, is 2), so
+ * that a request holds about that much whatever the listing's size and
+ * its entities'. */
 #define STREAM_CHUNK_BYTES (256 * 1024)
 #define STREAM_ROWS_FIRST 2
 #define STREAM_ROWS_MAX 100
