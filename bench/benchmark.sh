@@ -20,6 +20,7 @@
 #                             step still runs (make check does this)
 set -euo pipefail
 httpd=$1 modules_dir=$2 build_dir=$3 src_dir=$4
+. "$src_dir/t/lib/postgres.sh"
 
 if [ "${BENCH_SMOKE:-}" = 1 ]; then
     : "${BENCH_SECONDS:=1}" "${BENCH_SIZES:=10 50}" "${BENCH_MEMORY_REQUESTS:=2000}"
@@ -110,7 +111,7 @@ CONF
 httpd_pid=""
 cleanup() {
     local server
-    for server in stock operator; do
+    for server in stock operator operator-pg; do
         if [ -f "$work/$server/httpd.pid" ]; then
             "$httpd" -d "$work/$server" -f "$work/$server/httpd.conf" -k stop >/dev/null 2>&1 || true
         fi
@@ -119,6 +120,7 @@ cleanup() {
         "$httpd" -d "$work" -f "$conf" -k stop >/dev/null 2>&1 || true
         for _ in $(seq 50); do [ -f "$work/run/httpd.pid" ] || break; sleep 0.2; done
     fi
+    [ -z "${pg_ctl:-}" ] || stop_private_postgres "$(dirname "$pg_ctl")" "$work/pg"
     [ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -212,6 +214,14 @@ read -r text_rate text_p99 _ < <(run_wrk "$entity_url" -H 'Accept: text/plain')
 read -r text_static _ < <(run_wrk "$base/static/entity.txt")
 row "GET one compute (text/plain)" "$text_rate" "$text_p99" "$(ratio "$text_rate" "$text_static")"
 row "  static file of the same bytes" "$text_static" ""
+
+# A create per request, for wrk.
+cat > "$work/create.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/occi+json"
+wrk.headers["Accept"] = "text/plain"
+wrk.body = '{"kind":"http://schemas.ogf.org/occi/infrastructure#compute","title":"created by wrk"}'
+LUA
 
 # ---- Against the real ceiling: a stock httpd --------------------------------
 # The rows above compare with this httpd's own static files, whose single
@@ -315,6 +325,36 @@ against_stock "GET /-/ (JSON)" operator-model.json "$operator_api/-/" -H "$json"
 against_stock "GET one compute (JSON)" operator-entity.json "$operator_entity" -H "$json"
 against_stock "GET one compute (text/plain)" operator-entity.txt "$operator_entity" \
     -H 'Accept: text/plain'
+
+# The same on PostgreSQL (the store of several API nodes), when it is
+# installed and this runs as root: a private cluster on loopback.
+pg_ctl=$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -n "$pg_ctl" ] && [ "$(id -u)" = 0 ] &&
+   pg_params=$(start_private_postgres "$(dirname "$pg_ctl")" "$work/pg"); then
+    pg_port=$(perl -MIO::Socket::INET -e \
+        'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport')
+    mkdir -p "$work/operator-pg"
+    sed -e "s|$work/operator|$work/operator-pg|g" -e "s|127.0.0.1:$operator_port|127.0.0.1:$pg_port|g" \
+        -e 's|^DBDriver sqlite3$|DBDriver pgsql|' \
+        -e "s|^DBDParams .*|DBDParams \"$pg_params\"|" \
+        -e 's|^DBDInitSQL .*|DBDInitSQL "SET plan_cache_mode = force_custom_plan"|' \
+        "$work/operator/httpd.conf" > "$work/operator-pg/httpd.conf"
+    "$httpd" -d "$work/operator-pg" -f "$work/operator-pg/httpd.conf" -k start
+    pg_api="http://127.0.0.1:$pg_port/occi"
+    for _ in $(seq 100); do curl -sf -o /dev/null "$pg_api/-/" && break; sleep 0.1; done
+    pg_entity=$(curl -sf -D - -o /dev/null -X POST -H 'Content-Type: application/occi+json' \
+                -H "$json" --data-binary \
+                '{"kind":"http://schemas.ogf.org/occi/infrastructure#compute","title":"bench 0"}' \
+                "$pg_api/compute/" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+    curl -sf -H "$json" -o "$work/htdocs/static/pg-entity.json" "$pg_entity"
+    rows+=("" "The same on PostgreSQL (a private cluster on loopback):")
+    against_stock "GET one compute (JSON)" pg-entity.json "$pg_entity" -H "$json"
+    read -r pg_create pg_create_p99 _ < <(run_wrk "$pg_api/compute/" -s "$work/create.lua")
+    row "POST create a compute (JSON), the store alone" "$pg_create" "$pg_create_p99"
+    "$httpd" -d "$work/operator-pg" -f "$work/operator-pg/httpd.conf" -k stop
+else
+    rows+=("" "(PostgreSQL: not measured; it needs PostgreSQL installed and root)")
+fi
 rows+=("" "The test driver again:")
 for server in stock operator; do
     "$httpd" -d "$work/$server" -f "$work/$server/httpd.conf" -k stop
@@ -331,12 +371,6 @@ for size in $sizes; do
 done
 
 # ---- Writes -------------------------------------------------------------
-cat > "$work/create.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/occi+json"
-wrk.headers["Accept"] = "text/plain"
-wrk.body = '{"kind":"http://schemas.ogf.org/occi/infrastructure#compute","title":"created by wrk"}'
-LUA
 read -r create_rate create_p99 _ < <(run_wrk "$api/compute/" -s "$work/create.lua")
 row "POST create a compute (JSON)" "$create_rate" "$create_p99"
 read -r store_rate store_p99 _ < <(run_wrk "http://127.0.0.1:$store_port/occi/compute/" \

@@ -105,6 +105,7 @@ sanitizer_scan() {
 pg_ctl=$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -n 1)
 pg_bin=$(dirname "${pg_ctl:-/nonexistent/pg_ctl}")
 pg_dir="$work/pgsql"
+. t/lib/postgres.sh
 
 # The users of the tenancy tests, two tenants and an administrator, in a
 # file httpd's children (nobody) can read wherever the tree is.
@@ -212,11 +213,7 @@ stop_hosts() {
     return 0
 }
 
-stop_postgres() {
-    if [ -f "$pg_dir/data/postmaster.pid" ]; then
-        runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
-    fi
-}
+stop_postgres() { stop_private_postgres "$pg_bin" "$pg_dir"; }
 cleanup() {
     stop_postgres
     if [ -d "$work/hv" ]; then
@@ -232,24 +229,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts a PostgreSQL cluster on a free loopback port; prints its DBDParams.
-start_postgres() {
-    local port
-    port=$(perl -MIO::Socket::INET -e \
-        'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport')
-    mkdir -p "$pg_dir" && chown postgres "$pg_dir"
-    runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust \
-        -E UTF8 --locale=C.UTF-8 >"$pg_dir/initdb.log" 2>&1 || return 1
-    # In its configuration file, so that t/outage.t can start it again as it was.
-    printf '%s\n' "listen_addresses = '127.0.0.1'" "port = $port" \
-        "unix_socket_directories = '$pg_dir'" "max_connections = 200" >> "$pg_dir/data/postgresql.conf"
-    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w start >/dev/null 2>&1 \
-        || return 1
-    "$pg_bin/psql" -h 127.0.0.1 -p "$port" -U postgres -q \
-        -c "CREATE ROLE occi LOGIN PASSWORD 'occi'" -c "CREATE DATABASE occi OWNER occi" \
-        >/dev/null 2>&1 || return 1
-    echo "host=127.0.0.1 port=$port dbname=occi user=occi password=occi"
-}
+# A private PostgreSQL cluster in $pg_dir (t/lib/postgres.sh).
+start_postgres() { start_private_postgres "$pg_bin" "$pg_dir"; }
 
 # Writes the hypervisor part of the configuration: none (entities kept in
 # the store only, several children with several threads each, as in
