@@ -528,28 +528,31 @@ static const char *set_storage_pool(cmd_parms *cmd, void *dconf, const char *val
     return NULL;
 }
 
+/* A scheme below the provider's: made once with the model (cached), as
+ * every request's service context asks; before that, made in pool. */
+static const char *provider_subscheme(apr_pool_t *pool, const occi_server_conf *conf,
+                                      const char *cached, const char *suffix)
+{
+    if (cached) {
+        return cached;
+    }
+    return apr_pstrcat(pool, conf->provider_scheme ? conf->provider_scheme
+                       : OCCI_DEFAULT_PROVIDER_SCHEME, suffix, NULL);
+}
+
 const char *occi_provider_network_scheme(apr_pool_t *pool, server_rec *s)
 {
     const occi_server_conf *conf = occi_server_config(s);
 
-    /* Made once with the model: every request's service context asks. */
-    if (conf->provider_network_scheme) {
-        return conf->provider_network_scheme;
-    }
-    return apr_pstrcat(pool, conf->provider_scheme ? conf->provider_scheme
-                       : OCCI_DEFAULT_PROVIDER_SCHEME, OCCI_PROVIDER_NETWORK_SUFFIX, NULL);
+    return provider_subscheme(pool, conf, conf->provider_network_scheme,
+                              OCCI_PROVIDER_NETWORK_SUFFIX);
 }
 
 const char *occi_saved_template_scheme(apr_pool_t *pool, server_rec *s)
 {
     const occi_server_conf *conf = occi_server_config(s);
 
-    /* Made once with the model: every request's service context asks. */
-    if (conf->saved_scheme) {
-        return conf->saved_scheme;
-    }
-    return apr_pstrcat(pool, conf->provider_scheme ? conf->provider_scheme
-                       : OCCI_DEFAULT_PROVIDER_SCHEME, OCCI_SAVED_TEMPLATE_SUFFIX, NULL);
+    return provider_subscheme(pool, conf, conf->saved_scheme, OCCI_SAVED_TEMPLATE_SUFFIX);
 }
 
 /* The hypervisor configuration of a host at uri with its pool (NULL:

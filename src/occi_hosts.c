@@ -78,13 +78,6 @@ static const occi_host *host_of(const hosts_hv *hv, apr_pool_t *pool,
     return host;
 }
 
-/* A network of a provider network: on every host, recorded on none. */
-static int is_provider_network(const hosts_hv *hv, const occi_entity *entity)
-{
-    return hv->provider_network_scheme && !strcmp(entity->kind, OCCI_SCHEME_INFRA "network")
-           && occi_is_provider_network(hv->provider_network_scheme, entity);
-}
-
 /* The first host not known to be down (the first of all when none is):
  * what is on every host is told by one that answers. */
 static int answering_host(const hosts_hv *hv)
@@ -115,7 +108,9 @@ static occi_hv_status hosts_observe(void *impl, apr_pool_t *pool, apr_array_head
         occi_entity *entity = APR_ARRAY_IDX(entities, j, occi_entity *);
 
         i = entity->host ? index_of(hv, entity->host)
-            : is_provider_network(hv, entity) ? answering_host(hv) : 0;
+            /* A provider network is on every host, recorded on none. */
+            : occi_is_provider_network(hv->provider_network_scheme, entity) ? answering_host(hv)
+            : 0;
         if (i < 0) {
             continue;                  /* told below */
         }

@@ -1718,8 +1718,7 @@ static occi_hv_status attach_link(libvirt_hv *hv, virConnectPtr connection,
                                   occi_hv_error *error)
 {
     const char *target_id = target_id_of(pool, link);
-    int bridged = target && !strcmp(target->kind, KIND("network"))
-                  && occi_is_provider_network(hv->config.provider_network_scheme, target);
+    int bridged = target && occi_is_provider_network(hv->config.provider_network_scheme, target);
     virDomainPtr domain = find_domain(connection, source ? source->id : NULL);
     const char *xml;
     int result;
@@ -2371,8 +2370,7 @@ static occi_hv_status observe_on(libvirt_hv *hv, virConnectPtr connection,
     for (i = 0; i < entities->nelts && status == OCCI_HV_OK; i++) {
         occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
 
-        if (!strcmp(entity->kind, KIND("network"))
-            && occi_is_provider_network(hv->config.provider_network_scheme, entity)) {
+        if (occi_is_provider_network(hv->config.provider_network_scheme, entity)) {
             continue;                  /* on every host: its state is the client's */
         }
         if (!strcmp(entity->kind, KIND("network"))) {
@@ -2671,8 +2669,7 @@ static occi_hv_status create_on(libvirt_hv *hv, virConnectPtr connection,
         status = create_volume(hv, connection, pool, volume_name(pool, entity->id),
                                size_bytes(entity), NULL, error);
     }
-    else if (!strcmp(entity->kind, KIND("network"))
-             && occi_is_provider_network(hv->config.provider_network_scheme, entity)) {
+    else if (occi_is_provider_network(hv->config.provider_network_scheme, entity)) {
         /* Nothing to make: the bridge is on every host, and each host
          * learns of the network when a compute there first joins it. */
         const occi_provider_network *pn = provider_network(hv, entity);
@@ -3438,8 +3435,9 @@ static occi_hv_status lv_capacity(void *impl, apr_pool_t *pool, occi_hv_capacity
     if (ask_bounded(hv, pool, q, error) != OCCI_HV_OK) {
         return error->status;
     }
+    /* domain_type is the provider's (it outlives the request, and the
+     * hosts' cache keeps it); arch is the question's. */
     *capacity = q->capacity;
-    capacity->domain_type = apr_pstrdup(pool, q->capacity.domain_type);
     capacity->arch = apr_pstrdup(pool, q->capacity.arch);
     apr_pool_destroy(q->pool);
     return OCCI_HV_OK;
@@ -3457,8 +3455,7 @@ static occi_hv_status lv_join_network(void *impl, apr_pool_t *pool, const occi_e
     occi_hv_status status = OCCI_HV_OK;
 
     (void)link;
-    if (strcmp(network->kind, KIND("network"))
-        || !occi_is_provider_network(hv->config.provider_network_scheme, network)) {
+    if (!occi_is_provider_network(hv->config.provider_network_scheme, network)) {
         return OCCI_HV_OK;
     }
     WITH_CONNECTION(hv, pool, error, status,

@@ -31,6 +31,9 @@ int occi_is_provider_network(const char *scheme, const occi_entity *entity)
     size_t length = scheme ? strlen(scheme) : 0;
     int i;
 
+    if (!entity->kind || strcmp(entity->kind, OCCI_SCHEME_INFRA "network")) {
+        return 0;
+    }
     for (i = 0; length && entity->mixins && i < entity->mixins->nelts; i++) {
         if (!strncmp(APR_ARRAY_IDX(entity->mixins, i, const char *), scheme, length)) {
             return 1;

@@ -40,8 +40,9 @@ const occi_provider_network *occi_provider_network_of(const apr_array_header_t *
                                                       const char *scheme,
                                                       const occi_entity *network);
 
-/* Whether entity has a mixin of the provider networks' scheme: it is a
- * provider network, whether or not this server declares it. */
+/* Whether entity is a network with a mixin of the provider networks'
+ * scheme (NULL: none): a provider network, whether or not this server
+ * declares it. */
 int occi_is_provider_network(const char *scheme, const occi_entity *entity);
 
 /* The VLAN tag a network of pn gets (0: none), or -1 with *why when its

@@ -557,14 +557,6 @@ static occi_result place_link(const occi_service *service, apr_pool_t *pool, occ
     return done;
 }
 
-/* A network of a provider network belongs to no host: its bridge is on
- * every host (occi_provider_network.h). */
-static int is_provider_network(const occi_service *service, const occi_entity *entity)
-{
-    return service->provider_network_scheme && !strcmp(entity->kind, KIND_NETWORK)
-           && occi_is_provider_network(service->provider_network_scheme, entity);
-}
-
 /* Chooses a host for each new resource and records its allocation, in one
  * transaction under the placement lock; *placed receives the ids
  * allocated. */
@@ -586,7 +578,9 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
         if (occi_kind_is_link(service->model, entity->kind)) {
             r = place_link(service, pool, entity);
         }
-        else if (!is_provider_network(service, entity)) {
+        /* A provider network's bridge is on every host: it belongs to
+         * none (occi_provider_network.h). */
+        else if (!occi_is_provider_network(service->provider_network_scheme, entity)) {
             resources++;
         }
     }
@@ -619,7 +613,7 @@ static occi_result place(const occi_service *service, apr_pool_t *pool,
         int chosen;
 
         if (occi_kind_is_link(service->model, entity->kind)
-            || is_provider_network(service, entity)) {
+            || occi_is_provider_network(service->provider_network_scheme, entity)) {
             continue;
         }
         memset(&allocation, 0, sizeof(allocation));
@@ -1631,7 +1625,7 @@ static occi_result migration_set(const occi_service *service, apr_pool_t *pool,
             const occi_entity *network = target_of(service, pool, link);
 
             /* A provider network's bridge is on every host. */
-            if (network && is_provider_network(service, network)) {
+            if (network && occi_is_provider_network(service->provider_network_scheme, network)) {
                 continue;
             }
         }

@@ -216,6 +216,20 @@ static int drop_hosts(database *db)
                          "ALTER TABLE occi_entity DROP COLUMN host");
 }
 
+/* Marks the schema as version and migrates it: the upgrade succeeds and
+ * ends at the current version (two checks). */
+static void upgrade_from(database *db, int version)
+{
+    int rows;
+
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  apr_psprintf(db->pool, "UPDATE occi_schema SET version = %d", version));
+    tap_is_str(occi_store_migrate(db->pool, db->driver, db->handle), NULL,
+               name_of(db, apr_psprintf(db->pool, "a version %d schema is upgraded", version)));
+    tap_is_str(sql_value(db, "SELECT version FROM occi_schema"),
+               apr_itoa(db->pool, OCCI_SCHEMA_VERSION), name_of(db, "to the current version"));
+}
+
 /* A database of schema version 4, of a single host, keeps its entities at
  * version 5, on no host, and gains the hosts' tables with the placement
  * lock's row. */
@@ -229,11 +243,7 @@ static void test_migrate_from_4(database *db)
                   " VALUES ('a0000000-0000-4000-8000-000000000099', '" COMPUTE "', 'alice', 3,"
                   " '[]', '{\"occi.core.title\":\"old\"}')");
     tap_is_int(rows, 1, name_of(db, "holds an entity"));
-    apr_dbd_query(db->driver, db->handle, &rows, "UPDATE occi_schema SET version = 4");
-    tap_is_str(occi_store_migrate(db->pool, db->driver, db->handle), NULL,
-               name_of(db, "a version 4 schema is upgraded"));
-    tap_is_str(sql_value(db, "SELECT version FROM occi_schema"),
-               apr_itoa(db->pool, OCCI_SCHEMA_VERSION), name_of(db, "to the current version"));
+    upgrade_from(db, 4);
     tap_is_str(sql_value(db, "SELECT revision FROM occi_entity"
                              " WHERE id = 'a0000000-0000-4000-8000-000000000099'"), "3",
                name_of(db, "its entity is kept"));
@@ -331,11 +341,7 @@ static void test_migrate_from_2(database *db)
     apr_dbd_query(db->driver, db->handle, &rows,
                   "INSERT INTO occi_user_mixin VALUES (7, 'http://example.com/a#t',"
                   " 'http://example.com/a#', 't', 'kept', '/t/', 'alice', '[]', '[]')");
-    apr_dbd_query(db->driver, db->handle, &rows, "UPDATE occi_schema SET version = 2");
-    tap_is_str(occi_store_migrate(db->pool, db->driver, db->handle), NULL,
-               name_of(db, "a version 2 schema is upgraded"));
-    tap_is_str(sql_value(db, "SELECT version FROM occi_schema"),
-               apr_itoa(db->pool, OCCI_SCHEMA_VERSION), name_of(db, "to the current version"));
+    upgrade_from(db, 2);
     tap_is_str(sql_value(db, "SELECT title FROM occi_user_mixin WHERE seq = 7"), "kept",
                name_of(db, "its user mixins are kept"));
     apr_dbd_query(db->driver, db->handle, &rows,
