@@ -98,6 +98,7 @@ typedef struct {
     const char *domain_type;              /* NULL: from the URI */
     const char *storage_pool;             /* NULL: unset */
     int state_cache_seconds;              /* 0: unset; -1: Off */
+    long long read_cache_bytes;           /* OCCIReadCacheSize; 0: unset; -1: Off */
     apr_hash_t *administrators;           /* user names; NULL: unset */
     int max_page_size;                    /* 0: unset */
     apr_off_t max_body_size;              /* 0: unset */
@@ -120,6 +121,7 @@ typedef struct {
 #define OCCI_DEFAULT_LIBVIRT_URI "test:///default"
 #define OCCI_DEFAULT_STORAGE_POOL "default"
 #define OCCI_DEFAULT_STATE_CACHE_SECONDS 10
+#define OCCI_DEFAULT_READ_CACHE_BYTES (8 * 1024 * 1024)
 
 #define OCCI_DEFAULT_MAX_PAGE_SIZE 1000
 #define OCCI_DEFAULT_MAX_BODY_SIZE (1024 * 1024)

@@ -48,6 +48,8 @@ void *occi_merge_server_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
     merged->state_cache_seconds = child->state_cache_seconds ? child->state_cache_seconds
                                                              : parent->state_cache_seconds;
     merged->storage_pool = child->storage_pool ? child->storage_pool : parent->storage_pool;
+    merged->read_cache_bytes = child->read_cache_bytes ? child->read_cache_bytes
+                                                       : parent->read_cache_bytes;
     merged->max_page_size = child->max_page_size ? child->max_page_size
                                                  : parent->max_page_size;
     merged->max_body_size = child->max_body_size ? child->max_body_size
@@ -738,6 +740,23 @@ static const char *set_state_cache(cmd_parms *cmd, void *dconf, const char *valu
     return NULL;
 }
 
+static const char *set_read_cache_size(cmd_parms *cmd, void *dconf, const char *value)
+{
+    long long bytes;
+    const char *error;
+
+    if (!strcasecmp(value, "off")) {
+        occi_server_config(cmd->server)->read_cache_bytes = -1;
+        return NULL;
+    }
+    error = parse_size(cmd, value, 1024LL * 1024 * 1024, &bytes);
+    if (error) {
+        return apr_pstrcat(cmd->pool, error, ", or Off", NULL);
+    }
+    occi_server_config(cmd->server)->read_cache_bytes = bytes;
+    return NULL;
+}
+
 static const char *set_max_body_size(cmd_parms *cmd, void *dconf, const char *value)
 {
     long long size;
@@ -853,6 +872,9 @@ const command_rec occi_directives[] = {
                   "or Off (default 10)"),
     AP_INIT_TAKE1("OCCILibvirtDomainType", set_domain_type, NULL, RSRC_CONF,
                   "The domain type of computes: qemu, kvm, test... (default from the URI)"),
+    AP_INIT_TAKE1("OCCIReadCacheSize", set_read_cache_size, NULL, RSRC_CONF,
+                  "Bytes of entities' rows each child keeps from PostgreSQL between "
+                  "changes, or Off (default 8388608)"),
     AP_INIT_TAKE1("OCCIStoragePool", set_storage_pool, NULL, RSRC_CONF,
                   "The libvirt storage pool of volumes (default \"default\")"),
     AP_INIT_TAKE_ARGV("OCCIResourceTemplate", set_resource_template, NULL, RSRC_CONF,

@@ -29,6 +29,7 @@
 #include "mod_dbd.h"
 #include "apr_optional.h"
 #include "util_mutex.h"
+#include "apr_shm.h"
 #include "occi_pgsql.h"
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;
@@ -45,6 +46,16 @@ static apr_hash_t *sqlite_group_syncs;
 static apr_global_mutex_t *sqlite_start_mutex;
 static int sqlite_start_mutex_held;
 static const char sqlite_start_mutex_type[] = "occi-sqlite-start";
+/* The count of changes committed by this httpd's processes, in shared
+ * memory (src/occi_read_cache.h); NULL when no store is PostgreSQL. */
+static apr_shm_t *node_changes_shm;
+static volatile apr_uint32_t *node_changes;
+/* mod_dbd's configuration (dbd_cfg_t *) -> this child's read cache of
+ * that PostgreSQL database; none for SQLite or with OCCIReadCacheSize Off. */
+static apr_hash_t *read_caches;
+/* Whether the trigger of schema 8 announces changes. */
+#define ANNOUNCES_CHANGES "SELECT 1 FROM pg_trigger WHERE tgname = 'occi_entity_changed'"
+#define LISTENER_RECONNECT apr_time_from_sec(1)
 
 /* mod_dbd's configuration of server s, or NULL. */
 static const dbd_cfg_t *dbd_config(server_rec *s)
@@ -61,14 +72,14 @@ void occi_store_pre_config(apr_pool_t *pconf)
     ap_mutex_register(pconf, sqlite_start_mutex_type, NULL, APR_LOCK_DEFAULT, 0);
 }
 
-static int uses_sqlite(server_rec *main_server)
+static int uses_driver(server_rec *main_server, const char *driver)
 {
     server_rec *s;
 
     for (s = main_server; s; s = s->next) {
         const dbd_cfg_t *cfg = dbd_config(s);
 
-        if (cfg && cfg->name && !strcmp(cfg->name, "sqlite3")) {
+        if (cfg && cfg->name && !strcmp(cfg->name, driver)) {
             return 1;
         }
     }
@@ -123,8 +134,18 @@ int occi_store_configure(apr_pool_t *pconf, server_rec *main_server)
             dbd_prepare(s, statements[i].sql, statements[i].label);
         }
     }
+    node_changes = NULL;
+    /* Anonymous, inherited by the children, made anew at every restart.
+     * Without it each child sees its own changes at once and the others'
+     * when PostgreSQL announces them. */
+    if (uses_driver(main_server, "pgsql")
+        && apr_shm_create(&node_changes_shm, sizeof(*node_changes), NULL, pconf)
+               == APR_SUCCESS) {
+        node_changes = apr_shm_baseaddr_get(node_changes_shm);
+        *node_changes = 0;
+    }
     sqlite_start_mutex = NULL;
-    if (uses_sqlite(main_server)) {
+    if (uses_driver(main_server, "sqlite3")) {
         rv = ap_global_mutex_create(&sqlite_start_mutex, NULL, sqlite_start_mutex_type, NULL,
                                     main_server, pconf, 0);
         if (rv != APR_SUCCESS) {
@@ -172,6 +193,68 @@ static const char *migrate(apr_pool_t *pool, server_rec *s)
     }
     apr_dbd_close(driver, handle);
     return error;
+}
+
+static void log_listener(void *data, int lost, const char *message)
+{
+    server_rec *s = data;
+
+    if (lost) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(167)
+                     "this child cannot listen for PostgreSQL's announcements of changes, "
+                     "so it reads every entity from the database until it can: %s", message);
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, OCCI_LOGNO(168)
+                     "this child listens for PostgreSQL's announcements of changes again and "
+                     "keeps entities' rows between them");
+    }
+}
+
+/* A read cache and its listener for each PostgreSQL database of the
+ * configuration (virtual hosts usually share the main server's). */
+static void start_read_caches(apr_pool_t *pchild, server_rec *main_server)
+{
+    apr_hash_t *by_database = apr_hash_make(pchild);
+    server_rec *s;
+
+    read_caches = apr_hash_make(pchild);
+    for (s = main_server; s; s = s->next) {
+        const dbd_cfg_t *cfg = dbd_config(s);
+        const occi_server_conf *conf = occi_server_config(s);
+        long long bytes = conf->read_cache_bytes ? conf->read_cache_bytes
+                                                 : OCCI_DEFAULT_READ_CACHE_BYTES;
+        const char *key, *error = NULL;
+        occi_read_cache *cache;
+
+        if (!cfg || !cfg->name || strcmp(cfg->name, "pgsql") || bytes < 0
+            || apr_hash_get(read_caches, &cfg, sizeof(cfg))) {
+            continue;
+        }
+        key = apr_pstrcat(pchild, cfg->params ? cfg->params : "", NULL);
+        cache = apr_hash_get(by_database, key, APR_HASH_KEY_STRING);
+        if (!cache) {
+            cache = occi_read_cache_create(pchild, node_changes, (apr_size_t)bytes);
+            if (!cache || !occi_pgsql_listen(pchild, key, OCCI_CHANGES_CHANNEL,
+                                             ANNOUNCES_CHANGES, cache, LISTENER_RECONNECT,
+                                             log_listener, s, &error)) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, OCCI_LOGNO(169)
+                             "entities are read from PostgreSQL at every request: %s",
+                             error ? error : "cannot create the read cache's lock");
+                continue;
+            }
+            apr_hash_set(by_database, key, APR_HASH_KEY_STRING, cache);
+        }
+        apr_hash_set(read_caches, apr_pmemdup(pchild, &cfg, sizeof(cfg)), sizeof(cfg), cache);
+    }
+}
+
+/* This child's read cache of s's database, or NULL. */
+static occi_read_cache *read_cache_of(server_rec *s)
+{
+    const dbd_cfg_t *cfg = dbd_config(s);
+
+    return read_caches && cfg ? apr_hash_get(read_caches, &cfg, sizeof(cfg)) : NULL;
 }
 
 void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server)
@@ -230,6 +313,7 @@ void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server)
         }
     }
     apr_pool_destroy(pool);
+    start_read_caches(pchild, main_server);
 }
 
 void occi_store_child_init_done(apr_pool_t *pchild, server_rec *main_server)
@@ -418,6 +502,9 @@ const char *occi_store_connect(occi_request *req)
     }
     req->connection = dbd;
     req->store = occi_store_open(r->pool, dbd->driver, dbd->handle, dbd->prepared);
+    /* Only a read may be answered from the cache: a change reads afresh
+     * what it changes. */
+    occi_store_use_read_cache(req->store, read_cache_of(r->server), r->method_number == M_GET);
     if (!strcmp(apr_dbd_name(dbd->driver), "sqlite3")) {
         occi_store_use_write_gate(req->store, sqlite_write_gate);
         occi_store_use_group_sync(req->store, group_sync_of(r, dbd), log_sync_failure, r);
@@ -429,6 +516,7 @@ occi_store *occi_store_open_outside_requests(apr_pool_t *pool, server_rec *s,
                                              ap_dbd_t **connection, const char **error)
 {
     ap_dbd_t *dbd = dbd_open ? dbd_open(pool, s) : NULL;
+    occi_store *store;
 
     *connection = NULL;
     if (!dbd) {
@@ -446,7 +534,9 @@ occi_store *occi_store_open_outside_requests(apr_pool_t *pool, server_rec *s,
         return NULL;
     }
     *connection = dbd;
-    return occi_store_open(pool, dbd->driver, dbd->handle, dbd->prepared);
+    store = occi_store_open(pool, dbd->driver, dbd->handle, dbd->prepared);
+    occi_store_use_read_cache(store, read_cache_of(s), 0);
+    return store;
 }
 
 void occi_store_close_outside_requests(server_rec *s, ap_dbd_t *connection)

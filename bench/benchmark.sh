@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# The benchmark: a private httpd (event MPM) with mod_occi on loopback, the
-# store on SQLite and the libvirt test driver, measured against the same
-# httpd serving static files of the same bytes; and the module as an
-# operator runs it (stock MPM settings and modules, OCCILibvirtURI none)
-# against a stock httpd serving the same bytes, the real ceiling. Prints
-# one table.
+# The benchmark. The ceiling is a stock httpd (Debian's modules and MPM
+# settings, no access log) serving static files of the same bytes as each
+# answer; against it, the module in the shapes an operator runs (the same
+# httpd plus mod_dbd and mod_occi): SQLite with OCCILibvirtURI none, with a
+# libvirt daemon its children share, and PostgreSQL (when installed and
+# run as root). Rows of their own, labelled, for a private httpd of one
+# child with the libvirt test driver in the process against its own
+# static files; the memory of the children over mixed requests; and
+# callgrind's instructions per GET. Prints one table.
 # It is not a test: numbers depend on the machine; compare ratios of one run.
 #
 # Usage: benchmark.sh HTTPD HTTPD_MODULES_DIR BUILD_DIR SRC_DIR
@@ -47,9 +50,6 @@ if [ "$(id -u)" = 0 ]; then
     chown "$child_user" "$work/data"
 fi
 port=$(perl -MIO::Socket::INET -e \
-    'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport')
-# A second port whose virtual host has no hypervisor: the store's own cost.
-store_port=$(perl -MIO::Socket::INET -e \
     'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport')
 base="http://127.0.0.1:$port"
 api="$base/occi"
@@ -102,20 +102,18 @@ DocumentRoot "$work/htdocs"
 <Location /occi/>
     SetHandler occi
 </Location>
-Listen 127.0.0.1:$store_port
-<VirtualHost 127.0.0.1:$store_port>
-    OCCILibvirtURI none
-</VirtualHost>
 CONF
 
 httpd_pid=""
 cleanup() {
     local server
-    for server in stock operator operator-pg; do
+    for server in stock operator operator-lv operator-pg operator-pg-lv; do
         if [ -f "$work/$server/httpd.pid" ]; then
             "$httpd" -d "$work/$server" -f "$work/$server/httpd.conf" -k stop >/dev/null 2>&1 || true
         fi
     done
+    [ -z "${keeper_pid:-}" ] || kill "$keeper_pid" 2>/dev/null || true
+    [ -z "${hv_dir:-}" ] || bash "$src_dir/t/hypervisor/hypervisor.sh" stop "$hv_dir" >/dev/null 2>&1 || true
     if [ -f "$work/run/httpd.pid" ]; then
         "$httpd" -d "$work" -f "$conf" -k stop >/dev/null 2>&1 || true
         for _ in $(seq 50); do [ -f "$work/run/httpd.pid" ] || break; sleep 0.2; done
@@ -228,10 +226,11 @@ LUA
 # child (the test driver keeps its state in the process) handicaps them.
 # The ceiling here is a stock httpd: Debian's apache2 as installed (its
 # default modules, mpm_event.conf's MPM settings, apache2.conf's keepalive),
-# without the access log, serving the same bytes. Against it, the module as
-# an operator runs it: the same httpd and modules plus mod_dbd and
-# mod_occi, on the same SQLite store, with OCCILibvirtURI none. Each pair
-# is measured alternating, twice each, and averaged.
+# without the access log, serving the same bytes. Against it, the module in
+# the shapes an operator runs: the same httpd and modules plus mod_dbd and
+# mod_occi, on SQLite or PostgreSQL, with OCCILibvirtURI none or with a
+# libvirt daemon that its children share over its socket. Each pair is
+# measured alternating, twice each, and averaged.
 stock_modules="mpm_event authz_core access_compat alias auth_basic authn_core authn_file
                authz_host authz_user autoindex deflate dir env filter mime negotiation
                reqtimeout setenvif status"
@@ -269,47 +268,74 @@ DocumentRoot "$work/htdocs"
 </Directory>
 CONF
 }
-stock_port=$(perl -MIO::Socket::INET -e \
-    'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport')
-operator_port=$(perl -MIO::Socket::INET -e \
-    'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport')
-mkdir -p "$work/stock" "$work/operator"
-stock_conf "$work/stock" "$stock_port" > "$work/stock/httpd.conf"
-{
-    stock_conf "$work/operator" "$operator_port"
-    cat <<CONF
+free_port() {
+    perl -MIO::Socket::INET -e \
+        'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport'
+}
+# start_server NAME: starts the httpd of $work/NAME/httpd.conf and waits
+# until URL answers.
+start_server() {
+    local name=$1 url=$2
+    "$httpd" -d "$work/$name" -f "$work/$name/httpd.conf" -k start
+    for _ in $(seq 100); do curl -sf -o /dev/null "$url" && return 0; sleep 0.1; done
+    echo "benchmark: the $name httpd did not start:" >&2
+    tail -n 20 "$work/$name/error_log" >&2
+    exit 1
+}
+stop_server() {
+    local name=$1 pid
+    pid=$(cat "$work/$name/httpd.pid" 2>/dev/null || true)
+    "$httpd" -d "$work/$name" -f "$work/$name/httpd.conf" -k stop >/dev/null 2>&1 || true
+    for _ in $(seq 100); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+}
+# operator NAME DRIVER PARAMS LIBVIRT_URI: the module as an operator runs
+# it, started; its API's URL in $operator_api.
+operator() {
+    local name=$1 driver=$2 params=$3 uri=$4 port init
+    port=$(free_port)
+    mkdir -p "$work/$name"
+    init='DBDInitSQL "PRAGMA journal_mode=WAL"'
+    [ "$driver" = pgsql ] && init='DBDInitSQL "SET plan_cache_mode = force_custom_plan"'
+    {
+        stock_conf "$work/$name" "$port"
+        cat <<CONF
 LoadModule dbd_module $modules_dir/mod_dbd.so
 LoadModule occi_module $build_dir/.libs/mod_occi.so
-DBDriver sqlite3
-DBDParams "$work/data/occi.sqlite"
-DBDInitSQL "PRAGMA journal_mode=WAL"
+DBDriver $driver
+DBDParams "$params"
+$init
 Include "$src_dir/conf/templates.conf"
-OCCILibvirtURI none
+OCCILibvirtURI "$uri"
 <Location /occi/>
     SetHandler occi
 </Location>
 CONF
-} > "$work/operator/httpd.conf"
-for server in stock operator; do
-    "$httpd" -d "$work/$server" -f "$work/$server/httpd.conf" -k start
-done
-stock_base="http://127.0.0.1:$stock_port"
-operator_api="http://127.0.0.1:$operator_port/occi"
-for _ in $(seq 100); do
-    curl -sf -o /dev/null "$operator_api/-/" && curl -sf -o /dev/null "$stock_base/static/model.json" &&
-        break
-    sleep 0.1
-done
-operator_entity=${entity_url/$base/http://127.0.0.1:$operator_port}
-curl -sf -H "$json" -o "$work/htdocs/static/operator-model.json" "$operator_api/-/"
-curl -sf -H "$json" -o "$work/htdocs/static/operator-entity.json" "$operator_entity"
-curl -sf -H 'Accept: text/plain' -o "$work/htdocs/static/operator-entity.txt" "$operator_entity"
+    } > "$work/$name/httpd.conf"
+    operator_api="http://127.0.0.1:$port/occi"
+    start_server "$name" "$operator_api/-/"
+}
+# A compute made through API; its URL.
+make_compute() {
+    curl -sf -D - -o /dev/null -X POST -H 'Content-Type: application/occi+json' -H "$json" \
+        --data-binary '{"kind":"http://schemas.ogf.org/occi/infrastructure#compute","title":"bench 0"}' \
+        "$1/compute/" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p'
+}
 
-# against_stock LABEL STATIC_FILE URL [wrk options]: the module's rate and
-# p99 at URL and the stock httpd's rate for the file, alternating, as a row.
+stock_port=$(free_port)
+mkdir -p "$work/stock"
+stock_conf "$work/stock" "$stock_port" > "$work/stock/httpd.conf"
+stock_base="http://127.0.0.1:$stock_port"
+start_server stock "$stock_base/static/model.json"
+
+# against_stock LABEL NAME URL [wrk options]: saves the answer at URL as
+# the static file NAME, then measures the module's rate and p99 at URL and
+# the stock httpd's rate for the file, alternating, as a row.
 against_stock() {
-    local label=$1 file=$2 url=$3 rate p99 stock module_sum=0 stock_sum=0 last_p99 round
+    local label=$1 file=$2 url=$3 rate p99 stock module_sum=0 stock_sum=0 last_p99 round accept
     shift 3
+    accept=$json
+    [ "${2:-}" = 'Accept: text/plain' ] && accept='Accept: text/plain'
+    curl -sf -H "$accept" -o "$work/htdocs/static/$file" "$url"
     for round in 1 2; do
         read -r stock _ < <(run_wrk "$stock_base/static/$file")
         read -r rate p99 _ < <(run_wrk "$url" "$@")
@@ -318,64 +344,206 @@ against_stock() {
     row "$label ($(stat -c %s "$work/htdocs/static/$file") bytes)" "$((module_sum / 2))" \
         "$last_p99" "$(ratio "$module_sum" "$stock_sum")"
     row "  stock httpd, the same bytes" "$((stock_sum / 2))" ""
+    last_rate=$((module_sum / 2))
 }
-rows+=("" "Operator's shape (stock MPM, several children, no access log, SQLite,")
-rows+=("OCCILibvirtURI none) against a stock httpd serving the same bytes:")
-against_stock "GET /-/ (JSON)" operator-model.json "$operator_api/-/" -H "$json"
+# create_row LABEL API: a create per request, for wrk's time.
+create_row() {
+    local rate p99
+    read -r rate p99 _ < <(run_wrk "$2/compute/" -s "$work/create.lua")
+    row "$1" "$rate" "$p99"
+}
+
+# ---- SQLite, no hypervisor ----------------------------------------------
+rows+=("" "Operator's shape (stock MPM, several children, no access log), SQLite,")
+rows+=("OCCILibvirtURI none, against a stock httpd serving the same bytes:")
+operator operator sqlite3 "$work/data/occi.sqlite" none
+sqlite_api=$operator_api
+operator_entity="$sqlite_api/compute/${entity_url##*/}"
+against_stock "GET /-/ (JSON)" operator-model.json "$sqlite_api/-/" -H "$json"
 against_stock "GET one compute (JSON)" operator-entity.json "$operator_entity" -H "$json"
 against_stock "GET one compute (text/plain)" operator-entity.txt "$operator_entity" \
     -H 'Accept: text/plain'
 
-# The same on PostgreSQL (the store of several API nodes), when it is
-# installed and this runs as root: a private cluster on loopback.
-pg_ctl=$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -n 1 || true)
-if [ -n "$pg_ctl" ] && [ "$(id -u)" = 0 ] &&
-   pg_params=$(start_private_postgres "$(dirname "$pg_ctl")" "$work/pg"); then
-    pg_port=$(perl -MIO::Socket::INET -e \
-        'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport')
-    mkdir -p "$work/operator-pg"
-    sed -e "s|$work/operator|$work/operator-pg|g" -e "s|127.0.0.1:$operator_port|127.0.0.1:$pg_port|g" \
-        -e 's|^DBDriver sqlite3$|DBDriver pgsql|' \
-        -e "s|^DBDParams .*|DBDParams \"$pg_params\"|" \
-        -e 's|^DBDInitSQL .*|DBDInitSQL "SET plan_cache_mode = force_custom_plan"|' \
-        "$work/operator/httpd.conf" > "$work/operator-pg/httpd.conf"
-    "$httpd" -d "$work/operator-pg" -f "$work/operator-pg/httpd.conf" -k start
-    pg_api="http://127.0.0.1:$pg_port/occi"
-    for _ in $(seq 100); do curl -sf -o /dev/null "$pg_api/-/" && break; sleep 0.1; done
-    pg_entity=$(curl -sf -D - -o /dev/null -X POST -H 'Content-Type: application/occi+json' \
-                -H "$json" --data-binary \
-                '{"kind":"http://schemas.ogf.org/occi/infrastructure#compute","title":"bench 0"}' \
-                "$pg_api/compute/" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
-    curl -sf -H "$json" -o "$work/htdocs/static/pg-entity.json" "$pg_entity"
-    rows+=("" "The same on PostgreSQL (a private cluster on loopback):")
-    against_stock "GET one compute (JSON)" pg-entity.json "$pg_entity" -H "$json"
-    read -r pg_create pg_create_p99 _ < <(run_wrk "$pg_api/compute/" -s "$work/create.lua")
-    row "POST create a compute (JSON), the store alone" "$pg_create" "$pg_create_p99"
-    "$httpd" -d "$work/operator-pg" -f "$work/operator-pg/httpd.conf" -k stop
-else
-    rows+=("" "(PostgreSQL: not measured; it needs PostgreSQL installed and root)")
-fi
-rows+=("" "The test driver again:")
-for server in stock operator; do
-    "$httpd" -d "$work/$server" -f "$work/$server/httpd.conf" -k stop
-done
-
-# ---- A page of 100 as the collection grows -------------------------------
+# A page of 100 as the collection grows (grown through the test driver's
+# httpd, which shares the store).
 first_page=""
 for size in $sizes; do
     grow_to "$size"
-    read -r page_rate page_p99 _ < <(run_wrk "$api/compute/?page=1&number=100" -H "$json")
-    first_page=${first_page:-$page_rate}
-    row "GET a page of 100 (JSON), N = $size" "$page_rate" "$page_p99" \
-        "$(ratio "$page_rate" "$first_page")"
+    against_stock "GET a page of 100 (JSON), N = $size" "page-$size.json" \
+        "$sqlite_api/compute/?page=1&number=100" -H "$json"
+    first_page=${first_page:-$last_rate}
+    row "  the page at N = $size to the page at the first N" "" "" \
+        "$(ratio "$last_rate" "$first_page")"
 done
+create_row "POST create a compute (JSON), the store alone" "$sqlite_api"
+
+# ---- A libvirt daemon shared by the children ----------------------------
+# A private libvirtd (t/hypervisor/hypervisor.sh) serving its test driver
+# over its socket; a `virsh event` keeper holds the driver's state open.
+hv_dir=""
+if [ "$(id -u)" = 0 ] && command -v libvirtd >/dev/null && command -v virsh >/dev/null; then
+    hv_dir="$work/hv"
+    if HYPERVISOR_SOCK_GROUP=$child_user HYPERVISOR_CACHE_DIR=/var/tmp/mod_occi-hv-cache \
+       bash "$src_dir/t/hypervisor/hypervisor.sh" start "$hv_dir" >"$work/hypervisor.log" 2>&1; then
+        shared_uri="test+unix:///default?socket=$hv_dir/run/libvirt-sock"
+        virsh -c "$shared_uri" event --all --loop >/dev/null 2>&1 </dev/null &
+        keeper_pid=$!
+        for _ in $(seq 100); do
+            virt-admin -c "libvirtd:///system?socket=$hv_dir/run/libvirt-admin-sock" \
+                srv-clients-info libvirtd 2>/dev/null | grep -Eq 'nclients *: *[1-9]' && break
+            sleep 0.1
+        done
+        rows+=("" "The same with a libvirt daemon the children share (its test driver,")
+        rows+=("over the daemon's socket):")
+        operator operator-lv sqlite3 "$work/data/occi.sqlite" "$shared_uri"
+        lv_entity=$(make_compute "$operator_api")
+        against_stock "GET one compute (JSON)" lv-entity.json "$lv_entity" -H "$json"
+        against_stock "GET one compute (text/plain)" lv-entity.txt "$lv_entity" \
+            -H 'Accept: text/plain'
+        create_row "POST create a compute (JSON)" "$operator_api"
+        stop_server operator-lv
+    else
+        rows+=("" "(A shared libvirt daemon: not measured; it did not start, see $work/hypervisor.log)")
+        hv_dir=""
+    fi
+else
+    rows+=("" "(A shared libvirt daemon: not measured; it needs root and libvirtd)")
+fi
+
+# ---- PostgreSQL -----------------------------------------------------------
+# The store of several API nodes, when it is installed and this runs as
+# root: a private cluster on loopback. Each child keeps entities' rows
+# between changes (OCCIReadCacheSize): the rows "read cache Off" show the
+# round trips it saves.
+pg_ctl=$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -n "$pg_ctl" ] && [ "$(id -u)" = 0 ] &&
+   pg_params=$(start_private_postgres "$(dirname "$pg_ctl")" "$work/pg"); then
+    rows+=("" "On PostgreSQL (a private cluster on loopback), OCCILibvirtURI none:")
+    operator operator-pg pgsql "$pg_params" none
+    pg_api=$operator_api
+    pg_entity=$(make_compute "$pg_api")
+    against_stock "GET one compute (JSON)" pg-entity.json "$pg_entity" -H "$json"
+    against_stock "GET one compute (text/plain)" pg-entity.txt "$pg_entity" -H 'Accept: text/plain'
+    create_row "POST create a compute (JSON), the store alone" "$pg_api"
+    stop_server operator-pg
+    echo "OCCIReadCacheSize Off" >> "$work/operator-pg/httpd.conf"
+    start_server operator-pg "$pg_api/-/"
+    against_stock "GET one compute (JSON), read cache Off" pg-entity.json "$pg_entity" -H "$json"
+    stop_server operator-pg
+    if [ -n "$hv_dir" ]; then
+        rows+=("" "On PostgreSQL with the shared libvirt daemon:")
+        operator operator-pg-lv pgsql "$pg_params" "$shared_uri"
+        pg_lv_entity=$(make_compute "$operator_api")
+        against_stock "GET one compute (JSON)" pg-lv-entity.json "$pg_lv_entity" -H "$json"
+        create_row "POST create a compute (JSON)" "$operator_api"
+        stop_server operator-pg-lv
+    fi
+else
+    rows+=("" "(PostgreSQL: not measured; it needs PostgreSQL installed and root)")
+fi
+
+# ---- Memory over many mixed requests ----------------------------------------
+# On the SQLite operator's shape: GETs of one compute in JSON and in text,
+# of /-/ and of a page of 10; an update of a compute's title; a create,
+# and a delete of what it made. Read after a warm-up, and again after
+# $memory_requests requests.
+entity_path="/occi/compute/${entity_url##*/}"
+# Updates go to 100 computes in turn: two connections that meet on one get
+# a 200 and a 412 ("the entity changed while it was updated"), which is
+# counted, not an error.
+{
+    echo 'local updated = {'
+    curl -sf -H 'Accept: text/uri-list' "$sqlite_api/compute/?page=1&number=100" | tr -d '\r' |
+        sed -e 's|^http://[^/]*||' -e 's|.*|"&",|'
+    echo '}'
+    cat <<LUA
+local entity = "$entity_path"
+local step, made, next_update = 0, {}, math.random(#updated)
+local json = { ["Accept"] = "application/occi+json" }
+local text = { ["Accept"] = "text/plain" }
+local body = { ["Accept"] = "text/plain", ["Content-Type"] = "application/occi+json" }
+conflicts, unexpected = 0, 0
+request = function()
+    step = step % 10 + 1
+    if step == 9 then
+        return wrk.format("POST", "/occi/compute/", body,
+            '{"kind":"http://schemas.ogf.org/occi/infrastructure#compute","title":"mixed"}')
+    elseif step == 10 and #made > 0 then
+        return wrk.format("DELETE", table.remove(made), text)
+    elseif step == 8 then
+        next_update = next_update % #updated + 1
+        return wrk.format("POST", updated[next_update], body,
+            '{"attributes":{"occi.core.summary":"mixed ' .. math.random(1000) .. '"}}')
+    elseif step == 7 then
+        return wrk.format("GET", "/occi/compute/?page=1&number=10", json)
+    elseif step == 6 then
+        return wrk.format("GET", "/occi/-/", json)
+    elseif step % 2 == 0 then
+        return wrk.format("GET", entity, text)
+    end
+    return wrk.format("GET", entity, json)
+end
+response = function(status, headers, body)
+    local location = headers["Location"] or headers["location"]
+    if status == 201 and location then
+        table.insert(made, (location:gsub("^https?://[^/]+", "")))
+    elseif status == 409 or status == 412 then
+        conflicts = conflicts + 1
+    elseif status >= 300 then
+        unexpected = unexpected + 1
+        io.write("unexpected " .. status .. " " .. body:sub(1, 200) .. "\\n")
+    end
+end
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+done = function()
+    local c, u = 0, 0
+    for _, thread in ipairs(threads) do
+        c = c + thread:get("conflicts")
+        u = u + thread:get("unexpected")
+    end
+    io.write(string.format("mixed: %d conflicts, %d unexpected\\n", c, u))
+end
+LUA
+} > "$work/mixed.lua"
+operator_pid=$(cat "$work/operator/httpd.pid")
+operator_rss() {
+    ps -o rss= --ppid "$operator_pid" | awk '{ sum += $1; n++ } END { printf "%d %d\n", sum, n }'
+}
+# mixed_requests COUNT: wrk runs by time: repeated until the count is reached.
+mixed_requests() {
+    local target=$1 done=0 out chunk rate=2000
+    while [ "$done" -lt "$target" ]; do
+        chunk=$(( (target - done) / rate + 1 ))
+        [ "$chunk" -gt 60 ] && chunk=60
+        out=$(wrk -t"$threads" -c"$connections" -d"${chunk}s" -s "$work/mixed.lua" \
+              "http://${operator_entity#http://}")
+        if ! grep -q '^mixed: [0-9]* conflicts, 0 unexpected' <<<"$out"; then
+            echo "benchmark: mixed requests answered errors:" >&2
+            echo "$out" >&2
+            exit 1
+        fi
+        done=$((done + $(awk '/requests in/ { print $1 }' <<<"$out")))
+        mixed_conflicts=$((mixed_conflicts + $(sed -n 's/^mixed: \([0-9]*\) conflicts.*/\1/p' <<<"$out")))
+        rate=$(awk '/^Requests\/sec:/ { printf "%d", $2 + 1 }' <<<"$out")
+    done
+    memory_done=$((memory_done + done))
+}
+memory_done=0 mixed_conflicts=0
+mixed_requests $((memory_requests / 10))
+read -r rss_before children_before < <(operator_rss)
+memory_done=0
+mixed_requests "$memory_requests"
+read -r rss_after children_after < <(operator_rss)
+stop_server operator
+stop_server stock
+
+# ---- The test driver again ------------------------------------------------
+rows+=("" "The test driver's httpd again (one child, its own static files):")
 
 # ---- Writes -------------------------------------------------------------
 read -r create_rate create_p99 _ < <(run_wrk "$api/compute/" -s "$work/create.lua")
 row "POST create a compute (JSON)" "$create_rate" "$create_p99"
-read -r store_rate store_p99 _ < <(run_wrk "http://127.0.0.1:$store_port/occi/compute/" \
-    -s "$work/create.lua")
-row "  the same without a hypervisor (the store)" "$store_rate" "$store_p99"
 # Restart, on one of 100 started computes in turn, so that connections
 # seldom meet on the same one.
 curl -sf -H 'Accept: text/uri-list' "$api/compute/?page=1&number=100" |
@@ -409,18 +577,6 @@ LUA
 read -r action_rate action_p99 action_conflicts < <(BENCH_ALLOW_CONFLICTS=1 \
     run_wrk "$entity_url" -s "$work/action.lua")
 row "POST an action (restart; $action_conflicts met a concurrent one)" "$action_rate" "$action_p99"
-
-# ---- Memory over many requests -------------------------------------------
-rss_before=$(children_rss)
-# wrk runs by time: repeat it until the count is reached.
-memory_done=0
-while [ "$memory_done" -lt "$memory_requests" ]; do
-    chunk=$(( (memory_requests - memory_done) / (entity_rate > 0 ? entity_rate : 1000) + 1 ))
-    [ "$chunk" -gt 60 ] && chunk=60
-    memory_out=$(wrk -t"$threads" -c"$connections" -d"${chunk}s" -H "$json" "$entity_url")
-    memory_done=$((memory_done + $(awk '/requests in/ { print $1 }' <<<"$memory_out")))
-done
-rss_after=$(children_rss)
 
 # ---- Instructions per GET, from callgrind ---------------------------------
 # httpd -X under callgrind, counting inside ap_process_async_request (where
@@ -474,6 +630,9 @@ echo
 printf '%-44s %12s %10s %8s\n' "row" "requests/s" "p99" "ratio"
 printf '%s\n' "${rows[@]}"
 echo
-echo "ratio: to the static file of the same bytes; for pages, to the page at the first N"
-echo "children's resident memory: ${rss_before} kB before, ${rss_after} kB after ${memory_done} requests ($((rss_after - rss_before)) kB more)"
+echo "ratio: the module's requests/s to those of the static file of the same bytes"
+echo "(the stock httpd's, or for the test driver's rows its own httpd's)"
+echo "children's resident memory, the SQLite operator's shape over mixed requests:"
+echo "  ${rss_before} kB in ${children_before} children after a warm-up, ${rss_after} kB in ${children_after} after ${memory_done} more ($((rss_after - rss_before)) kB;"
+echo "  ${mixed_conflicts} updates met a concurrent one and were told so)"
 echo "instructions per GET of one compute (JSON), callgrind over $callgrind_requests requests: $callgrind"

@@ -22,6 +22,7 @@
  *                    counts the changes of occi_host_usage (generation)
  *   occi_host_usage  the sums of the allocations of each host and
  *                    anti-affinity group, kept by triggers
+ * On PostgreSQL, a trigger announces each change of occi_entity (schema 8).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,8 @@ typedef struct {
 } schema_statement;
 
 #define SQLITE_ONLY ""
+/* In the first place: a statement SQLite skips. */
+#define PGSQL_ONLY ""
 
 
 typedef struct {
@@ -281,6 +284,33 @@ static const schema_statement schema_7[] = {
       SQLITE_ONLY },
 };
 
+/* Version 7 -> 8: PostgreSQL announces, on the channel occi_entity_changed
+ * (OCCI_CHANGES_CHANNEL), each committed change that can alter what a
+ * read of an entity or of its links returned: an entity row updated or
+ * deleted, or a link inserted (a new resource changes no earlier read:
+ * nobody caches its absence). PostgreSQL sends one announcement per
+ * transaction whatever the number of rows, and every process of every node
+ * that caches entities' rows drops them; a change made by hand in psql is
+ * announced too. Creating resources announces nothing, so that their
+ * commits do not queue behind the lock PostgreSQL takes to order
+ * announcements. SQLite has one node and caches nothing. */
+static const schema_statement schema_8[] = {
+    { PGSQL_ONLY,
+      "CREATE OR REPLACE FUNCTION occi_entity_changed() RETURNS trigger"
+      " LANGUAGE plpgsql AS $$ BEGIN"
+      " PERFORM pg_notify('" OCCI_CHANGES_CHANNEL "', '');"
+      " RETURN NULL; END $$" },
+    { PGSQL_ONLY, "DROP TRIGGER IF EXISTS occi_entity_changed ON occi_entity" },
+    { PGSQL_ONLY,
+      "CREATE TRIGGER occi_entity_changed AFTER UPDATE OR DELETE OR TRUNCATE"
+      " ON occi_entity FOR EACH STATEMENT EXECUTE FUNCTION occi_entity_changed()" },
+    { PGSQL_ONLY, "DROP TRIGGER IF EXISTS occi_link_added ON occi_entity" },
+    { PGSQL_ONLY,
+      "CREATE TRIGGER occi_link_added AFTER INSERT ON occi_entity"
+      " FOR EACH ROW WHEN (NEW.source_id IS NOT NULL)"
+      " EXECUTE FUNCTION occi_entity_changed()" },
+};
+
 #define STEP(statements) { statements, (int)(sizeof(statements) / sizeof(statements[0])) }
 
 /* steps[n] takes version n to n + 1. */
@@ -292,6 +322,7 @@ static const schema_step steps[] = {
     STEP(schema_5),
     STEP(schema_6),
     STEP(schema_7),
+    STEP(schema_8),
 };
 
 /* Refuses to compile when a step is missing or one too many. */

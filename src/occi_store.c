@@ -62,6 +62,9 @@ struct sql_store {
     occi_group_sync *sync;      /* NULL: SQLite syncs inside COMMIT */
     occi_store_sync_failed *sync_failed;
     void *sync_failed_data;
+    occi_read_cache *reads;     /* told of commits; NULL: none */
+    int read_from_cache;        /* reads may be answered from reads */
+    int wrote;                  /* trans has changed something */
 };
 
 /* ---- Statements -------------------------------------------------------- */
@@ -86,6 +89,7 @@ enum {
     MEMBERSHIP_DELETE_MIXIN,
     MEMBERSHIP_MEMBERS,
     ATTRIBUTE_INSERT,
+    ATTRIBUTE_INSERT_4,
     ATTRIBUTE_DELETE_ENTITY,
     ATTRIBUTE_DELETE_LINKS,
     /* The list and count families run in the same order: a family's
@@ -137,9 +141,10 @@ enum {
 enum { FAMILY_ALL, FAMILY_KIND, FAMILY_MIXIN, FAMILY_ATTRIBUTE };
 
 #define ENTITY_COLUMNS "e.id, e.kind, e.owner, e.revision, e.mixins, e.attributes, e.host"
+#define ENTITY_COLUMN_COUNT 7
 /* ... and the row's position, for the next chunk of a listing. */
 #define LIST_COLUMNS ENTITY_COLUMNS ", e.seq"
-#define LIST_SEQ_COLUMN 7
+#define LIST_SEQ_COLUMN ENTITY_COLUMN_COUNT
 
 /* An optional filter is a "(%s IS NULL OR ...)" residual only where an
  * index chosen by the other conditions already drives the query; the
@@ -222,6 +227,13 @@ static const occi_statement statements[STATEMENT_COUNT] = {
     [ATTRIBUTE_INSERT] = { "occi_attribute_insert",
         "INSERT INTO occi_attribute (entity_id, name, value, owner, seq)"
         " SELECT id, %s, %s, owner, seq FROM occi_entity WHERE id = %s" },
+    /* Four at once, a round trip where there were four (a compute has
+     * four indexed attributes). A VALUES list's columns are column1 and
+     * column2 in SQLite and PostgreSQL alike. */
+    [ATTRIBUTE_INSERT_4] = { "occi_attribute_insert_4",
+        "INSERT INTO occi_attribute (entity_id, name, value, owner, seq)"
+        " SELECT e.id, v.column1, v.column2, e.owner, e.seq FROM occi_entity e,"
+        " (VALUES (%s, %s), (%s, %s), (%s, %s), (%s, %s)) v WHERE e.id = %s" },
     [ATTRIBUTE_DELETE_ENTITY] = { "occi_attribute_delete_entity",
         "DELETE FROM occi_attribute WHERE entity_id = %s" },
     [ATTRIBUTE_DELETE_LINKS] = { "occi_attribute_delete_links",
@@ -423,6 +435,19 @@ static apr_dbd_prepared_t *prepared(sql_store *store, int id, int nargs)
     return statement;
 }
 
+/* Whether statement id, run with args, can change what a cacheable read
+ * (below) returns: the same changes as the database announces (schema
+ * version 8), an entity row updated or deleted, or a link inserted. */
+static int changes_cached_reads(int id, const char **args)
+{
+    const char *sql = statements[id].sql;
+
+    if (id == ENTITY_INSERT) {
+        return args[3] != NULL;         /* source_id: a link */
+    }
+    return !strncmp(sql, "UPDATE occi_entity ", 19) || !strncmp(sql, "DELETE FROM occi_entity ", 24);
+}
+
 static occi_store_status execute(sql_store *store, apr_pool_t *pool, int id, int *nrows,
                                  const char **args, int nargs)
 {
@@ -437,6 +462,14 @@ static occi_store_status execute(sql_store *store, apr_pool_t *pool, int id, int
     if (status != 0) {
         return fail_database(store, id, status);
     }
+    if (changes_cached_reads(id, args) && rows > 0) {
+        if (store->trans) {
+            store->wrote = 1;
+        }
+        else if (store->reads) {
+            occi_read_cache_committed(store->reads);
+        }
+    }
     if (nrows) {
         *nrows = rows;
     }
@@ -447,8 +480,65 @@ static occi_store_status execute(sql_store *store, apr_pool_t *pool, int id, int
  * into pool: libpq's values die with the result, which the pgsql driver
  * frees when the last row has been read. Every row is read, so no
  * statement is left open. */
+/* The reads a process may answer from its read cache: one entity's row
+ * and its links' rows (each ENTITY_COLUMNS), which is all a GET of an
+ * entity asks. Only outside a transaction: a change reads what it changes
+ * inside its own. */
+static int cacheable(int id)
+{
+    return id == ENTITY_GET || id == LINKS_FROM;
+}
+
+/* The read cache's key of a statement and its arguments. */
+static const char *read_cache_key(apr_pool_t *pool, int id, const char **args, int nargs)
+{
+    apr_array_header_t *parts = apr_array_make(pool, nargs + 1, sizeof(const char *));
+    int i;
+
+    APR_ARRAY_PUSH(parts, const char *) = statements[id].label;
+    for (i = 0; i < nargs; i++) {
+        /* \x1f before each argument, \x1e for SQL NULL: neither can be
+         * in an id or an owner, and NULL differs from "". */
+        APR_ARRAY_PUSH(parts, const char *) = args[i] ? apr_pstrcat(pool, "\x1f", args[i], NULL)
+                                                      : "\x1f\x1e";
+    }
+    return apr_array_pstrcat(pool, parts, 0);
+}
+
+static occi_store_status select_uncached(sql_store *store, apr_pool_t *pool, int id,
+                                         const char **args, int nargs,
+                                         apr_array_header_t **rows, int *columns_read);
+
 static occi_store_status select_rows(sql_store *store, apr_pool_t *pool, int id,
                                      const char **args, int nargs, apr_array_header_t **rows)
+{
+    occi_store_status status;
+    const char *key;
+    apr_uint64_t stamp;
+    int columns;
+
+    if (!store->read_from_cache || store->trans || !cacheable(id)) {
+        return select_uncached(store, pool, id, args, nargs, rows, &columns);
+    }
+    key = read_cache_key(pool, id, args, nargs);
+    columns = ENTITY_COLUMN_COUNT;
+    if ((*rows = occi_read_cache_get(store->reads, pool, key, columns))) {
+        return OCCI_STORE_OK;
+    }
+    /* Taken before asking: a change committed meanwhile makes it stale. */
+    stamp = occi_read_cache_stamp(store->reads);
+    status = select_uncached(store, pool, id, args, nargs, rows, &columns);
+    /* An absence is not kept: a new resource announces nothing. */
+    if (status == OCCI_STORE_OK && columns == ENTITY_COLUMN_COUNT
+        && ((*rows)->nelts > 0 || id != ENTITY_GET)) {
+        occi_read_cache_put(store->reads, key, columns, *rows, stamp);
+    }
+    return status;
+}
+
+static occi_store_status select_uncached(sql_store *store, apr_pool_t *pool, int id,
+                                         const char **args, int nargs,
+                                         apr_array_header_t **rows, int *columns_read)
 {
     apr_dbd_prepared_t *statement = prepared(store, id, nargs);
     apr_dbd_results_t *results = NULL;
@@ -466,6 +556,7 @@ static occi_store_status select_rows(sql_store *store, apr_pool_t *pool, int id,
         return fail_database(store, id, status);
     }
     columns = apr_dbd_num_cols(store->driver, results);
+    *columns_read = columns;
     *rows = apr_array_make(pool, 8, sizeof(const char **));
     while (apr_dbd_get_row(store->driver, pool, results, &row, -1) == 0) {
         const char **values = apr_pcalloc(pool, sizeof(*values) * (apr_size_t)(columns + 1));
@@ -598,6 +689,7 @@ static occi_store_status sql_begin(void *impl)
     }
     store->trans = trans;
     store->failed = 0;
+    store->wrote = 0;
     return OCCI_STORE_OK;
 }
 
@@ -623,6 +715,12 @@ static occi_store_status sql_commit(void *impl)
     }
     status = apr_dbd_transaction_end(store->driver, store->pool, store->trans);
     store->trans = NULL;
+    /* Told before the client is: any process of this node then reads the
+     * change. (After a failed COMMIT too: the database may have made it.) */
+    if (store->wrote && store->reads) {
+        occi_read_cache_committed(store->reads);
+    }
+    store->wrote = 0;
     if (status != 0) {
         store->error = apr_psprintf(store->pool, "commit: %s", database_message(store, status));
         /* SQLite keeps the transaction open when COMMIT fails (busy);
@@ -930,7 +1028,13 @@ static occi_store_status write_index_rows(sql_store *store, apr_pool_t *pool, co
         CHECK(EXECUTE(store, pool, MEMBERSHIP_INSERT, NULL,
                       APR_ARRAY_IDX(rows->mixins, i, const char *), id));
     }
-    for (i = 0; i + 1 < rows->index->nelts; i += 2) {
+    for (i = 0; i + 7 < rows->index->nelts; i += 8) {
+        const char **pair = &APR_ARRAY_IDX(rows->index, i, const char *);
+
+        CHECK(EXECUTE(store, pool, ATTRIBUTE_INSERT_4, NULL, pair[0], pair[1], pair[2], pair[3],
+                      pair[4], pair[5], pair[6], pair[7], id));
+    }
+    for (; i + 1 < rows->index->nelts; i += 2) {
         CHECK(EXECUTE(store, pool, ATTRIBUTE_INSERT, NULL,
                       APR_ARRAY_IDX(rows->index, i, const char *),
                       APR_ARRAY_IDX(rows->index, i + 1, const char *), id));
@@ -2048,6 +2152,16 @@ occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
 static sql_store *sql_of(occi_store *store)
 {
     return store->provider == &sql_provider ? store->impl : NULL;
+}
+
+void occi_store_use_read_cache(occi_store *store, occi_read_cache *cache, int read_from_it)
+{
+    sql_store *sql = sql_of(store);
+
+    if (sql) {
+        sql->reads = cache;
+        sql->read_from_cache = cache && read_from_it;
+    }
 }
 
 void occi_store_use_write_gate(occi_store *store, occi_write_gate *gate)

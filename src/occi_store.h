@@ -45,6 +45,7 @@
 #include "occi_group_sync.h"
 #include "occi_write_gate.h"
 #include "occi_model.h"
+#include "occi_read_cache.h"
 
 /* A statement the store uses: a label (prefixed "occi_") and its SQL in
  * apr_dbd's format (%s for text, %d and %lld for integers). */
@@ -58,7 +59,11 @@ typedef struct occi_statement {
 const occi_statement *occi_store_statements(int *count);
 
 /* The schema version this code writes and reads. */
-#define OCCI_SCHEMA_VERSION 7
+#define OCCI_SCHEMA_VERSION 8
+
+/* The PostgreSQL channel on which the database announces each committed
+ * change of the entities (a trigger of the schema). */
+#define OCCI_CHANGES_CHANNEL "occi_entity_changed"
 
 /* Creates the schema on an empty database, or upgrades an older one, in a
  * transaction that other processes doing the same wait for. Returns NULL,
@@ -168,6 +173,13 @@ occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
 
 /* The two functions below apply to a store of the SQL provider only
  * (occi_store_open()); for a store of any other provider they do nothing. */
+
+/* Each change the store commits is told to cache (see occi_read_cache.h);
+ * with read_from_it, reads of one entity and of its links outside a
+ * transaction are answered from cache while it holds them. For a store
+ * that other processes or nodes change, only when the database announces
+ * their changes to cache. */
+void occi_store_use_read_cache(occi_store *store, occi_read_cache *cache, int read_from_it);
 
 /* On SQLite: the process's writers take turns at gate before each
  * transaction (see occi_write_gate.h). Without a gate they meet at

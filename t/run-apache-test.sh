@@ -587,6 +587,8 @@ if [ "${OCCI_TEST_LOAD:-1}" != 0 ]; then
         --build "$build_dir"
     smoke collections-smoke perl t/load/collections.pl --smoke --httpd "$httpd" \
         --modules "$modules_dir" --build "$build_dir"
+    smoke read-cache-smoke perl t/load/read_cache.pl --smoke --httpd "$httpd" \
+        --modules "$modules_dir" --build "$build_dir"
 fi
 if [ "${OCCI_TEST_BENCH:-1}" != 0 ]; then
     smoke bench-smoke env BENCH_SMOKE=1 bash bench/benchmark.sh "$httpd" "$modules_dir" \

@@ -3165,6 +3165,81 @@ static void test_service_placement(database *db)
     occi_store_delete(db->store, "40000000-0000-4000-8000-000000000001", NULL);
 }
 
+/* Reads through a child's read cache: what it keeps, and what drops it.
+ * Changes made behind the store's back (raw SQL, as another node whose
+ * announcement has not come) show which reads came from the cache. */
+#define CACHED "50000000-0000-4000-8000-000000000001"
+#define CACHED_LINK "50000000-0000-4000-8000-000000000002"
+
+static const char *cached_title(occi_store *store, apr_pool_t *pool, const char *id)
+{
+    occi_entity *entity = NULL;
+
+    if (occi_store_get(store, pool, id, NULL, &entity) != OCCI_STORE_OK || !entity) {
+        return "(none)";
+    }
+    return occi_entity_get_string(entity, "occi.core.title");
+}
+
+static void set_title_behind(database *db, const char *from, const char *to)
+{
+    int rows = 0;
+
+    apr_dbd_query(db->driver, db->handle, &rows, apr_psprintf(
+                      db->pool, "UPDATE occi_entity SET attributes = REPLACE(attributes, "
+                      "'\"%s\"', '\"%s\"') WHERE id = '" CACHED "'", from, to));
+}
+
+static void test_read_cache(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    volatile apr_uint32_t node_changes = 0;
+    occi_read_cache *cache = occi_read_cache_create(pool, &node_changes, 1 << 20);
+    occi_store *reader = occi_store_open(pool, db->driver, db->handle, db->prepared);
+    occi_store *writer = occi_store_open(pool, db->driver, db->handle, db->prepared);
+    occi_entity *entity = resource(pool, CACHED, COMPUTE, "alice");
+    apr_array_header_t *links = NULL;
+
+    occi_read_cache_set_listening(cache, 1);
+    occi_store_use_read_cache(reader, cache, 1);
+    occi_store_use_read_cache(writer, cache, 0);
+    tap_is_str(cached_title(reader, pool, CACHED), "(none)",
+               name_of(db, "read cache: an entity not there yet"));
+    occi_entity_set_string(pool, entity, "occi.core.title", "first");
+    occi_store_insert(db->store, entity);
+    tap_is_str(cached_title(reader, pool, CACHED), "first",
+               name_of(db, "read cache: once made elsewhere it is read (an absence is not kept)"));
+    set_title_behind(db, "first", "behind");
+    tap_is_str(cached_title(reader, pool, CACHED), "first",
+               name_of(db, "read cache: a change not yet announced is not seen: the row is kept"));
+    tap_is_str(cached_title(writer, pool, CACHED), "behind",
+               name_of(db, "read cache: a store that does not read from the cache sees it"));
+    occi_store_begin(reader);
+    tap_is_str(cached_title(reader, pool, CACHED), "behind",
+               name_of(db, "read cache: so does a read inside a transaction"));
+    occi_store_rollback(reader);
+    occi_read_cache_changed(cache);
+    tap_is_str(cached_title(reader, pool, CACHED), "behind",
+               name_of(db, "read cache: once announced, the change is read"));
+
+    entity = fetch(db, CACHED);
+    occi_entity_set_string(pool, entity, "occi.core.title", "updated");
+    is_status(db, occi_store_update(writer, entity, entity->revision), OCCI_STORE_OK,
+              "read cache: an update through a store of this node");
+    tap_is_str(cached_title(reader, pool, CACHED), "updated",
+               name_of(db, "read cache: is read at once, without an announcement"));
+
+    occi_store_links_from(reader, pool, CACHED, &links);
+    tap_is_int(links ? links->nelts : -1, 0, name_of(db, "read cache: no link yet"));
+    occi_store_insert(writer, link_from(pool, CACHED_LINK, CACHED, "/network/x", "alice"));
+    occi_store_links_from(reader, pool, CACHED, &links);
+    tap_is_int(links ? links->nelts : -1, 1,
+               name_of(db, "read cache: a link inserted on this node is read at once"));
+    occi_store_delete(writer, CACHED, NULL);
+    tap_is_str(cached_title(reader, pool, CACHED), "(none)",
+               name_of(db, "read cache: a delete on this node is read at once"));
+}
+
 static void run(database *db)
 {
     db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
@@ -3172,6 +3247,7 @@ static void run(database *db)
     test_owners(db);
     test_update(db);
     test_links_and_delete(db);
+    test_read_cache(db);
     test_list(db);
     test_long_values(db);
     test_membership(db);
