@@ -723,38 +723,40 @@ static const char *set_max_page_size(cmd_parms *cmd, void *dconf, const char *va
     return error;
 }
 
-static const char *set_state_cache(cmd_parms *cmd, void *dconf, const char *value)
+/* A whole number from 1 to limit, or Off (-1). */
+static const char *parse_size_or_off(cmd_parms *cmd, const char *value, long long limit,
+                                     long long *size)
 {
-    long long seconds;
     const char *error;
 
     if (!strcasecmp(value, "off")) {
-        occi_server_config(cmd->server)->state_cache_seconds = -1;
+        *size = -1;
         return NULL;
     }
-    error = parse_size(cmd, value, 3600, &seconds);
-    if (error) {
-        return apr_pstrcat(cmd->pool, error, ", or Off", NULL);
+    error = parse_size(cmd, value, limit, size);
+    return error ? apr_pstrcat(cmd->pool, error, ", or Off", NULL) : NULL;
+}
+
+static const char *set_state_cache(cmd_parms *cmd, void *dconf, const char *value)
+{
+    long long seconds;
+    const char *error = parse_size_or_off(cmd, value, 3600, &seconds);
+
+    if (!error) {
+        occi_server_config(cmd->server)->state_cache_seconds = (int)seconds;
     }
-    occi_server_config(cmd->server)->state_cache_seconds = (int)seconds;
-    return NULL;
+    return error;
 }
 
 static const char *set_read_cache_size(cmd_parms *cmd, void *dconf, const char *value)
 {
     long long bytes;
-    const char *error;
+    const char *error = parse_size_or_off(cmd, value, 1024LL * 1024 * 1024, &bytes);
 
-    if (!strcasecmp(value, "off")) {
-        occi_server_config(cmd->server)->read_cache_bytes = -1;
-        return NULL;
+    if (!error) {
+        occi_server_config(cmd->server)->read_cache_bytes = bytes;
     }
-    error = parse_size(cmd, value, 1024LL * 1024 * 1024, &bytes);
-    if (error) {
-        return apr_pstrcat(cmd->pool, error, ", or Off", NULL);
-    }
-    occi_server_config(cmd->server)->read_cache_bytes = bytes;
-    return NULL;
+    return error;
 }
 
 static const char *set_max_body_size(cmd_parms *cmd, void *dconf, const char *value)

@@ -46,6 +46,10 @@ static apr_hash_t *sqlite_group_syncs;
 static apr_global_mutex_t *sqlite_start_mutex;
 static int sqlite_start_mutex_held;
 static const char sqlite_start_mutex_type[] = "occi-sqlite-start";
+/* The lock where the writers of all the children queue on SQLite (see
+ * src/occi_write_gate.h); NULL: none, they meet at SQLite's lock. */
+static apr_proc_mutex_t *sqlite_writers_mutex;
+static const char sqlite_writers_mutex_type[] = "occi-sqlite-writers";
 /* The count of changes committed by this httpd's processes, in shared
  * memory (src/occi_read_cache.h); NULL when no store is PostgreSQL. */
 static apr_shm_t *node_changes_shm;
@@ -70,6 +74,9 @@ void occi_store_pre_config(apr_pool_t *pconf)
 {
     /* "Mutex occi-sqlite-start ..." chooses its mechanism and directory. */
     ap_mutex_register(pconf, sqlite_start_mutex_type, NULL, APR_LOCK_DEFAULT, 0);
+    /* Released by whichever thread ends the transaction: flock's lock
+     * belongs to the process, where a pthread mutex belongs to a thread. */
+    ap_mutex_register(pconf, sqlite_writers_mutex_type, NULL, APR_LOCK_FLOCK, 0);
 }
 
 static int uses_driver(server_rec *main_server, const char *driver)
@@ -92,6 +99,32 @@ const char *occi_store_identity(apr_pool_t *pool, server_rec *s)
 
     return cfg && cfg->name ? apr_pstrcat(pool, cfg->name, "\n",
                                           cfg->params ? cfg->params : "", NULL) : "";
+}
+
+/* The node's queue of SQLite writers. Without it (no lock, or a mechanism
+ * that only the thread that took it may release) writers of different
+ * children meet at SQLite's lock, as before. */
+static void create_writers_mutex(apr_pool_t *pconf, server_rec *main_server)
+{
+    apr_status_t rv = ap_proc_mutex_create(&sqlite_writers_mutex, NULL,
+                                           sqlite_writers_mutex_type, NULL, main_server,
+                                           pconf, 0);
+
+    if (rv == APR_SUCCESS && apr_proc_mutex_mech(sqlite_writers_mutex) == APR_LOCK_PROC_PTHREAD) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server, OCCI_LOGNO(170)
+                     "the Mutex of type %s cannot be pthread (another thread than the one "
+                     "that took it may release it); writers of different children meet at "
+                     "SQLite's lock instead: use flock, fcntl, sysvsem or posixsem",
+                     sqlite_writers_mutex_type);
+        sqlite_writers_mutex = NULL;
+    }
+    else if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, main_server, OCCI_LOGNO(171)
+                     "cannot create the lock where writers of all children queue on SQLite "
+                     "(Mutex type %s); they meet at SQLite's lock instead",
+                     sqlite_writers_mutex_type);
+        sqlite_writers_mutex = NULL;
+    }
 }
 
 int occi_store_configure(apr_pool_t *pconf, server_rec *main_server)
@@ -145,6 +178,7 @@ int occi_store_configure(apr_pool_t *pconf, server_rec *main_server)
         *node_changes = 0;
     }
     sqlite_start_mutex = NULL;
+    sqlite_writers_mutex = NULL;
     if (uses_driver(main_server, "sqlite3")) {
         rv = ap_global_mutex_create(&sqlite_start_mutex, NULL, sqlite_start_mutex_type, NULL,
                                     main_server, pconf, 0);
@@ -154,6 +188,7 @@ int occi_store_configure(apr_pool_t *pconf, server_rec *main_server)
                          "SQLite (see the Mutex directive, type %s)", sqlite_start_mutex_type);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        create_writers_mutex(pconf, main_server);
     }
     return OK;
 }
@@ -280,7 +315,16 @@ void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server)
         }
         sqlite_start_mutex_held = rv == APR_SUCCESS;
     }
-    sqlite_write_gate = occi_write_gate_create(pchild);
+    if (sqlite_writers_mutex
+        && apr_proc_mutex_child_init(&sqlite_writers_mutex,
+                                     apr_proc_mutex_lockfile(sqlite_writers_mutex), pchild)
+               != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server, OCCI_LOGNO(172)
+                     "this child cannot open the lock where writers of all children queue "
+                     "on SQLite; its writers meet the others at SQLite's lock");
+        sqlite_writers_mutex = NULL;
+    }
+    sqlite_write_gate = occi_write_gate_create(pchild, sqlite_writers_mutex);
     sqlite_group_syncs = apr_hash_make(pchild);
     apr_pool_create(&pool, pchild);
     done = apr_hash_make(pool);

@@ -11,17 +11,28 @@ struct occi_write_gate {
     apr_thread_mutex_t *lock;   /* guards held */
     apr_thread_cond_t *turn;    /* signalled when held goes to 0 */
     int held;
+    apr_proc_mutex_t *node;     /* taken by the holder of the turn; NULL: none */
 };
 
-occi_write_gate *occi_write_gate_create(apr_pool_t *pool)
+occi_write_gate *occi_write_gate_create(apr_pool_t *pool, apr_proc_mutex_t *node)
 {
     occi_write_gate *gate = apr_pcalloc(pool, sizeof(*gate));
 
+    gate->node = node;
     if (apr_thread_mutex_create(&gate->lock, APR_THREAD_MUTEX_DEFAULT, pool) != APR_SUCCESS
         || apr_thread_cond_create(&gate->turn, pool) != APR_SUCCESS) {
         return NULL;
     }
     return gate;
+}
+
+/* The process's turn goes to one waiting writer. */
+static void end_turn(occi_write_gate *gate)
+{
+    apr_thread_mutex_lock(gate->lock);
+    gate->held = 0;
+    apr_thread_cond_signal(gate->turn);
+    apr_thread_mutex_unlock(gate->lock);
 }
 
 apr_status_t occi_write_gate_enter(occi_write_gate *gate, apr_time_t deadline)
@@ -43,13 +54,18 @@ apr_status_t occi_write_gate_enter(occi_write_gate *gate, apr_time_t deadline)
         gate->held = 1;
     }
     apr_thread_mutex_unlock(gate->lock);
+    /* One thread of the process at a time waits here: the others wait for
+     * the turn above, with their deadline. */
+    if (rv == APR_SUCCESS && gate->node && (rv = apr_proc_mutex_lock(gate->node)) != APR_SUCCESS) {
+        end_turn(gate);
+    }
     return rv;
 }
 
 void occi_write_gate_leave(occi_write_gate *gate)
 {
-    apr_thread_mutex_lock(gate->lock);
-    gate->held = 0;
-    apr_thread_cond_signal(gate->turn);
-    apr_thread_mutex_unlock(gate->lock);
+    if (gate->node) {
+        apr_proc_mutex_unlock(gate->node);
+    }
+    end_turn(gate);
 }

@@ -9,8 +9,15 @@
  * times. Under concurrent writes most threads would sleep while the lock
  * stands free, and creations would be slower with many clients than with
  * one. Queued here, the next writer is woken as soon as the previous one
- * has committed or rolled back; SQLite's lock then only arbitrates between
- * httpd's children.
+ * has committed or rolled back.
+ *
+ * Between httpd's children the same happens at SQLite's lock: a child's
+ * writer that finds another child's transaction there sleeps 100 ms in the
+ * driver, while the other child's writers take the lock one after the
+ * other, and a write could wait most of a second (p99 700 ms with three
+ * children). So the holder of a process's turn also takes the node's lock
+ * (a process mutex shared by httpd's children), where the writers of all
+ * the children queue and are woken by the kernel as it is released.
  *
  * A flag and a condition variable rather than a mutex: the gate may be
  * left by another thread than the one that entered it (the request's pool
@@ -20,19 +27,27 @@
 #define OCCI_WRITE_GATE_H
 
 #include <apr_pools.h>
+#include <apr_proc_mutex.h>
 #include <apr_time.h>
 
 typedef struct occi_write_gate occi_write_gate;
 
-/* An open gate, living as long as pool; NULL if no mutex can be made. */
-occi_write_gate *occi_write_gate_create(apr_pool_t *pool);
+/* An open gate, living as long as pool; NULL if no mutex can be made.
+ * node is the node's lock (NULL: none), of a mechanism that any thread of
+ * the process may release (flock, fcntl, a semaphore; not a pthread
+ * mutex): the gate may be left on another thread than it was entered. */
+occi_write_gate *occi_write_gate_create(apr_pool_t *pool, apr_proc_mutex_t *node);
 
-/* Waits for the gate's turn until deadline (apr_time_now() scale).
+/* Waits for the process's turn until deadline (apr_time_now() scale),
+ * then for the node's lock: without a bound, for it is held only between
+ * BEGIN and COMMIT, and a holder that dies releases it.
  * APR_SUCCESS: this caller now holds the gate and must leave it once.
- * APR_TIMEUP: another writer held it until the deadline. */
+ * APR_TIMEUP: another writer of the process held it until the deadline.
+ * Another status: the node's lock failed. */
 apr_status_t occi_write_gate_enter(occi_write_gate *gate, apr_time_t deadline);
 
-/* Ends the holder's turn and wakes one waiting writer. */
+/* Releases the node's lock, ends the holder's turn and wakes one waiting
+ * writer of the process. */
 void occi_write_gate_leave(occi_write_gate *gate);
 
 #endif

@@ -1137,7 +1137,7 @@ static void remember_reason(void *data, const char *reason)
 static void test_write_turns(database *db)
 {
     apr_pool_t *pool = db->pool, *request;
-    occi_write_gate *gate = occi_write_gate_create(pool);
+    occi_write_gate *gate = occi_write_gate_create(pool, NULL);
     occi_group_sync *sync = occi_group_sync_create(
         pool, apr_pstrcat(pool, db->params, "-wal", NULL));
     occi_group_sync *lost = occi_group_sync_create(pool, "/nonexistent/occi.sqlite-wal");

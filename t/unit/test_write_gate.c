@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The write gate: one holder at a time, a bounded wait, and a turn that
- * another thread may end. */
+ * another thread may end; with the node's lock, one holder among several
+ * processes, the lock released by another thread than took it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <apr_atomic.h>
 #include <apr_thread_proc.h>
 
@@ -30,10 +37,121 @@ static void *APR_THREAD_FUNC leave(apr_thread_t *thread, void *data)
     return NULL;
 }
 
+/* Processes that each enter and leave many times, with the number of
+ * holders inside counted in shared memory: more than one at a time, or a
+ * holder that finds the counter changed under it, is a failure. */
+#define PROCESSES 3
+#define ROUNDS 2000
+
+typedef struct {
+    volatile apr_uint32_t inside, overlaps;
+    volatile long total;        /* incremented without atomics, inside only */
+} shared_counts;
+
+static void test_node_lock(apr_pool_t *pool)
+{
+    char path[] = "/tmp/occi-write-gate-XXXXXX";
+    int fd = mkstemp(path);
+    apr_proc_mutex_t *node = NULL;
+    shared_counts *counts = mmap(NULL, sizeof(*counts), PROT_READ | PROT_WRITE,
+                                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    pid_t children[PROCESSES];
+    int i, failed_children = 0;
+
+    /* Only the name: the mutex makes the file itself. */
+    if (fd >= 0) {
+        close(fd);
+        unlink(path);
+    }
+    tap_ok(counts != MAP_FAILED && apr_proc_mutex_create(&node, path, APR_LOCK_FLOCK, pool)
+                                       == APR_SUCCESS,
+           "the node's lock is made (flock)");
+    if (counts == MAP_FAILED || !node) {
+        return;
+    }
+    memset((void *)counts, 0, sizeof(*counts));
+    for (i = 0; i < PROCESSES; i++) {
+        children[i] = fork();
+        if (children[i] == 0) {
+            apr_pool_t *child;
+            occi_write_gate *gate;
+            int round;
+
+            apr_pool_create(&child, NULL);
+            if (apr_proc_mutex_child_init(&node, path, child) != APR_SUCCESS
+                || !(gate = occi_write_gate_create(child, node))) {
+                _exit(2);
+            }
+            for (round = 0; round < ROUNDS; round++) {
+                long before;
+
+                if (occi_write_gate_enter(gate, apr_time_now() + apr_time_from_sec(30))
+                        != APR_SUCCESS) {
+                    _exit(3);
+                }
+                if (apr_atomic_inc32(&counts->inside) != 0) {
+                    apr_atomic_inc32(&counts->overlaps);
+                }
+                before = counts->total;
+                if (round % 100 == 0) {
+                    usleep(100);
+                }
+                counts->total = before + 1;
+                apr_atomic_dec32(&counts->inside);
+                occi_write_gate_leave(gate);
+            }
+            _exit(0);
+        }
+    }
+    for (i = 0; i < PROCESSES; i++) {
+        int status = 0;
+
+        waitpid(children[i], &status, 0);
+        failed_children += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    }
+    tap_is_int(failed_children, 0, "3 processes entered and left 2000 times each");
+    tap_is_int(counts->overlaps, 0, "never two holders at once across processes");
+    tap_is_int(counts->total, PROCESSES * ROUNDS, "and no holder's count was lost");
+
+    {
+        /* The lock is the process's: a turn entered on one thread and left
+         * on another releases it for the other processes. */
+        occi_write_gate *gate = occi_write_gate_create(pool, node);
+        waiter w = { gate, 0, APR_EGENERAL };
+        apr_thread_t *thread, *leaver;
+        apr_status_t rv;
+        pid_t other;
+        int status = 0;
+
+        apr_thread_create(&thread, NULL, enter_and_stay, &w, pool);
+        apr_thread_join(&rv, thread);
+        apr_thread_create(&leaver, NULL, leave, gate, pool);
+        apr_thread_join(&rv, leaver);
+        other = fork();
+        if (other == 0) {
+            apr_pool_t *child;
+            occi_write_gate *theirs;
+
+            apr_pool_create(&child, NULL);
+            alarm(10);      /* a lock left held would hang here */
+            _exit(apr_proc_mutex_child_init(&node, path, child) == APR_SUCCESS
+                  && (theirs = occi_write_gate_create(child, node))
+                  && occi_write_gate_enter(theirs, apr_time_now() + apr_time_from_sec(5))
+                         == APR_SUCCESS ? 0 : 1);
+        }
+        waitpid(other, &status, 0);
+        tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+               "left on another thread, the node's lock lets another process in");
+    }
+    apr_proc_mutex_destroy(node);
+    unlink(path);
+    munmap((void *)counts, sizeof(*counts));
+}
+
 int main(void)
 {
     apr_pool_t *pool = tap_start();
-    occi_write_gate *gate = occi_write_gate_create(pool);
+    occi_write_gate *gate = occi_write_gate_create(pool, NULL);
     apr_thread_t *thread, *leaver;
     apr_status_t rv;
     waiter w = { gate, 0, APR_EGENERAL };
@@ -66,5 +184,6 @@ int main(void)
     tap_is_int(occi_write_gate_enter(gate, apr_time_now()), APR_SUCCESS,
                "until it is left");
     occi_write_gate_leave(gate);
+    test_node_lock(pool);
     return tap_done(pool);
 }
