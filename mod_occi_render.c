@@ -132,12 +132,8 @@ int occi_send_collection(occi_request *req, int http_status, apr_array_header_t 
 
         /* Resources this request created have the links they were
          * created with. */
-        for (i = 0; http_status != HTTP_CREATED && i < entities->nelts; i++) {
-            occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
-
-            if ((status = occi_load_links(req, entity)) != OK) {
-                return status;
-            }
+        if (http_status != HTTP_CREATED && (status = occi_load_links_of_all(req, entities)) != OK) {
+            return status;
         }
         /* One round of questions to the hypervisor for the whole page. */
         if (states_unknown(req, http_status, entities)

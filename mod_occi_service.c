@@ -98,3 +98,11 @@ int occi_load_links(occi_request *req, occi_entity *entity)
 
     return result.cls == OCCI_RESULT_OK ? OK : occi_refuse_result(req, &result);
 }
+
+int occi_load_links_of_all(occi_request *req, apr_array_header_t *entities)
+{
+    occi_result result = occi_service_load_links_of_all(occi_service_for(req), req->r->pool,
+                                                        entities);
+
+    return result.cls == OCCI_RESULT_OK ? OK : occi_refuse_result(req, &result);
+}

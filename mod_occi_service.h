@@ -33,4 +33,7 @@ int occi_observe(occi_request *req, apr_array_header_t *entities);
  * status of the error sent. */
 int occi_load_links(occi_request *req, occi_entity *entity);
 
+/* The same for every resource of entities (occi_entity *), at once. */
+int occi_load_links_of_all(occi_request *req, apr_array_header_t *entities);
+
 #endif

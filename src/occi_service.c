@@ -1231,6 +1231,37 @@ occi_result occi_service_load_links(const occi_service *service, apr_pool_t *poo
     return done;
 }
 
+occi_result occi_service_load_links_of_all(const occi_service *service, apr_pool_t *pool,
+                                           apr_array_header_t *entities)
+{
+    apr_array_header_t *sources = apr_array_make(pool, entities->nelts, sizeof(const char *));
+    apr_hash_t *links;
+    int i;
+
+    for (i = 0; i < entities->nelts; i++) {
+        const occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+
+        if (!occi_kind_is_link(service->model, entity->kind)) {
+            APR_ARRAY_PUSH(sources, const char *) = entity->id;
+        }
+    }
+    if (sources->nelts == 0) {
+        return done;
+    }
+    if (occi_store_links_from_many(service->store, pool, sources, &links) != OCCI_STORE_OK) {
+        return store_failed(service, 133);
+    }
+    for (i = 0; i < entities->nelts; i++) {
+        occi_entity *entity = APR_ARRAY_IDX(entities, i, occi_entity *);
+        apr_array_header_t *of_entity = apr_hash_get(links, entity->id, APR_HASH_KEY_STRING);
+
+        if (of_entity) {
+            entity->links = of_entity;
+        }
+    }
+    return done;
+}
+
 occi_result occi_service_list(const occi_service *service, apr_pool_t *pool,
                               const occi_store_query *query, apr_array_header_t **found)
 {

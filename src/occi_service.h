@@ -152,6 +152,11 @@ occi_result occi_service_get(const occi_service *service, apr_pool_t *pool, cons
 occi_result occi_service_load_links(const occi_service *service, apr_pool_t *pool,
                                     occi_entity *resource);
 
+/* The same for each resource of entities (occi_entity *; links are left
+ * as they are), in a few statements for the whole array. */
+occi_result occi_service_load_links_of_all(const occi_service *service, apr_pool_t *pool,
+                                           apr_array_header_t *entities);
+
 /* The entities query selects (its owner is the caller's to set), as
  * *found. */
 occi_result occi_service_list(const occi_service *service, apr_pool_t *pool,

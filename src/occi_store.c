@@ -80,6 +80,7 @@ enum {
     ENTITY_SET_MIXINS,
     ENTITY_DELETE,
     LINKS_FROM,
+    LINKS_FROM_MANY,
     LINKS_TO,
     LINKS_DELETE,
     MEMBERSHIP_INSERT,
@@ -201,6 +202,12 @@ static const occi_statement statements[STATEMENT_COUNT] = {
         "DELETE FROM occi_entity WHERE id = %s AND " OWNER_OPTION },
     [LINKS_FROM] = { "occi_links_from",
         "SELECT " ENTITY_COLUMNS " FROM occi_entity e WHERE e.source_id = %s ORDER BY e.seq" },
+    /* The links of LINKS_FROM_MANY_IDS resources at once (unused places
+     * NULL, which matches nothing), each row with its source's id last. */
+    [LINKS_FROM_MANY] = { "occi_links_from_many",
+        "SELECT " ENTITY_COLUMNS ", e.source_id FROM occi_entity e WHERE e.source_id IN"
+        " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+        " %s, %s, %s, %s, %s) ORDER BY e.seq" },
     [LINKS_TO] = { "occi_links_to",
         "SELECT " ENTITY_COLUMNS " FROM occi_entity e WHERE e.target = %s ORDER BY e.seq" },
     [LINKS_DELETE] = { "occi_links_delete",
@@ -1278,6 +1285,43 @@ static occi_store_status sql_links_from(void *impl, apr_pool_t *pool,
     return entities_from_rows(store, pool, rows, links);
 }
 
+#define LINKS_FROM_MANY_IDS 25
+
+static occi_store_status sql_links_from_many(void *impl, apr_pool_t *pool,
+                                             const apr_array_header_t *source_ids,
+                                             apr_hash_t **links)
+{
+    sql_store *store = impl;
+    int first, i;
+
+    *links = apr_hash_make(pool);
+    for (i = 0; i < source_ids->nelts; i++) {
+        apr_hash_set(*links, APR_ARRAY_IDX(source_ids, i, const char *), APR_HASH_KEY_STRING,
+                     apr_array_make(pool, 0, sizeof(occi_entity *)));
+    }
+    for (first = 0; first < source_ids->nelts; first += LINKS_FROM_MANY_IDS) {
+        const char *args[LINKS_FROM_MANY_IDS] = { NULL };
+        apr_array_header_t *rows;
+
+        for (i = 0; i < LINKS_FROM_MANY_IDS && first + i < source_ids->nelts; i++) {
+            args[i] = APR_ARRAY_IDX(source_ids, first + i, const char *);
+        }
+        CHECK(select_rows(store, pool, LINKS_FROM_MANY, args, LINKS_FROM_MANY_IDS, &rows));
+        for (i = 0; i < rows->nelts; i++) {
+            const char **row = APR_ARRAY_IDX(rows, i, const char **);
+            apr_array_header_t *of_source = row[ENTITY_COLUMN_COUNT]
+                ? apr_hash_get(*links, row[ENTITY_COLUMN_COUNT], APR_HASH_KEY_STRING) : NULL;
+            occi_entity *link;
+
+            if (of_source) {
+                CHECK(entity_from_row(store, pool, row, &link));
+                APR_ARRAY_PUSH(of_source, occi_entity *) = link;
+            }
+        }
+    }
+    return OCCI_STORE_OK;
+}
+
 static occi_store_status sql_links_to(void *impl, apr_pool_t *pool,
                                       const char *target_location, apr_array_header_t **links)
 {
@@ -2133,6 +2177,7 @@ static const occi_store_provider sql_provider = {
     sql_release_allocation,
     sql_disabled_hosts,
     sql_set_host_disabled,
+    sql_links_from_many,
 };
 
 occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
@@ -2250,6 +2295,29 @@ occi_store_status occi_store_links_from(occi_store *store, apr_pool_t *pool,
                                         const char *source_id, apr_array_header_t **links)
 {
     return store->provider->links_from(store->impl, pool, source_id, links);
+}
+
+occi_store_status occi_store_links_from_many(occi_store *store, apr_pool_t *pool,
+                                             const apr_array_header_t *source_ids,
+                                             apr_hash_t **links)
+{
+    int i;
+
+    if (store->provider->links_from_many) {
+        return store->provider->links_from_many(store->impl, pool, source_ids, links);
+    }
+    *links = apr_hash_make(pool);
+    for (i = 0; i < source_ids->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(source_ids, i, const char *);
+        apr_array_header_t *of_source;
+        occi_store_status status = occi_store_links_from(store, pool, id, &of_source);
+
+        if (status != OCCI_STORE_OK) {
+            return status;
+        }
+        apr_hash_set(*links, id, APR_HASH_KEY_STRING, of_source);
+    }
+    return OCCI_STORE_OK;
 }
 
 occi_store_status occi_store_links_to(occi_store *store, apr_pool_t *pool,

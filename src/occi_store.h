@@ -152,6 +152,10 @@ typedef struct occi_store_provider {
     occi_store_status (*release_allocation)(void *impl, const char *entity_id);
     occi_store_status (*disabled_hosts)(void *impl, apr_pool_t *pool, apr_hash_t **disabled);
     occi_store_status (*set_host_disabled)(void *impl, const char *host, int disabled);
+    /* Optional (NULL: links_from for each source, one after the other). */
+    occi_store_status (*links_from_many)(void *impl, apr_pool_t *pool,
+                                         const apr_array_header_t *source_ids,
+                                         apr_hash_t **links);
 } occi_store_provider;
 
 /* A store made of a provider and its state, allocated from pool. */
@@ -249,6 +253,14 @@ occi_store_status occi_store_delete(occi_store *store, const char *id, const cha
 occi_store_status occi_store_links_from(occi_store *store, apr_pool_t *pool,
                                         const char *source_id,
                                         apr_array_header_t **links);
+
+/* The links of each resource of source_ids (const char *), as
+ * occi_store_links_from gives them, in *links: source id -> array of
+ * occi_entity *, an empty array for a source without links. A page's in a
+ * few statements rather than one per resource. */
+occi_store_status occi_store_links_from_many(occi_store *store, apr_pool_t *pool,
+                                             const apr_array_header_t *source_ids,
+                                             apr_hash_t **links);
 
 /* The links whose occi.core.target is target_location (a location below
  * the mount, "/network/<id>"), of any owner, oldest first. */

@@ -3240,6 +3240,49 @@ static void test_read_cache(database *db)
                name_of(db, "read cache: a delete on this node is read at once"));
 }
 
+/* The links of many resources at once (a page's) are those each has,
+ * across more resources than one statement takes. */
+static void test_links_of_many(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    apr_array_header_t *ids = apr_array_make(pool, 30, sizeof(const char *));
+    apr_hash_t *links = NULL;
+    int i, same = 0;
+
+    for (i = 0; i < 30; i++) {
+        const char *id = apr_psprintf(pool, "60000000-0000-4000-8000-0000000000%02d", i);
+
+        occi_store_insert(db->store, resource(pool, id, COMPUTE, "alice"));
+        APR_ARRAY_PUSH(ids, const char *) = id;
+        if (i % 3 == 0 || i == 27) {
+            occi_store_insert(db->store, link_from(pool, apr_psprintf(
+                                  pool, "61000000-0000-4000-8000-0000000000%02d", i), id,
+                                  "/network/x", "alice"));
+        }
+        if (i == 27) {
+            occi_store_insert(db->store, link_from(pool, apr_psprintf(
+                                  pool, "62000000-0000-4000-8000-0000000000%02d", i), id,
+                                  "/storage/y", "alice"));
+        }
+    }
+    is_status(db, occi_store_links_from_many(db->store, pool, ids, &links), OCCI_STORE_OK,
+              "links of 30 resources at once");
+    for (i = 0; links && i < ids->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(ids, i, const char *);
+        apr_array_header_t *one = NULL, *of_many = apr_hash_get(links, id, APR_HASH_KEY_STRING);
+
+        occi_store_links_from(db->store, pool, id, &one);
+        same += of_many && one && !strcmp(id_list(pool, of_many), id_list(pool, one));
+    }
+    tap_is_int(same, 30, name_of(db, "are, for each, its links in the same order"));
+    tap_is_int(links ? ((apr_array_header_t *)apr_hash_get(links, APR_ARRAY_IDX(ids, 27, const char *),
+                                                            APR_HASH_KEY_STRING))->nelts : -1,
+               2, name_of(db, "the 28th resource (past the first statement) has its two"));
+    for (i = 0; i < 30; i++) {
+        occi_store_delete(db->store, APR_ARRAY_IDX(ids, i, const char *), NULL);
+    }
+}
+
 static void run(database *db)
 {
     db->store = occi_store_open(db->pool, db->driver, db->handle, db->prepared);
@@ -3248,6 +3291,7 @@ static void run(database *db)
     test_update(db);
     test_links_and_delete(db);
     test_read_cache(db);
+    test_links_of_many(db);
     test_list(db);
     test_long_values(db);
     test_membership(db);
