@@ -266,7 +266,7 @@ static void start_read_caches(apr_pool_t *pchild, server_rec *main_server)
             || apr_hash_get(read_caches, &cfg, sizeof(cfg))) {
             continue;
         }
-        key = apr_pstrcat(pchild, cfg->params ? cfg->params : "", NULL);
+        key = apr_pstrdup(pchild, cfg->params ? cfg->params : "");
         cache = apr_hash_get(by_database, key, APR_HASH_KEY_STRING);
         if (!cache) {
             cache = occi_read_cache_create(pchild, node_changes, (apr_size_t)bytes);
@@ -547,8 +547,10 @@ const char *occi_store_connect(occi_request *req)
     req->connection = dbd;
     req->store = occi_store_open(r->pool, dbd->driver, dbd->handle, dbd->prepared);
     /* Only a read may be answered from the cache: a change reads afresh
-     * what it changes. */
-    occi_store_use_read_cache(req->store, read_cache_of(r->server), r->method_number == M_GET);
+     * what it changes. A virtual host with OCCIReadCacheSize Off that
+     * shares another's database still tells the cache of its changes. */
+    occi_store_use_read_cache(req->store, read_cache_of(r->server),
+                              r->method_number == M_GET && req->conf->read_cache_bytes >= 0);
     if (!strcmp(apr_dbd_name(dbd->driver), "sqlite3")) {
         occi_store_use_write_gate(req->store, sqlite_write_gate);
         occi_store_use_group_sync(req->store, group_sync_of(r, dbd), log_sync_failure, r);

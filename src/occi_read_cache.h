@@ -66,7 +66,7 @@ apr_array_header_t *occi_read_cache_get(occi_read_cache *cache, apr_pool_t *pool
 void occi_read_cache_put(occi_read_cache *cache, const char *key, int columns,
                          const apr_array_header_t *rows, apr_uint64_t stamp);
 
-/* Counts for the operator and the tests. */
+/* What the cache has done, for the tests. */
 typedef struct {
     apr_uint64_t hits, misses, emptied;
     apr_size_t bytes;

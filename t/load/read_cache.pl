@@ -90,13 +90,20 @@ sub reads_of {
     return $count;
 }
 
-# Both of B's children listen before anything is measured.
-wait_for_log('b', 'OCCI168|listens', 0);
+# Every child of both nodes listens before anything is measured: each
+# holds a session named 'mod_occi changes' (two nodes of two children).
+my $listening = 0;
+for (1 .. 100) {
+    ($listening) = $c->sql("SELECT count(*) FROM pg_stat_activity "
+                           . "WHERE application_name = 'mod_occi changes'");
+    last if $listening >= 4;
+    sleep 0.1;
+}
+die "only $listening children listen for PostgreSQL's announcements\n" unless $listening >= 4;
 my $res = request($ua, 'POST', "$base{a}/compute/", { kind => $COMPUTE, title => 'round 0' });
 die 'create: ' . $res->code . ' ' . $res->content . "\n" unless $res->code == 201;
 my ($path) = ($res->header('Location') // '') =~ m{^https?://[^/]+(/.*)$};
 my ($id) = $path =~ m{([0-9a-f-]{36})$};
-sleep 0.5;    # the children's listeners are up (they start with the children)
 
 # ---- Reads of an unchanged compute ---------------------------------------------
 mark();
