@@ -616,6 +616,27 @@ if [ "${OCCI_TEST_PACKAGE:-1}" != 0 ]; then
     [ "$result" = 0 ] || status=1
 fi
 
+# What failed, named just above the counts, so that the last lines of a
+# long run say which test to look at: the harness's summary lines of each
+# suite, the assertions' own words, and the unit tests that failed.
+failures=$( {
+    for log in t/logs/apache-test-*.out t/logs/unit-store-pgsql.tap; do
+        [ -f "$log" ] || continue
+        grep -E '^#   Failed test|^not ok |^t/.*\(Wstat|^  Failed tests?:' "$log" 2>/dev/null \
+            | sed "s|^|${log#t/logs/}: |"
+    done
+    grep -lE '^:test-result: (FAIL|ERROR|XPASS)' t/unit/*.trs fuzz/*.trs t/*.trs 2>/dev/null \
+        | sed 's|\.trs$| (unit test failed; see its .log)|'
+    for name in load-smoke nodes-smoke hosts-smoke collections-smoke read-cache-smoke \
+                bench-smoke bench-hosts-smoke package-test; do
+        [ -f "t/logs/$name.out" ] && grep -E '^not ok ' "t/logs/$name.out" | sed "s|^|$name: |"
+    done
+} | head -n 40 )
+if [ -n "$failures" ]; then
+    echo "what failed:"
+    echo "$failures"
+fi
+
 # One closing line for the unit tests and every run of the suite together
 # (the unit tests' line counts automake's TESTS: the unit tests, the corpus
 # replays and the documentation checks, t/*.sh).
