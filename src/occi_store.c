@@ -657,7 +657,7 @@ static occi_store_status sql_begin(void *impl)
         return OCCI_STORE_ERROR;
     }
     if (store->gate && occi_write_gate_enter(store->gate, deadline) != APR_SUCCESS) {
-        store->error = "begin: the database is locked: another writer of this process "
+        store->error = "begin: the database is locked: another writer of this node "
                        "held it too long";
         return OCCI_STORE_ERROR;
     }

@@ -2,6 +2,7 @@
 /*
  * The write gate (see occi_write_gate.h).
  */
+#include <apr_errno.h>
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 
@@ -35,6 +36,32 @@ static void end_turn(occi_write_gate *gate)
     apr_thread_mutex_unlock(gate->lock);
 }
 
+/* The node's lock, by the same deadline: its holder may be waiting for
+ * a hypervisor inside its transaction (an update of a running machine),
+ * and a writer of another child then answers that the database is busy
+ * rather than wait as long as a frozen daemon. Tried again after a short
+ * sleep, growing to 4 ms: a wait costs at most that much more than
+ * blocking would, where apr_dbd's SQLite driver sleeps 100 ms. */
+static apr_status_t lock_node(apr_proc_mutex_t *node, apr_time_t deadline)
+{
+    apr_interval_time_t pause = 250;
+    apr_status_t rv;
+
+    for (;;) {
+        rv = apr_proc_mutex_trylock(node);
+        if (!APR_STATUS_IS_EBUSY(rv)) {
+            return rv;
+        }
+        if (apr_time_now() >= deadline) {
+            return APR_TIMEUP;
+        }
+        apr_sleep(pause);
+        if (pause < 4000) {
+            pause *= 2;
+        }
+    }
+}
+
 apr_status_t occi_write_gate_enter(occi_write_gate *gate, apr_time_t deadline)
 {
     apr_status_t rv = APR_SUCCESS;
@@ -55,8 +82,8 @@ apr_status_t occi_write_gate_enter(occi_write_gate *gate, apr_time_t deadline)
     }
     apr_thread_mutex_unlock(gate->lock);
     /* One thread of the process at a time waits here: the others wait for
-     * the turn above, with their deadline. */
-    if (rv == APR_SUCCESS && gate->node && (rv = apr_proc_mutex_lock(gate->node)) != APR_SUCCESS) {
+     * the turn above. */
+    if (rv == APR_SUCCESS && gate->node && (rv = lock_node(gate->node, deadline)) != APR_SUCCESS) {
         end_turn(gate);
     }
     return rv;

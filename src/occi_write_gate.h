@@ -16,8 +16,8 @@
  * driver, while the other child's writers take the lock one after the
  * other, and a write could wait most of a second (p99 700 ms with three
  * children). So the holder of a process's turn also takes the node's lock
- * (a process mutex shared by httpd's children), where the writers of all
- * the children queue and are woken by the kernel as it is released.
+ * (a process mutex shared by httpd's children), where one writer of each
+ * child waits, trying again within a few milliseconds of its release.
  *
  * A flag and a condition variable rather than a mutex: the gate may be
  * left by another thread than the one that entered it (the request's pool
@@ -38,12 +38,11 @@ typedef struct occi_write_gate occi_write_gate;
  * mutex): the gate may be left on another thread than it was entered. */
 occi_write_gate *occi_write_gate_create(apr_pool_t *pool, apr_proc_mutex_t *node);
 
-/* Waits for the process's turn until deadline (apr_time_now() scale),
- * then for the node's lock: without a bound, for it is held only between
- * BEGIN and COMMIT, and a holder that dies releases it.
+/* Waits for the process's turn, then for the node's lock, both until
+ * deadline (apr_time_now() scale). A holder that dies releases the lock.
  * APR_SUCCESS: this caller now holds the gate and must leave it once.
- * APR_TIMEUP: another writer of the process held it until the deadline.
- * Another status: the node's lock failed. */
+ * APR_TIMEUP: another writer of the process or of the node held it until
+ * the deadline. Another status: the node's lock failed. */
 apr_status_t occi_write_gate_enter(occi_write_gate *gate, apr_time_t deadline);
 
 /* Releases the node's lock, ends the holder's turn and wakes one waiting

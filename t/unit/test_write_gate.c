@@ -143,6 +143,38 @@ static void test_node_lock(apr_pool_t *pool)
         tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                "left on another thread, the node's lock lets another process in");
     }
+    {
+        /* A holder that keeps the node's lock (its transaction waits for a
+         * frozen hypervisor) makes another process's writer give up at its
+         * deadline, not wait as long as the holder does. */
+        occi_write_gate *gate = occi_write_gate_create(pool, node);
+        pid_t other;
+        int status = 0;
+
+        tap_is_int(occi_write_gate_enter(gate, apr_time_now() + apr_time_from_sec(5)),
+                   APR_SUCCESS, "a writer takes the node's lock and keeps it");
+        other = fork();
+        if (other == 0) {
+            apr_pool_t *child;
+            occi_write_gate *theirs;
+            apr_time_t started;
+            apr_status_t rv;
+
+            apr_pool_create(&child, NULL);
+            alarm(10);
+            if (apr_proc_mutex_child_init(&node, path, child) != APR_SUCCESS
+                || !(theirs = occi_write_gate_create(child, node))) {
+                _exit(2);
+            }
+            started = apr_time_now();
+            rv = occi_write_gate_enter(theirs, started + apr_time_from_msec(300));
+            _exit(rv == APR_TIMEUP && apr_time_now() - started < apr_time_from_sec(2) ? 0 : 1);
+        }
+        waitpid(other, &status, 0);
+        tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+               "another process's writer gives up at its deadline (APR_TIMEUP after 300 ms)");
+        occi_write_gate_leave(gate);
+    }
     apr_proc_mutex_destroy(node);
     unlink(path);
     munmap((void *)counts, sizeof(*counts));
