@@ -136,6 +136,43 @@ void occi_format_double(char *text, size_t size, double number)
     int plain = magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e15);
     int precision;
 
+    /* Most numbers people give (memory 1.5, size 20) are a whole number of
+     * thousandths: written from that integer, without a formatter and a
+     * strtod per trial. Such a number is exactly n / 1000 rounded once, so
+     * the decimal n / 1000 reads back as it, and having at most 15
+     * significant digits, no other decimal as short does. */
+    if (number != 0 && magnitude < 1e12 && size >= 24) {
+        long long thousandths = llround(number * 1000);
+
+        if ((double)thousandths / 1000 == number) {
+            unsigned long long n = (unsigned long long)llabs(thousandths);
+            char digits[24];
+            int len = 0, fraction = (int)(n % 1000), places = 3;
+
+            while (places > 1 && fraction % 10 == 0) {
+                fraction /= 10;             /* 1.500 is written 1.5, 2.000 as 2.0 */
+                places--;
+            }
+            while (places--) {
+                digits[len++] = (char)('0' + fraction % 10);
+                fraction /= 10;
+            }
+            digits[len++] = '.';
+            n /= 1000;
+            do {
+                digits[len++] = (char)('0' + n % 10);
+                n /= 10;
+            } while (n);
+            if (number < 0) {
+                digits[len++] = '-';
+            }
+            for (places = 0; places < len; places++) {
+                text[places] = digits[len - 1 - places];
+            }
+            text[len] = '\0';
+            return;
+        }
+    }
     /* The C library's formatter: APR's drops leading zeros ("0.5" -> ".5").
      * %.17g always reads back exactly, but writes 0.1 as
      * 0.10000000000000001; the first shorter precision that reads back

@@ -24,6 +24,7 @@
 #include <json.h>
 
 #include "occi_store.h"
+#include "occi_stored_json.h"
 #include "occi_json.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -1064,6 +1065,14 @@ static occi_store_status entity_from_row(sql_store *store, apr_pool_t *pool,
     entity->revision = row[3] ? apr_atoi64(row[3]) : 0;
     entity->host = row[6];
 
+    /* The store's own forms, read directly; json-c reads anything else. */
+    if (row[4] && row[5] && occi_stored_strings_read(pool, row[4], entity->mixins) == 0
+        && occi_stored_attributes_read(pool, row[5], entity->attributes) == 0) {
+        *result = entity;
+        return OCCI_STORE_OK;
+    }
+    apr_array_clear(entity->mixins);
+    apr_array_clear(entity->attributes);
     mixins = string_list_parse(pool, row[4], &count);
     attributes = row[5] ? json_tokener_parse(row[5]) : NULL;
     if (!mixins || !attributes || !json_object_is_type(attributes, json_type_object)) {

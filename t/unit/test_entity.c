@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Entities, validation against the model, and life cycles. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include "tap.h"
 #include "fixtures.h"
 #include "occi_entity.h"
@@ -318,12 +321,78 @@ static void test_actions(apr_pool_t *pool, const occi_validation *v)
     tap_is_str(occi_state_after(entity, ACTION "start"), "", "kinds without a life cycle");
 }
 
+/* The shortest decimal that reads back as the same double, found by
+ * trying each precision (as occi_format_double does beyond its shortcut). */
+static void by_trials(char *text, size_t size, double number)
+{
+    double magnitude = fabs(number);
+    int plain = magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e15);
+    int precision;
+
+    for (precision = 1; precision <= 17; precision++) {
+        snprintf(text, size - 2, "%.*g", precision, number);
+        if (strtod(text, NULL) == number && (!plain || !strpbrk(text, "eE"))) {
+            break;
+        }
+    }
+    if (!strpbrk(text, ".eEn")) {
+        strcat(text, ".0");
+    }
+}
+
+static void test_format_double(apr_pool_t *pool)
+{
+    static const double chosen[] = {
+        0.0, -0.0, 1.5, -1.5, 2.0, 20.0, 0.1, 0.001, -0.001, 0.0005, 1e-4, 0.123, 0.12, 1.05,
+        999999999999.999, 1e12, 123456789012.5, 1e15, 1e20, 1.5e15, -7.25, 1.0 / 3, 1e-300, 4096.0,
+        0.3, 2.675, 1.005, 8.125,
+    };
+    unsigned long long r = 88172645463325252ULL;
+    char mine[40], trials[40];
+    int i, differing = 0, count = 0;
+
+    for (i = 0; i < (int)(sizeof(chosen) / sizeof(chosen[0])); i++, count++) {
+        occi_format_double(mine, sizeof(mine), chosen[i]);
+        by_trials(trials, sizeof(trials), chosen[i]);
+        if (strcmp(mine, trials)) {
+            printf("#   %.17g: %s, by trials %s\n", chosen[i], mine, trials);
+            differing++;
+        }
+    }
+    /* Thousandths and near them over many magnitudes. */
+    for (i = 0; i < 200000; i++, count++) {
+        double number;
+
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        number = (double)(long long)(r % 2000000000001ULL - 1000000000000ULL)
+                 / (double)(i % 3 == 0 ? 1000 : i % 3 == 1 ? 100 : 7);
+        if (i % 5 == 0) {
+            number *= 1e9;
+        }
+        if (i % 11 == 0) {
+            number = nextafter(number, 0);
+        }
+        occi_format_double(mine, sizeof(mine), number);
+        by_trials(trials, sizeof(trials), number);
+        if (strcmp(mine, trials)) {
+            if (differing++ < 5) {
+                printf("#   %.17g: %s, by trials %s\n", number, mine, trials);
+            }
+        }
+    }
+    tap_is_int(differing, 0, apr_psprintf(pool, "%d doubles are written as the shortest "
+                                                "decimal that reads back", count));
+}
+
 int main(void)
 {
     apr_pool_t *pool = tap_start();
     occi_validation validation = { test_model(pool), NULL };
 
     test_entity_basics(pool);
+    test_format_double(pool);
     test_create(pool, &validation);
     test_create_refusals(pool, &validation);
     test_user_mixins(pool, &validation);

@@ -2,6 +2,7 @@
 /* The JSON rendering of entities: exact output, round trips, the
  * specification's examples, and hostile input. */
 #include <apr_time.h>
+#include <json.h>
 
 #include "tap.h"
 #include "entity_compare.h"
@@ -587,11 +588,116 @@ static void test_big_input(apr_pool_t *pool)
     tap_ok(apr_time_now() - start < PROMPTLY, "promptly (no scan per mixin)");
 }
 
+/* The rendering writes the text itself; its bytes must be those json-c
+ * writes for the same document (plain, '/' unescaped), which clients and
+ * earlier releases saw: every byte value in a string, UTF-8, every value
+ * type, ends, inline links, and both arrays of a collection. */
+static const char *as_json_c_writes(apr_pool_t *pool, const char *text)
+{
+    json_object *parsed = json_tokener_parse(text);
+    const char *written;
+
+    if (!parsed) {
+        return "(not JSON)";
+    }
+    written = apr_pstrdup(pool, json_object_to_json_string_ext(
+                              parsed, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(parsed);
+    return written;
+}
+
+static void test_written_as_json_c_writes(apr_pool_t *pool)
+{
+    occi_model *model = test_model(pool);
+    occi_render_context context = { model, "/occi", NULL };
+    occi_entity *compute = occi_entity_create(pool);
+    occi_entity *link = occi_entity_create(pool);
+    occi_entity *loose = occi_entity_create(pool);
+    apr_array_header_t *entities = new_entities(pool);
+    const char *text;
+    char bytes[4];
+    int c, same = 1;
+
+    /* Each byte from 1 to 127 inside a string: the escapes. */
+    for (c = 1; c < 128; c++) {
+        occi_entity *e = occi_entity_create(pool);
+
+        bytes[0] = 'a';
+        bytes[1] = (char)c;
+        bytes[2] = 'z';
+        bytes[3] = '\0';
+        e->id = COMPUTE_ID;
+        e->kind = INFRA "compute";
+        SET_STRING(e, "occi.core.title", bytes);
+        SET_STRING(e, apr_psprintf(pool, "com.example.byte%c", c == '"' ? 'q' : 'x'), bytes);
+        text = occi_json_render_entity(pool, &context, e, NULL);
+        if (strcmp(text, as_json_c_writes(pool, text))) {
+            printf("#   byte %d: %s\n", c, text);
+            same = 0;
+        }
+    }
+    tap_ok(same, "every byte from 1 to 127 in a string is written as json-c writes it");
+
+    compute->id = COMPUTE_ID;
+    compute->kind = INFRA "compute";
+    APR_ARRAY_PUSH(compute->mixins, const char *) = "http://example.com/tpl#small";
+    SET_STRING(compute, "occi.core.title", "gr\xc3\xbc\xc3\x9f dich \xe2\x82\xac / \xf0\x9f\x98\x80");
+    SET_STRING(compute, "occi.core.summary", "two\nlines\t\"quoted\" \\ back");
+    SET_INTEGER(compute, "occi.compute.cores", 4);
+    SET_INTEGER(compute, "com.example.big", -9007199254740993LL);
+    SET_FLOAT(compute, "occi.compute.memory", 0.5);
+    SET_FLOAT(compute, "com.example.tiny", -1.5e-7);
+    SET_FLOAT(compute, "com.example.whole", 2.0);
+    SET_BOOLEAN(compute, "com.example.yes", 1);
+    SET_BOOLEAN(compute, "com.example.no", 0);
+    SET_ARRAY(compute, "com.example.list", "[ 1, \"two\", {\"three\" : 3.25}, [] ]");
+    SET_OBJECT(compute, "com.example.map", "{\"a/b\": null, \"c\": [true]}");
+    SET_ARRAY(compute, "com.example.broken", "[1, 2");
+    SET_STRING(compute, "com.example.empty", "");
+    link->id = LINK_ID;
+    link->kind = INFRA "networkinterface";
+    SET_STRING(link, "occi.core.target", NETWORK_PATH);
+    SET_STRING(link, "occi.core.target.kind", INFRA "network");
+    SET_STRING(link, "occi.networkinterface.interface", "eth0");
+    APR_ARRAY_PUSH(compute->links, occi_entity *) = link;
+    text = occi_json_render_entity(pool, &context, compute, NULL);
+    tap_is_str(text, as_json_c_writes(pool, text),
+               "a compute with every value type and an inline link: json-c's bytes");
+    tap_like(text, "\"com.example.broken\":\"[1, 2\"",
+             "an array value that is not JSON is written as a string");
+    tap_like(text, "\"source\":{\"location\":\"/occi/compute/" COMPUTE_ID "\",\"kind\":\""
+             INFRA "compute\"}", "the inline link's source is its resource");
+
+    loose->id = DISK_ID;
+    loose->kind = INFRA "storagelink";
+    SET_STRING(loose, "occi.core.source", "/compute/" COMPUTE_ID);
+    SET_STRING(loose, "occi.core.target", "/storage/" DISK_ID);
+    APR_ARRAY_PUSH(entities, occi_entity *) = loose;
+    APR_ARRAY_PUSH(entities, occi_entity *) = compute;
+    APR_ARRAY_PUSH(entities, occi_entity *) = link;
+    text = occi_json_render_collection(pool, &context, entities, NULL);
+    tap_is_str(text, as_json_c_writes(pool, text), "a collection of links and resources: json-c's bytes");
+    tap_ok(!strncmp(text, "{\"resources\":[{\"kind\":\"" INFRA "compute\"",
+                    strlen("{\"resources\":[{\"kind\":\"" INFRA "compute\""))
+           && strstr(text, "]}],\"links\":[{\"kind\":\"" INFRA "storagelink\"")
+           && strstr(text, "},{\"kind\":\"" INFRA "networkinterface\""),
+           "resources first, then the links in their order");
+    entities->nelts = 1;
+    text = occi_json_render_collection(pool, &context, entities, NULL);
+    tap_ok(!strncmp(text, "{\"links\":[{\"kind\":\"" INFRA "storagelink\"",
+                    strlen("{\"links\":[{\"kind\":\"" INFRA "storagelink\""))
+           && !strstr(text, "resources"), "a collection of links alone has no resources member");
+    entities->nelts = 0;
+    tap_is_str(occi_json_render_collection(pool, &context, entities, NULL), "{}",
+               "an empty collection is {}");
+}
+
 int main(void)
 {
     apr_pool_t *pool = tap_start();
 
     test_rendering(pool);
+    test_written_as_json_c_writes(pool);
     test_round_trip(pool);
     test_examples(pool);
     test_parsing(pool);
