@@ -668,6 +668,13 @@ const char *occi_json_parse_locations(apr_pool_t *pool, const char *text, apr_si
 
 static const char hex_digits[] = "0123456789abcdef";
 
+/* The bytes a JSON string escapes: control characters, '"' and '\\'. */
+static const unsigned char escaped[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+
 /* s as a JSON string, escaped as json-c escapes it: the short escapes,
  * other control characters as \u00xx, everything else (UTF-8 too) as is. */
 static void put_string(occi_buf *out, const char *s)
@@ -680,7 +687,7 @@ static void put_string(occi_buf *out, const char *s)
         const char *escape = NULL;
         char unicode[7];
 
-        if (c >= 0x20 && c != '"' && c != '\\') {
+        if (!escaped[c]) {
             continue;
         }
         switch (c) {

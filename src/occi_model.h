@@ -92,6 +92,19 @@ const occi_category *occi_model_find(const occi_model *model, const char *type_i
 const occi_category *occi_model_find_location(const occi_model *model,
                                               const char *location);
 
+/* What a kind inherits, resolved when the model is built so that a page
+ * of entities does not walk each one's ancestry through the type-id hash:
+ * whether it is a link (core#link among its ancestors) and the actions of
+ * the kind and then of its ancestors, NULL-terminated. */
+typedef struct occi_kind_facts {
+    const occi_category *kind;
+    int is_link;
+    const char *const *actions;
+} occi_kind_facts;
+
+/* NULL when type_id is no kind of the model. */
+const occi_kind_facts *occi_model_kind_facts(const occi_model *model, const char *type_id);
+
 /* Every category, in the order it was added. */
 int occi_model_count(const occi_model *model);
 const occi_category *occi_model_at(const occi_model *model, int index);

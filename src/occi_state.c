@@ -120,12 +120,17 @@ apr_array_header_t *occi_state_defined_actions(apr_pool_t *pool, const occi_mode
                                                const occi_entity *entity)
 {
     apr_array_header_t *actions = apr_array_make(pool, 8, sizeof(const char *));
-    const occi_category *kind = occi_model_find(model, entity->kind);
+    const occi_kind_facts *facts = occi_model_kind_facts(model, entity->kind);
+    const occi_category *kind;
+    const char *const *action;
     int i;
 
     /* A kind's actions, then its parents' (Infrastructure's parents define
      * none, but extensions may). */
-    while (kind) {
+    for (action = facts ? facts->actions : NULL; action && *action; action++) {
+        APR_ARRAY_PUSH(actions, const char *) = *action;
+    }
+    for (kind = facts ? NULL : occi_model_find(model, entity->kind); kind; ) {
         push_actions(actions, kind);
         kind = kind->parent ? occi_model_find(model, kind->parent) : NULL;
     }
@@ -136,22 +141,27 @@ apr_array_header_t *occi_state_defined_actions(apr_pool_t *pool, const occi_mode
     return actions;
 }
 
-const char *occi_state_after(const occi_entity *entity, const char *action)
+/* The state action leads to from state in cycle, or NULL. */
+static const char *state_after(const life_cycle *cycle, const char *state, const char *action)
 {
-    const life_cycle *cycle = find_life_cycle(entity->kind);
-    const char *state;
     const transition *t;
 
-    if (!cycle) {
-        return "";
-    }
-    state = occi_entity_get_string(entity, cycle->attribute);
-    for (t = cycle->transitions; t->from; t++) {
-        if (state && !strcmp(t->from, state) && !strcmp(t->action, action)) {
+    for (t = cycle->transitions; state && t->from; t++) {
+        if (!strcmp(t->from, state) && !strcmp(t->action, action)) {
             return t->to;
         }
     }
     return NULL;
+}
+
+const char *occi_state_after(const occi_entity *entity, const char *action)
+{
+    const life_cycle *cycle = find_life_cycle(entity->kind);
+
+    if (!cycle) {
+        return "";
+    }
+    return state_after(cycle, occi_entity_get_string(entity, cycle->attribute), action);
 }
 
 apr_array_header_t *occi_state_applicable_actions(apr_pool_t *pool, const occi_model *model,
@@ -160,12 +170,16 @@ apr_array_header_t *occi_state_applicable_actions(apr_pool_t *pool, const occi_m
     apr_array_header_t *defined = occi_state_defined_actions(pool, model, entity);
     apr_array_header_t *applicable = apr_array_make(pool, defined->nelts,
                                                     sizeof(const char *));
+    /* The life cycle and the state once for all the actions (as
+     * occi_state_after would find them for each). */
+    const life_cycle *cycle = find_life_cycle(entity->kind);
+    const char *state = cycle ? occi_entity_get_string(entity, cycle->attribute) : NULL;
     int i;
 
     for (i = 0; i < defined->nelts; i++) {
         const char *action = APR_ARRAY_IDX(defined, i, const char *);
 
-        if (occi_state_after(entity, action)) {
+        if (!cycle || state_after(cycle, state, action)) {
             APR_ARRAY_PUSH(applicable, const char *) = action;
         }
     }

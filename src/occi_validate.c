@@ -57,7 +57,9 @@ int occi_kind_is(const occi_model *model, const char *kind, const char *ancestor
 
 int occi_kind_is_link(const occi_model *model, const char *kind)
 {
-    return occi_kind_is(model, kind, CORE_LINK);
+    const occi_kind_facts *facts = kind ? occi_model_kind_facts(model, kind) : NULL;
+
+    return facts ? facts->is_link : occi_kind_is(model, kind, CORE_LINK);
 }
 
 static int depends_on(const occi_category *mixin, const char *type_id)

@@ -174,12 +174,46 @@ static void test_terms(void)
     tap_ok(!occi_term_is_valid("caf\xc3\xa9"), "a term is ASCII");
 }
 
+/* The facts a kind inherits are resolved when the model is built, also
+ * for a kind added before its parent. */
+static void test_kind_facts(apr_pool_t *pool)
+{
+    static const char *const child_actions[] = { "http://example.com/occi/vpn/action#rekey", NULL };
+    static const char *const parent_actions[] = { "http://example.com/occi/vpn/action#reset", NULL };
+    occi_category child = { OCCI_CLASS_KIND, "http://example.com/occi/vpn#", "tunnel", "Tunnel",
+                            "/tunnel/", "http://example.com/occi/vpn#pipe", NULL, NULL, NULL, 0,
+                            child_actions, 0 };
+    occi_category parent = { OCCI_CLASS_KIND, "http://example.com/occi/vpn#", "pipe", "Pipe",
+                             "/pipe/", CORE "link", NULL, NULL, NULL, 0, parent_actions, 0 };
+    occi_model *model = occi_model_create(pool);
+    const occi_kind_facts *facts;
+
+    occi_model_add_standard(model);
+    tap_ok(occi_model_add(model, &child) == NULL, "a kind is added before its parent");
+    facts = occi_model_kind_facts(model, "http://example.com/occi/vpn#tunnel");
+    tap_ok(facts && !facts->is_link && facts->actions[0] && !facts->actions[1],
+           "until its parent is there, it is no link and has its own action only");
+    tap_ok(occi_model_add(model, &parent) == NULL, "its parent, a link, is added");
+    facts = occi_model_kind_facts(model, "http://example.com/occi/vpn#tunnel");
+    tap_ok(facts && facts->kind == &child && facts->is_link, "the kind is now a link");
+    tap_ok(facts && facts->actions[0] && !strcmp(facts->actions[0], child_actions[0])
+           && facts->actions[1] && !strcmp(facts->actions[1], parent_actions[0]) && !facts->actions[2],
+           "its actions are its own, then its parent's");
+    facts = occi_model_kind_facts(model, INFRA "compute");
+    tap_ok(facts && !facts->is_link && facts->actions[0] && facts->actions[4] && !facts->actions[5],
+           "compute is no link and has its five actions");
+    facts = occi_model_kind_facts(model, INFRA "networkinterface");
+    tap_ok(facts && facts->is_link, "networkinterface is a link");
+    tap_ok(occi_model_kind_facts(model, INFRA "os_tpl") == NULL, "a mixin has no kind facts");
+}
+
 int main(void)
 {
     apr_pool_t *pool = tap_start();
 
     test_standard_categories(pool);
     test_kind_hierarchy(pool);
+    test_kind_facts(pool);
     test_attributes(pool);
     test_templates(pool);
     test_clashes(pool);
