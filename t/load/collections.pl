@@ -6,9 +6,12 @@
 # JSON. Parallel clients GET it whole (no page, no number) several times
 # each, then in text/uri-list. Each answer must hold every storage, whole;
 # and the children's resident memory, read before and after the parallel
-# rounds, must grow by less than the collection itself, where answers built
-# whole in memory grow it by several collections (one per request in
-# flight, which the children's allocators keep afterwards).
+# rounds, must stay flat (grow by less than 1 MB). Before the first
+# reading, every worker thread serves one whole GET at once: each thread's
+# allocator keeps what its largest answer used (up to MaxMemFree), and a
+# thread that served none yet would otherwise grow the reading by that
+# much, bounded but not flat. Answers built whole in memory grow the
+# children by several collections (one per request in flight).
 #
 # Usage: collections.pl --httpd HTTPD --modules HTTPD_MODULES_DIR --build BUILD_DIR [--smoke]
 # Environment: COLLECTIONS_STORAGES (default 1000; 400 with --smoke),
@@ -118,9 +121,9 @@ sub children_rss {
 # clients clients at once, each with rounds whole GETs in JSON then one in
 # text/uri-list; returns how many did not get every storage, whole.
 sub parallel_round {
-    my ($rounds) = @_;
+    my ($rounds, $at_once) = @_;
     my @pids;
-    for my $c (1 .. $clients) {
+    for my $c (1 .. $at_once) {
         my $pid = fork // die "fork: $!";
         if (!$pid) {
             my $agent = LWP::UserAgent->new(timeout => 300, keep_alive => 1);
@@ -147,14 +150,15 @@ my $first = get_all($ua, 'application/occi+json');
 my $why = check_json($first);
 fail("the first whole answer: $why") if $why;
 my $collection_kb = int(length($first->content) / 1024);
-# A first parallel round: the threads that serve them, and the store's
-# connections, make what each keeps whatever it serves (SQLite's
+# A first round with a client for every worker thread of the children
+# (Cluster.pm's MPM: MaxRequestWorkers 50): each thread, and each of the
+# store's connections, makes what it keeps whatever it serves (SQLite's
 # prepared statements and page cache, an allocator's free blocks) before
 # the first reading.
-my $bad_clients = parallel_round(1);
+my $bad_clients = parallel_round(1, 50);
 my $before = children_rss();
 my $started = time;
-$bad_clients += parallel_round($rounds);
+$bad_clients += parallel_round($rounds, $clients);
 my $seconds = time - $started;
 my $after = children_rss();
 my $growth = $after - $before;
@@ -165,7 +169,11 @@ say(sprintf '%d storages, %d kB of JSON; %d clients x %d whole GETs in %.1f s; c
             $seconds, $before, $after, $growth);
 fail("the children grew by $growth kB, more than the $collection_kb kB of the collection: "
      . 'answers are built whole in memory') if $growth >= $collection_kb;
-my $errors = join '', grep { /\[(?:\w+:)?(?:error|crit|alert|emerg)\]/ } split /^/, slurp("$root/error_log");
+fail("the children grew by $growth kB: not flat (1 MB or more)") if $growth >= 1024;
+# The first round fills every worker thread on purpose: the event MPM
+# says so (AH10159, AH00484), and that is no error of the module.
+my $errors = join '', grep { /\[(?:\w+:)?(?:error|crit|alert|emerg)\]/ && !/AH10159|AH00484/ }
+                      split /^/, slurp("$root/error_log");
 fail("errors logged:\n$errors") if $errors;
 say($failed ? "FAILED ($failed)" : 'ok');
 exit($failed ? 1 : 0);
