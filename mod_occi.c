@@ -240,13 +240,71 @@ static int method_bit(int method_number)
     return 0;
 }
 
+/* The tenant of a request: OCCITenant's expression, or without one the
+ * user httpd authenticated ("" when nobody is: a server without
+ * authentication has one tenant). NULL, or the sentence of a refusal and
+ * its status: an expression that gives nothing is a request that names
+ * no tenant (403), never the shared tenant "" by accident. */
+static const char *request_tenant(request_rec *r, const occi_dir_conf *dconf,
+                                  const char **tenant, int *status)
+{
+    const char *error = NULL, *key;
+
+    *tenant = r->user ? r->user : "";
+    if (!dconf->tenant) {
+        return NULL;
+    }
+    key = ap_expr_str_exec(r, dconf->tenant, &error);
+    if (error) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, OCCI_LOGNO(173)
+                      "OCCITenant \"%s\" could not be evaluated: %s", dconf->tenant_text, error);
+        *status = HTTP_INTERNAL_SERVER_ERROR;
+        return "the server could not tell which tenant this request belongs to "
+               "(its OCCITenant expression failed; the error log says why)";
+    }
+    if (!key || !*key) {
+        *status = HTTP_FORBIDDEN;
+        return "this request belongs to no tenant: the server takes the tenant from what "
+               "the request's authentication says (OCCITenant), and it says none";
+    }
+    *tenant = key;
+    return NULL;
+}
+
+/* Whether the requester administers every tenant: a user OCCIAdministrator
+ * names, or a request for which one of its expressions is true. */
+static int is_administrator(request_rec *r, const occi_server_conf *conf)
+{
+    int i;
+
+    if (r->user && conf->administrators
+        && apr_hash_get(conf->administrators, r->user, APR_HASH_KEY_STRING)) {
+        return 1;
+    }
+    for (i = 0; conf->administrator_exprs && i < conf->administrator_exprs->nelts; i++) {
+        const char *error = NULL;
+        int result = ap_expr_exec(r, APR_ARRAY_IDX(conf->administrator_exprs, i,
+                                                   const ap_expr_info_t *), &error);
+
+        if (error) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, OCCI_LOGNO(174)
+                          "an OCCIAdministrator expression could not be evaluated: %s "
+                          "(the request is not an administrator's)", error);
+        }
+        else if (result > 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int occi_handler(request_rec *r)
 {
     const occi_dir_conf *dconf;
     occi_request req;
     occi_route route;
-    const char *error, *announced;
-    int announced_len, allowed, is_hosts;
+    const char *error, *announced, *tenant_refusal;
+    int announced_len, allowed, is_hosts, tenant_status;
 
     if (!r->handler || strcmp(r->handler, OCCI_HANDLER_NAME)) {
         return DECLINED;
@@ -257,11 +315,9 @@ static int occi_handler(request_rec *r)
     req.conf = occi_server_config(r->server);
     req.model = req.conf->model;
     req.validation.model = req.model;
-    req.owner = r->user ? r->user : "";
+    tenant_refusal = request_tenant(r, dconf, &req.owner, &tenant_status);
     /* Administrators see and manage every owner's entities and mixins. */
-    req.scope = r->user && req.conf->administrators
-                        && apr_hash_get(req.conf->administrators, r->user, APR_HASH_KEY_STRING)
-                    ? NULL : req.owner;
+    req.scope = is_administrator(r, req.conf) ? NULL : req.owner;
     req.default_rendering = dconf->default_rendering != OCCI_MEDIA_NONE
                                 ? dconf->default_rendering : OCCI_MEDIA_TEXT_PLAIN;
     req.base = ap_get_module_config(r->request_config, &occi_module);
@@ -293,6 +349,10 @@ static int occi_handler(request_rec *r)
     }
     if ((error = occi_query_parse(r->pool, r->args, &req.query))) {
         occi_send_error(&req, HTTP_BAD_REQUEST, error);
+        return OK;
+    }
+    if (tenant_refusal) {
+        occi_send_error(&req, tenant_status, tenant_refusal);
         return OK;
     }
 

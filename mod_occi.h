@@ -35,6 +35,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "ap_expr.h"
 #include "apr_dbd.h"
 #include "apr_strings.h"
 #include "mod_dbd.h"
@@ -100,6 +101,8 @@ typedef struct {
     int state_cache_seconds;              /* 0: unset; -1: Off */
     long long read_cache_bytes;           /* OCCIReadCacheSize; 0: unset; -1: Off */
     apr_hash_t *administrators;           /* user names; NULL: unset */
+    apr_array_header_t *administrator_exprs;  /* ap_expr_info_t * (OCCIAdministrator
+                                               * expr=...); NULL: unset */
     int max_page_size;                    /* 0: unset */
     apr_off_t max_body_size;              /* 0: unset */
     int max_attribute_length;             /* 0: unset */
@@ -136,6 +139,8 @@ typedef struct {
 typedef struct {
     occi_media_type default_rendering;    /* OCCI_MEDIA_NONE: unset */
     int console;                          /* OCCIConsole: 1 on, 0 off, -1 unset (on) */
+    const ap_expr_info_t *tenant;         /* OCCITenant; NULL: unset (the user name) */
+    const char *tenant_text;              /* its text, for messages */
 } occi_dir_conf;
 
 /* ---- A request -----------------------------------------------------

@@ -31,8 +31,16 @@ void *occi_merge_server_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
     merged->os_templates = child->os_templates ? child->os_templates : parent->os_templates;
     merged->resource_templates = child->resource_templates ? child->resource_templates
                                                            : parent->resource_templates;
-    merged->administrators = child->administrators ? child->administrators
-                                                   : parent->administrators;
+    /* Names and expressions are one list of who administers: a virtual
+     * host that sets either sets both. */
+    if (child->administrators || child->administrator_exprs) {
+        merged->administrators = child->administrators;
+        merged->administrator_exprs = child->administrator_exprs;
+    }
+    else {
+        merged->administrators = parent->administrators;
+        merged->administrator_exprs = parent->administrator_exprs;
+    }
     /* A virtual host that names its own hypervisor (a URI or hosts) uses
      * only that. */
     if (child->libvirt_uri || child->hosts) {
@@ -80,6 +88,8 @@ void *occi_merge_dir_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
     merged->default_rendering = child->default_rendering != OCCI_MEDIA_NONE
                                     ? child->default_rendering : parent->default_rendering;
     merged->console = child->console != -1 ? child->console : parent->console;
+    merged->tenant = child->tenant ? child->tenant : parent->tenant;
+    merged->tenant_text = child->tenant ? child->tenant_text : parent->tenant_text;
     return merged;
 }
 
@@ -770,15 +780,76 @@ static const char *set_max_body_size(cmd_parms *cmd, void *dconf, const char *va
     return error;
 }
 
-static const char *add_administrator(cmd_parms *cmd, void *dconf, const char *user)
+/* OCCIAdministrator: user names (compared with the name httpd
+ * authenticated), or expr="BOOL-EXPR", an ap_expr true for an
+ * administrator's request (a group claim, an LDAP attribute). Raw
+ * arguments, so that the expression may hold quotes and spaces after
+ * "expr=" as Require expr's does. */
+static const char *add_administrator(cmd_parms *cmd, void *dconf, const char *args)
 {
     occi_server_conf *conf = occi_server_config(cmd->server);
+    const char *word;
 
+    while (apr_isspace(*args)) {
+        args++;
+    }
+    if (!strncasecmp(args, "expr=", 5)) {
+        const char *text = args + 5, *error = NULL;
+        apr_size_t len = strlen(text);
+        ap_expr_info_t *expr;
+
+        while (len && apr_isspace(text[len - 1])) {
+            len--;
+        }
+        if (len >= 2 && (text[0] == '"' || text[0] == '\'') && text[len - 1] == text[0]) {
+            text++;
+            len -= 2;
+        }
+        text = apr_pstrmemdup(cmd->pool, text, len);
+        if (!*text) {
+            return "OCCIAdministrator expr= needs an expression, such as "
+                   "expr=\"%{reqenv:OIDC_CLAIM_groups} =~ /(^|,)admins(,|$)/\"";
+        }
+        expr = ap_expr_parse_cmd(cmd, text, 0, &error, NULL);
+        if (error) {
+            return apr_psprintf(cmd->pool, "OCCIAdministrator expr=\"%s\": %s", text, error);
+        }
+        if (!conf->administrator_exprs) {
+            conf->administrator_exprs = apr_array_make(cmd->pool, 2, sizeof(ap_expr_info_t *));
+        }
+        APR_ARRAY_PUSH(conf->administrator_exprs, ap_expr_info_t *) = expr;
+        return NULL;
+    }
+    if (!*args) {
+        return "OCCIAdministrator needs user names or expr=\"...\"";
+    }
     /* Any word will do: it is compared with the names httpd authenticates. */
     if (!conf->administrators) {
         conf->administrators = apr_hash_make(cmd->pool);
     }
-    apr_hash_set(conf->administrators, user, APR_HASH_KEY_STRING, user);
+    while (*(word = ap_getword_conf(cmd->pool, &args))) {
+        apr_hash_set(conf->administrators, word, APR_HASH_KEY_STRING, word);
+    }
+    return NULL;
+}
+
+/* OCCITenant "STRING-EXPR": the key that owns what a request makes and
+ * limits what it sees, evaluated for each request after authentication
+ * (httpd's ap_expr, as Header and Require expr use). */
+static const char *set_tenant(cmd_parms *cmd, void *dconf, const char *text)
+{
+    occi_dir_conf *conf = dconf;
+    const char *error = NULL;
+
+    if (!*text) {
+        return "OCCITenant needs an expression, such as \"%{REMOTE_USER}\" or "
+               "\"%{reqenv:OIDC_CLAIM_project}\"";
+    }
+    conf->tenant = ap_expr_parse_cmd(cmd, text, AP_EXPR_FLAG_STRING_RESULT, &error, NULL);
+    if (error) {
+        return apr_psprintf(cmd->pool, "OCCITenant \"%s\": %s", text, error);
+    }
+    conf->tenant_text = text;
     return NULL;
 }
 
@@ -881,9 +952,12 @@ const command_rec occi_directives[] = {
                   "The libvirt storage pool of volumes (default \"default\")"),
     AP_INIT_TAKE_ARGV("OCCIResourceTemplate", set_resource_template, NULL, RSRC_CONF,
                       "A resource template (flavour): name, title, cores=N, memory=GiB"),
-    AP_INIT_ITERATE("OCCIAdministrator", add_administrator, NULL, RSRC_CONF,
-                    "Users (as httpd authenticates them) who see and manage every "
-                    "user's entities"),
+    AP_INIT_RAW_ARGS("OCCIAdministrator", add_administrator, NULL, RSRC_CONF,
+                     "Users (as httpd authenticates them), or expr=\"BOOL-EXPR\", who see "
+                     "and manage every tenant's entities"),
+    AP_INIT_TAKE1("OCCITenant", set_tenant, NULL, RSRC_CONF | ACCESS_CONF,
+                  "An expression (ap_expr) whose value is the tenant of a request "
+                  "(default: the authenticated user)"),
     AP_INIT_TAKE1("OCCIMaxPageSize", set_max_page_size, NULL, RSRC_CONF,
                   "Most entities one page of a collection may hold (default 1000)"),
     AP_INIT_TAKE1("OCCIMaxAttributeLength", set_request_limit, NULL, RSRC_CONF,

@@ -40,6 +40,7 @@ LoadModule authn_core_module $modules_dir/mod_authn_core.so
 LoadModule authn_file_module $modules_dir/mod_authn_file.so
 LoadModule authz_user_module $modules_dir/mod_authz_user.so
 LoadModule socache_shmcb_module $modules_dir/mod_socache_shmcb.so
+LoadModule headers_module $modules_dir/mod_headers.so
 LoadModule ssl_module $modules_dir/mod_ssl.so
 TypesConfig /etc/mime.types
 CONF
@@ -114,6 +115,18 @@ htpasswd -b -B "$work/occi-users" bob bob-secret 2>/dev/null
 htpasswd -b -B "$work/occi-users" admin admin-secret 2>/dev/null
 chmod 644 "$work/occi-users"
 echo "Define OCCI_TEST_USERS $work/occi-users" > t/conf/occi-users.conf
+
+# OpenID Connect access tokens (t/oidc.t): mod_auth_openidc checks JWTs
+# signed with this run's key; the test signs its tokens with the same.
+OCCI_TEST_OIDC_KEY=$(openssl rand -hex 32)
+export OCCI_TEST_OIDC_KEY
+if [ ! -f "$modules_dir/mod_auth_openidc.so" ]; then
+    echo "==== $modules_dir/mod_auth_openidc.so is missing (autogen.sh installs" \
+         "libapache2-mod-auth-openidc): t/oidc.t will fail"
+else
+    echo "LoadModule auth_openidc_module $modules_dir/mod_auth_openidc.so" >> t/conf/occi-users.conf
+fi
+echo "Define OCCI_TEST_OIDC_KEY $OCCI_TEST_OIDC_KEY" >> t/conf/occi-users.conf
 
 # TLS: a CA, a certificate for the server (localhost) and one for each
 # client (alice, bob), made here with openssl; the TLS tests present them.
