@@ -130,11 +130,31 @@ const char *occi_value_to_text(apr_pool_t *pool, const occi_value *value)
     return buf.data;
 }
 
-void occi_format_double(char *text, size_t size, double number)
+void occi_format_double_by_trials(char *text, size_t size, double number)
 {
     double magnitude = fabs(number);
     int plain = magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e15);
     int precision;
+
+    /* The C library's formatter: APR's drops leading zeros ("0.5" -> ".5").
+     * %.17g always reads back exactly, but writes 0.1 as
+     * 0.10000000000000001; the first shorter precision that reads back
+     * exactly is the one a person would write. A short precision writes 10
+     * as 1e+01, so ordinary magnitudes wait for a plain form. */
+    for (precision = 1; precision <= 17; precision++) {
+        snprintf(text, size - 2, "%.*g", precision, number);
+        if (strtod(text, NULL) == number && (!plain || !strpbrk(text, "eE"))) {
+            break;
+        }
+    }
+    if (!strpbrk(text, ".eEn")) {
+        strcat(text, ".0");
+    }
+}
+
+void occi_format_double(char *text, size_t size, double number)
+{
+    double magnitude = fabs(number);
 
     /* Most numbers people give (memory 1.5, size 20) are a whole number of
      * thousandths: written from that integer, without a formatter and a
@@ -173,20 +193,7 @@ void occi_format_double(char *text, size_t size, double number)
             return;
         }
     }
-    /* The C library's formatter: APR's drops leading zeros ("0.5" -> ".5").
-     * %.17g always reads back exactly, but writes 0.1 as
-     * 0.10000000000000001; the first shorter precision that reads back
-     * exactly is the one a person would write. A short precision writes 10
-     * as 1e+01, so ordinary magnitudes wait for a plain form. */
-    for (precision = 1; precision <= 17; precision++) {
-        snprintf(text, size - 2, "%.*g", precision, number);
-        if (strtod(text, NULL) == number && (!plain || !strpbrk(text, "eE"))) {
-            break;
-        }
-    }
-    if (!strpbrk(text, ".eEn")) {
-        strcat(text, ".0");
-    }
+    occi_format_double_by_trials(text, size, number);
 }
 
 int occi_value_equal(const occi_value *a, const occi_value *b)

@@ -83,6 +83,11 @@ const char *occi_value_to_text(apr_pool_t *pool, const occi_value *value);
  * '.' or an exponent so that it stays a float ("2.0", "0.1"); size >= 32. */
 void occi_format_double(char *text, size_t size, double number);
 
+/* The same by trying each precision until one reads back: what
+ * occi_format_double does for numbers that are no whole number of
+ * thousandths, and what its shortcut is checked against. */
+void occi_format_double_by_trials(char *text, size_t size, double number);
+
 /* Equality of two values: same type and content, or the same number
  * written as an integer and as a float. */
 int occi_value_equal(const occi_value *a, const occi_value *b);

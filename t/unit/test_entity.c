@@ -321,25 +321,6 @@ static void test_actions(apr_pool_t *pool, const occi_validation *v)
     tap_is_str(occi_state_after(entity, ACTION "start"), "", "kinds without a life cycle");
 }
 
-/* The shortest decimal that reads back as the same double, found by
- * trying each precision (as occi_format_double does beyond its shortcut). */
-static void by_trials(char *text, size_t size, double number)
-{
-    double magnitude = fabs(number);
-    int plain = magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e15);
-    int precision;
-
-    for (precision = 1; precision <= 17; precision++) {
-        snprintf(text, size - 2, "%.*g", precision, number);
-        if (strtod(text, NULL) == number && (!plain || !strpbrk(text, "eE"))) {
-            break;
-        }
-    }
-    if (!strpbrk(text, ".eEn")) {
-        strcat(text, ".0");
-    }
-}
-
 static void test_format_double(apr_pool_t *pool)
 {
     static const double chosen[] = {
@@ -353,7 +334,7 @@ static void test_format_double(apr_pool_t *pool)
 
     for (i = 0; i < (int)(sizeof(chosen) / sizeof(chosen[0])); i++, count++) {
         occi_format_double(mine, sizeof(mine), chosen[i]);
-        by_trials(trials, sizeof(trials), chosen[i]);
+        occi_format_double_by_trials(trials, sizeof(trials), chosen[i]);
         if (strcmp(mine, trials)) {
             printf("#   %.17g: %s, by trials %s\n", chosen[i], mine, trials);
             differing++;
@@ -375,7 +356,7 @@ static void test_format_double(apr_pool_t *pool)
             number = nextafter(number, 0);
         }
         occi_format_double(mine, sizeof(mine), number);
-        by_trials(trials, sizeof(trials), number);
+        occi_format_double_by_trials(trials, sizeof(trials), number);
         if (strcmp(mine, trials)) {
             if (differing++ < 5) {
                 printf("#   %.17g: %s, by trials %s\n", number, mine, trials);
