@@ -17,7 +17,7 @@
  * other, and a write could wait most of a second (p99 700 ms with three
  * children). So the holder of a process's turn also takes the node's lock
  * (a process mutex shared by httpd's children), where one writer of each
- * child waits, trying again within a few milliseconds of its release.
+ * child waits in the kernel, until the same deadline as for its turn.
  *
  * A flag and a condition variable rather than a mutex: the gate may be
  * left by another thread than the one that entered it (the request's pool
@@ -34,7 +34,7 @@ typedef struct occi_write_gate occi_write_gate;
 
 /* An open gate, living as long as pool; NULL if no mutex can be made.
  * node is the node's lock (NULL: none), of a mechanism that any thread of
- * the process may release (flock, fcntl, a semaphore; not a pthread
+ * the process may release (a semaphore, flock, fcntl; not a pthread
  * mutex): the gate may be left on another thread than it was entered. */
 occi_write_gate *occi_write_gate_create(apr_pool_t *pool, apr_proc_mutex_t *node);
 
