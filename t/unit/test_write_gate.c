@@ -108,9 +108,9 @@ static void test_node_lock(apr_pool_t *pool, apr_lockmech_e mech, const char *me
         waitpid(children[i], &status, 0);
         failed_children += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
     }
-    tap_is_int(failed_children, 0, "3 processes entered and left 2000 times each");
-    tap_is_int(counts->overlaps, 0, "never two holders at once across processes");
-    tap_is_int(counts->total, PROCESSES * ROUNDS, "and no holder's count was lost");
+    tap_is_int(failed_children, 0, apr_psprintf(pool, "%s: 3 processes entered and left 2000 times each", mech_name));
+    tap_is_int(counts->overlaps, 0, apr_psprintf(pool, "%s: never two holders at once across processes", mech_name));
+    tap_is_int(counts->total, PROCESSES * ROUNDS, apr_psprintf(pool, "%s: and no holder's count was lost", mech_name));
 
     {
         /* The lock is the process's: a turn entered on one thread and left
@@ -140,7 +140,7 @@ static void test_node_lock(apr_pool_t *pool, apr_lockmech_e mech, const char *me
         }
         waitpid(other, &status, 0);
         tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-               "left on another thread, the node's lock lets another process in");
+               apr_psprintf(pool, "%s: left on another thread, the node's lock lets another process in", mech_name));
     }
     {
         /* A holder that keeps the node's lock (its transaction waits for a
@@ -151,7 +151,7 @@ static void test_node_lock(apr_pool_t *pool, apr_lockmech_e mech, const char *me
         int status = 0;
 
         tap_is_int(occi_write_gate_enter(gate, apr_time_now() + apr_time_from_sec(5)),
-                   APR_SUCCESS, "a writer takes the node's lock and keeps it");
+                   APR_SUCCESS, apr_psprintf(pool, "%s: a writer takes the node's lock and keeps it", mech_name));
         other = fork();
         if (other == 0) {
             apr_pool_t *child;
@@ -171,7 +171,7 @@ static void test_node_lock(apr_pool_t *pool, apr_lockmech_e mech, const char *me
         }
         waitpid(other, &status, 0);
         tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-               "another process's writer gives up at its deadline (APR_TIMEUP after 300 ms)");
+               apr_psprintf(pool, "%s: another process's writer gives up at its deadline (APR_TIMEUP after 300 ms)", mech_name));
         occi_write_gate_leave(gate);
     }
     apr_proc_mutex_destroy(node);
