@@ -39,33 +39,15 @@ static void end_turn(occi_write_gate *gate)
 /* The node's lock, by the same deadline: its holder may be waiting for
  * a hypervisor inside its transaction (an update of a running machine),
  * and a writer of another child then answers that the database is busy
- * rather than wait as long as a frozen daemon. The kernel wakes the waiter
- * as the lock is released (a SysV semaphore, the default, waits with
- * semtimedop); a mechanism that cannot wait with a timeout (flock, fcntl)
- * is tried again after a short sleep, growing to 4 ms. */
+ * rather than wait as long as a frozen daemon. A SysV semaphore, the
+ * default, waits in the kernel (semtimedop); APR waits for flock and fcntl
+ * by trying again after short sleeps. */
 static apr_status_t lock_node(apr_proc_mutex_t *node, apr_time_t deadline)
 {
-    apr_interval_time_t pause = 250;
-    apr_status_t rv;
     apr_time_t now = apr_time_now();
+    apr_status_t rv = apr_proc_mutex_timedlock(node, deadline > now ? deadline - now : 0);
 
-    rv = apr_proc_mutex_timedlock(node, deadline > now ? deadline - now : 0);
-    if (!APR_STATUS_IS_ENOTIMPL(rv)) {
-        return APR_STATUS_IS_TIMEUP(rv) ? APR_TIMEUP : rv;
-    }
-    for (;;) {
-        rv = apr_proc_mutex_trylock(node);
-        if (!APR_STATUS_IS_EBUSY(rv)) {
-            return rv;
-        }
-        if (apr_time_now() >= deadline) {
-            return APR_TIMEUP;
-        }
-        apr_sleep(pause);
-        if (pause < 4000) {
-            pause *= 2;
-        }
-    }
+    return APR_STATUS_IS_TIMEUP(rv) ? APR_TIMEUP : rv;
 }
 
 apr_status_t occi_write_gate_enter(occi_write_gate *gate, apr_time_t deadline)
