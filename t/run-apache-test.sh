@@ -337,7 +337,7 @@ count_results() {
 
 protocol_tests=$(ls t/*.t)
 https_tests="t/actions.t t/collections.t t/discovery.t t/entities_json.t t/entities_text.t
-    t/filter.t t/hostile.t t/limits.t t/links.t t/matrix.t t/mixins.t t/negotiation.t"
+    t/filter.t t/hostile.t t/limits.t t/links.t t/matrix.t t/mixins.t t/negotiation.t t/oidc.t"
 write_backend none
 for database in ${OCCI_TEST_DATABASES:-sqlite3 pgsql https}; do
     case "$database" in
@@ -635,7 +635,12 @@ fi
 failures=$( {
     for log in t/logs/apache-test-*.out t/logs/unit-store-pgsql.tap; do
         [ -f "$log" ] || continue
-        grep -E '^#   Failed test|^not ok |^t/.*\(Wstat|^  Failed tests?:' "$log" 2>/dev/null \
+        # Each failed assertion with the diagnostics Test::More printed
+        # after it (got, expected; a few lines), then the harness's summary.
+        awk '/^#   Failed test/ { left = 8; print; next }
+             left > 0 && /^#/ { left--; print; next }
+             { left = 0 }
+             /^not ok |^t\/.*\(Wstat|^  Failed tests?:/ { print }' "$log" 2>/dev/null \
             | sed "s|^|${log#t/logs/}: |"
     done
     grep -lE '^:test-result: (FAIL|ERROR|XPASS)' t/unit/*.trs fuzz/*.trs t/*.trs 2>/dev/null \
@@ -644,7 +649,7 @@ failures=$( {
                 bench-smoke bench-hosts-smoke package-test; do
         [ -f "t/logs/$name.out" ] && grep -E '^not ok ' "t/logs/$name.out" | sed "s|^|$name: |"
     done
-} | head -n 40 )
+} | head -n 80 )
 if [ -n "$failures" ]; then
     echo "what failed:"
     echo "$failures"

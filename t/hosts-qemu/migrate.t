@@ -40,9 +40,11 @@ sub shown_host { decode_json_body(as(admin => GET => $_[0]))->{attributes}{'plac
 # The last tick the guest printed on its serial console within a few
 # seconds: (boot id, count), or () when none came. virsh console needs a
 # terminal: script gives it one.
+my $last_console = '';
 sub tick {
     my ($host, $domain) = @_;
     my $out = `timeout 5 script -qec "virsh -c '$uri{$host}' console --force $domain" /dev/null 2>&1`;
+    $last_console = $out;
     my @ticks = $out =~ /occi-guest tick (\S+) (\d+)/g;
     return @ticks ? @ticks[-2, -1] : ();
 }
@@ -141,6 +143,12 @@ is $shown->{attributes}{'occi.compute.state'}, 'active', 'and it is active there
 is where($domain), 'qa', 'libvirt has it on qa only';
 is virsh(qa => 'domstate', $domain), 'running', 'running';
 my ($boot_after, $count_after) = wait_tick(qa => $domain, 30);
+unless (defined $boot_after) {
+    # What the guest looked like when its console said nothing.
+    diag 'on qa: ' . virsh(qa => 'domstate', '--reason', $domain);
+    diag "its console's last 5 s: " . substr($last_console, -600);
+    diag 'its serial device: ' . virsh(qa => 'qemu-monitor-command', '--hmp', $domain, 'info chardev');
+}
 is $boot_after, $boot, 'the same boot of the guest: it did not start again';
 ok defined $count_after && defined $count && $count_after > $count,
     'its count went on (' . ($count // 'none') . ', then ' . ($count_after // 'none') . ')';
