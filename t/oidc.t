@@ -8,7 +8,8 @@
 # "%{reqenv:OIDC_CLAIM_project}"), so that every member of a project shares
 # what it owns. Tokens from another issuer or for another audience, expired,
 # badly signed, unsigned or altered are refused with 401 and a Bearer
-# challenge (mod_auth_openidc does not check "nbf", a start of validity); a token naming no project is refused with 403 below /projects/.
+# challenge (mod_auth_openidc does not check "nbf", a start of validity);
+# a token naming no project is refused with 403 below /projects/.
 # An administrator is named by a group claim (OCCIAdministrator expr=...).
 use strict;
 use warnings FATAL => 'all';
@@ -19,6 +20,16 @@ use OCCITest;
 use Digest::SHA qw(hmac_sha256);
 use JSON::PP;
 use MIME::Base64 qw(encode_base64url);
+
+# In the suite's HTTPS run the tokens go over TLS, to the virtual host
+# that asks for no client certificate (a token is the only credential).
+if (my $tls = $ENV{OCCI_TEST_HTTPS}) {
+    Apache::Test::vars()->{ssl_module_name} = 'occi_bearer_tls';
+    Apache::TestRequest::module('occi_bearer_tls');
+    Apache::TestRequest::scheme('https');
+    Apache::TestRequest::user_agent(reset => 1, keep_alive => 1,
+        ssl_opts => { SSL_ca_file => "$tls/ca.pem" });
+}
 
 my $key = $ENV{OCCI_TEST_OIDC_KEY} or BAIL_OUT('OCCI_TEST_OIDC_KEY is not set (t/run-apache-test.sh sets it)');
 my $issuer = 'https://idp.example.test/realms/cloud';

@@ -128,6 +128,25 @@ else
 fi
 echo "Define OCCI_TEST_OIDC_KEY $OCCI_TEST_OIDC_KEY" >> t/conf/occi-users.conf
 
+# Kerberos (t/kerberos.t): a private MIT KDC on loopback, realm OCCI.TEST
+# (t/kerberos/kdc.sh), and mod_auth_gssapi with the realm's HTTP/localhost
+# keytab. libkrb5 in httpd finds the realm through KRB5_CONFIG in its
+# process environment (SetEnv does not reach it), and keeps no replay cache
+# on disk with KRB5RCACHETYPE=none.
+krb5_dir="$work/krb5"
+if [ ! -f "$modules_dir/mod_auth_gssapi.so" ]; then
+    echo "==== $modules_dir/mod_auth_gssapi.so is missing (autogen.sh installs" \
+         "libapache2-mod-auth-gssapi): t/kerberos.t will fail"
+elif t/kerberos/kdc.sh start "$krb5_dir" > "$work/kdc-start.log" 2>&1; then
+    echo "LoadModule auth_gssapi_module $modules_dir/mod_auth_gssapi.so" >> t/conf/occi-users.conf
+    echo "Define OCCI_TEST_KRB5_KEYTAB $krb5_dir/http.keytab" >> t/conf/occi-users.conf
+    KRB5_CONFIG="$krb5_dir/krb5.conf" KRB5RCACHETYPE=none OCCI_TEST_KRB5_DIR="$krb5_dir"
+    export KRB5_CONFIG KRB5RCACHETYPE OCCI_TEST_KRB5_DIR
+else
+    echo "==== the private KDC did not start: t/kerberos.t will fail"
+    tail -n 20 "$work/kdc-start.log"
+fi
+
 # TLS: a CA, a certificate for the server (localhost) and one for each
 # client (alice, bob), made here with openssl; the TLS tests present them.
 tls="$work/tls"
@@ -229,6 +248,9 @@ stop_hosts() {
 stop_postgres() { stop_private_postgres "$pg_bin" "$pg_dir"; }
 cleanup() {
     stop_postgres
+    if [ -d "$work/krb5" ]; then
+        t/kerberos/kdc.sh stop "$work/krb5" >/dev/null 2>&1 || true
+    fi
     if [ -d "$work/hv" ]; then
         t/hypervisor/hypervisor.sh stop "$work/hv" >/dev/null 2>&1 || true
     fi
@@ -337,7 +359,7 @@ count_results() {
 
 protocol_tests=$(ls t/*.t)
 https_tests="t/actions.t t/collections.t t/discovery.t t/entities_json.t t/entities_text.t
-    t/filter.t t/hostile.t t/limits.t t/links.t t/matrix.t t/mixins.t t/negotiation.t t/oidc.t"
+    t/filter.t t/hostile.t t/limits.t t/links.t t/matrix.t t/mixins.t t/negotiation.t t/oidc.t t/kerberos.t"
 write_backend none
 for database in ${OCCI_TEST_DATABASES:-sqlite3 pgsql https}; do
     case "$database" in
