@@ -143,11 +143,18 @@ is $shown->{attributes}{'occi.compute.state'}, 'active', 'and it is active there
 is where($domain), 'qa', 'libvirt has it on qa only';
 is virsh(qa => 'domstate', $domain), 'running', 'running';
 my ($boot_after, $count_after) = wait_tick(qa => $domain, 30);
-unless (defined $boot_after) {
-    # What the guest looked like when its console said nothing.
+if (!defined $boot_after || $boot_after ne $boot) {
+    # What the guest looked like when its console said nothing, or
+    # another boot: its state, what it printed besides ticks, and what
+    # QEMU logged on each host.
     diag 'on qa: ' . virsh(qa => 'domstate', '--reason', $domain);
-    diag "its console's last 5 s: " . substr($last_console, -600);
-    diag 'its serial device: ' . virsh(qa => 'qemu-monitor-command', '--hmp', $domain, 'info chardev');
+    diag "its console, besides ticks: "
+        . join("\n", grep { !/occi-guest tick/ } split /\r?\n/, $last_console);
+    for my $host (sort keys %uri) {
+        my ($dir) = $uri{$host} =~ m{socket=(.*)/run/libvirt-sock};
+        diag "QEMU's log on $host: " . join('', grep { defined } (split /^/, file_text("$dir/log/qemu/$domain.log"))[-12 .. -1])
+            if $dir;
+    }
 }
 is $boot_after, $boot, 'the same boot of the guest: it did not start again';
 ok defined $count_after && defined $count && $count_after > $count,
