@@ -127,6 +127,14 @@ else
     echo "LoadModule auth_openidc_module $modules_dir/mod_auth_openidc.so" >> t/conf/occi-users.conf
 fi
 echo "Define OCCI_TEST_OIDC_KEY $OCCI_TEST_OIDC_KEY" >> t/conf/occi-users.conf
+# The console's sign-on (t/libvirt/console_sso.t): the port its provider
+# listens on, and the client's secret.
+OCCI_TEST_IDP_PORT=$(perl -MIO::Socket::INET -e \
+    'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)->sockport')
+OCCI_TEST_IDP_SECRET=$(openssl rand -hex 24)
+export OCCI_TEST_IDP_PORT OCCI_TEST_IDP_SECRET
+echo "Define OCCI_TEST_IDP_PORT $OCCI_TEST_IDP_PORT" >> t/conf/occi-users.conf
+echo "Define OCCI_TEST_IDP_SECRET $OCCI_TEST_IDP_SECRET" >> t/conf/occi-users.conf
 
 # Kerberos (t/kerberos.t): a private MIT KDC on loopback, realm OCCI.TEST
 # (t/kerberos/kdc.sh), and mod_auth_gssapi with the realm's HTTP/localhost
