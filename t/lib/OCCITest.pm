@@ -17,7 +17,7 @@ our @EXPORT = qw(occi_request file_text parse_category_value parse_text_categori
                  split_header_values decode_json_body %STANDARD %TEMPLATES
                  CORE INFRA json_request create_json text_attributes
                  location_path url_of entity_path uri_paths private_server_conf
-                 httpd_modules as_tenant tenant_path virsh_at);
+                 httpd_modules as_tenant tenant_path virsh_at browser_results);
 
 use constant CORE  => 'http://schemas.ogf.org/occi/core#';
 use constant INFRA => 'http://schemas.ogf.org/occi/infrastructure#';
@@ -316,6 +316,30 @@ sub text_attributes {
         $attributes{$name} = $raw;
     }
     return \%attributes;
+}
+
+# What a browser script of t/console printed (one JSON object per line:
+# {"ok", "name", "diag"} for each step, then {"done": true, ...}), each
+# step an assertion and any other line a diagnostic: the last object, or
+# undef when the script did not get to its end, and the count of steps.
+sub browser_results {
+    my ($output) = @_;
+    my ($done, $steps) = (undef, 0);
+    for my $line (split /\n/, $output) {
+        my $result = $line =~ /^\{/ ? eval { JSON::PP->new->decode($line) } : undef;
+        if (!$result) {
+            Test::More::diag($line);
+        }
+        elsif ($result->{done}) {
+            $done = $result;
+        }
+        else {
+            $steps++;
+            Test::More::ok($result->{ok}, "browser: $result->{name}")
+                or Test::More::diag($result->{diag} // '');
+        }
+    }
+    return ($done, $steps);
 }
 
 sub decode_json_body {

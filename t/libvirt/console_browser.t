@@ -73,20 +73,7 @@ $base =~ s{/$}{};
 my $started = time;
 my $output = `timeout 300 node '$dir/browser.mjs' '$base' '$shots' '$chromium' 2>&1`;
 my $status = $? >> 8;
-my ($done, $steps);
-for my $line (split /\n/, $output) {
-    my $result = $line =~ /^\{/ ? eval { JSON::PP->new->decode($line) } : undef;
-    if (!$result) {
-        diag $line;
-        next;
-    }
-    if ($result->{done}) {
-        $done = $result;
-        next;
-    }
-    $steps++;
-    ok $result->{ok}, "browser: $result->{name}" or diag $result->{diag} // '';
-}
+my ($done, $steps) = browser_results($output);
 ok $done, 'the browser run went to its end' or diag "node exited with $status";
 is $status, 0, 'and node exited with 0';
 ok $steps >= 20, "every step reported ($steps)";

@@ -73,20 +73,7 @@ isnt $res->code, 200, 'and an API client without a session is not served';
 
 # The browser signs on and sees the compute.
 my $output = `timeout 120 node '$dir/sso.mjs' '$page' '$title' '$provider' '$chromium' 2>&1`;
-my ($done, $steps) = (0, 0);
-for my $line (split /\n/, $output) {
-    my $result = $line =~ /^\{/ ? eval { JSON::PP->new->decode($line) } : undef;
-    if (!$result) {
-        diag $line;
-        next;
-    }
-    if ($result->{done}) {
-        $done = 1;
-        next;
-    }
-    $steps++;
-    ok $result->{ok}, "browser: $result->{name}" or diag $result->{diag} // '';
-}
+my ($done, $steps) = browser_results($output);
 ok $done && $steps == 6, "the browser run went to its end ($steps steps)";
 
 is json_request(DELETE => '/bearer' . ($compute =~ s{^/bearer}{}r), undef,
