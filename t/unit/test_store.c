@@ -322,6 +322,78 @@ static void test_migrate_from_5(database *db)
                name_of(db, "down to nothing when nothing is held"));
 }
 
+/* What the table of tenants' usage holds for owner, as "cores memory
+ * storage computes networks", or "none". */
+static const char *usage_row(database *db, const char *owner)
+{
+    const char *row = sql_value(db, apr_psprintf(
+        db->pool, "SELECT cores || ' ' || memory_mib || ' ' || storage_mib || ' ' || computes"
+        " || ' ' || networks FROM occi_tenant_usage WHERE owner = '%s'", owner));
+
+    return row ? row : "none";
+}
+
+/* A database of schema version 8, whose entities were counted nowhere,
+ * gains the sums of version 9 from what they hold (compute, storage and
+ * network rows of each owner, links and other kinds counting nothing),
+ * and the triggers then keep them as rows come, change and go. */
+static void test_migrate_from_8(database *db)
+{
+    static const char *const sqlite_drops[] = {
+        "DROP TRIGGER occi_tenant_usage_added",
+        "DROP TRIGGER occi_tenant_usage_removed",
+        "DROP TRIGGER occi_tenant_usage_changed",
+        "DROP TABLE occi_tenant_usage",
+    };
+    static const char *const pgsql_drops[] = {
+        "DROP TRIGGER occi_tenant_usage ON occi_entity",
+        "DROP TABLE occi_tenant_usage",
+    };
+    int pgsql = !strcmp(db->name, "pgsql");
+    const char *const *drops = pgsql ? pgsql_drops : sqlite_drops;
+    int count = pgsql ? 2 : 4, rows = 0, i, failed = 0;
+
+    for (i = 0; i < count; i++) {
+        failed |= apr_dbd_query(db->driver, db->handle, &rows, drops[i]) != 0;
+    }
+    tap_ok(!failed, name_of(db, "a version 8 schema, without the tenants' usage"));
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  "INSERT INTO occi_entity (id, kind, owner, revision, mixins, attributes) VALUES"
+                  " ('c0000000-0000-4000-8000-000000000001', '" COMPUTE "', 'carol', 1, '[]',"
+                  "  '{\"occi.compute.cores\":2,\"occi.compute.memory\":1.5}'),"
+                  " ('c0000000-0000-4000-8000-000000000002', '" COMPUTE "', 'carol', 1, '[]',"
+                  "  '{\"occi.core.title\":\"defaults\"}'),"
+                  " ('c0000000-0000-4000-8000-000000000003', '" STORAGE "', 'carol', 1, '[]',"
+                  "  '{\"occi.storage.size\":10}'),"
+                  " ('c0000000-0000-4000-8000-000000000004', '" OCCI_SCHEME_INFRA "network',"
+                  "  'carol', 1, '[]', '{}'),"
+                  " ('c0000000-0000-4000-8000-000000000005', '" NETIF "', 'carol', 1, '[]',"
+                  "  '{\"occi.compute.cores\":99}'),"
+                  " ('c0000000-0000-4000-8000-000000000006', '" COMPUTE "', 'dave', 1, '[]',"
+                  "  '{\"occi.compute.cores\":\"many\",\"occi.compute.memory\":0.5}')");
+    tap_is_int(rows, 6, name_of(db, "holding six entities of two owners"));
+    upgrade_from(db, 8);
+    tap_is_str(usage_row(db, "carol"), "3 2560 10240 2 1",
+               name_of(db, "the sums of an owner's computes, storage and network"));
+    tap_is_str(usage_row(db, "dave"), "1 512 0 1 0",
+               name_of(db, "cores that are no number count as the default"));
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  "UPDATE occi_entity SET attributes = '{\"occi.compute.cores\":6,"
+                  "\"occi.compute.memory\":1.5}' WHERE id = 'c0000000-0000-4000-8000-000000000001'");
+    tap_is_str(usage_row(db, "carol"), "7 2560 10240 2 1",
+               name_of(db, "then a change of cores made by hand is counted"));
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  "UPDATE occi_entity SET owner = 'dave'"
+                  " WHERE id = 'c0000000-0000-4000-8000-000000000003'");
+    tap_is_str(apr_pstrcat(db->pool, usage_row(db, "carol"), " / ", usage_row(db, "dave"), NULL),
+               "7 2560 0 2 1 / 1 512 10240 1 0", name_of(db, "so is a storage given to another"));
+    apr_dbd_query(db->driver, db->handle, &rows, "DELETE FROM occi_entity"
+                  " WHERE id LIKE 'c0000000-%'");
+    tap_is_str(apr_pstrcat(db->pool, usage_row(db, "carol"), " / ", usage_row(db, "dave"), NULL),
+               "0 0 0 0 0 / 0 0 0 0 0", name_of(db, "and deletions, down to nothing"));
+    apr_dbd_query(db->driver, db->handle, &rows, "DELETE FROM occi_tenant_usage");
+}
+
 /* A database of schema version 2, where user mixin type ids and
  * locations were unique across owners, keeps its mixins at version 3 and
  * lets another owner take the same type id. */
@@ -378,6 +450,7 @@ static void test_migrate(database *db)
     test_migrate_from_2(db);
     test_migrate_from_4(db);
     test_migrate_from_5(db);
+    test_migrate_from_8(db);
 }
 
 /* Several processes migrating a new database at once, as httpd's children
@@ -2162,6 +2235,123 @@ static void test_service_create(database *db)
     occi_store_delete(db->store, R3, NULL);
 }
 
+/* What the store says owner holds, as "cores memory storage computes
+ * networks". */
+static const char *usage_of(database *db, const char *owner)
+{
+    occi_store_tenant_usage usage;
+
+    if (occi_store_read_tenant_usage(db->store, owner, &usage) != OCCI_STORE_OK) {
+        return apr_pstrcat(db->pool, "error: ", occi_store_error(db->store), NULL);
+    }
+    return apr_psprintf(db->pool, "%" APR_INT64_T_FMT " %" APR_INT64_T_FMT " %" APR_INT64_T_FMT
+                        " %" APR_INT64_T_FMT " %" APR_INT64_T_FMT, (apr_int64_t)usage.cores,
+                        (apr_int64_t)usage.memory_mib, (apr_int64_t)usage.storage_mib,
+                        (apr_int64_t)usage.computes, (apr_int64_t)usage.networks);
+}
+
+#define Q1 "70000000-0000-4000-8000-000000000001"
+#define Q2 "70000000-0000-4000-8000-000000000002"
+#define Q3 "70000000-0000-4000-8000-000000000003"
+#define Q4 "70000000-0000-4000-8000-000000000004"
+#define Q5 "70000000-0000-4000-8000-000000000005"
+#define QL "70000000-0000-4000-8000-0000000000a1"
+
+/* Each owner's usage follows its entities through the store: inserts,
+ * changes of sizes (and not of anything else), deletions with links, a
+ * transaction rolled back; the listing has every owner that holds
+ * something, in order. */
+static void test_tenant_usage(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    occi_entity *vm = resource(pool, Q1, COMPUTE, "quota-a"), *bigger, *titled, *found;
+    occi_entity *disk = resource(pool, Q3, STORAGE, "quota-a");
+    apr_array_header_t *usages;
+    const char *listed = "";
+    int i;
+
+    tap_is_str(usage_of(db, "quota-a"), "0 0 0 0 0", name_of(db, "usage: nothing at first"));
+    set_integer(vm, "occi.compute.cores", 2);
+    set_float(vm, "occi.compute.memory", 1.5);
+    occi_store_insert(db->store, vm);
+    tap_is_str(usage_of(db, "quota-a"), "2 1536 0 1 0",
+               name_of(db, "usage: a compute's cores, memory in MiB and one compute"));
+    occi_store_insert(db->store, resource(pool, Q2, COMPUTE, "quota-a"));
+    tap_is_str(usage_of(db, "quota-a"), "3 2560 0 2 0",
+               name_of(db, "usage: a compute without sizes holds a core and a GiB"));
+    set_float(disk, "occi.storage.size", 10);
+    occi_store_insert(db->store, disk);
+    occi_store_insert(db->store, resource(pool, Q4, OCCI_SCHEME_INFRA "network", "quota-a"));
+    occi_store_insert(db->store, link_from(pool, QL, Q1, "/network/" Q4, "quota-a"));
+    tap_is_str(usage_of(db, "quota-a"), "3 2560 10240 2 1",
+               name_of(db, "usage: a storage's size, a network, and a link holds nothing"));
+    occi_store_insert(db->store, resource(pool, Q5, COMPUTE, "quota-b"));
+    tap_is_str(usage_of(db, "quota-b"), "1 1024 0 1 0",
+               name_of(db, "usage: each owner has its own"));
+
+    occi_store_get(db->store, pool, Q1, NULL, &found);
+    bigger = occi_entity_copy(pool, found);
+    set_integer(bigger, "occi.compute.cores", 6);
+    is_status(db, occi_store_update(db->store, bigger, found->revision), OCCI_STORE_OK,
+              "usage: cores changed");
+    tap_is_str(usage_of(db, "quota-a"), "7 2560 10240 2 1",
+               name_of(db, "usage: follows the change of cores"));
+    titled = occi_entity_copy(pool, bigger);
+    occi_entity_set_string(pool, titled, "occi.core.title", "renamed");
+    occi_store_update(db->store, titled, bigger->revision);
+    occi_store_add_mixin(db->store, Q1, SMALL);
+    tap_is_str(usage_of(db, "quota-a"), "7 2560 10240 2 1",
+               name_of(db, "usage: a change of title or of mixins moves nothing"));
+    occi_store_get(db->store, pool, Q3, NULL, &found);
+    set_float(found, "occi.storage.size", 12.5);
+    occi_store_update(db->store, found, found->revision);
+    tap_is_str(usage_of(db, "quota-a"), "7 2560 12800 2 1",
+               name_of(db, "usage: follows a storage's resize"));
+
+    is_status(db, occi_store_begin(db->store), OCCI_STORE_OK, "usage: begin");
+    occi_store_insert(db->store, resource(pool, "70000000-0000-4000-8000-000000000009", COMPUTE,
+                                          "quota-a"));
+    tap_is_str(usage_of(db, "quota-a"), "8 3584 12800 3 1",
+               name_of(db, "usage: inside a transaction, with its own rows"));
+    occi_store_rollback(db->store);
+    tap_is_str(usage_of(db, "quota-a"), "7 2560 12800 2 1",
+               name_of(db, "usage: a rollback takes them back"));
+
+    is_status(db, occi_store_list_tenant_usages(db->store, pool, &usages), OCCI_STORE_OK,
+              "usage: listed");
+    for (i = 0; i < usages->nelts; i++) {
+        const occi_store_tenant_usage *usage = APR_ARRAY_IDX(usages, i,
+                                                             occi_store_tenant_usage *);
+
+        if (!strncmp(usage->owner, "quota-", 6)) {
+            listed = apr_psprintf(pool, "%s[%s %" APR_INT64_T_FMT "]", listed, usage->owner,
+                                  (apr_int64_t)usage->cores);
+        }
+    }
+    tap_is_str(listed, "[quota-a 7][quota-b 1]", name_of(db, "usage: every owner, in order"));
+
+    is_status(db, occi_store_delete(db->store, Q1, NULL), OCCI_STORE_OK,
+              "usage: a compute deleted with its link");
+    tap_is_str(usage_of(db, "quota-a"), "1 1024 12800 1 1",
+               name_of(db, "usage: what it held is given back"));
+    tap_is_str(sql_count(db, "occi_entity", "id", QL), "0",
+               name_of(db, "usage: (its link went with it)"));
+    occi_store_delete(db->store, Q2, NULL);
+    occi_store_delete(db->store, Q3, NULL);
+    occi_store_delete(db->store, Q4, NULL);
+    occi_store_delete(db->store, Q5, NULL);
+    tap_is_str(usage_of(db, "quota-a"), "0 0 0 0 0", name_of(db, "usage: down to nothing"));
+    occi_store_list_tenant_usages(db->store, pool, &usages);
+    for (i = 0, listed = ""; i < usages->nelts; i++) {
+        const char *owner = APR_ARRAY_IDX(usages, i, occi_store_tenant_usage *)->owner;
+
+        if (!strncmp(owner, "quota-", 6)) {
+            listed = apr_pstrcat(pool, listed, owner, NULL);
+        }
+    }
+    tap_is_str(listed, "", name_of(db, "usage: an owner that holds nothing is not listed"));
+}
+
 /* Removes every intent earlier tests left. */
 static void forget_intents(database *db)
 {
@@ -3317,6 +3507,7 @@ static void run(database *db)
     test_deferred_stop_for_delete(db);
     test_recovery_of_save(db);
     test_service_placement(db);
+    test_tenant_usage(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
         test_write_turns(db);
