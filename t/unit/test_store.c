@@ -16,6 +16,7 @@
 #include "fixtures.h"
 #include "occi_deferred_save.h"
 #include "occi_hosts.h"
+#include "occi_quota.h"
 #include "occi_recovery.h"
 #include "occi_service.h"
 #include "occi_store.h"
@@ -1657,6 +1658,8 @@ typedef struct {
     long long memory_mib;          /* what capacity says: 4 cores and this (0: 4 GiB) */
     const char *saved;             /* the term of a saved image it holds, or NULL */
     int capacities;                /* times its capacity was asked */
+    occi_store *sneak;             /* another connection: at a create, it inserts ... */
+    const occi_entity *sneaked;    /* ... this entity (once) */
 } fake_hv;
 
 /* With a thief, takes the change's intent, as another process would once
@@ -1708,6 +1711,10 @@ static occi_hv_status fake_create(void *impl, apr_pool_t *pool, occi_entity *ent
         return error->status;
     }
     (void)entity;
+    if (fake->sneak && fake->sneaked) {
+        occi_store_insert(fake->sneak, fake->sneaked);
+        fake->sneaked = NULL;
+    }
     if (fake_answer(fake, error) == OCCI_HV_OK) {
         fake->creates++;
     }
@@ -1868,7 +1875,7 @@ static const occi_hypervisor_provider fake_provider = {
 static void test_recovery_waits(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     occi_recovery_context context;
     apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
     occi_entity *made = resource(pool, "50000000-0000-4000-8000-000000000003",
@@ -1912,7 +1919,7 @@ static void test_deferred_saves(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     apr_array_header_t *events = apr_array_make(pool, 4, sizeof(int)), *mixins;
     occi_deferred_context context;
     int pending = -1, held = -1, count;
@@ -1983,7 +1990,7 @@ static occi_service fake_service(database *db, fake_hv *fake)
 static void test_service_delete(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     occi_service service;
     occi_result result;
     occi_entity *net = resource(pool, R3, OCCI_SCHEME_INFRA "network", "alice"), *found;
@@ -2058,7 +2065,7 @@ static void test_service_act(database *db)
 {
     static const char start[] = "http://schemas.ogf.org/occi/infrastructure/compute/action#start";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_entity *));
     apr_array_header_t *afters = apr_array_make(pool, 2, sizeof(const char *)), *intents;
     occi_service service;
@@ -2138,7 +2145,7 @@ static void test_service_act(database *db)
 static void test_service_update(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_CONFLICT, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_CONFLICT, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     occi_service service;
     occi_result result;
     occi_entity *current, *changed, *now;
@@ -2185,7 +2192,7 @@ static void test_service_update(database *db)
 static void test_service_create(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *)), *intents;
     occi_service service;
     occi_result result;
@@ -2234,6 +2241,8 @@ static void test_service_create(database *db)
     occi_store_delete_intent(db->store, "60000000-0000-4000-8000-000000000009", NULL);
     occi_store_delete(db->store, R3, NULL);
 }
+
+static void forget_intents(database *db);
 
 /* What the store says owner holds, as "cores memory storage computes
  * networks". */
@@ -2352,6 +2361,185 @@ static void test_tenant_usage(database *db)
     tap_is_str(listed, "", name_of(db, "usage: an owner that holds nothing is not listed"));
 }
 
+/* The service layer within quotas: creations stop at the limit with
+ * nothing made or stored; a resize over it is refused before the
+ * hypervisor is asked; a change that grows nothing passes even over a
+ * lowered limit; another tenant's line is its own. */
+static void test_service_quota(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
+    occi_quota_set *quotas = occi_quota_set_make(pool);
+    apr_array_header_t *one;
+    occi_service service;
+    occi_result result;
+    occi_entity *vm, *current, *changed, *now;
+    char *line[] = { "cores=3", "memory=4" };
+    char *blue[] = { "quota-blue", "cores=1" };
+    int made;
+
+    occi_quota_parse(pool, quotas, "OCCIQuota", 2, line);
+    occi_quota_parse(pool, quotas, "OCCIQuota", 2, blue);
+    service = fake_service(db, &fake);
+    service.owner = service.scope = "quota-a";
+    service.quotas = quotas;
+
+    vm = resource(pool, Q1, COMPUTE, "quota-a");
+    set_integer(vm, "occi.compute.cores", 2);
+    one = apr_array_make(pool, 1, sizeof(occi_entity *));
+    APR_ARRAY_PUSH(one, occi_entity *) = vm;
+    result = occi_service_create(&service, pool, one);
+    tap_ok(result.cls == OCCI_RESULT_OK, name_of(db, "quota: a create within it"));
+    vm = resource(pool, Q2, COMPUTE, "quota-a");
+    set_integer(vm, "occi.compute.cores", 2);
+    apr_array_clear(one);
+    APR_ARRAY_PUSH(one, occi_entity *) = vm;
+    made = fake.creates;
+    result = occi_service_create(&service, pool, one);
+    tap_ok(result.cls == OCCI_RESULT_FORBIDDEN && result.number == 176
+           && fake.creates == made && occi_store_get(db->store, pool, Q2, NULL, &now)
+                                          == OCCI_STORE_NOT_FOUND,
+           name_of(db, "quota: one over is FORBIDDEN, before the hypervisor makes anything"));
+    tap_is_str(result.message, "over the quota of tenant quota-a: cores: 2 in use, 2 asked, "
+               "3 allowed", name_of(db, "quota: saying what is used, asked and allowed"));
+    tap_is_str(usage_of(db, "quota-a"), "2 1024 0 1 0", name_of(db, "quota: nothing counted"));
+
+    /* The check inside the transaction: another process makes a compute
+     * of the same tenant while the hypervisor works on this one, after
+     * the first check passed. */
+    set_integer(vm, "occi.compute.cores", 1);
+    {
+        const char *error = NULL, *prepare_error = NULL;
+        apr_dbd_t *other = connect_to(db, pool, &error);
+        occi_entity *sneaked = resource(pool, Q3, COMPUTE, "quota-a");
+
+        set_integer(sneaked, "occi.compute.cores", 1);
+
+        /* Statements are prepared per connection. */
+        fake.sneak = other ? occi_store_open(pool, db->driver, other,
+                                             prepare_statements(pool, db->driver, other,
+                                                                &prepare_error))
+                           : NULL;
+        fake.sneaked = sneaked;
+        made = fake.deletes;
+        result = occi_service_create(&service, pool, one);
+        if (!tap_ok(result.cls == OCCI_RESULT_FORBIDDEN && fake.deletes == made + 1
+                    && occi_store_get(db->store, pool, Q2, NULL, &now) == OCCI_STORE_NOT_FOUND,
+                    name_of(db, "quota: over once written (another made one meanwhile): "
+                                "FORBIDDEN, rolled back, the hypervisor's object undone"))) {
+            printf("#   %d %s (deletes %d, was %d)\n", result.cls,
+                   result.message ? result.message : "", fake.deletes, made);
+        }
+        tap_is_str(result.message, "over the quota of tenant quota-a: cores: 3 in use, 1 asked, "
+                   "3 allowed", name_of(db, "quota: counting what the other made"));
+        tap_is_str(usage_of(db, "quota-a"), "3 2048 0 2 0",
+                   name_of(db, "quota: the other's compute counted, this one not"));
+        fake.sneak = NULL;
+        if (other) {
+            apr_dbd_close(db->driver, other);
+        }
+    }
+
+    occi_store_get(db->store, pool, Q1, NULL, &current);
+    changed = occi_entity_copy(pool, current);
+    set_integer(changed, "occi.compute.cores", 3);
+    made = fake.update_calls;
+    result = occi_service_update(&service, pool, current, changed, "updated");
+    occi_store_get(db->store, pool, Q1, NULL, &now);
+    tap_ok(result.cls == OCCI_RESULT_FORBIDDEN && fake.update_calls == made
+           && now->revision == current->revision,
+           name_of(db, "quota: a resize over it is FORBIDDEN, the hypervisor never asked"));
+    tap_like(result.message, "cores: 3 in use, 1 asked, 3 allowed",
+             name_of(db, "quota: the resize asks for what it grows"));
+    changed = occi_entity_copy(pool, current);
+    set_integer(changed, "occi.compute.cores", 1);
+    set_float(changed, "occi.compute.memory", 8);
+    result = occi_service_update(&service, pool, current, changed, "updated");
+    tap_ok(result.cls == OCCI_RESULT_FORBIDDEN && strstr(result.message, "memory: 2 GiB in use, "
+                                                         "7 GiB asked, 4 GiB allowed")
+           && !strstr(result.message, "cores"),
+           name_of(db, "quota: memory over, while cores shrink, names memory only"));
+
+    /* A lowered limit: what is over does not stop a change that grows
+     * nothing. */
+    {
+        char *lower[] = { "cores=1" };
+        occi_quota_set *lowered = occi_quota_set_make(pool);
+
+        occi_quota_parse(pool, lowered, "OCCIQuota", 1, lower);
+        service.quotas = occi_quota_merge(pool, quotas, lowered);
+    }
+    changed = occi_entity_copy(pool, current);
+    occi_entity_set_string(pool, changed, "occi.core.title", "within nothing");
+    result = occi_service_update(&service, pool, current, changed, "updated");
+    tap_ok(result.cls == OCCI_RESULT_OK,
+           name_of(db, "quota: over a lowered limit, a change that grows nothing passes"));
+    occi_store_get(db->store, pool, Q1, NULL, &current);
+    changed = occi_entity_copy(pool, current);
+    set_integer(changed, "occi.compute.cores", 1);
+    result = occi_service_update(&service, pool, current, changed, "updated");
+    tap_ok(result.cls == OCCI_RESULT_OK, name_of(db, "quota: so does one that shrinks"));
+    service.quotas = quotas;
+
+    /* Another tenant's own line, in update_all too. */
+    service.owner = service.scope = "quota-blue";
+    vm = resource(pool, Q4, COMPUTE, "quota-blue");
+    apr_array_clear(one);
+    APR_ARRAY_PUSH(one, occi_entity *) = vm;
+    result = occi_service_create(&service, pool, one);
+    tap_ok(result.cls == OCCI_RESULT_OK, name_of(db, "quota: blue makes its one core"));
+    {
+        apr_array_header_t *currents = apr_array_make(pool, 1, sizeof(occi_entity *));
+        apr_array_header_t *changeds = apr_array_make(pool, 1, sizeof(occi_entity *));
+
+        occi_store_get(db->store, pool, Q4, NULL, &current);
+        changed = occi_entity_copy(pool, current);
+        set_integer(changed, "occi.compute.cores", 2);
+        APR_ARRAY_PUSH(currents, occi_entity *) = current;
+        APR_ARRAY_PUSH(changeds, occi_entity *) = changed;
+        /* As an administrator would, from another tenant. */
+        service.owner = "quota-admin";
+        service.scope = NULL;
+        result = occi_service_update_all(&service, pool, currents, changeds);
+        tap_ok(result.cls == OCCI_RESULT_FORBIDDEN
+               && strstr(result.message, "tenant quota-blue: cores: 1 in use, 1 asked, 1 "
+                                         "allowed"),
+               name_of(db, "quota: a template for several, held to the owner's own line"));
+    }
+    {
+        apr_array_header_t *quota_entities;
+        const char *seen = "";
+        int i;
+
+        result = occi_service_quotas(&service, pool, "http://x/quota#quota", &quota_entities);
+        for (i = 0; i < quota_entities->nelts; i++) {
+            const occi_entity *q = APR_ARRAY_IDX(quota_entities, i, occi_entity *);
+            const char *tenant = occi_entity_get_string(q, "quota.tenant");
+
+            if (!strncmp(tenant, "quota-", 6)) {
+                seen = apr_pstrcat(pool, seen, "[", tenant, "]", NULL);
+            }
+        }
+        tap_ok(result.cls == OCCI_RESULT_OK && !strcmp(seen, "[quota-a][quota-admin]"
+                                                             "[quota-blue]"),
+               name_of(db, "quota: an administrator sees every tenant's, and its own"));
+        if (strcmp(seen, "[quota-a][quota-admin][quota-blue]")) {
+            printf("#   %s\n", seen);
+        }
+        service.owner = service.scope = "quota-a";
+        result = occi_service_quotas(&service, pool, "http://x/quota#quota", &quota_entities);
+        tap_ok(result.cls == OCCI_RESULT_OK && quota_entities->nelts == 1
+               && !strcmp(occi_entity_get_string(APR_ARRAY_IDX(quota_entities, 0,
+                                                               occi_entity *), "quota.tenant"),
+                          "quota-a"),
+               name_of(db, "quota: a tenant sees its own only"));
+    }
+    occi_store_delete(db->store, Q1, NULL);
+    occi_store_delete(db->store, Q3, NULL);
+    occi_store_delete(db->store, Q4, NULL);
+    forget_intents(db);
+}
+
 /* Removes every intent earlier tests left. */
 static void forget_intents(database *db)
 {
@@ -2373,7 +2561,7 @@ static void test_service_save(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_entity *)), *made, *mixins;
     occi_service service, bare;
     occi_result result;
@@ -2448,7 +2636,7 @@ static void test_service_mixins(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_category *));
     apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_category *)), *mixins;
     occi_category *saved = user_mixin(pool, scheme, "saved-x", NULL, "/mixin/os_tpl/saved-x/");
@@ -2521,7 +2709,7 @@ static void test_service_mixins(database *db)
 static void test_service_update_all(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     apr_array_header_t *currents = apr_array_make(pool, 2, sizeof(occi_entity *));
     apr_array_header_t *changeds = apr_array_make(pool, 2, sizeof(occi_entity *)), *intents;
     occi_entity *found;
@@ -2572,7 +2760,7 @@ static void test_service_update_all(database *db)
 static void test_service_reads(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     occi_entity *found = NULL;
     apr_array_header_t *mixins;
     occi_service service;
@@ -2630,7 +2818,7 @@ static void test_service_reads(database *db)
 static void test_deferred_stop_for_delete(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     occi_deferred_context context;
     occi_entity *vm = resource(pool, R1, COMPUTE, "alice");
 
@@ -2653,7 +2841,7 @@ static void test_recovery_of_save(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
     occi_recovery_context context;
     int finished = -1;
@@ -3162,7 +3350,7 @@ static occi_result resized(database *db, occi_service *service, const char *id, 
 static void test_service_placement(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv a = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv a = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     fake_hv b = a;
     apr_array_header_t *hosts = apr_array_make(pool, 2, sizeof(occi_host)), *one;
     occi_host *host;
@@ -3508,6 +3696,7 @@ static void run(database *db)
     test_recovery_of_save(db);
     test_service_placement(db);
     test_tenant_usage(db);
+    test_service_quota(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
         test_write_turns(db);
