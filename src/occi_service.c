@@ -820,9 +820,10 @@ static void amounts_of(const occi_store_tenant_usage *usage, occi_quota_amounts 
 /* The quota decision on a change of owner's that asks asked, from what
  * the store says owner holds: before the change is written (written 0),
  * what it asks is added; once written, inside its transaction, the store
- * counts it already (and on PostgreSQL holds the owner's row until the
- * transaction ends). FORBIDDEN when over a limit; OK at once when owner
- * has no limit or the change asks for nothing. */
+ * counts it already, and the owner's lock, taken first, makes the checks
+ * of one owner take turns until their transactions end, each counting
+ * what those before it committed. FORBIDDEN when over a limit; OK at once
+ * when owner has no limit or the change asks for nothing. */
 static occi_result check_quota(const occi_service *service, apr_pool_t *pool,
                                const char *owner, const occi_quota_amounts *asked, int written)
 {
@@ -839,8 +840,10 @@ static occi_result check_quota(const occi_service *service, apr_pool_t *pool,
     if (!occi_quota_limited(&limits)) {
         return done;
     }
-    if (occi_store_read_tenant_usage(service->store, owner ? owner : "", &usage)
-        != OCCI_STORE_OK) {
+    if ((written && occi_store_lock_tenant(service->store, owner ? owner : "")
+                        != OCCI_STORE_OK)
+        || occi_store_read_tenant_usage(service->store, owner ? owner : "", &usage)
+               != OCCI_STORE_OK) {
         return store_failed(service, 177);
     }
     amounts_of(&usage, &after);
@@ -1192,8 +1195,7 @@ occi_result occi_service_create(const occi_service *service, apr_pool_t *pool,
             }
         }
         /* The rows are written: the owner's usage counts them, with what
-         * every creation committed before (and, on PostgreSQL, the
-         * owner's row is this transaction's until it ends). */
+         * every creation committed before the owner's lock was taken. */
         if (r.cls == OCCI_RESULT_OK) {
             r = check_quota(service, pool, service->owner, &asked, 1);
         }
@@ -1617,9 +1619,9 @@ occi_result occi_service_update_all(const occi_service *service, apr_pool_t *poo
                     : store_failed(service, 121);
         }
     }
-    /* The owners' usage counts the rows written (and on PostgreSQL their
-     * rows are this transaction's): the quotas, then the hosts' room, whose
-     * lock every writer of usage takes after its owners' rows. */
+    /* The owners' usage counts the rows written: the quotas (each owner's
+     * lock, in order of their names), then the hosts' room, whose lock
+     * every writer takes after its owners' rows and locks. */
     if (r.cls == OCCI_RESULT_OK) {
         r = check_growth(service, pool, growth, 1);
     }

@@ -112,9 +112,10 @@ occi_result occi_service_act(const occi_service *service, apr_pool_t *pool,
  * owner's quota (service->quotas): FORBIDDEN at once when what the store
  * says the owner holds plus what they ask is over a limit, before anything
  * is made; and again, authoritatively, inside the transaction once their
- * rows are written (the owner's usage then counts them, and on PostgreSQL
- * another creation of the same owner waits for this one's end), when the
- * creation is rolled back and what the hypervisor made is undone. With several
+ * rows are written and the owner's lock is taken (the owner's usage then
+ * counts them with every change committed before, and another check of
+ * the same owner waits for this one's end), when the creation is rolled
+ * back and what the hypervisor made is undone. With several
  * hosts (occi_hosts.h) each new resource is placed first: a host is chosen
  * by its capacity and what the store has placed on it (occi_placement.h),
  * and the resource's cores, memory and disk are recorded against it in one

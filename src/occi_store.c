@@ -139,6 +139,7 @@ enum {
     HOST_SET_DISABLED,
     TENANT_USAGE_GET,
     TENANT_USAGE_LIST,
+    TENANT_LOCK,
     STATEMENT_COUNT
 };
 
@@ -356,14 +357,21 @@ static const occi_statement statements[STATEMENT_COUNT] = {
     [HOST_SET_DISABLED] = { "occi_host_set_disabled",
         "INSERT INTO occi_host (name, disabled) VALUES (%s, %d)"
         " ON CONFLICT (name) DO UPDATE SET disabled = excluded.disabled" },
-    /* One row per owner, kept by triggers on occi_entity (occi_schema.c). */
+    /* An owner's slots, kept by triggers on occi_entity (occi_schema.c):
+     * what it holds is their sum, read in one statement (one snapshot). */
     [TENANT_USAGE_GET] = { "occi_tenant_usage_get",
-        "SELECT owner, cores, memory_mib, storage_mib, computes, networks"
-        " FROM occi_tenant_usage WHERE owner = %s" },
+        "SELECT owner, SUM(cores), SUM(memory_mib), SUM(storage_mib), SUM(computes),"
+        " SUM(networks) FROM occi_tenant_usage WHERE owner = %s GROUP BY owner" },
     [TENANT_USAGE_LIST] = { "occi_tenant_usage_list",
-        "SELECT owner, cores, memory_mib, storage_mib, computes, networks"
-        " FROM occi_tenant_usage WHERE cores <> 0 OR memory_mib <> 0 OR storage_mib <> 0"
-        " OR computes <> 0 OR networks <> 0 ORDER BY owner" },
+        "SELECT owner, SUM(cores), SUM(memory_mib), SUM(storage_mib), SUM(computes),"
+        " SUM(networks) FROM occi_tenant_usage GROUP BY owner HAVING SUM(cores) <> 0"
+        " OR SUM(memory_mib) <> 0 OR SUM(storage_mib) <> 0 OR SUM(computes) <> 0"
+        " OR SUM(networks) <> 0 ORDER BY owner" },
+    /* A write that changes nothing, as occi_host_lock: the owner's slot -1
+     * holds nothing, and is there to be locked (made on first use). */
+    [TENANT_LOCK] = { "occi_tenant_lock",
+        "INSERT INTO occi_tenant_usage (owner, slot) VALUES (%s, -1)"
+        " ON CONFLICT (owner, slot) DO UPDATE SET cores = occi_tenant_usage.cores" },
 };
 
 const occi_statement *occi_store_statements(int *count)
@@ -2186,6 +2194,22 @@ static occi_store_status sql_tenant_usage(void *impl, const char *owner,
     return status;
 }
 
+static occi_store_status sql_lock_tenant(void *impl, const char *owner)
+{
+    sql_store *store = impl;
+    apr_pool_t *pool;
+    occi_store_status status;
+
+    if (!store->trans) {
+        store->error = "a tenant's lock is taken inside a transaction";
+        return OCCI_STORE_ERROR;
+    }
+    pool = scratch_pool(store);
+    status = EXECUTE(store, pool, TENANT_LOCK, NULL, owner ? owner : "");
+    apr_pool_destroy(pool);
+    return status;
+}
+
 static occi_store_status sql_tenant_usages(void *impl, apr_pool_t *pool,
                                            apr_array_header_t **usages)
 {
@@ -2247,6 +2271,7 @@ static const occi_store_provider sql_provider = {
     sql_links_from_many,
     sql_tenant_usage,
     sql_tenant_usages,
+    sql_lock_tenant,
 };
 
 occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
@@ -2560,4 +2585,9 @@ occi_store_status occi_store_list_tenant_usages(occi_store *store, apr_pool_t *p
                                                 apr_array_header_t **usages)
 {
     return store->provider->tenant_usages(store->impl, pool, usages);
+}
+
+occi_store_status occi_store_lock_tenant(occi_store *store, const char *owner)
+{
+    return store->provider->lock_tenant(store->impl, owner);
 }

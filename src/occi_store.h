@@ -161,6 +161,7 @@ typedef struct occi_store_provider {
                                       occi_store_tenant_usage *usage);
     occi_store_status (*tenant_usages)(void *impl, apr_pool_t *pool,
                                        apr_array_header_t **usages);
+    occi_store_status (*lock_tenant)(void *impl, const char *owner);
 } occi_store_provider;
 
 /* A store made of a provider and its state, allocated from pool. */
@@ -486,10 +487,10 @@ occi_store_status occi_store_set_host_disabled(occi_store *store, const char *ho
  * (schema version 9): triggers on the entities change them in the same
  * statement as the entity's own row, whoever writes it. A compute holds a
  * compute, its cores and its memory, a storage its size, a network a
- * network (see occi_quota.h). Inside a transaction that has changed an
- * owner's sums, PostgreSQL keeps that owner's row locked until the
- * transaction ends: another transaction that changes the same owner's
- * sums waits for it, then adds to what it committed. */
+ * network (see occi_quota.h). The sums are spread over rows (slots) that
+ * different database sessions write, so that changes of one owner do not
+ * wait for each other; a check that must see every other change of the
+ * owner takes the owner's lock first (occi_store_lock_tenant). */
 
 struct occi_store_tenant_usage {
     const char *owner;
@@ -509,5 +510,13 @@ occi_store_status occi_store_read_tenant_usage(occi_store *store, const char *ow
  * in order of the owners' names. */
 occi_store_status occi_store_list_tenant_usages(occi_store *store, apr_pool_t *pool,
                                                 apr_array_header_t **usages);
+
+/* Inside the caller's transaction: owner's lock, until commit or rollback.
+ * Checks of one owner's usage that take it take turns across processes
+ * and API nodes: one that takes it after writing its change, then reads
+ * the usage (occi_store_read_tenant_usage), counts every change of the
+ * owner committed before, and the next waits until this one has ended.
+ * ERROR when no transaction is open. */
+occi_store_status occi_store_lock_tenant(occi_store *store, const char *owner);
 
 #endif

@@ -326,6 +326,11 @@ static occi_store_status fault_tenant_usages(void *impl, apr_pool_t *pool,
     PASS_THROUGH("tenant_usages", tenant_usages(fault_->inner_impl, pool, usages));
 }
 
+static occi_store_status fault_lock_tenant(void *impl, const char *owner)
+{
+    PASS_THROUGH("lock_tenant", lock_tenant(fault_->inner_impl, owner));
+}
+
 static const occi_store_provider fault_provider = {
     "fault",
     fault_error,
@@ -367,6 +372,7 @@ static const occi_store_provider fault_provider = {
     NULL,                          /* links_from_many: links_from for each */
     fault_tenant_usage,
     fault_tenant_usages,
+    fault_lock_tenant,
 };
 
 fault_store *fault_store_wrap(apr_pool_t *pool, occi_store *inner)

@@ -328,8 +328,9 @@ static void test_migrate_from_5(database *db)
 static const char *usage_row(database *db, const char *owner)
 {
     const char *row = sql_value(db, apr_psprintf(
-        db->pool, "SELECT cores || ' ' || memory_mib || ' ' || storage_mib || ' ' || computes"
-        " || ' ' || networks FROM occi_tenant_usage WHERE owner = '%s'", owner));
+        db->pool, "SELECT SUM(cores) || ' ' || SUM(memory_mib) || ' ' || SUM(storage_mib)"
+        " || ' ' || SUM(computes) || ' ' || SUM(networks) FROM occi_tenant_usage"
+        " WHERE owner = '%s' GROUP BY owner", owner));
 
     return row ? row : "none";
 }
@@ -2297,6 +2298,15 @@ static void test_tenant_usage(database *db)
     occi_store_insert(db->store, resource(pool, Q5, COMPUTE, "quota-b"));
     tap_is_str(usage_of(db, "quota-b"), "1 1024 0 1 0",
                name_of(db, "usage: each owner has its own"));
+    tap_is_str(sql_value(db, strcmp(db->name, "pgsql")
+                             ? "SELECT COUNT(*) || ' ' || MAX(slot) FROM occi_tenant_usage"
+                               " WHERE owner = 'quota-a'"
+                             : "SELECT COUNT(*) || ' ' || (MAX(slot) = pg_backend_pid() % 64)"
+                               " FROM occi_tenant_usage WHERE owner = 'quota-a'"),
+               strcmp(db->name, "pgsql") ? "1 0" : "1 true",
+               name_of(db, "usage: in one slot, the session's (slot 0 on SQLite)"));
+    is_status(db, occi_store_lock_tenant(db->store, "quota-a"), OCCI_STORE_ERROR,
+              "usage: an owner's lock outside a transaction is a mistake");
 
     occi_store_get(db->store, pool, Q1, NULL, &found);
     bigger = occi_entity_copy(pool, found);
@@ -2322,6 +2332,10 @@ static void test_tenant_usage(database *db)
                                           "quota-a"));
     tap_is_str(usage_of(db, "quota-a"), "8 3584 12800 3 1",
                name_of(db, "usage: inside a transaction, with its own rows"));
+    is_status(db, occi_store_lock_tenant(db->store, "quota-a"), OCCI_STORE_OK,
+              "usage: the owner's lock inside a transaction");
+    tap_is_str(usage_of(db, "quota-a"), "8 3584 12800 3 1",
+               name_of(db, "usage: its lock row holds nothing"));
     occi_store_rollback(db->store);
     tap_is_str(usage_of(db, "quota-a"), "7 2560 12800 2 1",
                name_of(db, "usage: a rollback takes them back"));
