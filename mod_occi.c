@@ -18,6 +18,7 @@
 #include "mod_occi_entities.h"
 #include "mod_occi_hosts.h"
 #include "mod_occi_intents.h"
+#include "mod_occi_quota.h"
 #include "mod_occi_response.h"
 #include "mod_occi_service.h"
 #include "mod_occi_store.h"
@@ -304,7 +305,7 @@ static int occi_handler(request_rec *r)
     occi_request req;
     occi_route route;
     const char *error, *announced, *tenant_refusal;
-    int announced_len, allowed, is_hosts, tenant_status;
+    int announced_len, allowed, is_hosts, is_quota, tenant_status;
 
     if (!r->handler || strcmp(r->handler, OCCI_HANDLER_NAME)) {
         return DECLINED;
@@ -376,8 +377,11 @@ static int occi_handler(request_rec *r)
                             r->pool, "nothing in the OCCI namespace is at %s", r->uri));
         return OK;
     }
+    /* Quotas are read only. */
+    is_quota = occi_is_quota_route(&req, &route);
     allowed = is_hosts ? OCCI_METHOD_GET | (route.type == OCCI_ROUTE_ENTITY ? OCCI_METHOD_POST : 0)
-                       : occi_route_methods(&route);
+              : is_quota ? OCCI_METHOD_GET
+              : occi_route_methods(&route);
     r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_OPTIONS)
                  | ((allowed & OCCI_METHOD_POST) ? AP_METHOD_BIT << M_POST : 0)
                  | ((allowed & OCCI_METHOD_PUT) ? AP_METHOD_BIT << M_PUT : 0)
@@ -403,6 +407,10 @@ static int occi_handler(request_rec *r)
 
     if (is_hosts) {
         occi_handle_hosts(&req, &route);
+        return OK;
+    }
+    if (is_quota) {
+        occi_handle_quota(&req, &route);
         return OK;
     }
     switch (route.type) {

@@ -19,6 +19,7 @@
  *   mod_occi_discovery.c   the query interface and user mixins
  *   mod_occi_unmanaged.c   the hypervisor's objects the store lacks
  *   mod_occi_hosts.c       the hypervisor hosts, for administrators (/host/)
+ *   mod_occi_quota.c       each tenant's quota and usage (/quota/)
  *   mod_occi_console.c     the web console for browsers
  *   mod_occi_entities.c    entities: creation, changes, deletion, membership
  *   mod_occi.c             module record, hooks, request dispatch
@@ -141,6 +142,7 @@ typedef struct {
     int console;                          /* OCCIConsole: 1 on, 0 off, -1 unset (on) */
     const ap_expr_info_t *tenant;         /* OCCITenant; NULL: unset (the user name) */
     const char *tenant_text;              /* its text, for messages */
+    occi_quota_set *quota;                /* OCCIQuota lines; NULL: none */
 } occi_dir_conf;
 
 /* ---- A request -----------------------------------------------------

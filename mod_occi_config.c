@@ -13,6 +13,7 @@
 #include "apr_file_info.h"
 #include "occi_host_kind.h"
 #include "occi_provider_network.h"
+#include "occi_quota_kind.h"
 #include "occi_templates.h"
 
 
@@ -90,6 +91,9 @@ void *occi_merge_dir_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
     merged->console = child->console != -1 ? child->console : parent->console;
     merged->tenant = child->tenant ? child->tenant : parent->tenant;
     merged->tenant_text = child->tenant ? child->tenant_text : parent->tenant_text;
+    /* An inner section's values win key by key, for the default line and
+     * for each tenant's. */
+    merged->quota = occi_quota_merge(pool, parent->quota, child->quota);
     return merged;
 }
 
@@ -853,6 +857,18 @@ static const char *set_tenant(cmd_parms *cmd, void *dconf, const char *text)
     return NULL;
 }
 
+/* OCCIQuota [TENANT] key=value ...: a line of the default's or of a
+ * tenant's limits, added to the section's set. */
+static const char *add_quota(cmd_parms *cmd, void *dconf, int argc, char *const argv[])
+{
+    occi_dir_conf *conf = dconf;
+
+    if (!conf->quota) {
+        conf->quota = occi_quota_set_make(cmd->pool);
+    }
+    return occi_quota_parse(cmd->pool, conf->quota, cmd->cmd->name, argc, argv);
+}
+
 /* The three limits of what one request may carry, set alike. Links stay
  * within what a text rendering may hold and still be parsed back
  * (OCCI_TEXT_MAX_FIELDS values): what GET renders of a resource, PUT
@@ -958,6 +974,9 @@ const command_rec occi_directives[] = {
     AP_INIT_TAKE1("OCCITenant", set_tenant, NULL, RSRC_CONF | ACCESS_CONF,
                   "An expression (ap_expr) whose value is the tenant of a request "
                   "(default: the authenticated user)"),
+    AP_INIT_TAKE_ARGV("OCCIQuota", add_quota, NULL, RSRC_CONF | ACCESS_CONF,
+                      "The most a tenant may hold: [TENANT] cores=N memory=GiB storage=GiB "
+                      "computes=N networks=N (no TENANT: every tenant's)"),
     AP_INIT_TAKE1("OCCIMaxPageSize", set_max_page_size, NULL, RSRC_CONF,
                   "Most entities one page of a collection may hold (default 1000)"),
     AP_INIT_TAKE1("OCCIMaxAttributeLength", set_request_limit, NULL, RSRC_CONF,
@@ -1011,6 +1030,17 @@ static int build_model(apr_pool_t *pool, server_rec *s, occi_server_conf *conf)
         if (error) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(2)
                          "OCCIResourceTemplate %s: %s", decl->term, error);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    /* Every tenant reads its quota and usage at /quota/, whether or not
+     * OCCIQuota sets limits. */
+    {
+        const char *error = occi_model_add(conf->model, occi_quota_kind(pool, scheme));
+
+        if (error) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, OCCI_LOGNO(178)
+                         "the quota kind: %s", error);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

@@ -42,6 +42,8 @@ void occi_request_service(occi_request *req, occi_service *service)
     service->origin = occi_request_origin(req);
     service->saved_template_scheme = occi_saved_template_scheme(req->r->pool, req->r->server);
     service->pack = req->conf->placement == 2;
+    service->quotas = ((const occi_dir_conf *)ap_get_module_config(req->r->per_dir_config,
+                                                                   &occi_module))->quota;
     service->provider_network_scheme = req->conf->provider_networks
                                        ? occi_provider_network_scheme(req->r->pool,
                                                                       req->r->server)

@@ -22,6 +22,10 @@
  *                    counts the changes of occi_host_usage (generation)
  *   occi_host_usage  the sums of the allocations of each host and
  *                    anti-affinity group, kept by triggers
+ *   occi_tenant_usage  what each owner's entities hold (cores, memory,
+ *                    storage, computes, networks) in slots to be summed,
+ *                    kept by triggers on occi_entity (schema 9), for
+ *                    quotas, and each owner's lock row (slot -1)
  * On PostgreSQL, a trigger announces each change of occi_entity (schema 8).
  */
 #include <stdlib.h>
@@ -311,6 +315,147 @@ static const schema_statement schema_8[] = {
       " EXECUTE FUNCTION occi_entity_changed()" },
 };
 
+/* Version 8 -> 9: what each tenant (owner) holds, summed as its entities
+ * come, change and go, so that a quota (occi_quota.h) is checked against
+ * a few rows. Triggers keep the sums in the same statement as the
+ * entity's own change, whichever path makes it (creation, deletion with
+ * the links, recovery, updates, templates). A compute holds one compute,
+ * its cores (default 1) and its memory in MiB (GiB * 1024 rounded, default
+ * 1 GiB), a storage its size in MiB (default 0), a network one network,
+ * anything else nothing: occi_quota_add_demand counts the same. An
+ * attribute that is not a number counts as absent. A change that moves no
+ * sum touches no row.
+ *
+ * An owner's sums are spread over slots, each the sum of the changes made
+ * through some database sessions: on PostgreSQL the session's process id
+ * modulo 64, so that creations of one owner through different sessions
+ * write different rows and do not wait for each other's commits; on
+ * SQLite, where one transaction writes at a time, slot 0. What an owner
+ * holds is the sum of its slots. The row of slot -1 holds nothing: a
+ * check of a quota locks it (occi_store_lock_tenant) after its change is
+ * written and before it reads the sums, so that checks of one owner take
+ * turns and each sees what the one before committed. The last statements
+ * sum what the entities held before this version, in slot 0. */
+#define TENANT_KINDS "('" OCCI_SCHEME_INFRA "compute', '" OCCI_SCHEME_INFRA "storage', '"    \
+                     OCCI_SCHEME_INFRA "network')"
+#define IS_KIND(row, term) row ".kind = '" OCCI_SCHEME_INFRA term "'"
+/* An attribute's number, or otherwise. */
+#define NUMBER_OF(row, name, otherwise)                                                 \
+    "(CASE WHEN json_type(" row ".attributes, '$.\"" name "\"') IN ('integer', 'real')"   \
+    " THEN json_extract(" row ".attributes, '$.\"" name "\"') ELSE " otherwise " END)"
+#define CORES_OF(row)                                                                   \
+    "(CASE WHEN " IS_KIND(row, "compute") " THEN CAST("                                 \
+    NUMBER_OF(row, "occi.compute.cores", "1") " AS INTEGER) ELSE 0 END)"
+#define MEMORY_OF(row)                                                                  \
+    "(CASE WHEN " IS_KIND(row, "compute") " THEN CAST("                                 \
+    NUMBER_OF(row, "occi.compute.memory", "1") " * 1024 + 0.5 AS INTEGER) ELSE 0 END)"
+#define STORAGE_OF(row)                                                                 \
+    "(CASE WHEN " IS_KIND(row, "storage") " THEN CAST("                                 \
+    NUMBER_OF(row, "occi.storage.size", "0") " * 1024 + 0.5 AS INTEGER) ELSE 0 END)"
+#define COUNT_OF(row, term) "(CASE WHEN " IS_KIND(row, term) " THEN 1 ELSE 0 END)"
+/* Adds (sign "") or takes away (sign "-") what row holds, in slot 0. */
+#define TENANT_CHANGE(row, sign)                                                        \
+    "INSERT INTO occi_tenant_usage"                                                     \
+    " (owner, slot, cores, memory_mib, storage_mib, computes, networks) VALUES (" row     \
+    ".owner, 0, " sign CORES_OF(row) ", " sign MEMORY_OF(row) ", " sign STORAGE_OF(row)   \
+    ", " sign COUNT_OF(row, "compute") ", " sign COUNT_OF(row, "network") ")"             \
+    " ON CONFLICT (owner, slot) DO UPDATE SET"                                           \
+    " cores = occi_tenant_usage.cores + excluded.cores,"                                 \
+    " memory_mib = occi_tenant_usage.memory_mib + excluded.memory_mib,"                  \
+    " storage_mib = occi_tenant_usage.storage_mib + excluded.storage_mib,"               \
+    " computes = occi_tenant_usage.computes + excluded.computes,"                        \
+    " networks = occi_tenant_usage.networks + excluded.networks"
+/* PostgreSQL: the same sums by a function of a row's kind and attributes
+ * (cores, memory, storage, computes, networks). */
+#define PG_NUMBER_OF(name, otherwise)                                                   \
+    "CASE WHEN jsonb_typeof(j -> '" name "') = 'number'"                                 \
+    " THEN (j ->> '" name "')::float8 ELSE " otherwise " END"
+/* PostgreSQL: adds the array d to who's sums, in the session's slot. */
+#define PG_TENANT_ADD(who, d)                                                           \
+    "INSERT INTO occi_tenant_usage"                                                     \
+    " (owner, slot, cores, memory_mib, storage_mib, computes, networks)"                 \
+    " VALUES (" who ", pg_backend_pid() % 64, " d "[1], " d "[2], " d "[3], " d "[4], "    \
+    d "[5]) ON CONFLICT (owner, slot) DO UPDATE SET"                                     \
+    " cores = occi_tenant_usage.cores + excluded.cores,"                                 \
+    " memory_mib = occi_tenant_usage.memory_mib + excluded.memory_mib,"                  \
+    " storage_mib = occi_tenant_usage.storage_mib + excluded.storage_mib,"               \
+    " computes = occi_tenant_usage.computes + excluded.computes,"                        \
+    " networks = occi_tenant_usage.networks + excluded.networks"
+
+static const schema_statement schema_9[] = {
+    { "CREATE TABLE IF NOT EXISTS occi_tenant_usage ("
+      " owner VARCHAR NOT NULL,"
+      " slot INTEGER NOT NULL DEFAULT 0,"
+      " cores BIGINT NOT NULL DEFAULT 0,"
+      " memory_mib BIGINT NOT NULL DEFAULT 0,"
+      " storage_mib BIGINT NOT NULL DEFAULT 0,"
+      " computes BIGINT NOT NULL DEFAULT 0,"
+      " networks BIGINT NOT NULL DEFAULT 0,"
+      " PRIMARY KEY (owner, slot))", NULL },
+    { PGSQL_ONLY,
+      "CREATE OR REPLACE FUNCTION occi_entity_demand(kind VARCHAR, attributes TEXT)"
+      " RETURNS BIGINT[] LANGUAGE plpgsql IMMUTABLE AS $$ DECLARE j JSONB; BEGIN"
+      " IF kind = '" OCCI_SCHEME_INFRA "compute' THEN j := attributes::jsonb;"
+      " RETURN ARRAY[trunc(" PG_NUMBER_OF("occi.compute.cores", "1") ")::bigint,"
+      " trunc((" PG_NUMBER_OF("occi.compute.memory", "1") ") * 1024 + 0.5)::bigint,"
+      " 0, 1, 0];"
+      " ELSIF kind = '" OCCI_SCHEME_INFRA "storage' THEN j := attributes::jsonb;"
+      " RETURN ARRAY[0, 0, trunc((" PG_NUMBER_OF("occi.storage.size", "0") ") * 1024"
+      " + 0.5)::bigint, 0, 0];"
+      " ELSIF kind = '" OCCI_SCHEME_INFRA "network' THEN RETURN ARRAY[0, 0, 0, 0, 1]::bigint[];"
+      " END IF;"
+      " RETURN ARRAY[0, 0, 0, 0, 0]::bigint[]; END $$" },
+    { PGSQL_ONLY,
+      "CREATE OR REPLACE FUNCTION occi_tenant_usage_change() RETURNS trigger"
+      " LANGUAGE plpgsql AS $$ DECLARE"
+      " o BIGINT[] := ARRAY[0, 0, 0, 0, 0]; n BIGINT[] := ARRAY[0, 0, 0, 0, 0]; BEGIN"
+      " IF TG_OP <> 'INSERT' THEN o := occi_entity_demand(OLD.kind, OLD.attributes); END IF;"
+      " IF TG_OP <> 'DELETE' THEN n := occi_entity_demand(NEW.kind, NEW.attributes); END IF;"
+      " IF TG_OP = 'UPDATE' AND OLD.owner = NEW.owner THEN"
+      "  IF o = n THEN RETURN NULL; END IF;"
+      "  n := ARRAY[n[1] - o[1], n[2] - o[2], n[3] - o[3], n[4] - o[4], n[5] - o[5]];"
+      "  o := ARRAY[0, 0, 0, 0, 0];"
+      " END IF;"
+      " IF o <> ARRAY[0, 0, 0, 0, 0]::bigint[] THEN"
+      "  o := ARRAY[-o[1], -o[2], -o[3], -o[4], -o[5]];"
+      "  " PG_TENANT_ADD("OLD.owner", "o") ";"
+      " END IF;"
+      " IF n <> ARRAY[0, 0, 0, 0, 0]::bigint[] THEN"
+      "  " PG_TENANT_ADD("NEW.owner", "n") ";"
+      " END IF;"
+      " RETURN NULL; END $$" },
+    { "DROP TRIGGER IF EXISTS occi_tenant_usage_added",
+      "DROP TRIGGER IF EXISTS occi_tenant_usage ON occi_entity" },
+    { "DROP TRIGGER IF EXISTS occi_tenant_usage_removed",
+      "CREATE TRIGGER occi_tenant_usage AFTER INSERT OR DELETE OR UPDATE OF attributes, owner,"
+      " kind ON occi_entity FOR EACH ROW EXECUTE FUNCTION occi_tenant_usage_change()" },
+    { "DROP TRIGGER IF EXISTS occi_tenant_usage_changed", SQLITE_ONLY },
+    { "CREATE TRIGGER occi_tenant_usage_added AFTER INSERT ON occi_entity"
+      " WHEN NEW.kind IN " TENANT_KINDS " BEGIN " TENANT_CHANGE("NEW", "") "; END",
+      SQLITE_ONLY },
+    { "CREATE TRIGGER occi_tenant_usage_removed AFTER DELETE ON occi_entity"
+      " WHEN OLD.kind IN " TENANT_KINDS " BEGIN " TENANT_CHANGE("OLD", "-") "; END",
+      SQLITE_ONLY },
+    { "CREATE TRIGGER occi_tenant_usage_changed AFTER UPDATE OF attributes, owner, kind"
+      " ON occi_entity WHEN (OLD.kind IN " TENANT_KINDS " OR NEW.kind IN " TENANT_KINDS ")"
+      " AND (OLD.owner IS NOT NEW.owner OR OLD.kind IS NOT NEW.kind"
+      " OR " CORES_OF("OLD") " <> " CORES_OF("NEW")
+      " OR " MEMORY_OF("OLD") " <> " MEMORY_OF("NEW")
+      " OR " STORAGE_OF("OLD") " <> " STORAGE_OF("NEW") ")"
+      " BEGIN " TENANT_CHANGE("OLD", "-") "; " TENANT_CHANGE("NEW", "") "; END", SQLITE_ONLY },
+    { "DELETE FROM occi_tenant_usage", NULL },
+    { "INSERT INTO occi_tenant_usage"
+      " (owner, slot, cores, memory_mib, storage_mib, computes, networks)"
+      " SELECT e.owner, 0, SUM(" CORES_OF("e") "), SUM(" MEMORY_OF("e") "), SUM(" STORAGE_OF("e")
+      "), SUM(" COUNT_OF("e", "compute") "), SUM(" COUNT_OF("e", "network") ")"
+      " FROM occi_entity e WHERE e.kind IN " TENANT_KINDS " GROUP BY e.owner",
+      "INSERT INTO occi_tenant_usage"
+      " (owner, slot, cores, memory_mib, storage_mib, computes, networks)"
+      " SELECT owner, 0, SUM(d[1]), SUM(d[2]), SUM(d[3]), SUM(d[4]), SUM(d[5]) FROM"
+      " (SELECT owner, occi_entity_demand(kind, attributes) AS d FROM occi_entity"
+      " WHERE kind IN " TENANT_KINDS ") AS demands GROUP BY owner" },
+};
+
 #define STEP(statements) { statements, (int)(sizeof(statements) / sizeof(statements[0])) }
 
 /* steps[n] takes version n to n + 1. */
@@ -323,6 +468,7 @@ static const schema_step steps[] = {
     STEP(schema_6),
     STEP(schema_7),
     STEP(schema_8),
+    STEP(schema_9),
 };
 
 /* Refuses to compile when a step is missing or one too many. */

@@ -2,6 +2,7 @@
 /*
  * The service layer: see occi_service.h.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <apr_strings.h>
@@ -12,6 +13,7 @@
 #include "occi_hosts.h"
 #include "occi_placement.h"
 #include "occi_provider_network.h"
+#include "occi_quota_kind.h"
 #include "occi_recovery.h"
 #include "occi_service.h"
 #include "occi_state.h"
@@ -804,6 +806,215 @@ static occi_result resize_allocation(const occi_service *service, apr_pool_t *po
            ? done : store_failed(service, 150);
 }
 
+/* ---- Quotas ------------------------------------------------------------ */
+
+static void amounts_of(const occi_store_tenant_usage *usage, occi_quota_amounts *amounts)
+{
+    amounts->amount[OCCI_QUOTA_CORES] = usage->cores;
+    amounts->amount[OCCI_QUOTA_MEMORY] = usage->memory_mib;
+    amounts->amount[OCCI_QUOTA_STORAGE] = usage->storage_mib;
+    amounts->amount[OCCI_QUOTA_COMPUTES] = usage->computes;
+    amounts->amount[OCCI_QUOTA_NETWORKS] = usage->networks;
+}
+
+/* The quota decision on a change of owner's that asks asked, from what
+ * the store says owner holds: before the change is written (written 0),
+ * what it asks is added; once written, inside its transaction, the store
+ * counts it already, and the owner's lock, taken first, makes the checks
+ * of one owner take turns until their transactions end, each counting
+ * what those before it committed. FORBIDDEN when over a limit; OK at once
+ * when owner has no limit or the change asks for nothing. */
+static occi_result check_quota(const occi_service *service, apr_pool_t *pool,
+                               const char *owner, const occi_quota_amounts *asked, int written)
+{
+    occi_store_tenant_usage usage;
+    occi_quota_limits limits;
+    occi_quota_amounts after;
+    const char *over;
+    int i;
+
+    if (!service->quotas || !occi_quota_asks(asked)) {
+        return done;
+    }
+    occi_quota_resolve(service->quotas, owner, &limits);
+    if (!occi_quota_limited(&limits)) {
+        return done;
+    }
+    if ((written && occi_store_lock_tenant(service->store, owner ? owner : "")
+                        != OCCI_STORE_OK)
+        || occi_store_read_tenant_usage(service->store, owner ? owner : "", &usage)
+               != OCCI_STORE_OK) {
+        return store_failed(service, 177);
+    }
+    amounts_of(&usage, &after);
+    for (i = 0; !written && i < OCCI_QUOTA_DIMENSIONS; i++) {
+        after.amount[i] += asked->amount[i];
+    }
+    over = occi_quota_check(pool, owner ? owner : "", &limits, &after, asked);
+    return over ? result(OCCI_RESULT_FORBIDDEN, 176, over) : done;
+}
+
+/* What new entities (with their inline links) ask of their owner's quota. */
+static void demand_of_all(const apr_array_header_t *entities, occi_quota_amounts *asked)
+{
+    int i, j;
+
+    memset(asked, 0, sizeof(*asked));
+    for (i = 0; i < entities->nelts; i++) {
+        const occi_entity *entity = APR_ARRAY_IDX(entities, i, const occi_entity *);
+
+        occi_quota_add_demand(entity, asked);
+        for (j = 0; entity->links && j < entity->links->nelts; j++) {
+            occi_quota_add_demand(APR_ARRAY_IDX(entity->links, j, const occi_entity *), asked);
+        }
+    }
+}
+
+/* What changes (currents as read, changeds as they become) grow, per
+ * owner: owner -> occi_quota_amounts *; NULL when nothing grows or no
+ * quota is in force. */
+static apr_hash_t *growth_by_owner(const occi_service *service, apr_pool_t *pool,
+                                   const apr_array_header_t *currents,
+                                   const apr_array_header_t *changeds)
+{
+    apr_hash_t *growth = NULL;
+    int i;
+
+    for (i = 0; service->quotas && i < currents->nelts; i++) {
+        const occi_entity *current = APR_ARRAY_IDX(currents, i, const occi_entity *);
+        const char *owner = current->owner ? current->owner : "";
+        occi_quota_amounts grown, *sum;
+        int d;
+
+        memset(&grown, 0, sizeof(grown));
+        occi_quota_add_growth(current, APR_ARRAY_IDX(changeds, i, const occi_entity *), &grown);
+        if (!occi_quota_asks(&grown)) {
+            continue;
+        }
+        growth = growth ? growth : apr_hash_make(pool);
+        if (!(sum = apr_hash_get(growth, owner, APR_HASH_KEY_STRING))) {
+            sum = apr_pcalloc(pool, sizeof(*sum));
+            apr_hash_set(growth, owner, APR_HASH_KEY_STRING, sum);
+        }
+        for (d = 0; d < OCCI_QUOTA_DIMENSIONS; d++) {
+            sum->amount[d] += grown.amount[d];
+        }
+    }
+    return growth;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* check_quota for each owner of growth (may be NULL), in order of their
+ * names, so that the sentence does not depend on a hash's order. */
+static occi_result check_growth(const occi_service *service, apr_pool_t *pool,
+                                apr_hash_t *growth, int written)
+{
+    apr_array_header_t *owners;
+    apr_hash_index_t *each;
+    occi_result r = done;
+    int i;
+
+    if (!growth) {
+        return done;
+    }
+    owners = apr_array_make(pool, (int)apr_hash_count(growth), sizeof(const char *));
+    for (each = apr_hash_first(pool, growth); each; each = apr_hash_next(each)) {
+        const void *owner;
+
+        apr_hash_this(each, &owner, NULL, NULL);
+        APR_ARRAY_PUSH(owners, const char *) = owner;
+    }
+    qsort(owners->elts, (size_t)owners->nelts, sizeof(const char *), by_name);
+    for (i = 0; r.cls == OCCI_RESULT_OK && i < owners->nelts; i++) {
+        const char *owner = APR_ARRAY_IDX(owners, i, const char *);
+
+        r = check_quota(service, pool, owner, apr_hash_get(growth, owner, APR_HASH_KEY_STRING),
+                        written);
+    }
+    return r;
+}
+
+occi_result occi_service_quotas(const occi_service *service, apr_pool_t *pool,
+                                const char *kind_id, apr_array_header_t **quotas)
+{
+    const char *own = service->owner ? service->owner : "";
+    apr_hash_t *used = apr_hash_make(pool);
+    apr_array_header_t *tenants = apr_array_make(pool, 4, sizeof(const char *)), *usages;
+    occi_store_tenant_usage mine;
+    int i;
+
+    if (service->scope) {
+        if (occi_store_read_tenant_usage(service->store, own, &mine) != OCCI_STORE_OK) {
+            return store_failed(service, 177);
+        }
+        apr_hash_set(used, own, APR_HASH_KEY_STRING, &mine);
+        APR_ARRAY_PUSH(tenants, const char *) = own;
+    }
+    else {
+        apr_array_header_t *named = occi_quota_tenants(pool, service->quotas);
+
+        if (occi_store_list_tenant_usages(service->store, pool, &usages) != OCCI_STORE_OK) {
+            return store_failed(service, 177);
+        }
+        for (i = 0; i < usages->nelts; i++) {
+            occi_store_tenant_usage *usage = APR_ARRAY_IDX(usages, i, occi_store_tenant_usage *);
+
+            apr_hash_set(used, usage->owner, APR_HASH_KEY_STRING, usage);
+        }
+        APR_ARRAY_PUSH(named, const char *) = own;
+        for (i = 0; i < named->nelts; i++) {
+            const char *tenant = APR_ARRAY_IDX(named, i, const char *);
+
+            if (!apr_hash_get(used, tenant, APR_HASH_KEY_STRING)) {
+                occi_store_tenant_usage *none = apr_pcalloc(pool, sizeof(*none));
+
+                none->owner = tenant;
+                apr_hash_set(used, tenant, APR_HASH_KEY_STRING, none);
+            }
+        }
+        for (i = 0; i < usages->nelts; i++) {
+            APR_ARRAY_PUSH(tenants, const char *) =
+                APR_ARRAY_IDX(usages, i, occi_store_tenant_usage *)->owner;
+        }
+        /* The named tenants without usage, and the requester's own, among
+         * them in order of their names. */
+        for (i = 0; i < named->nelts; i++) {
+            const char *tenant = APR_ARRAY_IDX(named, i, const char *);
+            int j, known = 0;
+
+            for (j = 0; !known && j < tenants->nelts; j++) {
+                known = !strcmp(APR_ARRAY_IDX(tenants, j, const char *), tenant);
+            }
+            if (!known) {
+                APR_ARRAY_PUSH(tenants, const char *) = tenant;
+                for (j = tenants->nelts - 1;
+                     j > 0 && strcmp(APR_ARRAY_IDX(tenants, j - 1, const char *), tenant) > 0;
+                     j--) {
+                    APR_ARRAY_IDX(tenants, j, const char *) =
+                        APR_ARRAY_IDX(tenants, j - 1, const char *);
+                    APR_ARRAY_IDX(tenants, j - 1, const char *) = tenant;
+                }
+            }
+        }
+    }
+    *quotas = apr_array_make(pool, tenants->nelts, sizeof(occi_entity *));
+    for (i = 0; i < tenants->nelts; i++) {
+        const char *tenant = APR_ARRAY_IDX(tenants, i, const char *);
+        occi_quota_limits limits;
+        occi_quota_amounts amounts;
+
+        amounts_of(apr_hash_get(used, tenant, APR_HASH_KEY_STRING), &amounts);
+        occi_quota_resolve(service->quotas, tenant, &limits);
+        APR_ARRAY_PUSH(*quotas, occi_entity *) = occi_quota_entity(pool, kind_id, tenant,
+                                                                  &amounts, &limits);
+    }
+    return done;
+}
+
 /* ---- Create ------------------------------------------------------------ */
 
 /* What a creation made on the hypervisor, to undo it. */
@@ -924,10 +1135,16 @@ occi_result occi_service_create(const occi_service *service, apr_pool_t *pool,
     apr_array_header_t *made = apr_array_make(pool, 4, sizeof(made_object));
     apr_array_header_t *placed = apr_array_make(pool, 4, sizeof(const char *));
     occi_result r = done;
+    occi_quota_amounts asked;
     occi_hv_error error;
     const char *intent;
     int i, j;
 
+    /* Over the quota already: refused before anything is made. */
+    demand_of_all(entities, &asked);
+    if ((r = check_quota(service, pool, service->owner, &asked, 0)).cls != OCCI_RESULT_OK) {
+        return r;
+    }
     if (service->hypervisor
         && (r = check_no_change_under_way(service, pool, entities)).cls != OCCI_RESULT_OK) {
         return r;
@@ -976,6 +1193,11 @@ occi_result occi_service_create(const occi_service *service, apr_pool_t *pool,
             for (j = 0; r.cls == OCCI_RESULT_OK && j < entity->links->nelts; j++) {
                 r = insert(service, APR_ARRAY_IDX(entity->links, j, occi_entity *));
             }
+        }
+        /* The rows are written: the owner's usage counts them, with what
+         * every creation committed before the owner's lock was taken. */
+        if (r.cls == OCCI_RESULT_OK) {
+            r = check_quota(service, pool, service->owner, &asked, 1);
         }
         r = finish(service, intent, r);
     }
@@ -1028,8 +1250,21 @@ occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
     occi_result r = done;
     occi_hv_error error;
     const char *intent;
+    apr_hash_t *growth;
     int hypervisor_changed = 0;
 
+    {
+        apr_array_header_t *read = apr_array_make(pool, 1, sizeof(occi_entity *));
+        apr_array_header_t *becomes = apr_array_make(pool, 1, sizeof(occi_entity *));
+
+        APR_ARRAY_PUSH(read, occi_entity *) = current;
+        APR_ARRAY_PUSH(becomes, occi_entity *) = changed;
+        growth = growth_by_owner(service, pool, read, becomes);
+    }
+    /* Over the quota already: refused before the hypervisor is asked. */
+    if ((r = check_growth(service, pool, growth, 0)).cls != OCCI_RESULT_OK) {
+        return r;
+    }
     if (service->hypervisor && current->links->nelts == 0
         && !occi_kind_is_link(service->model, current->kind)) {
         /* A redefinition (new sizes) keeps the links' devices. */
@@ -1065,6 +1300,9 @@ occi_result occi_service_update(const occi_service *service, apr_pool_t *pool,
             : status == OCCI_STORE_NOT_FOUND
                 ? result(OCCI_RESULT_NOT_FOUND, 119, "the entity was deleted meanwhile")
             : store_failed(service, 126);
+    }
+    if (r.cls == OCCI_RESULT_OK) {
+        r = check_growth(service, pool, growth, 1);
     }
     if (r.cls == OCCI_RESULT_OK) {
         r = resize_allocation(service, pool, changed, facts);
@@ -1337,8 +1575,13 @@ occi_result occi_service_update_all(const occi_service *service, apr_pool_t *poo
     occi_store_status status;
     occi_result r = done;
     occi_hv_error error;
+    apr_hash_t *growth = growth_by_owner(service, pool, currents, changeds);
     int i, changed_on_hypervisor = 0;
 
+    /* Over a quota already: refused before the hypervisor is asked. */
+    if ((r = check_growth(service, pool, growth, 0)).cls != OCCI_RESULT_OK) {
+        return r;
+    }
     for (i = 0; service->hypervisor && i < currents->nelts; i++) {
         occi_entity *current = APR_ARRAY_IDX(currents, i, occi_entity *);
 
@@ -1375,9 +1618,15 @@ occi_result occi_service_update_all(const occi_service *service, apr_pool_t *poo
                     ? result(OCCI_RESULT_CONFLICT, 124, "an entity changed meanwhile; try again")
                     : store_failed(service, 121);
         }
-        if (r.cls == OCCI_RESULT_OK) {
-            r = resize_allocation(service, pool, changed, facts);
-        }
+    }
+    /* The owners' usage counts the rows written: the quotas (each owner's
+     * lock, in order of their names), then the hosts' room, whose lock
+     * every writer takes after its owners' rows and locks. */
+    if (r.cls == OCCI_RESULT_OK) {
+        r = check_growth(service, pool, growth, 1);
+    }
+    for (i = 0; r.cls == OCCI_RESULT_OK && i < changeds->nelts; i++) {
+        r = resize_allocation(service, pool, APR_ARRAY_IDX(changeds, i, occi_entity *), facts);
     }
     for (i = 0; service->hypervisor && r.cls == OCCI_RESULT_OK && i < changeds->nelts; i++) {
         if (occi_hypervisor_update(service->hypervisor, pool,

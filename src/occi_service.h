@@ -22,6 +22,7 @@
 
 #include "occi_hypervisor.h"
 #include "occi_model.h"
+#include "occi_quota.h"
 #include "occi_store.h"
 
 typedef enum {
@@ -30,6 +31,7 @@ typedef enum {
     OCCI_RESULT_NOT_FOUND,         /* what it names is not there (any more) */
     OCCI_RESULT_CONFLICT,          /* the state of things forbids it, or a concurrent change */
     OCCI_RESULT_STALE,             /* the entity changed since the client read it */
+    OCCI_RESULT_FORBIDDEN,         /* allowed to nobody in its place: over a quota */
     OCCI_RESULT_UNAVAILABLE,       /* the hypervisor cannot be reached */
     OCCI_RESULT_STORE_FAILED,      /* the store failed: see occi_store_error() */
     OCCI_RESULT_FAILED             /* anything else the hypervisor refused */
@@ -58,6 +60,11 @@ typedef struct occi_service {
     int pack;                      /* OCCIPlacement pack: fill hosts in turn (else spread) */
     const char *provider_network_scheme;  /* the provider networks' mixins' scheme: their
                                            * networks belong to no host (NULL: none) */
+    /* The quotas (OCCIQuota lines) in force; NULL: none. A change is held
+     * to the limits of the tenant whose entities grow: the owner for a
+     * creation, the entity's owner for a change (an administrator changing
+     * another tenant's entity is held to that tenant's). */
+    const occi_quota_set *quotas;
     /* Told when the process takes (+1) or lets go of (-1) an intent: its
      * lease must be renewed while it holds any. */
     void (*intents_held)(void *data, int change);
@@ -101,7 +108,14 @@ occi_result occi_service_act(const occi_service *service, apr_pool_t *pool,
                              const apr_array_header_t *parameters,
                              const apr_array_header_t *afters);
 
-/* Creates entities (validated, with their inline links). With several
+/* Creates entities (validated, with their inline links). Within the
+ * owner's quota (service->quotas): FORBIDDEN at once when what the store
+ * says the owner holds plus what they ask is over a limit, before anything
+ * is made; and again, authoritatively, inside the transaction once their
+ * rows are written and the owner's lock is taken (the owner's usage then
+ * counts them with every change committed before, and another check of
+ * the same owner waits for this one's end), when the creation is rolled
+ * back and what the hypervisor made is undone. With several
  * hosts (occi_hosts.h) each new resource is placed first: a host is chosen
  * by its capacity and what the store has placed on it (occi_placement.h),
  * and the resource's cores, memory and disk are recorded against it in one
@@ -119,7 +133,11 @@ occi_result occi_service_create(const occi_service *service, apr_pool_t *pool,
                                 apr_array_header_t *entities);
 
 /* Applies a change of one entity (an update or a replacement: what, for
- * the messages): current as read, changed as validated. On the hypervisor
+ * the messages): current as read, changed as validated. A change that
+ * grows what the entity holds (cores, memory, a storage's size) is held to
+ * its owner's quota as a creation is, checked before the hypervisor is
+ * touched and again once the row is written; one that grows nothing is
+ * never refused for a quota. On the hypervisor
  * inside the store's transaction (a redefinition keeps the links'
  * devices), under an intent; if the commit fails after the hypervisor
  * changed, the hypervisor is changed back. STALE when the entity changed
@@ -184,7 +202,8 @@ apr_array_header_t *occi_service_runnable_actions(const occi_service *service,
 
 /* Applies changes of several entities (currents as read, changeds as
  * validated, in the same order: mixin memberships of a collection) in one
- * transaction: on the hypervisor under one intent (a new resource
+ * transaction, what they grow held to their owners' quotas as in
+ * occi_service_update: on the hypervisor under one intent (a new resource
  * template resizes a domain; a redefinition keeps the links' devices),
  * then the rows; if anything fails, what the hypervisor changed is
  * changed back. CONFLICT when one changed meanwhile. */
@@ -240,6 +259,15 @@ occi_result occi_service_migrate(const occi_service *service, apr_pool_t *pool,
  * could not move and why the first could not, when some stay. */
 occi_result occi_service_evacuate(const occi_service *service, apr_pool_t *pool,
                                   const char *name, int *moved, int *left);
+
+/* ---- Quotas -------------------------------------------------------------- */
+
+/* The quota resources (occi_entity *, of kind kind_id, occi_quota_kind.h)
+ * the requester may read: the owner's own; for an administrator (scope
+ * NULL), also every tenant that holds anything or has a quota line of its
+ * own, in order of the tenants' names. */
+occi_result occi_service_quotas(const occi_service *service, apr_pool_t *pool,
+                                const char *kind_id, apr_array_header_t **quotas);
 
 /* ---- Hosts, for administrators ------------------------------------------ */
 

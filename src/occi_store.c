@@ -137,6 +137,9 @@ enum {
     HOST_LOCK_ROW,
     HOST_DISABLED,
     HOST_SET_DISABLED,
+    TENANT_USAGE_GET,
+    TENANT_USAGE_LIST,
+    TENANT_LOCK,
     STATEMENT_COUNT
 };
 
@@ -354,6 +357,21 @@ static const occi_statement statements[STATEMENT_COUNT] = {
     [HOST_SET_DISABLED] = { "occi_host_set_disabled",
         "INSERT INTO occi_host (name, disabled) VALUES (%s, %d)"
         " ON CONFLICT (name) DO UPDATE SET disabled = excluded.disabled" },
+    /* An owner's slots, kept by triggers on occi_entity (occi_schema.c):
+     * what it holds is their sum, read in one statement (one snapshot). */
+    [TENANT_USAGE_GET] = { "occi_tenant_usage_get",
+        "SELECT owner, SUM(cores), SUM(memory_mib), SUM(storage_mib), SUM(computes),"
+        " SUM(networks) FROM occi_tenant_usage WHERE owner = %s GROUP BY owner" },
+    [TENANT_USAGE_LIST] = { "occi_tenant_usage_list",
+        "SELECT owner, SUM(cores), SUM(memory_mib), SUM(storage_mib), SUM(computes),"
+        " SUM(networks) FROM occi_tenant_usage GROUP BY owner HAVING SUM(cores) <> 0"
+        " OR SUM(memory_mib) <> 0 OR SUM(storage_mib) <> 0 OR SUM(computes) <> 0"
+        " OR SUM(networks) <> 0 ORDER BY owner" },
+    /* A write that changes nothing, as occi_host_lock: the owner's slot -1
+     * holds nothing, and is there to be locked (made on first use). */
+    [TENANT_LOCK] = { "occi_tenant_lock",
+        "INSERT INTO occi_tenant_usage (owner, slot) VALUES (%s, -1)"
+        " ON CONFLICT (owner, slot) DO UPDATE SET cores = occi_tenant_usage.cores" },
 };
 
 const occi_statement *occi_store_statements(int *count)
@@ -2146,6 +2164,70 @@ static occi_store_status sql_set_host_disabled(void *impl, const char *host, int
     return status;
 }
 
+/* ---- What each tenant holds -------------------------------------------- */
+
+static void tenant_usage_from_row(const char **row, occi_store_tenant_usage *usage)
+{
+    usage->owner = row[0] ? row[0] : "";
+    usage->cores = row[1] ? apr_atoi64(row[1]) : 0;
+    usage->memory_mib = row[2] ? apr_atoi64(row[2]) : 0;
+    usage->storage_mib = row[3] ? apr_atoi64(row[3]) : 0;
+    usage->computes = row[4] ? apr_atoi64(row[4]) : 0;
+    usage->networks = row[5] ? apr_atoi64(row[5]) : 0;
+}
+
+static occi_store_status sql_tenant_usage(void *impl, const char *owner,
+                                          occi_store_tenant_usage *usage)
+{
+    sql_store *store = impl;
+    apr_pool_t *pool = scratch_pool(store);
+    apr_array_header_t *rows;
+    occi_store_status status = SELECT(store, pool, TENANT_USAGE_GET, &rows,
+                                      owner ? owner : "");
+
+    memset(usage, 0, sizeof(*usage));
+    if (status == OCCI_STORE_OK && rows->nelts) {
+        tenant_usage_from_row(APR_ARRAY_IDX(rows, 0, const char **), usage);
+    }
+    usage->owner = owner ? owner : "";
+    apr_pool_destroy(pool);
+    return status;
+}
+
+static occi_store_status sql_lock_tenant(void *impl, const char *owner)
+{
+    sql_store *store = impl;
+    apr_pool_t *pool;
+    occi_store_status status;
+
+    if (!store->trans) {
+        store->error = "a tenant's lock is taken inside a transaction";
+        return OCCI_STORE_ERROR;
+    }
+    pool = scratch_pool(store);
+    status = EXECUTE(store, pool, TENANT_LOCK, NULL, owner ? owner : "");
+    apr_pool_destroy(pool);
+    return status;
+}
+
+static occi_store_status sql_tenant_usages(void *impl, apr_pool_t *pool,
+                                           apr_array_header_t **usages)
+{
+    sql_store *store = impl;
+    apr_array_header_t *rows;
+    int i;
+
+    CHECK(select_rows(store, pool, TENANT_USAGE_LIST, NULL, 0, &rows));
+    *usages = apr_array_make(pool, rows->nelts, sizeof(occi_store_tenant_usage *));
+    for (i = 0; i < rows->nelts; i++) {
+        occi_store_tenant_usage *usage = apr_palloc(pool, sizeof(*usage));
+
+        tenant_usage_from_row(APR_ARRAY_IDX(rows, i, const char **), usage);
+        APR_ARRAY_PUSH(*usages, occi_store_tenant_usage *) = usage;
+    }
+    return OCCI_STORE_OK;
+}
+
 /* ---- The SQL provider, and the store's dispatch ------------------------ */
 
 static const occi_store_provider sql_provider = {
@@ -2187,6 +2269,9 @@ static const occi_store_provider sql_provider = {
     sql_disabled_hosts,
     sql_set_host_disabled,
     sql_links_from_many,
+    sql_tenant_usage,
+    sql_tenant_usages,
+    sql_lock_tenant,
 };
 
 occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
@@ -2488,4 +2573,21 @@ occi_store_status occi_store_set_host_disabled(occi_store *store, const char *ho
                                                int disabled)
 {
     return store->provider->set_host_disabled(store->impl, host, disabled);
+}
+
+occi_store_status occi_store_read_tenant_usage(occi_store *store, const char *owner,
+                                               occi_store_tenant_usage *usage)
+{
+    return store->provider->tenant_usage(store->impl, owner, usage);
+}
+
+occi_store_status occi_store_list_tenant_usages(occi_store *store, apr_pool_t *pool,
+                                                apr_array_header_t **usages)
+{
+    return store->provider->tenant_usages(store->impl, pool, usages);
+}
+
+occi_store_status occi_store_lock_tenant(occi_store *store, const char *owner)
+{
+    return store->provider->lock_tenant(store->impl, owner);
 }

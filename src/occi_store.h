@@ -59,7 +59,7 @@ typedef struct occi_statement {
 const occi_statement *occi_store_statements(int *count);
 
 /* The schema version this code writes and reads. */
-#define OCCI_SCHEMA_VERSION 8
+#define OCCI_SCHEMA_VERSION 9
 
 /* The PostgreSQL channel on which the database announces each committed
  * change of the entities (a trigger of the schema). */
@@ -101,6 +101,7 @@ typedef struct occi_store occi_store;
 typedef struct occi_store_query occi_store_query;
 typedef struct occi_store_intent occi_store_intent;
 typedef struct occi_store_allocation occi_store_allocation;
+typedef struct occi_store_tenant_usage occi_store_tenant_usage;
 
 typedef struct occi_store_provider {
     const char *name;
@@ -156,6 +157,11 @@ typedef struct occi_store_provider {
     occi_store_status (*links_from_many)(void *impl, apr_pool_t *pool,
                                          const apr_array_header_t *source_ids,
                                          apr_hash_t **links);
+    occi_store_status (*tenant_usage)(void *impl, const char *owner,
+                                      occi_store_tenant_usage *usage);
+    occi_store_status (*tenant_usages)(void *impl, apr_pool_t *pool,
+                                       apr_array_header_t **usages);
+    occi_store_status (*lock_tenant)(void *impl, const char *owner);
 } occi_store_provider;
 
 /* A store made of a provider and its state, allocated from pool. */
@@ -475,5 +481,42 @@ occi_store_status occi_store_disabled_hosts(occi_store *store, apr_pool_t *pool,
                                             apr_hash_t **disabled);
 occi_store_status occi_store_set_host_disabled(occi_store *store, const char *host,
                                                int disabled);
+
+/* ---- What each tenant holds ------------------------------------------
+ * The store keeps, for each owner, the sums of what its entities hold
+ * (schema version 9): triggers on the entities change them in the same
+ * statement as the entity's own row, whoever writes it. A compute holds a
+ * compute, its cores and its memory, a storage its size, a network a
+ * network (see occi_quota.h). The sums are spread over rows (slots) that
+ * different database sessions write, so that changes of one owner do not
+ * wait for each other; a check that must see every other change of the
+ * owner takes the owner's lock first (occi_store_lock_tenant). */
+
+struct occi_store_tenant_usage {
+    const char *owner;
+    long long cores;
+    long long memory_mib;
+    long long storage_mib;
+    long long computes;
+    long long networks;
+};
+
+/* What owner holds now, as *usage (zeros when it holds nothing); inside a
+ * transaction, with that transaction's own changes. */
+occi_store_status occi_store_read_tenant_usage(occi_store *store, const char *owner,
+                                               occi_store_tenant_usage *usage);
+
+/* What every owner that holds anything holds (occi_store_tenant_usage *),
+ * in order of the owners' names. */
+occi_store_status occi_store_list_tenant_usages(occi_store *store, apr_pool_t *pool,
+                                                apr_array_header_t **usages);
+
+/* Inside the caller's transaction: owner's lock, until commit or rollback.
+ * Checks of one owner's usage that take it take turns across processes
+ * and API nodes: one that takes it after writing its change, then reads
+ * the usage (occi_store_read_tenant_usage), counts every change of the
+ * owner committed before, and the next waits until this one has ended.
+ * ERROR when no transaction is open. */
+occi_store_status occi_store_lock_tenant(occi_store *store, const char *owner);
 
 #endif

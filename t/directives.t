@@ -55,9 +55,13 @@ OCCIMaxAttributeLength 1024
 OCCIMaxCategories 16
 OCCIMaxLinks 8
 OCCINodeName api-1.example_com
+OCCIQuota cores=8 memory=0.5 storage=100 computes=4 networks=2
+OCCIQuota blue cores=16
 <Location /occi/>
     SetHandler occi
     OCCIDefaultRendering application/json
+    OCCIQuota cores=4
+    OCCIQuota "" computes=1
 </Location>
 CONF
 is $status, 0, 'a valid configuration passes httpd -t' or diag $output;
@@ -142,6 +146,15 @@ my @bad = (
     ['OCCIMaxBodySize 2G', qr{OCCIMaxBodySize: '2G' is not a whole number from 1 to 1073741824}],
     ["<Location /x/>\nOCCIOSTemplate debian \"Debian\"\n</Location>",
         qr{OCCIOSTemplate not allowed in <Location> context}],
+    ['OCCIQuota ram=4', qr{OCCIQuota: 'ram=4' is not understood; OCCIQuota takes an optional tenant and at least one of cores=N memory=GiB storage=GiB computes=N networks=N}],
+    ['OCCIQuota blue cores=4 red', qr{OCCIQuota: 'red' is not understood}],
+    ['OCCIQuota cores=many', qr{OCCIQuota: cores=many is not a whole number from 0 to 1000000000}],
+    ['OCCIQuota blue computes=-1', qr{OCCIQuota: computes=-1 is not a whole number from 0}],
+    ['OCCIQuota storage=-0.5', qr{OCCIQuota: storage=-0.5 is not a number of GiB from 0}],
+    ['OCCIQuota memory=lots', qr{OCCIQuota: memory=lots is not a number of GiB}],
+    ['OCCIQuota blue', qr{OCCIQuota blue: no limit is given}],
+    ['OCCIQuota', qr{OCCIQuota takes an optional tenant and at least one of}],
+    ["<Location /occi/>\nOCCIQuota networks=x\n</Location>", qr{OCCIQuota: networks=x is not a whole number}],
     ['OCCINodeName "node a"', qr{OCCINodeName: 'node a' is not a node name \(1 to 64 letters}],
     ['OCCINodeName ' . ('n' x 65), qr{OCCINodeName: 'n{65}' is not a node name}],
     ["<VirtualHost 127.0.0.1:1>\nOCCINodeName b\n</VirtualHost>",

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # The query interface lists the whole OCCI 1.2 model in every rendering,
-# under every mount prefix, at /-/ and at the RFC 5785 well-known path.
+# under every mount prefix, at /-/ and at the RFC 5785 well-known path,
+# with the provider's templates and its kind quota.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -9,15 +10,15 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use OCCITest;
 
-my %expected = (%STANDARD, %TEMPLATES);
+my %expected = (%STANDARD, %TEMPLATES, %PROVIDER);
 my %attribute_types = map { $_ => 1 } qw(string number boolean array object);
 
-sub class_of { $STANDARD{$_[0]} ? $STANDARD{$_[0]}{class} : 'mixin' }
+sub class_of { ($STANDARD{$_[0]} || $PROVIDER{$_[0]} || {})->{class} // 'mixin' }
 
 sub check_text_categories {
     my ($categories, $prefix, $what) = @_;
     is_deeply [sort keys %$categories], [sort keys %expected],
-        "$what: lists exactly the Core, Infrastructure and template categories";
+        "$what: lists exactly the Core, Infrastructure, template and provider categories";
     for my $id (sort keys %expected) {
         my $got = $categories->{$id} or next;
         my $want = $expected{$id};
@@ -49,7 +50,7 @@ sub check_json_model {
         }
     }
     is_deeply [sort keys %got], [sort keys %expected],
-        "$what: lists exactly the Core, Infrastructure and template categories";
+        "$what: lists exactly the Core, Infrastructure, template and provider categories";
     my @bad_attributes;
     for my $id (sort keys %expected) {
         my $got = $got{$id} or next;

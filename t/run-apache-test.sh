@@ -593,8 +593,10 @@ fi
 # Short forms of the make targets that are not tests, so that they cannot
 # rot: the load test (10 clients for 5 s with kills, against an httpd, a
 # libvirtd and a store of its own), two API nodes with one killed
-# (t/load/nodes.pl), two API nodes filling three hosts (t/load/hosts.pl)
-# and the benchmarks (a second per row; two small rows of bench/hosts.sh).
+# (t/load/nodes.pl), two API nodes filling three hosts (t/load/hosts.pl),
+# twenty creations at once through two API nodes against a quota
+# (t/load/quota.pl) and the benchmarks (a second per row; two small rows
+# of bench/hosts.sh).
 # Each starts what it needs and stops it. OCCI_TEST_LOAD=0 and
 # OCCI_TEST_BENCH=0 leave them out.
 smoke_passed=0
@@ -631,6 +633,8 @@ if [ "${OCCI_TEST_LOAD:-1}" != 0 ]; then
     smoke collections-smoke perl t/load/collections.pl --smoke --httpd "$httpd" \
         --modules "$modules_dir" --build "$build_dir"
     smoke read-cache-smoke perl t/load/read_cache.pl --smoke --httpd "$httpd" \
+        --modules "$modules_dir" --build "$build_dir"
+    smoke quota-smoke perl t/load/quota.pl --smoke --httpd "$httpd" \
         --modules "$modules_dir" --build "$build_dir"
 fi
 if [ "${OCCI_TEST_BENCH:-1}" != 0 ]; then
@@ -676,7 +680,7 @@ failures=$( {
     grep -lE '^:test-result: (FAIL|ERROR|XPASS)' t/unit/*.trs fuzz/*.trs t/*.trs 2>/dev/null \
         | sed 's|\.trs$| (unit test failed; see its .log)|'
     for name in load-smoke nodes-smoke hosts-smoke collections-smoke read-cache-smoke \
-                bench-smoke bench-hosts-smoke package-test; do
+                quota-smoke bench-smoke bench-hosts-smoke package-test; do
         [ -f "t/logs/$name.out" ] && grep -E '^not ok ' "t/logs/$name.out" | sed "s|^|$name: |"
     done
 } | head -n 80 )

@@ -14,7 +14,7 @@ use Apache::TestRequest ();
 use MIME::Base64 ();
 
 our @EXPORT = qw(occi_request file_text parse_category_value parse_text_categories
-                 split_header_values decode_json_body %STANDARD %TEMPLATES
+                 split_header_values decode_json_body %STANDARD %TEMPLATES %PROVIDER
                  CORE INFRA json_request create_json text_attributes
                  location_path url_of entity_path uri_paths private_server_conf
                  httpd_modules as_tenant tenant_path virsh_at browser_results);
@@ -99,6 +99,17 @@ our %TEMPLATES = (
         location => '/mixin/resource_tpl/medium/', cores => 2, memory => 2 },
     'http://localhost/occi/resource_tpl#large' => { depends => INFRA . 'resource_tpl',
         location => '/mixin/resource_tpl/large/', cores => 4, memory => 8 },
+);
+
+# The provider's own kinds every server lists: each tenant's quota (the
+# provider scheme of the test configuration is the default one).
+our %PROVIDER = (
+    'http://localhost/occi/quota#quota' => { class => 'kind', location => '/quota/',
+        parent => CORE . 'resource',
+        attributes => [qw(quota.tenant quota.cores.used quota.cores.limit quota.memory.used
+                          quota.memory.limit quota.storage.used quota.storage.limit
+                          quota.computes.used quota.computes.limit quota.networks.used
+                          quota.networks.limit)] },
 );
 
 # With OCCI_TEST_HTTPS naming the directory of the test CA and certificates

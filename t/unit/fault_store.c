@@ -314,6 +314,23 @@ static occi_store_status fault_set_host_disabled(void *impl, const char *host, i
     PASS_THROUGH("set_host_disabled", set_host_disabled(fault_->inner_impl, host, disabled));
 }
 
+static occi_store_status fault_tenant_usage(void *impl, const char *owner,
+                                            occi_store_tenant_usage *usage)
+{
+    PASS_THROUGH("tenant_usage", tenant_usage(fault_->inner_impl, owner, usage));
+}
+
+static occi_store_status fault_tenant_usages(void *impl, apr_pool_t *pool,
+                                             apr_array_header_t **usages)
+{
+    PASS_THROUGH("tenant_usages", tenant_usages(fault_->inner_impl, pool, usages));
+}
+
+static occi_store_status fault_lock_tenant(void *impl, const char *owner)
+{
+    PASS_THROUGH("lock_tenant", lock_tenant(fault_->inner_impl, owner));
+}
+
 static const occi_store_provider fault_provider = {
     "fault",
     fault_error,
@@ -352,6 +369,10 @@ static const occi_store_provider fault_provider = {
     fault_release_allocation,
     fault_disabled_hosts,
     fault_set_host_disabled,
+    NULL,                          /* links_from_many: links_from for each */
+    fault_tenant_usage,
+    fault_tenant_usages,
+    fault_lock_tenant,
 };
 
 fault_store *fault_store_wrap(apr_pool_t *pool, occi_store *inner)

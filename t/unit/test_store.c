@@ -16,6 +16,7 @@
 #include "fixtures.h"
 #include "occi_deferred_save.h"
 #include "occi_hosts.h"
+#include "occi_quota.h"
 #include "occi_recovery.h"
 #include "occi_service.h"
 #include "occi_store.h"
@@ -322,6 +323,79 @@ static void test_migrate_from_5(database *db)
                name_of(db, "down to nothing when nothing is held"));
 }
 
+/* What the table of tenants' usage holds for owner, as "cores memory
+ * storage computes networks", or "none". */
+static const char *usage_row(database *db, const char *owner)
+{
+    const char *row = sql_value(db, apr_psprintf(
+        db->pool, "SELECT SUM(cores) || ' ' || SUM(memory_mib) || ' ' || SUM(storage_mib)"
+        " || ' ' || SUM(computes) || ' ' || SUM(networks) FROM occi_tenant_usage"
+        " WHERE owner = '%s' GROUP BY owner", owner));
+
+    return row ? row : "none";
+}
+
+/* A database of schema version 8, whose entities were counted nowhere,
+ * gains the sums of version 9 from what they hold (compute, storage and
+ * network rows of each owner, links and other kinds counting nothing),
+ * and the triggers then keep them as rows come, change and go. */
+static void test_migrate_from_8(database *db)
+{
+    static const char *const sqlite_drops[] = {
+        "DROP TRIGGER occi_tenant_usage_added",
+        "DROP TRIGGER occi_tenant_usage_removed",
+        "DROP TRIGGER occi_tenant_usage_changed",
+        "DROP TABLE occi_tenant_usage",
+    };
+    static const char *const pgsql_drops[] = {
+        "DROP TRIGGER occi_tenant_usage ON occi_entity",
+        "DROP TABLE occi_tenant_usage",
+    };
+    int pgsql = !strcmp(db->name, "pgsql");
+    const char *const *drops = pgsql ? pgsql_drops : sqlite_drops;
+    int count = pgsql ? 2 : 4, rows = 0, i, failed = 0;
+
+    for (i = 0; i < count; i++) {
+        failed |= apr_dbd_query(db->driver, db->handle, &rows, drops[i]) != 0;
+    }
+    tap_ok(!failed, name_of(db, "a version 8 schema, without the tenants' usage"));
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  "INSERT INTO occi_entity (id, kind, owner, revision, mixins, attributes) VALUES"
+                  " ('c0000000-0000-4000-8000-000000000001', '" COMPUTE "', 'carol', 1, '[]',"
+                  "  '{\"occi.compute.cores\":2,\"occi.compute.memory\":1.5}'),"
+                  " ('c0000000-0000-4000-8000-000000000002', '" COMPUTE "', 'carol', 1, '[]',"
+                  "  '{\"occi.core.title\":\"defaults\"}'),"
+                  " ('c0000000-0000-4000-8000-000000000003', '" STORAGE "', 'carol', 1, '[]',"
+                  "  '{\"occi.storage.size\":10}'),"
+                  " ('c0000000-0000-4000-8000-000000000004', '" OCCI_SCHEME_INFRA "network',"
+                  "  'carol', 1, '[]', '{}'),"
+                  " ('c0000000-0000-4000-8000-000000000005', '" NETIF "', 'carol', 1, '[]',"
+                  "  '{\"occi.compute.cores\":99}'),"
+                  " ('c0000000-0000-4000-8000-000000000006', '" COMPUTE "', 'dave', 1, '[]',"
+                  "  '{\"occi.compute.cores\":\"many\",\"occi.compute.memory\":0.5}')");
+    tap_is_int(rows, 6, name_of(db, "holding six entities of two owners"));
+    upgrade_from(db, 8);
+    tap_is_str(usage_row(db, "carol"), "3 2560 10240 2 1",
+               name_of(db, "the sums of an owner's computes, storage and network"));
+    tap_is_str(usage_row(db, "dave"), "1 512 0 1 0",
+               name_of(db, "cores that are no number count as the default"));
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  "UPDATE occi_entity SET attributes = '{\"occi.compute.cores\":6,"
+                  "\"occi.compute.memory\":1.5}' WHERE id = 'c0000000-0000-4000-8000-000000000001'");
+    tap_is_str(usage_row(db, "carol"), "7 2560 10240 2 1",
+               name_of(db, "then a change of cores made by hand is counted"));
+    apr_dbd_query(db->driver, db->handle, &rows,
+                  "UPDATE occi_entity SET owner = 'dave'"
+                  " WHERE id = 'c0000000-0000-4000-8000-000000000003'");
+    tap_is_str(apr_pstrcat(db->pool, usage_row(db, "carol"), " / ", usage_row(db, "dave"), NULL),
+               "7 2560 0 2 1 / 1 512 10240 1 0", name_of(db, "so is a storage given to another"));
+    apr_dbd_query(db->driver, db->handle, &rows, "DELETE FROM occi_entity"
+                  " WHERE id LIKE 'c0000000-%'");
+    tap_is_str(apr_pstrcat(db->pool, usage_row(db, "carol"), " / ", usage_row(db, "dave"), NULL),
+               "0 0 0 0 0 / 0 0 0 0 0", name_of(db, "and deletions, down to nothing"));
+    apr_dbd_query(db->driver, db->handle, &rows, "DELETE FROM occi_tenant_usage");
+}
+
 /* A database of schema version 2, where user mixin type ids and
  * locations were unique across owners, keeps its mixins at version 3 and
  * lets another owner take the same type id. */
@@ -378,6 +452,7 @@ static void test_migrate(database *db)
     test_migrate_from_2(db);
     test_migrate_from_4(db);
     test_migrate_from_5(db);
+    test_migrate_from_8(db);
 }
 
 /* Several processes migrating a new database at once, as httpd's children
@@ -1584,6 +1659,8 @@ typedef struct {
     long long memory_mib;          /* what capacity says: 4 cores and this (0: 4 GiB) */
     const char *saved;             /* the term of a saved image it holds, or NULL */
     int capacities;                /* times its capacity was asked */
+    occi_store *sneak;             /* another connection: at a create, it inserts ... */
+    const occi_entity *sneaked;    /* ... this entity (once) */
 } fake_hv;
 
 /* With a thief, takes the change's intent, as another process would once
@@ -1635,6 +1712,10 @@ static occi_hv_status fake_create(void *impl, apr_pool_t *pool, occi_entity *ent
         return error->status;
     }
     (void)entity;
+    if (fake->sneak && fake->sneaked) {
+        occi_store_insert(fake->sneak, fake->sneaked);
+        fake->sneaked = NULL;
+    }
     if (fake_answer(fake, error) == OCCI_HV_OK) {
         fake->creates++;
     }
@@ -1795,7 +1876,7 @@ static const occi_hypervisor_provider fake_provider = {
 static void test_recovery_waits(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_UNAVAILABLE, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     occi_recovery_context context;
     apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
     occi_entity *made = resource(pool, "50000000-0000-4000-8000-000000000003",
@@ -1839,7 +1920,7 @@ static void test_deferred_saves(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     apr_array_header_t *events = apr_array_make(pool, 4, sizeof(int)), *mixins;
     occi_deferred_context context;
     int pending = -1, held = -1, count;
@@ -1910,7 +1991,7 @@ static occi_service fake_service(database *db, fake_hv *fake)
 static void test_service_delete(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     occi_service service;
     occi_result result;
     occi_entity *net = resource(pool, R3, OCCI_SCHEME_INFRA "network", "alice"), *found;
@@ -1985,7 +2066,7 @@ static void test_service_act(database *db)
 {
     static const char start[] = "http://schemas.ogf.org/occi/infrastructure/compute/action#start";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_entity *));
     apr_array_header_t *afters = apr_array_make(pool, 2, sizeof(const char *)), *intents;
     occi_service service;
@@ -2065,7 +2146,7 @@ static void test_service_act(database *db)
 static void test_service_update(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_CONFLICT, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_CONFLICT, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     occi_service service;
     occi_result result;
     occi_entity *current, *changed, *now;
@@ -2112,7 +2193,7 @@ static void test_service_update(database *db)
 static void test_service_create(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_entity *)), *intents;
     occi_service service;
     occi_result result;
@@ -2162,6 +2243,317 @@ static void test_service_create(database *db)
     occi_store_delete(db->store, R3, NULL);
 }
 
+static void forget_intents(database *db);
+
+/* What the store says owner holds, as "cores memory storage computes
+ * networks". */
+static const char *usage_of(database *db, const char *owner)
+{
+    occi_store_tenant_usage usage;
+
+    if (occi_store_read_tenant_usage(db->store, owner, &usage) != OCCI_STORE_OK) {
+        return apr_pstrcat(db->pool, "error: ", occi_store_error(db->store), NULL);
+    }
+    return apr_psprintf(db->pool, "%" APR_INT64_T_FMT " %" APR_INT64_T_FMT " %" APR_INT64_T_FMT
+                        " %" APR_INT64_T_FMT " %" APR_INT64_T_FMT, (apr_int64_t)usage.cores,
+                        (apr_int64_t)usage.memory_mib, (apr_int64_t)usage.storage_mib,
+                        (apr_int64_t)usage.computes, (apr_int64_t)usage.networks);
+}
+
+#define Q1 "70000000-0000-4000-8000-000000000001"
+#define Q2 "70000000-0000-4000-8000-000000000002"
+#define Q3 "70000000-0000-4000-8000-000000000003"
+#define Q4 "70000000-0000-4000-8000-000000000004"
+#define Q5 "70000000-0000-4000-8000-000000000005"
+#define QL "70000000-0000-4000-8000-0000000000a1"
+
+/* Each owner's usage follows its entities through the store: inserts,
+ * changes of sizes (and not of anything else), deletions with links, a
+ * transaction rolled back; the listing has every owner that holds
+ * something, in order. */
+static void test_tenant_usage(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    occi_entity *vm = resource(pool, Q1, COMPUTE, "quota-a"), *bigger, *titled, *found;
+    occi_entity *disk = resource(pool, Q3, STORAGE, "quota-a");
+    apr_array_header_t *usages;
+    const char *listed = "";
+    int i;
+
+    tap_is_str(usage_of(db, "quota-a"), "0 0 0 0 0", name_of(db, "usage: nothing at first"));
+    set_integer(vm, "occi.compute.cores", 2);
+    set_float(vm, "occi.compute.memory", 1.5);
+    occi_store_insert(db->store, vm);
+    tap_is_str(usage_of(db, "quota-a"), "2 1536 0 1 0",
+               name_of(db, "usage: a compute's cores, memory in MiB and one compute"));
+    occi_store_insert(db->store, resource(pool, Q2, COMPUTE, "quota-a"));
+    tap_is_str(usage_of(db, "quota-a"), "3 2560 0 2 0",
+               name_of(db, "usage: a compute without sizes holds a core and a GiB"));
+    set_float(disk, "occi.storage.size", 10);
+    occi_store_insert(db->store, disk);
+    occi_store_insert(db->store, resource(pool, Q4, OCCI_SCHEME_INFRA "network", "quota-a"));
+    occi_store_insert(db->store, link_from(pool, QL, Q1, "/network/" Q4, "quota-a"));
+    tap_is_str(usage_of(db, "quota-a"), "3 2560 10240 2 1",
+               name_of(db, "usage: a storage's size, a network, and a link holds nothing"));
+    occi_store_insert(db->store, resource(pool, Q5, COMPUTE, "quota-b"));
+    tap_is_str(usage_of(db, "quota-b"), "1 1024 0 1 0",
+               name_of(db, "usage: each owner has its own"));
+    tap_is_str(sql_value(db, strcmp(db->name, "pgsql")
+                             ? "SELECT COUNT(*) || ' ' || MAX(slot) FROM occi_tenant_usage"
+                               " WHERE owner = 'quota-a'"
+                             : "SELECT COUNT(*) || ' ' || (MAX(slot) = pg_backend_pid() % 64)"
+                               " FROM occi_tenant_usage WHERE owner = 'quota-a'"),
+               strcmp(db->name, "pgsql") ? "1 0" : "1 true",
+               name_of(db, "usage: in one slot, the session's (slot 0 on SQLite)"));
+    is_status(db, occi_store_lock_tenant(db->store, "quota-a"), OCCI_STORE_ERROR,
+              "usage: an owner's lock outside a transaction is a mistake");
+
+    occi_store_get(db->store, pool, Q1, NULL, &found);
+    bigger = occi_entity_copy(pool, found);
+    set_integer(bigger, "occi.compute.cores", 6);
+    is_status(db, occi_store_update(db->store, bigger, found->revision), OCCI_STORE_OK,
+              "usage: cores changed");
+    tap_is_str(usage_of(db, "quota-a"), "7 2560 10240 2 1",
+               name_of(db, "usage: follows the change of cores"));
+    titled = occi_entity_copy(pool, bigger);
+    occi_entity_set_string(pool, titled, "occi.core.title", "renamed");
+    occi_store_update(db->store, titled, bigger->revision);
+    occi_store_add_mixin(db->store, Q1, SMALL);
+    tap_is_str(usage_of(db, "quota-a"), "7 2560 10240 2 1",
+               name_of(db, "usage: a change of title or of mixins moves nothing"));
+    occi_store_get(db->store, pool, Q3, NULL, &found);
+    set_float(found, "occi.storage.size", 12.5);
+    occi_store_update(db->store, found, found->revision);
+    tap_is_str(usage_of(db, "quota-a"), "7 2560 12800 2 1",
+               name_of(db, "usage: follows a storage's resize"));
+
+    is_status(db, occi_store_begin(db->store), OCCI_STORE_OK, "usage: begin");
+    occi_store_insert(db->store, resource(pool, "70000000-0000-4000-8000-000000000009", COMPUTE,
+                                          "quota-a"));
+    tap_is_str(usage_of(db, "quota-a"), "8 3584 12800 3 1",
+               name_of(db, "usage: inside a transaction, with its own rows"));
+    is_status(db, occi_store_lock_tenant(db->store, "quota-a"), OCCI_STORE_OK,
+              "usage: the owner's lock inside a transaction");
+    tap_is_str(usage_of(db, "quota-a"), "8 3584 12800 3 1",
+               name_of(db, "usage: its lock row holds nothing"));
+    occi_store_rollback(db->store);
+    tap_is_str(usage_of(db, "quota-a"), "7 2560 12800 2 1",
+               name_of(db, "usage: a rollback takes them back"));
+
+    is_status(db, occi_store_list_tenant_usages(db->store, pool, &usages), OCCI_STORE_OK,
+              "usage: listed");
+    for (i = 0; i < usages->nelts; i++) {
+        const occi_store_tenant_usage *usage = APR_ARRAY_IDX(usages, i,
+                                                             occi_store_tenant_usage *);
+
+        if (!strncmp(usage->owner, "quota-", 6)) {
+            listed = apr_psprintf(pool, "%s[%s %" APR_INT64_T_FMT "]", listed, usage->owner,
+                                  (apr_int64_t)usage->cores);
+        }
+    }
+    tap_is_str(listed, "[quota-a 7][quota-b 1]", name_of(db, "usage: every owner, in order"));
+
+    is_status(db, occi_store_delete(db->store, Q1, NULL), OCCI_STORE_OK,
+              "usage: a compute deleted with its link");
+    tap_is_str(usage_of(db, "quota-a"), "1 1024 12800 1 1",
+               name_of(db, "usage: what it held is given back"));
+    tap_is_str(sql_count(db, "occi_entity", "id", QL), "0",
+               name_of(db, "usage: (its link went with it)"));
+    occi_store_delete(db->store, Q2, NULL);
+    occi_store_delete(db->store, Q3, NULL);
+    occi_store_delete(db->store, Q4, NULL);
+    occi_store_delete(db->store, Q5, NULL);
+    tap_is_str(usage_of(db, "quota-a"), "0 0 0 0 0", name_of(db, "usage: down to nothing"));
+    occi_store_list_tenant_usages(db->store, pool, &usages);
+    for (i = 0, listed = ""; i < usages->nelts; i++) {
+        const char *owner = APR_ARRAY_IDX(usages, i, occi_store_tenant_usage *)->owner;
+
+        if (!strncmp(owner, "quota-", 6)) {
+            listed = apr_pstrcat(pool, listed, owner, NULL);
+        }
+    }
+    tap_is_str(listed, "", name_of(db, "usage: an owner that holds nothing is not listed"));
+}
+
+/* The service layer within quotas: creations stop at the limit with
+ * nothing made or stored; a resize over it is refused before the
+ * hypervisor is asked; a change that grows nothing passes even over a
+ * lowered limit; another tenant's line is its own. */
+static void test_service_quota(database *db)
+{
+    apr_pool_t *pool = db->pool;
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
+    occi_quota_set *quotas = occi_quota_set_make(pool);
+    apr_array_header_t *one;
+    occi_service service;
+    occi_result result;
+    occi_entity *vm, *current, *changed, *now;
+    char *line[] = { "cores=3", "memory=4" };
+    char *blue[] = { "quota-blue", "cores=1" };
+    int made;
+
+    occi_quota_parse(pool, quotas, "OCCIQuota", 2, line);
+    occi_quota_parse(pool, quotas, "OCCIQuota", 2, blue);
+    service = fake_service(db, &fake);
+    service.owner = service.scope = "quota-a";
+    service.quotas = quotas;
+
+    vm = resource(pool, Q1, COMPUTE, "quota-a");
+    set_integer(vm, "occi.compute.cores", 2);
+    one = apr_array_make(pool, 1, sizeof(occi_entity *));
+    APR_ARRAY_PUSH(one, occi_entity *) = vm;
+    result = occi_service_create(&service, pool, one);
+    tap_ok(result.cls == OCCI_RESULT_OK, name_of(db, "quota: a create within it"));
+    vm = resource(pool, Q2, COMPUTE, "quota-a");
+    set_integer(vm, "occi.compute.cores", 2);
+    apr_array_clear(one);
+    APR_ARRAY_PUSH(one, occi_entity *) = vm;
+    made = fake.creates;
+    result = occi_service_create(&service, pool, one);
+    tap_ok(result.cls == OCCI_RESULT_FORBIDDEN && result.number == 176
+           && fake.creates == made && occi_store_get(db->store, pool, Q2, NULL, &now)
+                                          == OCCI_STORE_NOT_FOUND,
+           name_of(db, "quota: one over is FORBIDDEN, before the hypervisor makes anything"));
+    tap_is_str(result.message, "over the quota of tenant quota-a: cores: 2 in use, 2 asked, "
+               "3 allowed", name_of(db, "quota: saying what is used, asked and allowed"));
+    tap_is_str(usage_of(db, "quota-a"), "2 1024 0 1 0", name_of(db, "quota: nothing counted"));
+
+    /* The check inside the transaction: another process makes a compute
+     * of the same tenant while the hypervisor works on this one, after
+     * the first check passed. */
+    set_integer(vm, "occi.compute.cores", 1);
+    {
+        const char *error = NULL, *prepare_error = NULL;
+        apr_dbd_t *other = connect_to(db, pool, &error);
+        occi_entity *sneaked = resource(pool, Q3, COMPUTE, "quota-a");
+
+        set_integer(sneaked, "occi.compute.cores", 1);
+
+        /* Statements are prepared per connection. */
+        fake.sneak = other ? occi_store_open(pool, db->driver, other,
+                                             prepare_statements(pool, db->driver, other,
+                                                                &prepare_error))
+                           : NULL;
+        fake.sneaked = sneaked;
+        made = fake.deletes;
+        result = occi_service_create(&service, pool, one);
+        if (!tap_ok(result.cls == OCCI_RESULT_FORBIDDEN && fake.deletes == made + 1
+                    && occi_store_get(db->store, pool, Q2, NULL, &now) == OCCI_STORE_NOT_FOUND,
+                    name_of(db, "quota: over once written (another made one meanwhile): "
+                                "FORBIDDEN, rolled back, the hypervisor's object undone"))) {
+            printf("#   %d %s (deletes %d, was %d)\n", result.cls,
+                   result.message ? result.message : "", fake.deletes, made);
+        }
+        tap_is_str(result.message, "over the quota of tenant quota-a: cores: 3 in use, 1 asked, "
+                   "3 allowed", name_of(db, "quota: counting what the other made"));
+        tap_is_str(usage_of(db, "quota-a"), "3 2048 0 2 0",
+                   name_of(db, "quota: the other's compute counted, this one not"));
+        fake.sneak = NULL;
+        if (other) {
+            apr_dbd_close(db->driver, other);
+        }
+    }
+
+    occi_store_get(db->store, pool, Q1, NULL, &current);
+    changed = occi_entity_copy(pool, current);
+    set_integer(changed, "occi.compute.cores", 3);
+    made = fake.update_calls;
+    result = occi_service_update(&service, pool, current, changed, "updated");
+    occi_store_get(db->store, pool, Q1, NULL, &now);
+    tap_ok(result.cls == OCCI_RESULT_FORBIDDEN && fake.update_calls == made
+           && now->revision == current->revision,
+           name_of(db, "quota: a resize over it is FORBIDDEN, the hypervisor never asked"));
+    tap_like(result.message, "cores: 3 in use, 1 asked, 3 allowed",
+             name_of(db, "quota: the resize asks for what it grows"));
+    changed = occi_entity_copy(pool, current);
+    set_integer(changed, "occi.compute.cores", 1);
+    set_float(changed, "occi.compute.memory", 8);
+    result = occi_service_update(&service, pool, current, changed, "updated");
+    tap_ok(result.cls == OCCI_RESULT_FORBIDDEN && strstr(result.message, "memory: 2 GiB in use, "
+                                                         "7 GiB asked, 4 GiB allowed")
+           && !strstr(result.message, "cores"),
+           name_of(db, "quota: memory over, while cores shrink, names memory only"));
+
+    /* A lowered limit: what is over does not stop a change that grows
+     * nothing. */
+    {
+        char *lower[] = { "cores=1" };
+        occi_quota_set *lowered = occi_quota_set_make(pool);
+
+        occi_quota_parse(pool, lowered, "OCCIQuota", 1, lower);
+        service.quotas = occi_quota_merge(pool, quotas, lowered);
+    }
+    changed = occi_entity_copy(pool, current);
+    occi_entity_set_string(pool, changed, "occi.core.title", "within nothing");
+    result = occi_service_update(&service, pool, current, changed, "updated");
+    tap_ok(result.cls == OCCI_RESULT_OK,
+           name_of(db, "quota: over a lowered limit, a change that grows nothing passes"));
+    occi_store_get(db->store, pool, Q1, NULL, &current);
+    changed = occi_entity_copy(pool, current);
+    set_integer(changed, "occi.compute.cores", 1);
+    result = occi_service_update(&service, pool, current, changed, "updated");
+    tap_ok(result.cls == OCCI_RESULT_OK, name_of(db, "quota: so does one that shrinks"));
+    service.quotas = quotas;
+
+    /* Another tenant's own line, in update_all too. */
+    service.owner = service.scope = "quota-blue";
+    vm = resource(pool, Q4, COMPUTE, "quota-blue");
+    apr_array_clear(one);
+    APR_ARRAY_PUSH(one, occi_entity *) = vm;
+    result = occi_service_create(&service, pool, one);
+    tap_ok(result.cls == OCCI_RESULT_OK, name_of(db, "quota: blue makes its one core"));
+    {
+        apr_array_header_t *currents = apr_array_make(pool, 1, sizeof(occi_entity *));
+        apr_array_header_t *changeds = apr_array_make(pool, 1, sizeof(occi_entity *));
+
+        occi_store_get(db->store, pool, Q4, NULL, &current);
+        changed = occi_entity_copy(pool, current);
+        set_integer(changed, "occi.compute.cores", 2);
+        APR_ARRAY_PUSH(currents, occi_entity *) = current;
+        APR_ARRAY_PUSH(changeds, occi_entity *) = changed;
+        /* As an administrator would, from another tenant. */
+        service.owner = "quota-admin";
+        service.scope = NULL;
+        result = occi_service_update_all(&service, pool, currents, changeds);
+        tap_ok(result.cls == OCCI_RESULT_FORBIDDEN
+               && strstr(result.message, "tenant quota-blue: cores: 1 in use, 1 asked, 1 "
+                                         "allowed"),
+               name_of(db, "quota: a template for several, held to the owner's own line"));
+    }
+    {
+        apr_array_header_t *quota_entities;
+        const char *seen = "";
+        int i;
+
+        result = occi_service_quotas(&service, pool, "http://x/quota#quota", &quota_entities);
+        for (i = 0; i < quota_entities->nelts; i++) {
+            const occi_entity *q = APR_ARRAY_IDX(quota_entities, i, occi_entity *);
+            const char *tenant = occi_entity_get_string(q, "quota.tenant");
+
+            if (!strncmp(tenant, "quota-", 6)) {
+                seen = apr_pstrcat(pool, seen, "[", tenant, "]", NULL);
+            }
+        }
+        tap_ok(result.cls == OCCI_RESULT_OK && !strcmp(seen, "[quota-a][quota-admin]"
+                                                             "[quota-blue]"),
+               name_of(db, "quota: an administrator sees every tenant's, and its own"));
+        if (strcmp(seen, "[quota-a][quota-admin][quota-blue]")) {
+            printf("#   %s\n", seen);
+        }
+        service.owner = service.scope = "quota-a";
+        result = occi_service_quotas(&service, pool, "http://x/quota#quota", &quota_entities);
+        tap_ok(result.cls == OCCI_RESULT_OK && quota_entities->nelts == 1
+               && !strcmp(occi_entity_get_string(APR_ARRAY_IDX(quota_entities, 0,
+                                                               occi_entity *), "quota.tenant"),
+                          "quota-a"),
+               name_of(db, "quota: a tenant sees its own only"));
+    }
+    occi_store_delete(db->store, Q1, NULL);
+    occi_store_delete(db->store, Q3, NULL);
+    occi_store_delete(db->store, Q4, NULL);
+    forget_intents(db);
+}
+
 /* Removes every intent earlier tests left. */
 static void forget_intents(database *db)
 {
@@ -2183,7 +2575,7 @@ static void test_service_save(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_entity *)), *made, *mixins;
     occi_service service, bare;
     occi_result result;
@@ -2258,7 +2650,7 @@ static void test_service_mixins(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     apr_array_header_t *two = apr_array_make(pool, 2, sizeof(occi_category *));
     apr_array_header_t *one = apr_array_make(pool, 1, sizeof(occi_category *)), *mixins;
     occi_category *saved = user_mixin(pool, scheme, "saved-x", NULL, "/mixin/os_tpl/saved-x/");
@@ -2331,7 +2723,7 @@ static void test_service_mixins(database *db)
 static void test_service_update_all(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     apr_array_header_t *currents = apr_array_make(pool, 2, sizeof(occi_entity *));
     apr_array_header_t *changeds = apr_array_make(pool, 2, sizeof(occi_entity *)), *intents;
     occi_entity *found;
@@ -2382,7 +2774,7 @@ static void test_service_update_all(database *db)
 static void test_service_reads(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     occi_entity *found = NULL;
     apr_array_header_t *mixins;
     occi_service service;
@@ -2440,7 +2832,7 @@ static void test_service_reads(database *db)
 static void test_deferred_stop_for_delete(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 1, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     occi_deferred_context context;
     occi_entity *vm = resource(pool, R1, COMPUTE, "alice");
 
@@ -2463,7 +2855,7 @@ static void test_recovery_of_save(database *db)
 {
     static const char *const scheme = "http://cloud.example.com/occi/saved_os_tpl#";
     apr_pool_t *pool = db->pool;
-    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv fake = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     apr_array_header_t *messages = apr_array_make(pool, 4, sizeof(const char *)), *left;
     occi_recovery_context context;
     int finished = -1;
@@ -2972,7 +3364,7 @@ static occi_result resized(database *db, occi_service *service, const char *id, 
 static void test_service_placement(database *db)
 {
     apr_pool_t *pool = db->pool;
-    fake_hv a = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0 };
+    fake_hv a = { OCCI_HV_OK, 0, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     fake_hv b = a;
     apr_array_header_t *hosts = apr_array_make(pool, 2, sizeof(occi_host)), *one;
     occi_host *host;
@@ -3317,6 +3709,8 @@ static void run(database *db)
     test_deferred_stop_for_delete(db);
     test_recovery_of_save(db);
     test_service_placement(db);
+    test_tenant_usage(db);
+    test_service_quota(db);
     if (!strcmp(db->name, "sqlite3")) {
         test_plans(db);
         test_write_turns(db);
