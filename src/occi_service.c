@@ -1800,8 +1800,8 @@ static occi_result delete_saved_template(const occi_service *service, apr_pool_t
     }
     if (users > 0) {
         return result(OCCI_RESULT_CONFLICT, 141, apr_psprintf(
-                          pool, "%s is the OS template of %lld compute(s): delete them first",
-                          type_id, users));
+                          pool, "%s is the OS template of %" APR_INT64_T_FMT " compute(s): "
+                          "delete them first", type_id, (apr_int64_t)users));
     }
     if (occi_store_delete_intents_with(service->store, OCCI_DEFERRED_SAVE_VERB,
                                        template->term) != OCCI_STORE_OK) {

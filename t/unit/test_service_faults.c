@@ -1118,6 +1118,41 @@ static void test_migration_during_migration(fixture *f)
            apr_pstrcat(f->pool, name, ": no intent is left", NULL));
 }
 
+/* A saved template that computes use is not deleted, and the refusal
+ * says how many use it. */
+static void test_template_in_use(fixture *f)
+{
+    const char *name = apr_psprintf(f->pool, "%s: deleting a saved template two computes use",
+                                    f->db->name);
+    static const char *const tables[] = { "occi_attribute", "occi_membership", "occi_entity",
+                                          "occi_intent", "occi_allocation", "occi_user_mixin" };
+    const char *type_id = SAVED_SCHEME "saved-00000003";
+    const char *ids[] = { R1, R2 };
+    occi_result r;
+    size_t i;
+    int rows;
+
+    for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        apr_dbd_query(f->db->driver, f->db->handle, &rows,
+                      apr_pstrcat(f->pool, "DELETE FROM ", tables[i], NULL));
+    }
+    occi_store_insert_mixin(f->db->store, saved_template(f, "saved-00000003"), "alice");
+    for (i = 0; i < 2; i++) {
+        occi_entity *vm = resource(f->pool, ids[i], COMPUTE);
+
+        APR_ARRAY_PUSH(vm->mixins, const char *) = type_id;
+        occi_store_insert(f->db->store, vm);
+    }
+    f->mixins = apr_array_make(f->pool, 1, sizeof(occi_category *));
+    APR_ARRAY_PUSH(f->mixins, occi_category *) = saved_template(f, "saved-00000003");
+    r = occi_service_delete_mixins(&f->service, f->pool, f->mixins);
+    if (!tap_ok(r.cls == OCCI_RESULT_CONFLICT && r.number == 141 && r.message
+                && strstr(r.message, " is the OS template of 2 compute(s): delete them first"),
+                apr_pstrcat(f->pool, name, ": 409 saying how many use it", NULL))) {
+        printf("#   %d (OCCI%d): %s\n", r.cls, r.number, r.message ? r.message : "");
+    }
+}
+
 static void run(database *db)
 {
     fixture f;
@@ -1162,6 +1197,9 @@ static void run(database *db)
     }
     apr_pool_create(&f.pool, db->pool);
     test_migration_during_migration(&f);
+    apr_pool_destroy(f.pool);
+    apr_pool_create(&f.pool, db->pool);
+    test_template_in_use(&f);
     apr_pool_destroy(f.pool);
 }
 
