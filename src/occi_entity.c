@@ -83,6 +83,19 @@ const char *occi_entity_get_string(const occi_entity *entity, const char *name)
     return value && value->type == OCCI_TYPE_STRING ? value->string : NULL;
 }
 
+double occi_entity_get_number(const occi_entity *entity, const char *name, double otherwise)
+{
+    const occi_value *value = occi_entity_get(entity, name);
+
+    if (value && value->type == OCCI_TYPE_INTEGER) {
+        return (double)value->integer;
+    }
+    if (value && value->type == OCCI_TYPE_FLOAT) {
+        return value->number;
+    }
+    return otherwise;
+}
+
 void occi_entity_set_string(apr_pool_t *pool, occi_entity *entity, const char *name,
                             const char *value)
 {

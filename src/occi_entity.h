@@ -72,6 +72,10 @@ const char *occi_entity_get_string(const occi_entity *entity, const char *name);
 void occi_entity_set_string(apr_pool_t *pool, occi_entity *entity, const char *name,
                             const char *value);
 
+/* A number attribute (an integer or a float) as a double; otherwise when
+ * absent or not a number. */
+double occi_entity_get_number(const occi_entity *entity, const char *name, double otherwise);
+
 int occi_entity_has_mixin(const occi_entity *entity, const char *type_id);
 
 /* The value in its text-rendering form: strings quoted (RFC 7230

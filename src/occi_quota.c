@@ -234,20 +234,6 @@ apr_array_header_t *occi_quota_tenants(apr_pool_t *pool, const occi_quota_set *s
     return tenants;
 }
 
-/* An attribute's number (an integer or a float), or otherwise. */
-static double number_of(const occi_entity *entity, const char *name, double otherwise)
-{
-    const occi_value *value = occi_entity_get(entity, name);
-
-    if (value && value->type == OCCI_TYPE_INTEGER) {
-        return (double)value->integer;
-    }
-    if (value && value->type == OCCI_TYPE_FLOAT) {
-        return value->number;
-    }
-    return otherwise;
-}
-
 void occi_quota_add_demand(const occi_entity *entity, occi_quota_amounts *demand)
 {
     if (!entity->kind) {
@@ -255,13 +241,14 @@ void occi_quota_add_demand(const occi_entity *entity, occi_quota_amounts *demand
     }
     if (!strcmp(entity->kind, KIND_COMPUTE)) {
         demand->amount[OCCI_QUOTA_COMPUTES]++;
-        demand->amount[OCCI_QUOTA_CORES] += (long long)number_of(entity, "occi.compute.cores", 1);
-        demand->amount[OCCI_QUOTA_MEMORY] += (long long)(number_of(entity, "occi.compute.memory",
-                                                                   1) * 1024 + 0.5);
+        demand->amount[OCCI_QUOTA_CORES]
+            += (long long)occi_entity_get_number(entity, "occi.compute.cores", 1);
+        demand->amount[OCCI_QUOTA_MEMORY]
+            += (long long)(occi_entity_get_number(entity, "occi.compute.memory", 1) * 1024 + 0.5);
     }
     else if (!strcmp(entity->kind, KIND_STORAGE)) {
-        demand->amount[OCCI_QUOTA_STORAGE] += (long long)(number_of(entity, "occi.storage.size",
-                                                                    0) * 1024 + 0.5);
+        demand->amount[OCCI_QUOTA_STORAGE]
+            += (long long)(occi_entity_get_number(entity, "occi.storage.size", 0) * 1024 + 0.5);
     }
     else if (!strcmp(entity->kind, KIND_NETWORK)) {
         demand->amount[OCCI_QUOTA_NETWORKS]++;

@@ -295,31 +295,18 @@ occi_result occi_service_act(const occi_service *service, apr_pool_t *pool,
 #define KIND_STORAGE OCCI_SCHEME_INFRA "storage"
 #define KIND_NETWORK OCCI_SCHEME_INFRA "network"
 
-static double number_of(const occi_entity *entity, const char *name, double otherwise)
-{
-    const occi_value *value = occi_entity_get(entity, name);
-
-    if (value && value->type == OCCI_TYPE_INTEGER) {
-        return (double)value->integer;
-    }
-    if (value && value->type == OCCI_TYPE_FLOAT) {
-        return value->number;
-    }
-    return otherwise;
-}
-
 /* What a new resource holds of its host: a compute its cores and memory,
  * a storage its size; a network nothing. */
 static void demand_of(const occi_entity *entity, occi_store_allocation *allocation)
 {
     if (!strcmp(entity->kind, KIND_COMPUTE)) {
-        allocation->cores = (int)number_of(entity, "occi.compute.cores", 1);
-        allocation->memory_mib = (long long)(number_of(entity, "occi.compute.memory", 1) * 1024
-                                             + 0.5);
+        allocation->cores = (int)occi_entity_get_number(entity, "occi.compute.cores", 1);
+        allocation->memory_mib
+            = (long long)(occi_entity_get_number(entity, "occi.compute.memory", 1) * 1024 + 0.5);
     }
     else if (!strcmp(entity->kind, KIND_STORAGE)) {
-        allocation->disk_mib = (long long)(number_of(entity, "occi.storage.size", 0) * 1024
-                                           + 0.5);
+        allocation->disk_mib
+            = (long long)(occi_entity_get_number(entity, "occi.storage.size", 0) * 1024 + 0.5);
     }
 }
 
