@@ -20,6 +20,14 @@
  * The migration's connection also runs the operator's DBDInitSQL, so that
  * the switch to WAL happens there, under a busy timeout, before any of
  * mod_dbd's connections exists.
+ *
+ * That connection stays open until mod_dbd has opened the child's own. In
+ * WAL mode an open connection holds a shared lock on the database file,
+ * and the connection that closes last takes the exclusive lock to fold the
+ * log back into the database. Closed earlier, the migration's connection
+ * left a gap: when the other children's connections closed in it (a stop
+ * or a restart soon after the start), the last of them held the exclusive
+ * lock while mod_dbd, which sets no busy timeout, prepared its statements.
  */
 #include <malloc.h>
 #include <stdlib.h>
@@ -47,6 +55,10 @@ static apr_hash_t *sqlite_group_syncs;
  * this configuration keeps its store in SQLite. */
 static apr_global_mutex_t *sqlite_start_mutex;
 static int sqlite_start_mutex_held;
+/* The child's migration connections to SQLite databases, open until
+ * mod_dbd's child_init is done; and the pool that holds them. */
+static apr_array_header_t *start_connections;
+static apr_pool_t *start_pool;
 static const char sqlite_start_mutex_type[] = "occi-sqlite-start";
 /* The lock where the writers of all the children queue on SQLite (see
  * src/occi_write_gate.h); NULL: none, they meet at SQLite's lock. */
@@ -197,8 +209,14 @@ int occi_store_configure(apr_pool_t *pconf, server_rec *main_server)
     return OK;
 }
 
+typedef struct {
+    const apr_dbd_driver_t *driver;
+    apr_dbd_t *handle;
+} start_connection;
+
 /* Opens a connection of its own to server s's database and creates or
- * upgrades the schema. NULL, or why it failed. */
+ * upgrades the schema. NULL, or why it failed. A connection to SQLite is
+ * kept open in start_connections (see the top of this file). */
 static const char *migrate(apr_pool_t *pool, server_rec *s)
 {
     const dbd_cfg_t *cfg = dbd_config(s);
@@ -229,6 +247,13 @@ static const char *migrate(apr_pool_t *pool, server_rec *s)
     }
     else {
         error = occi_store_migrate(pool, driver, handle);
+    }
+    if (!error && start_connections && !strcmp(cfg->name, "sqlite3")) {
+        start_connection *kept = apr_array_push(start_connections);
+
+        kept->driver = driver;
+        kept->handle = handle;
+        return NULL;
     }
     apr_dbd_close(driver, handle);
     return error;
@@ -353,6 +378,8 @@ void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server)
     }
     sqlite_group_syncs = apr_hash_make(pchild);
     apr_pool_create(&pool, pchild);
+    apr_pool_create(&start_pool, pchild);
+    start_connections = apr_array_make(start_pool, 1, sizeof(start_connection));
     done = apr_hash_make(pool);
     for (s = main_server; s; s = s->next) {
         const dbd_cfg_t *cfg = dbd_config(s);
@@ -377,7 +404,7 @@ void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server)
             continue;
         }
         apr_hash_set(done, key, APR_HASH_KEY_STRING, "");
-        if ((error = migrate(pool, s))) {
+        if ((error = migrate(start_pool, s))) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, OCCI_LOGNO(21)
                          "the entity store is not ready: %s", error);
         }
@@ -388,8 +415,20 @@ void occi_store_child_init(apr_pool_t *pchild, server_rec *main_server)
 
 void occi_store_child_init_done(apr_pool_t *pchild, server_rec *main_server)
 {
+    int i;
+
     (void)pchild;
     (void)main_server;
+    for (i = 0; start_connections && i < start_connections->nelts; i++) {
+        start_connection *kept = &APR_ARRAY_IDX(start_connections, i, start_connection);
+
+        apr_dbd_close(kept->driver, kept->handle);
+    }
+    start_connections = NULL;
+    if (start_pool) {
+        apr_pool_destroy(start_pool);
+        start_pool = NULL;
+    }
     if (sqlite_start_mutex_held) {
         sqlite_start_mutex_held = 0;
         apr_global_mutex_unlock(sqlite_start_mutex);
