@@ -24,7 +24,12 @@
     "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 /* Where the page template puts the mount path. */
+/* The page's placeholders; each is replaced by a value escaped for an
+ * HTML attribute. */
 #define MOUNT_PLACEHOLDER "@MOUNT@"
+#define USER_PLACEHOLDER "@USER@"
+#define TENANT_PLACEHOLDER "@TENANT@"
+#define ADMINISTRATOR_PLACEHOLDER "@ADMINISTRATOR@"
 
 static int console_enabled(const occi_request *req)
 {
@@ -126,22 +131,55 @@ static int prefers_html(const occi_request *req)
     return best == OCCI_MEDIA_NONE || html > occi_accept_quality(req->accept, best);
 }
 
-/* The page with every placeholder replaced by the mount path, escaped
- * for a URL and then for an HTML attribute. The mount comes from the
- * configuration, never from the request. */
-static const char *fill_page(request_rec *r, const occi_console_asset *page, const char *base,
+/* The page with its placeholders filled: the mount path (from the
+ * configuration, escaped for a URL), the user httpd authenticated, the
+ * tenant whose entities the request sees and whether it is an
+ * administrator, each escaped for an HTML attribute. The page shows
+ * them as text ("signed in as"); they give the script no power, since
+ * every request it makes is authorised again. */
+static const char *fill_page(occi_request *req, const occi_console_asset *page,
                              apr_size_t *len)
 {
-    const char *mount = ap_escape_html2(r->pool, ap_escape_uri(r->pool, base), 1);
+    request_rec *r = req->r;
+    struct {
+        const char *placeholder;
+        const char *value;
+    } fills[4];
     const char *text = apr_pstrmemdup(r->pool, page->data, page->len);
-    apr_array_header_t *parts = apr_array_make(r->pool, 8, sizeof(const char *));
-    const char *found, *filled;
+    apr_array_header_t *parts = apr_array_make(r->pool, 16, sizeof(const char *));
+    const char *filled;
+    int i;
 
-    while ((found = strstr(text, MOUNT_PLACEHOLDER))) {
-        APR_ARRAY_PUSH(parts, const char *) = apr_pstrmemdup(r->pool, text,
-                                                             (apr_size_t)(found - text));
-        APR_ARRAY_PUSH(parts, const char *) = mount;
-        text = found + strlen(MOUNT_PLACEHOLDER);
+    fills[0].placeholder = MOUNT_PLACEHOLDER;
+    fills[0].value = ap_escape_uri(r->pool, req->base);
+    fills[1].placeholder = USER_PLACEHOLDER;
+    fills[1].value = r->user ? r->user : "";
+    fills[2].placeholder = TENANT_PLACEHOLDER;
+    fills[2].value = req->owner ? req->owner : "";
+    fills[3].placeholder = ADMINISTRATOR_PLACEHOLDER;
+    fills[3].value = req->scope ? "no" : "yes";
+    while (*text) {
+        const char *next = strchr(text, '@');
+        int matched = -1;
+
+        if (!next) {
+            break;
+        }
+        for (i = 0; i < 4 && matched < 0; i++) {
+            if (!strncmp(next, fills[i].placeholder, strlen(fills[i].placeholder))) {
+                matched = i;
+            }
+        }
+        APR_ARRAY_PUSH(parts, const char *) = apr_pstrmemdup(
+            r->pool, text, (apr_size_t)(next - text) + (matched < 0 ? 1 : 0));
+        if (matched >= 0) {
+            APR_ARRAY_PUSH(parts, const char *) = ap_escape_html2(r->pool, fills[matched].value,
+                                                                  1);
+            text = next + strlen(fills[matched].placeholder);
+        }
+        else {
+            text = next + 1;
+        }
     }
     APR_ARRAY_PUSH(parts, const char *) = text;
     filled = apr_array_pstrcat(r->pool, parts, 0);
@@ -160,7 +198,7 @@ int occi_console_page_request(occi_request *req)
         || !prefers_html(req) || !(page = find_asset("console.html"))) {
         return DECLINED;
     }
-    body = fill_page(r, page, req->base, &len);
+    body = fill_page(req, page, &len);
     set_common_headers(r, page->content_type);
     apr_table_setn(r->headers_out, "Content-Security-Policy", CONSOLE_CSP);
     apr_table_setn(r->headers_out, "Referrer-Policy", "same-origin");

@@ -22,6 +22,14 @@
   const JSON_TYPE = 'application/occi+json';
   // Shown once on the next page, after an action that leaves this one.
   const NOTICE_KEY = 'occi-console-notice';
+  // How often a page asks the server again for what it shows, while it
+  // is visible: a state changed anywhere (an action, virsh, a guest that
+  // powered itself off) shows within this and one request's time. See
+  // docs/console.md for why this polls rather than holding a stream open.
+  const LIVE_INTERVAL_MS = 1000;
+  // Units of the attributes people read most.
+  const UNITS = { 'occi.compute.memory': 'GiB', 'occi.storage.size': 'GiB',
+    'occi.compute.speed': 'GHz' };
 
   const mount = document.querySelector('meta[name="occi-mount"]').content;
   const main = document.getElementById('main');
@@ -64,6 +72,15 @@
     }
   }
 
+  // The absolute URL of a path on this server. Built from the origin, which
+  // never holds a user name or password: a page opened as
+  // https://user:pass@host/ resolves relative URLs to ones that carry them,
+  // and fetch() refuses those. The browser still sends the credentials it
+  // was given, as for any request of the page.
+  function urlOf(path) {
+    return new URL(path, location.origin).href;
+  }
+
   // One request; resolves to the parsed JSON body (null when empty), or
   // rejects with an ApiError carrying the server's own message.
   async function api(method, path, body) {
@@ -74,7 +91,7 @@
     }
     let response;
     try {
-      response = await fetch(path, init);
+      response = await fetch(urlOf(path), init);
     } catch (e) {
       throw new ApiError(0, '', 'the server could not be reached (' + e.message + ')');
     }
@@ -184,6 +201,38 @@
     return String(id || '').split('#').pop();
   }
 
+  // People's words for the kinds they meet; the OCCI names stay as detail.
+  const WORDS = {
+    compute: ['virtual machine', 'Virtual machines'],
+    storage: ['disk', 'Disks'],
+    network: ['network', 'Networks'],
+    networkinterface: ['network interface', 'Network interfaces'],
+    storagelink: ['attached disk', 'Attached disks'],
+  };
+
+  // One of a kind ("virtual machine"), or many ("Virtual machines").
+  function kindWord(kind, many) {
+    const words = kind && WORDS[kind.term];
+    if (words) return words[many ? 1 : 0];
+    return kind ? titleOf(kind) : '';
+  }
+
+  function capitalized(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
+  // Labels and explanations where the model's own are OCCI's shorthand.
+  const LABELS = { 'occi.compute.share': 'CPU share', 'occi.compute.memory': 'Memory (GiB)',
+    'occi.storage.size': 'Size (GiB)', 'occi.compute.speed': 'Speed (GHz)' };
+  const EXPLANATIONS = {
+    'occi.compute.share': 'The weight of this machine\'s claim on the host\'s processors '
+      + 'when machines compete for them: twice the share, twice the time.',
+  };
+  const TEMPLATE_HINTS = {
+    os_tpl: 'The system the machine starts from.',
+    resource_tpl: 'Sets the cores and memory left empty above; a value typed above wins.',
+  };
+
   function titleOf(category, fallback) {
     return (category && category.title) || fallback || (category ? category.term : '');
   }
@@ -228,19 +277,107 @@
     return text.charAt(0).toUpperCase() + text.slice(1);
   }
 
-  function formatValue(value) {
+  function formatValue(value, name) {
     if (value === null || value === undefined) return '';
     if (typeof value === 'object') return JSON.stringify(value);
-    return String(value);
+    return name && UNITS[name] ? value + ' ' + UNITS[name] : String(value);
+  }
+
+  // ---- Live pages ---------------------------------------------------------
+
+  // One page watches at a time: refresh() asks the server again and draws
+  // what changed. It is not called while the page is hidden or while a
+  // request of the person's is under way (its answer is drawn instead).
+  let watchTimer = null;
+  let watchGeneration = 0;
+  let personBusy = 0;
+
+  // A refresh that draws the page again starts a new watch; the old one
+  // then stops instead of scheduling itself.
+  function watch(refresh) {
+    if (watchTimer) clearTimeout(watchTimer);
+    watchGeneration += 1;
+    const generation = watchGeneration;
+    const tick = async () => {
+      if (!document.hidden && !personBusy) {
+        try {
+          await refresh();
+        } catch (error) {
+          // The next tick tries again; a lasting failure is shown by the
+          // page's own handler.
+        }
+      }
+      if (generation === watchGeneration) watchTimer = setTimeout(tick, LIVE_INTERVAL_MS);
+    };
+    watchTimer = setTimeout(tick, LIVE_INTERVAL_MS);
+  }
+
+  function unwatch() {
+    if (watchTimer) clearTimeout(watchTimer);
+    watchTimer = null;
+    watchGeneration += 1;
+  }
+
+  // A request made by the person: the page's watch waits for it.
+  async function personRequest(method, path, body) {
+    personBusy += 1;
+    try {
+      return await api(method, path, body);
+    } finally {
+      personBusy -= 1;
+    }
+  }
+
+  // Where the focus was, so that a page drawn again puts it back: the
+  // element's id, or its action and the row it is in.
+  function focusKey() {
+    const active = document.activeElement;
+    if (!active || active === document.body) return null;
+    if (active.id) return { id: active.id };
+    const row = active.closest('[data-location]');
+    const action = active.closest('[data-action]');
+    return row || action ? { row: row && row.dataset.location,
+      action: action && action.dataset.action } : null;
+  }
+
+  function restoreFocus(key) {
+    if (!key) return;
+    let node = null;
+    if (key.id) node = document.getElementById(key.id);
+    else {
+      const rowSelector = key.row ? `[data-location="${CSS.escape(key.row)}"] ` : '';
+      const actionSelector = key.action ? `[data-action="${CSS.escape(key.action)}"]` : '';
+      node = document.querySelector((rowSelector + actionSelector).trim() || 'none');
+      if (node && !node.matches('button, a, input, select')) {
+        node = node.querySelector('button, a, input, select');
+      }
+    }
+    if (node) node.focus({ preventScroll: true });
   }
 
   // ---- Navigation and notices ---------------------------------------------
+
+  // Who the server took the person for, and the tenant whose resources
+  // they see when that is another name (a project).
+  function renderWho() {
+    const meta = (name) => {
+      const node = document.querySelector(`meta[name="${name}"]`);
+      return node ? node.content : '';
+    };
+    const user = meta('occi-user');
+    const tenant = meta('occi-tenant');
+    const who = document.getElementById('who');
+    if (!who || !user) return;
+    who.replaceChildren('Signed in as ', el('strong', null, user),
+      tenant && tenant !== user ? [' · project ', el('strong', null, tenant)] : null,
+      meta('occi-administrator') === 'yes' ? ' · administrator' : null);
+  }
 
   function renderNav() {
     const nav = document.getElementById('nav');
     const links = [el('a', { href: mount + '/' }, 'All resources')];
     for (const kind of creatableKinds()) {
-      links.push(el('a', { href: localHref(kind.location) }, humanize(kind.term)));
+      links.push(el('a', { href: localHref(kind.location) }, kindWord(kind, true)));
     }
     links.push(el('a', { href: mount + '/-/' }, 'Model'));
     for (const link of links) {
@@ -289,41 +426,95 @@
     return parts.join(', ');
   }
 
-  function entityTable(entities, caption, withKind) {
+  // The actions a row offers, when the entity accepts them now: those
+  // that need no choice from the person.
+  const ROW_ACTIONS = ['start', 'stop', 'up', 'down'];
+
+  // Buttons for the row's actions. list.status shows a refusal, and
+  // list.refresh draws the list again once the action is done.
+  function rowActions(entity, list) {
+    const offered = (entity.actions || []).filter((id) => ROW_ACTIONS.includes(kindTerm(id)));
+    return offered.map((id) => {
+      const term = kindTerm(id);
+      const button = el('button', { type: 'button', class: 'secondary small', 'data-action': term,
+        'aria-label': humanize(term) + ' ' + entityName(entity) }, humanize(term));
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        list.status.replaceChildren(el('p', { class: 'muted' },
+          humanize(term) + ' ' + entityName(entity) + '…'));
+        try {
+          const changed = await personRequest('POST', locationOf(entity) + '?action='
+            + encodeURIComponent(term), { action: id });
+          list.status.replaceChildren(noticeBox(humanize(term) + ' ' + entityName(entity)
+            + ': done; the state is now ' + (stateOf(changed) || 'unknown') + '.'));
+        } catch (error) {
+          list.status.replaceChildren(errorBox(error));
+        }
+        await list.refresh().catch((error) => list.status.replaceChildren(errorBox(error)));
+      });
+      return button;
+    });
+  }
+
+  function entityTable(entities, caption, withKind, list) {
     const head = el('tr', null, el('th', { scope: 'col' }, 'Title'),
       withKind ? el('th', { scope: 'col' }, 'Kind') : null,
       el('th', { scope: 'col' }, 'State'), el('th', { scope: 'col' }, 'Details'),
-      el('th', { scope: 'col' }, 'Identifier'));
+      el('th', { scope: 'col' }, 'Actions'), el('th', { scope: 'col' }, 'Identifier'));
     const rows = entities.map((entity) => el('tr', { 'data-location': locationOf(entity) },
       el('td', null, el('a', { href: localHref(locationOf(entity)) }, entityName(entity))),
-      withKind ? el('td', null, titleOf(kindOf(entity), kindTerm(entity.kind))) : null,
+      withKind ? el('td', null, kindOf(entity) ? capitalized(kindWord(kindOf(entity)))
+        : kindTerm(entity.kind)) : null,
       el('td', { class: 'state-cell' }, stateBadge(stateOf(entity))),
       el('td', null, summaryOf(entity)),
+      el('td', { class: 'row-actions' }, rowActions(entity, list)),
       el('td', null, el('code', null, (entity.id || '').replace(/^urn:uuid:/, '')))));
     return el('table', { class: 'entities' }, el('caption', { class: 'visually-hidden' }, caption),
       el('thead', null, head), el('tbody', null, rows));
   }
 
   async function showOverview(notice) {
-    const data = await api('GET', mount + '/');
+    const status = el('div', { id: 'list-status', 'aria-live': 'polite' },
+      notice ? noticeBox(notice) : null);
+    const listSlot = el('div', { id: 'list' });
+    let drawn = null;
+    const list = {
+      status,
+      refresh: async () => {
+        const data = await api('GET', mount + '/');
+        const text = JSON.stringify(data);
+        if (text === drawn) return;
+        drawn = text;
+        const focus = focusKey();
+        listSlot.replaceChildren(...overviewSections(data, list));
+        restoreFocus(focus);
+        nameLinkEnds(listSlot);
+      },
+    };
+    await list.refresh();
+    show(el('h1', null, 'Resources'), status, listSlot);
+    watch(list.refresh);
+  }
+
+  function overviewSections(data, list) {
     const resources = (data && data.resources) || [];
-    const sections = [el('h1', null, 'Resources')];
-    if (notice) sections.push(noticeBox(notice));
+    const sections = [];
     const shown = new Set();
     for (const kind of creatableKinds()) {
       const members = resources.filter((r) => r.kind === typeId(kind));
       members.forEach((r) => shown.add(r));
       sections.push(el('section', { class: 'kind', 'aria-labelledby': 'h-' + kind.term },
         el('div', { class: 'section-head' },
-          el('h2', { id: 'h-' + kind.term }, el('a', { href: localHref(kind.location) }, titleOf(kind))),
-          el('a', { class: 'button', href: kind.location + '#new' }, 'New ' + kind.term)),
-        members.length ? entityTable(members, titleOf(kind), false)
-          : el('p', { class: 'muted' }, 'No ' + kind.term + ' yet.')));
+          el('h2', { id: 'h-' + kind.term }, el('a', { href: localHref(kind.location) },
+            kindWord(kind, true)), ' ', el('span', { class: 'occi-name' }, titleOf(kind))),
+          el('a', { class: 'button', href: kind.location + '#new' }, 'New ' + kindWord(kind))),
+        members.length ? entityTable(members, kindWord(kind, true), false, list)
+          : el('p', { class: 'muted' }, 'No ' + kindWord(kind) + ' yet.')));
     }
     const others = resources.filter((r) => !shown.has(r));
     if (others.length) {
       sections.push(el('section', { class: 'kind' }, el('h2', null, 'Other resources'),
-        entityTable(others, 'Other resources', true)));
+        entityTable(others, 'Other resources', true, list)));
     }
     const links = (data && data.links) || [];
     if (links.length) {
@@ -331,7 +522,7 @@
       sections.push(el('section', { class: 'kind' }, el('h2', null, 'Links'),
         linkTable(links, names)));
     }
-    show(...sections);
+    return sections;
   }
 
   async function showCollection(path, notice) {
@@ -339,22 +530,36 @@
     const kind = model.kinds.find((k) => k.location === here);
     const mixin = kind ? null : model.mixins.find((m) => m.location === here);
     const creatable = kind && creatableKinds().includes(kind);
-    const heading = kind ? titleOf(kind) : mixin ? titleOf(mixin) : here;
-    const data = await api('GET', path);
-    const resources = (data && data.resources) || [];
-    const links = (data && data.links) || [];
-    const parts = [el('div', { class: 'section-head' }, el('h1', null, heading),
-      creatable ? el('a', { class: 'button', href: '#new', id: 'new-link' }, 'New ' + kind.term)
-        : null)];
-    if (notice) parts.push(noticeBox(notice));
+    const heading = kind ? kindWord(kind, true) : mixin ? titleOf(mixin) : here;
+    const status = el('div', { id: 'list-status', 'aria-live': 'polite' },
+      notice ? noticeBox(notice) : null);
+    const listSlot = el('div', { id: 'list' });
+    let drawn = null;
+    const list = {
+      status,
+      refresh: async () => {
+        const data = await api('GET', path);
+        const text = JSON.stringify(data);
+        if (text === drawn) return;
+        drawn = text;
+        const resources = (data && data.resources) || [];
+        const links = (data && data.links) || [];
+        const focus = focusKey();
+        listSlot.replaceChildren(
+          resources.length ? entityTable(resources, heading, !kind, list) : '',
+          links.length ? linkTable(links) : '',
+          !resources.length && !links.length
+            ? el('p', { class: 'muted', id: 'empty' }, 'Nothing here yet.') : '');
+        restoreFocus(focus);
+        nameLinkEnds(listSlot);
+      },
+    };
+    await list.refresh();
     const formSlot = el('div', { id: 'create-slot' });
-    parts.push(formSlot);
-    if (resources.length) parts.push(entityTable(resources, heading, !kind));
-    if (links.length) parts.push(linkTable(links));
-    if (!resources.length && !links.length) {
-      parts.push(el('p', { class: 'muted', id: 'empty' }, 'Nothing here yet.'));
-    }
-    show(...parts);
+    show(el('div', { class: 'section-head' }, el('h1', null, heading),
+      creatable ? el('a', { class: 'button', href: '#new', id: 'new-link' }, 'New ' + kindWord(kind))
+        : null), status, formSlot, listSlot);
+    watch(list.refresh);
     if (creatable) {
       const sync = () => {
         if (location.hash === '#new' && !formSlot.firstChild) {
@@ -376,7 +581,7 @@
   function linkTable(links, names) {
     const rows = links.map((link) => el('tr', { 'data-location': locationOf(link) },
       el('td', null, el('a', { href: localHref(locationOf(link)) },
-        titleOf(kindOf(link), kindTerm(link.kind)))),
+        kindOf(link) ? capitalized(kindWord(kindOf(link))) : kindTerm(link.kind))),
       el('td', null, endCell(link.source, names)),
       el('td', null, endCell(link.target, names)),
       el('td', null, stateBadge(stateOf(link)))));
@@ -388,11 +593,15 @@
       el('tbody', null, rows));
   }
 
+  // A link's end: its title where known; otherwise its path, which
+  // nameLinkEnds() replaces with the title once read.
   function endCell(end, names) {
     const where = endLocation(end);
     const href = localHref(where);
-    const name = (names && names.get(where)) || where || '';
-    return href ? el('a', { href }, name) : el('span', null, name);
+    const known = names && names.get(where);
+    const name = known || where || '';
+    return href ? el('a', { href, 'data-end': known ? null : where }, name)
+      : el('span', null, name);
   }
 
   // ---- Creation -----------------------------------------------------------
@@ -426,11 +635,11 @@
     if (required) control.required = true;
     control.dataset.type = definition.type || 'string';
     return el('div', { class: 'field' },
-      el('label', { for: id }, options.label || humanize(name), required
+      el('label', { for: id }, options.label || LABELS[name] || humanize(name), required
         ? el('span', { class: 'required', 'aria-hidden': 'true' }, ' *') : null),
       control,
-      el('small', { id: hintId, class: 'hint' }, el('code', null, name),
-        definition.description ? ' — ' + definition.description : ''));
+      el('small', { id: hintId, class: 'hint' }, EXPLANATIONS[name] || definition.description || '',
+        ' ', el('code', { class: 'occi-name' }, name)));
   }
 
   // The value a control holds, typed as its definition says; undefined
@@ -456,10 +665,10 @@
   async function createForm(kind) {
     const form = el('form', { class: 'create', novalidate: true, 'aria-labelledby': 'create-h' });
     const status = el('div', { class: 'form-status', 'aria-live': 'polite' });
-    form.append(el('h2', { id: 'create-h' }, 'New ' + kind.term));
+    form.append(el('h2', { id: 'create-h' }, 'New ' + kindWord(kind)));
 
     // The kind's own attributes, and its ancestors', that a client sets.
-    const own = el('fieldset', null, el('legend', null, titleOf(kind)));
+    const own = el('fieldset', null, el('legend', null, capitalized(kindWord(kind))));
     for (const { name, definition } of kindAttributes(kind)) {
       if (!definition.mutable) continue;
       own.append(attributeField(name, definition, { optional: false }));
@@ -483,7 +692,7 @@
           choices.map((m) => el('option', { value: typeId(m) }, titleOf(m))));
         templateSelects.push(select);
         fieldset.append(el('div', { class: 'field' }, el('label', { for: id }, titleOf(base)),
-          select, el('small', { class: 'hint' }, el('code', null, typeId(base)))));
+          select, el('small', { class: 'hint' }, TEMPLATE_HINTS[base.term] || '')));
       }
       if (templateSelects.length) form.append(fieldset);
     }
@@ -532,7 +741,32 @@
             : 'No network yet: create one first to attach it here'))));
     }
 
-    const submit = el('button', { type: 'submit', class: 'primary' }, 'Create ' + kind.term);
+    // And have a disk attached: an inline storagelink link.
+    let storageSelect = null;
+    const storageKind = model.byId.get(INFRA + 'storage');
+    const storageLinkKind = model.byId.get(INFRA + 'storagelink');
+    if (typeId(kind) === INFRA + 'compute' && storageKind && storageLinkKind) {
+      let storages = [];
+      try {
+        const data = await api('GET', storageKind.location);
+        storages = (data && data.resources) || [];
+      } catch (e) {
+        storages = [];
+      }
+      const id = uniqueId('s');
+      storageSelect = el('select', { id, name: 'storage' },
+        el('option', { value: '' }, '(none)'),
+        storages.map((d) => el('option', { value: locationOf(d) }, entityName(d)
+          + (d.attributes && d.attributes['occi.storage.size'] !== undefined
+            ? ' (' + d.attributes['occi.storage.size'] + ' GiB)' : ''))));
+      form.append(el('fieldset', null, el('legend', null, 'Disk'),
+        el('div', { class: 'field' }, el('label', { for: id }, 'Attach a disk'),
+          storageSelect,
+          el('small', { class: 'hint' }, storages.length ? 'Adds a disk besides the system\'s'
+            : 'No disk yet: create one first to attach it here'))));
+    }
+
+    const submit = el('button', { type: 'submit', class: 'primary' }, 'Create ' + kindWord(kind));
     form.append(status, el('div', { class: 'form-actions' }, submit,
       el('a', { href: '#', class: 'button secondary', id: 'cancel-create' }, 'Cancel')));
 
@@ -557,15 +791,22 @@
           if (value !== undefined) body.attributes[control.name] = value;
         }
       }
+      body.links = [];
       if (networkSelect && networkSelect.value) {
-        body.links = [{ kind: typeId(interfaceKind), target: networkSelect.value }];
+        body.links.push({ kind: typeId(interfaceKind), target: networkSelect.value });
       }
+      if (storageSelect && storageSelect.value) {
+        // The system's own disk, when the OS template brings one, is vda.
+        body.links.push({ kind: typeId(storageLinkKind), target: storageSelect.value,
+          attributes: { 'occi.storagelink.deviceid': '/dev/vdb' } });
+      }
+      if (!body.links.length) delete body.links;
       if (!body.mixins.length) delete body.mixins;
       submit.disabled = true;
       status.replaceChildren(el('p', { class: 'muted' }, 'Creating…'));
       try {
-        const created = await api('POST', kind.location, body);
-        leaveNotice('Created ' + kind.term + ' ' + entityName(created) + '.');
+        const created = await personRequest('POST', kind.location, body);
+        leaveNotice('Created ' + kindWord(kind) + ' ' + entityName(created) + '.');
         location.assign(locationOf(created));
       } catch (error) {
         status.replaceChildren(errorBox(error));
@@ -595,7 +836,7 @@
       const definition = definitionOf(entity, name);
       rows.push(el('tr', null,
         el('th', { scope: 'row' }, humanize(name), el('br'), el('code', null, name)),
-        el('td', null, formatValue(value)),
+        el('td', null, formatValue(value, name)),
         el('td', { class: 'muted' }, definition && definition.description || '')));
     };
     if (entity.title !== undefined) add('occi.core.title', entity.title);
@@ -642,8 +883,8 @@
         setBusy(true);
         rerender.status(el('p', { class: 'muted' }, humanize(term) + '…'));
         try {
-          const changed = await api('POST', locationOf(entity) + '?action=' + encodeURIComponent(term),
-            body);
+          const changed = await personRequest('POST', locationOf(entity) + '?action='
+            + encodeURIComponent(term), body);
           rerender.entity(changed, humanize(term) + ': done; the state is now '
             + (stateOf(changed) || 'unknown') + '.');
         } catch (error) {
@@ -656,10 +897,18 @@
     return forms;
   }
 
-  function renderEntity(entity, notice) {
+  // Whether the person has typed or chosen something in an action's form
+  // that drawing the page again would lose.
+  function actionFormsEdited() {
+    return [...document.querySelectorAll('form.action input, form.action select')]
+      .some((control) => control.value !== '');
+  }
+
+  // keep: the status box's nodes to keep (a page drawn again by its watch).
+  function renderEntity(entity, notice, keep) {
     const kind = kindOf(entity);
     const status = el('div', { id: 'entity-status', 'aria-live': 'polite' },
-      notice ? noticeBox(notice) : null);
+      notice ? noticeBox(notice) : null, keep || null);
     const rerender = {
       entity: (changed, text) => renderEntity(changed, text),
       status: (node) => status.replaceChildren(node),
@@ -677,8 +926,8 @@
     });
     const facts = el('dl', { class: 'facts' },
       el('dt', null, 'Kind'), el('dd', null,
-        backHref ? el('a', { href: backHref }, titleOf(kind)) : kindTerm(entity.kind), ' ',
-        el('code', null, entity.kind)),
+        backHref ? el('a', { href: backHref }, capitalized(kindWord(kind))) : kindTerm(entity.kind),
+        ' ', el('code', { class: 'occi-name' }, entity.kind)),
       el('dt', null, 'Location'), el('dd', null, el('code', null, locationOf(entity))));
 
     const actions = actionForms(entity, rerender);
@@ -688,8 +937,9 @@
       deleteButton.disabled = true;
       status.replaceChildren(el('p', { class: 'muted' }, 'Deleting…'));
       try {
-        await api('DELETE', locationOf(entity));
-        leaveNotice('Deleted ' + (kind ? kind.term + ' ' : '') + entityName(entity) + '.');
+        await personRequest('DELETE', locationOf(entity));
+        unwatch();
+        leaveNotice('Deleted ' + (kind ? kindWord(kind) + ' ' : '') + entityName(entity) + '.');
         location.assign(backHref || mount + '/');
       } catch (error) {
         status.replaceChildren(errorBox(error));
@@ -719,10 +969,52 @@
     document.getElementById('refresh').addEventListener('click', () => {
       showEntity(locationOf(entity)).catch((error) => status.replaceChildren(errorBox(error)));
     });
+    nameLinkEnds(main);
+    const path = locationOf(entity);
+    const drawn = JSON.stringify(entity);
+    watch(async () => {
+      let now;
+      try {
+        now = await api('GET', path);
+      } catch (error) {
+        // Deleted elsewhere: said once, and the watch stops.
+        if (error instanceof ApiError && (error.status === 404 || error.status === 410)) {
+          status.replaceChildren(errorBox(error));
+          unwatch();
+        }
+        throw error;
+      }
+      if (JSON.stringify(now) === drawn) return;
+      if (actionFormsEdited()) {
+        // Only the state: the person's choices in a form stay as they are.
+        document.getElementById('entity-state').replaceChildren(stateBadge(stateOf(now)));
+        return;
+      }
+      const focus = focusKey();
+      renderEntity(now, null, [...status.childNodes]);
+      restoreFocus(focus);
+    });
   }
 
   async function showEntity(path, notice) {
     renderEntity(await api('GET', path), notice);
+  }
+
+  // Link ends shown as a path are given their resource's title, read once.
+  const endNames = new Map();
+  async function nameLinkEnds(container) {
+    const cells = [...container.querySelectorAll('a[data-end]')].slice(0, 50);
+    for (const cell of cells) {
+      const where = cell.dataset.end;
+      if (!endNames.has(where)) {
+        endNames.set(where, api('GET', where).then((end) => entityName(end), () => null));
+      }
+      const name = await endNames.get(where);
+      if (name && cell.isConnected) {
+        cell.textContent = name;
+        cell.title = where;
+      }
+    }
   }
 
   // ---- The model page -----------------------------------------------------
@@ -747,6 +1039,7 @@
 
   async function start() {
     const notice = takeNotice();
+    renderWho();
     model = await loadModel();
     renderNav();
     let path = location.pathname;

@@ -16,7 +16,14 @@
 //                             (default "Debian 12 (bookworm)")
 //   OCCI_CONSOLE_NETWORK_UP   1: bring the network up before the compute
 //                             starts (a real guest's interface needs it)
+//   OCCI_CONSOLE_VIRSH_URI    the hypervisor's libvirt URI: states are then
+//                             changed behind the page's back with virsh;
+//                             without it, by another client of the API
+//   OCCI_CONSOLE_BASIC        PATH:USER:PASSWORD, a mount behind Basic
+//                             authentication, opened with the credentials
+//                             in the address as people paste them
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -30,8 +37,13 @@ const mount = base.replace(/\/$/, '');
 const suffix = `${process.pid}-${Date.now() % 100000}`;
 const computeTitle = `browser-vm-${suffix}`;
 const networkTitle = `browser-net-${suffix}`;
+const diskTitle = `browser-disk-${suffix}`;
 const osTemplate = process.env.OCCI_CONSOLE_OS_TEMPLATE || 'Debian 12 (bookworm)';
 const networkUp = process.env.OCCI_CONSOLE_NETWORK_UP === '1';
+const virshUri = process.env.OCCI_CONSOLE_VIRSH_URI || '';
+const basic = process.env.OCCI_CONSOLE_BASIC || '';
+// A state changed elsewhere must show within this, without a reload.
+const LIVE_LIMIT_MS = 2000;
 mkdirSync(shots, { recursive: true });
 
 function report(ok, name, diag) {
@@ -102,8 +114,46 @@ async function act(term, method) {
   return (await answer).status();
 }
 
+// Marks the page, so that a step can tell it was not loaded again.
+async function markPage() {
+  await page.evaluate(() => { window.occiTestMark = 'not reloaded'; });
+}
+
+async function pageKept() {
+  return (await page.evaluate(() => window.occiTestMark)) === 'not reloaded';
+}
+
+// Changes the compute's state behind the page's back: with virsh on the
+// hypervisor, or as another client of the API. virshCommand: suspend,
+// resume; apiAction: the action another client runs instead.
+async function changeElsewhere(virshCommand, apiAction) {
+  if (virshUri) {
+    const domain = 'occi-' + computePath.split('/').pop();
+    execFileSync('virsh', ['-q', '-c', virshUri, virshCommand, domain], { timeout: 30000 });
+    return;
+  }
+  const answer = await fetch(origin + computePath + '?action=' + apiAction, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/occi+json', Accept: 'application/occi+json' },
+    body: JSON.stringify({
+      action: 'http://schemas.ogf.org/occi/infrastructure/compute/action#' + apiAction }),
+  });
+  if (answer.status !== 200) throw new Error(`${apiAction} by another client: ${answer.status}`);
+}
+
+// Milliseconds until the page shows state, read every 50 ms, or throws.
+async function secondsUntilShown(selector, state) {
+  const started = Date.now();
+  await page.waitForFunction(([where, want]) => {
+    const node = document.querySelector(where);
+    return node && node.textContent.trim() === want;
+  }, [selector, state], { timeout: 10000, polling: 50 });
+  return Date.now() - started;
+}
+
 let computePath;
 let networkPath;
+let diskPath;
 let exitCode = 0;
 try {
   await step('the console opens at the root, with a heading and the kinds', async () => {
@@ -113,7 +163,8 @@ try {
     const heading = await page.locator('h1').innerText();
     const sections = await page.locator('section.kind h2').allInnerTexts();
     if (!type.startsWith('text/html') || heading !== 'Resources'
-        || !['Compute', 'Storage', 'Network'].every((k) => sections.some((s) => s.includes(k)))) {
+        || !['Virtual machines', 'Disks', 'Networks'].every(
+          (k) => sections.some((s) => s.startsWith(k)))) {
       throw new Error(`content-type ${type}, heading ${heading}, sections ${sections}`);
     }
   });
@@ -135,6 +186,19 @@ try {
     });
   }
 
+  await step('a disk is created through its form', async () => {
+    await open('/storage/#new');
+    await page.getByLabel('Title', { exact: true }).fill(diskTitle);
+    await page.locator('form.create input[name="occi.storage.size"]').fill('1');
+    await page.getByRole('button', { name: 'Create disk' }).click();
+    await page.waitForURL(/\/storage\/[0-9a-f-]{36}$/);
+    await page.waitForSelector('main[data-ready="true"]');
+    diskPath = new URL(page.url()).pathname;
+    const attributes = await page.locator('table.attributes').innerText();
+    return (await page.locator('h1').innerText()).includes(diskTitle)
+      && attributes.includes('1 GiB');
+  });
+
   await step('the compute form offers the OS templates and the network', async () => {
     await open('/compute/#new');
     await page.waitForSelector('form.create');
@@ -151,13 +215,14 @@ try {
     await page.getByLabel('OS template').selectOption({ label: osTemplate });
     await page.getByLabel('Resource template').selectOption({ label: 'Small: 1 core, 0.5 GiB' });
     await page.getByLabel('Attach to network').selectOption({ label: networkTitle });
+    await page.getByLabel('Attach a disk').selectOption({ label: `${diskTitle} (1 GiB)` });
     await page.screenshot({ path: join(shots, 'console-create.png'), fullPage: true });
   });
 
   await step('a value the server refuses shows the server\'s own message', async () => {
     await page.getByLabel('Cores', { exact: true }).fill('5000');
     const answer = page.waitForResponse((r) => r.request().method() === 'POST');
-    await page.getByRole('button', { name: 'Create compute' }).click();
+    await page.getByRole('button', { name: 'Create virtual machine' }).click();
     const response = await answer;
     const body = await response.json();
     const shown = page.locator('form.create [role="alert"] .error-message');
@@ -174,7 +239,7 @@ try {
     await page.locator('form.create [role="alert"]').screenshot(
       { path: join(shots, 'console-error.png') });
     await page.getByLabel('Cores', { exact: true }).fill('');
-    await page.getByRole('button', { name: 'Create compute' }).click();
+    await page.getByRole('button', { name: 'Create virtual machine' }).click();
     await page.waitForURL(/\/compute\/[0-9a-f-]{36}$/);
     await page.waitForSelector('main[data-ready="true"]');
     computePath = new URL(page.url()).pathname;
@@ -190,11 +255,11 @@ try {
     if (title !== computeTitle || state !== 'inactive') throw new Error(`${title}: ${state}`);
   });
 
-  await step('the root lists it under Compute, the network under Network', async () => {
+  await step('the root lists it under Virtual machines, the network under Networks', async () => {
     await open('/');
-    const compute = page.locator('section.kind', { hasText: 'Compute' })
+    const compute = page.locator('section.kind', { hasText: 'Virtual machines' })
       .locator(`tr[data-location="${computePath}"]`);
-    const network = page.locator('section.kind', { hasText: 'Network' })
+    const network = page.locator('section.kind', { hasText: 'Networks' })
       .locator(`tr[data-location="${networkPath}"]`);
     await compute.waitFor();
     await network.waitFor();
@@ -208,11 +273,19 @@ try {
     await page.waitForSelector('main[data-ready="true"]');
     const attributes = await page.locator('table.attributes').innerText();
     const mixins = await page.locator('ul.mixins').innerText();
+    // The link's target is named by its title, read from the network.
+    const target = page.locator(`table.links a[href="${networkPath}"]`);
+    const disk = page.locator(`table.links a[href="${diskPath}"]`);
+    await page.waitForFunction((titles) => titles.every((title) => [...document
+      .querySelectorAll('table.links a')].some((a) => a.textContent === title)),
+    [networkTitle, diskTitle]);
     const links = await page.locator('table.links').innerText();
     const actions = await page.locator('form.action').evaluateAll(
       (forms) => forms.map((f) => f.dataset.action));
-    if (!attributes.includes('browser.example.com') || !mixins.includes(osTemplate)
-        || !links.includes(networkPath) || actions.join(',') !== 'start') {
+    if (!attributes.includes('browser.example.com') || !attributes.includes('0.5 GiB')
+        || !mixins.includes(osTemplate) || (await target.innerText()) !== networkTitle
+        || (await disk.innerText()) !== diskTitle
+        || actions.join(',') !== 'start') {
       throw new Error(`attributes ${attributes}\nmixins ${mixins}\nlinks ${links}\n`
         + `actions ${actions}`);
     }
@@ -225,6 +298,22 @@ try {
 
   await step('the compute page, active', async () => {
     await page.screenshot({ path: join(shots, 'console-resource.png'), fullPage: true });
+  });
+
+  await step(`a state changed elsewhere (${virshUri ? 'virsh' : 'another client'}) shows `
+      + `within ${LIVE_LIMIT_MS} ms, without a reload`, async () => {
+    await markPage();
+    await changeElsewhere('suspend', 'suspend');
+    const suspended = await secondsUntilShown('#entity-state', 'suspended');
+    const actions = await page.locator('form.action').evaluateAll(
+      (forms) => forms.map((f) => f.dataset.action));
+    await changeElsewhere('resume', 'start');
+    const active = await secondsUntilShown('#entity-state', 'active');
+    if (suspended > LIVE_LIMIT_MS || active > LIVE_LIMIT_MS || !(await pageKept())
+        || !actions.includes('start')) {
+      throw new Error(`suspended shown after ${suspended} ms (actions ${actions}), active `
+        + `after ${active} ms, page kept: ${await pageKept()}`);
+    }
   });
 
   await step('suspend: the state becomes suspended', async () => {
@@ -248,6 +337,41 @@ try {
     return (await entityState()) === 'inactive';
   });
 
+  await step('a list row starts the compute, and the row shows it active', async () => {
+    await open('/compute/');
+    await markPage();
+    const row = page.locator(`tr[data-location="${computePath}"]`);
+    const buttons = await row.locator('.row-actions button').allInnerTexts();
+    const answer = page.waitForResponse((r) => r.request().method() === 'POST'
+      && r.url().includes('?action=start'));
+    await row.getByRole('button', { name: `Start ${computeTitle}` }).click();
+    const status = (await answer).status();
+    const shown = await secondsUntilShown(
+      `tr[data-location="${computePath}"] .state`, 'active');
+    const after = await row.locator('.row-actions button').allInnerTexts();
+    if (buttons.join(',') !== 'Start' || status !== 200 || shown > LIVE_LIMIT_MS
+        || after.join(',') !== 'Stop' || !(await pageKept())) {
+      throw new Error(`buttons ${buttons} then ${after}, status ${status}, shown after ${shown} ms`);
+    }
+  });
+
+  await step('the list follows a state changed elsewhere, without a reload', async () => {
+    await changeElsewhere('suspend', 'suspend');
+    const shown = await secondsUntilShown(
+      `tr[data-location="${computePath}"] .state`, 'suspended');
+    if (shown > LIVE_LIMIT_MS || !(await pageKept())) {
+      throw new Error(`shown after ${shown} ms, page kept: ${await pageKept()}`);
+    }
+  });
+
+  await step('back on its page: powered off, inactive', async () => {
+    await open(computePath);
+    await act('start');
+    await waitForState('active');
+    const status = await act('stop', 'poweroff');
+    return status === 200 && waitForState('inactive');
+  });
+
   await step('delete asks first; dismissed, nothing happens', async () => {
     page.once('dialog', (dialog) => dialog.dismiss());
     await page.getByRole('button', { name: 'Delete' }).click();
@@ -264,7 +388,7 @@ try {
     await page.waitForSelector('main[data-ready="true"]');
     const notice = await page.locator('.notice').innerText();
     const rows = await page.locator(`tr[data-location="${computePath}"]`).count();
-    if (rows !== 0 || !notice.includes(`Deleted compute ${computeTitle}`)) {
+    if (rows !== 0 || !notice.includes(`Deleted virtual machine ${computeTitle}`)) {
       throw new Error(`rows ${rows}, notice ${notice}`);
     }
   });
@@ -275,6 +399,15 @@ try {
     return status.includes('404');
   });
 
+  await step('the disk is deleted too', async () => {
+    await open(diskPath);
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.waitForURL((url) => url.pathname.endsWith('/storage/'));
+    await page.waitForSelector('main[data-ready="true"]');
+    return (await page.locator(`tr[data-location="${diskPath}"]`).count()) === 0;
+  });
+
   await step('the network is deleted too', async () => {
     await open(networkPath);
     page.once('dialog', (dialog) => dialog.accept());
@@ -283,6 +416,24 @@ try {
     await page.waitForSelector('main[data-ready="true"]');
     return (await page.locator(`tr[data-location="${networkPath}"]`).count()) === 0;
   });
+
+  if (basic) {
+    const [path, user, password] = basic.split(':');
+    await step('opened with the credentials in the address, the console works and '
+        + 'says who is signed in', async () => {
+      const url = new URL(mount + path);
+      url.username = user;
+      url.password = password;
+      await page.goto(url.href);
+      await page.waitForSelector('main[data-ready="true"]');
+      const heading = await page.locator('h1').innerText();
+      const errors = await page.locator('[role="alert"]').count();
+      const who = await page.locator('#who').innerText();
+      if (heading !== 'Resources' || errors !== 0 || !who.includes(`Signed in as ${user}`)) {
+        throw new Error(`heading ${heading}, ${errors} error boxes, who: ${who}`);
+      }
+    });
+  }
 
   await step('the model page lists the kinds', async () => {
     await open('/-/');
@@ -304,5 +455,5 @@ report(unexpected.length === 0, 'the browser console logged no error (CSP, scrip
   unexpected.join('\n'));
 report(pageErrors.length === 0, 'no uncaught script error', pageErrors.join('\n'));
 await browser.close();
-process.stdout.write(JSON.stringify({ done: true, computePath, networkPath }) + '\n');
+process.stdout.write(JSON.stringify({ done: true, computePath, networkPath, diskPath }) + '\n');
 process.exit(exitCode);

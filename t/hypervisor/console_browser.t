@@ -10,5 +10,7 @@ use FindBin;
 
 $ENV{OCCI_CONSOLE_OS_TEMPLATE} = 'Test guest';
 $ENV{OCCI_CONSOLE_NETWORK_UP} = 1;
+# States changed behind the page's back are changed with virsh.
+$ENV{OCCI_CONSOLE_VIRSH_URI} = $ENV{OCCI_TEST_LIBVIRT_URI} // '';
 do "$FindBin::Bin/../libvirt/console_browser.t";
 die $@ if $@;

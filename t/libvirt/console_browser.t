@@ -68,6 +68,9 @@ if (!-f "$dir/node_modules/.package-lock.json"
 }
 pass('playwright-core is installed in t/console');
 
+# The mount behind Basic authentication (t/conf/extra.conf.in), opened
+# with the credentials in the address.
+$ENV{OCCI_CONSOLE_BASIC} = '/tenants/:alice:alice-secret';
 my $base = Apache::TestRequest::resolve_url('/');
 $base =~ s{/$}{};
 my $started = time;
@@ -76,12 +79,12 @@ my $status = $? >> 8;
 my ($done, $steps) = browser_results($output);
 ok $done, 'the browser run went to its end' or diag "node exited with $status";
 is $status, 0, 'and node exited with 0';
-ok $steps >= 20, "every step reported ($steps)";
+ok $steps >= 25, "every step reported ($steps)";
 note sprintf 'the browser run took %d s', time - $started;
 
 # What the browser did, seen through the API.
 if ($done) {
-    for my $path (grep { defined } @$done{qw(computePath networkPath)}) {
+    for my $path (grep { defined } @$done{qw(computePath networkPath diskPath)}) {
         is json_request(GET => $path)->code, 404, "$path is gone, as the browser saw";
     }
 }
