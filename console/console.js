@@ -917,8 +917,7 @@
     const backHref = kind && kind.location;
     const header = el('div', { class: 'section-head' },
       el('h1', null, entityName(entity), ' ', el('span', { id: 'entity-state' },
-        state !== undefined ? stateBadge(state) : null)),
-      el('button', { type: 'button', class: 'secondary', id: 'refresh' }, 'Refresh'));
+        state !== undefined ? stateBadge(state) : null)));
 
     const mixins = (entity.mixins || []).map((id) => {
       const category = model.byId.get(id);
@@ -966,9 +965,6 @@
         links.length ? linkTable(links, new Map([[locationOf(entity), entityName(entity)]]))
           : el('p', { class: 'muted' }, 'None.')) : null);
     document.title = entityName(entity) + ' — OCCI console';
-    document.getElementById('refresh').addEventListener('click', () => {
-      showEntity(locationOf(entity)).catch((error) => status.replaceChildren(errorBox(error)));
-    });
     nameLinkEnds(main);
     const path = locationOf(entity);
     const drawn = JSON.stringify(entity);

@@ -641,6 +641,8 @@ if [ "${OCCI_TEST_BENCH:-1}" != 0 ]; then
     smoke bench-smoke env BENCH_SMOKE=1 bash bench/benchmark.sh "$httpd" "$modules_dir" \
         "$build_dir" "$src_dir"
     smoke bench-hosts-smoke env BENCH_SMOKE=1 bash bench/hosts.sh "$build_dir"
+    smoke console-live-smoke env BENCH_SMOKE=1 bash bench/console-live.sh "$httpd" \
+        "$modules_dir" "$build_dir" "$src_dir"
 fi
 
 # The Debian package (debian/), built from a copy of the tree, installed,
@@ -680,8 +682,9 @@ failures=$( {
     grep -lE '^:test-result: (FAIL|ERROR|XPASS)' t/unit/*.trs fuzz/*.trs t/*.trs 2>/dev/null \
         | sed 's|\.trs$| (unit test failed; see its .log)|'
     for name in load-smoke nodes-smoke hosts-smoke collections-smoke read-cache-smoke \
-                quota-smoke bench-smoke bench-hosts-smoke package-test; do
-        [ -f "t/logs/$name.out" ] && grep -E '^not ok ' "t/logs/$name.out" | sed "s|^|$name: |"
+                quota-smoke bench-smoke bench-hosts-smoke console-live-smoke package-test; do
+        [ -f "t/logs/$name.out" ] && grep -E '^not ok |^console-live: ' "t/logs/$name.out" \
+            | sed "s|^|$name: |"
     done
 } | head -n 80 )
 if [ -n "$failures" ]; then
