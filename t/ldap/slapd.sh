@@ -47,7 +47,8 @@
 #
 # Needs the Debian packages slapd (slapd, slapadd, slappasswd) and
 # ldap-utils (ldapadd, ldapsearch, ldapwhoami), and perl (to pick a free
-# port).  Every step is bounded: slapd must answer within about 20 s.
+# port).  Every step is bounded by 20 s: slapd must answer within that, each
+# tool is stopped after it, and "stop" sends SIGKILL after it.
 
 set -eu
 
@@ -226,47 +227,47 @@ slapd_alive() {
 # Starts slapd on port $1 and waits until the rootdn can bind.  Returns 1
 # (slapd gone) if it died, e.g. because the port was taken meanwhile.
 run_slapd() {
-    local port=$1 pid i
+    local port=$1 pid deadline
     # -d: in the foreground (our child, whose pid we know), logging to
     # stderr; -h: this one listener only, no ldapi:// socket in /run.
     slapd -d stats -h "ldap://127.0.0.1:$port/" -f "$DIR/slapd.conf" \
         </dev/null >>"$DIR/slapd.log" 2>&1 &
     pid=$!
     echo "$pid" >"$DIR/slapd.pid"
-    i=0
-    while [ $i -lt $((WAIT_SECONDS * 4)) ]; do
+    # A deadline rather than a count of tries: a try that hangs (up to its
+    # own timeout) does not stretch the wait.
+    deadline=$((SECONDS + WAIT_SECONDS))
+    while [ "$SECONDS" -lt "$deadline" ]; do
         if ! kill -0 "$pid" 2>/dev/null; then
             wait "$pid" 2>/dev/null || true
             rm -f "$DIR/slapd.pid"
             return 1
         fi
-        if timeout 5 ldapwhoami -x -o nettimeout=2 -H "ldap://127.0.0.1:$port/" \
+        if timeout 3 ldapwhoami -x -o nettimeout=2 -H "ldap://127.0.0.1:$port/" \
                 -D "$ROOT_DN" -y "$DIR/admin.password" >>"$DIR/load.out" 2>&1; then
             # slapd writes its own pid file too; keep ours regardless.
             echo "$pid" >"$DIR/slapd.pid"
             return 0
         fi
         sleep 0.25
-        i=$((i + 1))
     done
-    kill "$pid" 2>/dev/null || true
+    kill_slapd "$pid"
     rm -f "$DIR/slapd.pid"
     die "slapd did not answer within ${WAIT_SECONDS}s; see $DIR/slapd.log"
 }
 
 # Stops slapd with pid $1, bounded; SIGKILL after WAIT_SECONDS.
 kill_slapd() {
-    local pid=$1 i=0
+    local pid=$1 deadline=$((SECONDS + WAIT_SECONDS))
     kill "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null; do
-        if [ $i -ge $((WAIT_SECONDS * 4)) ]; then
+        if [ "$SECONDS" -ge "$deadline" ]; then
             echo "$me: slapd pid $pid ignored SIGTERM for ${WAIT_SECONDS}s; sending SIGKILL" >&2
             kill -KILL "$pid" 2>/dev/null || true
             sleep 0.5
             break
         fi
         sleep 0.25
-        i=$((i + 1))
     done
 }
 
@@ -274,7 +275,7 @@ kill_slapd() {
 # alice with her department and her group, and alice's password binds.
 check_directory() {
     local url=$1 out
-    out=$(timeout 10 ldapsearch -x -LLL -o nettimeout=5 -o ldif-wrap=no -H "$url" \
+    out=$(timeout 20 ldapsearch -x -LLL -o nettimeout=5 -o ldif-wrap=no -H "$url" \
               -D "$BIND_DN" -y "$DIR/occi-reader.password" -b "ou=people,$SUFFIX" \
               '(uid=alice)' departmentNumber memberOf 2>&1) ||
         die "the reader cannot search the directory: $out"
@@ -286,7 +287,7 @@ check_directory() {
     *"departmentNumber: blue"*) ;;
     *) die "alice has no departmentNumber blue: $out" ;;
     esac
-    timeout 10 ldapwhoami -x -o nettimeout=5 -H "$url" -D "uid=alice,ou=people,$SUFFIX" \
+    timeout 20 ldapwhoami -x -o nettimeout=5 -H "$url" -D "uid=alice,ou=people,$SUFFIX" \
             -y "$DIR/alice.password" >>"$DIR/load.out" 2>&1 ||
         die "alice cannot bind with her password; see $DIR/load.out"
 }
@@ -313,7 +314,7 @@ start() {
     write_conf
     write_people "alice=blue carol=blue bob=red dave=none erin=ops mallory=purple"
     write_groups
-    timeout 60 slapadd -q -f "$DIR/slapd.conf" -l "$DIR/people.ldif" >>"$DIR/load.out" 2>&1 ||
+    timeout 20 slapadd -q -f "$DIR/slapd.conf" -l "$DIR/people.ldif" >>"$DIR/load.out" 2>&1 ||
         die "slapadd failed, see $DIR/load.out"
 
     # The port was free when chosen; if something took it since, slapd
@@ -330,7 +331,7 @@ start() {
     [ -n "$port" ] || die "slapd would not start; see $DIR/slapd.log"
     pid=$(cat "$DIR/slapd.pid")
 
-    if ! timeout 30 ldapadd -x -o nettimeout=5 -H "ldap://127.0.0.1:$port/" -D "$ROOT_DN" \
+    if ! timeout 20 ldapadd -x -o nettimeout=5 -H "ldap://127.0.0.1:$port/" -D "$ROOT_DN" \
             -y "$DIR/admin.password" -f "$DIR/groups.ldif" >>"$DIR/load.out" 2>&1; then
         kill_slapd "$pid"
         rm -f "$DIR/slapd.pid"
