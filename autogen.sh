@@ -15,7 +15,7 @@ build-essential libapache2-mod-perl2 libwww-perl sqlite3 postgresql \
 libvirt-daemon-system libvirt-daemon-system-sysv libvirt-daemon libvirt-daemon-driver-qemu \
 libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables iproute2 genisoimage curl openssl \
 wrk valgrind dpkg-dev debhelper chromium libapache2-mod-auth-openidc \
-libapache2-mod-auth-gssapi krb5-kdc krb5-admin-server krb5-user python3"
+libapache2-mod-auth-gssapi krb5-kdc krb5-admin-server krb5-user slapd ldap-utils python3"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     packages="$packages nodejs npm"
 fi
@@ -35,6 +35,15 @@ if [ -n "$missing" ]; then
         exit 1
     fi
     echo "autogen.sh: installing$missing"
+    case " $missing " in
+    *" slapd "*)
+        # The tests start a slapd of their own (t/ldap/slapd.sh). Without
+        # this answer the package would make a directory for the host's
+        # name in /etc/ldap/slapd.d and start a system slapd on port 389;
+        # with it, it makes none, and its service has nothing to start.
+        echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections
+        ;;
+    esac
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $install_line
 fi

@@ -155,6 +155,41 @@ else
     tail -n 20 "$work/kdc-start.log"
 fi
 
+# LDAP (t/ldap.t): a private OpenLDAP slapd on loopback, dc=occi,dc=test
+# (t/ldap/slapd.sh), and mod_authnz_ldap checking Basic passwords against
+# it below /ldap/. httpd reaches it over TCP only (the port is defined for
+# the configuration) and binds as the directory's reader, whose password
+# it reads from the directory's files when it parses its configuration
+# (as root). Without the packages t/ldap.t skips; when slapd is there but
+# does not start, t/ldap.t fails, as it cannot tell a broken directory from
+# a broken recipe. LDAPNOINIT=1 keeps libldap in httpd from reading the
+# machine's /etc/ldap/ldap.conf, so that nothing of the host's LDAP set-up
+# changes what the test sees.
+ldap_dir="$work/ldap"
+if [ ! -f "$modules_dir/mod_ldap.so" ] || [ ! -f "$modules_dir/mod_authnz_ldap.so" ]; then
+    echo "==== $modules_dir/mod_authnz_ldap.so or mod_ldap.so is missing (Debian's apache2" \
+         "ships them): t/ldap.t is skipped"
+    OCCI_TEST_LDAP_SKIP="mod_ldap and mod_authnz_ldap are not in $modules_dir"
+    export OCCI_TEST_LDAP_SKIP
+elif ! PATH=$PATH:/usr/sbin command -v slapd >/dev/null 2>&1; then
+    echo "==== slapd is missing (autogen.sh installs slapd and ldap-utils): t/ldap.t is skipped"
+    OCCI_TEST_LDAP_SKIP="slapd is not installed (Debian packages slapd and ldap-utils)"
+    export OCCI_TEST_LDAP_SKIP
+elif t/ldap/slapd.sh start "$ldap_dir" > "$work/slapd-start.log" 2>&1; then
+    ldap_port=$(sed -n 's/^export OCCI_LDAP_PORT=//p' "$ldap_dir/env.sh")
+    {
+        echo "LoadModule ldap_module $modules_dir/mod_ldap.so"
+        echo "LoadModule authnz_ldap_module $modules_dir/mod_authnz_ldap.so"
+        echo "Define OCCI_TEST_LDAP_PORT $ldap_port"
+        echo "Define OCCI_TEST_LDAP_DIR $ldap_dir"
+    } >> t/conf/occi-users.conf
+    OCCI_TEST_LDAP_DIR="$ldap_dir" LDAPNOINIT=1
+    export OCCI_TEST_LDAP_DIR LDAPNOINIT
+else
+    echo "==== the private slapd did not start: t/ldap.t will fail"
+    tail -n 20 "$work/slapd-start.log"
+fi
+
 # TLS: a CA, a certificate for the server (localhost) and one for each
 # client (alice, bob), made here with openssl; the TLS tests present them.
 tls="$work/tls"
@@ -258,6 +293,9 @@ cleanup() {
     stop_postgres
     if [ -d "$work/krb5" ]; then
         t/kerberos/kdc.sh stop "$work/krb5" >/dev/null 2>&1 || true
+    fi
+    if [ -d "$work/ldap" ]; then
+        t/ldap/slapd.sh stop "$work/ldap" >/dev/null 2>&1 || true
     fi
     if [ -d "$work/hv" ]; then
         t/hypervisor/hypervisor.sh stop "$work/hv" >/dev/null 2>&1 || true
@@ -367,7 +405,8 @@ count_results() {
 
 protocol_tests=$(ls t/*.t)
 https_tests="t/actions.t t/collections.t t/discovery.t t/entities_json.t t/entities_text.t
-    t/filter.t t/hostile.t t/limits.t t/links.t t/matrix.t t/mixins.t t/negotiation.t t/oidc.t t/kerberos.t"
+    t/filter.t t/hostile.t t/limits.t t/links.t t/matrix.t t/mixins.t t/negotiation.t t/oidc.t t/kerberos.t
+    t/ldap.t"
 write_backend none
 for database in ${OCCI_TEST_DATABASES:-sqlite3 pgsql https}; do
     case "$database" in
