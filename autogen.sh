@@ -15,7 +15,7 @@ build-essential libapache2-mod-perl2 libwww-perl sqlite3 postgresql \
 libvirt-daemon-system libvirt-daemon-system-sysv libvirt-daemon libvirt-daemon-driver-qemu \
 libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables iproute2 genisoimage curl openssl \
 wrk valgrind dpkg-dev debhelper chromium libapache2-mod-auth-openidc \
-libapache2-mod-auth-gssapi krb5-kdc krb5-admin-server krb5-user slapd ldap-utils python3"
+libapache2-mod-auth-gssapi krb5-kdc krb5-admin-server krb5-user slapd ldap-utils python3 novnc"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     packages="$packages nodejs npm"
 fi

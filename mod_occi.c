@@ -20,6 +20,7 @@
 #include "mod_occi_intents.h"
 #include "mod_occi_quota.h"
 #include "mod_occi_response.h"
+#include "mod_occi_screen.h"
 #include "mod_occi_service.h"
 #include "mod_occi_store.h"
 #include "mod_occi_unmanaged.h"
@@ -299,33 +300,65 @@ static int is_administrator(request_rec *r, const occi_server_conf *conf)
     return 0;
 }
 
+/* Who asks and where: req for r. NULL, or why r belongs to no tenant
+ * (with the status to answer in *tenant_status). */
+static const char *prepare_request(request_rec *r, occi_request *req, int *tenant_status)
+{
+    const occi_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &occi_module);
+    const char *tenant_refusal;
+
+    memset(req, 0, sizeof(*req));
+    req->r = r;
+    req->conf = occi_server_config(r->server);
+    req->model = req->conf->model;
+    req->validation.model = req->model;
+    tenant_refusal = request_tenant(r, dconf, &req->owner, tenant_status);
+    /* Administrators see and manage every owner's entities and mixins. */
+    req->scope = is_administrator(r, req->conf) ? NULL : req->owner;
+    req->default_rendering = dconf->default_rendering != OCCI_MEDIA_NONE
+                                 ? dconf->default_rendering : OCCI_MEDIA_TEXT_PLAIN;
+    req->base = ap_get_module_config(r->request_config, &occi_module);
+    if (!req->base) {
+        req->base = "";            /* mounted through <Directory> or <If> */
+    }
+    req->path = r->uri[strlen(req->base)] ? r->uri + strlen(req->base) : "/";
+    return tenant_refusal;
+}
+
+/* A compute's screen arrives as a WebSocket: once httpd has authenticated
+ * it, it is checked here and handed to mod_proxy before the handler phase
+ * (mod_occi_screen.c). Every other request goes on. */
+static int occi_fixups(request_rec *r)
+{
+    occi_request req;
+    const char *tenant_refusal, *id;
+    int tenant_status, websocket = 0;
+
+    if (!r->handler || strcmp(r->handler, OCCI_HANDLER_NAME) || r->main || r->prev) {
+        return DECLINED;
+    }
+    tenant_refusal = prepare_request(r, &req, &tenant_status);
+    if (!occi_screen_path(r->pool, req.path, &id, &websocket) || !websocket) {
+        return DECLINED;
+    }
+    if (tenant_refusal) {
+        occi_send_error(&req, tenant_status, tenant_refusal);
+        return DONE;
+    }
+    return occi_screen_tunnel(&req, id);
+}
+
 static int occi_handler(request_rec *r)
 {
-    const occi_dir_conf *dconf;
     occi_request req;
     occi_route route;
-    const char *error, *announced, *tenant_refusal;
-    int announced_len, allowed, is_hosts, is_quota, tenant_status;
+    const char *error, *announced, *tenant_refusal, *screen_id;
+    int announced_len, allowed, is_hosts, is_quota, tenant_status, websocket;
 
     if (!r->handler || strcmp(r->handler, OCCI_HANDLER_NAME)) {
         return DECLINED;
     }
-    dconf = ap_get_module_config(r->per_dir_config, &occi_module);
-    memset(&req, 0, sizeof(req));
-    req.r = r;
-    req.conf = occi_server_config(r->server);
-    req.model = req.conf->model;
-    req.validation.model = req.model;
-    tenant_refusal = request_tenant(r, dconf, &req.owner, &tenant_status);
-    /* Administrators see and manage every owner's entities and mixins. */
-    req.scope = is_administrator(r, req.conf) ? NULL : req.owner;
-    req.default_rendering = dconf->default_rendering != OCCI_MEDIA_NONE
-                                ? dconf->default_rendering : OCCI_MEDIA_TEXT_PLAIN;
-    req.base = ap_get_module_config(r->request_config, &occi_module);
-    if (!req.base) {
-        req.base = "";             /* mounted through <Directory> or <If> */
-    }
-    req.path = r->uri[strlen(req.base)] ? r->uri + strlen(req.base) : "/";
+    tenant_refusal = prepare_request(r, &req, &tenant_status);
 
     apr_table_mergen(r->headers_out, "Vary", "Accept");
     apr_table_setn(r->headers_out, "Accept", OCCI_SERVED_MEDIA_TYPES);
@@ -354,6 +387,16 @@ static int occi_handler(request_rec *r)
     }
     if (tenant_refusal) {
         occi_send_error(&req, tenant_status, tenant_refusal);
+        return OK;
+    }
+    /* A session on a compute's screen; its WebSocket, when it arrives here,
+     * was not one (occi_fixups hands those to mod_proxy). */
+    if (occi_screen_path(r->pool, req.path, &screen_id, &websocket)) {
+        if (websocket) {
+            occi_screen_tunnel(&req, screen_id);
+            return OK;
+        }
+        occi_screen_session(&req, screen_id);
         return OK;
     }
 
@@ -441,6 +484,7 @@ static int occi_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
 static void occi_register_hooks(apr_pool_t *pool)
 {
     static const char *const dbd[] = { "mod_dbd.c", NULL };
+    static const char *const proxy[] = { "mod_proxy.c", NULL };
 
     ap_hook_pre_config(occi_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(occi_post_config, NULL, NULL, APR_HOOK_MIDDLE);
@@ -449,6 +493,8 @@ static void occi_register_hooks(apr_pool_t *pool)
     ap_hook_child_init(occi_child_init, NULL, dbd, APR_HOOK_MIDDLE);
     ap_hook_child_init(occi_store_child_init_done, dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_map_to_storage(occi_map_to_storage, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Before mod_proxy's fixup, which makes the screen's URL canonical. */
+    ap_hook_fixups(occi_fixups, NULL, proxy, APR_HOOK_FIRST);
     ap_hook_handler(occi_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

@@ -85,6 +85,8 @@ typedef struct {
     const char *pool;                     /* storage pool; NULL: OCCIStoragePool's */
     const char *migration_address;        /* where other hosts send its incoming
                                            * migrations; NULL: its URI's host */
+    const char *screen_listen;            /* screen=: where its computes' screens
+                                           * listen; NULL: OCCIScreenListen's */
     int disabled;                         /* no new placements */
 } occi_host_decl;
 
@@ -98,6 +100,8 @@ typedef struct {
                                              * NULL: none */
     int placement;                        /* OCCIPlacement: 1 spread, 2 pack; 0: unset */
     const char *domain_type;              /* NULL: from the URI */
+    const char *screen_listen;            /* OCCIScreenListen; NULL: computes have no
+                                           * screen */
     const char *storage_pool;             /* NULL: unset */
     int state_cache_seconds;              /* 0: unset; -1: Off */
     long long read_cache_bytes;           /* OCCIReadCacheSize; 0: unset; -1: Off */
@@ -140,6 +144,8 @@ typedef struct {
 typedef struct {
     occi_media_type default_rendering;    /* OCCI_MEDIA_NONE: unset */
     int console;                          /* OCCIConsole: 1 on, 0 off, -1 unset (on) */
+    const char *novnc;                    /* OCCIConsoleNoVNC: where httpd serves noVNC;
+                                           * NULL: unset, "": Off */
     const ap_expr_info_t *tenant;         /* OCCITenant; NULL: unset (the user name) */
     const char *tenant_text;              /* its text, for messages */
     occi_quota_set *quota;                /* OCCIQuota lines; NULL: none */

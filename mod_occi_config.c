@@ -22,6 +22,16 @@ void *occi_create_server_conf(apr_pool_t *pool, server_rec *s)
     return apr_pcalloc(pool, sizeof(occi_server_conf));
 }
 
+/* A host name or an IP address, nothing a URI or XML could misread. */
+static int is_host_address(const char *value)
+{
+    const char *c;
+
+    for (c = value; *c && (apr_isalnum(*c) || strchr("-.:", *c)); c++) {
+    }
+    return !*c && *value && strlen(value) <= 253;
+}
+
 void *occi_merge_server_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
 {
     const occi_server_conf *parent = base_conf, *child = add_conf;
@@ -54,6 +64,8 @@ void *occi_merge_server_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
     }
     merged->placement = child->placement ? child->placement : parent->placement;
     merged->domain_type = child->domain_type ? child->domain_type : parent->domain_type;
+    merged->screen_listen = child->screen_listen ? child->screen_listen
+                                                 : parent->screen_listen;
     merged->state_cache_seconds = child->state_cache_seconds ? child->state_cache_seconds
                                                              : parent->state_cache_seconds;
     merged->storage_pool = child->storage_pool ? child->storage_pool : parent->storage_pool;
@@ -89,6 +101,7 @@ void *occi_merge_dir_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
     merged->default_rendering = child->default_rendering != OCCI_MEDIA_NONE
                                     ? child->default_rendering : parent->default_rendering;
     merged->console = child->console != -1 ? child->console : parent->console;
+    merged->novnc = child->novnc ? child->novnc : parent->novnc;
     merged->tenant = child->tenant ? child->tenant : parent->tenant;
     merged->tenant_text = child->tenant ? child->tenant_text : parent->tenant_text;
     /* An inner section's values win key by key, for the default line and
@@ -309,7 +322,7 @@ static const char *add_hypervisor_host(cmd_parms *cmd, void *dconf, int argc,
 {
     static const char usage[] =
         "takes a name, a libvirt URI and optionally cpu_ratio=N memory_ratio=N "
-        "reserved_memory=GiB pool=NAME migration_address=ADDRESS disabled, as in: "
+        "reserved_memory=GiB pool=NAME migration_address=ADDRESS screen=ADDRESS disabled, as in: "
         "OCCIHypervisorHost node1 "
         "qemu+ssh://node1.example.com/system cpu_ratio=4";
     occi_server_conf *conf = occi_server_config(cmd->server);
@@ -395,13 +408,16 @@ static const char *add_hypervisor_host(cmd_parms *cmd, void *dconf, int argc,
         }
         else if (!strcmp(key, "migration_address")) {
             /* A host name or an address, nothing a URI could misread. */
-            for (c = value; *c && (apr_isalnum(*c) || strchr("-.:", *c)); c++) {
-            }
-            error = *c || !*value || strlen(value) > 253
-                    ? apr_psprintf(cmd->pool, "%s %s: migration_address=%s is not a host name "
-                                   "or an IP address", cmd->cmd->name, argv[0], value)
-                    : NULL;
+            error = is_host_address(value) ? NULL
+                    : apr_psprintf(cmd->pool, "%s %s: migration_address=%s is not a host name "
+                                   "or an IP address", cmd->cmd->name, argv[0], value);
             host->migration_address = value;
+        }
+        else if (!strcmp(key, "screen")) {
+            error = is_host_address(value) ? NULL
+                    : apr_psprintf(cmd->pool, "%s %s: screen=%s is not an IP address or a "
+                                   "host name", cmd->cmd->name, argv[0], value);
+            host->screen_listen = value;
         }
         else {
             return apr_psprintf(cmd->pool, "%s %s: '%s' is not understood; it %s",
@@ -512,6 +528,40 @@ static const char *set_placement(cmd_parms *cmd, void *dconf, const char *value)
     return NULL;
 }
 
+static const char *set_screen_listen(cmd_parms *cmd, void *dconf, const char *value)
+{
+    (void)dconf;
+    if (!is_host_address(value)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an IP address or a host name",
+                            cmd->cmd->name, value);
+    }
+    occi_server_config(cmd->server)->screen_listen = value;
+    return NULL;
+}
+
+static const char *set_console_novnc(cmd_parms *cmd, void *dconf, const char *value)
+{
+    occi_dir_conf *conf = dconf;
+    const char *c;
+
+    if (!strcasecmp(value, "off")) {
+        conf->novnc = "";
+        return NULL;
+    }
+    /* A path of this server: the console imports noVNC from it, and its
+     * Content-Security-Policy allows this origin alone. */
+    for (c = value; *c && (apr_isalnum(*c) || strchr("/-_.~", *c)); c++) {
+    }
+    if (value[0] != '/' || value[1] == '/' || *c) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a path on this server such as /novnc "
+                            "(letters, digits and / - _ . ~), nor Off", cmd->cmd->name, value);
+    }
+    conf->novnc = apr_pstrndup(cmd->pool, value,
+                               strlen(value) > 1 && value[strlen(value) - 1] == '/'
+                                   ? strlen(value) - 1 : strlen(value));
+    return NULL;
+}
+
 static const char *set_domain_type(cmd_parms *cmd, void *dconf, const char *value)
 {
     static const char *const types[] = { "qemu", "kvm", "test", "xen", "lxc", NULL };
@@ -591,6 +641,7 @@ static occi_hypervisor_config *host_config(apr_pool_t *pool, server_rec *s, cons
                                              : OCCI_DEFAULT_PROVIDER_SCHEME, "os_tpl#", NULL);
     config->saved_template_scheme = occi_saved_template_scheme(pool, s);
     config->provider_networks = conf->provider_networks;
+    config->screen_listen = conf->screen_listen;
     config->provider_network_scheme = occi_provider_network_scheme(pool, s);
     images = apr_array_make(pool, 4, sizeof(occi_os_image));
     for (i = 0; conf->os_templates && i < conf->os_templates->nelts; i++) {
@@ -618,6 +669,9 @@ apr_array_header_t *occi_hosts_settings(apr_pool_t *pool, server_rec *s)
         host->decl = &APR_ARRAY_IDX(conf->hosts, i, occi_host_decl);
         config = host_config(pool, s, host->decl->uri, host->decl->pool);
         config->migration_address = host->decl->migration_address;
+        if (host->decl->screen_listen) {
+            config->screen_listen = host->decl->screen_listen;
+        }
         host->config = config;
     }
     if (!conf->hosts && !(conf->libvirt_uri && !strcmp(conf->libvirt_uri, "none"))) {
@@ -953,12 +1007,18 @@ const command_rec occi_directives[] = {
     AP_INIT_TAKE_ARGV("OCCIHypervisorHost", add_hypervisor_host, NULL, RSRC_CONF,
                       "A hypervisor host: name, libvirt URI, [cpu_ratio=N] [memory_ratio=N] "
                       "[reserved_memory=GiB] [pool=NAME] [migration_address=ADDRESS] "
-                      "[disabled]"),
+                      "[screen=ADDRESS] [disabled]"),
     AP_INIT_TAKE1("OCCIPlacement", set_placement, NULL, RSRC_CONF,
                   "Where new entities go among the hosts: spread (default) or pack"),
     AP_INIT_TAKE1("OCCILibvirtStateCache", set_state_cache, NULL, RSRC_CONF,
                   "Seconds a domain's state is trusted between the hypervisor's events, "
                   "or Off (default 10)"),
+    AP_INIT_TAKE1("OCCIScreenListen", set_screen_listen, NULL, RSRC_CONF,
+                  "the address on each hypervisor host where computes' screens (VNC with a "
+                  "WebSocket) listen; unset: computes have no screen"),
+    AP_INIT_TAKE1("OCCIConsoleNoVNC", set_console_novnc, NULL, RSRC_CONF | ACCESS_CONF,
+                  "the path where this server serves noVNC (e.g. /novnc, an Alias of "
+                  "/usr/share/novnc): the console shows computes' screens; Off: not"),
     AP_INIT_TAKE1("OCCILibvirtDomainType", set_domain_type, NULL, RSRC_CONF,
                   "The domain type of computes: qemu, kvm, test... (default from the URI)"),
     AP_INIT_TAKE1("OCCIReadCacheSize", set_read_cache_size, NULL, RSRC_CONF,

@@ -30,6 +30,7 @@
 #define USER_PLACEHOLDER "@USER@"
 #define TENANT_PLACEHOLDER "@TENANT@"
 #define ADMINISTRATOR_PLACEHOLDER "@ADMINISTRATOR@"
+#define NOVNC_PLACEHOLDER "@NOVNC@"
 
 static int console_enabled(const occi_request *req)
 {
@@ -144,7 +145,8 @@ static const char *fill_page(occi_request *req, const occi_console_asset *page,
     struct {
         const char *placeholder;
         const char *value;
-    } fills[4];
+    } fills[5];
+    const occi_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &occi_module);
     const char *text = apr_pstrmemdup(r->pool, page->data, page->len);
     apr_array_header_t *parts = apr_array_make(r->pool, 16, sizeof(const char *));
     const char *filled;
@@ -158,6 +160,8 @@ static const char *fill_page(occi_request *req, const occi_console_asset *page,
     fills[2].value = req->owner ? req->owner : "";
     fills[3].placeholder = ADMINISTRATOR_PLACEHOLDER;
     fills[3].value = req->scope ? "no" : "yes";
+    fills[4].placeholder = NOVNC_PLACEHOLDER;
+    fills[4].value = dconf->novnc ? ap_escape_uri(r->pool, dconf->novnc) : "";
     while (*text) {
         const char *next = strchr(text, '@');
         int matched = -1;
@@ -165,7 +169,7 @@ static const char *fill_page(occi_request *req, const occi_console_asset *page,
         if (!next) {
             break;
         }
-        for (i = 0; i < 4 && matched < 0; i++) {
+        for (i = 0; i < 5 && matched < 0; i++) {
             if (!strncmp(next, fills[i].placeholder, strlen(fills[i].placeholder))) {
                 matched = i;
             }

@@ -897,6 +897,18 @@
     return forms;
   }
 
+  // The screen's section: the one already on the page while the screen is
+  // open and the machine still runs (a page drawn again keeps it going),
+  // else a new one.
+  function keepScreen(entity) {
+    const current = document.getElementById('screen');
+    if (openScreen && current && stateOf(entity) === 'active') {
+      return current.closest('section');
+    }
+    closeScreen();
+    return screenSection(entity);
+  }
+
   // Whether the person has typed or chosen something in an action's form
   // that drawing the page again would lose.
   function actionFormsEdited() {
@@ -952,6 +964,7 @@
         el('div', { class: 'actions' }, actions.length ? actions
           : el('p', { class: 'muted' }, 'No action in this state.')),
         el('div', { class: 'actions' }, deleteButton)),
+      keepScreen(entity),
       el('section', { 'aria-labelledby': 'h-attributes' },
         el('h2', { id: 'h-attributes' }, 'Attributes'),
         el('table', { class: 'attributes' }, el('tbody', null, attributeRows(entity)))),
@@ -990,6 +1003,76 @@
       renderEntity(now, null, [...status.childNodes]);
       restoreFocus(focus);
     });
+  }
+
+  // ---- The screen --------------------------------------------------------
+
+  // Where httpd serves noVNC (OCCIConsoleNoVNC), or '' when not.
+  function noVncPath() {
+    const node = document.querySelector('meta[name="occi-novnc"]');
+    return node ? node.content : '';
+  }
+
+  // The open screen, if any: it is closed before the page is drawn again.
+  let openScreen = null;
+
+  function closeScreen() {
+    if (openScreen) {
+      const screen = openScreen;
+      openScreen = null;
+      try { screen.disconnect(); } catch (e) { /* already closed */ }
+    }
+  }
+
+  // A compute's section "Screen": a button that opens a session on its
+  // screen and shows it here with noVNC, over a WebSocket through httpd.
+  function screenSection(entity) {
+    const novnc = noVncPath();
+    if (!novnc || typeId(kindOf(entity) || {}) !== INFRA + 'compute') return null;
+    const running = stateOf(entity) === 'active';
+    const status = el('p', { class: 'muted', id: 'screen-status', 'aria-live': 'polite' },
+      running ? '' : 'The screen shows while the machine runs.');
+    const view = el('div', { class: 'screen', id: 'screen', hidden: true });
+    const button = el('button', { type: 'button', class: 'secondary', id: 'screen-open',
+      disabled: !running }, 'Show the screen');
+    button.addEventListener('click', async () => {
+      closeScreen();
+      button.disabled = true;
+      status.replaceChildren('Connecting…');
+      try {
+        const id = String(entity.id).replace(/^urn:uuid:/, '');
+        const session = await personRequest('POST', mount + '/-/screen/' + id);
+        const { default: RFB } = await import(new URL(novnc + '/core/rfb.js', location.origin).href);
+        view.hidden = false;
+        view.replaceChildren();
+        const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host
+          + session.websocket;
+        const rfb = new RFB(view, url, { credentials: { password: session.password } });
+        rfb.scaleViewport = true;
+        rfb.focusOnClick = true;
+        openScreen = rfb;
+        rfb.addEventListener('connect', () => {
+          status.replaceChildren('Connected. Click the screen to type into the machine.');
+          view.dataset.connected = 'true';
+        });
+        rfb.addEventListener('disconnect', (event) => {
+          view.dataset.connected = 'false';
+          if (openScreen === rfb) openScreen = null;
+          status.replaceChildren(event.detail && event.detail.clean
+            ? 'The screen was closed.' : 'The connection to the screen was lost.');
+          button.disabled = false;
+        });
+        rfb.addEventListener('securityfailure', (event) => {
+          status.replaceChildren(errorBox(new Error('the screen refused the session: '
+            + ((event.detail && event.detail.reason) || 'no reason given'))));
+        });
+      } catch (error) {
+        status.replaceChildren(errorBox(error));
+        button.disabled = false;
+      }
+    });
+    return el('section', { 'aria-labelledby': 'h-screen' }, el('h2', { id: 'h-screen' }, 'Screen'),
+      el('div', { class: 'actions' }, button), status, view);
   }
 
   async function showEntity(path, notice) {

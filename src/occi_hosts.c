@@ -223,6 +223,17 @@ static occi_hv_status hosts_join_network(void *impl, apr_pool_t *pool, const occ
                 : error->status;
 }
 
+static occi_hv_status hosts_screen(void *impl, apr_pool_t *pool, const occi_entity *compute,
+                                   const char *password, int seconds, occi_hv_screen *screen,
+                                   occi_hv_error *error)
+{
+    const occi_host *host = host_of(impl, pool, compute, error);
+
+    return host ? occi_hypervisor_screen(host->hypervisor, pool, compute, password, seconds,
+                                         screen, error)
+                : error->status;
+}
+
 static int hosts_can_save(const void *impl, const occi_entity *compute)
 {
     const hosts_hv *hv = impl;
@@ -294,7 +305,7 @@ static const occi_hypervisor_provider hosts_provider = {
     "hosts", hosts_observe, hosts_create, hosts_delete, hosts_act, hosts_update, hosts_can_save,
     hosts_save, hosts_delete_saved, hosts_list, hosts_capacity, NULL,
     NULL,       /* a migration names its target host: occi_hosts_migrate() */
-    hosts_join_network,
+    hosts_join_network, hosts_screen,
 };
 
 static apr_status_t forget_usage(void *data)

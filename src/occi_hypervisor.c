@@ -45,6 +45,20 @@ occi_hv_status occi_hypervisor_join_network(occi_hypervisor *hv, apr_pool_t *poo
            ? hv->provider->join_network(hv->impl, pool, link, network, error) : OCCI_HV_OK;
 }
 
+occi_hv_status occi_hypervisor_screen(occi_hypervisor *hv, apr_pool_t *pool,
+                                      const occi_entity *compute, const char *password,
+                                      int seconds, occi_hv_screen *screen, occi_hv_error *error)
+{
+    memset(screen, 0, sizeof(*screen));
+    if (!hv->provider->screen) {
+        error->status = OCCI_HV_CONFLICT;
+        error->message = apr_psprintf(pool, "the %s hypervisor gives computes no screen",
+                                      hv->provider->name);
+        return error->status;
+    }
+    return hv->provider->screen(hv->impl, pool, compute, password, seconds, screen, error);
+}
+
 occi_hv_status occi_hypervisor_migrate(occi_hypervisor *hv, apr_pool_t *pool,
                                        const occi_entity *compute,
                                        const apr_array_header_t *storages,

@@ -62,7 +62,17 @@ typedef struct occi_hypervisor_config {
                                       * the host libvirt names itself */
     const apr_array_header_t *provider_networks;  /* occi_provider_network; NULL: none */
     const char *provider_network_scheme;          /* their mixins' scheme */
+    const char *screen_listen;     /* where computes' screens (VNC) listen on
+                                    * their host; NULL: computes have none */
 } occi_hypervisor_config;
+
+/* Where a compute's screen is reached: its VNC server's WebSocket, on the
+ * host running the compute, and the password of this session. */
+typedef struct occi_hv_screen {
+    const char *host;              /* an address the API node connects to */
+    int websocket_port;
+    const char *password;          /* NULL when only the address was asked */
+} occi_hv_screen;
 
 typedef struct occi_hypervisor occi_hypervisor;
 
@@ -114,6 +124,11 @@ typedef struct occi_hypervisor_provider {
      * makes link reach it (NULL: nothing to make). */
     occi_hv_status (*join_network)(void *impl, apr_pool_t *pool, const occi_entity *link,
                                    const occi_entity *network, occi_hv_error *error);
+    /* Where compute's screen is; with password, a new password of the
+     * screen set first, valid for seconds (NULL: computes have no screen). */
+    occi_hv_status (*screen)(void *impl, apr_pool_t *pool, const occi_entity *compute,
+                             const char *password, int seconds, occi_hv_screen *screen,
+                             occi_hv_error *error);
 } occi_hypervisor_provider;
 
 /* A hypervisor made of a provider and its state, allocated from pool. */
@@ -138,6 +153,15 @@ occi_hv_status occi_hypervisor_capacity(occi_hypervisor *hv, apr_pool_t *pool,
 occi_hv_status occi_hypervisor_join_network(occi_hypervisor *hv, apr_pool_t *pool,
                                             const occi_entity *link, const occi_entity *network,
                                             occi_hv_error *error);
+
+/* Where compute's screen is reached (occi_hv_screen). With password (at
+ * most 8 characters, VNC's limit), the screen's password becomes it first,
+ * for seconds: a new session's, so that whoever learnt an earlier one, or
+ * finds the port on the host, cannot connect with it. CONFLICT when the
+ * compute does not run or has no screen. */
+occi_hv_status occi_hypervisor_screen(occi_hypervisor *hv, apr_pool_t *pool,
+                                      const occi_entity *compute, const char *password,
+                                      int seconds, occi_hv_screen *screen, occi_hv_error *error);
 
 /* Whether hv is known not to answer now (a refused connection, a daemon
  * keepalive gave up on), without asking it. */

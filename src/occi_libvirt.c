@@ -23,6 +23,7 @@
 #include <apr_thread_mutex.h>
 #include <apr_thread_proc.h>
 #include <apr_thread_pool.h>
+#include <apr_time.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -494,6 +495,40 @@ static const char *xml_escape(apr_pool_t *pool, const char *text)
     return buf.data;
 }
 
+/* A password nobody is told: a screen has one from its definition on, so
+ * that its VNC server never accepts a connection without one. Each console
+ * session sets its own (lv_screen). */
+static const char *unguessable_password(apr_pool_t *pool)
+{
+    static const char letters[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    unsigned char random[8];
+    char *password = apr_palloc(pool, sizeof(random) + 1);
+    size_t i;
+
+    if (apr_generate_random_bytes(random, sizeof(random)) != APR_SUCCESS) {
+        return NULL;
+    }
+    for (i = 0; i < sizeof(random); i++) {
+        password[i] = letters[random[i] % (sizeof(letters) - 1)];
+    }
+    password[sizeof(random)] = '\0';
+    return password;
+}
+
+/* The screen of a compute: a VGA card and a VNC server with a WebSocket,
+ * listening on address only, locked by a password nobody knows. */
+static const char *screen_xml(apr_pool_t *pool, const char *address)
+{
+    const char *password = unguessable_password(pool);
+
+    return apr_psprintf(pool, "    <graphics type='vnc' autoport='yes' websocket='-1' "
+                        "listen='%s'%s%s%s><listen type='address' address='%s'/></graphics>\n"
+                        "    <video><model type='vga'/></video>\n",
+                        xml_escape(pool, address), password ? " passwd='" : "",
+                        password ? password : "", password ? "'" : "",
+                        xml_escape(pool, address));
+}
+
 static const char *domain_name(apr_pool_t *pool, const char *id)
 {
     return apr_pstrcat(pool, "occi-", id, NULL);
@@ -713,6 +748,9 @@ static const char *domain_xml(libvirt_hv *hv, apr_pool_t *pool, const occi_entit
             occi_buf_puts(&xml, device);
             occi_buf_putc(&xml, '\n');
         }
+    }
+    if (hv->config.screen_listen) {
+        occi_buf_puts(&xml, screen_xml(pool, hv->config.screen_listen));
     }
     occi_buf_puts(&xml, "    <serial type='pty'/>\n    <console type='pty'/>\n"
                         "  </devices>\n</domain>\n");
@@ -3463,6 +3501,134 @@ static occi_hv_status lv_join_network(void *impl, apr_pool_t *pool, const occi_e
     return status;
 }
 
+/* The value of attribute name in the element that starts at tag, or
+ * NULL. Only for libvirt's own XML, whose attributes are quoted with '. */
+static const char *tag_attribute(apr_pool_t *pool, const char *tag, const char *name)
+{
+    const char *end = strchr(tag, '>');
+    const char *at = tag;
+    const char *wanted = apr_pstrcat(pool, " ", name, "='", NULL);
+
+    while ((at = strstr(at, wanted)) && end && at < end) {
+        const char *value = at + strlen(wanted);
+        const char *close = strchr(value, '\'');
+
+        return close ? apr_pstrmemdup(pool, value, (apr_size_t)(close - value)) : NULL;
+    }
+    return NULL;
+}
+
+/* The address an API node reaches a screen at: the one it listens on,
+ * unless that is every address of the host; then the host of the
+ * hypervisor's URI, or this machine for a local URI. */
+static const char *screen_host(libvirt_hv *hv, apr_pool_t *pool, const char *listen)
+{
+    const char *start = hv->config.uri ? strstr(hv->config.uri, "://") : NULL;
+    const char *at, *end;
+
+    if (listen && *listen && strcmp(listen, "0.0.0.0") && strcmp(listen, "::")) {
+        return listen;
+    }
+    if (!start) {
+        return "127.0.0.1";
+    }
+    /* scheme://[user@]host[:port]/path: libvirt's public API parses no URI. */
+    start += 3;
+    end = start + strcspn(start, "/?");
+    at = memchr(start, '@', (size_t)(end - start));
+    if (at) {
+        start = at + 1;
+    }
+    end = start + strcspn(start, ":/?");
+    return end > start ? apr_pstrmemdup(pool, start, (apr_size_t)(end - start)) : "127.0.0.1";
+}
+
+static occi_hv_status find_screen(libvirt_hv *hv, virConnectPtr connection, apr_pool_t *pool,
+                                  const occi_entity *compute, const char *password,
+                                  int seconds, occi_hv_screen *screen, occi_hv_error *error)
+{
+    virDomainPtr domain = find_domain(connection, compute->id);
+    const char *tag, *port, *listen;
+    char *xml;
+    int active;
+
+    if (!domain) {
+        return fail(pool, error, OCCI_HV_CONFLICT, "the virtual machine is not on its host");
+    }
+    active = virDomainIsActive(domain);
+    xml = active == 1 ? virDomainGetXMLDesc(domain, 0) : NULL;
+    if (active != 1) {
+        virDomainFree(domain);
+        error->status = active == 0 ? OCCI_HV_CONFLICT : libvirt_status();
+        error->message = active == 0 ? "the virtual machine is not running: its screen shows "
+                                       "once it is started"
+                                     : "the hypervisor did not say whether it runs";
+        return error->status;
+    }
+    tag = xml ? strstr(xml, "<graphics type='vnc'") : NULL;
+    port = tag ? tag_attribute(pool, tag, "websocket") : NULL;
+    listen = tag ? tag_attribute(pool, tag, "listen") : NULL;
+    if (!port || atoi(port) <= 0) {
+        free(xml);
+        virDomainFree(domain);
+        error->status = OCCI_HV_CONFLICT;
+        error->message = "this virtual machine has no screen: it was defined without one "
+                         "(OCCIScreenListen was not set), or its VNC server has no WebSocket";
+        return error->status;
+    }
+    screen->host = screen_host(hv, pool, listen);
+    screen->websocket_port = atoi(port);
+    if (password) {
+        /* The live element as libvirt wrote it, with the new password: its
+         * ports and addresses must stay as they are for the change to be
+         * accepted. */
+        const char *end = strchr(tag, '>');
+        apr_time_exp_t until;
+        char valid_to[32];
+        apr_size_t length;
+        const char *element, *closing;
+
+        apr_time_exp_gmt(&until, apr_time_now() + apr_time_from_sec(seconds));
+        apr_strftime(valid_to, &length, sizeof(valid_to), "%Y-%m-%dT%H:%M:%S", &until);
+        closing = strstr(tag, "</graphics>");
+        element = end && end[-1] == '/'
+                      ? apr_pstrmemdup(pool, tag, (apr_size_t)(end + 1 - tag))
+                      : closing ? apr_pstrmemdup(pool, tag,
+                                                 (apr_size_t)(closing + strlen("</graphics>")
+                                                              - tag))
+                                : NULL;
+        if (!element) {
+            free(xml);
+            virDomainFree(domain);
+            return fail(pool, error, OCCI_HV_FAILED, "the screen's description is unreadable");
+        }
+        element = apr_pstrcat(pool, "<graphics passwd='", password, "' passwdValidTo='",
+                              valid_to, "'", element + strlen("<graphics"), NULL);
+        if (virDomainUpdateDeviceFlags(domain, element, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+            free(xml);
+            virDomainFree(domain);
+            return fail(pool, error, libvirt_status(), "setting the screen's password");
+        }
+        screen->password = apr_pstrdup(pool, password);
+    }
+    free(xml);
+    virDomainFree(domain);
+    return OCCI_HV_OK;
+}
+
+static occi_hv_status lv_screen(void *impl, apr_pool_t *pool, const occi_entity *compute,
+                                const char *password, int seconds, occi_hv_screen *screen,
+                                occi_hv_error *error)
+{
+    libvirt_hv *hv = impl;
+    occi_hv_status status = OCCI_HV_OK;
+
+    WITH_CONNECTION(hv, pool, error, status,
+                    find_screen(hv, connection, pool, compute, password, seconds, screen,
+                                error));
+    return status;
+}
+
 static const occi_hypervisor_provider libvirt_provider = {
     "libvirt",
     lv_observe,
@@ -3478,6 +3644,7 @@ static const occi_hypervisor_provider libvirt_provider = {
     lv_known_down,
     lv_migrate,
     lv_join_network,
+    lv_screen,
 };
 
 occi_hypervisor *occi_hypervisor_create(apr_pool_t *pool, const occi_hypervisor_config *config)

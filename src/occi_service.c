@@ -1443,6 +1443,33 @@ occi_result occi_service_get(const occi_service *service, apr_pool_t *pool, cons
     }
 }
 
+occi_result occi_service_screen(const occi_service *service, apr_pool_t *pool, const char *id,
+                                const char *password, int seconds, occi_hv_screen *screen)
+{
+    occi_entity *compute = NULL;
+    occi_result r = occi_service_get(service, pool, id, 0, &compute);
+    occi_hv_error error;
+
+    memset(screen, 0, sizeof(*screen));
+    if (r.cls != OCCI_RESULT_OK) {
+        return r;
+    }
+    /* Another kind's entity of that id is, for a screen, no compute. */
+    if (strcmp(compute->kind, OCCI_SCHEME_INFRA "compute")) {
+        return result(OCCI_RESULT_NOT_FOUND, 179, apr_psprintf(pool, "there is no compute %s",
+                                                               id));
+    }
+    if (!service->hypervisor) {
+        return result(OCCI_RESULT_CONFLICT, 179, "computes have no screen here: they live in "
+                      "the store alone (OCCILibvirtURI none)");
+    }
+    if (occi_hypervisor_screen(service->hypervisor, pool, compute, password, seconds, screen,
+                               &error) != OCCI_HV_OK) {
+        return occi_result_of_hypervisor(&error, 179);
+    }
+    return done;
+}
+
 occi_result occi_service_load_links(const occi_service *service, apr_pool_t *pool,
                                     occi_entity *resource)
 {

@@ -42,6 +42,10 @@ LoadModule authz_user_module $modules_dir/mod_authz_user.so
 LoadModule socache_shmcb_module $modules_dir/mod_socache_shmcb.so
 LoadModule headers_module $modules_dir/mod_headers.so
 LoadModule ssl_module $modules_dir/mod_ssl.so
+LoadModule alias_module $modules_dir/mod_alias.so
+LoadModule proxy_module $modules_dir/mod_proxy.so
+LoadModule proxy_http_module $modules_dir/mod_proxy_http.so
+LoadModule proxy_wstunnel_module $modules_dir/mod_proxy_wstunnel.so
 TypesConfig /etc/mime.types
 CONF
 
@@ -115,6 +119,10 @@ htpasswd -b -B "$work/occi-users" bob bob-secret 2>/dev/null
 htpasswd -b -B "$work/occi-users" admin admin-secret 2>/dev/null
 chmod 644 "$work/occi-users"
 echo "Define OCCI_TEST_USERS $work/occi-users" > t/conf/occi-users.conf
+# noVNC as Debian installs it, for the console's screen (t/hypervisor/screen.t).
+if [ -f /usr/share/novnc/core/rfb.js ]; then
+    echo "Define OCCI_TEST_NOVNC /usr/share/novnc" >> t/conf/occi-users.conf
+fi
 
 # OpenID Connect access tokens (t/oidc.t): mod_auth_openidc checks JWTs
 # signed with this run's key; the test signs its tokens with the same.
@@ -474,9 +482,20 @@ start_hypervisor() {
     virsh -q -c "$uri" pool-define-as occi dir --target "$dir/pool" >/dev/null &&
         virsh -q -c "$uri" pool-start occi >/dev/null &&
         virsh -q -c "$uri" pool-autostart occi >/dev/null || return 1
+    # The daemon's network namespace is reached from httpd's through a veth
+    # pair, as an API node reaches a hypervisor host: the computes' screens
+    # listen on the host's end alone (t/hypervisor/screen.t). A subnet of
+    # this run's own, so that runs side by side do not clash.
+    local net="10.232.$(( $$ % 250 + 1 ))" here="ocs$$h" there="ocs$$n"
+    ip link add "$here" type veth peer name "$there" &&
+        ip link set "$there" netns "$(cat "$dir/run/libvirtd.pid")" &&
+        ip addr add "$net.1/30" dev "$here" && ip link set "$here" up &&
+        nsenter -t "$(cat "$dir/run/libvirtd.pid")" -n sh -ec \
+            "ip addr add $net.2/30 dev $there && ip link set $there up" || return 1
     {
         echo "OCCIStoragePool occi"
         echo "OCCILibvirtDomainType qemu"
+        echo "OCCIScreenListen $net.2"
         echo "OCCIOSTemplate diskguest \"Disk guest\" disk=$dir/pool/base.qcow2"
         # An image that is not there: httpd starts, and warns (t/hypervisor/vm.t).
         echo "OCCIOSTemplate vanished \"Vanished image\" disk=$dir/pool/vanished.qcow2"

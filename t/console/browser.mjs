@@ -19,6 +19,8 @@
 //   OCCI_CONSOLE_VIRSH_URI    the hypervisor's libvirt URI: states are then
 //                             changed behind the page's back with virsh;
 //                             without it, by another client of the API
+//   OCCI_CONSOLE_SCREEN       1: the compute has a screen (a real guest with
+//                             OCCIScreenListen, noVNC served): it is shown
 //   OCCI_CONSOLE_BASIC        PATH:USER:PASSWORD, a mount behind Basic
 //                             authentication, opened with the credentials
 //                             in the address as people paste them
@@ -42,6 +44,7 @@ const osTemplate = process.env.OCCI_CONSOLE_OS_TEMPLATE || 'Debian 12 (bookworm)
 const networkUp = process.env.OCCI_CONSOLE_NETWORK_UP === '1';
 const virshUri = process.env.OCCI_CONSOLE_VIRSH_URI || '';
 const basic = process.env.OCCI_CONSOLE_BASIC || '';
+const withScreen = process.env.OCCI_CONSOLE_SCREEN === '1';
 // A state changed elsewhere must show within this, without a reload.
 const LIVE_LIMIT_MS = 2000;
 mkdirSync(shots, { recursive: true });
@@ -299,6 +302,30 @@ try {
   await step('the compute page, active', async () => {
     await page.screenshot({ path: join(shots, 'console-resource.png'), fullPage: true });
   });
+
+  if (withScreen) {
+    await step('the screen shows what the guest prints on it', async () => {
+      await page.locator('#screen-open').click();
+      await page.waitForSelector('#screen[data-connected="true"]', { timeout: 30000 });
+      // The guest fills its screen with lines of text once it runs: light
+      // pixels on the black of a text console, down to the bottom quarter,
+      // where the firmware's few lines never reach.
+      await page.waitForFunction(() => {
+        const canvas = document.querySelector('#screen canvas');
+        if (!canvas || !canvas.width || !canvas.height) return false;
+        const top = Math.floor(canvas.height * 0.75);
+        const data = canvas.getContext('2d')
+          .getImageData(0, top, canvas.width, canvas.height - top).data;
+        let light = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          if (data[i] + data[i + 1] + data[i + 2] > 300) light += 1;
+        }
+        return light > 300;
+      }, null, { timeout: 60000, polling: 500 });
+      await page.locator('section[aria-labelledby="h-screen"]').screenshot(
+        { path: join(shots, 'console-screen.png') });
+    });
+  }
 
   await step(`a state changed elsewhere (${virshUri ? 'virsh' : 'another client'}) shows `
       + `within ${LIVE_LIMIT_MS} ms, without a reload`, async () => {

@@ -12,5 +12,7 @@ $ENV{OCCI_CONSOLE_OS_TEMPLATE} = 'Test guest';
 $ENV{OCCI_CONSOLE_NETWORK_UP} = 1;
 # States changed behind the page's back are changed with virsh.
 $ENV{OCCI_CONSOLE_VIRSH_URI} = $ENV{OCCI_TEST_LIBVIRT_URI} // '';
+# The guest has a screen (OCCIScreenListen), which the console shows.
+$ENV{OCCI_CONSOLE_SCREEN} = 1;
 do "$FindBin::Bin/../libvirt/console_browser.t";
 die $@ if $@;

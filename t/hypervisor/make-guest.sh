@@ -41,7 +41,7 @@ set -eu
 set -o pipefail
 
 # Bump when the contents of the guest change, so cached guests are rebuilt.
-guest_version=3
+guest_version=5
 
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 dir=$1
@@ -171,6 +171,17 @@ echo "occi-guest ready"
 # with another id has booted again.
 boot=$(cat /proc/sys/kernel/random/boot_id)
 ( i=0; while :; do echo "occi-guest tick $boot $i"; i=$((i + 1)); sleep 1; done ) &
+# The same on the screen (a domain with a VGA card and a VNC server), which
+# it fills first from top to bottom: the console's screen test sees the
+# guest's text where the firmware's never reaches.
+if [ -c /dev/tty1 ]; then
+    ( printf '\033[2J\033[H' >/dev/tty1
+      for line in $(seq 1 30); do echo "occi-guest screen: line $line ================" ; done >/dev/tty1
+      i=0; while :; do
+        echo "occi-guest screen: tick $i" >/dev/tty1 2>/dev/null
+        i=$((i + 1)); sleep 1
+      done ) 2>/dev/null &
+fi
 # With a network card: an address from its MAC's last byte (52:54:00:00:00:0a
 # is 10.99.0.10/24), and "occi-guest reached ADDRESS" on the console each
 # time one of 10.99.0.1 to .4 answers a ping: two guests on one network

@@ -92,7 +92,10 @@ if ($done) {
 # screenshots are made, not kept in the repository.
 my $images = File::Spec->rel2abs("$FindBin::Bin/../../docs/images");
 mkdir $images;
-for my $png (qw(console-list.png console-create.png console-resource.png console-error.png)) {
+my @pngs = qw(console-list.png console-create.png console-resource.png console-error.png);
+# The screen, where the guest has one (t/hypervisor/console_browser.t).
+push @pngs, 'console-screen.png' if ($ENV{OCCI_CONSOLE_SCREEN} // '') eq '1';
+for my $png (@pngs) {
     ok -s "$shots/$png", "screenshot $png";
     File::Copy::copy("$shots/$png", "$images/$png") if -s "$shots/$png";
 }
