@@ -331,16 +331,20 @@ static const char *prepare_request(request_rec *r, occi_request *req, int *tenan
 static int occi_fixups(request_rec *r)
 {
     occi_request req;
-    const char *tenant_refusal, *id;
+    const char *tenant_refusal, *id, *base;
     int tenant_status, websocket = 0;
 
     if (!r->handler || strcmp(r->handler, OCCI_HANDLER_NAME) || r->main || r->prev) {
         return DECLINED;
     }
-    tenant_refusal = prepare_request(r, &req, &tenant_status);
-    if (!occi_screen_path(r->pool, req.path, &id, &websocket) || !websocket) {
+    /* The path first: the tenant's expressions are evaluated for the
+     * screen's WebSocket alone, the handler does it for the rest. */
+    base = ap_get_module_config(r->request_config, &occi_module);
+    base = base ? base : "";
+    if (!occi_screen_path(r->pool, r->uri + strlen(base), &id, &websocket) || !websocket) {
         return DECLINED;
     }
+    tenant_refusal = prepare_request(r, &req, &tenant_status);
     if (tenant_refusal) {
         occi_send_error(&req, tenant_status, tenant_refusal);
         return DONE;
@@ -393,7 +397,8 @@ static int occi_handler(request_rec *r)
      * was not one (occi_fixups hands those to mod_proxy). */
     if (occi_screen_path(r->pool, req.path, &screen_id, &websocket)) {
         if (websocket) {
-            occi_screen_tunnel(&req, screen_id);
+            occi_send_error(&req, HTTP_BAD_REQUEST, "this address takes a WebSocket (GET with "
+                            "Upgrade: websocket) from the console's screen");
             return OK;
         }
         occi_screen_session(&req, screen_id);
