@@ -718,53 +718,36 @@
         fields));
     }
 
-    // A compute may join a network: an inline networkinterface link.
-    let networkSelect = null;
-    const networkKind = model.byId.get(INFRA + 'network');
-    const interfaceKind = model.byId.get(INFRA + 'networkinterface');
-    if (typeId(kind) === INFRA + 'compute' && networkKind && interfaceKind) {
-      let networks = [];
+    // A compute may join a network and have a disk attached: inline
+    // networkinterface and storagelink links, each chosen in a list of
+    // what the person has.
+    const linkChoice = async (endTerm, linkTerm, idPrefix, legend, label, hints, optionText) => {
+      const endKind = model.byId.get(INFRA + endTerm);
+      const linkKind = model.byId.get(INFRA + linkTerm);
+      if (typeId(kind) !== INFRA + 'compute' || !endKind || !linkKind) return null;
+      let ends = [];
       try {
-        const data = await api('GET', networkKind.location);
-        networks = (data && data.resources) || [];
+        const data = await api('GET', endKind.location);
+        ends = (data && data.resources) || [];
       } catch (e) {
-        networks = [];
+        ends = [];
       }
-      const id = uniqueId('n');
-      networkSelect = el('select', { id, name: 'network' },
+      const id = uniqueId(idPrefix);
+      const select = el('select', { id, name: endTerm },
         el('option', { value: '' }, '(none)'),
-        networks.map((n) => el('option', { value: locationOf(n) }, entityName(n))));
-      form.append(el('fieldset', null, el('legend', null, 'Network'),
-        el('div', { class: 'field' }, el('label', { for: id }, 'Attach to network'),
-          networkSelect,
-          el('small', { class: 'hint' }, networks.length ? 'Adds a network interface'
-            : 'No network yet: create one first to attach it here'))));
-    }
-
-    // And have a disk attached: an inline storagelink link.
-    let storageSelect = null;
-    const storageKind = model.byId.get(INFRA + 'storage');
-    const storageLinkKind = model.byId.get(INFRA + 'storagelink');
-    if (typeId(kind) === INFRA + 'compute' && storageKind && storageLinkKind) {
-      let storages = [];
-      try {
-        const data = await api('GET', storageKind.location);
-        storages = (data && data.resources) || [];
-      } catch (e) {
-        storages = [];
-      }
-      const id = uniqueId('s');
-      storageSelect = el('select', { id, name: 'storage' },
-        el('option', { value: '' }, '(none)'),
-        storages.map((d) => el('option', { value: locationOf(d) }, entityName(d)
-          + (d.attributes && d.attributes['occi.storage.size'] !== undefined
-            ? ' (' + d.attributes['occi.storage.size'] + ' GiB)' : ''))));
-      form.append(el('fieldset', null, el('legend', null, 'Disk'),
-        el('div', { class: 'field' }, el('label', { for: id }, 'Attach a disk'),
-          storageSelect,
-          el('small', { class: 'hint' }, storages.length ? 'Adds a disk besides the system\'s'
-            : 'No disk yet: create one first to attach it here'))));
-    }
+        ends.map((end) => el('option', { value: locationOf(end) }, optionText(end))));
+      form.append(el('fieldset', null, el('legend', null, legend),
+        el('div', { class: 'field' }, el('label', { for: id }, label), select,
+          el('small', { class: 'hint' }, ends.length ? hints[0] : hints[1]))));
+      return { select, kind: linkKind };
+    };
+    const networkChoice = await linkChoice('network', 'networkinterface', 'n', 'Network',
+      'Attach to network', ['Adds a network interface',
+        'No network yet: create one first to attach it here'], entityName);
+    const storageChoice = await linkChoice('storage', 'storagelink', 's', 'Disk', 'Attach a disk',
+      ['Adds a disk besides the system\'s', 'No disk yet: create one first to attach it here'],
+      (disk) => entityName(disk) + (disk.attributes && disk.attributes['occi.storage.size']
+        !== undefined ? ' (' + disk.attributes['occi.storage.size'] + ' GiB)' : ''));
 
     const submit = el('button', { type: 'submit', class: 'primary' }, 'Create ' + kindWord(kind));
     form.append(status, el('div', { class: 'form-actions' }, submit,
@@ -792,12 +775,12 @@
         }
       }
       body.links = [];
-      if (networkSelect && networkSelect.value) {
-        body.links.push({ kind: typeId(interfaceKind), target: networkSelect.value });
+      if (networkChoice && networkChoice.select.value) {
+        body.links.push({ kind: typeId(networkChoice.kind), target: networkChoice.select.value });
       }
-      if (storageSelect && storageSelect.value) {
+      if (storageChoice && storageChoice.select.value) {
         // The system's own disk, when the OS template brings one, is vda.
-        body.links.push({ kind: typeId(storageLinkKind), target: storageSelect.value,
+        body.links.push({ kind: typeId(storageChoice.kind), target: storageChoice.select.value,
           attributes: { 'occi.storagelink.deviceid': '/dev/vdb' } });
       }
       if (!body.links.length) delete body.links;
