@@ -456,10 +456,66 @@
     });
   }
 
-  function entityTable(entities, caption, withKind, list) {
-    const head = el('tr', null, el('th', { scope: 'col' }, 'Title'),
+  // What the lists show: the search typed and the column sorted on, kept
+  // while the page draws its lists again.
+  const listView = { query: '', sort: null, descending: false };
+
+  const SORT_KEYS = {
+    title: (entity) => entityName(entity).toLowerCase(),
+    state: (entity) => String(stateOf(entity) || ''),
+  };
+
+  function matchesSearch(entity) {
+    const query = listView.query.trim().toLowerCase();
+    if (!query) return true;
+    return [entityName(entity), entity.id, stateOf(entity), summaryOf(entity)]
+      .some((text) => String(text || '').toLowerCase().includes(query));
+  }
+
+  // The entities a list shows, searched and sorted as the person asked.
+  function arranged(entities) {
+    const shown = entities.filter(matchesSearch);
+    const key = SORT_KEYS[listView.sort];
+    if (key) {
+      shown.sort((a, b) => key(a).localeCompare(key(b)) * (listView.descending ? -1 : 1));
+    }
+    return shown;
+  }
+
+  // A column's header that sorts the lists on it; a second press reverses.
+  function sortHeader(label, sortKey, list) {
+    const sorted = listView.sort === sortKey;
+    const button = el('button', { type: 'button', class: 'sort', 'data-action': 'sort-' + sortKey },
+      label, el('span', { 'aria-hidden': 'true' }, sorted ? (listView.descending ? ' ▼' : ' ▲') : ''));
+    button.addEventListener('click', () => {
+      listView.descending = sorted ? !listView.descending : false;
+      listView.sort = sortKey;
+      list.redraw();
+    });
+    return el('th', { scope: 'col', 'aria-sort': sorted
+      ? (listView.descending ? 'descending' : 'ascending') : 'none' }, button);
+  }
+
+  // The search above a page's lists.
+  function searchBox(list) {
+    const input = el('input', { type: 'search', id: 'list-search', value: listView.query,
+      placeholder: 'Title, state, identifier…', autocomplete: 'off', spellcheck: 'false' });
+    input.addEventListener('input', () => {
+      listView.query = input.value;
+      list.redraw();
+    });
+    return el('div', { class: 'search' }, el('label', { for: 'list-search' }, 'Search'), input);
+  }
+
+  function entityTable(allEntities, caption, withKind, list) {
+    const entities = arranged(allEntities);
+    if (!entities.length) {
+      return el('p', { class: 'muted no-match' }, 'Nothing here matches “' + listView.query.trim()
+        + '”.');
+    }
+    const head = el('tr', null, sortHeader('Title', 'title', list),
       withKind ? el('th', { scope: 'col' }, 'Kind') : null,
-      el('th', { scope: 'col' }, 'State'), el('th', { scope: 'col' }, 'Details'),
+      sortHeader('State', 'state', list), el('th', { scope: 'col' }, 'Details'),
       el('th', { scope: 'col' }, 'Actions'), el('th', { scope: 'col' }, 'Identifier'));
     const rows = entities.map((entity) => el('tr', { 'data-location': locationOf(entity) },
       el('td', null, el('a', { href: localHref(locationOf(entity)) }, entityName(entity))),
@@ -478,21 +534,27 @@
       notice ? noticeBox(notice) : null);
     const listSlot = el('div', { id: 'list' });
     let drawn = null;
+    let last = null;
     const list = {
       status,
+      redraw: () => {
+        const focus = focusKey();
+        listSlot.replaceChildren(...overviewSections(last, list));
+        restoreFocus(focus);
+        nameLinkEnds(listSlot);
+      },
       refresh: async () => {
         const data = await api('GET', mount + '/');
         const text = JSON.stringify(data);
         if (text === drawn) return;
         drawn = text;
-        const focus = focusKey();
-        listSlot.replaceChildren(...overviewSections(data, list));
-        restoreFocus(focus);
-        nameLinkEnds(listSlot);
+        last = data;
+        list.redraw();
       },
     };
     await list.refresh();
-    show(el('h1', null, 'Resources'), status, listSlot);
+    show(el('div', { class: 'section-head' }, el('h1', null, 'Resources'), searchBox(list)),
+      status, listSlot);
     watch(list.refresh);
   }
 
@@ -535,6 +597,7 @@
       notice ? noticeBox(notice) : null);
     const listSlot = el('div', { id: 'list' });
     let drawn = null;
+    let last = null;
     const list = {
       status,
       refresh: async () => {
@@ -542,6 +605,11 @@
         const text = JSON.stringify(data);
         if (text === drawn) return;
         drawn = text;
+        last = data;
+        list.redraw();
+      },
+      redraw: () => {
+        const data = last;
         const resources = (data && data.resources) || [];
         const links = (data && data.links) || [];
         const focus = focusKey();
@@ -556,7 +624,7 @@
     };
     await list.refresh();
     const formSlot = el('div', { id: 'create-slot' });
-    show(el('div', { class: 'section-head' }, el('h1', null, heading),
+    show(el('div', { class: 'section-head' }, el('h1', null, heading), searchBox(list),
       creatable ? el('a', { class: 'button', href: '#new', id: 'new-link' }, 'New ' + kindWord(kind))
         : null), status, formSlot, listSlot);
     watch(list.refresh);

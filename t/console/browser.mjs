@@ -258,6 +258,58 @@ try {
     if (title !== computeTitle || state !== 'inactive') throw new Error(`${title}: ${state}`);
   });
 
+  await step('the search keeps the rows that match, and says when none does', async () => {
+    await markPage();
+    const row = page.locator(`tr[data-location="${computePath}"]`);
+    await page.locator('#list-search').fill(computeTitle.slice(-8));
+    const kept = await row.count();
+    await page.locator('#list-search').fill('no-such-machine-anywhere');
+    await page.locator('.no-match').waitFor();
+    const hidden = await row.count();
+    const said = await page.locator('.no-match').innerText();
+    await page.locator('#list-search').fill('');
+    await row.waitFor();
+    if (kept !== 1 || hidden !== 0 || !said.includes('no-such-machine-anywhere')
+        || !(await pageKept())) {
+      throw new Error(`kept ${kept}, hidden ${hidden}, said ${said}`);
+    }
+  });
+
+  await step('machines made elsewhere appear without a reload, and the title sorts them',
+    async () => {
+      const made = [];
+      for (const title of [`zzz-${suffix}`, `aaa-${suffix}`]) {
+        const answer = await fetch(origin + '/compute/', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/occi+json', Accept: 'application/occi+json' },
+          body: JSON.stringify({ kind: 'http://schemas.ogf.org/occi/infrastructure#compute',
+            title }),
+        });
+        if (answer.status !== 201) throw new Error(`creating ${title}: ${answer.status}`);
+        made.push(new URL(answer.headers.get('location')).pathname);
+      }
+      try {
+        const titles = () => page.locator('table.entities tbody tr td:first-child')
+          .allInnerTexts();
+        await page.locator(`tr[data-location="${made[1]}"]`).waitFor({ timeout: LIVE_LIMIT_MS + 1000 });
+        await page.locator('button[data-action="sort-title"]').click();
+        const ascending = (await titles()).filter((t) => t.endsWith(suffix));
+        await page.locator('button[data-action="sort-title"]').click();
+        const descending = (await titles()).filter((t) => t.endsWith(suffix));
+        const sortState = await page.locator('th:has(button[data-action="sort-title"])')
+          .getAttribute('aria-sort');
+        const want = [`aaa-${suffix}`, computeTitle, `zzz-${suffix}`];
+        if (ascending.join() !== want.join() || descending.join() !== want.reverse().join()
+            || sortState !== 'descending' || !(await pageKept())) {
+          throw new Error(`ascending ${ascending}, descending ${descending}, aria-sort ${sortState}`);
+        }
+      } finally {
+        for (const path of made) await fetch(origin + path, { method: 'DELETE' });
+      }
+      await page.locator(`tr[data-location="${made[0]}"]`).waitFor(
+        { state: 'detached', timeout: LIVE_LIMIT_MS + 1000 });
+    });
+
   await step('the root lists it under Virtual machines, the network under Networks', async () => {
     await open('/');
     const compute = page.locator('section.kind', { hasText: 'Virtual machines' })
