@@ -123,6 +123,15 @@
     return box;
   }
 
+  // Puts an error box in container and the focus on it: it is read where
+  // the eye and a screen reader are.
+  function showError(container, error) {
+    const box = errorBox(error);
+    container.replaceChildren(box);
+    box.focus({ preventScroll: false });
+    return box;
+  }
+
   // ---- The model ----------------------------------------------------------
 
   function typeId(category) {
@@ -348,8 +357,12 @@
       const rowSelector = key.row ? `[data-location="${CSS.escape(key.row)}"] ` : '';
       const actionSelector = key.action ? `[data-action="${CSS.escape(key.action)}"]` : '';
       node = document.querySelector((rowSelector + actionSelector).trim() || 'none');
+      // A row whose action changed (Start became Stop): its first control.
+      if (!node && key.row) {
+        node = document.querySelector(`[data-location="${CSS.escape(key.row)}"]`);
+      }
       if (node && !node.matches('button, a, input, select')) {
-        node = node.querySelector('button, a, input, select');
+        node = node.querySelector('.row-actions button, button, a, input, select');
       }
     }
     if (node) node.focus({ preventScroll: true });
@@ -448,9 +461,16 @@
           list.status.replaceChildren(noticeBox(humanize(term) + ' ' + entityName(entity)
             + ': done; the state is now ' + (stateOf(changed) || 'unknown') + '.'));
         } catch (error) {
-          list.status.replaceChildren(errorBox(error));
+          await list.refresh().catch(() => {});
+          showError(list.status, error);
+          return;
         }
         await list.refresh().catch((error) => list.status.replaceChildren(errorBox(error)));
+        // The keyboard stays on the row: its next action (Start became Stop).
+        const row = document.querySelector(`tr[data-location="${CSS.escape(locationOf(entity))}"]`);
+        const next = row && (row.querySelector('.row-actions button:not([disabled])')
+          || row.querySelector('a'));
+        if (next) next.focus({ preventScroll: true });
       });
       return button;
     });
@@ -939,8 +959,8 @@
           rerender.entity(changed, humanize(term) + ': done; the state is now '
             + (stateOf(changed) || 'unknown') + '.');
         } catch (error) {
-          rerender.status(errorBox(error));
           setBusy(false);
+          rerender.error(error);
         }
       });
       forms.push(form);
@@ -973,8 +993,15 @@
     const status = el('div', { id: 'entity-status', 'aria-live': 'polite' },
       notice ? noticeBox(notice) : null, keep || null);
     const rerender = {
-      entity: (changed, text) => renderEntity(changed, text),
+      // After an action the keyboard goes to the first action the machine
+      // now accepts (Stop after Start), or to Delete.
+      entity: (changed, text) => {
+        renderEntity(changed, text);
+        const next = document.querySelector('form.action button, #delete');
+        if (next) next.focus({ preventScroll: true });
+      },
       status: (node) => status.replaceChildren(node),
+      error: (error) => showError(status, error),
     };
     const state = stateOf(entity);
     const backHref = kind && kind.location;
@@ -1004,8 +1031,8 @@
         leaveNotice('Deleted ' + (kind ? kindWord(kind) + ' ' : '') + entityName(entity) + '.');
         location.assign(backHref || mount + '/');
       } catch (error) {
-        status.replaceChildren(errorBox(error));
         deleteButton.disabled = false;
+        showError(status, error);
       }
     });
 

@@ -232,9 +232,13 @@ try {
     await shown.waitFor();
     const text = await shown.innerText();
     const status = await page.locator('form.create [role="alert"] .error-status').innerText();
-    if (response.status() !== 400 || text !== body.message || !status.includes('400')) {
+    // The focus is on the error, where a screen reader reads it.
+    const focused = await page.evaluate(() => !!document.activeElement
+      && document.activeElement.matches('form.create [role="alert"]'));
+    if (response.status() !== 400 || text !== body.message || !status.includes('400')
+        || !focused) {
       throw new Error(`status ${response.status()}, server said ${JSON.stringify(body)}, `
-        + `page shows ${JSON.stringify(status)} ${JSON.stringify(text)}`);
+        + `page shows ${JSON.stringify(status)} ${JSON.stringify(text)}, focused ${focused}`);
     }
   });
 
@@ -346,9 +350,14 @@ try {
     }
   });
 
-  await step('start: the state becomes active', async () => {
+  await step('start: the state becomes active, and the keyboard is on the next action', async () => {
     const status = await act('start');
-    return status === 200 && waitForState('active');
+    const focused = await page.waitForFunction(() => {
+      const form = document.activeElement && document.activeElement.closest('form.action');
+      return form && form.dataset.action;
+    });
+    return status === 200 && (await waitForState('active'))
+      && ['stop', 'restart', 'suspend', 'save'].includes(await focused.jsonValue());
   });
 
   await step('the compute page, active', async () => {
@@ -428,6 +437,10 @@ try {
     const shown = await secondsUntilShown(
       `tr[data-location="${computePath}"] .state`, 'active');
     const after = await row.locator('.row-actions button').allInnerTexts();
+    // The keyboard stays on the row, on its next action.
+    await page.waitForFunction((name) => document.activeElement
+      && document.activeElement.getAttribute('aria-label') === name, `Stop ${computeTitle}`,
+    { timeout: LIVE_LIMIT_MS });
     if (buttons.join(',') !== 'Start' || status !== 200 || shown > LIVE_LIMIT_MS
         || after.join(',') !== 'Stop' || !(await pageKept())) {
       throw new Error(`buttons ${buttons} then ${after}, status ${status}, shown after ${shown} ms`);
