@@ -549,22 +549,26 @@
       el('thead', null, head), el('tbody', null, rows));
   }
 
-  async function showOverview(notice) {
+  // The lists of a page, read from path: refresh() asks the server again
+  // and draws when the answer changed; redraw() draws the last answer again
+  // (a search, a sort). draw(data, list) gives the nodes of the lists.
+  function pageList(path, notice, draw) {
     const status = el('div', { id: 'list-status', 'aria-live': 'polite' },
       notice ? noticeBox(notice) : null);
-    const listSlot = el('div', { id: 'list' });
+    const slot = el('div', { id: 'list' });
     let drawn = null;
     let last = null;
     const list = {
       status,
+      slot,
       redraw: () => {
         const focus = focusKey();
-        listSlot.replaceChildren(...overviewSections(last, list));
+        slot.replaceChildren(...draw(last, list));
         restoreFocus(focus);
-        nameLinkEnds(listSlot);
+        nameLinkEnds(slot);
       },
       refresh: async () => {
-        const data = await api('GET', mount + '/');
+        const data = await api('GET', path);
         const text = JSON.stringify(data);
         if (text === drawn) return;
         drawn = text;
@@ -572,6 +576,12 @@
         list.redraw();
       },
     };
+    return list;
+  }
+
+  async function showOverview(notice) {
+    const list = pageList(mount + '/', notice, overviewSections);
+    const { status, slot: listSlot } = list;
     await list.refresh();
     show(el('div', { class: 'section-head' }, el('h1', null, 'Resources'), searchBox(list)),
       status, listSlot);
@@ -613,35 +623,15 @@
     const mixin = kind ? null : model.mixins.find((m) => m.location === here);
     const creatable = kind && creatableKinds().includes(kind);
     const heading = kind ? kindWord(kind, true) : mixin ? titleOf(mixin) : here;
-    const status = el('div', { id: 'list-status', 'aria-live': 'polite' },
-      notice ? noticeBox(notice) : null);
-    const listSlot = el('div', { id: 'list' });
-    let drawn = null;
-    let last = null;
-    const list = {
-      status,
-      refresh: async () => {
-        const data = await api('GET', path);
-        const text = JSON.stringify(data);
-        if (text === drawn) return;
-        drawn = text;
-        last = data;
-        list.redraw();
-      },
-      redraw: () => {
-        const data = last;
-        const resources = (data && data.resources) || [];
-        const links = (data && data.links) || [];
-        const focus = focusKey();
-        listSlot.replaceChildren(
-          resources.length ? entityTable(resources, heading, !kind, list) : '',
-          links.length ? linkTable(links) : '',
-          !resources.length && !links.length
-            ? el('p', { class: 'muted', id: 'empty' }, 'Nothing here yet.') : '');
-        restoreFocus(focus);
-        nameLinkEnds(listSlot);
-      },
-    };
+    const list = pageList(path, notice, (data, self) => {
+      const resources = (data && data.resources) || [];
+      const links = (data && data.links) || [];
+      return [resources.length ? entityTable(resources, heading, !kind, self) : '',
+        links.length ? linkTable(links) : '',
+        !resources.length && !links.length
+          ? el('p', { class: 'muted', id: 'empty' }, 'Nothing here yet.') : ''];
+    });
+    const { status, slot: listSlot } = list;
     await list.refresh();
     const formSlot = el('div', { id: 'create-slot' });
     show(el('div', { class: 'section-head' }, el('h1', null, heading), searchBox(list),
