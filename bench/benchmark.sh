@@ -252,16 +252,7 @@ CONF
     done
     cat <<CONF
 TypesConfig /etc/mime.types
-StartServers 2
-MinSpareThreads 25
-MaxSpareThreads 75
-ThreadLimit 64
-ThreadsPerChild 25
-MaxRequestWorkers 150
-MaxConnectionsPerChild 0
-KeepAlive On
-MaxKeepAliveRequests 100
-KeepAliveTimeout 5
+Include "$src_dir/bench/debian-mpm.conf"
 DocumentRoot "$work/htdocs"
 <Directory "$work/htdocs">
     Require all granted

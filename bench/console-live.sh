@@ -53,7 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Debian's apache2: mpm_event.conf's settings and apache2.conf's keep-alive.
+# Debian's MPM settings (bench/debian-mpm.conf), as an operator runs httpd.
 cat > "$work/httpd.conf" <<CONF
 ServerRoot "$work"
 DefaultRuntimeDir "$work/run"
@@ -70,16 +70,7 @@ LoadModule dbd_module $modules_dir/mod_dbd.so
 LoadModule occi_module $build_dir/.libs/mod_occi.so
 ErrorLog "$work/logs/error_log"
 LogLevel warn
-StartServers 2
-MinSpareThreads 25
-MaxSpareThreads 75
-ThreadLimit 64
-ThreadsPerChild 25
-MaxRequestWorkers 150
-MaxConnectionsPerChild 0
-KeepAlive On
-MaxKeepAliveRequests 100
-KeepAliveTimeout 5
+Include "$src_dir/bench/debian-mpm.conf"
 DBDriver sqlite3
 DBDParams "$work/data/occi.sqlite"
 DBDInitSQL "PRAGMA journal_mode=WAL"
