@@ -60,31 +60,12 @@ PATH=$PATH:/usr/sbin:/sbin
 export PATH
 
 me=${0##*/}
-
-die() {
-    echo "$me: $*" >&2
-    exit 1
-}
-
-usage() {
-    echo "usage: $me start DIR | $me stop DIR" >&2
-    exit 2
-}
+. "$(dirname "$0")/../lib/daemon.sh"
 
 # Fails naming every Debian package whose program is missing.
 need_tools() {
-    local missing="" t pkg
-    for t in krb5kdc:krb5-kdc kdb5_util:krb5-kdc kadmin.local:krb5-admin-server \
-             kinit:krb5-user klist:krb5-user kdestroy:krb5-user perl:perl-base \
-             timeout:coreutils; do
-        pkg=${t#*:}
-        # command -v alone also names a file that is not executable.
-        if ! [ -x "$(command -v "${t%%:*}" 2>/dev/null || echo /nonexistent)" ]; then
-            echo "$me: ${t%%:*} not found (Debian package $pkg)" >&2
-            case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
-        fi
-    done
-    [ -z "$missing" ] || die "missing packages, install with: apt-get install$missing"
+    need_programs krb5kdc:krb5-kdc kdb5_util:krb5-kdc kadmin.local:krb5-admin-server \
+        kinit:krb5-user klist:krb5-user kdestroy:krb5-user perl:perl-base timeout:coreutils
 }
 
 # A port free on 127.0.0.1 for both TCP and UDP at the time of asking.

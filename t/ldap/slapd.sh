@@ -66,31 +66,13 @@ LDAPNOINIT=1
 export PATH LDAPNOINIT
 
 me=${0##*/}
+. "$(dirname "$0")/../lib/daemon.sh"
 
-die() {
-    echo "$me: $*" >&2
-    exit 1
-}
-
-usage() {
-    echo "usage: $me start DIR | $me stop DIR" >&2
-    exit 2
-}
-
-# Fails naming every Debian package whose program is missing.
+# Fails naming every Debian package whose program or file is missing.
 need_tools() {
-    local missing="" t pkg
-    for t in slapd:slapd slapadd:slapd slappasswd:slapd ldapadd:ldap-utils \
-             ldapsearch:ldap-utils ldapwhoami:ldap-utils perl:perl-base \
-             timeout:coreutils; do
-        pkg=${t#*:}
-        # command -v alone also names a file that is not executable.
-        if ! [ -x "$(command -v "${t%%:*}" 2>/dev/null || echo /nonexistent)" ]; then
-            echo "$me: ${t%%:*} not found (Debian package $pkg)" >&2
-            case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
-        fi
-    done
-    [ -z "$missing" ] || die "missing packages, install with: apt-get install$missing"
+    local t
+    need_programs slapd:slapd slapadd:slapd slappasswd:slapd ldapadd:ldap-utils \
+        ldapsearch:ldap-utils ldapwhoami:ldap-utils perl:perl-base timeout:coreutils
     for t in core cosine inetorgperson; do
         [ -r "$SCHEMA_DIR/$t.schema" ] || die "$SCHEMA_DIR/$t.schema not found (Debian package slapd)"
     done
