@@ -297,11 +297,4 @@ stop() {
     rm -f "$DIR/kdc.pid"
 }
 
-[ $# -eq 2 ] || usage
-DIR=$2
-[ -n "$DIR" ] || usage
-case $1 in
-    start) start ;;
-    stop) stop ;;
-    *) usage ;;
-esac
+run_command "$@"

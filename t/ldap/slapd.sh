@@ -343,11 +343,4 @@ stop() {
     rm -f "$DIR/slapd.pid"
 }
 
-[ $# -eq 2 ] || usage
-DIR=$2
-[ -n "$DIR" ] || usage
-case $1 in
-    start) start ;;
-    stop) stop ;;
-    *) usage ;;
-esac
+run_command "$@"

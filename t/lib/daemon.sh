@@ -27,3 +27,15 @@ need_programs() {
     done
     [ -z "$missing" ] || die "missing packages, install with: apt-get install$missing"
 }
+
+# run_command start|stop DIR: DIR set, then the script's start or stop.
+run_command() {
+    [ $# -eq 2 ] || usage
+    DIR=$2
+    [ -n "$DIR" ] || usage
+    case $1 in
+        start) start ;;
+        stop) stop ;;
+        *) usage ;;
+    esac
+}
