@@ -60,6 +60,7 @@ typedef struct libvirt_hv {
     virConnectPtr connection;
     apr_thread_t *opener;          /* opens connections; NULL until first needed */
     int want_open, opening, stopping;
+    int opener_running;            /* the opener thread has not yet returned */
     char open_error[512];          /* why the last open failed */
     /* When the daemon was last found not answering (a refused or failed
      * open, a connection keepalive gave up on); 0 while it answers. */
@@ -310,16 +311,28 @@ static void close_connection(libvirt_hv *hv)
     hv->connection = NULL;
 }
 
-/* At the end of the process: no callback may run once the pool is gone. */
+/* How long the end of the process waits for the opener to return: it is
+ * woken at once unless it is inside virConnectOpen with a daemon that does
+ * not answer. */
+#define OPENER_EXIT_WAIT apr_time_from_sec(5)
+
+/* At the end of the process: no callback may run once the pool is gone,
+ * and the opener, a detached thread, must have let go of hv->lock before
+ * the pool frees it (it did not: a unit test's process crashed in the
+ * opener's unlock of a freed mutex). */
 static apr_status_t close_hypervisor(void *data)
 {
     libvirt_hv *hv = data;
+    apr_time_t deadline = apr_time_now() + OPENER_EXIT_WAIT;
 
     apr_thread_mutex_lock(hv->lock);
     hv->stopping = 1;
     apr_thread_cond_broadcast(hv->wanted);
     if (hv->connection) {
         close_connection(hv);
+    }
+    while (hv->opener_running && apr_time_now() < deadline) {
+        apr_thread_cond_timedwait(hv->opened, hv->lock, deadline - apr_time_now());
     }
     apr_thread_mutex_unlock(hv->lock);
     return APR_SUCCESS;
@@ -352,6 +365,9 @@ static void *APR_THREAD_FUNC opener_loop(apr_thread_t *thread, void *data)
         last = connection ? NULL : virGetLastError();
         apr_thread_mutex_lock(hv->lock);
         if (hv->stopping) {
+            if (connection) {
+                virConnectClose(connection);
+            }
             break;
         }
         if (connection) {
@@ -370,6 +386,10 @@ static void *APR_THREAD_FUNC opener_loop(apr_thread_t *thread, void *data)
             apr_thread_cond_timedwait(hv->wanted, hv->lock, apr_time_from_sec(1));
         }
     }
+    /* Said under the lock: close_hypervisor() lets the pool go once it
+     * knows, and this thread touches nothing of hv after the unlock. */
+    hv->opener_running = 0;
+    apr_thread_cond_broadcast(hv->opened);
     apr_thread_mutex_unlock(hv->lock);
     return NULL;
 }
@@ -380,13 +400,16 @@ static int want_connection(libvirt_hv *hv)
 {
     apr_threadattr_t *attributes;
 
-    if (!hv->opener
-        && (apr_threadattr_create(&attributes, hv->pool) != APR_SUCCESS
+    if (!hv->opener) {
+        if (apr_threadattr_create(&attributes, hv->pool) != APR_SUCCESS
             || apr_threadattr_detach_set(attributes, 1) != APR_SUCCESS
             || apr_thread_create(&hv->opener, attributes, opener_loop, hv, hv->pool)
-                   != APR_SUCCESS)) {
-        hv->opener = NULL;
-        return 0;
+                   != APR_SUCCESS) {
+            hv->opener = NULL;
+            return 0;
+        }
+        /* hv->lock is held: the thread cannot end before this is set. */
+        hv->opener_running = 1;
     }
     hv->want_open = 1;
     apr_thread_cond_signal(hv->wanted);
