@@ -29,9 +29,6 @@
  * open connection stays open after it. */
 #define SESSION_SECONDS 30
 
-/* VNC's authentication uses at most 8 characters. */
-#define PASSWORD_LENGTH 8
-
 static const char screen_prefix[] = "/-/screen/";
 static const char websocket_suffix[] = "/websocket";
 
@@ -64,30 +61,13 @@ int occi_screen_path(apr_pool_t *pool, const char *path, const char **id, int *w
     return 1;
 }
 
-static const char *new_password(apr_pool_t *pool)
-{
-    static const char letters[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    unsigned char random[PASSWORD_LENGTH];
-    char *password = apr_palloc(pool, PASSWORD_LENGTH + 1);
-    int i;
-
-    if (apr_generate_random_bytes(random, sizeof(random)) != APR_SUCCESS) {
-        return NULL;
-    }
-    for (i = 0; i < PASSWORD_LENGTH; i++) {
-        password[i] = letters[random[i] % (sizeof(letters) - 1)];
-    }
-    password[PASSWORD_LENGTH] = '\0';
-    return password;
-}
-
 int occi_screen_session(occi_request *req, const char *id)
 {
     request_rec *r = req->r;
     occi_hv_screen screen;
     occi_result result;
     json_object *answer;
-    const char *password, *body;
+    const char *body;
     int status;
 
     if (!id) {
@@ -104,12 +84,7 @@ int occi_screen_session(occi_request *req, const char *id)
     if ((status = occi_store_acquire(req)) != OK) {
         return status;
     }
-    if (!(password = new_password(r->pool))) {
-        return occi_send_error(req, HTTP_INTERNAL_SERVER_ERROR,
-                               "no random bytes for the screen's password");
-    }
-    result = occi_service_screen(occi_service_for(req), r->pool, id, password, SESSION_SECONDS,
-                                 &screen);
+    result = occi_service_screen(occi_service_for(req), r->pool, id, SESSION_SECONDS, &screen);
     if (result.cls != OCCI_RESULT_OK) {
         return occi_refuse_result(req, &result);
     }
@@ -164,7 +139,7 @@ int occi_screen_tunnel(occi_request *req, const char *id)
     if ((status = occi_store_acquire(req)) != OK) {
         return DONE;
     }
-    result = occi_service_screen(occi_service_for(req), r->pool, id, NULL, 0, &screen);
+    result = occi_service_screen(occi_service_for(req), r->pool, id, 0, &screen);
     if (result.cls != OCCI_RESULT_OK) {
         occi_refuse_result(req, &result);
         return DONE;

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include <apr_general.h>
 #include <apr_strings.h>
 
 #include "occi_hypervisor.h"
@@ -43,6 +44,23 @@ occi_hv_status occi_hypervisor_join_network(occi_hypervisor *hv, apr_pool_t *poo
 {
     return hv->provider->join_network
            ? hv->provider->join_network(hv->impl, pool, link, network, error) : OCCI_HV_OK;
+}
+
+const char *occi_hypervisor_screen_password(apr_pool_t *pool)
+{
+    static const char letters[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    unsigned char random[8];
+    char *password = apr_palloc(pool, sizeof(random) + 1);
+    size_t i;
+
+    if (apr_generate_random_bytes(random, sizeof(random)) != APR_SUCCESS) {
+        return NULL;
+    }
+    for (i = 0; i < sizeof(random); i++) {
+        password[i] = letters[random[i] % (sizeof(letters) - 1)];
+    }
+    password[sizeof(random)] = '\0';
+    return password;
 }
 
 occi_hv_status occi_hypervisor_screen(occi_hypervisor *hv, apr_pool_t *pool,

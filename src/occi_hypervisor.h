@@ -154,6 +154,11 @@ occi_hv_status occi_hypervisor_join_network(occi_hypervisor *hv, apr_pool_t *poo
                                             const occi_entity *link, const occi_entity *network,
                                             occi_hv_error *error);
 
+/* A new password for a screen, from pool: 8 letters and digits (VNC's
+ * authentication uses at most 8 characters), none easily confused. NULL
+ * when the system gives no random bytes. */
+const char *occi_hypervisor_screen_password(apr_pool_t *pool);
+
 /* Where compute's screen is reached (occi_hv_screen). With password (at
  * most 8 characters, VNC's limit), the screen's password becomes it first,
  * for seconds: a new session's, so that whoever learnt an earlier one, or

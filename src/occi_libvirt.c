@@ -518,31 +518,13 @@ static const char *xml_escape(apr_pool_t *pool, const char *text)
     return buf.data;
 }
 
-/* A password nobody is told: a screen has one from its definition on, so
- * that its VNC server never accepts a connection without one. Each console
- * session sets its own (lv_screen). */
-static const char *unguessable_password(apr_pool_t *pool)
-{
-    static const char letters[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    unsigned char random[8];
-    char *password = apr_palloc(pool, sizeof(random) + 1);
-    size_t i;
-
-    if (apr_generate_random_bytes(random, sizeof(random)) != APR_SUCCESS) {
-        return NULL;
-    }
-    for (i = 0; i < sizeof(random); i++) {
-        password[i] = letters[random[i] % (sizeof(letters) - 1)];
-    }
-    password[sizeof(random)] = '\0';
-    return password;
-}
-
 /* The screen of a compute: a VGA card and a VNC server with a WebSocket,
- * listening on address only, locked by a password nobody knows. */
+ * listening on address only, locked from its definition on by a password
+ * nobody is told, so that it never takes a connection without one; each
+ * console session sets its own (lv_screen). */
 static const char *screen_xml(apr_pool_t *pool, const char *address)
 {
-    const char *password = unguessable_password(pool);
+    const char *password = occi_hypervisor_screen_password(pool);
 
     return apr_psprintf(pool, "    <graphics type='vnc' autoport='yes' websocket='-1' "
                         "listen='%s'%s%s%s><listen type='address' address='%s'/></graphics>\n"

@@ -1444,10 +1444,11 @@ occi_result occi_service_get(const occi_service *service, apr_pool_t *pool, cons
 }
 
 occi_result occi_service_screen(const occi_service *service, apr_pool_t *pool, const char *id,
-                                const char *password, int seconds, occi_hv_screen *screen)
+                                int seconds, occi_hv_screen *screen)
 {
     occi_entity *compute = NULL;
     occi_result r = occi_service_get(service, pool, id, 0, &compute);
+    const char *password = NULL;
     occi_hv_error error;
 
     memset(screen, 0, sizeof(*screen));
@@ -1462,6 +1463,9 @@ occi_result occi_service_screen(const occi_service *service, apr_pool_t *pool, c
     if (!service->hypervisor) {
         return result(OCCI_RESULT_CONFLICT, 179, "computes have no screen here: they live in "
                       "the store alone (OCCILibvirtURI none)");
+    }
+    if (seconds > 0 && !(password = occi_hypervisor_screen_password(pool))) {
+        return result(OCCI_RESULT_FAILED, 179, "no random bytes for the screen's password");
     }
     if (occi_hypervisor_screen(service->hypervisor, pool, compute, password, seconds, screen,
                                &error) != OCCI_HV_OK) {

@@ -167,12 +167,13 @@ occi_result occi_service_get(const occi_service *service, apr_pool_t *pool, cons
                              int any_owner, occi_entity **entity);
 
 /* A session on the screen of compute id, as the service's requester sees
- * it: where its VNC WebSocket is, and a new password for seconds, from
- * now on the only one it accepts (password NULL: where it is, alone).
+ * it: where its VNC WebSocket is and, for seconds > 0, a new password
+ * (screen->password) valid that long, from now on the only one it
+ * accepts (seconds 0: where it is, alone).
  * NOT_FOUND when the requester may not see a compute of that id;
  * CONFLICT when it does not run or has no screen. */
 occi_result occi_service_screen(const occi_service *service, apr_pool_t *pool, const char *id,
-                                const char *password, int seconds, occi_hv_screen *screen);
+                                int seconds, occi_hv_screen *screen);
 
 /* Reads a resource's links into resource->links (nothing for a link). */
 occi_result occi_service_load_links(const occi_service *service, apr_pool_t *pool,
