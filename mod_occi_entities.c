@@ -652,9 +652,12 @@ int occi_handle_collection(occi_request *req, const occi_route *route)
     int listing = !(method == M_POST && route->type == OCCI_ROUTE_KIND_COLLECTION
                     && !apr_table_get(req->query, "action"));
 
+    /* A create reads the user's mixins only when it names one
+     * (create_in_collection): most name none, and the read is a round trip
+     * on PostgreSQL. */
     if ((status = check_answerable(req, listing)) != OK
         || (status = occi_store_acquire(req)) != OK
-        || (status = occi_load_user_mixins(req)) != OK) {
+        || (listing && (status = occi_load_user_mixins(req)) != OK)) {
         return status;
     }
     if (method == M_POST && apr_table_get(req->query, "action")) {
