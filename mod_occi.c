@@ -21,6 +21,7 @@
 #include "mod_occi_quota.h"
 #include "mod_occi_response.h"
 #include "mod_occi_screen.h"
+#include "mod_occi_usage.h"
 #include "mod_occi_service.h"
 #include "mod_occi_store.h"
 #include "mod_occi_unmanaged.h"
@@ -59,6 +60,7 @@ static int occi_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
     occi_intents_configure(pconf, main_server);
     occi_unmanaged_configure(pconf, main_server);
     occi_deferred_saves_configure(pconf, main_server);
+    occi_usage_configure(pconf, main_server);
     return occi_store_configure(pconf, main_server);
 }
 
@@ -356,7 +358,7 @@ static int occi_handler(request_rec *r)
 {
     occi_request req;
     occi_route route;
-    const char *error, *announced, *tenant_refusal, *screen_id;
+    const char *error, *announced, *tenant_refusal, *screen_id, *usage_id;
     int announced_len, allowed, is_hosts, is_quota, tenant_status, websocket;
 
     if (!r->handler || strcmp(r->handler, OCCI_HANDLER_NAME)) {
@@ -402,6 +404,10 @@ static int occi_handler(request_rec *r)
             return OK;
         }
         occi_screen_session(&req, screen_id);
+        return OK;
+    }
+    if (occi_usage_path(r->pool, req.path, &usage_id)) {
+        occi_usage_answer(&req, usage_id);
         return OK;
     }
 

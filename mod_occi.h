@@ -115,6 +115,9 @@ typedef struct {
     int max_links;                        /* 0: unset */
     int json_pattern;                     /* OCCI_JSON_PATTERN_SETTING_*; 0: unset */
     const char *node_name;                /* OCCINodeName (main server); NULL: host name */
+    int usage_interval;                   /* OCCIUsageInterval (main server): seconds;
+                                           * 0 unset (OCCI_USAGE_DEFAULT_INTERVAL),
+                                           * -1 Off */
     occi_model *model;                    /* built in post_config, then read-only */
     const char *saved_scheme;             /* of saved OS templates, made with the model */
     const char *provider_network_scheme;  /* of the provider networks' mixins, made with

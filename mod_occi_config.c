@@ -528,6 +528,29 @@ static const char *set_placement(cmd_parms *cmd, void *dconf, const char *value)
     return NULL;
 }
 
+static const char *set_usage_interval(cmd_parms *cmd, void *dconf, const char *value)
+{
+    const char *error = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+    long seconds;
+
+    (void)dconf;
+    if (error) {
+        return error;
+    }
+    if (!strcasecmp(value, "off")) {
+        occi_server_config(cmd->server)->usage_interval = -1;
+        return NULL;
+    }
+    seconds = strtol(value, &end, 10);
+    if (end == value || *end || seconds < 1 || seconds > 3600) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is neither Off nor a number of seconds from 1 "
+                            "to 3600", cmd->cmd->name, value);
+    }
+    occi_server_config(cmd->server)->usage_interval = (int)seconds;
+    return NULL;
+}
+
 static const char *set_screen_listen(cmd_parms *cmd, void *dconf, const char *value)
 {
     (void)dconf;
@@ -1051,6 +1074,9 @@ const command_rec occi_directives[] = {
                   "Rendering for clients that accept anything (default text/plain)"),
     AP_INIT_FLAG("OCCIConsole", set_console, NULL, RSRC_CONF | ACCESS_CONF,
                  "On: browsers (Accept: text/html) get the web console (default On)"),
+    AP_INIT_TAKE1("OCCIUsageInterval", set_usage_interval, NULL, RSRC_CONF,
+                  "Seconds between readings of what computes use, for their usage charts "
+                  "(default 10), or Off"),
     AP_INIT_TAKE1("OCCINodeName", set_node_name, NULL, RSRC_CONF,
                   "This API node's name in the store's intents (default: the host name)"),
     AP_INIT_TAKE1("OCCIJSONPattern", set_json_pattern, NULL, RSRC_CONF,

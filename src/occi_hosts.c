@@ -234,6 +234,34 @@ static occi_hv_status hosts_screen(void *impl, apr_pool_t *pool, const occi_enti
                 : error->status;
 }
 
+/* Each host's computes; a host that does not answer is left out of this
+ * reading (its computes show a gap), unless no host answers. */
+static occi_hv_status hosts_usage(void *impl, apr_pool_t *pool, apr_array_header_t **usages,
+                                  occi_hv_error *error)
+{
+    hosts_hv *hv = impl;
+    int i, answered = 0;
+
+    *usages = apr_array_make(pool, 16, sizeof(occi_hv_usage));
+    for (i = 0; i < hv->hosts->nelts; i++) {
+        const occi_host *host = &APR_ARRAY_IDX(hv->hosts, i, occi_host);
+        apr_array_header_t *own;
+
+        if (occi_hypervisor_known_down(host->hypervisor)
+            || occi_hypervisor_usage(host->hypervisor, pool, &own, error) != OCCI_HV_OK) {
+            continue;
+        }
+        apr_array_cat(*usages, own);
+        answered++;
+    }
+    if (!answered && hv->hosts->nelts) {
+        error->status = OCCI_HV_UNAVAILABLE;
+        error->message = "no host answered";
+        return error->status;
+    }
+    return OCCI_HV_OK;
+}
+
 static int hosts_can_save(const void *impl, const occi_entity *compute)
 {
     const hosts_hv *hv = impl;
@@ -305,7 +333,7 @@ static const occi_hypervisor_provider hosts_provider = {
     "hosts", hosts_observe, hosts_create, hosts_delete, hosts_act, hosts_update, hosts_can_save,
     hosts_save, hosts_delete_saved, hosts_list, hosts_capacity, NULL,
     NULL,       /* a migration names its target host: occi_hosts_migrate() */
-    hosts_join_network, hosts_screen,
+    hosts_join_network, hosts_screen, hosts_usage,
 };
 
 static apr_status_t forget_usage(void *data)

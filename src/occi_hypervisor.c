@@ -77,6 +77,16 @@ occi_hv_status occi_hypervisor_screen(occi_hypervisor *hv, apr_pool_t *pool,
     return hv->provider->screen(hv->impl, pool, compute, password, seconds, screen, error);
 }
 
+occi_hv_status occi_hypervisor_usage(occi_hypervisor *hv, apr_pool_t *pool,
+                                     apr_array_header_t **usages, occi_hv_error *error)
+{
+    if (!hv->provider->usage) {
+        *usages = apr_array_make(pool, 1, sizeof(occi_hv_usage));
+        return OCCI_HV_OK;
+    }
+    return hv->provider->usage(hv->impl, pool, usages, error);
+}
+
 occi_hv_status occi_hypervisor_migrate(occi_hypervisor *hv, apr_pool_t *pool,
                                        const occi_entity *compute,
                                        const apr_array_header_t *storages,

@@ -74,6 +74,18 @@ typedef struct occi_hv_screen {
     const char *password;          /* NULL when only the address was asked */
 } occi_hv_screen;
 
+/* What a running compute has used since it started, as its host counts
+ * it (occi_hypervisor_usage); -1 where the host does not say. Rates are
+ * the differences of two readings (occi_usage.h). */
+typedef struct occi_hv_usage {
+    const char *id;                /* the compute's */
+    long long cpu_ns;              /* CPU time of all its vCPUs */
+    int vcpus;                     /* vCPUs it runs with (0: not said) */
+    long long memory_kib;          /* what it occupies on its host (resident) */
+    long long disk_read_bytes, disk_write_bytes;    /* all its disks */
+    long long net_rx_bytes, net_tx_bytes;           /* all its interfaces */
+} occi_hv_usage;
+
 typedef struct occi_hypervisor occi_hypervisor;
 
 /* What a hypervisor host offers, as libvirt tells it. */
@@ -129,6 +141,10 @@ typedef struct occi_hypervisor_provider {
     occi_hv_status (*screen)(void *impl, apr_pool_t *pool, const occi_entity *compute,
                              const char *password, int seconds, occi_hv_screen *screen,
                              occi_hv_error *error);
+    /* What every running compute has used (occi_hv_usage, NULL: not
+     * told). */
+    occi_hv_status (*usage)(void *impl, apr_pool_t *pool, apr_array_header_t **usages,
+                            occi_hv_error *error);
 } occi_hypervisor_provider;
 
 /* A hypervisor made of a provider and its state, allocated from pool. */
@@ -167,6 +183,12 @@ const char *occi_hypervisor_screen_password(apr_pool_t *pool);
 occi_hv_status occi_hypervisor_screen(occi_hypervisor *hv, apr_pool_t *pool,
                                       const occi_entity *compute, const char *password,
                                       int seconds, occi_hv_screen *screen, occi_hv_error *error);
+
+/* What every compute running on hv has used since it started: an array
+ * of occi_hv_usage from pool (empty when the provider does not tell). A
+ * provider of several hosts gives what the hosts that answered told. */
+occi_hv_status occi_hypervisor_usage(occi_hypervisor *hv, apr_pool_t *pool,
+                                     apr_array_header_t **usages, occi_hv_error *error);
 
 /* Whether hv is known not to answer now (a refused connection, a daemon
  * keepalive gave up on), without asking it. */

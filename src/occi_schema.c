@@ -26,6 +26,9 @@
  *                    storage, computes, networks) in slots to be summed,
  *                    kept by triggers on occi_entity (schema 9), for
  *                    quotas, and each owner's lock row (slot -1)
+ *   occi_usage_sample  readings of running computes' counters, an hour of
+ *                    them (schema 10, occi_usage.h)
+ *   occi_usage_sampler  the lease of the process that takes the readings
  * On PostgreSQL, a trigger announces each change of occi_entity (schema 8).
  */
 #include <stdlib.h>
@@ -456,6 +459,30 @@ static const schema_statement schema_9[] = {
       " WHERE kind IN " TENANT_KINDS ") AS demands GROUP BY owner" },
 };
 
+/* Version 9 -> 10: readings of what computes use (occi_usage.h), kept an
+ * hour, and the lease of the one process that takes them. */
+static const schema_statement schema_10[] = {
+    { "CREATE TABLE IF NOT EXISTS occi_usage_sample ("
+      " entity_id VARCHAR(36) NOT NULL,"
+      " at BIGINT NOT NULL,"
+      " taken_ms BIGINT NOT NULL,"
+      " cpu_ns BIGINT NOT NULL,"
+      " vcpus INTEGER NOT NULL,"
+      " memory_kib BIGINT NOT NULL,"
+      " disk_read_bytes BIGINT NOT NULL,"
+      " disk_write_bytes BIGINT NOT NULL,"
+      " net_rx_bytes BIGINT NOT NULL,"
+      " net_tx_bytes BIGINT NOT NULL,"
+      " PRIMARY KEY (entity_id, at))", NULL },
+    { "CREATE INDEX IF NOT EXISTS occi_usage_sample_at ON occi_usage_sample (at)", NULL },
+    { "CREATE TABLE IF NOT EXISTS occi_usage_sampler ("
+      " id INTEGER PRIMARY KEY,"
+      " holder VARCHAR NOT NULL,"
+      " lease_until BIGINT NOT NULL)", NULL },
+    { "INSERT INTO occi_usage_sampler (id, holder, lease_until) VALUES (1, '', 0)"
+      " ON CONFLICT (id) DO NOTHING", NULL },
+};
+
 #define STEP(statements) { statements, (int)(sizeof(statements) / sizeof(statements[0])) }
 
 /* steps[n] takes version n to n + 1. */
@@ -469,6 +496,7 @@ static const schema_step steps[] = {
     STEP(schema_7),
     STEP(schema_8),
     STEP(schema_9),
+    STEP(schema_10),
 };
 
 /* Refuses to compile when a step is missing or one too many. */

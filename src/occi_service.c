@@ -1474,6 +1474,44 @@ occi_result occi_service_screen(const occi_service *service, apr_pool_t *pool, c
     return done;
 }
 
+occi_result occi_service_usage(const occi_service *service, apr_pool_t *pool, const char *id,
+                               long long now, int interval, apr_array_header_t **points)
+{
+    occi_entity *compute = NULL;
+    occi_result r = occi_service_get(service, pool, id, 0, &compute);
+    apr_array_header_t *samples, *all;
+    long long since = now - OCCI_USAGE_KEPT_SECONDS;
+    int i;
+
+    *points = NULL;
+    if (r.cls != OCCI_RESULT_OK) {
+        return r;
+    }
+    if (strcmp(compute->kind, OCCI_SCHEME_INFRA "compute")) {
+        return result(OCCI_RESULT_NOT_FOUND, 181, apr_psprintf(pool, "there is no compute %s",
+                                                               id));
+    }
+    if (!service->hypervisor) {
+        return result(OCCI_RESULT_CONFLICT, 181, "computes' usage is not recorded here: they "
+                      "live in the store alone (OCCILibvirtURI none)");
+    }
+    /* One reading more than the hour: the first point's rate needs it. */
+    if (occi_store_list_usage(service->store, pool, id, since - interval, &samples)
+        != OCCI_STORE_OK) {
+        return store_failed(service, 181);
+    }
+    all = occi_usage_points(pool, samples, interval);
+    *points = apr_array_make(pool, all->nelts ? all->nelts : 1, sizeof(occi_usage_point));
+    for (i = 0; i < all->nelts; i++) {
+        const occi_usage_point *point = &APR_ARRAY_IDX(all, i, occi_usage_point);
+
+        if (point->at >= since) {
+            APR_ARRAY_PUSH(*points, occi_usage_point) = *point;
+        }
+    }
+    return done;
+}
+
 occi_result occi_service_load_links(const occi_service *service, apr_pool_t *pool,
                                     occi_entity *resource)
 {

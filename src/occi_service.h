@@ -166,6 +166,14 @@ occi_result occi_service_delete(const occi_service *service, apr_pool_t *pool,
 occi_result occi_service_get(const occi_service *service, apr_pool_t *pool, const char *id,
                              int any_owner, occi_entity **entity);
 
+/* What compute id used over the last hour, as the service's requester
+ * sees it: the points (occi_usage_point, oldest first) between the
+ * readings the sampler recorded every interval seconds until now (Unix
+ * seconds). NOT_FOUND when the requester may not see a compute of that
+ * id; CONFLICT without a hypervisor (nothing is read). */
+occi_result occi_service_usage(const occi_service *service, apr_pool_t *pool, const char *id,
+                               long long now, int interval, apr_array_header_t **points);
+
 /* A session on the screen of compute id, as the service's requester sees
  * it: where its VNC WebSocket is and, for seconds > 0, a new password
  * (screen->password) valid that long, from now on the only one it

@@ -140,6 +140,10 @@ enum {
     TENANT_USAGE_GET,
     TENANT_USAGE_LIST,
     TENANT_LOCK,
+    USAGE_CLAIM,
+    USAGE_INSERT,
+    USAGE_PRUNE,
+    USAGE_LIST,
     STATEMENT_COUNT
 };
 
@@ -372,6 +376,21 @@ static const occi_statement statements[STATEMENT_COUNT] = {
     [TENANT_LOCK] = { "occi_tenant_lock",
         "INSERT INTO occi_tenant_usage (owner, slot) VALUES (%s, -1)"
         " ON CONFLICT (owner, slot) DO UPDATE SET cores = occi_tenant_usage.cores" },
+    [USAGE_CLAIM] = { "occi_usage_claim",
+        "UPDATE occi_usage_sampler SET holder = %s, lease_until = %lld"
+        " WHERE id = 1 AND (holder = %s OR lease_until < %lld)" },
+    /* Two processes that read in the same interval record it once. */
+    [USAGE_INSERT] = { "occi_usage_insert",
+        "INSERT INTO occi_usage_sample (entity_id, at, taken_ms, cpu_ns, vcpus, memory_kib,"
+        " disk_read_bytes, disk_write_bytes, net_rx_bytes, net_tx_bytes)"
+        " VALUES (%s, %lld, %lld, %lld, %d, %lld, %lld, %lld, %lld, %lld)"
+        " ON CONFLICT (entity_id, at) DO NOTHING" },
+    [USAGE_PRUNE] = { "occi_usage_prune",
+        "DELETE FROM occi_usage_sample WHERE at < %lld" },
+    [USAGE_LIST] = { "occi_usage_list",
+        "SELECT at, taken_ms, cpu_ns, vcpus, memory_kib, disk_read_bytes, disk_write_bytes,"
+        " net_rx_bytes, net_tx_bytes FROM occi_usage_sample WHERE entity_id = %s AND at >= %lld"
+        " ORDER BY at" },
 };
 
 const occi_statement *occi_store_statements(int *count)
@@ -2228,6 +2247,96 @@ static occi_store_status sql_tenant_usages(void *impl, apr_pool_t *pool,
     return OCCI_STORE_OK;
 }
 
+/* ---- What computes use ------------------------------------------------- */
+
+static const char *number_text(apr_pool_t *pool, long long value)
+{
+    return apr_psprintf(pool, "%" APR_INT64_T_FMT, (apr_int64_t)value);
+}
+
+static occi_store_status sql_claim_usage_sampler(void *impl, const char *holder,
+                                                 long long lease_until, long long now)
+{
+    sql_store *store = impl;
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status;
+    int claimed = 0, own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, EXECUTE(store, pool, USAGE_CLAIM, &claimed, holder,
+                                           number_text(pool, lease_until), holder,
+                                           number_text(pool, now)));
+    }
+    apr_pool_destroy(pool);
+    if (status == OCCI_STORE_OK && claimed == 0) {
+        store->error = "another process reads the computes' usage";
+        return OCCI_STORE_CONFLICT;
+    }
+    return status;
+}
+
+static occi_store_status write_usage(sql_store *store, apr_pool_t *pool,
+                                     const apr_array_header_t *samples, long long older_than)
+{
+    int i;
+
+    for (i = 0; i < samples->nelts; i++) {
+        const occi_usage_sample *s = &APR_ARRAY_IDX(samples, i, occi_usage_sample);
+
+        CHECK(EXECUTE(store, pool, USAGE_INSERT, NULL, s->entity_id, number_text(pool, s->at),
+                      number_text(pool, s->taken_ms), number_text(pool, s->cpu_ns),
+                      apr_itoa(pool, s->vcpus), number_text(pool, s->memory_kib),
+                      number_text(pool, s->disk_read_bytes),
+                      number_text(pool, s->disk_write_bytes),
+                      number_text(pool, s->net_rx_bytes), number_text(pool, s->net_tx_bytes)));
+    }
+    return EXECUTE(store, pool, USAGE_PRUNE, NULL, number_text(pool, older_than));
+}
+
+static occi_store_status sql_record_usage(void *impl, const apr_array_header_t *samples,
+                                          long long older_than)
+{
+    sql_store *store = impl;
+    apr_pool_t *pool = scratch_pool(store);
+    occi_store_status status;
+    int own;
+
+    status = enter(store, &own);
+    if (status == OCCI_STORE_OK) {
+        status = leave(store, own, write_usage(store, pool, samples, older_than));
+    }
+    apr_pool_destroy(pool);
+    return status;
+}
+
+static occi_store_status sql_list_usage(void *impl, apr_pool_t *pool, const char *entity_id,
+                                        long long since, apr_array_header_t **samples)
+{
+    sql_store *store = impl;
+    apr_array_header_t *rows;
+    int i;
+
+    CHECK(SELECT(store, pool, USAGE_LIST, &rows, entity_id, number_text(pool, since)));
+    *samples = apr_array_make(pool, rows->nelts ? rows->nelts : 1, sizeof(occi_usage_sample));
+    for (i = 0; i < rows->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(rows, i, const char **);
+        occi_usage_sample *sample = apr_array_push(*samples);
+
+        sample->entity_id = entity_id;
+        sample->at = apr_atoi64(row[0]);
+        sample->taken_ms = apr_atoi64(row[1]);
+        sample->cpu_ns = apr_atoi64(row[2]);
+        sample->vcpus = atoi(row[3]);
+        sample->memory_kib = apr_atoi64(row[4]);
+        sample->disk_read_bytes = apr_atoi64(row[5]);
+        sample->disk_write_bytes = apr_atoi64(row[6]);
+        sample->net_rx_bytes = apr_atoi64(row[7]);
+        sample->net_tx_bytes = apr_atoi64(row[8]);
+    }
+    return OCCI_STORE_OK;
+}
+
 /* ---- The SQL provider, and the store's dispatch ------------------------ */
 
 static const occi_store_provider sql_provider = {
@@ -2272,6 +2381,9 @@ static const occi_store_provider sql_provider = {
     sql_tenant_usage,
     sql_tenant_usages,
     sql_lock_tenant,
+    sql_claim_usage_sampler,
+    sql_record_usage,
+    sql_list_usage,
 };
 
 occi_store *occi_store_open(apr_pool_t *pool, const apr_dbd_driver_t *driver,
@@ -2590,4 +2702,23 @@ occi_store_status occi_store_list_tenant_usages(occi_store *store, apr_pool_t *p
 occi_store_status occi_store_lock_tenant(occi_store *store, const char *owner)
 {
     return store->provider->lock_tenant(store->impl, owner);
+}
+
+occi_store_status occi_store_claim_usage_sampler(occi_store *store, const char *holder,
+                                                 long long lease_until, long long now)
+{
+    return store->provider->claim_usage_sampler(store->impl, holder, lease_until, now);
+}
+
+occi_store_status occi_store_record_usage(occi_store *store, const apr_array_header_t *samples,
+                                          long long older_than)
+{
+    return store->provider->record_usage(store->impl, samples, older_than);
+}
+
+occi_store_status occi_store_list_usage(occi_store *store, apr_pool_t *pool,
+                                        const char *entity_id, long long since,
+                                        apr_array_header_t **samples)
+{
+    return store->provider->list_usage(store->impl, pool, entity_id, since, samples);
 }

@@ -46,6 +46,7 @@
 #include "occi_write_gate.h"
 #include "occi_model.h"
 #include "occi_read_cache.h"
+#include "occi_usage.h"
 
 /* A statement the store uses: a label (prefixed "occi_") and its SQL in
  * apr_dbd's format (%s for text, %d and %lld for integers). */
@@ -59,7 +60,7 @@ typedef struct occi_statement {
 const occi_statement *occi_store_statements(int *count);
 
 /* The schema version this code writes and reads. */
-#define OCCI_SCHEMA_VERSION 9
+#define OCCI_SCHEMA_VERSION 10
 
 /* The PostgreSQL channel on which the database announces each committed
  * change of the entities (a trigger of the schema). */
@@ -162,6 +163,12 @@ typedef struct occi_store_provider {
     occi_store_status (*tenant_usages)(void *impl, apr_pool_t *pool,
                                        apr_array_header_t **usages);
     occi_store_status (*lock_tenant)(void *impl, const char *owner);
+    occi_store_status (*claim_usage_sampler)(void *impl, const char *holder,
+                                             long long lease_until, long long now);
+    occi_store_status (*record_usage)(void *impl, const apr_array_header_t *samples,
+                                      long long older_than);
+    occi_store_status (*list_usage)(void *impl, apr_pool_t *pool, const char *entity_id,
+                                    long long since, apr_array_header_t **samples);
 } occi_store_provider;
 
 /* A store made of a provider and its state, allocated from pool. */
@@ -518,5 +525,26 @@ occi_store_status occi_store_list_tenant_usages(occi_store *store, apr_pool_t *p
  * owner committed before, and the next waits until this one has ended.
  * ERROR when no transaction is open. */
 occi_store_status occi_store_lock_tenant(occi_store *store, const char *owner);
+
+/* ---- What computes use (occi_usage.h) ---------------------------------- */
+
+/* Takes or renews the lease of the process that reads computes' usage:
+ * OK when holder now holds it until lease_until (Unix seconds), CONFLICT
+ * when another holder's lease runs past now. */
+occi_store_status occi_store_claim_usage_sampler(occi_store *store, const char *holder,
+                                                 long long lease_until, long long now);
+
+/* Records the readings of samples (occi_usage_sample), a reading already
+ * recorded for the same compute and moment left as it is, and forgets
+ * every reading from before older_than (Unix seconds): in one transaction
+ * of its own. */
+occi_store_status occi_store_record_usage(occi_store *store, const apr_array_header_t *samples,
+                                          long long older_than);
+
+/* The readings of entity_id from since on (occi_usage_sample, in order of
+ * time), from pool. */
+occi_store_status occi_store_list_usage(occi_store *store, apr_pool_t *pool,
+                                        const char *entity_id, long long since,
+                                        apr_array_header_t **samples);
 
 #endif

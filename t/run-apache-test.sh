@@ -496,6 +496,8 @@ start_hypervisor() {
         echo "OCCIStoragePool occi"
         echo "OCCILibvirtDomainType qemu"
         echo "OCCIScreenListen $net.2"
+        # Readings of what computes use every 2 s (t/hypervisor/usage.t).
+        echo "OCCIUsageInterval 2"
         echo "OCCIOSTemplate diskguest \"Disk guest\" disk=$dir/pool/base.qcow2"
         # An image that is not there: httpd starts, and warns (t/hypervisor/vm.t).
         echo "OCCIOSTemplate vanished \"Vanished image\" disk=$dir/pool/vanished.qcow2"

@@ -98,7 +98,7 @@ __attribute__((unused)) static int connect_fresh(database *db)
         apr_dbd_query(db->driver, db->handle, &rows,
                       "DROP TABLE IF EXISTS occi_attribute, occi_membership, occi_entity,"
                       " occi_user_mixin, occi_intent, occi_allocation, occi_host, occi_host_usage,"
-                      " occi_tenant_usage, occi_schema");
+                      " occi_tenant_usage, occi_usage_sample, occi_usage_sampler, occi_schema");
     }
     return 1;
 }

@@ -136,6 +136,8 @@ static const occi_hypervisor_provider fake_provider = {
     fake_save, fake_delete_saved, fake_list, fake_capacity, NULL,
     NULL,       /* no migration */
     NULL,       /* networks need no joining */
+    NULL,       /* no screen */
+    NULL,       /* no usage told */
 };
 
 /* A compute of alice's, of 1 core and memory_mib. */

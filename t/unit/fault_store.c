@@ -331,6 +331,25 @@ static occi_store_status fault_lock_tenant(void *impl, const char *owner)
     PASS_THROUGH("lock_tenant", lock_tenant(fault_->inner_impl, owner));
 }
 
+static occi_store_status fault_claim_usage_sampler(void *impl, const char *holder,
+                                                   long long lease_until, long long now)
+{
+    PASS_THROUGH("claim_usage_sampler",
+                 claim_usage_sampler(fault_->inner_impl, holder, lease_until, now));
+}
+
+static occi_store_status fault_record_usage(void *impl, const apr_array_header_t *samples,
+                                            long long older_than)
+{
+    PASS_THROUGH("record_usage", record_usage(fault_->inner_impl, samples, older_than));
+}
+
+static occi_store_status fault_list_usage(void *impl, apr_pool_t *pool, const char *entity_id,
+                                          long long since, apr_array_header_t **samples)
+{
+    PASS_THROUGH("list_usage", list_usage(fault_->inner_impl, pool, entity_id, since, samples));
+}
+
 static const occi_store_provider fault_provider = {
     "fault",
     fault_error,
@@ -373,6 +392,9 @@ static const occi_store_provider fault_provider = {
     fault_tenant_usage,
     fault_tenant_usages,
     fault_lock_tenant,
+    fault_claim_usage_sampler,
+    fault_record_usage,
+    fault_list_usage,
 };
 
 fault_store *fault_store_wrap(apr_pool_t *pool, occi_store *inner)

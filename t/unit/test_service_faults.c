@@ -349,6 +349,8 @@ static const occi_hypervisor_provider fake_provider = {
     "fake", fake_observe, fake_create, fake_delete, fake_act, fake_update, fake_can_save,
     fake_save, fake_delete_saved, fake_list, fake_capacity, NULL, fake_migrate,
     NULL,       /* networks need no joining */
+    NULL,       /* no screen */
+    NULL,       /* no usage told */
 };
 
 /* ---- The database ------------------------------------------------------ */

@@ -1869,6 +1869,8 @@ static const occi_hypervisor_provider fake_provider = {
     fake_save, fake_delete_saved, fake_list, fake_capacity, fake_known_down,
     NULL,       /* no migration */
     NULL,       /* networks need no joining */
+    NULL,       /* no screen */
+    NULL,       /* no usage told */
 };
 
 /* An interrupted create while the hypervisor is away: the intent waits,
