@@ -122,6 +122,39 @@ static occi_result finish(const occi_service *service, const char *intent, occi_
     return done;
 }
 
+/* Ends a creation's transaction: commits when r is OK and the intent is
+ * still this process's, deleting the intent in the same commit (one
+ * transaction fewer than finish() and intent_end(), and no moment where
+ * both the entities and their intent are in the store); rolls back
+ * otherwise. *ended says whether the intent went with the commit. */
+static occi_result finish_with_intent(const occi_service *service, const char *intent,
+                                      occi_result r, int *ended)
+{
+    occi_store_status status;
+
+    *ended = 0;
+    if (r.cls == OCCI_RESULT_OK && intent) {
+        status = occi_store_delete_intent(service->store, intent, service->holder);
+        if (status == OCCI_STORE_NOT_FOUND) {
+            r = result(OCCI_RESULT_UNAVAILABLE, 116, "this change outlived its lease and "
+                       "another process has finished or undone it; read the entity to see "
+                       "which");
+        }
+        else if (status != OCCI_STORE_OK) {
+            r = store_failed(service, 117);
+        }
+    }
+    if (r.cls != OCCI_RESULT_OK) {
+        occi_store_rollback(service->store);
+        return r;
+    }
+    if (occi_store_commit(service->store) != OCCI_STORE_OK) {
+        return store_failed(service, 117);
+    }
+    *ended = intent != NULL;
+    return done;
+}
+
 /* ---- What a change relies on -------------------------------------------- */
 
 static const char *location_of(const occi_service *service, apr_pool_t *pool,
@@ -1125,7 +1158,7 @@ occi_result occi_service_create(const occi_service *service, apr_pool_t *pool,
     occi_quota_amounts asked;
     occi_hv_error error;
     const char *intent;
-    int i, j;
+    int i, j, ended = 0;
 
     /* Over the quota already: refused before anything is made. */
     demand_of_all(entities, &asked);
@@ -1186,13 +1219,18 @@ occi_result occi_service_create(const occi_service *service, apr_pool_t *pool,
         if (r.cls == OCCI_RESULT_OK) {
             r = check_quota(service, pool, service->owner, &asked, 1);
         }
-        r = finish(service, intent, r);
+        r = finish_with_intent(service, intent, r, &ended);
     }
     if (r.cls != OCCI_RESULT_OK && service->hypervisor) {
         unmake_all(service, pool, made);
         unplace(service, placed);
     }
-    intent_end(service, intent);
+    if (ended && service->intents_held) {
+        service->intents_held(service->data, -1);
+    }
+    else {
+        intent_end(service, intent);
+    }
     return r;
 }
 

@@ -737,9 +737,17 @@ static int told_store_failure(const scenario *s, const run_report *r)
      * store refuses to record it (occi_change_begin), its detail is not
      * rewritten when the store refuses, and one left behind at the end is
      * found done by recovery. */
-    if (!strcmp(operation, "insert_intent") || !strcmp(operation, "set_intent_detail")
-        || !strcmp(operation, "delete_intent")) {
+    if (!strcmp(operation, "insert_intent") || !strcmp(operation, "set_intent_detail")) {
         return result->cls == OCCI_RESULT_OK;
+    }
+    /* A creation deletes its intent inside its own transaction (the
+     * intent goes with the commit): a failure there fails the creation,
+     * which is undone; elsewhere the intent is deleted after the commit,
+     * and a failure leaves it for recovery to find done. */
+    if (!strcmp(operation, "delete_intent")) {
+        return result->cls == OCCI_RESULT_OK
+               || (result->cls == OCCI_RESULT_STORE_FAILED && result->message
+                   && strstr(result->message, "injected failure"));
     }
     /* A claim that fails is taken for a lease lost to another process
      * (occi_change_kept): the change is not committed, and the user is told
