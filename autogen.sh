@@ -6,11 +6,13 @@
 set -e
 cd "$(dirname "$0")"
 
+# libjs-chart.js is Chart.js, which the build embeds for the web console's
+# usage charts (configure's --with-chartjs).
 # chromium runs the web console's browser test (t/libvirt/console_browser.t),
 # with playwright-core from npm; Debian's nodejs and npm only where no node
 # is installed already (another node, with its own npm, is as good).
 packages="apache2 apache2-dev libapr1-dev libaprutil1-dev libaprutil1-dbd-sqlite3 \
-libaprutil1-dbd-pgsql libpq-dev libjson-c-dev libvirt-dev autoconf automake libtool pkg-config \
+libaprutil1-dbd-pgsql libpq-dev libjson-c-dev libvirt-dev libjs-chart.js autoconf automake libtool pkg-config \
 build-essential libapache2-mod-perl2 libwww-perl sqlite3 postgresql \
 libvirt-daemon-system libvirt-daemon-system-sysv libvirt-daemon libvirt-daemon-driver-qemu \
 libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables iproute2 genisoimage curl openssl \

@@ -7,7 +7,9 @@
  *   <mount>/                 every resource, grouped by kind
  *   <mount>/compute/         a collection, and a creation form (#new)
  *   <mount>/compute/<uuid>   one entity: attributes, mixins, links,
- *                            the actions it accepts now, deletion
+ *                            the actions it accepts now, deletion; for
+ *                            a compute, its screen and charts of its
+ *                            usage over the last hour
  *   <mount>/-/               the model
  *
  * The page's Content-Security-Policy allows no inline script and no
@@ -82,9 +84,10 @@
   }
 
   // One request; resolves to the parsed JSON body (null when empty), or
-  // rejects with an ApiError carrying the server's own message.
-  async function api(method, path, body) {
-    const init = { method, credentials: 'same-origin', headers: { Accept: JSON_TYPE } };
+  // rejects with an ApiError carrying the server's own message. accept:
+  // what the body is asked in (the OCCI rendering unless said).
+  async function api(method, path, body, accept) {
+    const init = { method, credentials: 'same-origin', headers: { Accept: accept || JSON_TYPE } };
     if (body !== undefined) {
       init.headers['Content-Type'] = JSON_TYPE;
       init.body = JSON.stringify(body);
@@ -1018,6 +1021,7 @@
       try {
         await personRequest('DELETE', locationOf(entity));
         unwatch();
+        closeUsage();
         leaveNotice('Deleted ' + (kind ? kindWord(kind) + ' ' : '') + entityName(entity) + '.');
         location.assign(backHref || mount + '/');
       } catch (error) {
@@ -1033,6 +1037,7 @@
           : el('p', { class: 'muted' }, 'No action in this state.')),
         el('div', { class: 'actions' }, deleteButton)),
       keepScreen(entity),
+      keepUsage(entity),
       el('section', { 'aria-labelledby': 'h-attributes' },
         el('h2', { id: 'h-attributes' }, 'Attributes'),
         el('table', { class: 'attributes' }, el('tbody', null, attributeRows(entity)))),
@@ -1050,6 +1055,8 @@
     const path = locationOf(entity);
     const drawn = JSON.stringify(entity);
     watch(async () => {
+      // The usage charts ask when their interval has passed, beside this.
+      tickUsage();
       let now;
       try {
         now = await api('GET', path);
@@ -1142,6 +1149,453 @@
     return el('section', { 'aria-labelledby': 'h-screen' }, el('h2', { id: 'h-screen' }, 'Screen'),
       el('div', { class: 'actions' }, button), status, view);
   }
+
+  // ---- Usage -------------------------------------------------------------
+
+  // A compute's section "Usage": small line charts of its last hour (CPU,
+  // memory, disk, network), read from <mount>/-/usage/<uuid>, which the
+  // server fills from libvirt's statistics of the domain every
+  // OCCIUsageInterval seconds. Chart.js comes from the module itself
+  // (<mount>/-/chart.js, Debian's libjs-chart.js embedded at build time),
+  // loaded the first time such a section is shown. The charts are made
+  // once and then given new data, so that nothing jumps while they follow.
+  const USAGE_WINDOW_S = 3600;
+  // How often the charts ask until the server has said its interval.
+  const USAGE_FIRST_INTERVAL_S = 10;
+  // The time axis: a label every quarter of an hour, at local HH:MM.
+  const USAGE_TICK_S = 900;
+
+  function twoDigits(number) {
+    return String(number).padStart(2, '0');
+  }
+
+  // Local HH:MM (HH:MM:SS with seconds) of a Unix time.
+  function clockTime(seconds, withSeconds) {
+    const date = new Date(seconds * 1000);
+    return twoDigits(date.getHours()) + ':' + twoDigits(date.getMinutes())
+      + (withSeconds ? ':' + twoDigits(date.getSeconds()) : '');
+  }
+
+  function roundedFigure(value) {
+    return Math.abs(value) >= 10 || Number.isInteger(value) ? String(Math.round(value))
+      : value.toFixed(1);
+  }
+
+  function formatPercent(value) {
+    return roundedFigure(value) + ' %';
+  }
+
+  function formatMiB(value) {
+    return value >= 10240 ? roundedFigure(value / 1024) + ' GiB' : Math.round(value) + ' MiB';
+  }
+
+  // The memory chart's scale: up to the compute's memory (or the highest
+  // figure), in steps of a power of two MiB, so that the lines fall on
+  // 512 MiB, 1024 MiB and so on.
+  function memoryScale(points, memoryGiB) {
+    let top = memoryGiB ? memoryGiB * 1024 : 0;
+    for (const point of points) {
+      if (typeof point.memory === 'number' && point.memory > top) top = point.memory;
+    }
+    if (!(top > 0)) return { max: undefined, stepSize: undefined };
+    const stepSize = Math.max(1, 2 ** Math.ceil(Math.log2(top / 4)));
+    return { max: Math.ceil(top / stepSize) * stepSize, stepSize };
+  }
+
+  // Bytes per second in B/s, KB/s, MB/s, GB/s (powers of 1000, as
+  // transfer rates are given).
+  function formatRate(value) {
+    const units = ['B/s', 'KB/s', 'MB/s', 'GB/s', 'TB/s'];
+    let scaled = value;
+    let unit = 0;
+    while (Math.abs(scaled) >= 1000 && unit < units.length - 1) {
+      scaled /= 1000;
+      unit += 1;
+    }
+    return (unit ? roundedFigure(scaled) : String(Math.round(scaled))) + ' ' + units[unit];
+  }
+
+  // The charts: the members of a point each one draws, and their words.
+  const USAGE_CHARTS = [
+    { name: 'cpu', title: 'CPU', unit: '%', format: formatPercent, max: 100,
+      series: [{ field: 'cpu', label: 'CPU' }] },
+    { name: 'memory', title: 'Memory', unit: 'MiB', format: formatMiB,
+      // One unit along the scale: GiB on a large machine's.
+      tick: (value, max) => (max >= 10240 ? roundedFigure(value / 1024) + ' GiB'
+        : Math.round(value) + ' MiB'),
+      series: [{ field: 'memory', label: 'used' }] },
+    { name: 'disk', title: 'Disk', unit: 'read and write', format: formatRate,
+      series: [{ field: 'disk_read', label: 'read' }, { field: 'disk_write', label: 'write' }] },
+    { name: 'network', title: 'Network', unit: 'in and out', format: formatRate,
+      series: [{ field: 'net_rx', label: 'in' }, { field: 'net_tx', label: 'out' }] },
+  ];
+
+  // Chart.js, loaded once, as a script of the module (the page's policy
+  // allows scripts of its own origin only).
+  let chartLibrary = null;
+  function loadChartLibrary() {
+    if (!chartLibrary) {
+      chartLibrary = new Promise((resolve, reject) => {
+        if (window.Chart) {
+          resolve(window.Chart);
+          return;
+        }
+        const script = el('script', { src: urlOf(mount + '/-/chart.js') });
+        script.addEventListener('load', () => {
+          if (!window.Chart) {
+            reject(new Error(mount + '/-/chart.js did not define Chart'));
+            return;
+          }
+          const style = getComputedStyle(document.body);
+          window.Chart.defaults.font.family = style.fontFamily;
+          window.Chart.defaults.font.size = 11;
+          window.Chart.defaults.color = cssColour('--muted', '#5b6577');
+          resolve(window.Chart);
+        });
+        script.addEventListener('error', () => {
+          chartLibrary = null;
+          script.remove();
+          reject(new Error('the charts\' script ' + mount + '/-/chart.js could not be loaded'));
+        });
+        document.head.append(script);
+      });
+    }
+    return chartLibrary;
+  }
+
+  // A colour of console.css (its custom properties), for what the canvas draws.
+  function cssColour(name, fallback) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+  }
+
+  // #rrggbb with an opacity, or null for any other notation.
+  function withAlpha(colour, alpha) {
+    const match = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour);
+    if (!match) return null;
+    const [r, g, b] = match.slice(1).map((hex) => parseInt(hex, 16));
+    return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+  }
+
+  // One series of a chart: {x: time, y: value} per point, null where the
+  // hypervisor gave no figure, and a null between two points further apart
+  // than the interval allows (the machine was stopped): the line breaks.
+  function seriesPoints(points, field, interval) {
+    const data = [];
+    let previous = null;
+    for (const point of points) {
+      const at = Number(point.at);
+      if (previous !== null && at - previous > 2.5 * interval) {
+        data.push({ x: (previous + at) / 2, y: null });
+      }
+      const value = point[field];
+      data.push({ x: at, y: typeof value === 'number' && Number.isFinite(value) ? value : null });
+      previous = at;
+    }
+    return data;
+  }
+
+  // The last figure of a series, and when it was taken; null when none.
+  function latestOf(points, field) {
+    for (let i = points.length - 1; i >= 0; i -= 1) {
+      const value = points[i][field];
+      if (typeof value === 'number' && Number.isFinite(value)) {
+        return { value, at: Number(points[i].at) };
+      }
+    }
+    return null;
+  }
+
+  // What a chart's latest figures say, in words: "now 12 %", "now read
+  // 1.2 MB/s, write 0 B/s", "last 12 % at 14:05" once the machine has
+  // stopped giving figures, or null when there are none.
+  function latestWords(spec, points, interval, now) {
+    const latest = spec.series.map((series) => latestOf(points, series.field));
+    const known = latest.filter(Boolean);
+    if (!known.length) return null;
+    const at = Math.max(...known.map((figure) => figure.at));
+    const figures = spec.series.map((series, i) => (spec.series.length > 1 ? series.label + ' ' : '')
+      + (latest[i] ? spec.format(latest[i].value) : 'unknown')).join(', ');
+    return now - at > 3 * interval ? 'last ' + figures + ' at ' + clockTime(at) : 'now ' + figures;
+  }
+
+  // The time axis's ticks: every quarter of an hour within the window.
+  function quarterTicks(scale) {
+    const ticks = [];
+    for (let value = Math.ceil(scale.min / USAGE_TICK_S) * USAGE_TICK_S; value <= scale.max;
+      value += USAGE_TICK_S) {
+      ticks.push({ value });
+    }
+    scale.ticks = ticks;
+  }
+
+  // A dot where a line alone would show nothing: on a figure with no
+  // neighbour (between two gaps), and on every figure of a series of a few,
+  // as in a machine's first minutes, a few pixels at the end of the hour.
+  function dotRadius(context) {
+    const data = context.dataset.data;
+    const i = context.dataIndex;
+    const point = data[i];
+    if (!point || point.y === null) return 0;
+    if (data.length <= 20) return 2.5;
+    const lonely = (neighbour) => !neighbour || neighbour.y === null;
+    return lonely(data[i - 1]) && lonely(data[i + 1]) ? 2.5 : 0;
+  }
+
+  function makeChart(Chart, figure, datasets, span, scale) {
+    const spec = figure.spec;
+    const single = spec.series.length === 1;
+    const colours = [cssColour('--chart-1', '#1f5fbf'), cssColour('--chart-2', '#c2410c')];
+    const grid = cssColour('--line', '#d9dee7');
+    return new Chart(figure.canvas, {
+      type: 'line',
+      data: {
+        datasets: spec.series.map((series, i) => ({
+          label: series.label,
+          data: datasets[i],
+          borderColor: colours[i],
+          backgroundColor: single ? withAlpha(colours[i], 0.12) || 'transparent' : colours[i],
+          fill: single ? 'origin' : false,
+          borderWidth: 1.5,
+          // The second line is dashed: told apart without its colour.
+          borderDash: i ? [5, 3] : [],
+          pointRadius: dotRadius,
+          pointBackgroundColor: colours[i],
+          pointBorderWidth: 0,
+          pointHitRadius: 6,
+          // The newest figure is at the right edge: its dot is drawn whole.
+          clip: 4,
+          tension: 0.2,
+          spanGaps: false,
+        })),
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        normalized: true,
+        layout: { padding: { right: 6 } },
+        interaction: { mode: 'index', intersect: false },
+        plugins: {
+          legend: { display: !single, position: 'top', align: 'end',
+            labels: { boxWidth: 18, boxHeight: 2 } },
+          tooltip: {
+            callbacks: {
+              title: (items) => (items.length ? clockTime(items[0].parsed.x, true) : ''),
+              label: (item) => (single ? '' : item.dataset.label + ': ')
+                + (item.parsed.y === null ? 'unknown' : spec.format(item.parsed.y)),
+            },
+          },
+        },
+        scales: {
+          x: {
+            type: 'linear',
+            min: span.min,
+            max: span.max,
+            grid: { color: grid },
+            afterBuildTicks: quarterTicks,
+            ticks: { maxRotation: 0, autoSkip: true, includeBounds: false,
+              callback: (value) => clockTime(value) },
+          },
+          y: {
+            beginAtZero: true,
+            max: scale.max,
+            grid: { color: grid },
+            ticks: { maxTicksLimit: 5, stepSize: scale.stepSize,
+              callback(value) {
+                return spec.tick ? spec.tick(value, this.max) : spec.format(value);
+              } },
+            // The same width in every chart, whatever its labels: the
+            // charts' times line up and the plot does not move.
+            afterFit: (axis) => { axis.width = 64; },
+          },
+        },
+      },
+    });
+  }
+
+  // The usage section shown, if any.
+  let usage = null;
+
+  // The section of the compute shown: the one already on the page, with
+  // its charts, when the page is drawn again for the same compute; else a
+  // new one. Only computes have one.
+  function keepUsage(entity) {
+    const id = String(entity.id || '').replace(/^urn:uuid:/, '');
+    if (typeId(kindOf(entity) || {}) !== INFRA + 'compute' || !id) {
+      closeUsage();
+      return null;
+    }
+    if (usage && usage.id === id && usage.section.isConnected) {
+      usage.memory = Number((entity.attributes || {})['occi.compute.memory']) || null;
+      return usage.section;
+    }
+    closeUsage();
+    usage = usageSection(entity, id);
+    usage.refresh();
+    return usage.section;
+  }
+
+  function closeUsage() {
+    if (usage) {
+      usage.destroyCharts();
+      usage.closed = true;
+      usage = null;
+    }
+  }
+
+  // The watch of the page calls this every second while the page is
+  // visible: the figures are asked for once the interval has passed.
+  function tickUsage() {
+    if (usage && !usage.closed && !usage.busy && !usage.done && Date.now() >= usage.due) {
+      usage.refresh();
+    }
+  }
+
+  function usageSection(entity, id) {
+    const status = el('div', { class: 'usage-status', id: 'usage-status', 'aria-live': 'polite' },
+      el('p', { class: 'muted' }, 'Loading the figures…'));
+    const figures = USAGE_CHARTS.map((spec) => {
+      const canvas = el('canvas', { role: 'img', 'aria-label': spec.title + ', last hour' });
+      const now = el('p', { class: 'usage-now' });
+      const figure = el('figure', { class: 'usage-chart', 'data-usage': spec.name },
+        el('figcaption', null, spec.title, ' ', el('span', { class: 'muted' }, '(' + spec.unit + ')')),
+        el('div', { class: 'usage-canvas' }, canvas), now);
+      return { spec, figure, canvas, now, chart: null };
+    });
+    const grid = el('div', { class: 'usage-charts', hidden: true }, figures.map((f) => f.figure));
+    const note = el('p', { class: 'muted usage-note', hidden: true });
+    const section = el('section', { id: 'usage', 'aria-labelledby': 'h-usage', 'data-state': 'loading',
+      'data-points': '0' }, el('h2', { id: 'h-usage' }, 'Usage'), status, grid, note);
+
+    const view = {
+      id,
+      section,
+      memory: Number((entity.attributes || {})['occi.compute.memory']) || null,
+      interval: USAGE_FIRST_INTERVAL_S,
+      due: 0,
+      busy: false,
+      // No more asking: the server records no usage, or has no such compute.
+      done: false,
+      closed: false,
+      destroyCharts() {
+        for (const figure of figures) {
+          if (figure.chart) figure.chart.destroy();
+          figure.chart = null;
+        }
+      },
+      async refresh() {
+        const started = Date.now();
+        view.busy = true;
+        try {
+          const [data, Chart] = await Promise.all([
+            api('GET', mount + '/-/usage/' + encodeURIComponent(id), undefined, 'application/json'),
+            loadChartLibrary()]);
+          if (view.closed) return;
+          draw(data, Chart);
+        } catch (error) {
+          if (view.closed) return;
+          if (error instanceof ApiError && error.status === 409) {
+            // No hypervisor (OCCILibvirtURI none), or no sampling: nothing
+            // to chart, ever.
+            view.done = true;
+            grid.hidden = true;
+            note.hidden = true;
+            view.destroyCharts();
+            section.dataset.state = 'unrecorded';
+            say('unrecorded', el('p', { class: 'muted', id: 'usage-unrecorded' },
+              'Usage is not recorded on this server.'));
+            return;
+          }
+          // Said once in the section, not in the focus' way; the charts
+          // keep what they showed, and the next interval tries again
+          // unless the compute is gone.
+          if (error instanceof ApiError && (error.status === 404 || error.status === 410)) {
+            view.done = true;
+          }
+          section.dataset.state = 'error';
+          say('error ' + (error.status || '') + ' ' + error.message, errorBox(error));
+        } finally {
+          view.busy = false;
+          // A little early, so that the watch's next second is the one.
+          view.due = started + view.interval * 1000 - 500;
+        }
+      },
+    };
+
+    // The status line is read out when it changes: it is written again only
+    // when what it says does.
+    let said = null;
+    function say(key, node) {
+      if (key === said) return;
+      said = key;
+      if (node) status.replaceChildren(node);
+      else status.replaceChildren();
+    }
+
+    function draw(data, Chart) {
+      const interval = Number(data && data.interval);
+      if (Number.isFinite(interval) && interval > 0) {
+        view.interval = Math.min(Math.max(interval, 1), USAGE_WINDOW_S);
+      }
+      const points = (Array.isArray(data && data.points) ? data.points : [])
+        .filter((point) => point && Number.isFinite(Number(point.at)))
+        .sort((a, b) => a.at - b.at);
+      section.dataset.points = String(points.length);
+      if (!points.length) {
+        grid.hidden = true;
+        note.hidden = true;
+        section.dataset.state = 'empty';
+        say('empty ' + view.interval, el('p', { class: 'muted', id: 'usage-empty' },
+          'No usage recorded yet: the first figures come within ' + 2 * view.interval
+          + ' seconds of the machine running.'));
+        return;
+      }
+      say('charts', null);
+      grid.hidden = false;
+      note.hidden = false;
+      note.textContent = 'The last hour, a figure every ' + view.interval
+        + (view.interval === 1 ? ' second' : ' seconds') + '; times are this computer\'s.';
+      section.dataset.state = 'charts';
+      const now = Math.max(Date.now() / 1000, Number(points[points.length - 1].at));
+      const span = { min: now - USAGE_WINDOW_S, max: now };
+      for (const figure of figures) {
+        const { spec } = figure;
+        const datasets = spec.series.map((series) => seriesPoints(points, series.field,
+          view.interval));
+        const scale = spec.name === 'memory' ? memoryScale(points, view.memory)
+          : { max: spec.max, stepSize: undefined };
+        if (!figure.chart) {
+          figure.chart = makeChart(Chart, figure, datasets, span, scale);
+        } else {
+          const { chart } = figure;
+          chart.data.datasets.forEach((dataset, i) => { dataset.data = datasets[i]; });
+          chart.options.scales.x.min = span.min;
+          chart.options.scales.x.max = span.max;
+          chart.options.scales.y.max = scale.max;
+          chart.options.scales.y.ticks.stepSize = scale.stepSize;
+          chart.update('none');
+        }
+        const words = latestWords(spec, points, view.interval, now);
+        figure.canvas.setAttribute('aria-label', spec.title + ', last hour; '
+          + (words || 'no figure from the hypervisor'));
+        figure.now.textContent = words ? capitalized(words) : 'No figure from the hypervisor.';
+        const first = latestOf(points, spec.series[0].field);
+        if (first) figure.figure.dataset.latest = String(first.value);
+        else delete figure.figure.dataset.latest;
+      }
+    }
+
+    return view;
+  }
+
+  // Leaving the page lets go of the charts; a page the browser brings
+  // back (its back button) draws them again at its watch's next second.
+  window.addEventListener('pagehide', () => {
+    if (usage) {
+      usage.destroyCharts();
+      usage.due = 0;
+    }
+  });
 
   async function showEntity(path, notice) {
     renderEntity(await api('GET', path), notice);

@@ -62,9 +62,11 @@ for my $prefix ('', '/occi') {
     is $head->content, '', 'HEAD: no body';
     is $head->header('Content-Security-Policy'), $csp, 'HEAD: the policy too';
 
-    # The script and the style sheet.
+    # The script and the style sheet, and Chart.js for the usage charts
+    # (embedded from the file configure found).
     for my $asset (['console.js', 'text/javascript; charset=utf-8', qr/'use strict'/],
-                   ['console.css', 'text/css; charset=utf-8', qr/:root\s*\{/]) {
+                   ['console.css', 'text/css; charset=utf-8', qr/:root\s*\{/],
+                   ['chart.js', 'text/javascript; charset=utf-8', qr/Chart\.js v[34]\./]) {
         my ($file, $type, $content) = @$asset;
         my $path = "$prefix/-/$file";
         $res = occi_request(GET => $path);
@@ -142,7 +144,7 @@ $res = occi_request(GET => '/no-console/compute/', [Accept => 'text/html']);
 is $res->code, 406, 'OCCIConsole Off: Accept text/html alone is a 406';
 like $res->header('Vary') // '', qr/\bAccept\b/, 'with Vary: Accept';
 is occi_request(HEAD => '/no-console/-/', [Accept => 'text/html'])->code, 406, 'HEAD too';
-for my $file ('console.js', 'console.css') {
+for my $file ('console.js', 'console.css', 'chart.js') {
     is occi_request(GET => "/no-console/-/$file")->code, 404, "OCCIConsole Off: /-/$file is 404";
 }
 

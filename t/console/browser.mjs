@@ -21,6 +21,9 @@
 //                             without it, by another client of the API
 //   OCCI_CONSOLE_SCREEN       1: the compute has a screen (a real guest with
 //                             OCCIScreenListen, noVNC served): it is shown
+//   OCCI_CONSOLE_USAGE        1: the server records usage (a real guest,
+//                             sampled every OCCIUsageInterval seconds): the
+//                             compute's usage charts fill in
 //   OCCI_CONSOLE_BASIC        PATH:USER:PASSWORD, a mount behind Basic
 //                             authentication, opened with the credentials
 //                             in the address as people paste them
@@ -45,6 +48,7 @@ const networkUp = process.env.OCCI_CONSOLE_NETWORK_UP === '1';
 const virshUri = process.env.OCCI_CONSOLE_VIRSH_URI || '';
 const basic = process.env.OCCI_CONSOLE_BASIC || '';
 const withScreen = process.env.OCCI_CONSOLE_SCREEN === '1';
+const withUsage = process.env.OCCI_CONSOLE_USAGE === '1';
 // A state changed elsewhere must show within this, without a reload.
 const LIVE_LIMIT_MS = 2000;
 mkdirSync(shots, { recursive: true });
@@ -86,7 +90,9 @@ page.on('request', (request) => {
   if (!url.startsWith('data:') && new URL(url).origin !== origin) offOrigin.push(url);
 });
 page.on('console', (message) => {
-  if (message.type() === 'error') consoleErrors.push(message.text());
+  if (message.type() === 'error') {
+    consoleErrors.push({ text: message.text(), url: (message.location() || {}).url || '' });
+  }
 });
 page.on('pageerror', (error) => pageErrors.push(String(error)));
 
@@ -388,6 +394,53 @@ try {
     });
   }
 
+  if (withUsage) {
+    await step('the usage charts fill in: CPU figures, the memory the guest uses', async () => {
+      const section = page.locator('section#usage');
+      await section.waitFor();
+      // Three figures of the CPU drawn by Chart.js, and a memory figure:
+      // the server's sampling has run a few times while the page followed.
+      await page.waitForFunction(() => {
+        const usage = document.querySelector('section#usage');
+        const canvas = usage && usage.querySelector('figure[data-usage="cpu"] canvas');
+        const chart = canvas && window.Chart && window.Chart.getChart(canvas);
+        const memory = usage && usage.querySelector('figure[data-usage="memory"]');
+        return chart && chart.data.datasets[0].data.filter((p) => p.y !== null).length >= 3
+          && memory && Number(memory.dataset.latest) > 0;
+      }, null, { timeout: 60000, polling: 500 });
+      const drawn = await page.evaluate(() => {
+        const canvas = document.querySelector('section#usage figure[data-usage="cpu"] canvas');
+        const chart = window.Chart.getChart(canvas);
+        // The CPU line's own colour on the canvas: the figures are drawn,
+        // not only the axes.
+        const line = chart.data.datasets[0].borderColor;
+        const probe = document.createElement('canvas').getContext('2d');
+        probe.fillStyle = line;
+        probe.fillRect(0, 0, 1, 1);
+        const [r, g, b] = probe.getImageData(0, 0, 1, 1).data;
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        let painted = 0;
+        let lineColoured = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          if (data[i + 3] === 0) continue;
+          painted += 1;
+          if (data[i + 3] > 128 && Math.abs(data[i] - r) + Math.abs(data[i + 1] - g)
+              + Math.abs(data[i + 2] - b) < 60) lineColoured += 1;
+        }
+        return { painted, lineColoured, label: canvas.getAttribute('aria-label'),
+          memory: document.querySelector('section#usage figure[data-usage="memory"] .usage-now')
+            .textContent };
+      });
+      await section.screenshot({ path: join(shots, 'console-usage.png') });
+      if (drawn.painted < 1000 || drawn.lineColoured < 5
+          || !/^CPU, last hour; (now|last) [0-9]/.test(drawn.label)
+          || !/MiB|GiB/.test(drawn.memory)) {
+        throw new Error(`canvas: ${drawn.painted} pixels painted, ${drawn.lineColoured} of the `
+          + `line's colour; label ${JSON.stringify(drawn.label)}; memory ${drawn.memory}`);
+      }
+    });
+  }
+
   await step(`a state changed elsewhere (${virshUri ? 'virsh' : 'another client'}) shows `
       + `within ${LIVE_LIMIT_MS} ms, without a reload`, async () => {
     await markPage();
@@ -539,10 +592,14 @@ try {
 
 report(offOrigin.length === 0, 'no request left the server\'s origin', offOrigin.join('\n'));
 // The refused creation and the deleted compute's page are logged by
-// chromium as failed loads (400, 404): those are expected; anything else
-// (a CSP violation, a script error) is not.
-const unexpected = consoleErrors.filter(
-  (text) => !/^Failed to load resource: the server responded with a status of 40[04]/.test(text));
+// chromium as failed loads (400, 404), and so is a server that records no
+// usage (409 for <mount>/-/usage/): those are expected; anything else (a
+// CSP violation, a script error) is not.
+const failedLoad = /^Failed to load resource: the server responded with a status of (\d+)/;
+const unexpected = consoleErrors.filter(({ text, url }) => {
+  const status = (failedLoad.exec(text) || [])[1];
+  return !(status === '400' || status === '404' || (status === '409' && url.includes('/-/usage/')));
+}).map(({ text, url }) => (url ? `${text} (${url})` : text));
 report(unexpected.length === 0, 'the browser console logged no error (CSP, script)',
   unexpected.join('\n'));
 report(pageErrors.length === 0, 'no uncaught script error', pageErrors.join('\n'));

@@ -14,5 +14,7 @@ $ENV{OCCI_CONSOLE_NETWORK_UP} = 1;
 $ENV{OCCI_CONSOLE_VIRSH_URI} = $ENV{OCCI_TEST_LIBVIRT_URI} // '';
 # The guest has a screen (OCCIScreenListen), which the console shows.
 $ENV{OCCI_CONSOLE_SCREEN} = 1;
+# Its usage is sampled (OCCIUsageInterval), which the console charts.
+$ENV{OCCI_CONSOLE_USAGE} = 1;
 do "$FindBin::Bin/../libvirt/console_browser.t";
 die $@ if $@;

@@ -95,6 +95,8 @@ mkdir $images;
 my @pngs = qw(console-list.png console-create.png console-resource.png console-error.png);
 # The screen, where the guest has one (t/hypervisor/console_browser.t).
 push @pngs, 'console-screen.png' if ($ENV{OCCI_CONSOLE_SCREEN} // '') eq '1';
+# The usage charts, where the server samples a real guest (the same).
+push @pngs, 'console-usage.png' if ($ENV{OCCI_CONSOLE_USAGE} // '') eq '1';
 for my $png (@pngs) {
     ok -s "$shots/$png", "screenshot $png";
     File::Copy::copy("$shots/$png", "$images/$png") if -s "$shots/$png";

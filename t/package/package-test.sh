@@ -23,8 +23,8 @@ mkdir -p "$log_dir"
 
 # What the build (debian/control's Build-Depends) and this test need.
 build_packages="dpkg-dev debhelper apache2-dev apache2-bin libapr1-dev libaprutil1-dev
-libaprutil1-dbd-sqlite3 libjson-c-dev libpq-dev libvirt-dev autoconf automake libtool pkg-config
-build-essential"
+libaprutil1-dbd-sqlite3 libjson-c-dev libpq-dev libvirt-dev libjs-chart.js autoconf automake libtool
+pkg-config build-essential"
 test_packages="apache2 curl perl openssl iproute2"
 package=libapache2-mod-occi
 api=http://127.0.0.1/occi
