@@ -22,6 +22,7 @@
 #include "mod_occi_response.h"
 #include "mod_occi_screen.h"
 #include "mod_occi_service.h"
+#include "occi_router.h"
 #include <json-c/json.h>
 
 /* How long a session's password opens the screen: long enough for the
@@ -36,7 +37,6 @@ int occi_screen_path(apr_pool_t *pool, const char *path, const char **id, int *w
 {
     const char *rest;
     size_t length;
-    int i;
 
     if (strncmp(path, screen_prefix, sizeof(screen_prefix) - 1)) {
         return 0;
@@ -45,19 +45,12 @@ int occi_screen_path(apr_pool_t *pool, const char *path, const char **id, int *w
     length = strlen(rest);
     *websocket = length == 36 + sizeof(websocket_suffix) - 1
                  && !strcmp(rest + 36, websocket_suffix);
-    if (length != 36 && !*websocket) {
-        *id = NULL;
-        return 1;
-    }
-    for (i = 0; i < 36; i++) {
-        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+    *id = NULL;
+    if (length == 36 || *websocket) {
+        const char *candidate = apr_pstrmemdup(pool, rest, 36);
 
-        if (dash ? rest[i] != '-' : !apr_isxdigit(rest[i])) {
-            *id = NULL;
-            return 1;
-        }
+        *id = occi_uuid_is_valid(candidate) ? candidate : NULL;
     }
-    *id = apr_pstrmemdup(pool, rest, 36);
     return 1;
 }
 

@@ -23,6 +23,7 @@
 #include "mod_occi_service.h"
 #include "mod_occi_usage.h"
 #include "occi_buf.h"
+#include "occi_router.h"
 #include "occi_usage_sampler.h"
 #include "mod_watchdog.h"
 
@@ -100,24 +101,12 @@ void occi_usage_configure(apr_pool_t *pconf, server_rec *main_server)
 int occi_usage_path(apr_pool_t *pool, const char *path, const char **id)
 {
     const char *rest;
-    int i;
 
     if (strncmp(path, usage_prefix, sizeof(usage_prefix) - 1)) {
         return 0;
     }
     rest = path + sizeof(usage_prefix) - 1;
-    *id = NULL;
-    if (strlen(rest) != 36) {
-        return 1;
-    }
-    for (i = 0; i < 36; i++) {
-        int dash = i == 8 || i == 13 || i == 18 || i == 23;
-
-        if (dash ? rest[i] != '-' : !apr_isxdigit(rest[i])) {
-            return 1;
-        }
-    }
-    *id = apr_pstrdup(pool, rest);
+    *id = occi_uuid_is_valid(rest) ? apr_pstrdup(pool, rest) : NULL;
     return 1;
 }
 

@@ -1481,22 +1481,31 @@ occi_result occi_service_get(const occi_service *service, apr_pool_t *pool, cons
     }
 }
 
+/* The compute id, as the service's requester may see it; NOT_FOUND (log
+ * number) for another kind's entity of that id as for none. */
+static occi_result visible_compute(const occi_service *service, apr_pool_t *pool, const char *id,
+                                   int number, occi_entity **compute)
+{
+    occi_result r = occi_service_get(service, pool, id, 0, compute);
+
+    if (r.cls == OCCI_RESULT_OK && strcmp((*compute)->kind, OCCI_SCHEME_INFRA "compute")) {
+        return result(OCCI_RESULT_NOT_FOUND, number, apr_psprintf(pool, "there is no compute %s",
+                                                                  id));
+    }
+    return r;
+}
+
 occi_result occi_service_screen(const occi_service *service, apr_pool_t *pool, const char *id,
                                 int seconds, occi_hv_screen *screen)
 {
     occi_entity *compute = NULL;
-    occi_result r = occi_service_get(service, pool, id, 0, &compute);
+    occi_result r = visible_compute(service, pool, id, 179, &compute);
     const char *password = NULL;
     occi_hv_error error;
 
     memset(screen, 0, sizeof(*screen));
     if (r.cls != OCCI_RESULT_OK) {
         return r;
-    }
-    /* Another kind's entity of that id is, for a screen, no compute. */
-    if (strcmp(compute->kind, OCCI_SCHEME_INFRA "compute")) {
-        return result(OCCI_RESULT_NOT_FOUND, 179, apr_psprintf(pool, "there is no compute %s",
-                                                               id));
     }
     if (!service->hypervisor) {
         return result(OCCI_RESULT_CONFLICT, 179, "computes have no screen here: they live in "
@@ -1516,7 +1525,7 @@ occi_result occi_service_usage(const occi_service *service, apr_pool_t *pool, co
                                long long now, int interval, apr_array_header_t **points)
 {
     occi_entity *compute = NULL;
-    occi_result r = occi_service_get(service, pool, id, 0, &compute);
+    occi_result r = visible_compute(service, pool, id, 181, &compute);
     apr_array_header_t *samples, *all;
     long long since = now - OCCI_USAGE_KEPT_SECONDS;
     int i;
@@ -1524,10 +1533,6 @@ occi_result occi_service_usage(const occi_service *service, apr_pool_t *pool, co
     *points = NULL;
     if (r.cls != OCCI_RESULT_OK) {
         return r;
-    }
-    if (strcmp(compute->kind, OCCI_SCHEME_INFRA "compute")) {
-        return result(OCCI_RESULT_NOT_FOUND, 181, apr_psprintf(pool, "there is no compute %s",
-                                                               id));
     }
     if (!service->hypervisor) {
         return result(OCCI_RESULT_CONFLICT, 181, "computes' usage is not recorded here: they "
