@@ -149,6 +149,8 @@ typedef struct {
     int console;                          /* OCCIConsole: 1 on, 0 off, -1 unset (on) */
     const char *novnc;                    /* OCCIConsoleNoVNC: where httpd serves noVNC;
                                            * NULL: unset, "": Off */
+    const char *sign_out;                 /* OCCIConsoleSignOut: the address that ends
+                                           * the person's session; NULL: unset, "": Off */
     const ap_expr_info_t *tenant;         /* OCCITenant; NULL: unset (the user name) */
     const char *tenant_text;              /* its text, for messages */
     occi_quota_set *quota;                /* OCCIQuota lines; NULL: none */

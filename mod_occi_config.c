@@ -102,6 +102,7 @@ void *occi_merge_dir_conf(apr_pool_t *pool, void *base_conf, void *add_conf)
                                     ? child->default_rendering : parent->default_rendering;
     merged->console = child->console != -1 ? child->console : parent->console;
     merged->novnc = child->novnc ? child->novnc : parent->novnc;
+    merged->sign_out = child->sign_out ? child->sign_out : parent->sign_out;
     merged->tenant = child->tenant ? child->tenant : parent->tenant;
     merged->tenant_text = child->tenant ? child->tenant_text : parent->tenant_text;
     /* An inner section's values win key by key, for the default line and
@@ -585,6 +586,28 @@ static const char *set_console_novnc(cmd_parms *cmd, void *dconf, const char *va
     return NULL;
 }
 
+static const char *set_console_sign_out(cmd_parms *cmd, void *dconf, const char *value)
+{
+    occi_dir_conf *conf = dconf;
+    const char *c;
+
+    if (!strcasecmp(value, "off")) {
+        conf->sign_out = "";
+        return NULL;
+    }
+    /* A link the page shows: a path of this server or an http(s) address,
+     * printable, so that no other scheme (javascript:) ever reaches it. */
+    for (c = value; *c && apr_isgraph(*c) && *c != '"' && *c != '<' && *c != '>'; c++) {
+    }
+    if (*c || !(value[0] == '/' || !strncasecmp(value, "https://", 8)
+                || !strncasecmp(value, "http://", 7))) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a path of this server or an http(s) "
+                            "address without spaces or quotes, nor Off", cmd->cmd->name, value);
+    }
+    conf->sign_out = value;
+    return NULL;
+}
+
 static const char *set_domain_type(cmd_parms *cmd, void *dconf, const char *value)
 {
     static const char *const types[] = { "qemu", "kvm", "test", "xen", "lxc", NULL };
@@ -1039,6 +1062,10 @@ const command_rec occi_directives[] = {
     AP_INIT_TAKE1("OCCIScreenListen", set_screen_listen, NULL, RSRC_CONF,
                   "the address on each hypervisor host where computes' screens (VNC with a "
                   "WebSocket) listen; unset: computes have no screen"),
+    AP_INIT_TAKE1("OCCIConsoleSignOut", set_console_sign_out, NULL, RSRC_CONF | ACCESS_CONF,
+                  "the address that ends the person's session, which the console links "
+                  "beside their name (mod_auth_openidc: its redirect URI with ?logout=); Off: "
+                  "none"),
     AP_INIT_TAKE1("OCCIConsoleNoVNC", set_console_novnc, NULL, RSRC_CONF | ACCESS_CONF,
                   "the path where this server serves noVNC (e.g. /novnc, an Alias of "
                   "/usr/share/novnc): the console shows computes' screens; Off: not"),

@@ -31,6 +31,8 @@
 #define TENANT_PLACEHOLDER "@TENANT@"
 #define ADMINISTRATOR_PLACEHOLDER "@ADMINISTRATOR@"
 #define NOVNC_PLACEHOLDER "@NOVNC@"
+#define SIGN_OUT_PLACEHOLDER "@SIGNOUT@"
+#define PLACEHOLDERS 6
 
 static int console_enabled(const occi_request *req)
 {
@@ -145,7 +147,7 @@ static const char *fill_page(occi_request *req, const occi_console_asset *page,
     struct {
         const char *placeholder;
         const char *value;
-    } fills[5];
+    } fills[PLACEHOLDERS];
     const occi_dir_conf *dconf = ap_get_module_config(r->per_dir_config, &occi_module);
     const char *text = apr_pstrmemdup(r->pool, page->data, page->len);
     apr_array_header_t *parts = apr_array_make(r->pool, 16, sizeof(const char *));
@@ -162,6 +164,8 @@ static const char *fill_page(occi_request *req, const occi_console_asset *page,
     fills[3].value = req->scope ? "no" : "yes";
     fills[4].placeholder = NOVNC_PLACEHOLDER;
     fills[4].value = dconf->novnc ? ap_escape_uri(r->pool, dconf->novnc) : "";
+    fills[5].placeholder = SIGN_OUT_PLACEHOLDER;
+    fills[5].value = dconf->sign_out ? dconf->sign_out : "";
     while (*text) {
         const char *next = strchr(text, '@');
         int matched = -1;
@@ -169,7 +173,7 @@ static const char *fill_page(occi_request *req, const occi_console_asset *page,
         if (!next) {
             break;
         }
-        for (i = 0; i < 5 && matched < 0; i++) {
+        for (i = 0; i < PLACEHOLDERS && matched < 0; i++) {
             if (!strncmp(next, fills[i].placeholder, strlen(fills[i].placeholder))) {
                 matched = i;
             }

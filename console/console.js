@@ -384,9 +384,16 @@
     const tenant = meta('occi-tenant');
     const who = document.getElementById('who');
     if (!who || !user) return;
-    who.replaceChildren('Signed in as ', el('strong', null, user),
+    // The operator's sign-out address (OCCIConsoleSignOut): a whole page
+    // load, so that the sign-on module ends the session and says where to go.
+    // (replaceChildren writes an array or null as text: the parts are
+    // flattened and the absent ones left out first.)
+    const signOut = meta('occi-signout');
+    const parts = ['Signed in as ', el('strong', null, user),
       tenant && tenant !== user ? [' · project ', el('strong', null, tenant)] : null,
-      meta('occi-administrator') === 'yes' ? ' · administrator' : null);
+      meta('occi-administrator') === 'yes' ? ' · administrator' : null,
+      signOut ? [' · ', el('a', { href: signOut, id: 'sign-out' }, 'Sign out')] : null];
+    who.replaceChildren(...parts.flat().filter((part) => part !== null));
   }
 
   function renderNav() {

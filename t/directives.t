@@ -55,6 +55,8 @@ OCCIMaxAttributeLength 1024
 OCCIMaxCategories 16
 OCCIMaxLinks 8
 OCCINodeName api-1.example_com
+OCCIUsageInterval 30
+OCCIConsoleSignOut /occi/redirect_uri?logout=https%3A%2F%2Fcloud.example.com%2F
 OCCIQuota cores=8 memory=0.5 storage=100 computes=4 networks=2
 OCCIQuota blue cores=16
 <Location /occi/>
@@ -159,6 +161,12 @@ my @bad = (
     ['OCCINodeName ' . ('n' x 65), qr{OCCINodeName: 'n{65}' is not a node name}],
     ["<VirtualHost 127.0.0.1:1>\nOCCINodeName b\n</VirtualHost>",
         qr{OCCINodeName cannot occur within <VirtualHost> section}],
+    ['OCCIUsageInterval 0', qr{OCCIUsageInterval: '0' is neither Off nor a number of seconds from 1 to 3600}],
+    ['OCCIUsageInterval often', qr{OCCIUsageInterval: 'often' is neither Off nor a number}],
+    ["<VirtualHost 127.0.0.1:1>\nOCCIUsageInterval 5\n</VirtualHost>",
+        qr{OCCIUsageInterval cannot occur within <VirtualHost> section}],
+    ['OCCIConsoleSignOut javascript:alert(1)', qr{OCCIConsoleSignOut: 'javascript:alert\(1\)' is not a path of this server or an http\(s\) address}],
+    ['OCCIConsoleSignOut "/a b"', qr{OCCIConsoleSignOut: '/a b' is not a path of this server}],
 );
 for my $case (@bad) {
     my ($body, $message) = @$case;

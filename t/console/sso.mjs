@@ -71,6 +71,23 @@ try {
     'the session is a cookie of the server', cookies.map((cookie) => cookie.name).join(', '));
   report(failed.length === 0 && consoleErrors.length === 0, 'no failed request, no error',
     [...failed, ...consoleErrors].join('; '));
+
+  // Signing out (OCCIConsoleSignOut): the session ends, and the console
+  // asks for a new sign-on.
+  const signOut = page.locator('#who a#sign-out');
+  const href = await signOut.getAttribute('href').catch(() => null);
+  await signOut.click();
+  await page.waitForURL(`${origin}/`, { timeout: 15000 }).catch(() => {});
+  const left = (await context.cookies(origin))
+    .filter((cookie) => cookie.name.startsWith('mod_auth_openidc_session') && cookie.value);
+  report(href === '/console-sso/redirect_uri?logout=%2F' && new URL(page.url()).pathname === '/'
+    && left.length === 0, "'Sign out' ends the session and goes where the operator said",
+    `${href} ${page.url()} ${left.map((cookie) => cookie.name).join(', ')}`);
+  const before = visitedProvider.filter((path) => path === '/authorize').length;
+  await page.goto(url);
+  report(visitedProvider.filter((path) => path === '/authorize').length === before + 1
+    && page.url() === url, 'the console then asks the provider again',
+    visitedProvider.join(', '));
 } catch (error) {
   report(false, 'the run finished', error && error.stack || error);
 } finally {

@@ -74,7 +74,7 @@ isnt $res->code, 200, 'and an API client without a session is not served';
 # The browser signs on and sees the compute.
 my $output = `timeout 120 node '$dir/sso.mjs' '$page' '$title' '$provider' '$chromium' 2>&1`;
 my ($done, $steps) = browser_results($output);
-ok $done && $steps == 6, "the browser run went to its end ($steps steps)";
+ok $done && $steps == 8, "the browser run went to its end ($steps steps)";
 
 is json_request(DELETE => '/bearer' . ($compute =~ s{^/bearer}{}r), undef,
                 Authorization => 'Bearer ' . token())->code, 200, 'alice deletes her compute';
