@@ -104,14 +104,16 @@ static void intent_leave(const occi_service *service, const char *id)
     }
 }
 
-/* Ends the transaction: commits when r is OK and the intent is still this
- * process's, rolls back otherwise. */
-static occi_result finish(const occi_service *service, const char *intent, occi_result r)
+/* A change whose intent another process took: its lease ran out. */
+static occi_result lease_lost(void)
 {
-    if (r.cls == OCCI_RESULT_OK && !occi_change_kept(service->store, intent, service->holder)) {
-        r = result(OCCI_RESULT_UNAVAILABLE, 116, "this change outlived its lease and another "
-                   "process has finished or undone it; read the entity to see which");
-    }
+    return result(OCCI_RESULT_UNAVAILABLE, 116, "this change outlived its lease and another "
+                  "process has finished or undone it; read the entity to see which");
+}
+
+/* Commits when r is OK, rolls back otherwise. */
+static occi_result commit_or_roll_back(const occi_service *service, occi_result r)
+{
     if (r.cls != OCCI_RESULT_OK) {
         occi_store_rollback(service->store);
         return r;
@@ -120,6 +122,16 @@ static occi_result finish(const occi_service *service, const char *intent, occi_
         return store_failed(service, 117);
     }
     return done;
+}
+
+/* Ends the transaction: commits when r is OK and the intent is still this
+ * process's, rolls back otherwise. */
+static occi_result finish(const occi_service *service, const char *intent, occi_result r)
+{
+    if (r.cls == OCCI_RESULT_OK && !occi_change_kept(service->store, intent, service->holder)) {
+        r = lease_lost();
+    }
+    return commit_or_roll_back(service, r);
 }
 
 /* Ends a creation's transaction: commits when r is OK and the intent is
@@ -135,24 +147,12 @@ static occi_result finish_with_intent(const occi_service *service, const char *i
     *ended = 0;
     if (r.cls == OCCI_RESULT_OK && intent) {
         status = occi_store_delete_intent(service->store, intent, service->holder);
-        if (status == OCCI_STORE_NOT_FOUND) {
-            r = result(OCCI_RESULT_UNAVAILABLE, 116, "this change outlived its lease and "
-                       "another process has finished or undone it; read the entity to see "
-                       "which");
-        }
-        else if (status != OCCI_STORE_OK) {
-            r = store_failed(service, 117);
-        }
+        r = status == OCCI_STORE_OK ? r
+            : status == OCCI_STORE_NOT_FOUND ? lease_lost() : store_failed(service, 117);
     }
-    if (r.cls != OCCI_RESULT_OK) {
-        occi_store_rollback(service->store);
-        return r;
-    }
-    if (occi_store_commit(service->store) != OCCI_STORE_OK) {
-        return store_failed(service, 117);
-    }
-    *ended = intent != NULL;
-    return done;
+    r = commit_or_roll_back(service, r);
+    *ended = r.cls == OCCI_RESULT_OK && intent != NULL;
+    return r;
 }
 
 /* ---- What a change relies on -------------------------------------------- */
